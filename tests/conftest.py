@@ -1,0 +1,53 @@
+"""Shared fixtures: small SMPL-format arrays and an isolated HOME/config for every test."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hkmr_blender.skeleton_def import SMPL_PARENTS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """No test reads or writes the developer's ~/.config (bpy and model discovery use it)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("HKMR_SMPL_PATH", raising=False)
+
+
+def make_smpl_arrays(num_verts: int = 300, num_betas: int = 10, seed: int = 0) -> dict[str, np.ndarray]:
+    """Random but valid SMPL-format arrays: a stick-figure-like body with SMPL's tree.
+
+    Vertices are scattered around the joints of a plausible T-pose so forward kinematics
+    behaves like a body (pose correctives are small random values).
+    """
+    rng = np.random.default_rng(seed)
+    joints = np.array([
+        [0, .9, 0], [.09, .82, 0], [-.09, .82, 0], [0, 1.0, 0], [.1, .45, 0], [-.1, .45, 0],
+        [0, 1.12, 0], [.1, .07, 0], [-.1, .07, 0], [0, 1.25, 0], [.1, 0.01, .1], [-.1, 0.01, .1],
+        [0, 1.45, 0], [.08, 1.38, 0], [-.08, 1.38, 0], [0, 1.55, 0], [.18, 1.4, 0], [-.18, 1.4, 0],
+        [.45, 1.4, 0], [-.45, 1.4, 0], [.7, 1.4, 0], [-.7, 1.4, 0], [.78, 1.4, 0], [-.78, 1.4, 0]])
+    owner = rng.integers(0, 24, num_verts)
+    v = joints[owner] + rng.normal(0, 0.03, (num_verts, 3))
+    weights = np.full((num_verts, 24), 1e-3)
+    weights[np.arange(num_verts), owner] = 1.0
+    weights /= weights.sum(1, keepdims=True)
+    jreg = np.zeros((24, num_verts))
+    for j in range(24):
+        mine = np.flatnonzero(owner == j)
+        if len(mine) == 0:  # no vertex owned: use the nearest few
+            mine = np.argsort(np.linalg.norm(v - joints[j], axis=1))[:3]
+        jreg[j, mine] = 1.0 / len(mine)
+    kintree = np.array([[2**32 - 1, *SMPL_PARENTS[1:]], list(range(24))], dtype=np.int64)
+    faces = rng.integers(0, num_verts, (2 * num_verts, 3))
+    return {
+        "v_template": v, "f": faces.astype(np.uint32), "J_regressor": jreg, "kintree_table": kintree,
+        "weights": weights, "shapedirs": rng.normal(0, 0.01, (num_verts, 3, num_betas)),
+        "posedirs": rng.normal(0, 1e-3, (num_verts, 3, 207)),
+    }
+
+
+@pytest.fixture
+def smpl_arrays() -> dict[str, np.ndarray]:
+    return make_smpl_arrays()
