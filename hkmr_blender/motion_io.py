@@ -112,7 +112,7 @@ def _check_shape(path: str, name: str, arr: np.ndarray, shape: tuple) -> None:
         raise _fail(path, f"field '{name}' has shape {arr.shape}, expected {want}",
                     "Re-export the file with `hkmr` or fix the writer that produced it")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr.reshape(len(arr), -1) if arr.ndim else arr[None]))[0][0]
+        bad = int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1) if arr.ndim else arr[None]))[0][0])
         raise _fail(path, f"field '{name}' contains NaN or infinite values (first at index {bad})",
                     "Mark lost frames with valid=False and a finite placeholder pose instead of NaN")
 
@@ -205,6 +205,9 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     p = Path(path)
     if not p.is_file():
         raise _fail(str(p), "file not found", "Check the path (run `hkmr infer` to create a motion file)")
+    if not zipfile.is_zipfile(p):
+        raise _fail(str(p), "not a readable .npz archive (no zip structure)",
+                    "The file is truncated or not an npz; re-export it")
     try:
         with np.load(p, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
