@@ -1,0 +1,71 @@
+"""The ``hkmr`` command.
+
+Core's own subcommands live here (``body``, ``convert``) or in core subpackages
+(``infer``, ``demo``). Subcommands of the packages that sit *above* core — ``train`` and
+``eval`` from ``training``, ``export`` from the Blender add-on's headless batch exporter —
+are plugged in through the ``hkmr.commands`` entry-point group (see pyproject.toml), so
+core never imports them. Each provider is a callable ``add_parser(subparsers)`` that
+registers its subparser with ``set_defaults(func=fn)``, ``fn(args) -> int``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib import import_module
+from importlib.metadata import entry_points
+
+__all__ = ["main", "build_parser"]
+
+# Core providers, imported lazily (torch-heavy modules load only for the command used).
+_CORE_PROVIDERS = ("core.cli_body:add_body_parser", "core.cli_body:add_convert_parser",
+                   "core.inference.cli:add_infer_parser", "core.demo:add_demo_parser")
+
+
+def _load(spec: str):
+    module, _, attr = spec.partition(":")
+    return getattr(import_module(module), attr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hkmr", description="HKMR mocap: video → SMPL motion → Blender keyframes → FBX.")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    providers = [(spec, None) for spec in _CORE_PROVIDERS]
+    providers += [(ep.value, ep) for ep in entry_points(group="hkmr.commands")]
+    for spec, ep in providers:
+        try:
+            add = ep.load() if ep is not None else _load(spec)
+        except ImportError as exc:  # a part that is not installed: say so instead of crashing
+            name = ep.name if ep is not None else spec
+            sub.add_parser(name.split(":")[-1].replace("add_", "").replace("_parser", ""),
+                           help=f"(unavailable: {exc})")
+            continue
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.error(f"'{args.command}' is not available in this installation")
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, RuntimeError) as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

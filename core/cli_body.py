@@ -1,0 +1,97 @@
+"""``hkmr body`` (which body model is used, and a posed sanity check) and ``hkmr convert``."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_body_parser", "add_convert_parser", "body_report"]
+
+
+def add_body_parser(sub) -> None:
+    p = sub.add_parser("body", help="show which SMPL body model is found and check it",
+                       description="Resolve the body model (explicit path > $HKMR_SMPL_PATH > "
+                                   "~/.config/hkmr/smpl > the open default body) and pose it once.")
+    p.add_argument("--model", help="SMPL .pkl/.npz file or folder")
+    p.add_argument("--gender", default="neutral", choices=("neutral", "male", "female"))
+    p.add_argument("--write-motion", metavar="OUT.npz",
+                   help="also write a 2-second procedural test motion (motion file v1)")
+    p.set_defaults(func=_body_command)
+
+
+def body_report(model: str | None = None, gender: str = "neutral") -> dict:
+    """Load the body model and measure a few anatomical facts (metres, SMPL Y-up)."""
+    import torch
+
+    from .body.model import load_body_model
+
+    body = load_body_model(model, gender)
+    with torch.no_grad():
+        out = body(torch.eye(3).expand(1, 24, 3, 3), torch.zeros(1, body.num_betas))
+    verts, joints = out.vertices[0], out.joints[0]
+    idx = {n: i for i, n in enumerate(body.joint_names)}
+    return {
+        "source": body.source, "identity": body.identity, "vertices": body.num_vertices,
+        "faces": len(body.faces), "height_m": float(verts[:, 1].max() - verts[:, 1].min()),
+        "head_above_pelvis_m": float(joints[idx["head"], 1] - joints[idx["pelvis"], 1]),
+        "chains": {c.name: [body.joint_names[j] for j in c.joints] for c in body.chains},
+    }
+
+
+def _procedural_motion(body, seconds: float = 2.0, fps: float = 30.0):
+    """A walk-like swing of arms and legs with forward root motion (for smoke tests)."""
+    import math
+
+    import torch
+
+    from .geometry.rotations import axis_angle_to_matrix
+    from .motion import motion_from_smpl
+
+    n = int(seconds * fps)
+    t = torch.arange(n, dtype=torch.float32) / fps
+    aa = torch.zeros(n, 24, 3)
+    idx = {name: i for i, name in enumerate(body.joint_names)}
+    swing = 0.5 * torch.sin(2 * math.pi * t)
+    aa[:, idx["left_hip"], 0], aa[:, idx["right_hip"], 0] = swing, -swing
+    aa[:, idx["left_knee"], 0] = aa[:, idx["right_knee"], 0] = 0.4 * (1 - torch.cos(2 * math.pi * t))
+    aa[:, idx["left_shoulder"], 2], aa[:, idx["right_shoulder"], 2] = -1.2, 1.2
+    aa[:, idx["left_shoulder"], 0], aa[:, idx["right_shoulder"], 0] = -swing, swing
+    aa[:, 0, 1] = 0.3 * t  # slow turn
+    trans = torch.stack([torch.zeros(n), torch.zeros(n), 1.2 * t], dim=1)
+    return motion_from_smpl(body, axis_angle_to_matrix(aa), torch.zeros(body.num_betas), trans, fps)
+
+
+def _body_command(args: argparse.Namespace) -> int:
+    report = body_report(args.model, args.gender)
+    for key in ("source", "identity", "vertices", "faces"):
+        print(f"{key:>18}: {report[key]}")
+    print(f"{'height':>18}: {report['height_m']:.3f} m (T-pose, mean shape)")
+    print(f"{'head above pelvis':>18}: {report['head_above_pelvis_m']:.3f} m")
+    for name, joints in report["chains"].items():
+        print(f"{'chain ' + name:>18}: {' → '.join(joints)}")
+    if args.write_motion:
+        from .body.model import load_body_model
+        from .motion import write_motion
+
+        path = write_motion(args.write_motion, _procedural_motion(load_body_model(args.model, args.gender)))
+        print(f"{'motion file':>18}: {path}")
+    return 0
+
+
+def add_convert_parser(sub) -> None:
+    p = sub.add_parser("convert", help="convert between motion formats (.npz v1, AMASS .npz, .smpl)")
+    p.add_argument("input", type=Path)
+    p.add_argument("output", type=Path, help="*.npz (HKMR v1), *.amass.npz (AMASS subset) or *.smpl")
+    p.set_defaults(func=_convert_command)
+
+
+def _convert_command(args: argparse.Namespace) -> int:
+    from hkmr_blender.motion_formats import write_amass, write_smpl_codec
+    from hkmr_blender.motion_io import read_motion, write_motion
+
+    motion = read_motion(args.input)
+    name = args.output.name.lower()
+    writer = write_smpl_codec if name.endswith(".smpl") else write_amass if name.endswith(".amass.npz") \
+        else write_motion
+    writer(args.output, motion)
+    print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
+    return 0
