@@ -12,6 +12,7 @@ pooled feature Φ, (B, 512) for ResNet-18/34 and (B, 2048) for ResNet-50.
 from __future__ import annotations
 
 import os
+import re
 from typing import Mapping
 
 import torch
@@ -28,7 +29,6 @@ BACKBONES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
 
 #: Wrappers seen around state dicts in the wild (Lightning, SPIN, DDP, timm/PARE encoders).
 _CONTAINER_KEYS = ("state_dict", "model", "model_state_dict", "net")
-_PREFIXES = ("module.", "model.", "encoder.", "backbone.")
 
 
 class BasicBlock(nn.Module):
@@ -146,21 +146,20 @@ def extract_state_dict(obj: object, source: str) -> dict[str, torch.Tensor]:
 
 
 def _strip_prefixes(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Remove wrapper prefixes ('module.', 'encoder.', ...) shared by the trunk's keys."""
-    changed = True
-    while changed:
-        changed = False
-        for p in _PREFIXES:
-            if any(k.startswith(p + "conv1.") for k in sd):
-                sd = {k[len(p):] if k.startswith(p) else k: v for k, v in sd.items()}
-                changed = True
-    return sd
+    """Remove the wrapper prefix in front of the trunk's keys (``module.``, ``encoder.``,
+    ``module.backbone.`` ...), found from the stem conv ``<prefix>conv1.weight``."""
+    stems = [k[: -len("conv1.weight")] for k in sd if k.endswith("conv1.weight")]
+    stems = [p for p in stems if not re.search(r"layer\d+\.\d+\.$", p)]
+    if not stems or not min(stems, key=len):
+        return sd
+    p = min(stems, key=len)
+    return {k[len(p):] if k.startswith(p) else k: v for k, v in sd.items()}
 
 
 def load_backbone_weights(net: ResNet, path: str | os.PathLike) -> list[str]:
     """Load a local torchvision / timm / SPIN weight file into ``net`` (``weights_only``).
 
-    Wrapper prefixes (``module.``, ``model.``, ``encoder.``, ``backbone.``) are stripped; keys
+    A wrapper prefix in front of the trunk's keys (``module.``, ``encoder.``, ...) is stripped; keys
     that are not part of the trunk (``fc.*``, SPIN's regressor ``fc1/fc2/dec*/init_*``) are
     ignored and returned. Raises FileNotFoundError / ValueError listing missing keys or
     mismatched shapes.

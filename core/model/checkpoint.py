@@ -50,14 +50,29 @@ class Checkpoint:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def _check_plain(value: Any, where: str) -> None:
+    """Reject what ``torch.load(weights_only=True)`` would refuse (numpy scalars, objects)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_plain(k, where)
+            _check_plain(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_plain(v, f"{where}[{i}]")
+    elif not (value is None or type(value) in (str, int, float, bool) or isinstance(value, torch.Tensor)):
+        raise TypeError(f"checkpoint {where}: {type(value).__name__} is not loadable with weights_only=True; "
+                        f"convert it to str/int/float/bool/list/dict/tensor")
+
+
 def save_checkpoint(path: str | os.PathLike, model: MeshRegressor, meta: dict[str, Any] | None = None) -> None:
     """Write ``model`` (config + weights + body identity) atomically to ``path``."""
     path = os.fspath(path)
+    _check_plain(meta or {}, "meta")
     body = getattr(model, "body", None)
     payload = {"format": FORMAT, "version": VERSION, "config": model.config.to_dict(),
                "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                "body_model": getattr(body, "identity", None),
-               "meta": {"torch": torch.__version__, **(meta or {})}}
+               "meta": {"torch": str(torch.__version__), **(meta or {})}}
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
     try:

@@ -1,0 +1,32 @@
+"""ModelConfig: dict round trip and loud validation."""
+from __future__ import annotations
+
+import pytest
+
+from core.model.config import ModelConfig, config_diff
+
+
+def test_round_trip_and_nested_partial_dict():
+    cfg = ModelConfig.from_dict({"head": "hmr", "backbone": {"name": "resnet34"}, "hkmr": {"passes": "f"},
+                                 "focal_length": 5000})
+    assert cfg.backbone.name == "resnet34" and cfg.hkmr.passes == "f" and cfg.hkmr.outer_iters == 3
+    assert isinstance(cfg.focal_length, float)
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    assert config_diff(cfg.to_dict(), ModelConfig().to_dict()) == [
+        "backbone.name: 'resnet34' != 'resnet50'", "head: 'hmr' != 'hkmr'", "hkmr.passes: 'f' != 'fb'"]
+
+
+@pytest.mark.parametrize("bad,err,msg", [
+    ({"hkmr": {"outer_iter": 3}}, KeyError, r"config.hkmr: unknown keys \['outer_iter'\]"),
+    ({"head": "cmr"}, ValueError, r"config.head: 'cmr' is not one of \['hkmr', 'hmr'\]"),
+    ({"hkmr": {"hierarchy": "siblings"}}, ValueError, "config.hkmr.hierarchy"),
+    ({"num_betas": "10"}, TypeError, "config.num_betas: expected int"),
+    ({"channels_last": 1}, TypeError, "config.channels_last: expected bool"),
+    ({"hkmr": {"outer_iters": True}}, TypeError, "expected int"),
+    ({"backbone": "resnet50"}, TypeError, "expected a mapping for BackboneConfig"),
+    ({"hkmr": {"inner_iters": 0}}, ValueError, "inner_iters must be ≥ 1"),
+    ({"hmr": {"dropout": 1.5}}, ValueError, "dropout"),
+])
+def test_bad_configs_fail_loudly(bad, err, msg):
+    with pytest.raises(err, match=msg):
+        ModelConfig.from_dict(bad)
