@@ -14,6 +14,7 @@ Writes are atomic (temporary file in the same folder, then ``os.replace``). See 
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import tempfile
@@ -145,7 +146,10 @@ def load_checkpoint(path: str | os.PathLike, expected_config: ModelConfig | None
         if diff:
             raise CheckpointError(f"{path}: config mismatch (expected != checkpoint): {diff}; build the model "
                                   f"from the checkpoint's config or pick the matching checkpoint")
-    model = build_model(ckpt.config, body=body)
+    # The weights come from the file: never re-read init files the config names (they may not exist here).
+    build_cfg = copy.deepcopy(ckpt.config)
+    build_cfg.backbone.weights, build_cfg.mean_params = None, None
+    model = build_model(build_cfg, body=body)
     load_state_strict(model, ckpt.state_dict, path)
     identity = getattr(model.body, "identity", None)
     if model.body is not None and ckpt.body_model is not None and identity != ckpt.body_model:

@@ -29,6 +29,23 @@ def test_round_trip(small_model, small_cfg, body, tmp_path):
     torch.testing.assert_close(predict(model, x).vertices, predict(small_model, x).vertices)
 
 
+def test_init_files_named_in_config_are_not_needed_to_load(small_cfg, body, tmp_path):
+    import numpy as np
+
+    from core.model.builder import build_model
+    from tests.core.model.spin_layout import random_state, resnet_trunk_shapes
+
+    torch.save(random_state(resnet_trunk_shapes("resnet18")), tmp_path / "rn18.pth")
+    np.savez(tmp_path / "mean.npz", pose=np.zeros(72), shape=np.ones(10), cam=np.array([1.0, 0, 0]))
+    small_cfg.backbone.weights, small_cfg.mean_params = str(tmp_path / "rn18.pth"), str(tmp_path / "mean.npz")
+    save_checkpoint(tmp_path / "m.pt", build_model(small_cfg, body=body))
+    (tmp_path / "rn18.pth").unlink()
+    (tmp_path / "mean.npz").unlink()
+    model, ckpt = load_checkpoint(tmp_path / "m.pt", expected_config=small_cfg, body=body)
+    assert ckpt.config.backbone.weights.endswith("rn18.pth")
+    torch.testing.assert_close(model.head.init_shape, torch.ones(1, 10))
+
+
 def test_truncated_file(small_model, tmp_path):
     path = _saved(small_model, tmp_path)
     data = path.read_bytes()
