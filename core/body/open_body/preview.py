@@ -1,6 +1,6 @@
 """Render preview PNGs of the open body (main environment: numpy, OpenCV, smplx; no anny).
 
-    python -m core.body.open_body.preview --model core/body/assets/hkmr_open_body.npz --out docs/img
+    python -m core.body.open_body.preview --model hkmr_blender/assets/hkmr_open_body.npz --out docs/img
 
 Rendered with the project's CPU renderer (:mod:`core.render`) from a distant camera (nearly
 orthographic); dots drawn with OpenCV. Front view looks along −Z at the body (its left, +X, on the image's right); side
@@ -100,7 +100,7 @@ def render(vertices: np.ndarray, faces: np.ndarray, view: str, joints: np.ndarra
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Render open-body preview PNGs.")
-    ap.add_argument("--model", default="core/body/assets/hkmr_open_body.npz")
+    ap.add_argument("--model", default="hkmr_blender/assets/hkmr_open_body.npz")
     ap.add_argument("--out", default="docs/img")
     args = ap.parse_args(argv)
     model, arrays = load_open_body(args.model)

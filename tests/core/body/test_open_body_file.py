@@ -1,4 +1,4 @@
-"""The shipped open default body (core/body/assets/hkmr_open_body.npz), checked directly with numpy +
+"""The shipped open default body (hkmr_blender/assets/hkmr_open_body.npz), checked directly with numpy +
 smplx: contract keys and shapes, SMPL tree, and that it poses like a human body (SMPL axes: Y-up,
 metres, facing +Z, the body's left at +X)."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 
 from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
 
-PATH = Path(__file__).resolve().parents[2] / "core" / "body" / "assets" / "hkmr_open_body.npz"
+PATH = Path(__file__).resolve().parents[3] / "hkmr_blender" / "assets" / "hkmr_open_body.npz"
 J = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
 EXTRA = ("nose", "reye", "leye", "rear", "lear", "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe",
          "RHeel", "lthumb", "lindex", "lmiddle", "lring", "lpinky", "rthumb", "rindex", "rmiddle", "rring", "rpinky")
