@@ -17,6 +17,7 @@ from typing import Callable
 
 import torch
 
+from core.body.model import load_body_model
 from core.model.backbones import build_backbone
 from core.model.builder import build_head, build_model, count_parameters
 from core.model.config import BackboneConfig, BodyConfig, ModelConfig
@@ -38,13 +39,15 @@ def bench_cpu(args: argparse.Namespace) -> None:
         backbone.to(memory_format=torch.channels_last)
     cfg = ModelConfig(backbone=BackboneConfig(args.backbone))
     heads = {h: build_head(ModelConfig(head=h), backbone.feature_dim).eval() for h in ("hkmr", "hmr")}
+    body = None if args.no_body else load_body_model(args.body)
     print(f"CPU, {torch.get_num_threads()} threads, {args.backbone} "
           f"({count_parameters(backbone):,} params), channels_last={args.channels_last}, "
           f"img {cfg.img_res}px, repeats {args.repeats} (median), one interleaved run per batch")
     print(f"heads: hkmr {count_parameters(heads['hkmr']):,} params, hmr {count_parameters(heads['hmr']):,}")
-    print("| batch | backbone ms | HKMR head ms | HMR head ms | HKMR head / backbone | HMR head / backbone "
-          "| HKMR model img/s | HMR model img/s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"SMPL forward: {'off' if body is None else body.identity}")
+    print("| batch | backbone ms | HKMR head ms | HMR head ms | SMPL fwd ms | HKMR head / backbone "
+          "| HMR head / backbone | HKMR model img/s | HMR model img/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     none = lambda: None  # noqa: E731 — CPU needs no synchronisation
     with torch.inference_mode():
         for b in args.batches:
@@ -54,16 +57,20 @@ def bench_cpu(args: argparse.Namespace) -> None:
             phi = backbone(x)
             for h in heads.values():  # warm-up
                 h(phi)
-            times: dict[str, list[float]] = {"backbone": [], "hkmr": [], "hmr": []}
+            est = heads["hkmr"](phi)[-1]
+            times: dict[str, list[float]] = {"backbone": [], "hkmr": [], "hmr": [], "smpl": []}
             for _ in range(args.repeats):
                 times["backbone"].append(_timed(lambda: backbone(x), none))
                 for name, head in heads.items():  # heads are fast: take the best of a few calls
                     times[name].append(min(_timed(lambda: head(phi), none) for _ in range(3)))
-            med = {k: statistics.median(v) for k, v in times.items()}
+                if body is not None:
+                    times["smpl"].append(min(_timed(lambda: body(est.rotmats, est.betas), none) for _ in range(3)))
+            med = {k: statistics.median(v) if v else 0.0 for k, v in times.items()}
             r_hkmr, r_hmr = med["hkmr"] / med["backbone"], med["hmr"] / med["backbone"]
+            full = med["backbone"] + med["smpl"]
             print(f"| {b} | {med['backbone'] * 1e3:.1f} | {med['hkmr'] * 1e3:.2f} | {med['hmr'] * 1e3:.2f} "
-                  f"| {r_hkmr:.2%} | {r_hmr:.2%} | {b / (med['backbone'] + med['hkmr']):.1f} "
-                  f"| {b / (med['backbone'] + med['hmr']):.1f} |", flush=True)
+                  f"| {med['smpl'] * 1e3:.2f} | {r_hkmr:.2%} | {r_hmr:.2%} | {b / (full + med['hkmr']):.1f} "
+                  f"| {b / (full + med['hmr']):.1f} |", flush=True)
 
 
 def bench_gpu(args: argparse.Namespace) -> None:
@@ -94,7 +101,7 @@ def main() -> None:
     ap.add_argument("--gpu-batch", type=int, default=256)
     ap.add_argument("--compile", action="store_true", help="GPU: torch.compile backbone and head")
     ap.add_argument("--body", default=None, help="body model file (default: discovered/shipped body)")
-    ap.add_argument("--no-body", action="store_true", help="GPU: skip the SMPL forward")
+    ap.add_argument("--no-body", action="store_true", help="skip the SMPL forward")
     ap.add_argument("--skip-cpu", action="store_true")
     args = ap.parse_args()
     if args.threads:
