@@ -1,17 +1,16 @@
-"""A small real BodyModel (synthetic SMPL-format arrays from tests/conftest.py) and a tiny model."""
+"""The shipped open default body (real BodyModel, real data) and a tiny ResNet-18 model on 64 px crops."""
 from __future__ import annotations
 
 import pytest
 
-from core.body.model import BodyModel
+from core.body.model import BodyModel, load_body_model
 from core.model.builder import build_model
 from core.model.config import BackboneConfig, ModelConfig
-from tests.conftest import make_smpl_arrays
 
 
 @pytest.fixture(scope="module")
 def body() -> BodyModel:
-    return BodyModel(make_smpl_arrays(), source="synthetic-test-body")
+    return load_body_model()  # no path: the open default body shipped with the add-on
 
 
 @pytest.fixture
