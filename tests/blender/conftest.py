@@ -1,7 +1,11 @@
 """Helpers for the add-on tests: random-but-valid motions and the smplx reference joints."""
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
+import pytest
 import torch
 from smplx.lbs import lbs
 
@@ -28,8 +32,52 @@ def smplx_joints(motion: Motion, arrays: dict) -> np.ndarray:
     nb = arrays["shapedirs"].shape[-1]
     betas = np.zeros(nb)
     betas[:len(motion.betas)] = motion.betas[:nb]
-    posedirs = np.asarray(arrays["posedirs"]).reshape(-1, 207).T
+    posedirs = np.asarray(arrays["posedirs"])
+    nv = len(arrays["v_template"])
+    posedirs = posedirs.reshape(-1, 207).T if posedirs.size else np.zeros((207, nv * 3))  # open body: none
     _, joints = lbs(t(np.repeat(betas[None], f, 0)), t(motion.poses), t(arrays["v_template"]),
                     t(arrays["shapedirs"]), t(posedirs), t(arrays["J_regressor"]),
                     torch.as_tensor(SMPL_PARENTS), t(arrays["weights"]))
     return joints.numpy() + np.asarray(motion.trans)[:, None]
+
+
+def to_blender(points: np.ndarray) -> np.ndarray:
+    """SMPL Y-up points (..., 3) → Blender Z-up."""
+    from hkmr_blender.rig_math import C_Y_TO_Z
+    return np.asarray(points) @ C_Y_TO_Z.T
+
+
+@pytest.fixture(scope="session")
+def bpy_module(tmp_path_factory):
+    """The bpy module (one session for all Blender tests). Blender's user folders (extensions,
+    config) go to a temporary folder: session fixtures run before the per-test HOME fixture."""
+    if "bpy" not in sys.modules:
+        os.environ.setdefault("BLENDER_USER_RESOURCES", str(tmp_path_factory.mktemp("blender_user")))
+    return pytest.importorskip("bpy")
+
+
+def clear_scene(bpy) -> None:
+    """Remove every object, armature, mesh and action (keeps preferences and enabled add-ons,
+    unlike ``read_factory_settings``)."""
+    for ob in list(bpy.data.objects):
+        bpy.data.objects.remove(ob)
+    for coll in (bpy.data.armatures, bpy.data.meshes, bpy.data.actions):
+        for item in list(coll):
+            coll.remove(item)
+
+
+@pytest.fixture
+def empty_scene(bpy_module):
+    """A fresh empty Blender file for each test; returns bpy.context."""
+    bpy_module.ops.wm.read_factory_settings(use_empty=True)
+    return bpy_module.context
+
+
+def heads_over_frames(context, obj, bone_names, frames) -> np.ndarray:
+    """(K,J,3) world bone heads of ``obj`` at each scene frame."""
+    from hkmr_blender.armature import world_heads
+    out = []
+    for f in frames:
+        context.scene.frame_set(int(f))
+        out.append(world_heads(obj, bone_names))
+    return np.array(out)

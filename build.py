@@ -1,0 +1,104 @@
+"""Build the HKMR Blender extension zip and validate it — no Blender binary needed.
+
+    python build.py [--out dist] [--check-only]
+
+Stages ``hkmr_blender/*.py``, ``hkmr_blender/assets/*.npz`` and ``hkmr_blender/wheels/*.whl`` with the
+top-level ``blender_manifest.toml`` into a temporary folder, then runs Blender's own extension tool
+(``bl_pkg/cli/blender_ext.py`` from the installed ``bpy`` module) to ``build`` and ``validate`` the zip.
+The wheels listed in the manifest are committed (pure Python, 30 KB); a missing one is fetched with
+``pip download <name>==<version> --no-deps --only-binary=:all:``.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+PACKAGE = ROOT / "hkmr_blender"
+MANIFEST = ROOT / "blender_manifest.toml"
+
+
+def blender_ext_cli() -> Path:
+    """Path of Blender's extension command-line tool inside the installed bpy module."""
+    import importlib.util
+    spec = importlib.util.find_spec("bpy")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("build.py needs the bpy module (pip install bpy==5.0.1) for Blender's extension tool")
+    base = Path(next(iter(spec.submodule_search_locations)))
+    found = sorted(base.glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+    if not found:
+        raise SystemExit(f"Blender's blender_ext.py not found under {base}")
+    return found[-1]
+
+
+def ensure_wheels(manifest: dict) -> None:
+    """Download any manifest wheel missing from hkmr_blender/wheels (pure-Python, no deps)."""
+    for rel in manifest.get("wheels", []):
+        path = PACKAGE / rel
+        if path.is_file():
+            continue
+        m = re.match(r"(?P<name>[A-Za-z0-9_.]+)-(?P<ver>[^-]+)-", path.name)
+        if not m:
+            raise SystemExit(f"cannot parse wheel name {path.name}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", f"{m['name']}=={m['ver']}", "--no-deps",
+                        "--only-binary=:all:", "-d", str(path.parent)], check=True)
+
+
+def stage(dest: Path, manifest: dict) -> None:
+    """Copy what the extension ships into ``dest`` (sources, assets, wheels, manifest)."""
+    dest.mkdir(parents=True)
+    for src in sorted(PACKAGE.glob("*.py")):
+        shutil.copy2(src, dest / src.name)
+    assets = sorted((PACKAGE / "assets").glob("*.npz"))
+    if assets:
+        (dest / "assets").mkdir()
+        for src in assets:
+            shutil.copy2(src, dest / "assets" / src.name)
+    for rel in manifest.get("wheels", []):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PACKAGE / rel, dest / rel)
+    shutil.copy2(MANIFEST, dest / MANIFEST.name)
+
+
+def run_cli(*args: str) -> str:
+    proc = subprocess.run([sys.executable, str(blender_ext_cli()), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"blender_ext {args[0]} failed:\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def build(out_dir: Path) -> Path:
+    """Build and validate the zip in ``out_dir``; return its path."""
+    manifest = tomllib.loads(MANIFEST.read_text())
+    ensure_wheels(manifest)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    zip_path = out_dir / f"{manifest['id']}-{manifest['version']}.zip"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / manifest["id"]
+        stage(src, manifest)
+        run_cli("validate", str(src))
+        tmp_zip = out_dir / f".{zip_path.name}.tmp.zip"
+        run_cli("build", "--source-dir", str(src), "--output-filepath", str(tmp_zip))
+    run_cli("validate", str(tmp_zip))
+    tmp_zip.replace(zip_path)
+    return zip_path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "dist"), help="output folder (default: dist/)")
+    args = ap.parse_args(argv)
+    path = build(Path(args.out))
+    print(f"built and validated {path} ({path.stat().st_size / 1024:.0f} KB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

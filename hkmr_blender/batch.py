@@ -1,0 +1,169 @@
+"""Batch export: motion files → one FBX/GLB/BVH per clip, headless or from Blender.
+
+    python -m hkmr_blender.batch IN... -o OUTDIR [--preset unity|unreal|generic] [--format fbx|glb|bvh]
+
+``IN`` are motion files (.npz motion file v1 / AMASS, .smpl) or folders of them. Runs on the ``bpy``
+module (no Blender binary). Each clip is imported into the current scene, exported, and its objects
+and data removed again, so the function can also run inside an interactive session. A failing clip
+is reported and the batch goes on; outputs are written to a temporary name and renamed.
+``add_export_parser`` plugs the same command into ``hkmr export`` (entry point); bpy is imported only
+when a batch runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .export import FORMATS, PRESETS
+
+__all__ = ["BatchReport", "collect_inputs", "export_batch", "add_export_parser", "run_export", "main"]
+
+MOTION_SUFFIXES = (".npz", ".smpl")
+
+
+@dataclass
+class BatchReport:
+    """``done``: (input, output, seconds) per exported clip; ``failed``: (input, error message)."""
+
+    done: list[tuple[str, str, float]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def collect_inputs(inputs) -> list[Path]:
+    """Files as given, folders expanded to their motion files (sorted, not recursive)."""
+    out: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(q for q in p.iterdir() if q.suffix.lower() in MOTION_SUFFIXES and not q.name.startswith("."))
+        else:
+            out.append(p)
+    return out
+
+
+def _progress(items, enabled: bool):
+    if not enabled:
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _SimpleProgress(items)
+    return tqdm(items, unit="clip", file=sys.stderr)
+
+
+class _SimpleProgress:
+    def __init__(self, items):
+        self.items = list(items)
+
+    def __iter__(self):
+        for i, item in enumerate(self.items, 1):
+            print(f"[{i}/{len(self.items)}] {Path(item).name}", file=sys.stderr, flush=True)
+            yield item
+
+
+def _remove_clip(result) -> None:
+    """Delete what one import created (objects, their data, the action)."""
+    import bpy
+
+    from .importer import remove_objects
+    remove_objects([result.mesh, result.armature])
+    if result.action is not None and result.action.users == 0:
+        bpy.data.actions.remove(result.action)
+
+
+def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", settings=None,
+                 progress: bool = True, context=None) -> BatchReport:
+    """Export every motion file in ``inputs`` (files or folders) to ``out_dir/<name>.<fmt>``.
+
+    ``settings`` default: new armature with mesh (when a body is available), the clip's own frame
+    rate (no resampling); an :class:`importer.ImportSettings`. Scene frame rate and range are restored
+    afterwards. Returns a :class:`BatchReport`; never raises for a bad clip."""
+    import bpy
+
+    from .export import export_clip
+    from .importer import HKMRImportError, ImportSettings, import_motion_file
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    context = context or bpy.context
+    settings = settings or ImportSettings(target="new", rate="set_scene")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scene = context.scene
+    saved = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end)
+    report = BatchReport()
+    try:
+        for path in _progress(collect_inputs(inputs), progress):
+            t0 = time.perf_counter()
+            result = None
+            try:
+                result = import_motion_file(context, str(path), settings)
+                out = export_clip(context, result.armature, result.mesh, out_dir / f"{path.stem}.{fmt}", fmt, preset)
+                report.done.append((str(path), str(out), time.perf_counter() - t0))
+            except (HKMRImportError, RuntimeError, OSError, ValueError) as exc:
+                report.failed.append((str(path), str(exc)))
+            finally:
+                if result is not None:
+                    _remove_clip(result)
+    finally:
+        scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end = saved
+    return report
+
+
+def _add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("inputs", nargs="+", help="motion files (.npz, .smpl) or folders of them")
+    ap.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
+    ap.add_argument("--preset", choices=tuple(PRESETS), default="generic")
+    ap.add_argument("--format", choices=FORMATS, default="fbx")
+    ap.add_argument("--model", default="", help="SMPL model file (.pkl/.npz) for files without rest joints "
+                                                "(default: the shipped open body)")
+    ap.add_argument("--no-mesh", action="store_true", help="export the skeleton only")
+    ap.add_argument("--fps", type=float, default=0.0, help="resample to this rate (default: keep the clip's)")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run a batch from parsed arguments in a fresh empty Blender file; print a summary. Exit code 1
+    if any clip failed."""
+    import bpy
+
+    from .importer import ImportSettings
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    settings = ImportSettings(target="new", create_mesh=not args.no_mesh, model_path=args.model,
+                              rate="resample" if args.fps else "set_scene")
+    if args.fps:
+        whole = max(1, round(args.fps))
+        bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = whole, whole / args.fps
+    report = export_batch(args.inputs, args.out, args.preset, args.format, settings)
+    for src, out, secs in report.done:
+        print(f"ok    {src} -> {out} ({secs:.2f} s)")
+    for src, err in report.failed:
+        print(f"FAIL  {src}: {err}", file=sys.stderr)
+    print(f"{len(report.done)} exported, {len(report.failed)} failed")
+    return 1 if report.failed else 0
+
+
+def add_export_parser(subparsers) -> None:
+    """``hkmr export`` (entry point of the ``hkmr.commands`` group)."""
+    ap = subparsers.add_parser("export", help="batch-export motion files to FBX/GLB/BVH (needs bpy)",
+                               description=__doc__.split("\n\n")[0])
+    _add_arguments(ap)
+    ap.set_defaults(func=run_export)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hkmr_blender.batch", description=__doc__.split("\n\n")[0])
+    _add_arguments(ap)
+    return run_export(ap.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Export an imported clip to FBX, glTF binary (.glb) or BVH, with engine presets (bpy layer).
+
+Every writer goes to a hidden temporary file in the output folder and is renamed into place only
+when the exporter succeeded, so an existing output is never half-overwritten.
+
+Presets (FBX): all use ``add_leaf_bones=False``, no key simplification (``bake_anim_simplify_factor=0``),
+one action per file, every bone keyed on every frame.
+- ``generic``: Blender's default axes and units (re-imports into Blender 1:1).
+- ``unity``: same axes (Unity converts on import), units applied to the transforms (scale 1 in Unity).
+- ``unreal``: centimetres baked into the transforms (``FBX_SCALE_ALL``: 1 m → 100 units, FBX scale 1),
+  armature object named "Armature" so Unreal does not add it as an extra bone: the pelvis is the
+  single root bone.
+
+bpy is imported inside the functions so ``PRESETS``/``FORMATS`` load without Blender (CLI parser).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["PRESETS", "FORMATS", "export_clip"]
+
+_FBX_COMMON = dict(
+    use_selection=True, object_types={"ARMATURE", "MESH"}, add_leaf_bones=False, bake_anim=True,
+    bake_anim_use_all_bones=True, bake_anim_use_nla_strips=False, bake_anim_use_all_actions=False,
+    bake_anim_force_startend_keying=True, bake_anim_step=1.0, bake_anim_simplify_factor=0.0,
+    use_armature_deform_only=False, use_mesh_modifiers=False, mesh_smooth_type="FACE")
+
+PRESETS: dict[str, dict] = {
+    "generic": dict(_FBX_COMMON),
+    "unity": dict(_FBX_COMMON, apply_scale_options="FBX_SCALE_UNITS", apply_unit_scale=True),
+    "unreal": dict(_FBX_COMMON, apply_scale_options="FBX_SCALE_ALL", apply_unit_scale=True, global_scale=1.0),
+}
+FORMATS = ("fbx", "glb", "bvh")
+_ARMATURE_NAME = {"unreal": "Armature"}
+
+
+def _select_only(context, objects) -> None:
+    for ob in context.view_layer.objects:
+        ob.select_set(False)
+    for ob in objects:
+        ob.select_set(True)
+    context.view_layer.objects.active = objects[0]
+
+
+def _write(context, tmp: str, fmt: str, preset: str, frame_range: tuple[int, int]) -> None:
+    import bpy
+    if fmt == "fbx":
+        result = bpy.ops.export_scene.fbx(filepath=tmp, **PRESETS[preset])
+    elif fmt == "glb":
+        result = bpy.ops.export_scene.gltf(
+            filepath=tmp, export_format="GLB", use_selection=True, export_animations=True,
+            export_animation_mode="ACTIVE_ACTIONS", export_force_sampling=True, export_frame_step=1,
+            export_optimize_animation_size=False, export_leaf_bone=False, export_def_bones=False,
+            export_skins=True, export_morph=True, export_materials="NONE")
+    elif fmt == "bvh":
+        result = bpy.ops.export_anim.bvh(filepath=tmp, frame_start=frame_range[0], frame_end=frame_range[1],
+                                         rotate_mode="NATIVE", root_transform_only=False)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
+    if "FINISHED" not in result or not os.path.isfile(tmp):
+        raise RuntimeError(f"the {fmt.upper()} exporter did not write {tmp} ({result})")
+
+
+def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str = "fbx",
+                preset: str = "generic") -> Path:
+    """Write ``armature`` (+ ``mesh``) with its action over the scene's frame range to ``out_path``.
+    BVH holds the skeleton only. Returns the final path."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; use one of {tuple(PRESETS)}")
+    out = Path(out_path)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
+    if preset in _ARMATURE_NAME and fmt == "fbx":
+        armature.name = _ARMATURE_NAME[preset]
+    _select_only(context, [armature] + ([mesh] if mesh is not None and fmt != "bvh" else []))
+    scene = context.scene
+    try:
+        _write(context, str(tmp), fmt, preset, (scene.frame_start, scene.frame_end))
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out

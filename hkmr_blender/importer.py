@@ -1,0 +1,164 @@
+"""Import a motion file into the scene (bpy layer). The one entry point every caller shares:
+the Import operator, the batch exporter, and (later) the "Motion from video" operator, which runs
+``hkmr infer`` and then calls :func:`import_motion_file` on its output.
+
+Everything that can fail on bad input (reading, validation, body model, bone matching, key
+planning) runs before the scene is touched, so a failed import leaves the scene unchanged.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from . import armature as arm_mod
+from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
+from .keys import pose_channels, write_action
+from .mesh import create_skinned_mesh
+from .motion_io import Motion, MotionFileError, read_motion
+from .pipeline import KeyOptions, plan_keys
+from .rig_math import C_Y_TO_Z, convert_up_axis
+
+__all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_file", "import_motion",
+           "remove_objects"]
+
+
+class HKMRImportError(ValueError):
+    """The import cannot proceed (bad file, no armature, no body model); the message says why."""
+
+
+@dataclass
+class ImportSettings:
+    """``target``: "new" armature or the "selected" one; ``rate``: "resample" to the scene's
+    frame rate (SLERP) or "set_scene" rate to the motion's; ``bad_frames``: "interpolate"/"skip";
+    ``model_path``: SMPL model file ("" = the shipped default body, if present)."""
+
+    target: str = "new"
+    create_mesh: bool = True
+    rate: str = "resample"
+    start_frame: int = 1
+    bad_frames: str = "interpolate"
+    min_confidence: float = 0.0
+    set_frame_range: bool = True
+    model_path: str = ""
+
+
+@dataclass
+class ImportResult:
+    armature: object
+    mesh: object | None
+    action: object
+    frame_start: int
+    frame_end: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def _scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def _set_scene_fps(scene, fps: float) -> None:
+    whole = max(1, int(round(fps)))
+    scene.render.fps, scene.render.fps_base = whole, whole / fps
+
+
+def import_motion_file(context, path: str, settings: ImportSettings) -> ImportResult:
+    """Read ``path`` (motion file v1, AMASS .npz or .smpl) and import it; see :func:`import_motion`."""
+    try:
+        motion = read_motion(path)
+    except MotionFileError as exc:
+        raise HKMRImportError(str(exc)) from exc
+    return import_motion(context, motion, settings, name=os.path.splitext(os.path.basename(path))[0])
+
+
+def _prepare(motion: Motion, settings: ImportSettings, want_mesh: bool):
+    """Body arrays, Y-up motion with rest joints, mesh data: no scene changes."""
+    need_arrays = motion.rest_joints is None or (want_mesh and motion.mesh is None)
+    arrays = None
+    if need_arrays:
+        try:
+            arrays = load_body_arrays(settings.model_path or None)
+        except ValueError as exc:  # SmplFileError
+            raise HKMRImportError(str(exc)) from exc
+    warnings = []
+    if arrays is not None and motion.rest_joints is not None and motion.mesh is None and want_mesh:
+        gap = np.abs(rest_joints_for(arrays, motion.betas) - motion.rest_joints).max()
+        if gap > 0.01:
+            warnings.append(f"the body model's joints differ from the file's rest joints by {gap * 100:.1f} cm "
+                            "(another body model?); the mesh may not fit the skeleton exactly")
+    try:
+        motion = convert_up_axis(with_rest_joints(motion, arrays), "y")
+    except (MotionFileError, ValueError) as exc:
+        raise HKMRImportError(str(exc)) from exc
+    mesh = body_mesh_for(motion, arrays) if want_mesh else None
+    return motion, mesh, warnings
+
+
+def import_motion(context, motion: Motion, settings: ImportSettings, name: str = "SMPL") -> ImportResult:
+    """Key ``motion`` onto a new SMPL armature (with a skinned mesh if a body is available) or onto the
+    selected SMPL armature. Raises :class:`HKMRImportError` before any scene change on bad input."""
+    scene = context.scene
+    if settings.target not in ("new", "selected"):
+        raise HKMRImportError(f"target must be 'new' or 'selected', got {settings.target!r}")
+    if settings.rate not in ("resample", "set_scene"):
+        raise HKMRImportError(f"rate must be 'resample' or 'set_scene', got {settings.rate!r}")
+    rig = None
+    if settings.target == "selected":
+        try:
+            rig = arm_mod.smpl_rig(context.active_object)
+        except ValueError as exc:
+            raise HKMRImportError(str(exc)) from exc
+    motion, body, warnings = _prepare(motion, settings, settings.create_mesh and rig is None)
+    fps = motion.fps if settings.rate == "set_scene" else _scene_fps(scene)
+    opts = KeyOptions(fps=fps, resample=settings.rate == "resample", start_frame=settings.start_frame,
+                      bad_frames=settings.bad_frames, min_confidence=settings.min_confidence)
+    rest_z = np.asarray(motion.rest_joints) @ C_Y_TO_Z.T
+    if rig is not None:  # plan before touching the scene: it validates the options
+        plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale)
+
+    created = []
+    try:
+        if rig is None:
+            obj = arm_mod.create_smpl_armature(context, name, rest_z)
+            created.append(obj)
+            rig = arm_mod.smpl_rig(obj)
+            plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale)
+        mesh_obj = None
+        if body is not None:
+            mesh_obj = create_skinned_mesh(context, rig.obj, body, rig.bone_names, f"{name}_body")
+            created.append(mesh_obj)
+        action = write_action(rig.obj, f"{name}_motion", plan.frames,
+                              pose_channels(rig.bone_names, plan.quats, plan.root_loc))
+    except Exception:
+        remove_objects(created[::-1])
+        raise
+    if settings.rate == "set_scene":
+        _set_scene_fps(scene, motion.fps)
+    start, end = int(np.floor(plan.frames[0])), int(np.ceil(plan.frames[-1]))
+    if settings.set_frame_range:
+        scene.frame_start, scene.frame_end = start, end
+    for ob in context.view_layer.objects:
+        ob.select_set(False)
+    rig.obj.select_set(True)
+    context.view_layer.objects.active = rig.obj
+    return ImportResult(rig.obj, mesh_obj, action, start, end, warnings)
+
+
+def remove_objects(objects) -> None:
+    """Delete objects (children first) and their armature/mesh data once unused."""
+    for ob in objects:
+        if ob is None:
+            continue
+        data, kind = ob.data, ob.type
+        bpy.data.objects.remove(ob)
+        if data is not None and data.users == 0:
+            (bpy.data.armatures if kind == "ARMATURE" else bpy.data.meshes).remove(data)
+
+
+def _plan(motion, rest, opts, object_rot, object_scale):
+    try:
+        return plan_keys(motion, rest, opts, object_rot, object_scale)
+    except ValueError as exc:
+        raise HKMRImportError(str(exc)) from exc

@@ -1,0 +1,125 @@
+"""Must-show: the built zip validates and installs; its operators run headless; bad files give a clear
+report and leave the scene unchanged."""
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hkmr_blender.motion_io import write_motion
+from tests.blender.conftest import clear_scene, make_motion
+
+pytestmark = pytest.mark.blender
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def installed(bpy_module, tmp_path_factory):
+    """Build the zip with build.py (Blender's validator included) and install + enable it."""
+    out = tmp_path_factory.mktemp("dist")
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    zips = list(out.glob("hkmr_mocap-*.zip"))
+    assert len(zips) == 1 and "validated" in proc.stdout
+    bpy_module.ops.wm.read_factory_settings(use_empty=True)
+    result = bpy_module.ops.extensions.package_install_files(filepath=str(zips[0]), repo="user_default",
+                                                             enable_on_install=True)
+    assert result == {"FINISHED"}
+    return zips[0], importlib.import_module("bl_ext.user_default.hkmr_mocap")
+
+
+def test_zip_contents_and_registration(installed, bpy_module):
+    zip_path, module = installed
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert {"blender_manifest.toml", "__init__.py", "rig_math.py", "keys.py"} <= set(names)
+    assert "wheels/smplcodec-2.3.0-py3-none-any.whl" in names
+    assert not any(n.endswith((".pyc", "conftest.py")) for n in names)
+    assert "bl_ext.user_default.hkmr_mocap" in bpy_module.context.preferences.addons
+    assert hasattr(bpy_module.types.Scene, "hkmr") and hasattr(bpy_module.types, "HKMR_PT_motion")
+    assert module.keys.SLOTTED                      # 5.0: the channelbag path is the one exercised here
+    src = Path(module.__file__).read_text() + "".join(Path(module.__file__).with_name(n).read_text()
+                                                      for n in ("rig_math.py", "keys.py", "importer.py"))
+    assert "import torch" not in src and "import scipy" not in src
+
+
+def test_operators_run_headless(installed, bpy_module, tmp_path):
+    bpy = bpy_module
+    clear_scene(bpy)
+    motion, arrays = make_motion(np.random.default_rng(2), frames=12)
+    write_motion(tmp_path / "clip.npz", motion)
+    s = bpy.context.scene.hkmr
+    s.rate, s.create_mesh = "set_scene", True      # the shipped open body gives the mesh
+    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
+    arm = bpy.context.active_object
+    assert arm.type == "ARMATURE" and len(arm.data.bones) == 24
+    assert arm.animation_data.action_slot is not None
+    assert any(o.type == "MESH" for o in bpy.context.scene.objects) == module_has_body(installed)
+    site = Path(bpy.utils.user_resource("EXTENSIONS")) / ".local" / "lib"
+    assert list(site.glob("python3*/site-packages/smplcodec/__init__.py"))   # bundled wheel installed
+    assert bpy.ops.hkmr.bake() == {"FINISHED"}
+    assert arm.animation_data.action.name.endswith("_baked")
+    s.export_dir = str(tmp_path / "out")
+    assert bpy.ops.hkmr.export_batch(directory=str(tmp_path), files=[{"name": "clip.npz"}]) == {"FINISHED"}
+    assert (tmp_path / "out" / "clip.fbx").stat().st_size > 1000
+
+
+def test_smpl_codec_file_imports_through_the_operator(installed, bpy_module, tmp_path):
+    from hkmr_blender.motion_formats import write_smpl_codec
+    bpy = bpy_module
+    clear_scene(bpy)
+    if not module_has_body(installed):
+        pytest.skip("needs the shipped open body for rest joints (.smpl files carry none)")
+    write_smpl_codec(tmp_path / "clip.smpl", make_motion(np.random.default_rng(4), frames=5)[0])
+    bpy.context.scene.hkmr.target, bpy.context.scene.hkmr.rate = "new", "set_scene"
+    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.smpl")) == {"FINISHED"}
+    assert bpy.context.scene.frame_end == 5
+
+
+def module_has_body(installed) -> bool:
+    return (Path(installed[1].__file__).parent / "assets" / "hkmr_open_body.npz").is_file()
+
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    motion, _ = make_motion(np.random.default_rng(3), frames=6)
+    good = tmp_path / "good.npz"
+    write_motion(good, motion)
+    base = dict(np.load(good))
+    cases = {
+        "version": ({**base, "format_version": np.array(2)}, "version 2 is newer"),
+        "nan": ({**base, "poses": np.where(np.arange(72) == 5, np.nan, base["poses"])}, "NaN"),
+        "joints": ({**base, "poses": base["poses"][:, :69]}, "shape"),
+        "missing": ({k: v for k, v in base.items() if k != "trans"}, "missing field"),
+    }
+    out = {}
+    for name, (arrays, message) in cases.items():
+        np.savez(tmp_path / f"{name}.npz", **arrays)
+        out[name] = (tmp_path / f"{name}.npz", message)
+    (tmp_path / "notzip.npz").write_bytes(b"garbage")
+    out["notzip"] = (tmp_path / "notzip.npz", "not a readable .npz")
+    return out
+
+
+def test_bad_files_report_clearly_and_leave_the_scene_unchanged(installed, bpy_module, tmp_path):
+    bpy = bpy_module
+    clear_scene(bpy)
+    scene = bpy.context.scene
+    for name, (path, message) in _bad_files(tmp_path).items():
+        before = (len(bpy.data.objects), len(bpy.data.actions), len(bpy.data.armatures), scene.render.fps,
+                  scene.frame_end)
+        with pytest.raises(RuntimeError, match=message) as err:
+            bpy.ops.hkmr.import_motion(filepath=str(path))
+        assert path.name in str(err.value), name                     # the report names the file
+        after = (len(bpy.data.objects), len(bpy.data.actions), len(bpy.data.armatures), scene.render.fps,
+                 scene.frame_end)
+        assert after == before, name
+    # "apply to selected" with nothing selected: a report, nothing created
+    scene.hkmr.target = "selected"
+    with pytest.raises(RuntimeError, match="select an armature"):
+        bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "good.npz"))
+    assert len(bpy.data.objects) == 0
