@@ -51,3 +51,13 @@ def make_smpl_arrays(num_verts: int = 300, num_betas: int = 10, seed: int = 0) -
 @pytest.fixture
 def smpl_arrays() -> dict[str, np.ndarray]:
     return make_smpl_arrays()
+
+
+@pytest.fixture(scope="session")
+def open_body():
+    """The shipped open default body, loaded once per test session by explicit path
+    (never a developer's own SMPL file from $HKMR_SMPL_PATH or ~/.config)."""
+    from core.body.discovery import OPEN_BODY_PATH
+    from core.body.model import load_body_model
+
+    return load_body_model(OPEN_BODY_PATH)

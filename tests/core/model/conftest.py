@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.body.model import BodyModel, load_body_model
+from core.body.model import BodyModel
 from core.model.builder import build_model
 from core.model.config import BackboneConfig, ModelConfig
 
 
 @pytest.fixture(scope="module")
-def body() -> BodyModel:
-    return load_body_model()  # no path: the open default body shipped with the add-on
+def body(open_body) -> BodyModel:
+    return open_body
 
 
 @pytest.fixture
