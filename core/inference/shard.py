@@ -1,0 +1,61 @@
+"""Many inputs across processes: one process per GPU (``torchrun``), each writing its own files.
+
+``torchrun --nproc-per-node 8 --nnodes N ... -m core.cli infer VIDEOS/ -o MOTIONS/`` sets
+``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``; every process takes the inputs ``i`` with
+``i % WORLD_SIZE == RANK`` of the sorted list (disjoint and complete across ranks) and runs on
+``cuda:LOCAL_RANK``. No collective communication is needed, so a node that fails can be rerun
+alone (with ``--resume``), and finished outputs are skipped.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sources import FrameSourceError, _natural_key, is_video
+
+__all__ = ["DistEnv", "dist_env", "expand_inputs", "shard", "output_path_for"]
+
+
+@dataclass(frozen=True)
+class DistEnv:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+
+def dist_env(environ: dict | None = None) -> DistEnv:
+    """Read torchrun's variables (defaults: a single process)."""
+    env = os.environ if environ is None else environ
+    rank, world = int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1))
+    if not 0 <= rank < world:
+        raise ValueError(f"RANK={rank} is outside WORLD_SIZE={world}")
+    return DistEnv(rank, world, int(env.get("LOCAL_RANK", 0)))
+
+
+def expand_inputs(spec: str) -> list[str]:
+    """A folder of videos or a text file listing one input per line (``#`` comments) → sorted paths."""
+    p = Path(spec)
+    if p.is_dir():
+        items = [str(f) for f in p.iterdir() if f.is_file() and is_video(str(f))]
+    elif p.is_file() and p.suffix.lower() == ".txt":
+        lines = [ln.strip() for ln in p.read_text().splitlines()]
+        items = [str((p.parent / ln) if not os.path.isabs(ln) else ln) for ln in lines if ln and not ln.startswith("#")]
+    else:
+        raise FrameSourceError(f"{spec}: expected a folder of videos or a .txt list of inputs")
+    if not items:
+        raise FrameSourceError(f"{spec}: no inputs found (videos: {', '.join(sorted({'.mp4', '.mov', '.avi', '.mkv'}))})")
+    return sorted(items, key=_natural_key)
+
+
+def shard(items: list[str], rank: int, world_size: int) -> list[str]:
+    """Round-robin share of ``items`` for ``rank`` (disjoint, together complete)."""
+    if world_size < 1 or not 0 <= rank < world_size:
+        raise ValueError(f"need 0 ≤ rank < world_size, got rank {rank}, world size {world_size}")
+    return items[rank::world_size]
+
+
+def output_path_for(item: str, out_dir: str | os.PathLike) -> Path:
+    """``out_dir/<input stem>.npz`` (an image folder's own name for folders)."""
+    stem = Path(item.rstrip("/")).stem
+    return Path(out_dir) / f"{stem}.npz"
