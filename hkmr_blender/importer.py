@@ -40,7 +40,7 @@ class ImportSettings:
     rate: str = "resample"
     start_frame: int = 1
     bad_frames: str = "interpolate"
-    min_confidence: float = 0.0
+    min_confidence: float = 0.3
     set_frame_range: bool = True
     model_path: str = ""
 

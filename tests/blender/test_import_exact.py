@@ -66,6 +66,10 @@ def test_own_armature_heads_match_smplx_every_frame(empty_scene, clip, tmp_path)
     res = import_motion(empty_scene, motion, _settings(create_mesh=True, model_path=str(model)))
     assert (res.frame_start, res.frame_end) == (1, FRAMES)
     assert empty_scene.scene.render.fps == 30
+    from hkmr_blender.keys import action_fcurves
+    curves = action_fcurves(res.armature)          # via the slot's channelbag on 4.4+
+    assert len(curves) == 24 * 4 + 3 and {len(c.keyframe_points) for c in curves} == {FRAMES}
+    assert {c.group.name for c in curves} == set(SMPL_JOINT_NAMES)
     heads = heads_over_frames(empty_scene, res.armature, list(SMPL_JOINT_NAMES), range(1, FRAMES + 1))
     ref = to_blender(smplx_joints(motion, arrays))
     assert np.abs(ref[1:] - ref[0]).max() > 0.3            # the root really moves
