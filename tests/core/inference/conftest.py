@@ -10,6 +10,7 @@ import torch
 from core.model.builder import build_model
 from core.model.checkpoint import save_checkpoint
 from core.model.config import BackboneConfig, BodyConfig, ModelConfig
+from tests.blender.conftest import bpy_module  # noqa: F401  (the one bpy session fixture)
 from tests.conftest import make_smpl_arrays
 
 

@@ -1,0 +1,119 @@
+"""Operator "Motion from Video": runs ``hkmr infer`` in a subprocess, then imports the result.
+
+Blender's Python has no torch, so inference runs with the interpreter set in the add-on's
+preferences (``python_path``; optional ``hkmr_source_dir`` for an HKMR checkout that is not
+installed in it). Interactive: a modal operator polls the job on a timer, shows progress in the
+window's progress indicator and the status bar, and Esc cancels (the finished chunks stay; running
+again resumes). Headless (``bpy.app.background``): it blocks until the job ends. When it finishes,
+``bpy.ops.hkmr.import_motion(filepath=...)`` imports the motion; a missing interpreter or a failed
+run is reported with the subprocess's own error text.
+"""
+from __future__ import annotations
+
+import os
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, StringProperty
+from bpy_extras.io_utils import ImportHelper
+
+from .video_job import VideoJob, VideoJobConfig, VideoJobError, default_output
+
+__all__ = ["HKMR_OT_motion_from_video", "CLASSES"]
+
+_ADDON = __package__
+
+
+def _prefs(context, name: str) -> str:
+    addon = context.preferences.addons.get(_ADDON)
+    value = getattr(addon.preferences, name, "") if addon and addon.preferences else ""
+    return bpy.path.abspath(value) if value else ""
+
+
+class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
+    """Estimate SMPL motion from a video with HKMR (runs outside Blender) and import it"""
+
+    bl_idname = "hkmr.motion_from_video"
+    bl_label = "Motion from Video"
+    bl_options = {"REGISTER"}
+
+    filename_ext = ""
+    filter_glob: StringProperty(default="*.mp4;*.mov;*.avi;*.mkv;*.webm;*.m4v", options={"HIDDEN"})
+    output: StringProperty(name="Motion file", subtype="FILE_PATH", default="",
+                           description="Where to write the motion .npz (empty: <video>.motion.npz next to it)")
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", default="",
+                               description="HKMR or SPIN checkpoint (empty: the default checkpoint)")
+    person: EnumProperty(name="Person", default="full", items=[
+        ("full", "Full frame", "The whole frame, letterboxed"),
+        ("track", "Track", "Follow the person from frame to frame"),
+        ("boxes", "Boxes file", "Person boxes/keypoints from a COCO or OpenPose JSON file")])
+    boxes: StringProperty(name="Boxes file", subtype="FILE_PATH", default="")
+    smooth: BoolProperty(name="Smooth", default=True, description="One-Euro smoothing of rotations and root")
+    import_result: BoolProperty(name="Import", default=True, description="Import the motion when done")
+    python_path: StringProperty(name="Python", default="", options={"HIDDEN", "SKIP_SAVE"},
+                                description="Override of the preferences' interpreter (scripts, tests)")
+
+    _job: VideoJob | None = None
+    _timer = None
+
+    def draw(self, _context):
+        col = self.layout.column()
+        for prop in ("output", "checkpoint", "person", "boxes", "smooth", "import_result"):
+            col.prop(self, prop)
+
+    def _config(self, context) -> VideoJobConfig:
+        video = bpy.path.abspath(self.filepath)
+        if not os.path.exists(video):
+            raise VideoJobError(f"{video}: video not found")
+        return VideoJobConfig(
+            python=self.python_path or _prefs(context, "python_path"), input=video,
+            output=bpy.path.abspath(self.output) if self.output else default_output(video),
+            checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
+            person=self.person, boxes=bpy.path.abspath(self.boxes) if self.boxes else "", smooth=self.smooth,
+            pythonpath=_prefs(context, "hkmr_source_dir"))
+
+    def execute(self, context):
+        try:
+            self._job = VideoJob(self._config(context)).start()
+        except VideoJobError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        if bpy.app.background or context.window is None:
+            return self._finish(context, self._job.wait())
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.25, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        if event.type == "ESC":
+            self._job.cancel()
+            return self._finish(context, self._job.poll())
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        st = self._job.poll()
+        context.window_manager.progress_update(int(100 * st.fraction))
+        context.workspace.status_text_set(
+            f"HKMR: {st.done}/{st.total or '?'} frames, {st.fps:.1f} frames/s — Esc to cancel")
+        return self._finish(context, st) if st.finished else {"RUNNING_MODAL"}
+
+    def _finish(self, context, st):
+        if self._timer is not None:
+            context.window_manager.event_timer_remove(self._timer)
+            context.window_manager.progress_end()
+            context.workspace.status_text_set(None)
+            self._timer = None
+        if self._job.cancelled:
+            self.report({"WARNING"}, "Motion from video cancelled; run it again to resume")
+            return {"CANCELLED"}
+        if st.returncode != 0:
+            self.report({"ERROR"}, f"hkmr infer failed: {st.error}")
+            return {"CANCELLED"}
+        out = st.output or self._job.cfg.output
+        self.report({"INFO"}, f"Motion written to {out}")
+        if self.import_result:
+            return bpy.ops.hkmr.import_motion(filepath=out)
+        return {"FINISHED"}
+
+
+CLASSES = (HKMR_OT_motion_from_video,)

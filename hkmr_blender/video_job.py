@@ -1,0 +1,208 @@
+"""Run ``hkmr infer`` in a subprocess for Blender (bpy-free, stdlib only).
+
+Blender's Python has no torch, so the "Motion from video" operator runs inference with the
+interpreter set in the add-on's preferences (one that has HKMR and torch installed). This
+module builds that command, starts it, reads its machine-readable progress lines
+(``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see ``core/inference/cli.py``) on a reader
+thread so Blender's timer can poll without blocking, keeps the tail of stderr for error
+reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues).
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+
+__all__ = ["VideoJobError", "VideoJobConfig", "JobStatus", "VideoJob", "build_command", "parse_line",
+           "default_output"]
+
+PROGRESS_TAG, DONE_TAG = "HKMR_PROGRESS", "HKMR_DONE"
+
+
+class VideoJobError(RuntimeError):
+    """The job could not start or failed; the message carries the subprocess's error text."""
+
+
+@dataclass
+class VideoJobConfig:
+    """python: interpreter with HKMR + torch; person: "full" | "track" | "boxes" (needs ``boxes``);
+    pythonpath: optional folder put in front of PYTHONPATH (an HKMR checkout not installed)."""
+
+    python: str
+    input: str
+    output: str
+    checkpoint: str = ""
+    person: str = "full"
+    boxes: str = ""
+    smooth: bool = True
+    device: str = "auto"
+    resume: bool = True
+    overlay: str = ""
+    pythonpath: str = ""
+    extra_args: list[str] = field(default_factory=list)
+
+
+def default_output(video: str) -> str:
+    """``clip.mp4`` → ``clip.motion.npz`` next to it (a folder ``frames/`` → ``frames.motion.npz``)."""
+    base = os.path.splitext(video.rstrip("/\\"))[0]
+    return base + ".motion.npz"
+
+
+def build_command(cfg: VideoJobConfig) -> list[str]:
+    """The argv of ``python -m core.cli infer ...`` for ``cfg``."""
+    cmd = [cfg.python, "-m", "core.cli", "infer", cfg.input, "-o", cfg.output, "--progress", "json",
+           "--device", cfg.device]
+    if cfg.checkpoint:
+        cmd += ["--checkpoint", cfg.checkpoint]
+    if cfg.person == "track":
+        cmd.append("--track")
+    elif cfg.person == "boxes":
+        if not cfg.boxes:
+            raise VideoJobError("person boxes chosen but no boxes file given")
+        cmd += ["--boxes", cfg.boxes]
+    elif cfg.person != "full":
+        raise VideoJobError(f"unknown person mode {cfg.person!r}; use full, track or boxes")
+    if cfg.smooth:
+        cmd.append("--smooth")
+    if cfg.resume:
+        cmd.append("--resume")
+    if cfg.overlay:
+        cmd += ["--overlay", cfg.overlay]
+    return cmd + list(cfg.extra_args)
+
+
+def parse_line(line: str) -> tuple[str, dict] | None:
+    """``HKMR_PROGRESS {...}`` → ("progress", dict); ``HKMR_DONE {...}`` → ("done", dict); else None."""
+    tag, _, payload = line.strip().partition(" ")
+    if tag not in (PROGRESS_TAG, DONE_TAG):
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    return ("progress" if tag == PROGRESS_TAG else "done"), data
+
+
+@dataclass
+class JobStatus:
+    """fraction 0…1; fps frames/s; finished; returncode (None while running); output when done;
+    error: the subprocess's error text when it failed."""
+
+    fraction: float = 0.0
+    done: int = 0
+    total: int = 0
+    fps: float = 0.0
+    finished: bool = False
+    returncode: int | None = None
+    output: str = ""
+    error: str = ""
+
+
+def _resolve_python(python: str) -> str:
+    if not python:
+        raise VideoJobError("no Python interpreter set: in the HKMR add-on preferences, set 'Python' to an "
+                            "interpreter that has HKMR and torch installed (e.g. the venv's bin/python)")
+    found = python if os.path.isfile(python) else shutil.which(python)
+    if not found or not os.access(found, os.X_OK):
+        raise VideoJobError(f"Python interpreter {python!r} not found or not executable; fix 'Python' in the "
+                            f"HKMR add-on preferences")
+    return found
+
+
+class VideoJob:
+    """One ``hkmr infer`` subprocess. ``start()``, then ``poll()`` from a timer; ``cancel()``."""
+
+    def __init__(self, cfg: VideoJobConfig):
+        self.cfg = cfg
+        self.status = JobStatus()
+        self.proc: subprocess.Popen | None = None
+        self._lines: queue.Queue = queue.Queue()
+        self._stderr: collections.deque = collections.deque(maxlen=200)
+        self._threads: list[threading.Thread] = []
+        self.cancelled = False
+
+    def start(self) -> "VideoJob":
+        cmd = build_command(self.cfg)
+        cmd[0] = _resolve_python(self.cfg.python)
+        env = dict(os.environ)
+        env["PYTHONUNBUFFERED"] = "1"
+        if self.cfg.pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (self.cfg.pythonpath, env.get("PYTHONPATH")) if p)
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
+        try:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         encoding="utf-8", errors="replace", env=env, creationflags=flags)
+        except OSError as exc:
+            raise VideoJobError(f"cannot start {cmd[0]}: {exc}") from exc
+        for stream, sink in ((self.proc.stdout, self._lines.put), (self.proc.stderr, self._stderr.append)):
+            t = threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    @staticmethod
+    def _pump(stream, sink) -> None:
+        for line in stream:
+            sink(line.rstrip("\n"))
+        stream.close()
+
+    def poll(self) -> JobStatus:
+        """Consume pending progress lines; detect the end of the process."""
+        st = self.status
+        while True:
+            try:
+                parsed = parse_line(self._lines.get_nowait())
+            except queue.Empty:
+                break
+            if parsed is None:
+                continue
+            kind, data = parsed
+            if kind == "progress":
+                st.done, st.total, st.fps = int(data["done"]), int(data["total"]), float(data["fps"])
+                st.fraction = min(st.done / max(st.total, 1), 1.0)
+            else:
+                st.output, st.fraction = data["output"], 1.0
+        if self.proc is not None and not st.finished and self.proc.poll() is not None:
+            for t in self._threads:
+                t.join(timeout=5)
+            if not self._lines.empty():
+                return self.poll()
+            st.finished, st.returncode = True, self.proc.returncode
+            if st.returncode != 0:
+                st.error = self.error_text()
+        return st
+
+    def error_text(self) -> str:
+        """The subprocess's own error lines (``error: ...``), else the tail of its stderr."""
+        lines = [ln for ln in self._stderr if ln.strip()]
+        errs = [ln for ln in lines if ln.startswith("error:") or "Error" in ln.split(":")[0]]
+        if self.cancelled:
+            return "cancelled; run again to resume from the last finished chunk"
+        return "\n".join(errs[-5:] or lines[-15:]) or f"hkmr infer exited with code {self.status.returncode}"
+
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        """Block until the process ends (headless use)."""
+        if self.proc is not None:
+            self.proc.wait(timeout)
+        for t in self._threads:
+            t.join(timeout=5)
+        return self.poll()
+
+    def cancel(self, grace: float = 10.0) -> None:
+        """Interrupt (SIGINT / CTRL_BREAK) so the run stops cleanly; kill after ``grace`` seconds."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.cancelled = True
+        self.proc.send_signal(signal.CTRL_BREAK_EVENT if sys.platform == "win32" else signal.SIGINT)
+        try:
+            self.proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

@@ -1,0 +1,114 @@
+"""The Blender side of "Motion from video": the bpy-free subprocess job, and the operator in bpy."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from hkmr_blender.video_job import VideoJob, VideoJobConfig, VideoJobError, build_command, default_output, parse_line
+
+from .conftest import write_video
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def _cfg(assets, tmp_path, **kw) -> VideoJobConfig:
+    base = dict(python=sys.executable, input=assets["video"], output=str(tmp_path / "m.npz"),
+                checkpoint=assets["ckpt"], pythonpath=REPO, device="cpu")
+    return VideoJobConfig(**{**base, **kw})
+
+
+def test_command_and_line_parsing():
+    cfg = VideoJobConfig(python="py", input="a.mp4", output="a.npz", person="boxes", boxes="b.json", smooth=True)
+    cmd = build_command(cfg)
+    assert cmd[:7] == ["py", "-m", "core.cli", "infer", "a.mp4", "-o", "a.npz"]
+    assert "--boxes" in cmd and "b.json" in cmd and "--smooth" in cmd and "--resume" in cmd
+    assert cmd[cmd.index("--progress") + 1] == "json"
+    assert "--track" in build_command(VideoJobConfig(python="py", input="a", output="b", person="track"))
+    with pytest.raises(VideoJobError, match="no boxes file"):
+        build_command(VideoJobConfig(python="py", input="a", output="b", person="boxes"))
+    assert parse_line('HKMR_PROGRESS {"done": 3, "total": 9, "fps": 1.5}') == ("progress", {"done": 3, "total": 9, "fps": 1.5})
+    assert parse_line("HKMR_DONE {\"output\": \"x\"}") == ("done", {"output": "x"})
+    assert parse_line("some tqdm noise") is None and parse_line("HKMR_PROGRESS {broken") is None
+    assert default_output("/v/clip.mp4") == "/v/clip.motion.npz"
+
+
+def test_missing_interpreter_is_reported(tmp_path):
+    cfg = VideoJobConfig(python=str(tmp_path / "no-python"), input="a.mp4", output="a.npz")
+    with pytest.raises(VideoJobError, match="not found or not executable.*preferences"):
+        VideoJob(cfg).start()
+    with pytest.raises(VideoJobError, match="no Python interpreter set"):
+        VideoJob(VideoJobConfig(python="", input="a", output="b")).start()
+
+
+@pytest.mark.slow
+def test_job_runs_hkmr_infer_and_reports_progress(assets, tmp_path):
+    job = VideoJob(_cfg(assets, tmp_path, extra_args=["--batch-size", "4"])).start()
+    seen = []
+    while not job.poll().finished:
+        seen.append(job.status.done)
+        time.sleep(0.05)
+    st = job.status
+    assert st.returncode == 0, st.error
+    assert st.output == str(tmp_path / "m.npz") and os.path.isfile(st.output)
+    assert st.fraction == 1.0 and st.done == 24 and st.fps > 0
+
+
+@pytest.mark.slow
+def test_failing_run_reports_its_error_text(assets, tmp_path):
+    st = VideoJob(_cfg(assets, tmp_path, input=str(tmp_path / "missing.mp4"))).start().wait(120)
+    assert st.finished and st.returncode == 2
+    assert "missing.mp4: no such file" in st.error
+    bad = tmp_path / "bad.pt"
+    bad.write_text("x")
+    st = VideoJob(_cfg(assets, tmp_path, checkpoint=str(bad))).start().wait(120)
+    assert st.returncode == 2 and "bad.pt" in st.error and "cannot read checkpoint" in st.error
+
+
+@pytest.mark.slow
+def test_cancel_then_resume(assets, tmp_path):
+    video = write_video(tmp_path / "long.mp4", 160)
+    cfg = _cfg(assets, tmp_path, input=video, extra_args=["--batch-size", "4", "--chunk-size", "8"])
+    job = VideoJob(cfg).start()
+    while job.poll().done < 16 and not job.status.finished:
+        time.sleep(0.05)
+    job.cancel()
+    st = job.poll()
+    assert st.finished and job.cancelled and st.returncode == 130 and "cancelled" in st.error
+    assert not os.path.exists(cfg.output) and os.path.isdir(tmp_path / ".m.npz.hkmr-work")
+    st = VideoJob(cfg).start().wait(300)
+    assert st.returncode == 0, st.error
+    assert os.path.isfile(cfg.output)
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_operator_runs_job_and_imports(assets, tmp_path, bpy_module, monkeypatch):
+    bpy = bpy_module
+    import hkmr_blender
+    from hkmr_blender.operators_video import CLASSES
+
+    hkmr_blender.register()
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    try:
+        op = bpy.ops.hkmr.motion_from_video
+        with pytest.raises(RuntimeError, match="not found or not executable"):
+            op(filepath=assets["video"], python_path=str(tmp_path / "nope"))
+        with pytest.raises(RuntimeError, match="hkmr infer failed: .*cannot read checkpoint"):
+            (tmp_path / "bad.pt").write_text("x")
+            op(filepath=assets["video"], python_path=sys.executable, checkpoint=str(tmp_path / "bad.pt"))
+        monkeypatch.setenv("PYTHONPATH", REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        monkeypatch.setenv("HKMR_CHECKPOINT", assets["ckpt"])  # the default checkpoint for the subprocess
+        before = {o.name for o in bpy.data.objects}
+        out = str(tmp_path / "clip.npz")
+        assert op(filepath=assets["video"], output=out, python_path=sys.executable) == {"FINISHED"}
+        assert os.path.isfile(out)
+        new = [o for o in bpy.data.objects if o.name not in before]
+        assert any(o.type == "ARMATURE" for o in new)
+    finally:
+        for cls in CLASSES:
+            bpy.utils.unregister_class(cls)
+        hkmr_blender.unregister()
