@@ -29,7 +29,8 @@ def _train(args: argparse.Namespace) -> int:
     except NonFiniteLossError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    print(f"trained to step {res.step}; checkpoint: {res.checkpoint}")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 reports
+        print(f"trained to step {res.step}; checkpoint: {res.checkpoint}")
     return 0
 
 

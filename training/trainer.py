@@ -102,7 +102,7 @@ class Trainer:
         if resume and os.path.isfile(self.ckpt_path):
             self._load(self.ckpt_path)
         self.ddp = (DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda"
-                                            else None, broadcast_buffers=False) if self.dist.enabled else self.model)
+                                            else None, forward_sync_buffers=False) if self.dist.enabled else self.model)
         self.sampler = ResumableSampler(self.dataset, self.dist, t.seed)
         if len(self.dataset) // self.dist.world_size < t.batch_size:
             raise ValueError(f"data: {len(self.dataset)} samples over {self.dist.world_size} process(es) cannot fill "
