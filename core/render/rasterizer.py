@@ -81,24 +81,22 @@ def project(points: np.ndarray, camera: PinholeCamera) -> tuple[np.ndarray, np.n
 def _face_coefficients(uv: np.ndarray, z: np.ndarray, faces: np.ndarray, near: float):
     """Edge-function coefficients of every drawable face: w_k(x, y) = a_k x + b_k y + c_k,
     normalised so the three sum to 1 and are all ≥ 0 inside. Returns the kept face ids,
-    (F', 3) a, b, c, (F', 3) 1/z and the integer pixel bounding boxes."""
-    p = uv[faces]  # (F, 3, 2)
-    zf = z[faces]
-    x0, y0 = p[:, 0, 0], p[:, 0, 1]
-    x1, y1 = p[:, 1, 0], p[:, 1, 1]
-    x2, y2 = p[:, 2, 0], p[:, 2, 1]
+    (3, F') a, b, c, (3, F') 1/z and the (F', 2) integer pixel bounding boxes lo, hi."""
+    (x0, x1, x2), (y0, y1, y2) = uv[faces, 0].T, uv[faces, 1].T
+    z0, z1, z2 = z[faces].T
     area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
-    keep = np.all(zf > near, axis=1) & (np.abs(area) > 1e-12) & np.isfinite(area)
+    keep = (z0 > near) & (z1 > near) & (z2 > near) & (np.abs(area) > 1e-12) & np.isfinite(area)
     ids = np.flatnonzero(keep)
     x0, y0, x1, y1, x2, y2, area = (v[ids] for v in (x0, y0, x1, y1, x2, y2, area))
+    inv = 1.0 / area
     # w0 is the edge function of edge (1, 2), w1 of (2, 0), w2 of (0, 1), each over the signed area.
-    a = np.stack([y1 - y2, y2 - y0, y0 - y1], 1) / area[:, None]
-    b = np.stack([x2 - x1, x0 - x2, x1 - x0], 1) / area[:, None]
-    c = np.stack([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0], 1) / area[:, None]
-    pf = p[ids]
-    lo = np.ceil(pf.min(axis=1)).astype(np.int64)
-    hi = np.floor(pf.max(axis=1)).astype(np.int64)
-    return ids, a, b, c, 1.0 / zf[ids], lo, hi
+    a = np.stack([y1 - y2, y2 - y0, y0 - y1]) * inv
+    b = np.stack([x2 - x1, x0 - x2, x1 - x0]) * inv
+    c = np.stack([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0]) * inv
+    invz = 1.0 / np.stack([z0[ids], z1[ids], z2[ids]])
+    lo = np.ceil(np.stack([np.minimum(np.minimum(x0, x1), x2), np.minimum(np.minimum(y0, y1), y2)], 1))
+    hi = np.floor(np.stack([np.maximum(np.maximum(x0, x1), x2), np.maximum(np.maximum(y0, y1), y2)], 1))
+    return ids, a, b, c, invz, lo.astype(np.int64), hi.astype(np.int64)
 
 
 def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: PinholeCamera, near: float = 1e-3) -> Fragments:
@@ -118,7 +116,7 @@ def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: PinholeCamera, ne
     w = hi[:, 0] - lo[:, 0] + 1
     h = hi[:, 1] - lo[:, 1] + 1
     ok = (w > 0) & (h > 0)
-    ids, a, b, c, invz, lo, w, h = ids[ok], a[ok], b[ok], c[ok], invz[ok], lo[ok], w[ok], h[ok]
+    ids, a, b, c, invz, lo, w, h = ids[ok], a[:, ok], b[:, ok], c[:, ok], invz[:, ok], lo[ok], w[ok], h[ok]
 
     zbuf = np.full(H * W, np.inf)
     best_face = np.full(H * W, -1, np.int64)
@@ -128,23 +126,23 @@ def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: PinholeCamera, ne
     for s, e in zip(bounds[:-1], bounds[1:]):
         if e <= s:
             continue
-        sl = slice(s, e)
-        cnt = n[sl]
-        f = np.repeat(np.arange(e - s), cnt)  # local face index of every candidate pixel
+        cnt = n[s:e]
+        f = np.repeat(np.arange(s, e), cnt)  # face (kept-list index) of every candidate pixel
         local = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        px = lo[sl][f, 0] + local % w[sl][f]
-        py = lo[sl][f, 1] + local // w[sl][f]
-        wts = a[sl][f] * px[:, None] + b[sl][f] * py[:, None] + c[sl][f]  # (N, 3) screen barycentrics
-        inside = np.all(wts >= -1e-9, axis=1)
-        f, px, py, wts = f[inside], px[inside], py[inside], wts[inside]
-        persp = wts * invz[sl][f]  # perspective-correct: interpolate 1/z, then renormalise
-        inv_depth = persp.sum(1)
+        wf = w[f]
+        px = lo[f, 0] + local % wf
+        py = lo[f, 1] + local // wf
+        wts = [a[k, f] * px + b[k, f] * py + c[k, f] for k in range(3)]  # screen-space barycentrics
+        inside = (wts[0] >= -1e-9) & (wts[1] >= -1e-9) & (wts[2] >= -1e-9)
+        f, px, py = f[inside], px[inside], py[inside]
+        persp = np.stack([wts[k][inside] * invz[k, f] for k in range(3)], 1)  # interpolate 1/z ...
+        inv_depth = persp[:, 0] + persp[:, 1] + persp[:, 2]
         depth = 1.0 / inv_depth
         pix = py * W + px
         np.minimum.at(zbuf, pix, depth)
         win = depth <= zbuf[pix]
-        best_face[pix[win]] = ids[sl][f[win]]
-        best_bary[pix[win]] = persp[win] / inv_depth[win, None]
+        best_face[pix[win]] = ids[f[win]]
+        best_bary[pix[win]] = persp[win] / inv_depth[win, None]  # ... then renormalise
     face_id = best_face.reshape(H, W).astype(np.int32)
     bary = best_bary.reshape(H, W, 3).astype(np.float32)
     return Fragments(face_id=face_id, depth=zbuf.reshape(H, W).astype(np.float32), bary=bary)

@@ -37,9 +37,8 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """(V, 3) unit normals: area-weighted sum of the adjacent faces' normals."""
     v = vertices[faces]
     n = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])  # length = 2 × area
-    out = np.zeros_like(vertices, dtype=np.float64)
-    for k in range(3):
-        np.add.at(out, faces[:, k], n)
+    idx = faces.reshape(-1)
+    out = np.stack([np.bincount(idx, np.repeat(n[:, c], 3), len(vertices)) for c in range(3)], 1)
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
