@@ -17,6 +17,7 @@ has_mask           () float32          1 where mask/parts are ground truth (else
 occluder           () int64            0 none, 1 bar, 2 circle, 3 rectangle
 occluder_mask      (R, R) uint8        pixels the occluder covers
 dataset, index     str, int            source dataset name and record index in its npz
+gender             () int64            0 male, 1 female, −1 unknown (npz ``gender`` 'm'/'f')
 center, scale,     (2,), (), (), ()    the box used, and the augmentation applied
 rot, flip
 =================  ==================  =====================================================
@@ -86,8 +87,12 @@ class SpinDataset(torch.utils.data.Dataset):
             raise DatasetError(f"dataset {spec.name!r}: annotation file {path} not found; set its 'npz' path "
                                "(SPIN's preprocessed files, or `python -m training.data.synthetic`)")
         self.img_dir = Path(spec.img_dir) if spec.img_dir else path.parent
-        with np.load(path, allow_pickle=False) as z:
-            self.data = {k: z[k] for k in z.files}
+        try:
+            with np.load(path, allow_pickle=False) as z:  # never unpickle: a data file cannot run code
+                self.data = {k: z[k] for k in z.files}
+        except ValueError as exc:
+            raise DatasetError(f"dataset {spec.name!r} ({path}): unreadable without pickle ({exc}); re-save "
+                               "object arrays as strings/numbers (np.savez(..., imgname=names.astype(str)))") from exc
         missing = [k for k in _REQUIRED if k not in self.data]
         if missing:
             raise DatasetError(f"dataset {spec.name!r} ({path}): required field(s) {missing} missing; "
@@ -102,6 +107,9 @@ class SpinDataset(torch.utils.data.Dataset):
         if spec.ignore_3d:
             self.has_smpl, self.has_3d = np.zeros(n, np.float32), 0.0
         self.has_mask = "maskname" in self.data
+        g = self.data.get("gender")
+        self.gender = (np.array([{"m": 0, "f": 1}.get(str(x)[:1].lower(), -1) for x in g]) if g is not None
+                       else np.full(n, -1))
 
     def _field(self, key: str, default):
         return self.data[key] if key in self.data else default
@@ -208,6 +216,7 @@ class SpinDataset(torch.utils.data.Dataset):
             "mask": torch.as_tensor(mask), "parts": torch.as_tensor(np.ascontiguousarray(parts, np.uint8)),
             "has_mask": torch.tensor(float(self.has_mask)), "occluder": torch.tensor(occ_id),
             "occluder_mask": torch.as_tensor(occ_mask), "dataset": self.name, "index": index,
+            "gender": torch.tensor(int(self.gender[index])),
             "center": f32(center), "scale": torch.tensor(scale, dtype=torch.float32),
             "rot": torch.tensor(aug.rot, dtype=torch.float32), "flip": torch.tensor(float(aug.flip)),
         }

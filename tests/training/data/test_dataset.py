@@ -20,7 +20,7 @@ def make_spin_npz(folder, n: int = 3, name: str = "tiny", with_3d: bool = True, 
     part[:, 9] = [20.0, 30.0, 1.0]  # left shoulder
     part[:, 13] = [40.0, 10.0, 1.0]  # head top: no SMPL slot
     d = dict(imgname=np.array([f"imgs/{i}.png" for i in range(n)]), center=np.tile([40.0, 50.0], (n, 1)),
-             scale=np.full(n, 0.5), part=part)
+             scale=np.full(n, 0.5), part=part, gender=np.array(["f"] * n))
     if with_3d:
         s = np.zeros((n, 24, 4))
         s[:, 2], s[:, 3] = [-0.1, 0.0, 3.0, 1], [0.1, 0.0, 3.0, 1]  # hips
@@ -41,6 +41,7 @@ def test_item_interface_and_j24_mapping(tmp_path):
     assert item["pose"].shape == (72,) and item["betas"].shape == (10,)
     assert item["mask"].shape == (64, 64) and item["mask"].dtype == torch.uint8 and item["has_mask"] == 0
     assert item["dataset"] == "tiny" and item["index"] == 1 and item["has_smpl"] == 1 and item["has_3d"] == 1
+    assert item["gender"] == 1  # 'f' in the npz
     kp = item["keypoints_2d"].numpy()
     np.testing.assert_allclose(kp[8], [0, 0, 1], atol=1e-6)  # right ankle → SMPL 8, at the box centre
     u = (np.array([20, 30]) - [40, 50]) * 64 / 100 + 31.5  # box side 100 px → 64 px, centre → 31.5
