@@ -88,7 +88,6 @@ def test_generation_is_deterministic_and_sample_i_independent_of_n(tmp_path, syn
     assert not np.allclose(other["pose"][0], a["pose"][0])
 
 
-@pytest.mark.slow
 def test_clips_are_smooth_and_share_body_and_camera(tmp_path):
     p = generate(tmp_path / "clip", 10, seed=1, clip=True, cfg=SynthConfig(res=96, clip_len=6, batch=4))
     d = np.load(p)
