@@ -69,7 +69,6 @@ class EvalConfig:
     pck_alpha: float = 0.05
     batch_size: int = 32
     segmentation: bool = True
-    seed: int = 0
 
 
 @dataclass

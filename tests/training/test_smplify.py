@@ -1,7 +1,6 @@
 """SMPLify: lowers the 2D error from a perturbed start; priors and camera helpers behave."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch

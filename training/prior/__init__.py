@@ -59,9 +59,9 @@ class DiscriminatorPrior(nn.Module):
     """HMR's adversarial prior: ``loss`` is the generator term; the trainer also steps
     ``discriminator_loss`` on real (ground-truth) and predicted parameters."""
 
-    def __init__(self, num_betas: int = 10):
+    def __init__(self, num_betas: int = 10, hidden: int = 1024):
         super().__init__()
-        self.disc = PoseShapeDiscriminator(num_betas)
+        self.disc = PoseShapeDiscriminator(num_betas, hidden=hidden)
 
     def loss(self, rotmats: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
         return generator_loss(self.disc(rotmats, betas))
