@@ -182,3 +182,36 @@ def test_wrong_checkpoint_clear_error_no_output(assets, tmp_path, capsys, case):
     rc, cap = _cli([assets["video"], "-o", str(out_dir / "m.npz"), "--checkpoint", str(ckpt)], capsys)
     assert rc == 2 and expect in cap.err and os.path.basename(str(ckpt)) in cap.err
     assert _leftovers(out_dir) == []
+
+
+def test_refine_fits_keypoints_better(assets, loaded, tmp_path):
+    import torch
+
+    from core.geometry.camera import weak_perspective_project
+    from core.inference.boxes import to_smpl_keypoints
+    from core.inference.cli import _load_refiner
+    from core.inference.crops import image_to_crop
+    from core.inference.workdir import WorkDir
+
+    kp = np.zeros((17, 3))
+    pts = {5: (50, 20), 6: (30, 20), 7: (55, 35), 8: (25, 35), 9: (58, 48), 10: (22, 48), 11: (46, 40),
+           12: (34, 40), 13: (47, 50), 14: (33, 50), 15: (47, 60), 16: (33, 60)}
+    for j, (x, y) in pts.items():
+        kp[j] = [x, y, 2]
+    boxes = tmp_path / "kp.json"
+    boxes.write_text(json.dumps([{"image_id": i, "bbox": [20, 5, 40, 58], "keypoints": kp.ravel().tolist()}
+                                 for i in range(3)]))
+    video = write_video(tmp_path / "v.mp4", 3)
+    errors = []
+    for name, refiner in (("plain", None), ("refined", _load_refiner())):
+        out = tmp_path / f"{name}.npz"
+        run_inference(video, str(out), loaded.model, InferOptions(boxes=str(boxes), keep_work=True), refiner=refiner)
+        r = WorkDir(work_dir_for(out), {}).path
+        with np.load(r / "chunk_00000.npz") as c:
+            joints = loaded.model.body(torch.as_tensor(c["rotmats"]), torch.as_tensor(c["betas"])).joints
+            j2d = weak_perspective_project(joints, torch.as_tensor(c["cam"])).detach().numpy()
+            target = to_smpl_keypoints(kp / [1, 1, 2], "coco")
+            t2d = image_to_crop(np.repeat(target[None, :, :2], 3, 0), c["box"])
+        seen = target[:, 2] > 0
+        errors.append(np.linalg.norm(j2d[:, seen] - t2d[:, seen], axis=-1).mean())
+    assert errors[1] < 0.5 * errors[0], errors
