@@ -117,6 +117,19 @@ def _check_value(where: str, tp: Any, value: Any) -> Any:
         if value not in typing.get_args(tp):
             raise ValueError(f"{where}: {value!r} is not one of {list(typing.get_args(tp))}")
         return value
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{where}: expected a list, got {value!r} ({type(value).__name__})")
+        args = typing.get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(args) != len(value):
+                raise ValueError(f"{where}: expected {len(args)} items, got {len(value)}")
+            return tuple(_check_value(f"{where}[{i}]", a, v) for i, (a, v) in enumerate(zip(args, value)))
+        item = args[0] if args else typing.Any
+        items = [_check_value(f"{where}[{i}]", item, v) for i, v in enumerate(value)]
+        return items if origin is list else tuple(items)
+    if tp is typing.Any:
+        return value
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
         if value is None and type(None) in args:

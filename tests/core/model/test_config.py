@@ -30,3 +30,24 @@ def test_round_trip_and_nested_partial_dict():
 def test_bad_configs_fail_loudly(bad, err, msg):
     with pytest.raises(err, match=msg):
         ModelConfig.from_dict(bad)
+
+
+def test_list_and_tuple_fields_are_checked_item_by_item():
+    import dataclasses
+
+    from core.model.config import config_from_dict
+
+    @dataclasses.dataclass
+    class WithSequences:
+        weights: list[float] = dataclasses.field(default_factory=list)
+        size: tuple[int, int] = (1, 2)
+        names: tuple[str, ...] = ()
+
+    cfg = config_from_dict(WithSequences, {"weights": [1, 2.5], "size": [3, 4], "names": ["a", "b"]})
+    assert cfg == WithSequences([1.0, 2.5], (3, 4), ("a", "b"))
+    with pytest.raises(TypeError, match=r"config.weights\[1\]: expected float"):
+        config_from_dict(WithSequences, {"weights": [1.0, "x"]})
+    with pytest.raises(ValueError, match="expected 2 items, got 3"):
+        config_from_dict(WithSequences, {"size": [1, 2, 3]})
+    with pytest.raises(TypeError, match="expected a list"):
+        config_from_dict(WithSequences, {"names": "abc"})
