@@ -11,9 +11,10 @@ _registered: list = []
 def register() -> None:
     import bpy
 
-    from . import operators, panels, preferences, properties
+    from . import operators, operators_video, panels, preferences, properties
 
-    classes = (preferences.HKMRPreferences, properties.HKMRSettings, *operators.CLASSES, *panels.CLASSES)
+    classes = (preferences.HKMRPreferences, properties.HKMRSettings, *operators.CLASSES,
+               *operators_video.CLASSES, *panels.CLASSES)
     for cls in classes:
         bpy.utils.register_class(cls)
         _registered.append(cls)

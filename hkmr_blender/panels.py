@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from .operators import HKMR_OT_bake, HKMR_OT_export_batch, HKMR_OT_import_motion, draw_import_settings
+from .operators_video import HKMR_OT_motion_from_video
 
 __all__ = ["HKMR_PT_motion", "CLASSES"]
 
@@ -22,6 +23,7 @@ class HKMR_PT_motion(bpy.types.Panel):
         box.label(text="Import", icon="IMPORT")
         draw_import_settings(box, s)
         box.operator(HKMR_OT_import_motion.bl_idname, text="Import Motion…")
+        box.operator(HKMR_OT_motion_from_video.bl_idname, text="Motion from Video…", icon="FILE_MOVIE")
         box = layout.box()
         box.label(text="Bake", icon="ACTION")
         box.prop(s, "bake_target")

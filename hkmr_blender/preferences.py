@@ -1,4 +1,5 @@
-"""Add-on preferences: the SMPL model file (licensed; the open default body is used without it)."""
+"""Add-on preferences: the SMPL model file (licensed; the open default body is used without it) and
+the Python interpreter that has HKMR + torch, for "Motion from Video" (Blender's own Python has no torch)."""
 from __future__ import annotations
 
 import bpy
@@ -17,9 +18,21 @@ class HKMRPreferences(bpy.types.AddonPreferences):
         description="SMPL_NEUTRAL.pkl (official, read without chumpy) or an SMPL-format .npz. Empty: the "
                     "open default body shipped with the add-on")
 
+    python_path: StringProperty(
+        name="Python", subtype="FILE_PATH", default="",
+        description="Interpreter with HKMR and torch installed (e.g. <hkmr checkout>/.venv/bin/python), "
+                    "used by Motion from Video")
+    hkmr_source_dir: StringProperty(
+        name="HKMR source", subtype="DIR_PATH", default="",
+        description="Optional: an HKMR checkout that is not installed into that interpreter")
+
     def draw(self, _context):
         self.layout.prop(self, "smpl_model_path")
         self.layout.label(text="SMPL files are licensed: https://smpl.is.tue.mpg.de")
+        box = self.layout.box()
+        box.label(text="Motion from Video", icon="FILE_MOVIE")
+        box.prop(self, "python_path")
+        box.prop(self, "hkmr_source_dir")
 
 
 def model_path(context) -> str:

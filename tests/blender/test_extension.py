@@ -42,6 +42,9 @@ def test_zip_contents_and_registration(installed, bpy_module):
     assert not any(n.endswith((".pyc", "conftest.py")) for n in names)
     assert "bl_ext.user_default.hkmr_mocap" in bpy_module.context.preferences.addons
     assert hasattr(bpy_module.types.Scene, "hkmr") and hasattr(bpy_module.types, "HKMR_PT_motion")
+    assert hasattr(bpy_module.types, "HKMR_OT_motion_from_video")  # registered with the rest
+    prefs = bpy_module.context.preferences.addons["bl_ext.user_default.hkmr_mocap"].preferences
+    assert prefs.python_path == "" and hasattr(prefs, "hkmr_source_dir")
     assert module.keys.SLOTTED                      # 5.0: the channelbag path is the one exercised here
     src = Path(module.__file__).read_text() + "".join(Path(module.__file__).with_name(n).read_text()
                                                       for n in ("rig_math.py", "keys.py", "importer.py"))

@@ -88,11 +88,8 @@ def test_cancel_then_resume(assets, tmp_path):
 def test_operator_runs_job_and_imports(assets, tmp_path, bpy_module, monkeypatch):
     bpy = bpy_module
     import hkmr_blender
-    from hkmr_blender.operators_video import CLASSES
 
-    hkmr_blender.register()
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    hkmr_blender.register()  # registers the video operator with the rest of the add-on
     try:
         op = bpy.ops.hkmr.motion_from_video
         with pytest.raises(RuntimeError, match="not found or not executable"):
@@ -109,6 +106,4 @@ def test_operator_runs_job_and_imports(assets, tmp_path, bpy_module, monkeypatch
         new = [o for o in bpy.data.objects if o.name not in before]
         assert any(o.type == "ARMATURE" for o in new)
     finally:
-        for cls in CLASSES:
-            bpy.utils.unregister_class(cls)
         hkmr_blender.unregister()
