@@ -206,3 +206,11 @@ def fit_smplify(body: nn.Module, init_rotmats: torch.Tensor, init_betas: torch.T
     cam = torch.stack([2.0 * focal_length / (img_res * t[:, 2]), t[:, 0], t[:, 1]], -1)
     return SmplifyResult(axis_angle_to_matrix(final_aa.reshape(b, 24, 3)).detach(), betas.detach(), t, cam,
                          j2d.detach(), energy.detach(), err)
+
+
+def refine_for_inference(body: nn.Module, rotmats: torch.Tensor, betas: torch.Tensor, cam: torch.Tensor,
+                         keypoints_2d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """HKMR_MF at inference: the ``hkmr.refiners`` entry point ``smplify`` (pyproject.toml) that
+    ``hkmr infer --refine`` loads. Returns refined (rotmats, betas, cam)."""
+    fit = fit_smplify(body, rotmats, betas, cam, keypoints_2d)
+    return fit.rotmats, fit.betas, fit.cam

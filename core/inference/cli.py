@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from .sources import IMAGE_EXTS, is_video
@@ -74,19 +75,14 @@ def _options(args):
                         include_mesh=not args.no_mesh, keep_work=args.keep_work).validate()
 
 
-def _load_refiner():
-    """SMPLify lives in ``training`` (above core): imported only when --refine asks for it."""
-    try:
-        from training.smplify import fit_smplify
-    except ImportError as exc:
-        raise RuntimeError(f"--refine needs training.smplify, which is not installed here ({exc}); "
-                           f"install the full HKMR package or drop --refine") from exc
-
-    def refine(body, rot, betas, cam, kp):
-        fit = fit_smplify(body, rot, betas, cam, kp)
-        return fit.rotmats, fit.betas, fit.cam
-
-    return refine
+def _load_refiner(name: str = "smplify"):
+    """The 2D-keypoint refiner (HKMR_MF) comes from the ``hkmr.refiners`` entry-point group:
+    ``training`` provides ``smplify``; core never imports the packages above it."""
+    found = [ep for ep in entry_points(group="hkmr.refiners") if ep.name == name]
+    if not found:
+        raise RuntimeError(f"--refine needs the '{name}' refiner from the HKMR training package, which is "
+                           "not installed here; install the full HKMR package (pip install -e .) or drop --refine")
+    return found[0].load()
 
 
 def _is_batch(path: str) -> bool:
