@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .atomic import atomic_path
+
 __all__ = ["PRESETS", "FORMATS", "export_clip"]
 
 _FBX_COMMON = dict(
@@ -58,7 +60,7 @@ def _write(context, tmp: str, fmt: str, preset: str, frame_range: tuple[int, int
                                          rotate_mode="NATIVE", root_transform_only=False)
     else:
         raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
-    if "FINISHED" not in result or not os.path.isfile(tmp):
+    if "FINISHED" not in result or not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
         raise RuntimeError(f"the {fmt.upper()} exporter did not write {tmp} ({result})")
 
 
@@ -69,15 +71,10 @@ def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str =
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; use one of {tuple(PRESETS)}")
     out = Path(out_path)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
     if preset in _ARMATURE_NAME and fmt == "fbx":
         armature.name = _ARMATURE_NAME[preset]
     _select_only(context, [armature] + ([mesh] if mesh is not None and fmt != "bvh" else []))
     scene = context.scene
-    try:
+    with atomic_path(out) as tmp:
         _write(context, str(tmp), fmt, preset, (scene.frame_start, scene.frame_end))
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out

@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from .atomic import atomic_path
 from .motion_io import Motion, MotionFileError, atomic_savez, validate_motion
 from .skeleton_def import NUM_JOINTS
 
@@ -100,10 +101,5 @@ def write_smpl_codec(path: str | os.PathLike, motion: Motion) -> None:
     codec = sc.SMPLCodec(smpl_version=sc.SMPLVersion.SMPL, gender=sc.SMPLGender.from_string(m.gender),
                          shape_parameters=m.betas, frame_count=m.num_frames, frame_rate=float(m.fps),
                          body_translation=m.trans, body_pose=m.poses.reshape(-1, NUM_JOINTS, 3))
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
+    with atomic_path(path) as tmp:
         codec.write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

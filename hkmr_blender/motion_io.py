@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write
 from .skeleton_def import NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
@@ -163,17 +164,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
 
 def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray], compressed: bool = True) -> None:
     """Write an .npz next to ``path`` and rename it into place: a crash never leaves a half file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-    try:
-        with open(tmp, "wb") as fh:
-            (np.savez_compressed if compressed else np.savez)(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, lambda fh: (np.savez_compressed if compressed else np.savez)(fh, **arrays))
 
 
 def write_motion(path: str | os.PathLike, motion: Motion) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from core.model.backbones import extract_state_dict
-from core.model.checkpoint import FORMAT, CheckpointError, _torch_load, load_checkpoint, load_spin_checkpoint
+from core.model.checkpoint import FORMAT, CheckpointError, load_checkpoint, load_spin_checkpoint, torch_load
 from core.model.config import BackboneConfig, BodyConfig, ModelConfig
 from core.model.mesh_regressor import MeshRegressor
 
@@ -58,7 +58,7 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
     """Build + load the model from ``checkpoint`` (see module docstring), attach the body model
     (``body_path`` or the discovered default), move it to ``device``, eval mode."""
     path = resolve_checkpoint(checkpoint)
-    raw = _torch_load(path)  # FileNotFoundError / CheckpointError (truncated, foreign pickles)
+    raw = torch_load(path)  # FileNotFoundError / CheckpointError (truncated, foreign pickles)
     body = None
     if body_path is not None:
         from core.body.model import load_body_model

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hkmr_blender.atomic import atomic_write
 from hkmr_blender.motion_io import atomic_savez
 
 __all__ = ["WorkDirError", "WorkDir", "work_dir_for"]
@@ -77,12 +78,7 @@ class WorkDir:
         return bool(self.manifest["complete"])
 
     def _save_manifest(self) -> None:
-        tmp = self._manifest_path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "w") as fh:
-            json.dump(self.manifest, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._manifest_path)
+        atomic_write(self._manifest_path, lambda fh: fh.write(json.dumps(self.manifest).encode()))
 
     def add_chunk(self, arrays: dict[str, np.ndarray], frames: int, state: dict) -> None:
         name = f"chunk_{len(self.chunks):05d}.npz"

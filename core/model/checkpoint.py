@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +28,9 @@ from core.model.builder import build_model
 from core.model.config import ModelConfig, config_diff
 from core.model.hmr_head import HMRHead
 from core.model.mesh_regressor import MeshRegressor
+from hkmr_blender.atomic import atomic_write
 
-__all__ = ["FORMAT", "VERSION", "CheckpointError", "Checkpoint", "save_checkpoint", "read_checkpoint",
+__all__ = ["FORMAT", "VERSION", "CheckpointError", "Checkpoint", "save_checkpoint", "read_checkpoint", "torch_load",
            "load_checkpoint", "load_state_strict", "load_spin_checkpoint"]
 
 log = logging.getLogger(__name__)
@@ -74,19 +74,11 @@ def save_checkpoint(path: str | os.PathLike, model: MeshRegressor, meta: dict[st
                "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                "body_model": getattr(body, "identity", None),
                "meta": {"torch": str(torch.__version__), **(meta or {})}}
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: torch.save(payload, f))
 
 
-def _torch_load(path: str) -> Any:
+def torch_load(path: str) -> Any:
+    """``torch.load(path, weights_only=True)`` on CPU with clear errors (missing, truncated, unsafe)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint {path!r} not found")
     try:
@@ -100,7 +92,7 @@ def _torch_load(path: str) -> Any:
 def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read and validate an ``hkmr-model`` file without building a model."""
     path = os.fspath(path)
-    raw = _torch_load(path)
+    raw = torch_load(path)
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         keys = sorted(raw)[:8] if isinstance(raw, dict) else type(raw).__name__
         raise CheckpointError(f"{path}: not an {FORMAT} checkpoint (found {keys}); for SPIN's "
@@ -165,7 +157,7 @@ def load_spin_checkpoint(model: MeshRegressor, path_or_state: str | os.PathLike 
     if not isinstance(model.head, HMRHead):
         raise CheckpointError("SPIN checkpoints hold the HMR regressor; build the model with head='hmr'")
     source = "SPIN state dict" if isinstance(path_or_state, dict) else os.fspath(path_or_state)
-    raw = path_or_state if isinstance(path_or_state, dict) else _torch_load(source)
+    raw = path_or_state if isinstance(path_or_state, dict) else torch_load(source)
     sd = extract_state_dict(raw, source)
     sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
     head_keys = set(model.head.state_dict())

@@ -23,6 +23,7 @@ import zipfile
 
 import numpy as np
 
+from hkmr_blender.atomic import atomic_write
 from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 from .fit import fit_joint_regressor, pca_shape_space
@@ -54,25 +55,17 @@ def ring_support(weights: np.ndarray, threshold: float = 0.05) -> list[np.ndarra
 
 def save_npz_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
     """``np.savez_compressed``-compatible file (no pickles, fixed timestamps) written atomically."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+
+    def write(fh) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for key in sorted(arrays):
                 buf = io.BytesIO()
                 np.lib.format.write_array(buf, np.asarray(arrays[key]), allow_pickle=False)
                 info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, buf.getvalue(), compresslevel=9)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+
+    atomic_write(path, write)
 
 
 def _angle_to_x(v: np.ndarray) -> float:
