@@ -90,7 +90,7 @@ def _prior(args: argparse.Namespace) -> int:
     from training.prior.train import poses_from_npz, save_pose_vae, train_pose_vae
 
     if args.poses == "synthetic":
-        from training.data.poses import sample_body_pose
+        from core.body.poses import sample_body_pose
 
         poses = sample_body_pose(np.random.default_rng(args.seed), args.num).reshape(-1, 72)
     else:

@@ -112,7 +112,7 @@ class Trainer:
     def _prior_poses(self) -> np.ndarray:
         src = self.cfg.prior.poses
         if src == "synthetic":
-            from training.data.poses import sample_body_pose
+            from core.body.poses import sample_body_pose
 
             return sample_body_pose(np.random.default_rng(self.cfg.train.seed), 20000).reshape(-1, 72)
         return poses_from_npz(src)

@@ -9,7 +9,7 @@ writes ``DIR/images/*.jpg``, ``DIR/masks/*.png`` (0/1), ``DIR/parts/*.png`` (0â€
 ground truth (``joints2d_smpl`` (24, 3) pixels + visibility, ``joints3d_smpl`` (24, 4) camera
 frame metres + 1, ``transl`` (3), ``cam_K`` (3, 3), ``clip_id``, ``frame_id``) â€” one reader
 (:mod:`training.data.dataset`) serves it and the real datasets. Frames: see
-:mod:`training.data.scene`. Sample ``i`` depends only on (seed, i) (clips: on (seed, clip)),
+:mod:`core.render.scene`. Sample ``i`` depends only on (seed, i) (clips: on (seed, clip)),
 so any N, worker count or run order gives the same images.
 """
 from __future__ import annotations
@@ -24,13 +24,13 @@ import cv2
 import numpy as np
 import torch
 
+from core.body.poses import bspline_clip, compose_global_orient, sample_body_pose, sample_global_orient, sample_tilt
 from core.geometry.rotations import axis_angle_to_matrix
 from core.render import PinholeCamera
+from core.render.appearance import body_colors, random_background, random_light
+from core.render.scene import BodyGeometry, place_body, render_scene
 
-from .appearance import body_colors, random_background, random_light
 from .joints import smpl_to_j24
-from .poses import bspline_clip, compose_global_orient, sample_body_pose, sample_global_orient, sample_tilt
-from .scene import BodyGeometry, place_body, render_scene
 
 __all__ = ["SynthConfig", "generate", "main"]
 

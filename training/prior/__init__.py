@@ -23,7 +23,7 @@ class PriorConfig:
     prior) or "none". ``weights``: an hkmr-pose-vae file or official VPoser v2 weights; when
     None a VAE of size ``hidden``/``latent`` is fitted for ``train_steps`` at the start of a run
     (and saved next to the checkpoints) on ``poses``: "synthetic" (the synthetic data's pose
-    sampler, :mod:`training.data.poses`) or a SPIN/AMASS npz path."""
+    sampler, :mod:`core.body.poses`) or a SPIN/AMASS npz path."""
 
     kind: Literal["vae", "discriminator", "none"] = "vae"
     weights: str | None = None

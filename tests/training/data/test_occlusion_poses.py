@@ -7,7 +7,7 @@ from scipy.spatial.transform import Rotation
 
 from training.data.joints import flip_pose
 from training.data.occlusion import OCCLUDER_KINDS, OcclusionConfig, make_occluder, paste_occluder, person_box
-from training.data.poses import (NEUTRAL_POSE, POSE_LIMITS, bspline_clip, compose_global_orient, sample_body_pose,
+from core.body.poses import (NEUTRAL_POSE, POSE_LIMITS, bspline_clip, compose_global_orient, sample_body_pose,
                                  sample_global_orient, within_limits)
 
 

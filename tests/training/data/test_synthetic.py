@@ -10,7 +10,7 @@ import torch
 from core.geometry.rotations import axis_angle_to_matrix
 from training.data import DatasetSpec, SpinDataset
 from training.data.joints import smpl_to_j24
-from training.data.poses import within_limits
+from core.body.poses import within_limits
 from training.data.synthetic import SynthConfig, generate, main
 
 
@@ -48,8 +48,8 @@ def test_ground_truth_matches_body_model_camera_and_images(synth_dir, open_body)
 def test_self_occluded_joint_is_marked_invisible(open_body):
     """A body seen from its side: the far shoulder/elbow are behind the torso."""
     from core.render import PinholeCamera
-    from training.data.poses import compose_global_orient
-    from training.data.scene import BodyGeometry, place_body, render_scene
+    from core.body.poses import compose_global_orient
+    from core.render.scene import BodyGeometry, place_body, render_scene
 
     geom = BodyGeometry.from_model(open_body)
     pose = np.zeros(72)

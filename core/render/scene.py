@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.render import Fragments, Light, PinholeCamera, composite, rasterize, shade
-from core.render.parts import JOINT_TO_PART
+from .parts import JOINT_TO_PART
+from .rasterizer import Fragments, PinholeCamera, rasterize
+from .shading import Light, composite, shade
 
 __all__ = ["BodyGeometry", "SceneRender", "place_body", "render_scene", "joint_visibility"]
 
@@ -37,7 +38,7 @@ class BodyGeometry:
 
     @classmethod
     def from_model(cls, model) -> BodyGeometry:
-        from core.render.parts import face_joint_labels
+        from .parts import face_joint_labels
 
         faces = np.asarray(model.faces, np.int64)
         return cls(faces=faces, face_joint=face_joint_labels(model.skin_weights, faces),

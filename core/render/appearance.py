@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from core.render import Light
+from .shading import Light
 
 __all__ = ["random_background", "body_colors", "random_light"]
 
