@@ -2,7 +2,7 @@
 
 A box is ``(cx, cy, size)`` in image pixels (OpenCV convention: pixel centres at integers):
 the square of side ``size`` centred on ``(cx, cy)``. Its crop is ``res × res`` with the
-convention of ``training/data/crop.py`` and ``core.geometry.camera``: normalised crop
+convention of :mod:`core.geometry.crop` and ``core.geometry.camera``: normalised crop
 coordinates n ∈ [−1, 1] span the square edge to edge, n = 0 at the centre, so
 
     image point = (cx, cy) + n · size / 2          (the crop → image transform)
@@ -12,15 +12,13 @@ input (ImageNet mean/std) happens on the device, after the uint8 batch is moved 
 """
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "full_frame_box", "box_from_points", "crop_matrix", "crop",
-           "crop_batch", "crop_to_image", "image_to_crop", "normalize_batch"]
+from core.geometry.crop import IMAGENET_MEAN, IMAGENET_STD, crop_image, crop_matrix
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+__all__ = ["full_frame_box", "box_from_points", "box_matrix", "crop", "crop_batch", "crop_to_image",
+           "image_to_crop", "normalize_batch"]
 
 
 def full_frame_box(width: int, height: int) -> np.ndarray:
@@ -40,17 +38,15 @@ def box_from_points(points: np.ndarray, weights: np.ndarray | None = None, scale
     return np.array([*(lo + hi) / 2.0, max(float((hi - lo).max()) * scale, min_size)])
 
 
-def crop_matrix(box: np.ndarray, res: int) -> np.ndarray:
-    """(2, 3) affine map image pixel → crop pixel for ``box`` (cx, cy, size)."""
-    cx, cy, size = (float(v) for v in box)
-    s, mid = res / size, (res - 1) / 2.0
-    return np.array([[s, 0.0, mid - s * cx], [0.0, s, mid - s * cy]])
+def box_matrix(box: np.ndarray, res: int) -> np.ndarray:
+    """(2, 3) affine map image pixel → crop pixel for ``box`` (cx, cy, size): SPIN's
+    (center, scale = size / 200) crop without rotation or flip."""
+    return crop_matrix(np.asarray(box[:2]), float(box[2]) / 200.0, res)
 
 
 def crop(image: np.ndarray, box: np.ndarray, res: int = 224) -> np.ndarray:
     """(H, W, 3) uint8 → (res, res, 3) uint8 crop of ``box``; outside the image → 0."""
-    return cv2.warpAffine(image, crop_matrix(box, res), (res, res), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return crop_image(image, box_matrix(box, res), res)
 
 
 def crop_batch(images: list[np.ndarray], boxes: np.ndarray, res: int = 224) -> np.ndarray:

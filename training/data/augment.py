@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .crop import rotation_z
+from core.geometry.crop import rotation_z
+
 from .joints import SMPL_FLIP_PERM, flip_pose
 
 __all__ = ["AugConfig", "AugParams", "sample_aug", "augment_pose", "augment_joints3d", "color_noise"]

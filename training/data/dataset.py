@@ -36,17 +36,17 @@ import cv2
 import numpy as np
 import torch
 
+from core.geometry.crop import (IMAGENET_MEAN, IMAGENET_STD, crop_image, crop_matrix, to_normalized,
+                                transform_points)
 from core.render.parts import PART_FLIP
 
 from .augment import AugConfig, AugParams, augment_joints3d, augment_pose, color_noise, sample_aug
-from .crop import crop_image, crop_matrix, to_normalized, transform_points
 from .joints import SMPL_FLIP_PERM, j24_to_smpl
 from .occlusion import OCCLUDER_KINDS, OcclusionConfig, make_occluder, paste_occluder, person_box
 
-__all__ = ["DatasetError", "DatasetSpec", "SpinDataset", "IMAGENET_MEAN", "IMAGENET_STD"]
+__all__ = ["DatasetError", "DatasetSpec", "SpinDataset"]
 
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+_MEAN, _STD = np.asarray(IMAGENET_MEAN, np.float32), np.asarray(IMAGENET_STD, np.float32)
 _REQUIRED = ("imgname", "center", "scale")
 
 
@@ -207,7 +207,7 @@ class SpinDataset(torch.utils.data.Dataset):
             crop = paste_occluder(crop, occ)
             occ_mask, occ_id = occ.mask.astype(np.uint8), OCCLUDER_KINDS.index(kind) + 1
 
-        img_t = ((crop / 255.0 - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1)
+        img_t = ((crop / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)
         f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)  # noqa: E731
         return {
             "img": f32(img_t), "keypoints_2d": f32(kp2), "joints_3d": f32(j3 if self.has_3d else np.zeros((24, 4))),

@@ -9,7 +9,7 @@ from scipy.spatial.transform import Rotation
 
 from core.geometry.rotations import axis_angle_to_matrix
 from training.data.augment import AugParams, augment_joints3d, augment_pose
-from training.data.crop import crop_image, crop_matrix, rotation_z, to_normalized, transform_points
+from core.geometry.crop import crop_image, crop_matrix, rotation_z, to_normalized, transform_points
 from training.data.joints import J24_TO_SMPL, SMPL_FLIP_PERM, flip_pose, j24_to_smpl, smpl_to_j24
 
 

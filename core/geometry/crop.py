@@ -1,4 +1,5 @@
-"""Crops from SPIN's (center, scale) boxes, with rotation and horizontal flip in one affine map.
+"""Crops from SPIN's (center, scale) boxes, with rotation and horizontal flip in one affine map —
+the one crop convention of training data and inference.
 
 SPIN convention: a box is ``center`` (2,) pixels and ``scale`` = box side / 200 px; the crop
 maps the square of side ``200 · scale`` around ``center`` onto ``res × res`` pixels, rotated by
@@ -14,7 +15,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["crop_matrix", "crop_image", "transform_points", "to_normalized", "rotation_z"]
+__all__ = ["crop_matrix", "crop_image", "transform_points", "to_normalized", "rotation_z",
+           "IMAGENET_MEAN", "IMAGENET_STD"]
+
+#: The network's input normalisation (ImageNet RGB mean / std), for training and inference alike.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def crop_matrix(center: np.ndarray, scale: float, res: int, rot: float = 0.0, flip: bool = False) -> np.ndarray:
