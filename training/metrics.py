@@ -1,54 +1,19 @@
 """Evaluation metrics (SPIN's definitions): MPJPE, PA-MPJPE, 2D PCK, segmentation accuracy/F1.
 
-3D errors are computed on LSP's 14 joints taken from SMPL's 24 (:data:`SMPL_TO_LSP14`, the
-joints SPIN evaluates on H36M), after aligning both skeletons at the mid-hip ("pelvis"), and
-returned in the input units (metres for the project's data; ×1000 for the mm tables).
-PA-MPJPE ("reconstruction error") first applies the similarity transform (rotation, uniform
-scale, translation) that best maps the prediction onto the ground truth (Umeyama/Procrustes,
-via ``roma.rigid_points_registration``), per sample.
+The 3D joint errors (:func:`mpjpe`, :func:`pa_mpjpe`, :func:`procrustes_align`, LSP-14 joint
+ids) live in :mod:`core.geometry.metrics` (``hkmr demo`` scores with them too) and are
+re-exported here; this module adds the 2D and segmentation scores.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-import roma
 import torch
 
+from core.geometry.metrics import SMPL_TO_LSP14, mpjpe, pa_mpjpe, procrustes_align
+
 __all__ = ["SMPL_TO_LSP14", "procrustes_align", "mpjpe", "pa_mpjpe", "pck", "SegmentationScores"]
-
-#: LSP order (R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder,
-#: L shoulder, L elbow, L wrist, neck, head) as SMPL joint ids.
-SMPL_TO_LSP14 = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12, 15)
-_HIPS_LSP14 = (2, 3)
-
-
-def procrustes_align(pred: torch.Tensor, gt: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-    """(B, J, 3) → pred mapped by the best similarity transform onto gt (float64 inside)."""
-    p, g = pred.double(), gt.double()
-    w = None if weights is None else weights.double()
-    rot, t, s = roma.rigid_points_registration(p, g, weights=w, compute_scaling=True)
-    return (s[:, None, None] * (p @ rot.transpose(1, 2)) + t[:, None]).to(pred.dtype)
-
-
-def _mean_err(pred: torch.Tensor, gt: torch.Tensor, vis: torch.Tensor | None) -> torch.Tensor:
-    err = (pred - gt).norm(dim=-1)
-    if vis is None:
-        return err.mean(-1)
-    return (err * vis).sum(-1) / vis.sum(-1).clamp_min(1e-9)
-
-
-def mpjpe(pred: torch.Tensor, gt: torch.Tensor, vis: torch.Tensor | None = None,
-          align: tuple[int, ...] = _HIPS_LSP14) -> torch.Tensor:
-    """Mean per-joint position error after aligning both sets at the mean of joints ``align``.
-    pred/gt (B, J, 3), vis (B, J) optional 0/1 → (B,)."""
-    ia = list(align)
-    return _mean_err(pred - pred[:, ia].mean(1, keepdim=True), gt - gt[:, ia].mean(1, keepdim=True), vis)
-
-
-def pa_mpjpe(pred: torch.Tensor, gt: torch.Tensor, vis: torch.Tensor | None = None) -> torch.Tensor:
-    """MPJPE after Procrustes alignment (rotation + scale + translation) → (B,)."""
-    return _mean_err(procrustes_align(pred, gt, vis), gt, vis)
 
 
 def pck(pred: torch.Tensor, gt: torch.Tensor, threshold: float) -> torch.Tensor:
