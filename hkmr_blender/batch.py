@@ -1,11 +1,13 @@
 """Batch export: motion files → one FBX/GLB/BVH per clip, headless or from Blender.
 
-    python -m hkmr_blender.batch IN... -o OUTDIR [--preset unity|unreal|generic] [--format fbx|glb|bvh]
+    python -m hkmr_blender.batch IN... -o OUTDIR [--preset unity|unreal|generic] [--format fbx|glb|bvh] [--blend]
 
 ``IN`` are motion files (.npz motion file v1 / AMASS, .smpl) or folders of them. Runs on the ``bpy``
 module (no Blender binary). Each clip is imported into the current scene, exported, and its objects
-and data removed again, so the function can also run inside an interactive session. A failing clip
-is reported and the batch goes on; outputs are written to a temporary name and renamed.
+and data removed again, so the function can also run inside an interactive session. ``--blend`` also
+saves ``OUTDIR/<name>.blend`` holding the imported clip (armature, mesh, action, scene frame range and
+rate) before it is removed. A failing clip is reported and the batch goes on; outputs are written to a
+temporary name and renamed.
 ``add_export_parser`` plugs the same command into ``hkmr export`` (entry point); bpy is imported only
 when a batch runs.
 """
@@ -17,9 +19,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import atomic_path
 from .export import FORMATS, PRESETS
 
-__all__ = ["BatchReport", "collect_inputs", "export_batch", "add_export_parser", "run_export", "main"]
+__all__ = ["BatchReport", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
 MOTION_SUFFIXES = (".npz", ".smpl")
 
@@ -78,9 +81,23 @@ def _remove_clip(result) -> None:
         bpy.data.actions.remove(result.action)
 
 
+def save_blend(path: str | Path) -> Path:
+    """Save the current Blender file as a copy at ``path`` (atomically; the session keeps its own
+    file name)."""
+    import bpy
+
+    with atomic_path(path) as tmp:
+        tmp.unlink()  # Blender would keep the empty placeholder as a ".blend1" backup
+        result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, check_existing=False)
+        if "FINISHED" not in result or not tmp.is_file() or tmp.stat().st_size == 0:
+            raise RuntimeError(f"Blender did not save {path} ({result})")
+    return Path(path)
+
+
 def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", settings=None,
-                 progress: bool = True, context=None) -> BatchReport:
-    """Export every motion file in ``inputs`` (files or folders) to ``out_dir/<name>.<fmt>``.
+                 progress: bool = True, context=None, blend: bool = False) -> BatchReport:
+    """Export every motion file in ``inputs`` (files or folders) to ``out_dir/<name>.<fmt>``
+    (and ``out_dir/<name>.blend`` with ``blend``).
 
     ``settings`` default: new armature with mesh (when a body is available), the clip's own frame
     rate (no resampling); an :class:`importer.ImportSettings`. Scene frame rate and range are restored
@@ -107,6 +124,8 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
             try:
                 result = import_motion_file(context, str(path), settings)
                 out = export_clip(context, result.armature, result.mesh, out_dir / f"{path.stem}.{fmt}", fmt, preset)
+                if blend:
+                    save_blend(out_dir / f"{path.stem}.blend")
                 report.done.append((str(path), str(out), time.perf_counter() - t0))
             except (HKMRImportError, RuntimeError, OSError, ValueError) as exc:
                 report.failed.append((str(path), str(exc)))
@@ -127,6 +146,7 @@ def _add_arguments(ap: argparse.ArgumentParser) -> None:
                                                 "(default: the shipped open body)")
     ap.add_argument("--no-mesh", action="store_true", help="export the skeleton only")
     ap.add_argument("--fps", type=float, default=0.0, help="resample to this rate (default: keep the clip's)")
+    ap.add_argument("--blend", action="store_true", help="also save OUTDIR/<name>.blend with the imported clip")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -142,9 +162,11 @@ def run_export(args: argparse.Namespace) -> int:
     if args.fps:
         whole = max(1, round(args.fps))
         bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = whole, whole / args.fps
-    report = export_batch(args.inputs, args.out, args.preset, args.format, settings)
+    blend = getattr(args, "blend", False)
+    report = export_batch(args.inputs, args.out, args.preset, args.format, settings, blend=blend)
     for src, out, secs in report.done:
-        print(f"ok    {src} -> {out} ({secs:.2f} s)")
+        extra = f" + {Path(out).with_suffix('.blend')}" if blend else ""
+        print(f"ok    {src} -> {out}{extra} ({secs:.2f} s)")
     for src, err in report.failed:
         print(f"FAIL  {src}: {err}", file=sys.stderr)
     print(f"{len(report.done)} exported, {len(report.failed)} failed")
