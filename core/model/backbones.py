@@ -8,6 +8,11 @@ a local file with :func:`load_backbone_weights`. Nothing is ever downloaded.
 
 Input: (B, 3, H, W) normalised RGB crops (224×224 in the paper); output: the global-average
 pooled feature Φ, (B, 512) for ResNet-18/34 and (B, 2048) for ResNet-50.
+
+``width`` (default 64, torchvision's) is the base channel count: the stem has ``width`` channels
+and the four stages ``width, 2w, 4w, 8w`` (× 4 after a bottleneck), so Φ is ``8·width·expansion``
+wide and the parameter count scales ≈ width². Parameter names never change; only width 64 matches
+the published ImageNet/SPIN files (narrower trunks are trained from scratch, e.g. the demo model).
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from typing import Mapping
 import torch
 from torch import nn
 
-__all__ = ["ResNet", "build_backbone", "load_backbone_weights", "BACKBONES", "extract_state_dict"]
+__all__ = ["ResNet", "build_backbone", "check_width", "load_backbone_weights", "BACKBONES", "extract_state_dict"]
 
 # name -> (block type, blocks per stage)
 BACKBONES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
@@ -77,25 +82,27 @@ class Bottleneck(nn.Module):
 
 class ResNet(nn.Module):
     """ResNet trunk → pooled feature (B, ``feature_dim``). ``with_fc`` adds torchvision's
-    1000-way classifier (only so ImageNet files load strictly; the regressor never uses it)."""
+    1000-way classifier (only so ImageNet files load strictly; the regressor never uses it).
+    ``width``: base channels (stages width, 2w, 4w, 8w), a positive multiple of 8."""
 
-    def __init__(self, name: str = "resnet50", with_fc: bool = False):
+    def __init__(self, name: str = "resnet50", with_fc: bool = False, width: int = 64):
         super().__init__()
         if name not in BACKBONES:
             raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}")
+        check_width(width)
         kind, layers = BACKBONES[name]
         block = BasicBlock if kind == "basic" else Bottleneck
-        self.name = name
-        self.inplanes = 64
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.name, self.width = name, width
+        self.inplanes = width
+        self.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
-        self.layer1 = self._make_layer(block, 64, layers[0], 1)
-        self.layer2 = self._make_layer(block, 128, layers[1], 2)
-        self.layer3 = self._make_layer(block, 256, layers[2], 2)
-        self.layer4 = self._make_layer(block, 512, layers[3], 2)
-        self.feature_dim = 512 * block.expansion
+        self.layer1 = self._make_layer(block, width, layers[0], 1)
+        self.layer2 = self._make_layer(block, 2 * width, layers[1], 2)
+        self.layer3 = self._make_layer(block, 4 * width, layers[2], 2)
+        self.layer4 = self._make_layer(block, 8 * width, layers[3], 2)
+        self.feature_dim = 8 * width * block.expansion
         self.fc = nn.Linear(self.feature_dim, 1000) if with_fc else None
         for m in self.modules():  # torchvision's init
             if isinstance(m, nn.Conv2d):
@@ -122,9 +129,15 @@ class ResNet(nn.Module):
         return torch.flatten(x.mean(dim=(2, 3)), 1)
 
 
-def build_backbone(name: str = "resnet50", weights: str | os.PathLike | None = None) -> ResNet:
-    """Build a ResNet trunk (no fc) and optionally load a local weight file into it."""
-    net = ResNet(name)
+def check_width(width: int) -> None:
+    """Raise ValueError unless ``width`` is a positive multiple of 8 (an int, not a bool)."""
+    if not isinstance(width, int) or isinstance(width, bool) or width < 8 or width % 8:
+        raise ValueError(f"backbone width must be a positive multiple of 8 (64 = torchvision's ResNet), got {width!r}")
+
+
+def build_backbone(name: str = "resnet50", weights: str | os.PathLike | None = None, width: int = 64) -> ResNet:
+    """Build a ResNet trunk (no fc) of base ``width`` and optionally load a local weight file into it."""
+    net = ResNet(name, width=width)
     if weights is not None:
         load_backbone_weights(net, weights)
     return net
@@ -180,6 +193,11 @@ def load_backbone_weights(net: ResNet, path: str | os.PathLike) -> list[str]:
                          f"is this a {net.name} file? (file keys start {sorted(sd)[:4]})")
     bad = [f"{k}: file {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}"
            for k in own if sd[k].shape != own[k].shape]
+    file_width = sd["conv1.weight"].shape[0]
+    if bad and file_width != net.width:
+        raise ValueError(f"{path}: the file's trunk has width {file_width} (conv1: {file_width} channels) but the "
+                         f"model's backbone width is {net.width}; torchvision/timm/SPIN weights need width 64 — set "
+                         f"model.backbone.width to {file_width} or drop model.backbone.weights to train from scratch")
     if bad:
         raise ValueError(f"{path}: shape mismatch for {len(bad)} keys, e.g. {bad[:4]}; wrong depth?")
     net.load_state_dict({k: sd[k] for k in own}, strict=True)

@@ -31,7 +31,7 @@ def build_model(cfg: ModelConfig | dict[str, Any] | None = None, body: nn.Module
     loaded with ``core.body.model.load_body_model(cfg.body.path, cfg.body.gender, cfg.num_betas)``.
     """
     cfg = ModelConfig.from_dict(cfg) if isinstance(cfg, dict) else (cfg or ModelConfig()).validate()
-    backbone = build_backbone(cfg.backbone.name, cfg.backbone.weights)
+    backbone = build_backbone(cfg.backbone.name, cfg.backbone.weights, cfg.backbone.width)
     head = build_head(cfg, backbone.feature_dim)
     if body is None and cfg.body.enabled:
         from core.body.model import load_body_model  # smplx import only when a body is wanted

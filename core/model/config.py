@@ -20,10 +20,18 @@ __all__ = ["BackboneConfig", "HKMRHeadConfig", "HMRHeadConfig", "BodyConfig", "M
 
 @dataclass
 class BackboneConfig:
-    """ResNet trunk. ``weights``: optional local torchvision/timm/SPIN file (never downloaded)."""
+    """ResNet trunk. ``weights``: optional local torchvision/timm/SPIN file (never downloaded).
+    ``width``: base channels (stages w, 2w, 4w, 8w; a positive multiple of 8). 64 is torchvision's
+    and the only width the published weight files have; narrower trunks train from scratch."""
 
     name: Literal["resnet18", "resnet34", "resnet50"] = "resnet50"
     weights: str | None = None
+    width: int = 64
+
+    def validate(self) -> None:
+        from core.model.backbones import check_width
+
+        check_width(self.width)
 
 
 @dataclass
@@ -92,6 +100,7 @@ class ModelConfig:
     compile: bool = False
 
     def validate(self) -> "ModelConfig":
+        self.backbone.validate()
         self.hkmr.validate()
         self.hmr.validate()
         if self.num_betas < 1 or self.img_res < 32 or self.focal_length <= 0:

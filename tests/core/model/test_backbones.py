@@ -57,3 +57,44 @@ def test_missing_and_unknown(tmp_path):
         build_backbone("resnet18", tmp_path / "nope.pth")
     with pytest.raises(ValueError, match="unknown backbone"):
         ResNet("resnet101")
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50"])
+def test_width_scales_channels_and_parameters(name):
+    full, half = ResNet(name), ResNet(name, width=32)
+    assert set(half.state_dict()) == set(full.state_dict())  # torchvision names unchanged
+    assert half.feature_dim == full.feature_dim // 2
+    assert half.conv1.out_channels == 32 and half.layer4[0].conv1.out_channels == 256
+    # conv weights scale by 1/4 (both sides halved); only the 3-channel stem input and BN stay linear
+    ratio = count_parameters(half) / count_parameters(full)
+    assert 0.24 < ratio < 0.26
+    assert half.eval()(torch.randn(2, 3, 64, 64)).shape == (2, half.feature_dim)
+
+
+def test_default_width_is_bit_identical():
+    torch.manual_seed(0)
+    a = ResNet("resnet18")
+    torch.manual_seed(0)
+    b = ResNet("resnet18", width=64)
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and torch.equal(va, vb)
+
+
+def test_width_32_state_dict_round_trips(tmp_path):
+    src = ResNet("resnet18", width=32)
+    torch.nn.init.normal_(src.bn1.running_mean)  # make buffers non-default too
+    torch.save({"state_dict": src.state_dict()}, tmp_path / "w32.pth")
+    dst = build_backbone("resnet18", tmp_path / "w32.pth", width=32)
+    for k, v in src.state_dict().items():
+        assert torch.equal(dst.state_dict()[k], v), k
+    x = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(dst.eval()(x), src.eval()(x))
+
+
+def test_width_mismatch_and_bad_width(tmp_path):
+    torch.save(random_state(resnet_trunk_shapes("resnet18")), tmp_path / "tv18.pth")  # torchvision layout
+    with pytest.raises(ValueError, match=r"width 64 .*backbone width is 32.*need width 64"):
+        build_backbone("resnet18", tmp_path / "tv18.pth", width=32)
+    for bad in (0, 12, -8, 32.0, True):
+        with pytest.raises(ValueError, match="positive multiple of 8"):
+            ResNet("resnet18", width=bad)

@@ -26,6 +26,8 @@ def test_round_trip_and_nested_partial_dict():
     ({"backbone": "resnet50"}, TypeError, "expected a mapping for BackboneConfig"),
     ({"hkmr": {"inner_iters": 0}}, ValueError, "inner_iters must be ≥ 1"),
     ({"hmr": {"dropout": 1.5}}, ValueError, "dropout"),
+    ({"backbone": {"width": 12}}, ValueError, "positive multiple of 8"),
+    ({"backbone": {"width": 32.0}}, TypeError, "config.backbone.width: expected int"),
 ])
 def test_bad_configs_fail_loudly(bad, err, msg):
     with pytest.raises(err, match=msg):
