@@ -46,7 +46,8 @@ def test_cli_blend_flag(tmp_path):
     atomic_savez(tmp_path / "body.npz", arrays)
     proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(tmp_path / "walk.npz"), "-o",
                            str(tmp_path / "out"), "--model", str(tmp_path / "body.npz"), "--blend"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HOME": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     assert "walk.blend" in proc.stdout and "1 exported, 0 failed" in proc.stdout
     head = (tmp_path / "out" / "walk.blend").read_bytes()[:7]
