@@ -181,10 +181,11 @@ def _load_model(checkpoint: str | None):
     from core.inference.loading import DEFAULT_CHECKPOINT, load_inference_model, resolve_checkpoint
     from core.model.checkpoint import CheckpointError
 
-    how = (f"hkmr demo runs the shipped demo checkpoint {DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)} (in the "
-           f"repository; restore it with `git checkout -- {DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)}` or train it "
-           f"again with `python -m training train --config training/configs/demo.json`, docs/training.md), or "
-           f"pass --checkpoint FILE")
+    shipped = DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)
+    how = (f"hkmr demo runs the shipped demo checkpoint {shipped} — restore it from the repository "
+           f"(`git checkout -- {shipped}`) — or pass --checkpoint FILE (or set $HKMR_CHECKPOINT) with an HKMR "
+           f"checkpoint, e.g. one trained with `python -m training train --config training/configs/demo.json` "
+           f"(docs/training.md)")
     try:
         path = resolve_checkpoint(checkpoint)
     except CheckpointError as exc:
