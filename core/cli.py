@@ -1,7 +1,8 @@
 """The ``hkmr`` command.
 
-Core's own subcommands live here (``body``, ``convert``) or in core subpackages
-(``infer``, ``demo``). Subcommands of the packages that sit *above* core — ``train`` and
+Core's own subcommands are registered by :mod:`core.commands` (``body``, ``convert``,
+``demo``) and :mod:`core.inference.cli` (``infer``); a provider imports nothing heavy until
+its command runs. Subcommands of the packages that sit *above* core — ``train`` and
 ``eval`` from ``training``, ``export`` from the Blender add-on's headless batch exporter —
 are plugged in through the ``hkmr.commands`` entry-point group (see pyproject.toml), so
 core never imports them. Each provider is a callable ``add_parser(subparsers)`` that
@@ -18,8 +19,8 @@ from importlib.metadata import entry_points
 __all__ = ["main", "build_parser"]
 
 # Core providers, imported lazily (torch-heavy modules load only for the command used).
-_CORE_PROVIDERS = ("core.cli_body:add_body_parser", "core.cli_body:add_convert_parser",
-                   "core.inference.cli:add_infer_parser", "core.demo:add_demo_parser")
+_CORE_PROVIDERS = ("core.commands:add_body_parser", "core.commands:add_convert_parser",
+                   "core.inference.cli:add_infer_parser", "core.commands:add_demo_parser")
 
 
 def _load(spec: str):

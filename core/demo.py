@@ -21,7 +21,6 @@ the body — not how it does on real video. See docs/demo.md.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -36,8 +35,7 @@ import cv2
 import numpy as np
 import torch
 
-__all__ = ["GOAL_MPJPE_MM", "DemoClip", "Scores", "clip_motion", "render_clip", "score_joints", "run_demo",
-           "add_demo_parser"]
+__all__ = ["GOAL_MPJPE_MM", "DemoClip", "Scores", "clip_motion", "render_clip", "score_joints", "run_demo"]
 
 #: The demo's target (issue 6): mean per-joint error on the clip below this many millimetres.
 GOAL_MPJPE_MM = 60.0
@@ -270,23 +268,3 @@ def run_demo(out: str | os.PathLike = "hkmr-demo", frames: int = 48, checkpoint:
                                          out / "overlay.png", *exported]]}
     atomic_write(out / "scores.json", lambda fh: fh.write(json.dumps(report, indent=1).encode()))
     return report
-
-
-def _run(args: argparse.Namespace) -> int:
-    run_demo(args.out, args.frames, args.checkpoint, args.seed, blender=not args.no_blender, track=args.track)
-    return 0
-
-
-def add_demo_parser(subparsers) -> argparse.ArgumentParser:
-    """``hkmr demo`` (module docstring)."""
-    ap = subparsers.add_parser("demo", help="render a synthetic clip, recover its motion, export FBX/.blend, "
-                                            "print times and MPJPE", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default="hkmr-demo", help="output folder (default: ./hkmr-demo)")
-    ap.add_argument("--frames", type=int, default=48, help="clip length in frames (default 48)")
-    ap.add_argument("--checkpoint", default=None, help="model checkpoint (default: $HKMR_CHECKPOINT, else the "
-                                                       "shipped core/model/assets/hkmr_demo.pt)")
-    ap.add_argument("--seed", type=int, default=0, help="seed of the clip's motion, shape and looks")
-    ap.add_argument("--track", action="store_true", help="tracking crops instead of the full frame")
-    ap.add_argument("--no-blender", action="store_true", help="skip the FBX/.blend export (no bpy needed)")
-    ap.set_defaults(func=_run)
-    return ap

@@ -39,3 +39,13 @@ def test_subcommands_listed():
     text = build_parser().format_help()
     for name in ("body", "convert", "infer", "demo", "train", "eval", "export"):
         assert name in text
+
+
+def test_building_the_parser_imports_no_torch():
+    """`hkmr --help`, `hkmr convert` start fast: providers load torch only when their command runs."""
+    import subprocess
+    import sys
+
+    code = "import sys; from core.cli import build_parser; build_parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,10 +1,15 @@
-"""``hkmr body`` (which body model is used, and a posed sanity check) and ``hkmr convert``."""
+"""Core's own light subcommands: ``hkmr body`` (which body model is used, and a posed sanity check),
+``hkmr convert`` and the parser of ``hkmr demo``.
+
+Building the parser imports nothing heavy: torch, OpenCV and the demo load only inside the
+command that needs them, so ``hkmr --help`` and ``hkmr convert`` start fast.
+"""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-__all__ = ["add_body_parser", "add_convert_parser", "body_report"]
+__all__ = ["add_body_parser", "add_convert_parser", "add_demo_parser", "body_report"]
 
 
 def add_body_parser(sub) -> None:
@@ -94,4 +99,25 @@ def _convert_command(args: argparse.Namespace) -> int:
         else write_motion
     writer(args.output, motion)
     print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
+    return 0
+
+
+def add_demo_parser(sub) -> None:
+    p = sub.add_parser("demo", help="render a synthetic clip, recover its motion, export FBX/.blend, print times "
+                                    "and MPJPE",
+                       description="The whole product on a clip whose ground truth is known (see docs/demo.md).")
+    p.add_argument("--out", default="hkmr-demo", help="output folder (default: ./hkmr-demo)")
+    p.add_argument("--frames", type=int, default=48, help="clip length in frames (default 48)")
+    p.add_argument("--checkpoint", default=None, help="model checkpoint (default: $HKMR_CHECKPOINT, else the "
+                                                      "shipped core/model/assets/hkmr_demo.pt)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the clip's motion, shape and looks")
+    p.add_argument("--track", action="store_true", help="tracking crops instead of the full frame")
+    p.add_argument("--no-blender", action="store_true", help="skip the FBX/.blend export (no bpy needed)")
+    p.set_defaults(func=_demo_command)
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(args.out, args.frames, args.checkpoint, args.seed, blender=not args.no_blender, track=args.track)
     return 0
