@@ -141,7 +141,7 @@ def motion_camera_joints(motion, body, cam_R: np.ndarray, cam_t: np.ndarray) -> 
 
     rot = axis_angle_to_matrix(torch.as_tensor(motion.poses, dtype=torch.float32).reshape(-1, 24, 3))
     betas = torch.as_tensor(motion.betas[:body.num_betas], dtype=torch.float32)[None].expand(len(rot), -1)
-    joints = body(rot, betas, torch.as_tensor(motion.trans, dtype=torch.float32)).joints.double().numpy()
+    joints = body.joints(rot, betas, torch.as_tensor(motion.trans, dtype=torch.float32)).double().numpy()
     return joints @ np.asarray(cam_R).T + np.asarray(cam_t)
 
 

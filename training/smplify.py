@@ -113,7 +113,7 @@ def _energy(body: nn.Module, pose_aa: torch.Tensor, betas: torch.Tensor, transl:
     """Per-sample energy (B,) and projected joints (B,24,2)."""
     b = pose_aa.shape[0]
     rotmats = axis_angle_to_matrix(pose_aa.reshape(b, 24, 3))
-    joints = body(rotmats, betas).joints
+    joints = body.joints(rotmats, betas)
     j2d = perspective_project(joints, transl, focal_length, img_res)
     conf = keypoints_2d[..., 2] if joints_mask is None else keypoints_2d[..., 2] * joints_mask
     res_px = (j2d - keypoints_2d[..., :2]) * (img_res / 2.0)

@@ -101,6 +101,8 @@ class Trainer:
         self.step, self.epoch, self.pos = 0, 0, 0
         if resume and os.path.isfile(self.ckpt_path):
             self._load(self.ckpt_path)
+        elif t.init_from:
+            self._init_weights(t.init_from)
         self.ddp = (DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda"
                                             else None, forward_sync_buffers=False) if self.dist.enabled else self.model)
         self.sampler = ResumableSampler(self.dataset, self.dist, t.seed)
@@ -155,7 +157,7 @@ class Trainer:
         old_rot, old_betas, has_fit = self.fits.get(idx.cpu())
         old_rot, old_betas, has_fit = old_rot.to(self.device), old_betas.to(self.device), has_fit.to(self.device)
         with torch.no_grad():
-            t = estimate_translation(body(old_rot, old_betas).joints, kp, focal, res)
+            t = estimate_translation(body.joints(old_rot, old_betas), kp, focal, res)
         old_e, old_px = fitting_loss(body, old_rot, old_betas, t, kp, vae, s, focal, res)
         old_e = torch.where(has_fit, old_e, torch.full_like(old_e, float("inf")))
         better = new.loss < old_e
@@ -233,6 +235,13 @@ class Trainer:
         for name in os.listdir(folder):  # older fit stores are no longer referenced
             if name.startswith("fits-") and name.endswith(".npz") and name != fits_file:
                 os.unlink(os.path.join(folder, name))
+
+    def _init_weights(self, path: str) -> None:
+        """Fine-tuning: the model's weights from ``path``; optimiser, schedule and data start afresh."""
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"train.init_from: checkpoint {path} does not exist")
+        load_state_strict(self.model, read_checkpoint(path).state_dict, path)
+        log.info("initialised the model from %s", path)
 
     def _load(self, path: str) -> None:
         ckpt = read_checkpoint(path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import smplx
 import torch
-from smplx.lbs import blend_shapes, vertices2joints
+from smplx.lbs import batch_rigid_transform, blend_shapes
 
 from hkmr_blender.smpl_file import SmplFileError, load_smpl_arrays
 
@@ -79,6 +79,12 @@ class BodyModel(torch.nn.Module):
                                          vertex_ids=vertex_ids or dict.fromkeys(_SMPL_KEYPOINT_IDS, 0))
         if vertex_ids is None:  # unknown topology: no surface keypoints rather than wrong ones
             self.layer.vertex_joint_selector.extra_joints_idxs = torch.zeros(0, dtype=torch.long)
+        # joints are linear in betas: J = J_regressor (v_template + shapedirs β), folded once so that
+        # rest_joints and joints() never touch the V vertices
+        j_reg = self.layer.J_regressor
+        self.register_buffer("j_template", j_reg @ self.layer.v_template, persistent=False)  # (24, 3)
+        self.register_buffer("j_shapedirs", torch.einsum("jv,vcb->jcb", j_reg, self.layer.shapedirs),
+                             persistent=False)  # (24, 3, NB)
         self.num_betas = num_betas
         self.gender = gender
         self.source = source
@@ -100,16 +106,26 @@ class BodyModel(torch.nn.Module):
 
     def rest_joints(self, betas: torch.Tensor) -> torch.Tensor:
         """(B,NB) betas → (B,24,3) T-pose joint locations (no translation)."""
-        return vertices2joints(self.layer.J_regressor, self.shaped_vertices(betas))
+        return self.j_template + torch.einsum("jcb,nb->njc", self.j_shapedirs, betas)
+
+    def joints(self, rotmats: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor | None = None) -> torch.Tensor:
+        """(B,24,3) posed SMPL joints, equal to ``forward(...).joints`` without skinning the mesh
+        (forward kinematics of :meth:`rest_joints` only: what losses, fits and scores need)."""
+        self._check(rotmats, betas)
+        posed, _ = batch_rigid_transform(rotmats, self.rest_joints(betas), self.layer.parents, dtype=rotmats.dtype)
+        return posed if transl is None else posed + transl[:, None]
+
+    def _check(self, rotmats: torch.Tensor, betas: torch.Tensor) -> None:
+        if rotmats.shape[-3:] != (24, 3, 3):
+            raise ValueError(f"rotmats must be (B, 24, 3, 3), got {tuple(rotmats.shape)}")
+        if betas.shape[-1] != self.num_betas:
+            raise ValueError(f"betas must have {self.num_betas} values per body, got {betas.shape[-1]}")
 
     def forward(self, rotmats: torch.Tensor, betas: torch.Tensor,
                 transl: torch.Tensor | None = None) -> BodyOutput:
         """Pose the body. rotmats (B,24,3,3) joint-local, joint 0 = global orientation about
         the pelvis joint; betas (B,NB); transl (B,3) added to every output point."""
-        if rotmats.shape[-3:] != (24, 3, 3):
-            raise ValueError(f"rotmats must be (B, 24, 3, 3), got {tuple(rotmats.shape)}")
-        if betas.shape[-1] != self.num_betas:
-            raise ValueError(f"betas must have {self.num_betas} values per body, got {betas.shape[-1]}")
+        self._check(rotmats, betas)
         out = self.layer(betas=betas, global_orient=rotmats[:, :1], body_pose=rotmats[:, 1:], transl=transl)
         return BodyOutput(vertices=out.vertices, joints=out.joints[:, :24], keypoints=out.joints[:, 24:],
                           rotmats=rotmats)

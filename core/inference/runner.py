@@ -154,7 +154,7 @@ class _Batcher:
         boxes = np.stack([d.box for d in dets])
         if self.refiner is not None and any(d.keypoints is not None for d in dets):
             rot, betas, cam = self._refine(dets, boxes, rot, betas, cam)
-        joints = self.model.body(rot, betas).joints
+        joints = self.model.body.joints(rot, betas)
         j2d = weak_perspective_project(joints, cam).cpu().numpy()
         rot, betas, cam = rot.cpu().numpy(), betas.cpu().numpy(), cam.cpu().numpy()
         inside = (np.abs(j2d) <= 1.0).all(-1).mean(-1) * (cam[:, 0] > 0)

@@ -86,7 +86,7 @@ class HKMRLoss(nn.Module):
             rot = torch.cat([it.rotmats.float() for it in iterations])
             betas = torch.cat([it.betas.float() for it in iterations])
             cam = torch.cat([it.cam.float() for it in iterations])
-            joints = self.body(rot, betas).joints  # (T·B, 24, 3)
+            joints = self.body.joints(rot, betas)  # (T·B, 24, 3), forward kinematics only
             joints2d = weak_perspective_project(joints, cam)
             rep = lambda x: x.repeat(t, *([1] * (x.dim() - 1)))  # noqa: E731  targets tiled over T
             terms = {

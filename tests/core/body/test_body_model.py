@@ -54,6 +54,26 @@ def test_root_rotation_moves_descendants_leaf_rotation_does_not_move_ancestors(b
         assert (diff[j] > 1e-4) == (j in below - {knee}), body.joint_names[j]
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_joints_only_path_matches_the_skinned_forward(body, smpl_arrays, dtype):
+    """body.joints (forward kinematics of the folded rest joints) is what forward().joints gives,
+    with pose correctives present (these arrays have non-zero posedirs) and for any betas/transl."""
+    assert np.abs(smpl_arrays["posedirs"]).max() > 0
+    g = torch.Generator().manual_seed(3)
+    rot, betas = _random_pose(5, 0.8, seed=3).to(dtype), torch.randn(5, 10, generator=g).to(dtype)
+    transl = torch.randn(5, 3, generator=g).to(dtype)
+    body = body.to(dtype)
+    torch.testing.assert_close(body.joints(rot, betas, transl), body(rot, betas, transl).joints, atol=1e-5, rtol=0)
+    torch.testing.assert_close(body.joints(rot, betas), body(rot, betas).joints, atol=1e-5, rtol=0)
+    # gradients reach the pose and the shape through the joints-only path
+    rot.requires_grad_(True)
+    betas.requires_grad_(True)
+    body.joints(rot, betas).square().sum().backward()
+    assert rot.grad.abs().sum() > 0 and betas.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="betas must have 10"):
+        body.joints(rot.detach(), torch.zeros(5, 11, dtype=dtype))
+
+
 def test_identity_names_model_and_shape(smpl_arrays):
     a = BodyModel(smpl_arrays)
     b = BodyModel(make_smpl_arrays(seed=1))
