@@ -40,7 +40,9 @@ class OptimConfig:
 @dataclass
 class TrainConfig:
     """Run settings. ``amp``: "auto" = bf16 autocast on CUDA, off on CPU. ``checkpoint_every``
-    and ``log_every`` in optimiser steps. ``device``: "auto" | "cpu" | "cuda"."""
+    and ``log_every`` in optimiser steps. ``device``: "auto" | "cpu" | "cuda". ``init_from``: a
+    checkpoint (ours, model-only or a training one) whose weights start a new run — fine-tuning;
+    the architecture must match exactly; ignored when the run resumes from its own checkpoint."""
 
     out_dir: str = "runs/hkmr"
     steps: int = 100_000
@@ -54,6 +56,7 @@ class TrainConfig:
     progress: bool = True
     tensorboard: bool = False
     threads: int = 0  # torch.set_num_threads on CPU (0 = leave the default)
+    init_from: str | None = None
 
 
 @dataclass

@@ -118,3 +118,28 @@ def test_torchrun_two_process_cpu_ddp(synth, tmp_path):
     state = read_checkpoint(run / "checkpoints" / "last.pt").meta["training"]
     fits = np.load(run / "checkpoints" / state["fits"])
     assert fits["has_fit"].sum() == 8
+
+
+def test_init_from_fine_tunes_from_a_checkpoint_and_refuses_a_mismatch(synth, tmp_path):
+    from core.model.checkpoint import CheckpointError
+    from training.config import load_config
+    from training.trainer import Trainer
+
+    src = tmp_path / "src"
+    assert main(["train", "--config", TINY, *_data_args(synth), "--out-dir", str(src), "--set", "train.steps=2"]) == 0
+    ckpt = src / "checkpoints" / "last.pt"
+    data = _data_args(synth)[1::2]
+
+    def trainer(out: str, *over: str) -> Trainer:
+        return Trainer(load_config(TINY, [*data, f"train.out_dir={tmp_path / out}", *over]))
+
+    tuned = trainer("ft", f"train.init_from={ckpt}", "optim.lr=0.5")
+    trained = read_checkpoint(ckpt).state_dict
+    assert all(torch.equal(v, trained[k]) for k, v in tuned.model.state_dict().items())
+    assert tuned.step == 0 and tuned.sched.get_last_lr() == [0.5]  # optimiser and schedule start afresh
+    fresh = trainer("fresh").model.state_dict()
+    assert any(not torch.equal(v, trained[k]) for k, v in fresh.items())  # the weights really came from the file
+    with pytest.raises(CheckpointError, match="weights do not fit the model"):
+        trainer("bad", f"train.init_from={ckpt}", "model.head=hmr")
+    with pytest.raises(FileNotFoundError, match="train.init_from: checkpoint .* does not exist"):
+        trainer("missing", f"train.init_from={tmp_path / 'nope.pt'}")
