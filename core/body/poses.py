@@ -117,9 +117,13 @@ def sample_tilt(rng: np.random.Generator, n: int = 1, max_tilt: float = 0.35) ->
     return ax * rng.uniform(0, max_tilt, (n, 1))
 
 
-def sample_global_orient(rng: np.random.Generator, n: int = 1, max_tilt: float = 0.35) -> np.ndarray:
-    """(n, 3) camera-frame global orientations: yaw ~ U(−π, π), tilt ≤ ``max_tilt`` rad."""
-    return compose_global_orient(rng.uniform(-np.pi, np.pi, n), sample_tilt(rng, n, max_tilt))
+def sample_global_orient(rng: np.random.Generator, n: int = 1, max_tilt: float = 0.35,
+                         yaw_max: float = np.pi) -> np.ndarray:
+    """(n, 3) camera-frame global orientations: yaw ~ U(−``yaw_max``, ``yaw_max``) (0 = facing the
+    camera; π = all the way round), tilt ≤ ``max_tilt`` rad."""
+    if not 0 <= yaw_max <= np.pi:
+        raise ValueError(f"yaw_max must be in [0, π] radians, got {yaw_max}")
+    return compose_global_orient(rng.uniform(-yaw_max, yaw_max, n), sample_tilt(rng, n, max_tilt))
 
 
 def bspline_clip(keys: np.ndarray, frames: int) -> np.ndarray:

@@ -53,6 +53,7 @@ class SynthConfig:
     betas_std: float = 1.0
     betas_clip: float = 2.5
     max_tilt: float = 0.35
+    yaw_max: float = float(np.pi)
     clip_len: int = 48
     key_every: int = 12
     jpeg_quality: int = 92
@@ -78,12 +79,15 @@ class _Scene:
 def _scene(rng: np.random.Generator, frames: int, cfg: SynthConfig, geom: BodyGeometry, rest: np.ndarray) -> _Scene:
     if frames == 1:
         body = sample_body_pose(rng, 1)
-        glob = sample_global_orient(rng, 1, cfg.max_tilt)
+        glob = sample_global_orient(rng, 1, cfg.max_tilt, cfg.yaw_max)
         offsets = rng.uniform(-cfg.offset, cfg.offset, (1, 2)) * cfg.res
     else:
         nkeys = frames // cfg.key_every + 4
         body = bspline_clip(sample_body_pose(rng, nkeys), frames)
-        yaw = bspline_clip(np.cumsum(rng.normal(0, 0.6, nkeys)) + rng.uniform(-np.pi, np.pi), frames)
+        walk = np.cumsum(rng.normal(0, 0.6, nkeys)) + rng.uniform(-cfg.yaw_max, cfg.yaw_max)
+        if cfg.yaw_max < np.pi:  # a B-spline stays inside its keys' range
+            walk = np.clip(walk, -cfg.yaw_max, cfg.yaw_max)
+        yaw = bspline_clip(walk, frames)
         glob = compose_global_orient(yaw, np.repeat(sample_tilt(rng, 1, cfg.max_tilt), frames, 0))
         offsets = bspline_clip(rng.uniform(-cfg.offset, cfg.offset, (nkeys, 2)) * cfg.res, frames)
     poses = body.reshape(frames, 72)
@@ -199,10 +203,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clip", action="store_true", help="smooth motion clips instead of independent poses")
     ap.add_argument("--clip-len", type=int, default=SynthConfig.clip_len)
     ap.add_argument("--res", type=int, default=SynthConfig.res, help="image size in pixels (square)")
+    ap.add_argument("--yaw-max", type=float, default=180.0, metavar="DEG",
+                    help="people face the camera within ±DEG degrees of yaw (default 180: every direction)")
     ap.add_argument("--body", default=None, help="SMPL-format body model file (default: discovered/open body)")
     ap.add_argument("--workers", type=int, default=1, help="processes (each renders a share of the frames)")
     a = ap.parse_args(argv)
-    cfg = SynthConfig(res=a.res, clip_len=a.clip_len)
+    if not 0 <= a.yaw_max <= 180:
+        ap.error(f"--yaw-max must be in [0, 180] degrees, got {a.yaw_max:g}")
+    cfg = SynthConfig(res=a.res, clip_len=a.clip_len, yaw_max=float(np.radians(a.yaw_max)))
     t0 = time.perf_counter()
     path = generate(a.out, a.num, a.seed, a.clip, cfg, a.body, a.workers)
     dt = time.perf_counter() - t0

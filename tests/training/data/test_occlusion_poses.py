@@ -89,6 +89,18 @@ def test_global_orient_at_zero_yaw_is_upright_and_facing_the_camera():
     assert np.all(ups[:, 1] < -np.cos(0.35) + 1e-9)
 
 
+@pytest.mark.parametrize("yaw_max", [np.pi / 2, 0.3])
+def test_yaw_max_keeps_the_front_towards_the_camera(yaw_max):
+    r = Rotation.from_rotvec(sample_global_orient(np.random.default_rng(5), 500, 0.0, yaw_max))
+    front = r.apply([0, 0, 1])  # SMPL's front; the camera looks along +z, so facing it means front_z < 0
+    yaw = np.arctan2(front[:, 0], -front[:, 2])
+    assert np.abs(yaw).max() <= yaw_max + 1e-9 and np.abs(yaw).max() > 0.9 * yaw_max
+    full = Rotation.from_rotvec(sample_global_orient(np.random.default_rng(5), 500, 0.0)).apply([0, 0, 1])
+    assert (full[:, 2] > 0.5).any()  # the default still turns people away from the camera
+    with pytest.raises(ValueError, match="yaw_max must be in"):
+        sample_global_orient(np.random.default_rng(5), 1, 0.0, 4.0)
+
+
 def test_bspline_clip_is_smooth_and_within_the_keys_hull():
     keys = sample_body_pose(np.random.default_rng(4), 8)
     clip = bspline_clip(keys, 120)

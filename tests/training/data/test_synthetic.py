@@ -128,3 +128,20 @@ def test_cli_writes_dataset(tmp_path, capsys):
     assert "images/s" in capsys.readouterr().out
     d = np.load(tmp_path / "cli" / "synthetic.npz")
     assert d["pose"].shape == (2, 72) and (tmp_path / "cli" / str(d["imgname"][1])).is_file()
+
+
+@pytest.mark.parametrize("clip", [False, True])
+def test_yaw_max_bounds_images_and_clips(tmp_path, clip):
+    from scipy.spatial.transform import Rotation
+
+    cfg = SynthConfig(res=48, max_tilt=0.0, yaw_max=0.25, clip_len=8)
+    d = np.load(generate(tmp_path / "yaw", 8, seed=4, clip=clip, cfg=cfg))
+    front = Rotation.from_rotvec(d["pose"][:, :3]).apply([0, 0, 1])
+    assert np.abs(np.arctan2(front[:, 0], -front[:, 2])).max() <= 0.25 + 1e-6
+
+
+def test_cli_refuses_a_yaw_max_out_of_range(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "bad"), "--num", "1", "--yaw-max", "200"])
+    assert "--yaw-max must be in [0, 180] degrees" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
