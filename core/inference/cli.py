@@ -47,6 +47,8 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overlay", metavar="OUT", help="render the mesh over the input: .mp4 file or PNG folder")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default: torch's, one per core); "
+                   "1 per job when several share a machine — OpenMP threads that wait on each other are slower")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
     p.add_argument("--fps", type=float, help="frame rate of an image sequence (30) or a video override")
     p.add_argument("--focal-length", type=float, help="full-image focal length in pixels (default: diagonal)")
@@ -119,6 +121,12 @@ def run_infer(args) -> int:
     from .shard import dist_env, expand_inputs, output_path_for, shard
 
     opts = _options(args)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be ≥ 1, got {args.threads}")
+        import torch
+
+        torch.set_num_threads(args.threads)
     env = dist_env()
     device = pick_device(opts.device)
     if device.type == "cuda" and device.index is None and env.world_size > 1:

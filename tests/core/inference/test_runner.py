@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
 from core.cli import main
 from core.inference.runner import InferOptions, run_inference
@@ -136,6 +137,20 @@ def test_cli_json_progress_and_output(assets, tmp_path, capsys):
     done = [json.loads(ln.split(" ", 1)[1]) for ln in lines if ln.startswith("HKMR_DONE")]
     assert prog[-1]["done"] == 24 and done == [{"output": str(out), "frames": 24, "valid": 24}]
     assert read_motion(out).num_frames == 24
+
+
+def test_cli_threads_flag(assets, tmp_path, capsys):
+    before = torch.get_num_threads()
+    try:
+        rc, cap = _cli([assets["video"], "-o", str(tmp_path / "m.npz"), "--checkpoint", assets["ckpt"],
+                        "--progress", "none", "--threads", "1"], capsys)
+        assert rc == 0, cap.err
+        assert torch.get_num_threads() == 1 and read_motion(tmp_path / "m.npz").num_frames == 24
+    finally:
+        torch.set_num_threads(before)
+    rc, cap = _cli([assets["video"], "-o", str(tmp_path / "n.npz"), "--checkpoint", assets["ckpt"],
+                    "--threads", "0"], capsys)
+    assert rc == 2 and "--threads must be ≥ 1, got 0" in cap.err and not (tmp_path / "n.npz").exists()
 
 
 @pytest.mark.parametrize("case", ["missing", "zero_frames", "corrupt", "bad_image"])
