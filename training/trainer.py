@@ -41,7 +41,7 @@ __all__ = ["NonFiniteLossError", "TrainResult", "Trainer", "train", "RESUMABLE_F
 
 log = logging.getLogger(__name__)
 #: Config fields a resumed run may change (everything else must match the checkpoint).
-RESUMABLE_FIELDS = ("train.steps", "train.num_workers", "train.progress", "train.log_every",
+RESUMABLE_FIELDS = ("train.steps", "train.amp", "train.num_workers", "train.progress", "train.log_every",
                     "train.checkpoint_every", "train.tensorboard", "train.out_dir", "train.device", "train.threads",
                     "eval", "eval_data", "model.backbone.weights", "model.compile", "model.channels_last")
 
