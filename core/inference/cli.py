@@ -47,6 +47,9 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overlay", metavar="OUT", help="render the mesh over the input: .mp4 file or PNG folder")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
+                   "(lscpu shows amx_bf16) is about 2× faster (rotations and the body stay fp32)")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: torch's, one per core); "
                    "1 per job when several share a machine — OpenMP threads that wait on each other are slower")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
@@ -74,7 +77,8 @@ def _options(args):
     return InferOptions(batch_size=args.batch_size, device=args.device, boxes=args.boxes, track=args.track,
                         fps=args.fps, focal_length=args.focal_length, min_confidence=args.min_confidence,
                         chunk_size=args.chunk_size, world_origin=args.world_origin, smoothing=smoothing,
-                        include_mesh=not args.no_mesh, keep_work=args.keep_work).validate()
+                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
+                        amp={"auto": None, "fp32": False, "bf16": True}[args.precision]).validate()
 
 
 def _load_refiner(name: str = "smplify"):

@@ -114,6 +114,11 @@ def _frames_with_boxes(frames: Iterator, provider: BoxProvider, res: int) -> Ite
         yield i, det, None if det is None else crop(img, det.box, res)
 
 
+def use_amp(opts: InferOptions, device: torch.device) -> bool:
+    """bf16 autocast for backbone + head: ``opts.amp`` when set, else on CUDA only."""
+    return device.type == "cuda" if opts.amp is None else bool(opts.amp)
+
+
 class _Batcher:
     """Runs the model on batches of crops and records per-frame results for one chunk."""
 
@@ -121,7 +126,7 @@ class _Batcher:
                  size: tuple[int, int], refiner: Refiner | None):
         self.model, self.device, self.opts, self.provider, self.refiner = model, device, opts, provider, refiner
         self.w, self.h = size
-        self.amp = device.type == "cuda" if opts.amp is None else opts.amp
+        self.amp = use_amp(opts, device)
         self.nb = model.head.num_betas
         self.pending: list[tuple[int, Detection, np.ndarray]] = []
         self.rows: dict[str, list] = {}
@@ -207,6 +212,8 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
     provider = make_box_provider(opts)
     device = pick_device(opts.device)
     model = model.to(device).eval()
+    if use_amp(opts, device) and not model.config.channels_last:
+        model.use_channels_last()  # bf16 convolutions want NHWC
     info = src.info
     res = model.config.img_res
     settings = {k: v for k, v in asdict(opts).items()

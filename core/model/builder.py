@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import nn
 
 from core.model.backbones import build_backbone
@@ -41,7 +40,7 @@ def build_model(cfg: ModelConfig | dict[str, Any] | None = None, body: nn.Module
         raise ValueError(f"body model has {body.num_betas} betas but the config asks for {cfg.num_betas}")
     model = MeshRegressor(backbone, head, cfg, body)
     if cfg.channels_last:
-        model.backbone.to(memory_format=torch.channels_last)
+        model.use_channels_last()
     if cfg.compile:  # in place: parameter names (and checkpoints) stay the same
         model.backbone.compile()
         model.head.compile()

@@ -153,6 +153,20 @@ def test_cli_threads_flag(assets, tmp_path, capsys):
     assert rc == 2 and "--threads must be ≥ 1, got 0" in cap.err and not (tmp_path / "n.npz").exists()
 
 
+def test_cli_bf16_precision_runs_close_to_fp32(assets, tmp_path, capsys):
+    """--precision bf16 on the CPU: backbone + head under bf16 autocast (channels_last), rotations and
+    the body in fp32 — the poses stay close to the fp32 run's but are not bit-identical."""
+    poses = {}
+    for prec in ("fp32", "bf16"):
+        out = tmp_path / f"{prec}.npz"
+        rc, cap = _cli([assets["video"], "-o", str(out), "--checkpoint", assets["ckpt"], "--progress", "none",
+                        "--precision", prec], capsys)
+        assert rc == 0, cap.err
+        poses[prec] = read_motion(out).poses
+    diff = np.abs(poses["bf16"] - poses["fp32"])
+    assert 0 < diff.max() and diff.mean() < 0.01
+
+
 @pytest.mark.parametrize("case", ["missing", "zero_frames", "corrupt", "bad_image"])
 def test_bad_inputs_clear_error_no_output(assets, tmp_path, capsys, case):
     out_dir = tmp_path / "out"
