@@ -1,6 +1,7 @@
 """End-to-end `hkmr infer` speed and memory (issue 6). Writes nothing outside a temp folder.
 
     .venv/bin/python bench/bench_inference.py                       # CPU: R-50 and R-18, RSS on a long video
+    .venv/bin/python bench/bench_inference.py --bf16 --skip-long    # CPU fp32 vs bf16 (AMX) end to end
     .venv/bin/python bench/bench_inference.py --gpu --frames 4000   # when CUDA exists: 720p, batch 256, bf16
 
 Models are randomly initialised (speed does not depend on the weights) with the shipped open body.
@@ -63,6 +64,8 @@ def main() -> None:
     ap.add_argument("--long-frames", type=int, default=6000, help="frames of the long video for the RSS check")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--gpu", action="store_true")
+    ap.add_argument("--bf16", action="store_true", help="CPU: also run each backbone with --precision bf16")
+    ap.add_argument("--skip-long", action="store_true", help="skip the long-video memory check")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}")
@@ -77,17 +80,22 @@ def main() -> None:
             return
         video = make_video(os.path.join(tmp, "v.mp4"), args.frames, w, h)
         for name in ("resnet50", "resnet18"):
-            torch.manual_seed(0)
-            model = build_model(ModelConfig(backbone=BackboneConfig(name)))
-            opts = InferOptions(batch_size=args.batch_size, device="cpu", include_mesh=False)
-            fps, n, dt, _ = run(model, video, os.path.join(tmp, f"{name}.npz"), opts)
-            x = torch.randn(args.batch_size, 3, 224, 224)
-            t = time.perf_counter()
-            for _ in range(3):
-                predict(model, x, run_body=False)
-            model_fps = 3 * args.batch_size / (time.perf_counter() - t)
-            print(f"CPU {name} HKMR {w}x{h} batch {args.batch_size}: {fps:.1f} frames/s end to end ({n} frames, "
-                  f"{dt:.1f} s); model alone in the same run {model_fps:.1f} frames/s")
+            for amp in (False, True):  # fp32 first: a bf16 run switches the backbone to channels_last
+                if amp and not args.bf16:
+                    continue
+                torch.manual_seed(0)
+                model = build_model(ModelConfig(backbone=BackboneConfig(name))) if not amp else model
+                opts = InferOptions(batch_size=args.batch_size, device="cpu", include_mesh=False, amp=amp)
+                fps, n, dt, _ = run(model, video, os.path.join(tmp, f"{name}-{amp}.npz"), opts)
+                x = torch.randn(args.batch_size, 3, 224, 224)
+                t = time.perf_counter()
+                for _ in range(3):
+                    predict(model, x, amp=amp, run_body=False)
+                model_fps = 3 * args.batch_size / (time.perf_counter() - t)
+                print(f"CPU {name} HKMR {'bf16' if amp else 'fp32'} {w}x{h} batch {args.batch_size}: {fps:.1f} frames/s "
+                      f"end to end ({n} frames, {dt:.1f} s); model alone in the same run {model_fps:.1f} frames/s")
+        if args.skip_long:
+            return
         long_video = make_video(os.path.join(tmp, "long.mp4"), args.long_frames, w, h)
         model = build_model(ModelConfig(backbone=BackboneConfig("resnet18"), img_res=64))
         opts = InferOptions(batch_size=64, device="cpu", chunk_size=512, include_mesh=False)

@@ -182,8 +182,8 @@ def _load_model(checkpoint: str | None):
     shipped = DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)
     how = (f"hkmr demo runs the shipped demo checkpoint {shipped} — restore it from the repository "
            f"(`git checkout -- {shipped}`) — or pass --checkpoint FILE (or set $HKMR_CHECKPOINT) with an HKMR "
-           f"checkpoint, e.g. one trained with `python -m training train --config training/configs/demo.json` "
-           f"(docs/training.md)")
+           f"checkpoint, e.g. one trained by the demo recipe (training/configs/demo.json, then demo_front.json; "
+           f"docs/experiments.md)")
     try:
         path = resolve_checkpoint(checkpoint)
     except CheckpointError as exc:
