@@ -1,5 +1,6 @@
 """The shipped demo checkpoint (core/model/assets/hkmr_demo.pt, docs/experiments.md): a safe,
-model-only hkmr-model file of the demo config, ≤ 25 MB, that the inference loader loads and that
+model-only hkmr-model file of the demo recipe's last stage (demo_front.json, fine-tuned from
+demo.json's model), ≤ 25 MB, that the inference loader loads and that
 predicts valid rotations for a rendered synthetic image. Not a score test (scores: docs)."""
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from training.config import load_config
 from training.data import build_dataset
 from training.data.synthetic import SynthConfig, generate
 
-DEMO_CONFIG = Path(__file__).resolve().parents[2] / "training" / "configs" / "demo.json"
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "training" / "configs" / "demo_front.json"
 MAX_BYTES = 25_000_000
 
 
@@ -32,7 +33,7 @@ def test_file_is_small_safe_model_only_and_matches_the_demo_config():
     exp, want = raw["meta"]["experiment"], demo.to_dict()
     for section in ("model", "data", "loss", "prior", "optim"):
         assert config_diff(want[section], exp[section]) == [], section
-    for key in ("steps", "batch_size", "seed"):
+    for key in ("steps", "batch_size", "seed", "init_from"):
         assert exp["train"][key] == want["train"][key], key
     assert raw["meta"]["step"] == demo.train.steps  # a finished run, not an intermediate checkpoint
 
