@@ -1,10 +1,11 @@
 """End-to-end `hkmr infer` speed and memory (issue 6). Writes nothing outside a temp folder.
 
-    .venv/bin/python bench/bench_inference.py                       # CPU: R-50 and R-18, RSS on a long video
+    .venv/bin/python bench/bench_inference.py                       # CPU: R-50, R-18, demo; RSS on a long video
     .venv/bin/python bench/bench_inference.py --bf16 --skip-long    # CPU fp32 vs bf16 (AMX) end to end
     .venv/bin/python bench/bench_inference.py --gpu --frames 4000   # when CUDA exists: 720p, batch 256, bf16
 
-Models are randomly initialised (speed does not depend on the weights) with the shipped open body.
+ResNet-50 and ResNet-18 (224 px crops) are randomly initialised (speed does not depend on the weights);
+"demo" is the shipped checkpoint (ResNet-18 at width 32, 128 px crops); all with the shipped open body.
 Frames/s are end to end: decode (background thread) + crop + model + SMPL joints + chunk writes +
 the final motion file. Peak memory is the process's RSS, sampled after every chunk.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from core.inference.loading import load_inference_model  # noqa: E402
 from core.inference.runner import InferOptions, run_inference  # noqa: E402
 from core.model.builder import build_model  # noqa: E402
 from core.model.config import BackboneConfig, ModelConfig  # noqa: E402
@@ -79,20 +81,23 @@ def main() -> None:
             print(f"GPU R-50 HKMR 720p batch 256 bf16: {fps:.0f} frames/s ({n} frames, {dt:.1f} s)")
             return
         video = make_video(os.path.join(tmp, "v.mp4"), args.frames, w, h)
-        for name in ("resnet50", "resnet18"):
+        for name in ("resnet50", "resnet18", "demo"):
             for amp in (False, True):  # fp32 first: a bf16 run switches the backbone to channels_last
                 if amp and not args.bf16:
                     continue
                 torch.manual_seed(0)
-                model = build_model(ModelConfig(backbone=BackboneConfig(name))) if not amp else model
+                if not amp:
+                    model = (load_inference_model(None).model if name == "demo"
+                             else build_model(ModelConfig(backbone=BackboneConfig(name))))
                 opts = InferOptions(batch_size=args.batch_size, device="cpu", include_mesh=False, amp=amp)
                 fps, n, dt, _ = run(model, video, os.path.join(tmp, f"{name}-{amp}.npz"), opts)
-                x = torch.randn(args.batch_size, 3, 224, 224)
+                res = model.config.img_res
+                x = torch.randn(args.batch_size, 3, res, res)
                 t = time.perf_counter()
                 for _ in range(3):
                     predict(model, x, amp=amp, run_body=False)
                 model_fps = 3 * args.batch_size / (time.perf_counter() - t)
-                print(f"CPU {name} HKMR {'bf16' if amp else 'fp32'} {w}x{h} batch {args.batch_size}: {fps:.1f} frames/s "
+                print(f"CPU {name} HKMR {res} px {'bf16' if amp else 'fp32'} {w}x{h} batch {args.batch_size}: {fps:.1f} frames/s "
                       f"end to end ({n} frames, {dt:.1f} s); model alone in the same run {model_fps:.1f} frames/s")
         if args.skip_long:
             return
