@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from core.inference.loading import load_inference_model  # noqa: E402
+from core.inference.loading import DEFAULT_CHECKPOINT, load_inference_model  # noqa: E402
 from core.inference.runner import InferOptions, run_inference  # noqa: E402
 from core.model.builder import build_model  # noqa: E402
 from core.model.config import BackboneConfig, ModelConfig  # noqa: E402
@@ -82,13 +82,10 @@ def main() -> None:
             return
         video = make_video(os.path.join(tmp, "v.mp4"), args.frames, w, h)
         for name in ("resnet50", "resnet18", "demo"):
-            for amp in (False, True):  # fp32 first: a bf16 run switches the backbone to channels_last
-                if amp and not args.bf16:
-                    continue
-                torch.manual_seed(0)
-                if not amp:
-                    model = (load_inference_model(None).model if name == "demo"
-                             else build_model(ModelConfig(backbone=BackboneConfig(name))))
+            torch.manual_seed(0)
+            model = (load_inference_model(DEFAULT_CHECKPOINT).model if name == "demo"
+                     else build_model(ModelConfig(backbone=BackboneConfig(name))))
+            for amp in (False, True) if args.bf16 else (False,):  # fp32 first: bf16 switches to channels_last
                 opts = InferOptions(batch_size=args.batch_size, device="cpu", include_mesh=False, amp=amp)
                 fps, n, dt, _ = run(model, video, os.path.join(tmp, f"{name}-{amp}.npz"), opts)
                 res = model.config.img_res

@@ -12,6 +12,7 @@ AVX-512 BF16 (``lscpu | grep -o 'amx_bf16\\|avx512_bf16'``); elsewhere it can be
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -49,8 +50,7 @@ def main() -> None:
     variants = {}
     for name, bf16 in (("float32", False), ("bf16 + channels_last", True)):
         torch.manual_seed(0)
-        mcfg = load_config(args.config, ["model.channels_last=" + ("true" if bf16 else "false")]).model
-        model = build_model(mcfg).train()
+        model = build_model(dataclasses.replace(cfg.model, channels_last=bf16)).train()  # own config copy
         variants[name] = (model, HKMRLoss(model.body, cfg.loss), torch.optim.Adam(model.parameters(), 1e-5), bf16)
 
     def step(model, loss_fn, opt, bf16) -> float:

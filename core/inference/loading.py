@@ -88,8 +88,7 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
         kind = "spin"
     model.eval().to(device)
     if torch.device(device).type == "cuda":
-        model.config.channels_last = True
-        model.backbone.to(memory_format=torch.channels_last)
+        model.use_channels_last()
     if model.body is None:
         raise CheckpointError(f"{path}: the model was saved with body.enabled = false; inference needs the "
                               f"body model (pass --body or re-save with a body)")
