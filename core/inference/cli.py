@@ -49,7 +49,7 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                    help="backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
-                   "(lscpu shows amx_bf16) is about 2× faster (rotations and the body stay fp32)")
+                   "(lscpu shows amx_bf16) was 1.4–3.3× faster end to end (rotations and the body stay fp32)")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: torch's, one per core); "
                    "1 per job when several share a machine — OpenMP threads that wait on each other are slower")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
