@@ -29,9 +29,9 @@ import bpy  # noqa: E402
 
 from hkmr_blender.armature import create_smpl_armature, smpl_rig  # noqa: E402
 from hkmr_blender.batch import export_batch  # noqa: E402
-from hkmr_blender.body import DEFAULT_BODY_PATH, load_body_arrays, rest_joints_for  # noqa: E402
+from hkmr_blender.body import OPEN_BODY_PATH, load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
-from hkmr_blender.motion_io import Motion, write_motion  # noqa: E402
+from hkmr_blender.base import Motion, write_motion  # noqa: E402
 from hkmr_blender.pipeline import KeyOptions, plan_keys  # noqa: E402
 from hkmr_blender.rig_math import C_Y_TO_Z  # noqa: E402
 
@@ -128,7 +128,7 @@ def main() -> None:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     arrays = load_body_arrays(None)
     if arrays is None:
-        raise SystemExit(f"the open default body is missing ({DEFAULT_BODY_PATH})")
+        raise SystemExit(f"the open default body is missing ({OPEN_BODY_PATH})")
     rest = rest_joints_for(arrays, np.zeros(10))
     if not args.skip_import:
         bench_import(args, rest)

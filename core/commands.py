@@ -90,14 +90,10 @@ def add_convert_parser(sub) -> None:
 
 
 def _convert_command(args: argparse.Namespace) -> int:
-    from hkmr_blender.motion_formats import write_amass, write_smpl_codec
-    from hkmr_blender.motion_io import read_motion, write_motion
+    from hkmr_blender.base import read_motion, write_motion
 
     motion = read_motion(args.input)
-    name = args.output.name.lower()
-    writer = write_smpl_codec if name.endswith(".smpl") else write_amass if name.endswith(".amass.npz") \
-        else write_motion
-    writer(args.output, motion)
+    write_motion(args.output, motion)
     print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
     return 0
 

@@ -89,7 +89,7 @@ def render_clip(path: str | os.PathLike, body, frames: int, seed: int = 0, res: 
     from core.render import PinholeCamera
     from core.render.appearance import body_colors, random_background, random_light
     from core.render.scene import BodyGeometry, place_body, render_scene
-    from hkmr_blender.atomic import atomic_path
+    from hkmr_blender.base.atomic import atomic_path
 
     if frames < 1:
         raise ValueError(f"--frames must be ≥ 1, got {frames}")
@@ -148,7 +148,7 @@ def motion_camera_joints(motion, body, cam_R: np.ndarray, cam_t: np.ndarray) -> 
 def _overlay_picture(video: Path, frames_dir: Path, picks: list[int], path: Path) -> None:
     """Two rows (input frames above, predicted mesh over them below) of the ``picks`` frames → PNG."""
     from core.inference.sources import open_source
-    from hkmr_blender.atomic import atomic_path
+    from hkmr_blender.base.atomic import atomic_path
 
     inputs = {i: img for i, img in open_source(str(video)).frames() if i in picks}
     top = np.concatenate([inputs[i] for i in picks], 1)
@@ -200,8 +200,8 @@ def run_demo(out: str | os.PathLike = "hkmr-demo", frames: int = 48, checkpoint:
     from core.inference.runner import InferOptions, run_inference
     from core.inference.sources import open_source
     from core.motion import read_motion
-    from hkmr_blender.atomic import atomic_write
-    from hkmr_blender.motion_io import atomic_savez
+    from hkmr_blender.base.atomic import atomic_write
+    from hkmr_blender.base.atomic import atomic_savez
 
     if frames < 1:
         raise ValueError(f"--frames must be ≥ 1, got {frames}")

@@ -1,6 +1,6 @@
 """SMPL parameters (torch) → motion file v1 (the core ↔ add-on contract).
 
-The format itself has one numpy-only implementation, :mod:`hkmr_blender.motion_io`
+The format itself has one numpy-only implementation, :mod:`hkmr_blender.base`
 (the add-on ships alone in its zip); this module re-exports it and adds the torch side:
 rotation matrices → axis-angle, rest joints and the optional rest mesh from the body model.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hkmr_blender.motion_io import (FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh,
+from hkmr_blender.base import (FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh,
                                     read_motion, validate_motion, write_motion)
 
 from .body.model import BodyModel

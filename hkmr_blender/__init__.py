@@ -1,8 +1,9 @@
 """HKMR mocap — Blender extension: import SMPL motion, keyframe, bake, batch export.
 
-Imports of bpy happen inside :func:`register` (and in the bpy-layer modules it loads) so the bpy-free
-modules of this package (``motion_io``, ``smpl_file``, ``rig_math``, ``pipeline``, ``body``,
-``bone_match``) can be imported by core and by plain pytest.
+Two rooms: :mod:`.base` is the numpy-only base that ``core`` and ``training`` import too (motion
+files, SMPL files, skeleton, atomic writes); every other module is add-on code. Imports of bpy happen
+inside :func:`register` (and in the bpy-layer modules it loads), so importing this package or its
+bpy-free helpers (``rig_math``, ``pipeline``, ``body``, ``bone_match``) works without Blender.
 """
 
 _registered: list = []

@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from .bone_match import match_smpl_bones
-from .skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
+from .base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 __all__ = ["SmplRig", "create_smpl_armature", "smpl_rig", "world_heads"]
 

@@ -18,7 +18,7 @@ import numpy as np
 from . import rig_math as rm
 from .armature import smpl_rig
 from .keys import pose_channels, write_action
-from .skeleton_def import SMPL_PARENTS
+from .base.skeleton import SMPL_PARENTS
 
 __all__ = ["sample_pose", "bake_armature"]
 

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .motion_io import Motion, MotionFileError
-from .smpl_file import load_smpl_arrays
+from .base import Motion, MotionFileError
+from .base.smpl_file import OPEN_BODY_PATH, load_smpl_arrays
 
-__all__ = ["DEFAULT_BODY_PATH", "BodyMesh", "load_body_arrays", "shaped_vertices",
+__all__ = ["OPEN_BODY_PATH", "BodyMesh", "load_body_arrays", "shaped_vertices",
            "rest_joints_for", "with_rest_joints", "body_mesh_for"]
-
-DEFAULT_BODY_PATH = Path(__file__).parent / "assets" / "hkmr_open_body.npz"
 
 
 @dataclass
@@ -37,7 +35,7 @@ def load_body_arrays(model_path: str | None = None) -> dict[str, np.ndarray] | N
     """SMPL arrays from ``model_path`` (if set) else the shipped default body; None if neither exists."""
     if model_path:
         return load_smpl_arrays(model_path)
-    return load_smpl_arrays(DEFAULT_BODY_PATH) if DEFAULT_BODY_PATH.is_file() else None
+    return load_smpl_arrays(OPEN_BODY_PATH) if OPEN_BODY_PATH.is_file() else None
 
 
 def _betas_for(arrays: dict, betas: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .atomic import atomic_path
+from .base.atomic import atomic_path
 
 __all__ = ["PRESETS", "FORMATS", "export_clip"]
 

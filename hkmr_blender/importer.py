@@ -17,7 +17,7 @@ from . import armature as arm_mod
 from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
 from .keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
-from .motion_io import Motion, MotionFileError, read_motion
+from .base import Motion, MotionFileError, read_motion
 from .pipeline import KeyOptions, plan_keys
 from .rig_math import C_Y_TO_Z, convert_up_axis
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import rig_math as rm
-from .motion_io import Motion
+from .base import Motion
 
 __all__ = ["KeyOptions", "KeyPlan", "sample_times", "plan_keys"]
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .skeleton_def import SMPL_PARENTS
+from .base.skeleton import SMPL_PARENTS
 
 __all__ = ["C_Y_TO_Z", "axis_angle_to_matrix", "matrix_to_axis_angle", "matrix_to_quaternion",
            "quaternion_to_matrix", "quaternion_continuity", "slerp", "resample", "fill_invalid",

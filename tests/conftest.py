@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hkmr_blender.skeleton_def import SMPL_PARENTS
+from hkmr_blender.base.skeleton import SMPL_PARENTS
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
-from hkmr_blender.motion_io import atomic_savez
+from hkmr_blender.base.atomic import atomic_savez
 
 __all__ = ["FitStore"]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from hkmr_blender.atomic import atomic_write
+from hkmr_blender.base.atomic import atomic_write
 
 __all__ = ["atomic_torch_save", "atomic_write_text"]
 

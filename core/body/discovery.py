@@ -10,17 +10,14 @@ import logging
 import os
 from pathlib import Path
 
-import hkmr_blender
-from hkmr_blender.smpl_file import SMPL_DOWNLOAD_HINT, SmplFileError
+from hkmr_blender.base.skeleton import GENDERS
+from hkmr_blender.base.smpl_file import OPEN_BODY_PATH, SMPL_DOWNLOAD_HINT, SmplFileError
 
 __all__ = ["GENDERS", "ENV_VAR", "OPEN_BODY_PATH", "user_model_dir", "find_body_model"]
 
 log = logging.getLogger(__name__)
 
-GENDERS = ("neutral", "male", "female")
 ENV_VAR = "HKMR_SMPL_PATH"
-#: The shipped open default body (lives with the add-on, which needs it inside Blender too).
-OPEN_BODY_PATH = Path(hkmr_blender.__file__).parent / "assets" / "hkmr_open_body.npz"
 
 # File names used by the official SMPL downloads and by smplx's folder convention.
 _CANDIDATES = {

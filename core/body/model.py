@@ -18,7 +18,7 @@ import smplx
 import torch
 from smplx.lbs import batch_rigid_transform, blend_shapes
 
-from hkmr_blender.smpl_file import SmplFileError, load_smpl_arrays
+from hkmr_blender.base.smpl_file import SmplFileError, load_smpl_arrays
 
 from .discovery import find_body_model
 from .skeleton import SMPL_JOINT_NAMES, Chain, kinematic_chains, parents_from_kintree

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # The bpy-free add-on module holds the canonical names/parents (the add-on ships alone).
-from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 __all__ = ["SMPL_JOINT_NAMES", "SMPL_PARENTS", "Chain", "kinematic_chains", "parents_from_kintree",
            "descendants", "CHAIN_ORDER"]

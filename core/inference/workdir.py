@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hkmr_blender.atomic import atomic_write
-from hkmr_blender.motion_io import atomic_savez
+from hkmr_blender.base.atomic import atomic_write
+from hkmr_blender.base.atomic import atomic_savez
 
 __all__ = ["WorkDirError", "WorkDir", "work_dir_for"]
 

@@ -28,7 +28,7 @@ from core.model.builder import build_model
 from core.model.config import ModelConfig, config_diff
 from core.model.hmr_head import HMRHead
 from core.model.mesh_regressor import MeshRegressor
-from hkmr_blender.atomic import atomic_write
+from hkmr_blender.base.atomic import atomic_write
 
 __all__ = ["FORMAT", "VERSION", "CheckpointError", "Checkpoint", "save_checkpoint", "read_checkpoint", "torch_load",
            "load_checkpoint", "load_state_strict", "load_spin_checkpoint"]

@@ -10,8 +10,8 @@ import torch
 from smplx.lbs import lbs
 
 from hkmr_blender.body import rest_joints_for
-from hkmr_blender.motion_io import Motion
-from hkmr_blender.skeleton_def import SMPL_PARENTS
+from hkmr_blender.base import Motion
+from hkmr_blender.base.skeleton import SMPL_PARENTS
 from tests.conftest import make_smpl_arrays
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from hkmr_blender.atomic import atomic_path, atomic_write
+from hkmr_blender.base.atomic import atomic_path, atomic_write
 
 
 def test_atomic_write_replaces_whole_file(tmp_path):

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hkmr_blender.motion_io import atomic_savez, write_motion
+from hkmr_blender.base.atomic import atomic_savez
+from hkmr_blender.base.formats import write_motion
 from tests.blender.conftest import make_motion
 
 pytestmark = pytest.mark.blender

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hkmr_blender.motion_io import atomic_savez, write_motion
-from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES
+from hkmr_blender.base.atomic import atomic_savez
+from hkmr_blender.base.formats import write_motion
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES
 from tests.blender.conftest import heads_over_frames, make_motion, smplx_joints, to_blender
 
 pytestmark = pytest.mark.blender

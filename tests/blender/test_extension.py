@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hkmr_blender.motion_io import write_motion
+from hkmr_blender.base import write_motion
 from tests.blender.conftest import clear_scene, make_motion
 
 pytestmark = pytest.mark.blender
@@ -73,7 +73,7 @@ def test_operators_run_headless(installed, bpy_module, tmp_path):
 
 
 def test_smpl_codec_file_imports_through_the_operator(installed, bpy_module, tmp_path):
-    from hkmr_blender.motion_formats import write_smpl_codec
+    from hkmr_blender.base.smpl_codec import write_smpl_codec
     bpy = bpy_module
     clear_scene(bpy)
     if not module_has_body(installed):

@@ -10,8 +10,8 @@ from scipy.spatial.transform import Rotation
 from smplx.lbs import lbs
 
 from hkmr_blender import rig_math as rm
-from hkmr_blender.motion_io import atomic_savez
-from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
+from hkmr_blender.base.atomic import atomic_savez
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from tests.blender.conftest import heads_over_frames, make_motion, smplx_joints, to_blender
 
 pytestmark = pytest.mark.blender
@@ -115,7 +115,7 @@ def test_resample_to_scene_rate_hits_source_frames(empty_scene, clip):
 def test_amass_z_up_file_without_rest_joints_uses_the_body_model(empty_scene, clip, tmp_path, monkeypatch):
     from hkmr_blender import body
     from hkmr_blender.importer import HKMRImportError, import_motion_file
-    from hkmr_blender.motion_formats import write_amass
+    from hkmr_blender.base.amass import write_amass
     motion, arrays = clip
     atomic_savez(tmp_path / "body.npz", arrays)
     write_amass(tmp_path / "clip.npz", rm.convert_up_axis(motion, "z"))   # AMASS: Z-up, no rest joints
@@ -123,7 +123,7 @@ def test_amass_z_up_file_without_rest_joints_uses_the_body_model(empty_scene, cl
     heads = heads_over_frames(empty_scene, res.armature, list(SMPL_JOINT_NAMES), range(1, FRAMES + 1))
     np.testing.assert_allclose(heads, to_blender(smplx_joints(motion, arrays)), atol=TOL)
 
-    monkeypatch.setattr(body, "DEFAULT_BODY_PATH", tmp_path / "absent.npz")   # no model anywhere
+    monkeypatch.setattr(body, "OPEN_BODY_PATH", tmp_path / "absent.npz")   # no model anywhere
     before = len(empty_scene.scene.objects)
     with pytest.raises(HKMRImportError, match="no rest joints"):
         import_motion_file(empty_scene, str(tmp_path / "clip.npz"), _settings(model_path=""))
@@ -131,11 +131,11 @@ def test_amass_z_up_file_without_rest_joints_uses_the_body_model(empty_scene, cl
 
 
 def test_open_default_body_gives_armature_and_mesh(empty_scene, clip, tmp_path):
-    from hkmr_blender.body import DEFAULT_BODY_PATH, load_body_arrays
+    from hkmr_blender.body import OPEN_BODY_PATH, load_body_arrays
     from hkmr_blender.importer import import_motion_file
-    from hkmr_blender.motion_formats import write_amass
-    if not DEFAULT_BODY_PATH.is_file():
-        pytest.skip(f"open default body not shipped yet ({DEFAULT_BODY_PATH})")
+    from hkmr_blender.base.amass import write_amass
+    if not OPEN_BODY_PATH.is_file():
+        pytest.skip(f"open default body not shipped yet ({OPEN_BODY_PATH})")
     motion, _ = clip
     write_amass(tmp_path / "clip.npz", rm.convert_up_axis(motion, "z"))
     res = import_motion_file(empty_scene, str(tmp_path / "clip.npz"), _settings(create_mesh=True))

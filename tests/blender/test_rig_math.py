@@ -6,8 +6,8 @@ import pytest
 from scipy.spatial.transform import Rotation, Slerp
 
 from hkmr_blender import rig_math as rm
-from hkmr_blender.motion_io import Motion
-from hkmr_blender.skeleton_def import SMPL_PARENTS
+from hkmr_blender.base import Motion
+from hkmr_blender.base.skeleton import SMPL_PARENTS
 from tests.blender.conftest import make_motion, smplx_joints
 
 
@@ -109,8 +109,8 @@ def test_convert_up_axis_rotates_the_world_exactly_and_round_trips(rng):
 
 
 def test_convert_up_axis_feeds_write_amass(rng, tmp_path):
-    from hkmr_blender.motion_formats import write_amass
-    from hkmr_blender.motion_io import read_motion
+    from hkmr_blender.base.amass import write_amass
+    from hkmr_blender.base import read_motion
     motion, _ = make_motion(rng)
     write_amass(tmp_path / "a.npz", rm.convert_up_axis(motion, "z"))
     back = read_motion(tmp_path / "a.npz")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.cli import build_parser, main
-from hkmr_blender.motion_io import read_motion
+from hkmr_blender.base import read_motion
 from tests.conftest import make_smpl_arrays
 
 

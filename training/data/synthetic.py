@@ -169,7 +169,7 @@ def _render_range(args: tuple) -> list[dict]:
 def generate(out: str | os.PathLike, num: int, seed: int = 0, clip: bool = False, cfg: SynthConfig | None = None,
              body_path: str | None = None, workers: int = 1, progress: bool = False) -> Path:
     """Render ``num`` frames into ``out`` (module docstring). Returns the npz path."""
-    from hkmr_blender.motion_io import atomic_savez
+    from hkmr_blender.base.atomic import atomic_savez
 
     cfg = cfg or SynthConfig()
     if num < 1:

@@ -23,8 +23,8 @@ import zipfile
 
 import numpy as np
 
-from hkmr_blender.atomic import atomic_write
-from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
+from hkmr_blender.base.atomic import atomic_write
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 from .fit import fit_joint_regressor, pca_shape_space
 from .keypoints import EXTRA_VERTEX_NAMES, select_extra_vertices

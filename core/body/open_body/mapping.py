@@ -8,7 +8,7 @@ its nearest ancestor that does (e.g. spine05/04 → pelvis, upperleg02 → hip, 
 """
 from __future__ import annotations
 
-from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES
 
 __all__ = ["JOINT_SOURCES", "joint_sources", "bone_to_joint"]
 

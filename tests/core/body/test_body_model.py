@@ -8,7 +8,7 @@ import torch
 from core.body.discovery import ENV_VAR, OPEN_BODY_PATH, find_body_model, user_model_dir
 from core.body.model import BodyModel, load_body_model
 from core.geometry.rotations import axis_angle_to_matrix
-from hkmr_blender.smpl_file import SmplFileError
+from hkmr_blender.base.smpl_file import SmplFileError
 from tests.conftest import make_smpl_arrays
 
 

@@ -10,7 +10,7 @@ import pytest
 import smplx
 import torch
 
-from hkmr_blender.skeleton_def import SMPL_JOINT_NAMES, SMPL_PARENTS
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 PATH = Path(__file__).resolve().parents[3] / "hkmr_blender" / "assets" / "hkmr_open_body.npz"
 J = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from hkmr_blender.smpl_file import SmplFileError, load_smpl_arrays
+from hkmr_blender.base.smpl_file import SmplFileError, load_smpl_arrays
 from tests.conftest import make_smpl_arrays
 
 

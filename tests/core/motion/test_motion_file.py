@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hkmr_blender.motion_formats import write_amass, write_smpl_codec
-from hkmr_blender.motion_io import (FORMAT_VERSION, Motion, MotionFileError, RestMesh, read_motion,
+from hkmr_blender.base.amass import write_amass
+from hkmr_blender.base.smpl_codec import write_smpl_codec
+from hkmr_blender.base import (FORMAT_VERSION, Motion, MotionFileError, RestMesh, read_motion,
                                     write_motion)
 
 

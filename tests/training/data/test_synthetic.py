@@ -79,8 +79,14 @@ def test_generation_is_deterministic_and_sample_i_independent_of_n(tmp_path, syn
     cfg = SynthConfig(res=128, batch=2)
     p = generate(tmp_path / "again", 2, seed=7, cfg=cfg)
     a, b = np.load(synth_dir), np.load(p)
-    for k in ("pose", "shape", "center", "joints2d_smpl", "transl"):
-        np.testing.assert_allclose(b[k], a[k][:2], err_msg=k)
+    for k in ("pose", "shape"):  # sampled per index from the seed: identical for any batch size
+        np.testing.assert_array_equal(b[k], a[k][:2], err_msg=k)
+    # Derived through a batched float32 body forward and projection: a different batch size or CPU picks
+    # other SIMD reductions (measured 2e-5 px on AMD Zen 4 vs 0 on Intel); 1e-3 px / 1e-4 m is far below
+    # anything that matters at 128 px and far above float32 rounding of ~100 px coordinates (~1e-5).
+    np.testing.assert_allclose(b["joints2d_smpl"], a["joints2d_smpl"][:2], rtol=0, atol=1e-3)
+    np.testing.assert_allclose(b["center"], a["center"][:2], rtol=0, atol=1e-3)
+    np.testing.assert_allclose(b["transl"], a["transl"][:2], rtol=0, atol=1e-6)  # placed from batched joints (m)
     img_a = cv2.imread(str(synth_dir.parent / a["imgname"][1]))
     img_b = cv2.imread(str(p.parent / b["imgname"][1]))
     assert np.array_equal(img_a, img_b)

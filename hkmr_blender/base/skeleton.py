@@ -1,4 +1,4 @@
-"""SMPL's 24 joint names and parents (numpy-free constants, shared with core).
+"""SMPL's skeleton and body constants (stdlib only): the one source for core, training and the add-on.
 
 Bone/joint order is SMPL's. ``SMPL_PARENTS[0] == -1`` marks the pelvis (root).
 """
@@ -14,4 +14,11 @@ SMPL_PARENTS: tuple[int, ...] = (
     -1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21,
 )
 
-NUM_JOINTS = 24
+NUM_JOINTS: int = len(SMPL_JOINT_NAMES)
+"""SMPL's joint count (24); pose vectors are ``3 * NUM_JOINTS`` axis-angle values."""
+
+NUM_POSE_PARAMS: int = 3 * NUM_JOINTS
+"""Length of an SMPL axis-angle pose vector (72), joint 0 = global orientation."""
+
+GENDERS: tuple[str, ...] = ("neutral", "male", "female")
+"""Body-model genders an SMPL file / motion file may name."""

@@ -24,7 +24,10 @@ try:  # numpy 2 renamed numpy.core → numpy._core
 except ImportError:  # numpy 1.x
     from numpy.core import multiarray as _multiarray
 
-__all__ = ["SmplFileError", "load_smpl_arrays", "REQUIRED_KEYS", "SMPL_DOWNLOAD_HINT"]
+__all__ = ["SmplFileError", "load_smpl_arrays", "REQUIRED_KEYS", "SMPL_DOWNLOAD_HINT", "OPEN_BODY_PATH"]
+
+#: The shipped open default body (CC0, docs/open-body.md); inside the add-on because Blender needs it too.
+OPEN_BODY_PATH = Path(__file__).resolve().parent.parent / "assets" / "hkmr_open_body.npz"
 
 REQUIRED_KEYS = ("v_template", "f", "J_regressor", "kintree_table", "weights", "shapedirs")
 SMPL_DOWNLOAD_HINT = ("SMPL model files are licensed: register at https://smpl.is.tue.mpg.de, download "

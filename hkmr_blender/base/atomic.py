@@ -1,4 +1,4 @@
-"""Atomic file writes (stdlib only): the one implementation used by core, training and the add-on.
+"""Atomic file writes: the one implementation used by core, training and the add-on.
 
 A file is written under a temporary name in the destination folder, flushed to disk, then
 renamed over the destination with ``os.replace`` — readers see the old file or the new one,
@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-__all__ = ["atomic_path", "atomic_write"]
+__all__ = ["atomic_path", "atomic_write", "atomic_savez"]
 
 
 @contextlib.contextmanager
@@ -44,3 +44,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None], suf
             fh.flush()
             os.fsync(fh.fileno())
     return Path(path)
+
+
+def atomic_savez(path: str | os.PathLike, arrays: dict, compressed: bool = True) -> Path:
+    """Write an ``.npz`` of ``arrays`` (name → numpy array) atomically: a crash never leaves half a file."""
+    import numpy as np  # the one numpy user here; atomic_path/atomic_write stay stdlib-only
+
+    return atomic_write(path, lambda fh: (np.savez_compressed if compressed else np.savez)(fh, **arrays))

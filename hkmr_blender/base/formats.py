@@ -1,0 +1,83 @@
+"""Every motion file format behind one table: pick a reader by content, a writer by file name.
+
+| format  | file name      | frame | module            |
+| ------- | -------------- | ----- | ----------------- |
+| HKMR v1 | ``*.npz``      | Y-up  | :mod:`.motion_v1` |
+| AMASS   | ``*.amass.npz``| Z-up  | :mod:`.amass`     |
+| .smpl   | ``*.smpl``     | Y-up  | :mod:`.smpl_codec`|
+
+Reading sniffs the content (an ``.npz`` with a ``format`` field is HKMR, one with ``poses`` and
+``trans`` is AMASS, whatever its name); writing goes by the destination's name.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .amass import read_amass, write_amass
+from .motion import Motion, fail
+from .motion_v1 import read_v1, write_v1
+from .smpl_codec import read_smpl_codec, write_smpl_codec
+
+__all__ = ["MotionFormat", "FORMATS", "format_for_name", "read_motion", "write_motion"]
+
+
+@dataclass(frozen=True)
+class MotionFormat:
+    """One motion file format: its name, the file-name ending that selects it for writing, reader, writer."""
+
+    name: str
+    suffix: str
+    read: Callable[[str | os.PathLike], Motion]
+    write: Callable[[str | os.PathLike, Motion], object]
+
+
+HKMR_V1 = MotionFormat("hkmr", ".npz", read_v1, write_v1)
+AMASS = MotionFormat("amass", ".amass.npz", read_amass, write_amass)
+SMPL_CODEC = MotionFormat("smpl", ".smpl", read_smpl_codec, write_smpl_codec)
+FORMATS: tuple[MotionFormat, ...] = (SMPL_CODEC, AMASS, HKMR_V1)  # most specific ending first
+
+
+def format_for_name(path: str | os.PathLike) -> MotionFormat:
+    """The format a file of this name is written in (``*.smpl``, ``*.amass.npz``, else HKMR v1)."""
+    name = Path(path).name.lower()
+    return next((f for f in FORMATS if name.endswith(f.suffix)), HKMR_V1)
+
+
+def _npz_keys(path: str) -> set[str]:
+    """Field names of an ``.npz`` (read from the zip directory only; nothing is unpacked)."""
+    if not os.path.isfile(path):
+        raise fail(path, "file not found", "Check the path (run `hkmr infer` to create a motion file)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return {n[:-4] if n.endswith(".npy") else n for n in zf.namelist()}
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise fail(path, f"not a readable .npz archive ({exc})",
+                   "The file is truncated or not an npz; re-export it") from exc
+
+
+def _sniff(path: str) -> MotionFormat:
+    if path.lower().endswith(SMPL_CODEC.suffix):
+        return SMPL_CODEC
+    keys = _npz_keys(path)
+    if "format" in keys:
+        return HKMR_V1
+    if "poses" in keys and "trans" in keys:
+        return AMASS
+    raise fail(path, "not a motion file (no 'format', 'poses' or 'trans' fields)",
+               "Expected an HKMR motion .npz, an AMASS .npz or a Meshcapade .smpl file")
+
+
+def read_motion(path: str | os.PathLike) -> Motion:
+    """Read motion file v1, an AMASS npz, or a Meshcapade ``.smpl`` file (validated)."""
+    p = str(path)
+    return _sniff(p).read(p)
+
+
+def write_motion(path: str | os.PathLike, motion: Motion) -> Path:
+    """Validate ``motion`` and write it atomically in the format its file name selects. Returns the path."""
+    format_for_name(path).write(path, motion)
+    return Path(path)

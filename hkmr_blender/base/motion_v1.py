@@ -1,0 +1,75 @@
+"""HKMR motion file v1 (``.npz``): writer and reader (numpy only). Fields: docs/motion-format.md."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_savez
+from .motion import (FORMAT_NAME, FORMAT_VERSION, Motion, RestMesh, fail, load_npz, scalar_field,
+                     validate_motion)
+
+__all__ = ["write_v1", "read_v1"]
+
+
+def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
+    """Validate ``motion`` and write it as motion file v1 (atomic). Returns the path."""
+    m = validate_motion(motion, str(path))
+    arrays: dict[str, np.ndarray] = {
+        "format": np.array(FORMAT_NAME), "format_version": np.array(FORMAT_VERSION),
+        "poses": m.poses, "trans": m.trans, "betas": m.betas, "gender": np.array(m.gender),
+        "mocap_framerate": np.array(m.fps), "frame_index": m.frame_index,
+        "confidence": m.confidence, "valid": m.valid, "joint_names": np.array(m.joint_names),
+        "parents": m.parents, "up_axis": np.array(m.up_axis), "body_model": np.array(m.body_model),
+    }
+    if m.rest_joints is not None:
+        arrays["rest_joints"] = np.asarray(m.rest_joints, np.float64)
+    if m.camera is not None:
+        arrays["camera"] = np.asarray(m.camera, np.float64)
+    if m.mesh is not None:
+        arrays.update(mesh_vertices=np.asarray(m.mesh.vertices, np.float32),
+                      mesh_faces=np.asarray(m.mesh.faces, np.int32),
+                      mesh_weights=np.asarray(m.mesh.weights, np.float32))
+        if m.mesh.shapedirs is not None:
+            arrays["mesh_shapedirs"] = np.asarray(m.mesh.shapedirs, np.float32)
+    atomic_savez(path, arrays)
+    return Path(path)
+
+
+def _motion_from_v1(data: dict, path: str) -> Motion:
+    version = scalar_field(data, "format_version", path, int)
+    if version > FORMAT_VERSION:
+        raise fail(path, f"motion format version {version} is newer than this reader ({FORMAT_VERSION})",
+                    "Update the HKMR add-on / package")
+    if version < 1:
+        raise fail(path, f"invalid motion format version {version}", "Re-export the file")
+    required = ("poses", "trans", "betas", "gender", "mocap_framerate", "joint_names", "parents")
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise fail(path, f"missing field(s) {', '.join(missing)}", "The file is incomplete; re-export it")
+    mesh = None
+    if "mesh_vertices" in data:
+        mesh = RestMesh(data["mesh_vertices"], data["mesh_faces"], data["mesh_weights"],
+                        data.get("mesh_shapedirs"))
+    motion = Motion(
+        poses=data["poses"], trans=data["trans"], betas=data["betas"],
+        fps=scalar_field(data, "mocap_framerate", path, float), gender=scalar_field(data, "gender", path),
+        rest_joints=data.get("rest_joints"), frame_index=data.get("frame_index"),
+        confidence=data.get("confidence"), valid=data.get("valid"), camera=data.get("camera"),
+        up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
+        body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
+        joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
+        mesh=mesh, source=path)
+    return validate_motion(motion, path)
+
+
+
+def read_v1(path: str | os.PathLike) -> Motion:
+    """Read and validate an HKMR motion ``.npz`` (any version up to :data:`FORMAT_VERSION`)."""
+    p = str(path)
+    data = load_npz(p)
+    name = scalar_field(data, "format", p)
+    if name != FORMAT_NAME:
+        raise fail(p, f"format '{name}' is not '{FORMAT_NAME}'", "Is this an HKMR motion file?")
+    return _motion_from_v1(data, p)
