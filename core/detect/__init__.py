@@ -1,0 +1,1 @@
+"""Person detection and body landmarks from a real-data-trained model (BlazePose)."""
