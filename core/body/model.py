@@ -21,6 +21,7 @@ from smplx.lbs import batch_rigid_transform, blend_shapes
 from hkmr_blender.base.smpl_file import SmplFileError, load_smpl_arrays
 
 from .discovery import find_body_model
+from .open_body.keypoints import EXTRA_VERTEX_NAMES
 from .skeleton import SMPL_JOINT_NAMES, Chain, kinematic_chains, parents_from_kintree
 
 __all__ = ["BodyOutput", "BodyModel", "load_body_model"]
@@ -79,6 +80,10 @@ class BodyModel(torch.nn.Module):
                                          vertex_ids=vertex_ids or dict.fromkeys(_SMPL_KEYPOINT_IDS, 0))
         if vertex_ids is None:  # unknown topology: no surface keypoints rather than wrong ones
             self.layer.vertex_joint_selector.extra_joints_idxs = torch.zeros(0, dtype=torch.long)
+        #: names and vertex ids of the surface keypoints, in ``forward().keypoints`` order (smplx's
+        #: VertexJointSelector order); empty for an unknown topology
+        self.surface_names: tuple[str, ...] = EXTRA_VERTEX_NAMES if vertex_ids else ()
+        self.surface_vertex_ids: np.ndarray = self.layer.vertex_joint_selector.extra_joints_idxs.numpy().copy()
         # joints are linear in betas: J = J_regressor (v_template + shapedirs β), folded once so that
         # rest_joints and joints() never touch the V vertices
         j_reg = self.layer.J_regressor
