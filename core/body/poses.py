@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 
 __all__ = ["POSE_LIMITS", "NEUTRAL_POSE", "within_limits", "sample_body_pose", "sample_global_orient",
-           "compose_global_orient", "sample_tilt", "bspline_clip"]
+           "compose_global_orient", "sample_tilt", "bspline_clip", "sample_clip_motion"]
 
 _LEFT = {  # joint: ((xlo, xhi), (ylo, yhi), (zlo, zhi), neutral xyz)
     1: ((-1.9, 0.45), (-0.5, 0.6), (-0.25, 0.75), (-0.05, 0, 0.05)),
@@ -139,3 +139,19 @@ def bspline_clip(keys: np.ndarray, frames: int) -> np.ndarray:
     w = np.concatenate([(1 - s) ** 3, 3 * s**3 - 6 * s**2 + 4, -3 * s**3 + 3 * s**2 + 3 * s + 1, s**3], 1) / 6
     idx = seg[:, None] + np.arange(4)
     return np.einsum("fk,fk...->f...", w, keys[idx])
+
+
+def sample_clip_motion(rng: np.random.Generator, frames: int, key_every: int = 12, max_tilt: float = 0.35,
+                       yaw_max: float = np.pi) -> np.ndarray:
+    """(frames, 72) camera-frame axis-angle poses of one smooth clip: a B-spline through random key
+    poses every ``key_every`` frames; the yaw is a random walk through the keys (clipped to
+    ±``yaw_max``, so the spline stays inside), one tilt for the clip."""
+    nkeys = frames // key_every + 4
+    body = bspline_clip(sample_body_pose(rng, nkeys), frames)
+    walk = np.cumsum(rng.normal(0, 0.6, nkeys)) + rng.uniform(-yaw_max, yaw_max)
+    if yaw_max < np.pi:
+        walk = np.clip(walk, -yaw_max, yaw_max)
+    yaw = bspline_clip(walk, frames)
+    poses = body.reshape(frames, 72)
+    poses[:, :3] = compose_global_orient(yaw, np.repeat(sample_tilt(rng, 1, max_tilt), frames, 0))
+    return poses

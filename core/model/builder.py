@@ -9,6 +9,7 @@ from core.model.backbones import build_backbone
 from core.model.config import ModelConfig
 from core.model.hkmr_head import HKMRHead
 from core.model.hmr_head import HMRHead
+from core.model.keypoint_encoder import KeypointEncoder
 from core.model.mean_params import mean_params
 from core.model.mesh_regressor import MeshRegressor
 
@@ -24,13 +25,16 @@ def build_head(cfg: ModelConfig, feature_dim: int) -> nn.Module:
 
 
 def build_model(cfg: ModelConfig | dict[str, Any] | None = None, body: nn.Module | None = None) -> MeshRegressor:
-    """Backbone (+ local weights if configured) → head → body model.
+    """Backbone (ResNet + local weights if configured, or the keypoint encoder) → head → body model.
 
     ``body``: an already loaded BodyModel to attach; otherwise, with ``cfg.body.enabled``, one is
     loaded with ``core.body.model.load_body_model(cfg.body.path, cfg.body.gender, cfg.num_betas)``.
     """
     cfg = ModelConfig.from_dict(cfg) if isinstance(cfg, dict) else (cfg or ModelConfig()).validate()
-    backbone = build_backbone(cfg.backbone.name, cfg.backbone.weights, cfg.backbone.width)
+    if cfg.backbone.name == "keypoints":
+        backbone = KeypointEncoder(cfg.keypoints)
+    else:
+        backbone = build_backbone(cfg.backbone.name, cfg.backbone.weights, cfg.backbone.width)
     head = build_head(cfg, backbone.feature_dim)
     if body is None and cfg.body.enabled:
         from core.body.model import load_body_model  # smplx import only when a body is wanted

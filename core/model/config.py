@@ -14,17 +14,19 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["BackboneConfig", "HKMRHeadConfig", "HMRHeadConfig", "BodyConfig", "ModelConfig",
+__all__ = ["BackboneConfig", "KeypointEncoderConfig", "HKMRHeadConfig", "HMRHeadConfig", "BodyConfig", "ModelConfig",
            "config_from_dict", "config_diff"]
 
 
 @dataclass
 class BackboneConfig:
-    """ResNet trunk. ``weights``: optional local torchvision/timm/SPIN file (never downloaded).
-    ``width``: base channels (stages w, 2w, 4w, 8w; a positive multiple of 8). 64 is torchvision's
-    and the only width the published weight files have; narrower trunks train from scratch."""
+    """ResNet trunk, or ``name="keypoints"``: the detector-landmark encoder configured by
+    ``ModelConfig.keypoints`` (``weights``/``width`` unused then). ``weights``: optional local
+    torchvision/timm/SPIN file (never downloaded). ``width``: base channels (stages w, 2w, 4w, 8w; a
+    positive multiple of 8). 64 is torchvision's and the only width the published weight files have;
+    narrower trunks train from scratch."""
 
-    name: Literal["resnet18", "resnet34", "resnet50"] = "resnet50"
+    name: Literal["resnet18", "resnet34", "resnet50", "keypoints"] = "resnet50"
     weights: str | None = None
     width: int = 64
 
@@ -32,6 +34,26 @@ class BackboneConfig:
         from core.model.backbones import check_width
 
         check_width(self.width)
+
+
+@dataclass
+class KeypointEncoderConfig:
+    """The keypoint encoder (core/model/keypoint_encoder.py): a window of ``window`` frames of
+    BlazePose's 33 landmarks → Φ (B, ``hidden``). Per frame an MLP (``hidden`` wide), then
+    ``layers`` residual temporal convolutions of width ``kernel``. ``output``: "centre" — one Φ per
+    window, the centre frame's (one prediction per window); "window" — one Φ per frame of the
+    window (B·window predictions, in frame order)."""
+
+    window: int = 9
+    hidden: int = 256
+    layers: int = 2
+    kernel: int = 3
+    output: Literal["centre", "window"] = "centre"
+
+    def validate(self) -> None:
+        if self.window < 1 or self.window % 2 == 0 or self.hidden < 1 or self.layers < 0 or self.kernel < 1 \
+                or self.kernel % 2 == 0:
+            raise ValueError(f"keypoints: need an odd window ≥ 1, hidden ≥ 1, layers ≥ 0 and an odd kernel; got {self}")
 
 
 @dataclass
@@ -88,6 +110,7 @@ class ModelConfig:
     """Backbone → head → (optional) SMPL forward. ``mean_params``: optional SPIN-style npz."""
 
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    keypoints: KeypointEncoderConfig = field(default_factory=KeypointEncoderConfig)
     head: Literal["hkmr", "hmr"] = "hkmr"
     hkmr: HKMRHeadConfig = field(default_factory=HKMRHeadConfig)
     hmr: HMRHeadConfig = field(default_factory=HMRHeadConfig)
@@ -101,6 +124,9 @@ class ModelConfig:
 
     def validate(self) -> "ModelConfig":
         self.backbone.validate()
+        self.keypoints.validate()
+        if self.backbone.name == "keypoints" and (self.channels_last or self.backbone.weights):
+            raise ValueError("backbone keypoints: channels_last and backbone.weights apply to image backbones only")
         self.hkmr.validate()
         self.hmr.validate()
         if self.num_betas < 1 or self.img_res < 32 or self.focal_length <= 0:

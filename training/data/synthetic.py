@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from core.body.poses import bspline_clip, compose_global_orient, sample_body_pose, sample_global_orient, sample_tilt
+from core.body.poses import bspline_clip, sample_body_pose, sample_clip_motion, sample_global_orient
 from core.geometry.rotations import axis_angle_to_matrix
 from core.render import PinholeCamera
 from core.render.appearance import body_colors, random_background, random_light
@@ -78,20 +78,13 @@ class _Scene:
 
 def _scene(rng: np.random.Generator, frames: int, cfg: SynthConfig, geom: BodyGeometry, rest: np.ndarray) -> _Scene:
     if frames == 1:
-        body = sample_body_pose(rng, 1)
-        glob = sample_global_orient(rng, 1, cfg.max_tilt, cfg.yaw_max)
+        poses = sample_body_pose(rng, 1).reshape(1, 72)
+        poses[:, :3] = sample_global_orient(rng, 1, cfg.max_tilt, cfg.yaw_max)
         offsets = rng.uniform(-cfg.offset, cfg.offset, (1, 2)) * cfg.res
     else:
+        poses = sample_clip_motion(rng, frames, cfg.key_every, cfg.max_tilt, cfg.yaw_max)
         nkeys = frames // cfg.key_every + 4
-        body = bspline_clip(sample_body_pose(rng, nkeys), frames)
-        walk = np.cumsum(rng.normal(0, 0.6, nkeys)) + rng.uniform(-cfg.yaw_max, cfg.yaw_max)
-        if cfg.yaw_max < np.pi:  # a B-spline stays inside its keys' range
-            walk = np.clip(walk, -cfg.yaw_max, cfg.yaw_max)
-        yaw = bspline_clip(walk, frames)
-        glob = compose_global_orient(yaw, np.repeat(sample_tilt(rng, 1, cfg.max_tilt), frames, 0))
         offsets = bspline_clip(rng.uniform(-cfg.offset, cfg.offset, (nkeys, 2)) * cfg.res, frames)
-    poses = body.reshape(frames, 72)
-    poses[:, :3] = glob
     betas = np.clip(rng.normal(0, cfg.betas_std, 10), -cfg.betas_clip, cfg.betas_clip)
     camera = PinholeCamera.from_fov(rng.uniform(cfg.fov_min, cfg.fov_max), cfg.res, cfg.res)
     return _Scene(poses=poses, betas=betas, camera=camera, size=rng.uniform(cfg.size_min, cfg.size_max),

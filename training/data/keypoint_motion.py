@@ -1,0 +1,120 @@
+"""Clean motion for the keypoint model: SMPL bodies in smooth clips, seen by a pinhole camera (no images).
+
+:func:`make_motion_pool` samples ``num`` clips (:func:`core.body.poses.sample_clip_motion`: joint-limited
+key poses, B-spline interpolation, a yaw walk; betas ~ N(0, 1) clipped to ±2.5; field of view U(35°, 65°);
+the body spans U(0.55, 0.9) of the image height at its first frame, centred within ±10 % of the image
+centre — the synthetic renders' settings, docs/training-data.md) and poses the body once for every frame:
+BlazePose's 33 landmark points (:func:`core.body.landmark_points.landmark_points`) and SMPL's 24 joints,
+camera frame (x right, y down, z forward, metres). Clip ``i`` depends only on (seed, i).
+:mod:`training.data.keypoint_batches` draws windows from the pool and adds detector noise on the fly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.body.landmark_points import landmark_points
+from core.body.poses import sample_clip_motion
+from core.geometry.rotations import axis_angle_to_matrix
+from core.render import PinholeCamera
+from core.render.scene import place_body
+
+__all__ = ["MotionConfig", "MotionPool", "make_motion_pool", "project", "landmark_truth", "MOUTH"]
+
+#: BlazePose's mouth corners have no point on the body (core.detect.landmarks); their stand-in truth is
+#: the nose, so the detector's offset of the mouth from the nose is part of their calibrated error.
+MOUTH = (9, 10)
+
+
+@dataclass
+class MotionConfig:
+    """Clip length and key spacing (frames); yaw range (radians, π = every direction); camera and shape
+    ranges as :class:`training.data.synthetic.SynthConfig`'s."""
+
+    clip_len: int = 32
+    key_every: int = 8
+    yaw_max: float = float(np.pi)
+    max_tilt: float = 0.35
+    betas_std: float = 1.0
+    betas_clip: float = 2.5
+    res: int = 256
+    fov_min: float = 35.0
+    fov_max: float = 65.0
+    size_min: float = 0.55
+    size_max: float = 0.9
+    offset: float = 0.1
+
+
+@dataclass
+class MotionPool:
+    """N clips of L frames. rotmats (N,L,24,3,3) joint-local (joint 0 in the camera frame); betas (N,NB);
+    landmarks (N,L,33,3) and joints (N,L,24,3) camera-frame metres (translation applied); focal (N,) px;
+    yaw (N,L) radians (0 = facing the camera); res: image side in pixels (principal point at its centre)."""
+
+    rotmats: torch.Tensor
+    betas: torch.Tensor
+    landmarks: torch.Tensor
+    joints: torch.Tensor
+    focal: np.ndarray
+    yaw: np.ndarray
+    res: int
+
+    def __len__(self) -> int:
+        return int(self.rotmats.shape[0])
+
+
+def project(points: np.ndarray, focal: np.ndarray, res: int) -> np.ndarray:
+    """(..., N, 3) camera-frame points, (...) focal lengths in px → (..., N, 2) pixels (principal point at
+    the image centre, (res − 1) / 2 as :meth:`core.render.PinholeCamera.from_fov`)."""
+    f = np.asarray(focal, np.float64)[..., None, None]
+    return points[..., :2] / np.maximum(points[..., 2:3], 1e-3) * f + (res - 1) / 2
+
+
+def landmark_truth(body, rotmats: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`core.body.landmark_points.landmark_points` with the mouth corners at the nose (B, 33, 3)."""
+    lm = landmark_points(body, rotmats, betas, transl)
+    lm[:, list(MOUTH)] = lm[:, :1]
+    return lm
+
+
+def _yaw_of(global_orient: np.ndarray) -> np.ndarray:
+    """(L, 3) camera-frame global orientation → (L,) yaw: angle of the body's facing (+Z body axis) in
+    the camera's x–z plane, 0 when the body faces the camera (its +Z pointing to −z)."""
+    fwd = axis_angle_to_matrix(torch.as_tensor(global_orient, dtype=torch.float64))[:, :, 2].numpy()
+    return np.arctan2(fwd[:, 0], -fwd[:, 2])
+
+
+@torch.no_grad()
+def make_motion_pool(body, num: int, seed: int = 0, cfg: MotionConfig | None = None, chunk: int = 4096) -> MotionPool:
+    """Sample and pose ``num`` clips of ``body`` (a :class:`core.body.model.BodyModel`); see module docstring."""
+    cfg = cfg or MotionConfig()
+    n, length = num, cfg.clip_len
+    poses = np.zeros((n, length, 72))
+    betas = np.zeros((n, body.num_betas))
+    fov, size, offset = np.zeros(n), np.zeros(n), np.zeros((n, 2))
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        poses[i] = sample_clip_motion(rng, length, cfg.key_every, cfg.max_tilt, cfg.yaw_max)
+        betas[i] = np.clip(rng.normal(0, cfg.betas_std, body.num_betas), -cfg.betas_clip, cfg.betas_clip)
+        fov[i], size[i] = rng.uniform(cfg.fov_min, cfg.fov_max), rng.uniform(cfg.size_min, cfg.size_max)
+        offset[i] = rng.uniform(-cfg.offset, cfg.offset, 2) * cfg.res
+    rot = axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, 24, 3)).reshape(n, length, 24, 3, 3)
+    b = torch.as_tensor(betas, dtype=torch.float32)
+    flat_rot, flat_b = rot.reshape(-1, 24, 3, 3), b.repeat_interleave(length, 0)
+    lms, joints = [], []
+    for s in range(0, len(flat_rot), chunk):
+        lms.append(landmark_truth(body, flat_rot[s:s + chunk], flat_b[s:s + chunk]))
+        joints.append(body.joints(flat_rot[s:s + chunk], flat_b[s:s + chunk]))
+    lm = torch.cat(lms).reshape(n, length, 33, 3)
+    jt = torch.cat(joints).reshape(n, length, 24, 3)
+    focal = np.zeros(n)
+    for i in range(n):
+        cam = PinholeCamera.from_fov(float(fov[i]), cfg.res, cfg.res)
+        focal[i] = cam.fx
+        t = torch.as_tensor(place_body(lm[i, 0].double().numpy(), cam, float(size[i]), offset[i]), dtype=torch.float32)
+        lm[i] += t
+        jt[i] += t
+    yaw = np.stack([_yaw_of(p[:, :3]) for p in poses])
+    return MotionPool(rot, b, lm, jt, focal, yaw, cfg.res)
