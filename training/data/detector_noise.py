@@ -196,12 +196,13 @@ def _lag1(x: np.ndarray, clip: np.ndarray) -> float:
 
 def fit_noise(truth2d: np.ndarray, det2d: np.ndarray, truth_world: np.ndarray, det_world: np.ndarray,
               visibility: np.ndarray, found: np.ndarray, yaw: np.ndarray, clip: np.ndarray,
-              occluded: np.ndarray, meta: dict[str, Any] | None = None) -> DetectorNoise:
+              occluded: np.ndarray, occluder: np.ndarray, meta: dict[str, Any] | None = None) -> DetectorNoise:
     """Fit the tables from N frames of detector-on-render pairs: truth2d/det2d (N,33,2) px; truth_world (N,33,3)
     camera-frame hip-centred m; det_world (N,33,3); visibility (N,33); found (N,) bool; yaw (N,) rad; clip (N,)
-    clip ids (rows in frame order); occluded (N,33) bool (landmark under an occluder). Frames with any occluded
-    landmark give the occluded tables; the others the clear ones."""
-    clear = found & ~occluded.any(1)
+    clip ids (rows in frame order); occluded (N,33) bool (landmark under an occluder); occluder (N,) bool (an
+    occluder was drawn on the frame). Frames without an occluder give the clear tables; the occluded landmarks
+    of frames with one give the occluded tables."""
+    clear = found & ~occluder
     t2, d2, tw, dw = truth2d[clear], det2d[clear], truth_world[clear], det_world[clear]
     sw = _swap_flags(t2, d2)
     ybin = np.clip(np.digitize(np.degrees(np.abs(yaw[clear])), YAW_BINS_DEG[1:-1]), 0, 3)
@@ -212,7 +213,7 @@ def fit_noise(truth2d: np.ndarray, det2d: np.ndarray, truth_world: np.ndarray, d
     e2 = (d2 - fixed) / side[:, None, None]
     scale = (dw * fixed_w).sum((1, 2)) / (fixed_w * fixed_w).sum((1, 2))
     e3 = dw / scale[:, None, None] - fixed_w
-    occ_rows = found & occluded.any(1)
+    occ_rows = found & occluder & occluded.any(1)
     m = occluded[occ_rows]
     ot2, od2 = truth2d[occ_rows], det2d[occ_rows]
     oside = np.ptp(landmark_box(ot2)[:, [0, 2]], -1)
@@ -220,9 +221,18 @@ def fit_noise(truth2d: np.ndarray, det2d: np.ndarray, truth_world: np.ndarray, d
     otw, odw = truth_world[occ_rows], det_world[occ_rows]
     osc = (odw * otw).sum((1, 2)) / (otw * otw).sum((1, 2))
     oe3 = (odw / osc[:, None, None] - otw)[m]
-    has_occ = occluded.any(1)
+    if not m.any():  # no occluded landmark seen: the occluded tables are the clear ones, pooled
+        oe2, oe3, ovis = e2.reshape(-1, 2), e3.reshape(-1, 3), visibility[clear].ravel()
+    else:
+        ovis = visibility[occ_rows][m]
+    has_occ = occluder & occluded.any(1)
+    stats = {"median_err2d": np.median(e2, 0).round(5).tolist(), "median_visibility":
+             np.median(visibility[clear], 0).round(4).tolist(), "median_abs_err3d_m": np.median(np.abs(e3), 0).round(4).tolist(),
+             "frames_clear": int(clear.sum()), "frames_occluded": int(occ_rows.sum()),
+             "landmarks_occluded": int(m.sum()), "median_visibility_occluded": float(np.median(ovis))}
     return DetectorNoise(
         err2d=_q(e2), err3d=_q(e3), scale3d=_q(scale), visibility=_q(visibility[clear]), swap=swap,
-        miss=float(1 - found[~has_occ].mean()), rho=_lag1(e2.reshape(len(e2), -1), clip[clear]),
-        occ_err2d=_q(oe2), occ_err3d=_q(oe3), occ_visibility=_q(visibility[occ_rows][m]),
-        occ_miss=float(1 - found[has_occ].mean()) if has_occ.any() else 0.0, meta=dict(meta or {}))
+        miss=float(1 - found[~occluder].mean()), rho=_lag1(e2.reshape(len(e2), -1), clip[clear]),
+        occ_err2d=_q(oe2), occ_err3d=_q(oe3), occ_visibility=_q(ovis),
+        occ_miss=float(1 - found[has_occ].mean()) if has_occ.any() else 0.0,
+        meta={**(meta or {}), "stats": stats})

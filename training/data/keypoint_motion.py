@@ -21,7 +21,7 @@ from core.geometry.rotations import axis_angle_to_matrix
 from core.render import PinholeCamera
 from core.render.scene import place_body
 
-__all__ = ["MotionConfig", "MotionPool", "make_motion_pool", "project", "landmark_truth", "MOUTH"]
+__all__ = ["MotionConfig", "MotionPool", "make_motion_pool", "project", "landmark_truth", "yaw_of", "MOUTH"]
 
 #: BlazePose's mouth corners have no point on the body (core.detect.landmarks); their stand-in truth is
 #: the nose, so the detector's offset of the mouth from the nose is part of their calibrated error.
@@ -79,7 +79,7 @@ def landmark_truth(body, rotmats: torch.Tensor, betas: torch.Tensor, transl: tor
     return lm
 
 
-def _yaw_of(global_orient: np.ndarray) -> np.ndarray:
+def yaw_of(global_orient: np.ndarray) -> np.ndarray:
     """(L, 3) camera-frame global orientation → (L,) yaw: angle of the body's facing (+Z body axis) in
     the camera's x–z plane, 0 when the body faces the camera (its +Z pointing to −z)."""
     fwd = axis_angle_to_matrix(torch.as_tensor(global_orient, dtype=torch.float64))[:, :, 2].numpy()
@@ -116,5 +116,5 @@ def make_motion_pool(body, num: int, seed: int = 0, cfg: MotionConfig | None = N
         t = torch.as_tensor(place_body(lm[i, 0].double().numpy(), cam, float(size[i]), offset[i]), dtype=torch.float32)
         lm[i] += t
         jt[i] += t
-    yaw = np.stack([_yaw_of(p[:, :3]) for p in poses])
+    yaw = np.stack([yaw_of(p[:, :3]) for p in poses])
     return MotionPool(rot, b, lm, jt, focal, yaw, cfg.res)
