@@ -23,6 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from core.fitting.smplify import estimate_translation, fit_smplify, fitting_loss
 from core.geometry.rotations import axis_angle_to_matrix
 from core.model.builder import build_model
 from core.model.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
@@ -35,7 +36,6 @@ from training.prior import DiscriminatorPrior, VAEPrior, build_prior
 from training.prior.train import poses_from_npz
 from training.runtime import (DistInfo, ResumableSampler, all_reduce_min, cleanup_distributed, pick_device,
                               rng_state, seed_step, set_rng_state, setup_distributed)
-from training.smplify import estimate_translation, fit_smplify, fitting_loss
 
 __all__ = ["NonFiniteLossError", "TrainResult", "Trainer", "train", "RESUMABLE_FIELDS"]
 
