@@ -40,11 +40,12 @@ class KeypointEstimate:
 
     def translation(self, focal_px: float) -> np.ndarray:
         """(F, 3) camera-frame translation of the body's origin for a pinhole camera of ``focal_px`` with its
-        principal point at the image centre: depth 2f / (s · box side), x/y shifted by the box's offset."""
+        principal point at the image centre (W/2, H/2: pixel origin at the top-left corner, as
+        :class:`core.detect.landmarks.Landmarks`): depth 2f / (s · box side), x/y shifted by the box's offset."""
         side = self.boxes[:, 2] - self.boxes[:, 0]
         s = np.maximum(self.cam[:, 0], 1e-3)
         tz = 2 * focal_px / (s * side)
-        centre = (self.boxes[:, :2] + self.boxes[:, 2:]) / 2 - (np.asarray(self.image_size) - 1) / 2
+        centre = (self.boxes[:, :2] + self.boxes[:, 2:]) / 2 - np.asarray(self.image_size) / 2
         txy = self.cam[:, 1:] + centre * tz[:, None] / focal_px
         return np.concatenate([txy, tz[:, None]], 1).astype(np.float32)
 

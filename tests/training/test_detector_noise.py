@@ -8,7 +8,7 @@ import pytest
 
 from training.data.detector_noise import GROUPS, LEVELS, DetectorNoise, _swap_flags, fit_noise, occluded_landmarks
 from training.data.keypoint_motion import make_motion_pool, project
-from training.keypoints.train import NOISE_PATH
+from training.keypoints.train import NOISE_PATH, resolve_noise
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def clean(open_body):
 
 @pytest.fixture(scope="module")
 def noise():
-    return DetectorNoise.load(NOISE_PATH)
+    return DetectorNoise.load(resolve_noise(NOISE_PATH))
 
 
 def _median_tol(table: np.ndarray, n: int, rho: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""``python -m training.keypoints train|eval`` (calibration, test sets and the comparison have their own modules:
+"""``python -m training.keypoints train|eval|export`` (calibration, test sets and the comparison have their own modules:
 ``training.keypoints.detect_renders``, ``.calibrate``, ``.compare``; docs/keypoint-model.md)."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _train(a: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(a: argparse.Namespace) -> int:
+def _scores(checkpoint: str, test: str) -> dict[str, dict[str, float]]:
     import numpy as np
 
     from core.body.model import load_body_model
@@ -33,11 +33,31 @@ def _eval(a: argparse.Namespace) -> int:
     from training.keypoints.detect_renders import PROTOCOLS
     from training.keypoints.evaluate import evaluate_detections
 
-    model, body, det = load_keypoint_model(a.checkpoint), load_body_model(), dict(np.load(a.test))
-    print("| occlusion | MPJPE (mm) | PA-MPJPE (mm) | detector found |\n|---|---|---|---|")
+    model, body, det = load_keypoint_model(checkpoint), load_body_model(), dict(np.load(test))
+    out = {}
     for p in PROTOCOLS:
         m, pa = evaluate_detections(model, body, det, p)
-        print(f"| {p} | {m.mean():.1f} | {pa.mean():.1f} | {det[f'{p}/found'].mean():.1%} |")
+        out[p] = {"mpjpe_mm": round(float(m.mean()), 1), "pa_mpjpe_mm": round(float(pa.mean()), 1),
+                  "detector_found": round(float(det[f"{p}/found"].mean()), 4)}
+    return out
+
+
+def _eval(a: argparse.Namespace) -> int:
+    print("| occlusion | MPJPE (mm) | PA-MPJPE (mm) | detector found |\n|---|---|---|---|")
+    for p, s in _scores(a.checkpoint, a.test).items():
+        print(f"| {p} | {s['mpjpe_mm']:.1f} | {s['pa_mpjpe_mm']:.1f} | {s['detector_found']:.1%} |")
+    return 0
+
+
+def _export(a: argparse.Namespace) -> int:
+    from core.model.checkpoint import read_checkpoint
+    from training.export import export_model
+
+    src = read_checkpoint(a.checkpoint)
+    meta = {"training_losses": (src.meta.get("training") or {}).get("losses"), "note": a.note,
+            "scores": {"test": a.test, "protocols": _scores(a.checkpoint, a.test)} if a.test else None}
+    export_model(a.checkpoint, a.out, meta=meta)
+    print(f"wrote {a.out}: {meta['scores']}")
     return 0
 
 
@@ -54,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--test", required=True, help="npz from python -m training.keypoints.detect_renders")
     e.set_defaults(func=_eval)
+    x = sub.add_parser("export", help="model-only copy with its recipe, loss curve and test scores in meta")
+    x.add_argument("--checkpoint", required=True)
+    x.add_argument("--out", required=True)
+    x.add_argument("--test", help="detections npz to score on (stored in meta['scores'])")
+    x.add_argument("--note", default="", help="free text stored in meta['note'] (data, how it was chosen)")
+    x.set_defaults(func=_export)
     a = ap.parse_args(argv)
     return a.func(a)
 

@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="JSON to write")
     a = ap.parse_args(argv)
     det = dict(np.load(a.detections))
-    noise = fit_from_detections(det, recipe=" ; ".join(line.strip() for line in __doc__.split("\n")[2:7] if line.strip()))
+    recipe = " ; ".join(" ".join(line.split()) for line in __doc__.replace("\\\n", "").split("\n")[2:6] if line.strip())
+    noise = fit_from_detections(det, recipe=recipe)
     noise.save(a.out)
     s = noise.meta
     print(f"wrote {a.out}: {s['frames']} frames × {len(s['found_rate'])} protocols, found {s['found_rate']}, "

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,10 +28,19 @@ from training.data.keypoint_batches import OcclusionSpec, sample_batch
 from training.data.keypoint_motion import MotionConfig, make_motion_pool
 from training.losses.total import HKMRLoss, LossWeights, SmplTargets
 
-__all__ = ["NOISE_PATH", "KeypointTrainConfig", "KeypointExperiment", "train_keypoints"]
+__all__ = ["NOISE_PATH", "resolve_noise", "KeypointTrainConfig", "KeypointExperiment", "train_keypoints"]
 
-#: the calibrated BlazePose noise model shipped with the code (training/keypoints/calibrate.py)
+#: the calibrated BlazePose noise model shipped with the code (training/keypoints/calibrate.py); relative
+#: paths in ``train.noise`` are tried from the working directory, then from the repository root
 NOISE_PATH = "training/data/assets/blazepose_noise.json"
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resolve_noise(path: str) -> str:
+    """``train.noise`` → an existing file (working directory first, then the repository root)."""
+    if os.path.isfile(path) or os.path.isabs(path):
+        return path
+    return str(_ROOT / path) if (_ROOT / path).is_file() else path
 
 
 @dataclass
@@ -87,7 +98,7 @@ def train_keypoints(exp: KeypointExperiment, out: str | None = None, body=None, 
 
         body = load_body_model(exp.model.body.path, exp.model.body.gender, exp.model.num_betas)
     pool = make_motion_pool(body, t.pool_clips, t.pool_seed, motion_config(t))
-    noise = DetectorNoise.load(t.noise) if t.noise else None
+    noise = DetectorNoise.load(resolve_noise(t.noise)) if t.noise else None
     occ = OcclusionSpec(prob=t.occlusion_prob)
     torch.manual_seed(t.seed)
     model = build_model(exp.model, body=body)

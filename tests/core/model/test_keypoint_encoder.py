@@ -84,5 +84,5 @@ def test_estimate_translation_reproduces_the_weak_perspective_projection():
     t = est.translation(f)[0]
     x = np.array([0.3, -0.2])
     weak = (box[0, :2] + box[0, 2:]) / 2 + 0.8 * (x + [0.1, -0.05]) * 100.0
-    persp = f * (x + t[:2]) / t[2] + (np.array([640, 480]) - 1) / 2
+    persp = f * (x + t[:2]) / t[2] + np.array([640, 480]) / 2
     np.testing.assert_allclose(weak, persp, rtol=1e-5)  # float32 translation
