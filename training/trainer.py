@@ -27,13 +27,14 @@ from core.geometry.rotations import axis_angle_to_matrix
 from core.model.builder import build_model
 from core.model.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
 from core.model.config import config_diff
+from core.runtime import DistEnv, pick_device, use_bf16
 from training.config import ExperimentConfig
 from training.fit_store import FitStore
 from training.logging_csv import CsvLog
 from training.losses.total import HKMRLoss, SmplTargets
 from training.prior import DiscriminatorPrior, VAEPrior, build_prior
 from training.prior.train import poses_from_npz
-from training.runtime import (DistInfo, ResumableSampler, all_reduce_min, cleanup_distributed, pick_device,
+from training.runtime import (ResumableSampler, all_reduce_min, cleanup_distributed,
                               rng_state, seed_step, set_rng_state, setup_distributed)
 from training.smplify import estimate_translation, fit_smplify, fitting_loss
 
@@ -70,9 +71,9 @@ class Trainer:
         t = cfg.train
         if t.threads > 0:
             torch.set_num_threads(t.threads)
-        self.dist: DistInfo = setup_distributed(t.device)
-        self.device = pick_device(t.device, self.dist)
-        self.amp = t.amp == "bf16" or (t.amp == "auto" and self.device.type == "cuda")
+        self.dist: DistEnv = setup_distributed(t.device)
+        self.device = pick_device(t.device, self.dist.local_rank)
+        self.amp = use_bf16(t.amp, self.device)
         self.out_dir = t.out_dir
         self.ckpt_path = os.path.join(self.out_dir, "checkpoints", "last.pt")
         os.makedirs(os.path.dirname(self.ckpt_path), exist_ok=True)
