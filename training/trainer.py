@@ -23,6 +23,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.geometry.rotations import axis_angle_to_matrix
 from core.model.builder import build_model
 from core.model.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
@@ -142,7 +144,7 @@ class Trainer:
     def _smpl_targets(self, batch: dict, final) -> SmplTargets:
         """Ground truth where has_smpl; elsewhere (SMPLify on) the better of the stored and a new fit."""
         b = batch["img"].shape[0]
-        rot = axis_angle_to_matrix(batch["pose"].float().reshape(b, 24, 3))
+        rot = axis_angle_to_matrix(batch["pose"].float().reshape(b, NUM_JOINTS, 3))
         betas = batch["betas"].float().clone()
         mask = batch["has_smpl"].float().clone()
         if self.fits is None or bool(mask.all()):
@@ -179,8 +181,8 @@ class Trainer:
             gathered = [None] * self.dist.world_size
             dist.all_gather_object(gathered, payload[0].cpu())
             cat = torch.cat(gathered)
-            idx, rot = cat[:, 0].long(), cat[:, 1:217].reshape(-1, 24, 3, 3)
-            betas, better = cat[:, 217:-1], cat[:, -1] > 0
+            idx, rot = cat[:, 0].long(), cat[:, 1:1 + 9 * NUM_JOINTS].reshape(-1, NUM_JOINTS, 3, 3)
+            betas, better = cat[:, 1 + 9 * NUM_JOINTS:-1], cat[:, -1] > 0
         self.fits.update(idx.cpu(), rot.cpu(), betas.cpu(), better.cpu())
 
     def _step(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

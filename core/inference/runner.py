@@ -22,10 +22,12 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.geometry.camera import weak_perspective_project
 from core.model.mesh_regressor import MeshRegressor, predict
-from core.runtime import normalize_precision, pick_device, use_bf16
 from core.motion import motion_from_smpl, write_motion
+from core.runtime import normalize_precision, pick_device, use_bf16
 
 from .boxes import BoxProvider, Detection, FullFrame, Tracker, load_box_file, to_smpl_keypoints
 from .camera import crop_cam_to_full, default_focal_length
@@ -121,7 +123,7 @@ class _Batcher:
 
     def add(self, index: int, det: Detection | None, crop_img: np.ndarray | None) -> None:
         if det is None:
-            self._record(index, np.zeros(3), np.eye(3)[None].repeat(24, 0), np.zeros(self.nb), np.zeros(3), 0.0, False)
+            self._record(index, np.zeros(3), np.eye(3)[None].repeat(NUM_JOINTS, 0), np.zeros(self.nb), np.zeros(3), 0.0, False)
             return
         self.pending.append((index, det, crop_img))
         if len(self.pending) >= self.opts.batch_size:

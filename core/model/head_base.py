@@ -11,12 +11,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.geometry.rotations import rot6d_to_matrix
 from core.model.mean_params import MeanParams
 
 __all__ = ["RegressorOutput", "HeadBase", "NUM_JOINTS", "POSE_DIM"]
 
-NUM_JOINTS = 24
 POSE_DIM = NUM_JOINTS * 6
 
 
