@@ -87,7 +87,7 @@ def render_clip(path: str | os.PathLike, body, frames: int, seed: int = 0, res: 
     """Render :func:`clip_motion` (seeded) of ``body`` (a BodyModel) into the video ``path``
     (written atomically) and return it with its ground truth."""
     from core.geometry.rotations import axis_angle_to_matrix
-    from core.inference.camera import default_focal_length
+    from core.geometry.full_image_camera import default_focal_length
     from core.render import PinholeCamera
     from core.render.appearance import body_colors, random_background, random_light
     from core.render.scene import BodyGeometry, place_body, render_scene

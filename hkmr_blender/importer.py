@@ -1,5 +1,5 @@
 """Import a motion file into the scene (bpy layer). The one entry point every caller shares:
-the Import operator, the batch exporter, and (later) the "Motion from video" operator, which runs
+the Import operator, the batch exporter, and the "Motion from video" operator, which runs
 ``hkmr infer`` and then calls :func:`import_motion_file` on its output.
 
 Everything that can fail on bad input (reading, validation, body model, bone matching, key

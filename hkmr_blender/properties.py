@@ -8,7 +8,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from .export import FORMATS, PRESETS
+from .file_export import FORMATS, PRESETS
 from .settings import ImportSettings, from_props, ui_fields
 
 __all__ = ["HKMRSettings", "import_settings", "bpy_properties", "draw_settings"]

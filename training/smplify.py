@@ -26,7 +26,7 @@ from torch import nn
 
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
-from core.geometry.camera import perspective_project, weak_perspective_to_translation
+from core.geometry.projection import perspective_project, weak_perspective_to_translation
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 
 __all__ = ["SmplifyConfig", "SmplifyResult", "fit_smplify", "fitting_loss", "reprojection_px", "estimate_translation",

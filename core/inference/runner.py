@@ -24,13 +24,13 @@ import torch
 
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
-from core.geometry.camera import weak_perspective_project
+from core.geometry.full_image_camera import crop_cam_to_full, default_focal_length
+from core.geometry.projection import weak_perspective_project
 from core.model.mesh_regressor import MeshRegressor, predict
 from core.motion import motion_from_smpl, write_motion
 from core.runtime import normalize_precision, pick_device, use_bf16
 
 from .boxes import BoxProvider, Detection, FullFrame, Tracker, load_box_file, to_smpl_keypoints
-from .camera import crop_cam_to_full, default_focal_length
 from .crops import crop, crop_to_image, image_to_crop, normalize_batch
 from .smoothing import SmoothingConfig, smooth_motion
 from .sources import FrameSource, open_source, prefetch

@@ -27,7 +27,7 @@ class RegressorOutput:
 
     rotmats (B, 24, 3, 3) local joint rotations (joint 0 = global orientation, camera frame:
     x right, y down, z forward); rot6d (B, 24, 6) the raw (un-normalised) 6D state;
-    betas (B, NB); cam (B, 3) weak perspective [s, tx, ty] (see core.geometry.camera).
+    betas (B, NB); cam (B, 3) weak perspective [s, tx, ty] (see core.geometry.projection).
     """
 
     rotmats: torch.Tensor

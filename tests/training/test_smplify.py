@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.geometry.camera import perspective_project, weak_perspective_to_translation
+from core.geometry.projection import perspective_project, weak_perspective_to_translation
 from core.geometry.rotations import axis_angle_to_matrix
 from training.fit_store import FitStore
 from training.smplify import SmplifyConfig, angle_prior, estimate_translation, fit_smplify

@@ -6,7 +6,7 @@ key                shape, dtype        meaning
 =================  ==================  =====================================================
 img                (3, R, R) float32   RGB crop, ImageNet-normalised (R = img_res, 224)
 keypoints_2d       (24, 3) float32     SMPL's 24 joints, normalised crop coords in [−1, 1]
-                                       (``core.geometry.camera``) + visibility 0/1
+                                       (``core.geometry.projection``) + visibility 0/1
 joints_3d          (24, 4) float32     SMPL's 24 joints, camera frame (x right, **y down**,
                                        z forward), metres, pelvis-relative, + confidence 0/1
 pose               (72,) float32       SMPL axis-angle, joint 0 = camera-frame global orient
