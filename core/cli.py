@@ -2,8 +2,8 @@
 
 Core's own subcommands are registered by :mod:`core.commands` (``body``, ``convert``,
 ``demo``) and :mod:`core.inference.cli` (``infer``); a provider imports nothing heavy until
-its command runs. Subcommands of the packages that sit *above* core — ``train`` and
-``eval`` from ``training``, ``export`` from the Blender add-on's headless batch exporter —
+its command runs. Subcommands of the packages that sit *above* core — ``train``, ``eval``
+and ``prior`` from ``training``, ``export`` from the Blender add-on's headless batch exporter —
 are plugged in through the ``hkmr.commands`` entry-point group (see pyproject.toml), so
 core never imports them. Each provider is a callable ``add_parser(subparsers)`` that
 registers its subparser with ``set_defaults(func=fn)``, ``fn(args) -> int``.

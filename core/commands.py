@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 __all__ = ["add_body_parser", "add_convert_parser", "add_demo_parser", "body_report"]
 
 
@@ -31,7 +33,7 @@ def body_report(model: str | None = None, gender: str = "neutral") -> dict:
 
     body = load_body_model(model, gender)
     with torch.no_grad():
-        out = body(torch.eye(3).expand(1, 24, 3, 3), torch.zeros(1, body.num_betas))
+        out = body(torch.eye(3).expand(1, NUM_JOINTS, 3, 3), torch.zeros(1, body.num_betas))
     verts, joints = out.vertices[0], out.joints[0]
     idx = {n: i for i, n in enumerate(body.joint_names)}
     return {
@@ -53,7 +55,7 @@ def _procedural_motion(body, seconds: float = 2.0, fps: float = 30.0):
 
     n = int(seconds * fps)
     t = torch.arange(n, dtype=torch.float32) / fps
-    aa = torch.zeros(n, 24, 3)
+    aa = torch.zeros(n, NUM_JOINTS, 3)
     idx = {name: i for i, name in enumerate(body.joint_names)}
     swing = 0.5 * torch.sin(2 * math.pi * t)
     aa[:, idx["left_hip"], 0], aa[:, idx["right_hip"], 0] = swing, -swing

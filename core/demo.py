@@ -35,6 +35,8 @@ import cv2
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 __all__ = ["GOAL_MPJPE_MM", "DemoClip", "Scores", "clip_motion", "render_clip", "score_joints", "run_demo"]
 
 #: The demo's target (issue 6): mean per-joint error on the clip below this many millimetres.
@@ -85,7 +87,7 @@ def render_clip(path: str | os.PathLike, body, frames: int, seed: int = 0, res: 
     """Render :func:`clip_motion` (seeded) of ``body`` (a BodyModel) into the video ``path``
     (written atomically) and return it with its ground truth."""
     from core.geometry.rotations import axis_angle_to_matrix
-    from core.inference.camera import default_focal_length
+    from core.geometry.full_image_camera import default_focal_length
     from core.render import PinholeCamera
     from core.render.appearance import body_colors, random_background, random_light
     from core.render.scene import BodyGeometry, place_body, render_scene
@@ -102,7 +104,7 @@ def render_clip(path: str | os.PathLike, body, frames: int, seed: int = 0, res: 
     b = torch.as_tensor(betas, dtype=torch.float32)[None]
     colors = body_colors(rng, geom.vertex_joint, body.shaped_vertices(b)[0].numpy())
     light, background = random_light(rng), random_background(rng, res, res)
-    out = body(axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, 24, 3)),
+    out = body(axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, NUM_JOINTS, 3)),
                b.expand(frames, -1))
     verts, joints = out.vertices.double().numpy(), out.joints.double().numpy()
     t0 = place_body(verts[0], camera, BODY_SIZE, np.zeros(2))
@@ -127,7 +129,7 @@ def score_joints(pred: np.ndarray, gt: np.ndarray) -> Scores:
     14 LSP joints, hip-aligned (:mod:`core.geometry.metrics`)."""
     from core.geometry.metrics import SMPL_TO_LSP14, mpjpe, pa_mpjpe
 
-    if pred.shape != gt.shape or pred.shape[1:] != (24, 3):
+    if pred.shape != gt.shape or pred.shape[1:] != (NUM_JOINTS, 3):
         raise ValueError(f"joints must both be (F, 24, 3), got {pred.shape} and {gt.shape}")
     p = torch.as_tensor(pred, dtype=torch.float64)[:, list(SMPL_TO_LSP14)]
     g = torch.as_tensor(gt, dtype=torch.float64)[:, list(SMPL_TO_LSP14)]
@@ -139,7 +141,7 @@ def motion_camera_joints(motion, body, cam_R: np.ndarray, cam_t: np.ndarray) -> 
     """A motion file's (Y-up world) joints mapped into the camera frame: (F, 24, 3)."""
     from core.geometry.rotations import axis_angle_to_matrix
 
-    rot = axis_angle_to_matrix(torch.as_tensor(motion.poses, dtype=torch.float32).reshape(-1, 24, 3))
+    rot = axis_angle_to_matrix(torch.as_tensor(motion.poses, dtype=torch.float32).reshape(-1, NUM_JOINTS, 3))
     betas = torch.as_tensor(motion.betas[:body.num_betas], dtype=torch.float32)[None].expand(len(rot), -1)
     joints = body.joints(rot, betas, torch.as_tensor(motion.trans, dtype=torch.float32)).double().numpy()
     return joints @ np.asarray(cam_R).T + np.asarray(cam_t)

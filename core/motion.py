@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hkmr_blender.base import (FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh,
-                                    read_motion, validate_motion, write_motion)
+from hkmr_blender.base import (FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, read_motion,
+                               validate_motion, write_motion)
+from hkmr_blender.base.skeleton import NUM_JOINTS
 
 from .body.model import BodyModel
 from .geometry.rotations import matrix_to_axis_angle
@@ -38,7 +39,7 @@ def motion_from_smpl(body: BodyModel, rotmats: torch.Tensor, betas: torch.Tensor
     the clip, trans (F,3) SMPL ``transl``; camera (F,3) weak-perspective or None. Positions
     are in SMPL's Y-up frame (``up_axis="y"``).
     """
-    if rotmats.ndim != 4 or rotmats.shape[1:] != (24, 3, 3):
+    if rotmats.ndim != 4 or rotmats.shape[1:] != (NUM_JOINTS, 3, 3):
         raise ValueError(f"rotmats must be (F, 24, 3, 3), got {tuple(rotmats.shape)}")
     betas = betas.reshape(-1).float()
     poses = matrix_to_axis_angle(rotmats.double()).reshape(len(rotmats), 72)

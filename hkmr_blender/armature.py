@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from .bone_match import match_smpl_bones
-from .base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from .base.skeleton import NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 __all__ = ["SmplRig", "create_smpl_armature", "smpl_rig", "world_heads"]
 
@@ -32,7 +32,7 @@ class SmplRig:
 def _tail_targets(joints: np.ndarray) -> np.ndarray:
     """(24,3) tail position of each bone: its main child's head, or a continuation for leaves."""
     tails = np.empty_like(joints)
-    children = {i: [c for c, p in enumerate(SMPL_PARENTS) if p == i] for i in range(24)}
+    children = {i: [c for c, p in enumerate(SMPL_PARENTS) if p == i] for i in range(NUM_JOINTS)}
     for i, name in enumerate(SMPL_JOINT_NAMES):
         kids = children[i]
         side = name.split("_")[0] if name.startswith(("left_", "right_")) else ""

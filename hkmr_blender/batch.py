@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base.atomic import atomic_path
-from .export import FORMATS, PRESETS
+from .file_export import FORMATS, PRESETS
 
 __all__ = ["BatchReport", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
@@ -104,7 +104,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     afterwards. Returns a :class:`BatchReport`; never raises for a bad clip."""
     import bpy
 
-    from .export import export_clip
+    from .file_export import export_clip
     from .importer import HKMRImportError, ImportSettings, import_motion_file
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")

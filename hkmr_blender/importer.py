@@ -1,5 +1,5 @@
 """Import a motion file into the scene (bpy layer). The one entry point every caller shares:
-the Import operator, the batch exporter, and (later) the "Motion from video" operator, which runs
+the Import operator, the batch exporter, and the "Motion from video" operator, which runs
 ``hkmr infer`` and then calls :func:`import_motion_file` on its output.
 
 Everything that can fail on bad input (reading, validation, body model, bone matching, key
@@ -20,6 +20,7 @@ from .mesh import create_skinned_mesh
 from .base import Motion, MotionFileError, read_motion
 from .pipeline import KeyOptions, plan_keys
 from .rig_math import C_Y_TO_Z, convert_up_axis
+from .settings import ImportSettings
 
 __all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_file", "import_motion",
            "remove_objects"]
@@ -27,22 +28,6 @@ __all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_f
 
 class HKMRImportError(ValueError):
     """The import cannot proceed (bad file, no armature, no body model); the message says why."""
-
-
-@dataclass
-class ImportSettings:
-    """``target``: "new" armature or the "selected" one; ``rate``: "resample" to the scene's
-    frame rate (SLERP) or "set_scene" rate to the motion's; ``bad_frames``: "interpolate"/"skip";
-    ``model_path``: SMPL model file ("" = the shipped default body, if present)."""
-
-    target: str = "new"
-    create_mesh: bool = True
-    rate: str = "resample"
-    start_frame: int = 1
-    bad_frames: str = "interpolate"
-    min_confidence: float = 0.3
-    set_frame_range: bool = True
-    model_path: str = ""
 
 
 @dataclass

@@ -11,21 +11,10 @@ from bpy_extras.io_utils import ImportHelper
 from .bake import bake_armature
 from .batch import export_batch
 from .importer import HKMRImportError, import_motion_file
-from .properties import import_settings
+from .properties import draw_settings, import_settings
+from .settings import ImportSettings
 
 __all__ = ["HKMR_OT_import_motion", "HKMR_OT_bake", "HKMR_OT_export_batch", "CLASSES", "menu_import"]
-
-
-def draw_import_settings(layout, settings) -> None:
-    col = layout.column()
-    col.prop(settings, "target")
-    row = col.row()
-    row.enabled = settings.target == "new"
-    row.prop(settings, "create_mesh")
-    col.prop(settings, "rate")
-    col.prop(settings, "start_frame")
-    col.prop(settings, "bad_frames")
-    col.prop(settings, "min_confidence")
 
 
 class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
@@ -39,7 +28,7 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
     filter_glob: StringProperty(default="*.npz;*.smpl", options={"HIDDEN"})
 
     def draw(self, context):
-        draw_import_settings(self.layout, context.scene.hkmr)
+        draw_settings(self.layout, context.scene.hkmr, ImportSettings)
 
     def execute(self, context):
         try:

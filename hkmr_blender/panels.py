@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import bpy
 
-from .operators import HKMR_OT_bake, HKMR_OT_export_batch, HKMR_OT_import_motion, draw_import_settings
+from .operators import HKMR_OT_bake, HKMR_OT_export_batch, HKMR_OT_import_motion
 from .operators_video import HKMR_OT_motion_from_video
+from .properties import draw_settings
+from .settings import ImportSettings
 
 __all__ = ["HKMR_PT_motion", "CLASSES"]
 
@@ -21,7 +23,7 @@ class HKMR_PT_motion(bpy.types.Panel):
         layout = self.layout
         box = layout.box()
         box.label(text="Import", icon="IMPORT")
-        draw_import_settings(box, s)
+        draw_settings(box, s, ImportSettings)
         box.operator(HKMR_OT_import_motion.bl_idname, text="Import Motion…")
         box.operator(HKMR_OT_motion_from_video.bl_idname, text="Motion from Video…", icon="FILE_MOVIE")
         box = layout.box()

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import rig_math as rm
 from .base import Motion
+from .base.skeleton import NUM_JOINTS
 
 __all__ = ["KeyOptions", "KeyPlan", "sample_times", "plan_keys"]
 
@@ -64,7 +65,7 @@ def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
     f = motion.num_frames
     times = sample_times(motion)
     quats = rm.quaternion_continuity(rm.matrix_to_quaternion(
-        rm.axis_angle_to_matrix(motion.poses.reshape(f, 24, 3))))
+        rm.axis_angle_to_matrix(motion.poses.reshape(f, NUM_JOINTS, 3))))
     trans = np.asarray(motion.trans, np.float64)
     bad = ~np.asarray(motion.valid, bool) | (np.asarray(motion.confidence) < opts.min_confidence)
     if bad.all():

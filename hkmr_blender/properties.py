@@ -1,52 +1,65 @@
-"""Scene settings of the add-on (``scene.hkmr``), shared by the operators and the sidebar panel."""
+"""Scene settings of the add-on (``scene.hkmr``), shared by the operators and the sidebar panel.
+
+The import settings are derived from :class:`.settings.ImportSettings` (one list, see :mod:`.settings`);
+the bake and export settings below belong to those operators only.
+"""
 from __future__ import annotations
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from .export import FORMATS, PRESETS
-from .importer import ImportSettings
+from .file_export import FORMATS, PRESETS
+from .settings import ImportSettings, from_props, ui_fields
 
-__all__ = ["HKMRSettings", "import_settings"]
+__all__ = ["HKMRSettings", "import_settings", "bpy_properties", "draw_settings"]
 
 
 def _is_armature(_self, obj) -> bool:
     return obj.type == "ARMATURE"
 
 
-class HKMRSettings(bpy.types.PropertyGroup):
-    target: EnumProperty(name="Apply to", items=[
-        ("new", "New armature", "Create an SMPL armature (24 bones) from the file's rest joints"),
-        ("selected", "Selected armature", "Key the active SMPL armature, whatever its bones' rest orientation")],
-        default="new")
-    create_mesh: BoolProperty(name="Skinned mesh", default=True,
-                              description="Add a skinned body with shape keys for the betas when a mesh "
-                                          "source exists (the file's rest mesh, the SMPL model in preferences "
-                                          "or the shipped default body)")
-    rate: EnumProperty(name="Frame rate", items=[
-        ("resample", "Resample to scene", "SLERP the motion onto the scene's frame rate"),
-        ("set_scene", "Set scene rate", "Change the scene's frame rate to the motion's; one key per sample")],
-        default="resample")
-    start_frame: IntProperty(name="Start frame", default=1)
-    bad_frames: EnumProperty(name="Bad frames", items=[
-        ("interpolate", "Interpolate", "SLERP across invalid / low-confidence frames"),
-        ("skip", "Skip", "Leave invalid / low-confidence frames without keys")], default="interpolate")
-    min_confidence: FloatProperty(name="Min confidence", default=0.3, min=0.0, max=1.0,
-                                  description="Frames below this confidence count as bad")
-    bake_target: PointerProperty(name="Bake onto", type=bpy.types.Object, poll=_is_armature,
-                                 description="Another SMPL armature to receive the baked motion (empty: the "
-                                             "active armature itself)")
-    bake_smooth: FloatProperty(name="Smoothing", default=0.0, min=0.0, max=10.0,
-                               description="Gaussian smoothing sigma in frames (0: none)")
-    export_dir: StringProperty(name="Output folder", subtype="DIR_PATH", default="//export/")
-    export_preset: EnumProperty(name="Preset", items=[(p, p.title(), f"{p} FBX settings") for p in PRESETS],
-                                default="generic")
-    export_format: EnumProperty(name="Format", items=[(f, f.upper(), "") for f in FORMATS], default="fbx")
+def _bpy_property(f):
+    """The Blender property for one user-facing dataclass field (see :func:`.settings.ui`)."""
+    u = f.metadata["ui"]
+    kw = {"name": u.name, "description": u.description, "default": f.default}
+    if u.items:
+        return EnumProperty(items=list(u.items), **kw)
+    bounds = {k: v for k, v in (("min", u.min), ("max", u.max)) if v is not None}
+    kind = {bool: BoolProperty, int: IntProperty, float: FloatProperty, str: StringProperty}[type(f.default)]
+    return kind(**kw, **bounds)
+
+
+def bpy_properties(cls) -> dict:
+    """PropertyGroup annotations for every user-facing field of the settings dataclass ``cls``."""
+    return {f.name: _bpy_property(f) for f in ui_fields(cls)}
+
+
+def draw_settings(layout, props, cls) -> None:
+    """Draw ``cls``'s user-facing fields from ``props`` (greyed out where ``enabled_if`` does not hold)."""
+    col = layout.column()
+    for f in ui_fields(cls):
+        cond = f.metadata["ui"].enabled_if
+        row = col.row()
+        row.enabled = cond is None or getattr(props, cond[0]) == cond[1]
+        row.prop(props, f.name)
+
+
+HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations__": {
+    **bpy_properties(ImportSettings),
+    "bake_target": PointerProperty(name="Bake onto", type=bpy.types.Object, poll=_is_armature,
+                                   description="Another SMPL armature to receive the baked motion (empty: the "
+                                               "active armature itself)"),
+    "bake_smooth": FloatProperty(name="Smoothing", default=0.0, min=0.0, max=10.0,
+                                 description="Gaussian smoothing sigma in frames (0: none)"),
+    "export_dir": StringProperty(name="Output folder", subtype="DIR_PATH", default="//export/"),
+    "export_preset": EnumProperty(name="Preset", items=[(p, p.title(), f"{p} FBX settings") for p in PRESETS],
+                                  default="generic"),
+    "export_format": EnumProperty(name="Format", items=[(f, f.upper(), "") for f in FORMATS], default="fbx"),
+}})
 
 
 def import_settings(context) -> ImportSettings:
     """Scene settings + the add-on preferences' model path as a plain :class:`ImportSettings`."""
-    s = context.scene.hkmr
     from .preferences import model_path
-    return ImportSettings(target=s.target, create_mesh=s.create_mesh, rate=s.rate, start_frame=s.start_frame,
-                          bad_frames=s.bad_frames, min_confidence=s.min_confidence, model_path=model_path(context))
+
+    return from_props(ImportSettings, context.scene.hkmr, model_path=model_path(context))

@@ -3,14 +3,13 @@
 Blender's Python has no torch, so the "Motion from video" operator runs inference with the
 interpreter set in the add-on's preferences (one that has HKMR and torch installed). This
 module builds that command, starts it, reads its machine-readable progress lines
-(``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see ``core/inference/cli.py``) on a reader
+(``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see :mod:`.base.progress`) on a reader
 thread so Blender's timer can poll without blocking, keeps the tail of stderr for error
 reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues).
 """
 from __future__ import annotations
 
 import collections
-import json
 import os
 import queue
 import shutil
@@ -20,10 +19,10 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from .base.progress import parse_line
+
 __all__ = ["VideoJobError", "VideoJobConfig", "JobStatus", "VideoJob", "build_command", "parse_line",
            "default_output"]
-
-PROGRESS_TAG, DONE_TAG = "HKMR_PROGRESS", "HKMR_DONE"
 
 
 class VideoJobError(RuntimeError):
@@ -78,22 +77,11 @@ def build_command(cfg: VideoJobConfig) -> list[str]:
     return cmd + list(cfg.extra_args)
 
 
-def parse_line(line: str) -> tuple[str, dict] | None:
-    """``HKMR_PROGRESS {...}`` → ("progress", dict); ``HKMR_DONE {...}`` → ("done", dict); else None."""
-    tag, _, payload = line.strip().partition(" ")
-    if tag not in (PROGRESS_TAG, DONE_TAG):
-        return None
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    return ("progress" if tag == PROGRESS_TAG else "done"), data
-
-
 @dataclass
 class JobStatus:
     """fraction 0…1; fps frames/s; finished; returncode (None while running); output when done;
-    error: the subprocess's error text when it failed."""
+    error: the subprocess's error text when it failed; warnings: what ``hkmr infer`` warned about
+    (``HKMR_WARNING {"message": ...}`` lines), for the operator to show."""
 
     fraction: float = 0.0
     done: int = 0
@@ -103,6 +91,7 @@ class JobStatus:
     returncode: int | None = None
     output: str = ""
     error: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 def _resolve_python(python: str) -> str:
@@ -167,6 +156,8 @@ class VideoJob:
             if kind == "progress":
                 st.done, st.total, st.fps = int(data["done"]), int(data["total"]), float(data["fps"])
                 st.fraction = min(st.done / max(st.total, 1), 1.0)
+            elif kind == "warning":
+                st.warnings.append(str(data.get("message", "")))
             else:
                 st.output, st.fraction = data["output"], 1.0
         if self.proc is not None and not st.finished and self.proc.poll() is not None:

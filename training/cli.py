@@ -1,4 +1,4 @@
-"""``train`` / ``eval`` / ``prior`` / ``export`` subcommands (``python -m training …`` or ``hkmr train|eval``).
+"""``train`` / ``eval`` / ``prior`` / ``release`` subcommands (``python -m training …`` or ``hkmr train|eval``).
 
 Each ``add_*_parser(subparsers)`` registers one subcommand with ``set_defaults(func=fn)``,
 ``fn(args) -> int`` (0 ok, 2 bad input, 3 non-finite loss).
@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-__all__ = ["add_train_parser", "add_eval_parser", "add_prior_parser", "add_export_parser", "main"]
+__all__ = ["add_train_parser", "add_eval_parser", "add_prior_parser", "add_release_parser", "main"]
 
 
 def _config_args(p: argparse.ArgumentParser, required: bool) -> None:
@@ -115,30 +115,32 @@ def add_prior_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _export(args: argparse.Namespace) -> int:
-    from training.export import export_model
+def _release(args: argparse.Namespace) -> int:
+    from training.strip_checkpoint import strip_training_state
 
-    ckpt = export_model(args.checkpoint, args.out)
+    ckpt = strip_training_state(args.checkpoint, args.out)
     size = os.path.getsize(args.out)
-    print(f"exported step {ckpt.meta.get('step')} of {args.checkpoint} → {args.out} ({size / 1e6:.1f} MB, "
+    print(f"released step {ckpt.meta.get('step')} of {args.checkpoint} → {args.out} ({size / 1e6:.1f} MB, "
           f"{sum(v.numel() for v in ckpt.state_dict.values()):,} numbers)")
     return 0
 
 
-def add_export_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("export", help="write a model-only checkpoint (no optimiser/RNG state)",
+def add_release_parser(subparsers) -> argparse.ArgumentParser:
+    # "export" was this command's name before `hkmr export` (FBX) took the word; kept as an alias
+    p = subparsers.add_parser("release", aliases=["export"],
+                              help="write the model-only checkpoint that ships (no optimiser/RNG state)",
                               description="Strip the training state from a trainer checkpoint (weights stay "
                                           "float32); the experiment config is kept so eval still works.")
     p.add_argument("--checkpoint", required=True, help="trainer checkpoint (RUN/checkpoints/last.pt)")
     p.add_argument("--out", required=True, help="output .pt")
-    p.set_defaults(func=_export)
+    p.set_defaults(func=_release)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description="HKMR training and evaluation")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_train_parser, add_eval_parser, add_prior_parser, add_export_parser):
+    for add in (add_train_parser, add_eval_parser, add_prior_parser, add_release_parser):
         add(sub)
     args = parser.parse_args(argv)
     try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.model.config import ModelConfig, config_from_dict
+from core.runtime import PRECISIONS, normalize_precision
 from training.data.mixing import DataConfig
 from training.losses.total import LossWeights
 from training.prior import PriorConfig
@@ -39,7 +40,8 @@ class OptimConfig:
 
 @dataclass
 class TrainConfig:
-    """Run settings. ``amp``: "auto" = bf16 autocast on CUDA, off on CPU. ``checkpoint_every``
+    """Run settings. ``amp``: precision (:data:`core.runtime.PRECISIONS`): "auto" = bf16 autocast on CUDA,
+    fp32 on CPU; "fp32"; "bf16". ``checkpoint_every``
     and ``log_every`` in optimiser steps. ``device``: "auto" | "cpu" | "cuda". ``init_from``: a
     checkpoint (ours, model-only or a training one) whose weights start a new run — fine-tuning;
     the architecture must match exactly; ignored when the run resumes from its own checkpoint."""
@@ -50,7 +52,7 @@ class TrainConfig:
     num_workers: int = 4
     seed: int = 0
     device: str = "auto"
-    amp: Literal["auto", "bf16", "off"] = "auto"
+    amp: Literal[PRECISIONS + ("off",)] = "auto"  # "off": configs from before the unified vocabulary
     checkpoint_every: int = 1000
     log_every: int = 10
     progress: bool = True
@@ -96,6 +98,7 @@ class ExperimentConfig:
         self.prior.validate()
         self.smplify.validate()
         t, o, e = self.train, self.optim, self.eval
+        t.amp = normalize_precision(t.amp)
         if t.steps < 1 or t.batch_size < 1 or t.num_workers < 0 or t.checkpoint_every < 1 or t.log_every < 1:
             raise ValueError(f"train: need steps, batch_size, checkpoint_every, log_every ≥ 1 and num_workers ≥ 0; got {t}")
         if o.lr <= 0 or o.warmup_steps < 0 or o.grad_clip < 0:

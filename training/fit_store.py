@@ -14,6 +14,7 @@ import torch
 
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from hkmr_blender.base.atomic import atomic_savez
+from hkmr_blender.base.skeleton import NUM_JOINTS
 
 __all__ = ["FitStore"]
 
@@ -32,7 +33,7 @@ class FitStore:
     def get(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """index (B,) → rotmats (B, 24, 3, 3), betas (B, NB), has_fit (B,) bool."""
         i = index.cpu().numpy()
-        rot = axis_angle_to_matrix(torch.from_numpy(self.pose[i]).reshape(-1, 24, 3))
+        rot = axis_angle_to_matrix(torch.from_numpy(self.pose[i]).reshape(-1, NUM_JOINTS, 3))
         return rot.to(index.device), torch.from_numpy(self.betas[i]).to(index.device), \
             torch.from_numpy(self.has_fit[i]).to(index.device)
 

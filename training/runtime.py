@@ -1,7 +1,7 @@
-"""Run-time plumbing for the trainer: devices, torchrun/DDP, RNG state, resumable data order.
+"""Run-time plumbing for the trainer: DDP process group, RNG state, resumable data order.
 
-- :func:`setup_distributed` reads torchrun's environment (``WORLD_SIZE``, ``RANK``,
-  ``LOCAL_RANK``) and starts NCCL (CUDA) or gloo (CPU); single process otherwise.
+- :func:`setup_distributed` reads torchrun's environment (:func:`core.runtime.dist_env`) and starts
+  NCCL (CUDA) or gloo (CPU); single process otherwise. Devices: :func:`core.runtime.pick_device`.
 - :func:`rng_state` / :func:`set_rng_state`: Python, NumPy, torch (and CUDA) generators as
   plain lists/tensors (loadable with ``torch.load(weights_only=True)``).
 - :func:`seed_step`: every optimiser step reseeds all generators from (seed, step, rank), so
@@ -12,64 +12,36 @@
 """
 from __future__ import annotations
 
-import os
 import random
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
-__all__ = ["DistInfo", "setup_distributed", "cleanup_distributed", "pick_device", "rng_state", "set_rng_state",
+from core.runtime import DistEnv, dist_env
+
+__all__ = ["setup_distributed", "cleanup_distributed", "rng_state", "set_rng_state",
            "seed_step", "ResumableSampler", "all_reduce_min"]
 
 
-@dataclass
-class DistInfo:
-    world_size: int = 1
-    rank: int = 0
-    local_rank: int = 0
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.world_size > 1
-
-
-def pick_device(name: str, info: DistInfo) -> torch.device:
-    """"auto" → cuda:LOCAL_RANK when CUDA is available, else cpu."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError("train.device is 'cuda' but no CUDA device is available; use 'auto' or 'cpu'")
-        torch.cuda.set_device(info.local_rank)
-        return torch.device("cuda", info.local_rank)
-    return torch.device(name)
-
-
-def setup_distributed(device_name: str) -> DistInfo:
+def setup_distributed(device_name: str) -> DistEnv:
     """Start the process group when launched by torchrun with WORLD_SIZE > 1."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return DistInfo()
-    info = DistInfo(world, int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")))
+    info = dist_env()
+    if not info.enabled:
+        return info
     use_cuda = device_name in ("auto", "cuda") and torch.cuda.is_available()
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
     return info
 
 
-def cleanup_distributed(info: DistInfo) -> None:
+def cleanup_distributed(info: DistEnv) -> None:
     if info.enabled and dist.is_initialized():
         dist.destroy_process_group()
 
 
-def all_reduce_min(x: torch.Tensor, info: DistInfo) -> torch.Tensor:
+def all_reduce_min(x: torch.Tensor, info: DistEnv) -> torch.Tensor:
     """Element-wise minimum over ranks (identity in a single process)."""
     if info.enabled:
         x = x.clone()
@@ -109,7 +81,7 @@ class ResumableSampler(DistributedSampler):
     """Shuffled, rank-sharded, ``drop_last`` order for epoch ``set_epoch(e)``; ``set_start(n)``
     skips the first n samples of this rank's share (the batches already trained on)."""
 
-    def __init__(self, dataset, info: DistInfo, seed: int):
+    def __init__(self, dataset, info: DistEnv, seed: int):
         super().__init__(dataset, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=seed,
                          drop_last=True)
         self.start = 0

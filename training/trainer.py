@@ -23,18 +23,21 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.fitting.smplify import estimate_translation, fit_smplify, fitting_loss
 from core.geometry.rotations import axis_angle_to_matrix
 from core.model.builder import build_model
 from core.model.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
 from core.model.config import config_diff
+from core.runtime import DistEnv, pick_device, use_bf16
 from training.config import ExperimentConfig
 from training.fit_store import FitStore
 from training.logging_csv import CsvLog
 from training.losses.total import HKMRLoss, SmplTargets
 from training.prior import DiscriminatorPrior, VAEPrior, build_prior
 from training.prior.train import poses_from_npz
-from training.runtime import (DistInfo, ResumableSampler, all_reduce_min, cleanup_distributed, pick_device,
+from training.runtime import (ResumableSampler, all_reduce_min, cleanup_distributed,
                               rng_state, seed_step, set_rng_state, setup_distributed)
 
 __all__ = ["NonFiniteLossError", "TrainResult", "Trainer", "train", "RESUMABLE_FIELDS"]
@@ -70,9 +73,9 @@ class Trainer:
         t = cfg.train
         if t.threads > 0:
             torch.set_num_threads(t.threads)
-        self.dist: DistInfo = setup_distributed(t.device)
-        self.device = pick_device(t.device, self.dist)
-        self.amp = t.amp == "bf16" or (t.amp == "auto" and self.device.type == "cuda")
+        self.dist: DistEnv = setup_distributed(t.device)
+        self.device = pick_device(t.device, self.dist.local_rank)
+        self.amp = use_bf16(t.amp, self.device)
         self.out_dir = t.out_dir
         self.ckpt_path = os.path.join(self.out_dir, "checkpoints", "last.pt")
         os.makedirs(os.path.dirname(self.ckpt_path), exist_ok=True)
@@ -141,7 +144,7 @@ class Trainer:
     def _smpl_targets(self, batch: dict, final) -> SmplTargets:
         """Ground truth where has_smpl; elsewhere (SMPLify on) the better of the stored and a new fit."""
         b = batch["img"].shape[0]
-        rot = axis_angle_to_matrix(batch["pose"].float().reshape(b, 24, 3))
+        rot = axis_angle_to_matrix(batch["pose"].float().reshape(b, NUM_JOINTS, 3))
         betas = batch["betas"].float().clone()
         mask = batch["has_smpl"].float().clone()
         if self.fits is None or bool(mask.all()):
@@ -178,8 +181,8 @@ class Trainer:
             gathered = [None] * self.dist.world_size
             dist.all_gather_object(gathered, payload[0].cpu())
             cat = torch.cat(gathered)
-            idx, rot = cat[:, 0].long(), cat[:, 1:217].reshape(-1, 24, 3, 3)
-            betas, better = cat[:, 217:-1], cat[:, -1] > 0
+            idx, rot = cat[:, 0].long(), cat[:, 1:1 + 9 * NUM_JOINTS].reshape(-1, NUM_JOINTS, 3, 3)
+            betas, better = cat[:, 1 + 9 * NUM_JOINTS:-1], cat[:, -1] > 0
         self.fits.update(idx.cpu(), rot.cpu(), betas.cpu(), better.cpu())
 
     def _step(self, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

@@ -19,6 +19,7 @@ import torch
 from smplx.lbs import batch_rigid_transform, blend_shapes
 
 from hkmr_blender.base.smpl_file import SmplFileError, load_smpl_arrays
+from hkmr_blender.base.skeleton import NUM_JOINTS
 
 from .discovery import find_body_model
 from .open_body.keypoints import EXTRA_VERTEX_NAMES
@@ -121,7 +122,7 @@ class BodyModel(torch.nn.Module):
         return posed if transl is None else posed + transl[:, None]
 
     def _check(self, rotmats: torch.Tensor, betas: torch.Tensor) -> None:
-        if rotmats.shape[-3:] != (24, 3, 3):
+        if rotmats.shape[-3:] != (NUM_JOINTS, 3, 3):
             raise ValueError(f"rotmats must be (B, 24, 3, 3), got {tuple(rotmats.shape)}")
         if betas.shape[-1] != self.num_betas:
             raise ValueError(f"betas must have {self.num_betas} values per body, got {betas.shape[-1]}")
@@ -132,8 +133,8 @@ class BodyModel(torch.nn.Module):
         the pelvis joint; betas (B,NB); transl (B,3) added to every output point."""
         self._check(rotmats, betas)
         out = self.layer(betas=betas, global_orient=rotmats[:, :1], body_pose=rotmats[:, 1:], transl=transl)
-        return BodyOutput(vertices=out.vertices, joints=out.joints[:, :24], keypoints=out.joints[:, 24:],
-                          rotmats=rotmats)
+        return BodyOutput(vertices=out.vertices, joints=out.joints[:, :NUM_JOINTS],
+                          keypoints=out.joints[:, NUM_JOINTS:], rotmats=rotmats)
 
 
 def load_body_model(path: str | os.PathLike | None = None, gender: str = "neutral",

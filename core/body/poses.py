@@ -40,6 +40,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hkmr_blender.base.skeleton import NUM_JOINTS, NUM_POSE_PARAMS
+
 __all__ = ["POSE_LIMITS", "NEUTRAL_POSE", "within_limits", "sample_body_pose", "sample_global_orient",
            "compose_global_orient", "sample_tilt", "bspline_clip", "sample_clip_motion"]
 
@@ -63,8 +65,8 @@ _MIRROR = {1: 2, 4: 5, 7: 8, 10: 11, 13: 14, 16: 17, 18: 19, 20: 21, 22: 23}
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray]:
-    limits = np.zeros((24, 3, 2))
-    neutral = np.zeros((24, 3))
+    limits = np.zeros((NUM_JOINTS, 3, 2))
+    neutral = np.zeros((NUM_JOINTS, 3))
     limits[0] = [[-np.pi, np.pi]] * 3  # global orientation: unconstrained here
     for j, lim in _CENTRE.items():
         limits[j] = lim
@@ -84,15 +86,15 @@ POSE_LIMITS, NEUTRAL_POSE = _tables()
 
 def within_limits(pose: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """(..., 72) or (..., 24, 3) axis-angle → (...) bool: every body joint (1–23) in its box."""
-    p = np.asarray(pose).reshape(*np.shape(pose)[:-1], 24, 3) if np.shape(pose)[-1] == 72 else np.asarray(pose)
+    p = np.asarray(pose).reshape(*np.shape(pose)[:-1], NUM_JOINTS, 3) if np.shape(pose)[-1] == NUM_POSE_PARAMS else np.asarray(pose)
     b = p[..., 1:, :]
     return np.all((b >= POSE_LIMITS[1:, :, 0] - tol) & (b <= POSE_LIMITS[1:, :, 1] + tol), axis=(-2, -1))
 
 
 def sample_body_pose(rng: np.random.Generator, n: int = 1) -> np.ndarray:
     """(n, 24, 3) random poses within :data:`POSE_LIMITS`; joint 0 (global orientation) is zero."""
-    u = rng.uniform(POSE_LIMITS[:, :, 0], POSE_LIMITS[:, :, 1], (n, 24, 3))
-    a = rng.uniform(0.25, 1.0, (n, 24, 1))
+    u = rng.uniform(POSE_LIMITS[:, :, 0], POSE_LIMITS[:, :, 1], (n, NUM_JOINTS, 3))
+    a = rng.uniform(0.25, 1.0, (n, NUM_JOINTS, 1))
     pose = NEUTRAL_POSE + a * (u - NEUTRAL_POSE)
     pose[:, 0] = 0.0
     return pose
@@ -152,6 +154,6 @@ def sample_clip_motion(rng: np.random.Generator, frames: int, key_every: int = 1
     if yaw_max < np.pi:
         walk = np.clip(walk, -yaw_max, yaw_max)
     yaw = bspline_clip(walk, frames)
-    poses = body.reshape(frames, 72)
+    poses = body.reshape(frames, NUM_POSE_PARAMS)
     poses[:, :3] = compose_global_orient(yaw, np.repeat(sample_tilt(rng, 1, max_tilt), frames, 0))
     return poses

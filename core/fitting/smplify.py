@@ -24,7 +24,9 @@ from typing import Literal
 import torch
 from torch import nn
 
-from core.geometry.camera import perspective_project, weak_perspective_to_translation
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
+from core.geometry.projection import perspective_project, weak_perspective_to_translation
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 
 __all__ = ["SmplifyConfig", "SmplifyResult", "fit_smplify", "fitting_loss", "reprojection_px", "estimate_translation",
@@ -112,7 +114,7 @@ def _energy(body: nn.Module, pose_aa: torch.Tensor, betas: torch.Tensor, transl:
             ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sample energy (B,) and projected joints (B,24,2)."""
     b = pose_aa.shape[0]
-    rotmats = axis_angle_to_matrix(pose_aa.reshape(b, 24, 3))
+    rotmats = axis_angle_to_matrix(pose_aa.reshape(b, NUM_JOINTS, 3))
     joints = body.joints(rotmats, betas)
     j2d = perspective_project(joints, transl, focal_length, img_res)
     conf = keypoints_2d[..., 2] if joints_mask is None else keypoints_2d[..., 2] * joints_mask
@@ -188,7 +190,7 @@ def fit_smplify(body: nn.Module, init_rotmats: torch.Tensor, init_betas: torch.T
         betas = init_betas.detach().float().clone().requires_grad_(True)
         t0 = weak_perspective_to_translation(init_cam.detach().float(), focal_length, img_res)
         transl = t0.clone().requires_grad_(True)
-        torso = torch.zeros(24, device=kp.device)
+        torso = torch.zeros(NUM_JOINTS, device=kp.device)
         torso[list(TORSO_JOINTS)] = 1.0
 
         def pose() -> torch.Tensor:
@@ -204,7 +206,7 @@ def fit_smplify(body: nn.Module, init_rotmats: torch.Tensor, init_betas: torch.T
     err = reprojection_px(j2d, kp, img_res)
     t = transl.detach()
     cam = torch.stack([2.0 * focal_length / (img_res * t[:, 2]), t[:, 0], t[:, 1]], -1)
-    return SmplifyResult(axis_angle_to_matrix(final_aa.reshape(b, 24, 3)).detach(), betas.detach(), t, cam,
+    return SmplifyResult(axis_angle_to_matrix(final_aa.reshape(b, NUM_JOINTS, 3)).detach(), betas.detach(), t, cam,
                          j2d.detach(), energy.detach(), err)
 
 

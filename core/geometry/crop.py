@@ -8,7 +8,7 @@ coordinates), then optionally mirrored left↔right. Pixel centres are integers 
 
 Image, masks and keypoints all go through the same 2×3 matrix (:func:`crop_matrix`), so they
 agree exactly; normalised crop coordinates are ``n = (2u + 1) / res − 1`` (the crop spans
-[−1, 1] edge to edge, as ``core.geometry.camera`` expects; a mirror is exactly n ↦ −n).
+[−1, 1] edge to edge, as ``core.geometry.projection`` expects; a mirror is exactly n ↦ −n).
 """
 from __future__ import annotations
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from .crops import box_from_points, full_frame_box
 from .sources import _natural_key
 
@@ -50,7 +52,7 @@ def to_smpl_keypoints(kp: np.ndarray, layout: str) -> np.ndarray:
     """(K, 3) COCO-17 / OpenPose-25 keypoints → (24, 3) SMPL-joint keypoints (confidence 0 where
     there is no counterpart)."""
     mapping = COCO_TO_SMPL if layout == "coco" else OPENPOSE_TO_SMPL
-    out = np.zeros((24, 3))
+    out = np.zeros((NUM_JOINTS, 3))
     for smpl, src in mapping.items():
         if src < len(kp):
             out[smpl] = kp[src]

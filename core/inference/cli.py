@@ -7,19 +7,21 @@ and, at the end, ``HKMR_DONE {"output", "frames", "valid"}`` on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, progress_line
+
+from core.runtime import PRECISIONS
+
 from .sources import IMAGE_EXTS, is_video
 
-__all__ = ["add_infer_parser", "run_infer", "PROGRESS_TAG", "DONE_TAG"]
+__all__ = ["add_infer_parser", "run_infer"]
 
 log = logging.getLogger(__name__)
-PROGRESS_TAG, DONE_TAG = "HKMR_PROGRESS", "HKMR_DONE"
 
 
 def add_infer_parser(subparsers) -> argparse.ArgumentParser:
@@ -47,7 +49,7 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overlay", metavar="OUT", help="render the mesh over the input: .mp4 file or PNG folder")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
                    "(lscpu shows amx_bf16) was 1.4–3.3× faster end to end (rotations and the body stay fp32)")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default: torch's, one per core); "
@@ -78,7 +80,7 @@ def _options(args):
                         fps=args.fps, focal_length=args.focal_length, min_confidence=args.min_confidence,
                         chunk_size=args.chunk_size, world_origin=args.world_origin, smoothing=smoothing,
                         include_mesh=not args.no_mesh, keep_work=args.keep_work,
-                        amp={"auto": None, "fp32": False, "bf16": True}[args.precision]).validate()
+                        precision=args.precision).validate()
 
 
 def _load_refiner(name: str = "smplify"):
@@ -106,7 +108,7 @@ def _progress(kind: str, label: str):
         return None, lambda: None
     if kind == "json":
         def report(done, total, fps):
-            print(f"{PROGRESS_TAG} {json.dumps({'input': label, 'done': done, 'total': total, 'fps': round(fps, 2)})}",
+            print(progress_line(PROGRESS_TAG, {'input': label, 'done': done, 'total': total, 'fps': round(fps, 2)}),
                   flush=True)
         return report, lambda: None
     from tqdm import tqdm
@@ -121,8 +123,10 @@ def _progress(kind: str, label: str):
 
 def run_infer(args) -> int:
     from .loading import load_inference_model
-    from .runner import pick_device, run_inference
-    from .shard import dist_env, expand_inputs, output_path_for, shard
+    from core.runtime import dist_env, pick_device
+
+    from .runner import run_inference
+    from .shard import expand_inputs, output_path_for, shard
 
     opts = _options(args)
     if args.threads is not None:
@@ -132,9 +136,8 @@ def run_infer(args) -> int:
 
         torch.set_num_threads(args.threads)
     env = dist_env()
-    device = pick_device(opts.device)
-    if device.type == "cuda" and device.index is None and env.world_size > 1:
-        opts.device = f"cuda:{env.local_rank}"
+    device = pick_device(opts.device, env.local_rank)
+    opts.device = str(device)
     refiner = _load_refiner() if args.refine else None
     if args.refine and not args.boxes:
         raise ValueError("--refine fits SMPL to 2D keypoints: give them with --boxes FILE (COCO/OpenPose)")
@@ -148,7 +151,7 @@ def run_infer(args) -> int:
         os.makedirs(args.output, exist_ok=True)
     else:
         pairs = [(args.input, Path(args.output))]
-    loaded = load_inference_model(args.checkpoint, args.body, pick_device(opts.device))
+    loaded = load_inference_model(args.checkpoint, args.body, device)
     failed = 0
     for item, out in pairs:
         if len(pairs) > 1 and out.exists() and not args.resume:
@@ -168,7 +171,7 @@ def run_infer(args) -> int:
         finally:
             close()
         if args.progress == "json":
-            print(f"{DONE_TAG} {json.dumps({'output': str(out), 'frames': res.frames, 'valid': res.valid_frames})}",
+            print(progress_line(DONE_TAG, {'output': str(out), 'frames': res.frames, 'valid': res.valid_frames}),
                   flush=True)
         else:
             print(f"{out}: {res.frames} frames ({res.valid_frames} valid) in {res.seconds:.1f} s", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 A box is ``(cx, cy, size)`` in image pixels (OpenCV convention: pixel centres at integers):
 the square of side ``size`` centred on ``(cx, cy)``. Its crop is ``res × res`` with the
-convention of :mod:`core.geometry.crop` and ``core.geometry.camera``: normalised crop
+convention of :mod:`core.geometry.crop` and ``core.geometry.projection``: normalised crop
 coordinates n ∈ [−1, 1] span the square edge to edge, n = 0 at the centre, so
 
     image point = (cx, cy) + n · size / 2          (the crop → image transform)
@@ -17,7 +17,7 @@ import torch
 
 from core.geometry.crop import IMAGENET_MEAN, IMAGENET_STD, crop_image, crop_matrix
 
-__all__ = ["full_frame_box", "box_from_points", "box_matrix", "crop", "crop_batch", "crop_to_image",
+__all__ = ["full_frame_box", "box_from_points", "box_matrix", "crop", "crop_to_image",
            "image_to_crop", "normalize_batch"]
 
 
@@ -47,14 +47,6 @@ def box_matrix(box: np.ndarray, res: int) -> np.ndarray:
 def crop(image: np.ndarray, box: np.ndarray, res: int = 224) -> np.ndarray:
     """(H, W, 3) uint8 → (res, res, 3) uint8 crop of ``box``; outside the image → 0."""
     return crop_image(image, box_matrix(box, res), res)
-
-
-def crop_batch(images: list[np.ndarray], boxes: np.ndarray, res: int = 224) -> np.ndarray:
-    """B images + boxes (B, 3) → (B, res, res, 3) uint8."""
-    out = np.empty((len(images), res, res, 3), np.uint8)
-    for i, (img, box) in enumerate(zip(images, boxes)):
-        out[i] = crop(img, box, res)
-    return out
 
 
 def crop_to_image(n: np.ndarray, boxes: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import torch
 
-from .camera import principal_point
+from core.geometry.full_image_camera import principal_point
 from .sources import FrameSource, VIDEO_EXTS
 from .world import WorldTrajectory
 

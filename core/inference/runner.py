@@ -22,19 +22,22 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 
-from core.geometry.camera import weak_perspective_project
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
+from core.geometry.full_image_camera import crop_cam_to_full, default_focal_length
+from core.geometry.projection import weak_perspective_project
 from core.model.mesh_regressor import MeshRegressor, predict
 from core.motion import motion_from_smpl, write_motion
+from core.runtime import normalize_precision, pick_device, use_bf16
 
 from .boxes import BoxProvider, Detection, FullFrame, Tracker, load_box_file, to_smpl_keypoints
-from .camera import crop_cam_to_full, default_focal_length
 from .crops import crop, crop_to_image, image_to_crop, normalize_batch
 from .smoothing import SmoothingConfig, smooth_motion
 from .sources import FrameSource, open_source, prefetch
 from .workdir import WorkDir, work_dir_for
 from .world import WorldTrajectory, to_world
 
-__all__ = ["InferOptions", "InferResult", "Refiner", "run_inference", "make_box_provider", "pick_device"]
+__all__ = ["InferOptions", "InferResult", "Refiner", "run_inference", "make_box_provider"]
 
 #: (body, rotmats, betas, cam, keypoints (B,24,3) normalised crop coords + confidence) → same three.
 Refiner = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
@@ -56,7 +59,7 @@ class InferOptions:
     chunk_size: int = 256
     world_origin: str = "first_frame"
     smoothing: SmoothingConfig | None = None
-    amp: bool | None = None
+    precision: str = "auto"
     queue_size: int = 32
     include_mesh: bool = True
     keep_work: bool = False
@@ -68,6 +71,7 @@ class InferOptions:
             raise ValueError("choose one of --boxes FILE, --track, --full-frame")
         if self.focal_length is not None and self.focal_length <= 0:
             raise ValueError(f"focal length must be > 0 pixels, got {self.focal_length}")
+        self.precision = normalize_precision(self.precision)
         return self
 
 
@@ -80,15 +84,6 @@ class InferResult:
     seconds: float
     world: WorldTrajectory = field(repr=False)
     fps: float = 0.0
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} asked for but CUDA is not available; use --device cpu")
-    return dev
 
 
 def make_box_provider(opts: InferOptions) -> BoxProvider:
@@ -114,11 +109,6 @@ def _frames_with_boxes(frames: Iterator, provider: BoxProvider, res: int) -> Ite
         yield i, det, None if det is None else crop(img, det.box, res)
 
 
-def use_amp(opts: InferOptions, device: torch.device) -> bool:
-    """bf16 autocast for backbone + head: ``opts.amp`` when set, else on CUDA only."""
-    return device.type == "cuda" if opts.amp is None else bool(opts.amp)
-
-
 class _Batcher:
     """Runs the model on batches of crops and records per-frame results for one chunk."""
 
@@ -126,14 +116,14 @@ class _Batcher:
                  size: tuple[int, int], refiner: Refiner | None):
         self.model, self.device, self.opts, self.provider, self.refiner = model, device, opts, provider, refiner
         self.w, self.h = size
-        self.amp = use_amp(opts, device)
+        self.amp = use_bf16(opts.precision, device)
         self.nb = model.head.num_betas
         self.pending: list[tuple[int, Detection, np.ndarray]] = []
         self.rows: dict[str, list] = {}
 
     def add(self, index: int, det: Detection | None, crop_img: np.ndarray | None) -> None:
         if det is None:
-            self._record(index, np.zeros(3), np.eye(3)[None].repeat(24, 0), np.zeros(self.nb), np.zeros(3), 0.0, False)
+            self._record(index, np.zeros(3), np.eye(3)[None].repeat(NUM_JOINTS, 0), np.zeros(self.nb), np.zeros(3), 0.0, False)
             return
         self.pending.append((index, det, crop_img))
         if len(self.pending) >= self.opts.batch_size:
@@ -212,12 +202,12 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
     provider = make_box_provider(opts)
     device = pick_device(opts.device)
     model = model.to(device).eval()
-    if use_amp(opts, device) and not model.config.channels_last:
+    if use_bf16(opts.precision, device) and not model.config.channels_last:
         model.use_channels_last()  # bf16 convolutions want NHWC
     info = src.info
     res = model.config.img_res
     settings = {k: v for k, v in asdict(opts).items()
-                if k in ("batch_size", "boxes", "track", "min_confidence", "chunk_size", "amp")}
+                if k in ("batch_size", "boxes", "track", "min_confidence", "chunk_size", "precision")}
     fingerprint = {**_source_fingerprint(src), "model": model_id, "device": device.type, **settings,
                    "refine": refiner is not None, "img_res": res}
     work = WorkDir(work_dir_for(output), fingerprint).open(resume)

@@ -1,7 +1,7 @@
 """Many inputs across processes: one process per GPU (``torchrun``), each writing its own files.
 
 ``torchrun --nproc-per-node 8 --nnodes N ... -m core.cli infer VIDEOS/ -o MOTIONS/`` sets
-``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``; every process takes the inputs ``i`` with
+``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK`` (read by :func:`core.runtime.dist_env`); every process takes the inputs ``i`` with
 ``i % WORLD_SIZE == RANK`` of the sorted list (disjoint and complete across ranks) and runs on
 ``cuda:LOCAL_RANK``. No collective communication is needed, so a node that fails can be rerun
 alone (with ``--resume``), and finished outputs are skipped.
@@ -9,28 +9,11 @@ alone (with ``--resume``), and finished outputs are skipped.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from .sources import FrameSourceError, _natural_key, is_video
 
-__all__ = ["DistEnv", "dist_env", "expand_inputs", "shard", "output_path_for"]
-
-
-@dataclass(frozen=True)
-class DistEnv:
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-
-
-def dist_env(environ: dict | None = None) -> DistEnv:
-    """Read torchrun's variables (defaults: a single process)."""
-    env = os.environ if environ is None else environ
-    rank, world = int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1))
-    if not 0 <= rank < world:
-        raise ValueError(f"RANK={rank} is outside WORLD_SIZE={world}")
-    return DistEnv(rank, world, int(env.get("LOCAL_RANK", 0)))
+__all__ = ["expand_inputs", "shard", "output_path_for"]
 
 
 def expand_inputs(spec: str) -> list[str]:

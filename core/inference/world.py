@@ -8,7 +8,7 @@ valid frame is at y = 0 and (``origin="first_frame"``) that frame's pelvis is ab
 or (``origin="camera"``) the camera stays at x = z = 0.
 
 SMPL rotates the global orientation about the pelvis joint J0, so with camera translation T
-(``core.inference.camera.crop_cam_to_full``) the world ``transl`` is ``C (J0 + T) − J0 + o`` and
+(``core.geometry.full_image_camera.crop_cam_to_full``) the world ``transl`` is ``C (J0 + T) − J0 + o`` and
 the root rotation becomes ``C R0``.
 """
 from __future__ import annotations

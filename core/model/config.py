@@ -14,6 +14,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hkmr_blender.base.skeleton import GENDERS
+
 __all__ = ["BackboneConfig", "KeypointEncoderConfig", "HKMRHeadConfig", "HMRHeadConfig", "BodyConfig", "ModelConfig",
            "config_from_dict", "config_diff"]
 
@@ -102,7 +104,7 @@ class BodyConfig:
 
     enabled: bool = True
     path: str | None = None
-    gender: Literal["neutral", "male", "female"] = "neutral"
+    gender: Literal[GENDERS] = "neutral"
 
 
 @dataclass

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.geometry.rotations import rot6d_to_matrix
 from core.model.mean_params import MeanParams
 
 __all__ = ["RegressorOutput", "HeadBase", "NUM_JOINTS", "POSE_DIM"]
 
-NUM_JOINTS = 24
 POSE_DIM = NUM_JOINTS * 6
 
 
@@ -26,7 +27,7 @@ class RegressorOutput:
 
     rotmats (B, 24, 3, 3) local joint rotations (joint 0 = global orientation, camera frame:
     x right, y down, z forward); rot6d (B, 24, 6) the raw (un-normalised) 6D state;
-    betas (B, NB); cam (B, 3) weak perspective [s, tx, ty] (see core.geometry.camera).
+    betas (B, NB); cam (B, 3) weak perspective [s, tx, ty] (see core.geometry.projection).
     """
 
     rotmats: torch.Tensor

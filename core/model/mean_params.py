@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.geometry.rotations import axis_angle_to_rot6d
 
 __all__ = ["MeanParams", "default_mean_params", "load_mean_params", "mean_params"]
-
-NUM_JOINTS = 24
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.geometry.camera import weak_perspective_project, weak_perspective_to_translation
+from core.geometry.projection import weak_perspective_project, weak_perspective_to_translation
 from core.model.config import ModelConfig
 from core.model.head_base import RegressorOutput
 

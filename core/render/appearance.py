@@ -12,6 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from .shading import Light
 
 __all__ = ["random_background", "body_colors", "random_light"]
@@ -76,7 +78,7 @@ def body_colors(rng: np.random.Generator, vertex_joint: np.ndarray, rest_vertice
     """
     skin = _SKIN_TONES[rng.integers(0, len(_SKIN_TONES))] * rng.uniform(0.9, 1.1)
     top, trousers, shoes = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3) * rng.uniform(0.3, 1), rng.uniform(0, 0.5, 3)
-    region = {j: skin for j in range(24)}
+    region = {j: skin for j in range(NUM_JOINTS)}
     region.update({j: top for j in _TORSO + _UPPER_ARMS})
     region.update({j: trousers for j in _THIGHS})
     region.update({j: shoes for j in _FEET})
@@ -84,7 +86,7 @@ def body_colors(rng: np.random.Generator, vertex_joint: np.ndarray, rest_vertice
         region.update({j: top for j in _FOREARMS})
     if rng.uniform() < 0.7:  # long trousers
         region.update({j: trousers for j in _SHINS})
-    table = np.stack([region[j] for j in range(24)])
+    table = np.stack([region[j] for j in range(NUM_JOINTS)])
     cols = table[vertex_joint].copy()
     if rng.uniform() < 0.4:  # horizontal stripes on the top
         on_top = np.isin(vertex_joint, _TORSO + _UPPER_ARMS)

@@ -6,7 +6,7 @@
 
 All geometry is in the camera frame (OpenCV / SPIN: x right, y down, z forward, metres). A
 crop-based regressor's output (SPIN's focal length 5000 px on a 224 px crop) is rendered with
-``PinholeCamera.for_crop()`` and ``core.geometry.camera.weak_perspective_to_translation``.
+``PinholeCamera.for_crop()`` and ``core.geometry.projection.weak_perspective_to_translation``.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class RenderResult:
 
 def crop_camera(img_res: int = 224, focal_length: float = 5000.0) -> PinholeCamera:
     """The camera SPIN's crop-based regressors assume: square ``img_res`` crop, principal point
-    at its centre, the same pixel convention as ``core.geometry.camera.perspective_project``."""
+    at its centre, the same pixel convention as ``core.geometry.projection.perspective_project``."""
     c = (img_res - 1) / 2.0
     return PinholeCamera(focal_length, focal_length, c, c, img_res, img_res)
 

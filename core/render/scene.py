@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from .parts import JOINT_TO_PART
 from .rasterizer import Fragments, PinholeCamera, rasterize
 from .shading import Light, composite, shade
@@ -46,7 +48,7 @@ class BodyGeometry:
 
     def neighbourhood(self) -> np.ndarray:
         """(24, 24) bool: joint j's own skinning neighbourhood (itself, parent, children)."""
-        nb = np.eye(24, dtype=bool)
+        nb = np.eye(NUM_JOINTS, dtype=bool)
         for j, p in enumerate(self.parents):
             if p >= 0:
                 nb[j, p] = nb[p, j] = True
@@ -94,7 +96,7 @@ def joint_visibility(joints: np.ndarray, frags: Fragments, geom: BodyGeometry, c
     H, W = frags.face_id.shape
     vis = np.zeros(24)
     nb = geom.neighbourhood()
-    for j in range(24):
+    for j in range(NUM_JOINTS):
         u, v = np.round(uv[j]).astype(int)
         if z[j] <= 0 or not (0 <= u < W and 0 <= v < H):
             continue

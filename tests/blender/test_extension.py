@@ -2,6 +2,8 @@
 report and leave the scene unchanged."""
 from __future__ import annotations
 
+import dataclasses
+
 import importlib
 import subprocess
 import sys
@@ -45,6 +47,12 @@ def test_zip_contents_and_registration(installed, bpy_module):
     assert hasattr(bpy_module.types, "HKMR_OT_motion_from_video")  # registered with the rest
     prefs = bpy_module.context.preferences.addons["bl_ext.user_default.hkmr_mocap"].preferences
     assert prefs.python_path == "" and hasattr(prefs, "hkmr_source_dir")
+    # the scene's import properties are derived from the one ImportSettings dataclass, defaults included
+    # (FloatProperty stores float32: 0.3 reads back as 0.30000001)
+    from hkmr_blender.settings import ImportSettings, from_props
+    got, want = (dataclasses.asdict(s) for s in (from_props(ImportSettings, bpy_module.context.scene.hkmr),
+                                                  ImportSettings()))
+    assert got.pop("min_confidence") == pytest.approx(want.pop("min_confidence"), rel=1e-6) and got == want
     assert module.keys.SLOTTED                      # 5.0: the channelbag path is the one exercised here
     src = Path(module.__file__).read_text() + "".join(Path(module.__file__).with_name(n).read_text()
                                                       for n in ("rig_math.py", "keys.py", "importer.py"))

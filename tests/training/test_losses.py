@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from core.geometry.camera import weak_perspective_project
+from core.geometry.projection import weak_perspective_project
 from core.geometry.rotations import matrix_to_axis_angle
 from core.model.head_base import RegressorOutput
 from core.geometry.rotations import matrix_to_rot6d

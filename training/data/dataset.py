@@ -6,7 +6,7 @@ key                shape, dtype        meaning
 =================  ==================  =====================================================
 img                (3, R, R) float32   RGB crop, ImageNet-normalised (R = img_res, 224)
 keypoints_2d       (24, 3) float32     SMPL's 24 joints, normalised crop coords in [−1, 1]
-                                       (``core.geometry.camera``) + visibility 0/1
+                                       (``core.geometry.projection``) + visibility 0/1
 joints_3d          (24, 4) float32     SMPL's 24 joints, camera frame (x right, **y down**,
                                        z forward), metres, pelvis-relative, + confidence 0/1
 pose               (72,) float32       SMPL axis-angle, joint 0 = camera-frame global orient
@@ -35,6 +35,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+
+from hkmr_blender.base.skeleton import NUM_JOINTS
 
 from core.geometry.crop import (IMAGENET_MEAN, IMAGENET_STD, crop_image, crop_matrix, to_normalized,
                                 transform_points)
@@ -137,13 +139,13 @@ class SpinDataset(torch.utils.data.Dataset):
         elif "part" in d:
             kp = j24_to_smpl(d["part"][index])
         else:
-            kp = np.zeros((24, 3))
+            kp = np.zeros((NUM_JOINTS, 3))
         if "joints3d_smpl" in d:
             j3 = d["joints3d_smpl"][index].astype(np.float64)
         elif "S" in d:
             j3 = j24_to_smpl(d["S"][index])
         else:
-            j3 = np.zeros((24, 4))
+            j3 = np.zeros((NUM_JOINTS, 4))
         return kp, j3
 
     @staticmethod
@@ -210,7 +212,7 @@ class SpinDataset(torch.utils.data.Dataset):
         img_t = ((crop / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)
         f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)  # noqa: E731
         return {
-            "img": f32(img_t), "keypoints_2d": f32(kp2), "joints_3d": f32(j3 if self.has_3d else np.zeros((24, 4))),
+            "img": f32(img_t), "keypoints_2d": f32(kp2), "joints_3d": f32(j3 if self.has_3d else np.zeros((NUM_JOINTS, 4))),
             "pose": f32(pose), "betas": f32(betas), "has_smpl": torch.tensor(has_smpl),
             "has_3d": torch.tensor(float(self.has_3d and j3[:, 3].any())),
             "mask": torch.as_tensor(mask), "parts": torch.as_tensor(np.ascontiguousarray(parts, np.uint8)),

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.model.keypoint_input import keypoint_features, normalise_to_box
 from training.data.detector_noise import DetectorNoise, occluded_landmarks
 from training.data.keypoint_motion import MotionPool, project
@@ -72,7 +74,7 @@ def window_batch(pool: MotionPool, clips: np.ndarray, starts: np.ndarray, window
     betas = pool.betas[clips].float()
     if output == "window":
         betas = betas.repeat_interleave(window, 0)
-    ones = torch.ones(n, 24, 1)
+    ones = torch.ones(n, NUM_JOINTS, 1)
     targets = {"keypoints_2d": torch.cat([j2n, ones], -1), "joints_3d": torch.cat([jt3, ones], -1),
                "has_3d": torch.ones(n), "rotmats": rot, "betas": betas}
     return KeypointBatch(torch.from_numpy(feats), targets)

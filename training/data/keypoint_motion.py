@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS, NUM_POSE_PARAMS
+
 from core.body.landmark_points import landmark_points
 from core.body.poses import sample_clip_motion
 from core.geometry.rotations import axis_angle_to_matrix
@@ -91,7 +93,7 @@ def make_motion_pool(body, num: int, seed: int = 0, cfg: MotionConfig | None = N
     """Sample and pose ``num`` clips of ``body`` (a :class:`core.body.model.BodyModel`); see module docstring."""
     cfg = cfg or MotionConfig()
     n, length = num, cfg.clip_len
-    poses = np.zeros((n, length, 72))
+    poses = np.zeros((n, length, NUM_POSE_PARAMS))
     betas = np.zeros((n, body.num_betas))
     fov, size, offset = np.zeros(n), np.zeros(n), np.zeros((n, 2))
     for i in range(n):
@@ -100,15 +102,16 @@ def make_motion_pool(body, num: int, seed: int = 0, cfg: MotionConfig | None = N
         betas[i] = np.clip(rng.normal(0, cfg.betas_std, body.num_betas), -cfg.betas_clip, cfg.betas_clip)
         fov[i], size[i] = rng.uniform(cfg.fov_min, cfg.fov_max), rng.uniform(cfg.size_min, cfg.size_max)
         offset[i] = rng.uniform(-cfg.offset, cfg.offset, 2) * cfg.res
-    rot = axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, 24, 3)).reshape(n, length, 24, 3, 3)
+    rot = axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, NUM_JOINTS, 3))
+    rot = rot.reshape(n, length, NUM_JOINTS, 3, 3)
     b = torch.as_tensor(betas, dtype=torch.float32)
-    flat_rot, flat_b = rot.reshape(-1, 24, 3, 3), b.repeat_interleave(length, 0)
+    flat_rot, flat_b = rot.reshape(-1, NUM_JOINTS, 3, 3), b.repeat_interleave(length, 0)
     lms, joints = [], []
     for s in range(0, len(flat_rot), chunk):
         lms.append(landmark_truth(body, flat_rot[s:s + chunk], flat_b[s:s + chunk]))
         joints.append(body.joints(flat_rot[s:s + chunk], flat_b[s:s + chunk]))
     lm = torch.cat(lms).reshape(n, length, 33, 3)
-    jt = torch.cat(joints).reshape(n, length, 24, 3)
+    jt = torch.cat(joints).reshape(n, length, NUM_JOINTS, 3)
     focal = np.zeros(n)
     for i in range(n):
         cam = PinholeCamera.from_fov(float(fov[i]), cfg.res, cfg.res)

@@ -24,6 +24,8 @@ import cv2
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS, NUM_POSE_PARAMS
+
 from core.body.poses import bspline_clip, sample_body_pose, sample_clip_motion, sample_global_orient
 from core.geometry.rotations import axis_angle_to_matrix
 from core.render import PinholeCamera
@@ -78,7 +80,7 @@ class _Scene:
 
 def _scene(rng: np.random.Generator, frames: int, cfg: SynthConfig, geom: BodyGeometry, rest: np.ndarray) -> _Scene:
     if frames == 1:
-        poses = sample_body_pose(rng, 1).reshape(1, 72)
+        poses = sample_body_pose(rng, 1).reshape(1, NUM_POSE_PARAMS)
         poses[:, :3] = sample_global_orient(rng, 1, cfg.max_tilt, cfg.yaw_max)
         offsets = rng.uniform(-cfg.offset, cfg.offset, (1, 2)) * cfg.res
     else:
@@ -134,7 +136,7 @@ def _render_range(args: tuple) -> list[dict]:
         poses = np.stack([scenes[k].poses[t] for _, k, t, _ in chunk])
         betas = np.stack([scenes[k].betas for _, k, _, _ in chunk])
         with torch.no_grad():
-            rot = axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, 24, 3))
+            rot = axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, NUM_JOINTS, 3))
             res = model(rot, torch.as_tensor(betas, dtype=torch.float32))
         verts, joints = res.vertices.numpy().astype(np.float64), res.joints.numpy().astype(np.float64)
         for n, (i, key, t, _) in enumerate(chunk):
@@ -150,7 +152,7 @@ def _render_range(args: tuple) -> list[dict]:
             _write_image(out / names[1], r.mask)
             _write_image(out / names[2], r.parts)
             side = float((r.bbox[2:] - r.bbox[:2]).max())
-            j3 = np.concatenate([j, np.ones((24, 1))], 1)
+            j3 = np.concatenate([j, np.ones((NUM_JOINTS, 1))], 1)
             records.append(dict(
                 imgname=names[0], maskname=names[1], partname=names[2], center=(r.bbox[:2] + r.bbox[2:]) / 2,
                 scale=1.2 * side / 200.0, part=smpl_to_j24(r.joints2d), S=smpl_to_j24(j3), pose=poses[n],

@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.geometry.rotations import axis_angle_to_matrix
 from training.data.keypoint_motion import landmark_truth, yaw_of
 from training.data.occlusion import make_occluder, paste_occluder, person_box
@@ -35,7 +37,7 @@ OCCLUDER_AREA = 0.2  # the evaluation protocol's area (training/evaluate.py uses
 @torch.no_grad()
 def truth_landmarks(body, npz) -> tuple[np.ndarray, np.ndarray]:
     """The renders' annotation npz → true landmarks (N,33,2) px and (N,33,3) camera-frame metres."""
-    rot = axis_angle_to_matrix(torch.as_tensor(npz["pose"], dtype=torch.float32).reshape(-1, 24, 3))
+    rot = axis_angle_to_matrix(torch.as_tensor(npz["pose"], dtype=torch.float32).reshape(-1, NUM_JOINTS, 3))
     lm = landmark_truth(body, rot, torch.as_tensor(npz["shape"], dtype=torch.float32),
                         torch.as_tensor(npz["transl"], dtype=torch.float32)).double().numpy()
     k = npz["cam_K"]

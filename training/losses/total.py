@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from core.geometry.camera import weak_perspective_project
+from core.geometry.projection import weak_perspective_project
 from core.model.head_base import RegressorOutput
 from training.losses.camera import camera_scale_loss
 from training.losses.keypoints import keypoint_2d_loss, keypoint_3d_loss

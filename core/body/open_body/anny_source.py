@@ -15,6 +15,8 @@ import torch
 import anny
 from anny.shape_distribution import SimpleShapeDistribution
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from .mapping import bone_to_joint, joint_sources
 
 __all__ = ["AnnySamples", "load_anny", "sample_adults", "tpose_deltas", "posed_samples", "to_smpl_axes",
@@ -129,7 +131,7 @@ def posed_samples(model: anny.Anny, phenotypes: dict[str, torch.Tensor],
     joints = np.stack([bone_heads[:, src].mean(axis=1) for src in sources], axis=1)
     bone_weights = model.dense_vertex_bone_weights.numpy()
     owner = np.asarray(bone_to_joint(list(model.bone_labels), [int(p) for p in model.bone_parents]))
-    weights = np.zeros((bone_weights.shape[0], 24))
+    weights = np.zeros((bone_weights.shape[0], NUM_JOINTS))
     np.add.at(weights.T, owner, bone_weights.T)
     weights /= weights.sum(axis=1, keepdims=True)
     return AnnySamples(vertices=vertices, joints=joints, bone_heads=bone_heads,

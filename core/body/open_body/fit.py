@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import nnls
 
-__all__ = ["ShapeSpace", "pca_shape_space", "fit_joint_regressor", "support_vertices"]
+__all__ = ["ShapeSpace", "pca_shape_space", "fit_joint_regressor"]
 
 
 @dataclass
@@ -58,11 +58,6 @@ def pca_shape_space(samples: np.ndarray, num: int, height_axis: int = 1) -> Shap
             dirs[k] = -dirs[k]
     explained = sing[:num] ** 2 / np.sum(sing**2)
     return ShapeSpace(mean=mean, dirs=dirs.reshape(num, -1, 3).transpose(1, 2, 0), explained=explained)
-
-
-def support_vertices(template: np.ndarray, joints: np.ndarray, count: int) -> list[np.ndarray]:
-    """Per joint, the indices of the ``count`` template vertices nearest to it."""
-    return [np.argsort(np.linalg.norm(template - j, axis=1))[:count] for j in joints]
 
 
 def fit_joint_regressor(samples: np.ndarray, joints: np.ndarray, support: list[np.ndarray],

@@ -17,6 +17,8 @@ import numpy as np
 import smplx
 import torch
 
+from hkmr_blender.base.skeleton import NUM_JOINTS
+
 from core.render import PinholeCamera, project, render_mesh
 
 __all__ = ["load_open_body", "pose_body", "render", "SAMPLE_POSE"]
@@ -51,7 +53,7 @@ def load_open_body(path: str) -> tuple[smplx.SMPL, dict[str, np.ndarray]]:
 def pose_body(model: smplx.SMPL, pose: dict[int, tuple[float, float, float]] | None = None,
               betas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(V,3) vertices, (24,3) joints, (21,3) extra keypoints for one pose (axis-angle per joint)."""
-    aa = torch.zeros(1, 24, 3)
+    aa = torch.zeros(1, NUM_JOINTS, 3)
     for j, v in (pose or {}).items():
         aa[0, j] = torch.tensor(v)
     b = torch.zeros(1, model.num_betas) if betas is None else torch.as_tensor(betas, dtype=torch.float32)[None]

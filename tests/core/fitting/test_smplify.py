@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from core.fitting.smplify import SmplifyConfig, angle_prior, estimate_translation, fit_smplify
-from core.geometry.camera import perspective_project, weak_perspective_to_translation
+from core.geometry.projection import perspective_project, weak_perspective_to_translation
 from core.geometry.rotations import axis_angle_to_matrix
 from tests.core.fitting.conftest import camera_facing_poses
 

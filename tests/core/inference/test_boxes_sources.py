@@ -10,7 +10,8 @@ import pytest
 
 from core.inference.boxes import BoxFileError, Tracker, load_box_file, to_smpl_keypoints
 from core.inference.crops import crop_to_image
-from core.inference.shard import dist_env, expand_inputs, output_path_for, shard
+from core.inference.shard import expand_inputs, output_path_for, shard
+from core.runtime import dist_env
 from core.inference.sources import FrameSourceError, open_source, prefetch
 
 from .conftest import draw_frame, write_images, write_video

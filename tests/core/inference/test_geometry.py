@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from core.body.model import load_body_model
-from core.inference.camera import crop_cam_to_full, default_focal_length
+from core.geometry.full_image_camera import crop_cam_to_full, default_focal_length
 from core.inference.crops import box_from_points, crop, crop_to_image, full_frame_box, image_to_crop
 from core.inference.world import to_world
 from core.render import PinholeCamera, project

@@ -216,7 +216,7 @@ def test_wrong_checkpoint_clear_error_no_output(assets, tmp_path, capsys, case):
 def test_refine_fits_keypoints_better(assets, loaded, tmp_path):
     import torch
 
-    from core.geometry.camera import weak_perspective_project
+    from core.geometry.projection import weak_perspective_project
     from core.inference.boxes import to_smpl_keypoints
     from core.inference.cli import _load_refiner
     from core.inference.crops import image_to_crop

@@ -32,6 +32,8 @@ def test_command_and_line_parsing():
     assert parse_line('HKMR_PROGRESS {"done": 3, "total": 9, "fps": 1.5}') == ("progress", {"done": 3, "total": 9, "fps": 1.5})
     assert parse_line("HKMR_DONE {\"output\": \"x\"}") == ("done", {"output": "x"})
     assert parse_line("some tqdm noise") is None and parse_line("HKMR_PROGRESS {broken") is None
+    assert parse_line('HKMR_WARNING {"message": "m"}') == ("warning", {"message": "m"})
+    assert parse_line("HKMR_DONE [1, 2]") is None  # payloads are objects
     assert default_output("/v/clip.mp4") == "/v/clip.motion.npz"
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from core.body.skeleton import descendants
-from core.geometry.camera import weak_perspective_project
+from core.geometry.projection import weak_perspective_project
 from core.geometry.rotations import axis_angle_to_matrix
 from core.model.builder import build_model
 from core.model.config import HKMRHeadConfig

@@ -124,7 +124,7 @@ def test_part_labels_follow_dominant_joint_and_flip_swaps_sides():
 
 def test_crop_camera_matches_weak_perspective_convention():
     torch = pytest.importorskip("torch")
-    from core.geometry.camera import crop_to_pixels, perspective_project
+    from core.geometry.projection import crop_to_pixels, perspective_project
 
     pts = np.array([[0.1, -0.2, 0.05], [-0.3, 0.4, -0.1]])
     t = np.array([0.02, -0.05, 40.0])

@@ -91,7 +91,7 @@ def test_unreal_preset_is_centimetres_with_a_single_root(empty_scene, clips):
 
 
 def test_existing_output_is_not_overwritten_by_a_failing_export(empty_scene, clips, monkeypatch):
-    from hkmr_blender import export
+    from hkmr_blender import file_export
     from hkmr_blender.batch import export_batch
     from hkmr_blender.importer import ImportSettings
     tmp, _, _ = clips
@@ -102,7 +102,7 @@ def test_existing_output_is_not_overwritten_by_a_failing_export(empty_scene, cli
     def half_write(context, tmp_path, fmt, preset, frame_range):
         Path(tmp_path).write_bytes(b"half")
         raise RuntimeError("exporter crashed")
-    monkeypatch.setattr(export, "_write", half_write)
+    monkeypatch.setattr(file_export, "_write", half_write)
     report = export_batch([tmp / "in" / "walk.npz"], out, settings=ImportSettings(
         rate="set_scene", create_mesh=False, model_path=str(tmp / "body.npz")), progress=False)
     assert report.failed and "exporter crashed" in report.failed[0][1]

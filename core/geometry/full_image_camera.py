@@ -1,7 +1,7 @@
 """Crop camera → full-image camera (CLIFF, Li et al. ECCV 2022, eq. 3).
 
 The regressor predicts a weak-perspective camera ``[s, tx, ty]`` for its crop
-(:mod:`core.geometry.camera`): a camera-frame point X lands at normalised crop coordinate
+(:mod:`core.geometry.projection`): a camera-frame point X lands at normalised crop coordinate
 ``n = s · (X_xy + t)``, i.e. at image pixel ``c_box + n · b / 2`` for a box of centre
 ``c_box`` and side ``b`` (:mod:`core.inference.crops`). A pinhole camera of focal length f
 (pixels) and principal point ``c_img`` reproduces that for the points at depth ``T_z`` with

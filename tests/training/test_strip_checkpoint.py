@@ -1,4 +1,4 @@
-"""`python -m training export`: model-only checkpoint (no optimiser/RNG state) that eval still reads."""
+"""`python -m training release`: model-only checkpoint (no optimiser/RNG state) that eval still reads."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ TINY = str(ROOT / "training" / "configs" / "tiny.json")
 pytestmark = pytest.mark.slow
 
 
-def test_export_strips_training_state_keeps_weights_and_eval(tmp_path, capsys):
+def test_release_strips_training_state_keeps_weights_and_eval(tmp_path, capsys):
     from training.data.synthetic import generate
 
     npz = str(generate(tmp_path / "synth", num=4, seed=3))
@@ -25,7 +25,7 @@ def test_export_strips_training_state_keeps_weights_and_eval(tmp_path, capsys):
     assert main(["train", "--config", TINY, "--set", f"data.datasets={spec}", "--set", f"eval_data.datasets={spec}",
                  "--set", "model.backbone.width=16", "--set", "train.steps=1", "--out-dir", str(run)]) == 0
     src, dst = run / "checkpoints" / "last.pt", tmp_path / "model.pt"
-    assert main(["export", "--checkpoint", str(src), "--out", str(dst)]) == 0
+    assert main(["release", "--checkpoint", str(src), "--out", str(dst)]) == 0
     a, b = read_checkpoint(src), read_checkpoint(dst)
     assert "training" in a.meta and "training" not in b.meta
     assert b.meta["step"] == 1 and b.meta["experiment"] == a.meta["training"]["experiment"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from core.geometry.camera import (crop_to_pixels, perspective_project, weak_perspective_project,
+from core.geometry.projection import (crop_to_pixels, perspective_project, weak_perspective_project,
                                   weak_perspective_to_translation)
 
 
