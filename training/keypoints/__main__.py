@@ -1,4 +1,4 @@
-"""``python -m training.keypoints train|eval|export`` (calibration, test sets and the comparison have their own modules:
+"""``python -m training.keypoints train|eval|release`` (calibration, test sets and the comparison have their own modules:
 ``training.keypoints.detect_renders``, ``.calibrate``, ``.compare``; docs/keypoint-model.md)."""
 from __future__ import annotations
 
@@ -49,14 +49,14 @@ def _eval(a: argparse.Namespace) -> int:
     return 0
 
 
-def _export(a: argparse.Namespace) -> int:
+def _release(a: argparse.Namespace) -> int:
     from core.model.checkpoint import read_checkpoint
-    from training.export import export_model
+    from training.strip_checkpoint import strip_training_state
 
     src = read_checkpoint(a.checkpoint)
     meta = {"training_losses": (src.meta.get("training") or {}).get("losses"), "note": a.note,
             "scores": {"test": a.test, "protocols": _scores(a.checkpoint, a.test)} if a.test else None}
-    export_model(a.checkpoint, a.out, meta=meta)
+    strip_training_state(a.checkpoint, a.out, meta=meta)
     print(f"wrote {a.out}: {meta['scores']}")
     return 0
 
@@ -74,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--test", required=True, help="npz from python -m training.keypoints.detect_renders")
     e.set_defaults(func=_eval)
-    x = sub.add_parser("export", help="model-only copy with its recipe, loss curve and test scores in meta")
+    x = sub.add_parser("release", help="model-only copy with its recipe, loss curve and test scores in meta")
     x.add_argument("--checkpoint", required=True)
     x.add_argument("--out", required=True)
     x.add_argument("--test", help="detections npz to score on (stored in meta['scores'])")
     x.add_argument("--note", default="", help="free text stored in meta['note'] (data, how it was chosen)")
-    x.set_defaults(func=_export)
+    x.set_defaults(func=_release)
     a = ap.parse_args(argv)
     return a.func(a)
 
