@@ -7,6 +7,8 @@ start (neutral pose turned like the torso, shape from bone lengths) and from the
 rendered truth, wall seconds per clip (same process, interleaved, so both see the same machine load).
 
     .venv/bin/python bench/bench_fit_init.py --test data/kp/test/detections.npz --clips 6
+    .venv/bin/python bench/bench_fit_init.py --video core/assets/walk.mp4 --frames 120   # real clip: no 3D truth,
+                                                          # the fit's own 2D reprojection error and time only
 """
 from __future__ import annotations
 
@@ -36,9 +38,37 @@ def clip_landmarks(det: dict, rows: np.ndarray, protocol: str = "none") -> Landm
                      p("found"), size, np.arange(len(rows)), 30.0)
 
 
+def real_clip(body, model, path: str, frames: int) -> None:
+    """A real video: BlazePose, then each budget with and without the keypoint start; 2D error and time."""
+    import itertools
+
+    from core.detect.blazepose import detect_frames
+    from core.inference.sources import open_source
+
+    src = open_source(path)
+    lm = detect_frames(itertools.islice(src.frames(), frames), fps=src.info.fps)
+    t = time.perf_counter()
+    est = regress_landmarks(model, lm)
+    t_reg = time.perf_counter() - t
+    print(f"{path}: {lm.num_frames} frames {src.info.width}×{src.info.height}, person found in {lm.found.sum()}\n")
+    print("| method | 2D reprojection (% torso) | seconds |\n|---|---|---|")
+    print(f"| regressor alone | — | {t_reg:.2f} |")
+    for label, s, it, lk in BUDGETS:
+        for init in (False, True):
+            t = time.perf_counter()
+            fit = fit_clip(body, lm, cfg=ClipFitConfig(start_iterations=s, iterations=it, lock_iterations=lk),
+                           init_rotmats=est.rotmats if init else None,
+                           init_betas=np.median(est.betas[lm.found], 0) if init else None)
+            sec = time.perf_counter() - t + (t_reg if init else 0.0)
+            print(f"| fit {label} {'from keypoint model' if init else 'default start'} | "
+                  f"{100 * np.nanmean(fit.reprojection):.1f} | {sec:.2f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--test", required=True)
+    ap.add_argument("--test", help="detections npz (training.keypoints.detect_renders)")
+    ap.add_argument("--video", help="a real clip instead (no 3D truth)")
+    ap.add_argument("--frames", type=int, default=120, help="frames of --video")
     ap.add_argument("--checkpoint", default=str(KEYPOINT_MODEL_PATH))
     ap.add_argument("--clips", type=int, default=6)
     ap.add_argument("--protocol", default="none")
@@ -46,6 +76,10 @@ def main() -> None:
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     body, model = load_body_model(), load_keypoint_model(a.checkpoint)
+    if a.video:
+        return real_clip(body, model, a.video, a.frames)
+    if not a.test:
+        ap.error("give --test (rendered clips with truth) or --video")
     det = dict(np.load(a.test))
     gt_all = torch.as_tensor(det["joints3d"])
     rows_table: dict[str, list] = {}
