@@ -22,31 +22,19 @@ from core.body.poses import sample_clip_motion
 from core.geometry.rotations import axis_angle_to_matrix
 from core.render import PinholeCamera
 from core.render.scene import place_body
+from training.data.synthetic import SynthConfig
 
-__all__ = ["MotionConfig", "MotionPool", "make_motion_pool", "project", "landmark_truth", "yaw_of", "MOUTH"]
+__all__ = ["motion_config", "MotionPool", "make_motion_pool", "project", "landmark_truth", "yaw_of", "MOUTH"]
 
 #: BlazePose's mouth corners have no point on the body (core.detect.landmarks); their stand-in truth is
 #: the nose, so the detector's offset of the mouth from the nose is part of their calibrated error.
 MOUTH = (9, 10)
 
 
-@dataclass
-class MotionConfig:
-    """Clip length and key spacing (frames); yaw range (radians, π = every direction); camera and shape
-    ranges as :class:`training.data.synthetic.SynthConfig`'s."""
-
-    clip_len: int = 32
-    key_every: int = 8
-    yaw_max: float = float(np.pi)
-    max_tilt: float = 0.35
-    betas_std: float = 1.0
-    betas_clip: float = 2.5
-    res: int = 256
-    fov_min: float = 35.0
-    fov_max: float = 65.0
-    size_min: float = 0.55
-    size_max: float = 0.9
-    offset: float = 0.1
+def motion_config(clip_len: int = 32, key_every: int = 8, yaw_max: float = float(np.pi)) -> SynthConfig:
+    """The renderer's scene settings (:class:`training.data.synthetic.SynthConfig`: camera, size, offset, shape,
+    tilt) with this module's clip defaults: 32-frame clips, a key pose every 8 frames, any yaw."""
+    return SynthConfig(clip_len=clip_len, key_every=key_every, yaw_max=yaw_max)
 
 
 @dataclass
@@ -89,9 +77,9 @@ def yaw_of(global_orient: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def make_motion_pool(body, num: int, seed: int = 0, cfg: MotionConfig | None = None, chunk: int = 4096) -> MotionPool:
+def make_motion_pool(body, num: int, seed: int = 0, cfg: SynthConfig | None = None, chunk: int = 4096) -> MotionPool:
     """Sample and pose ``num`` clips of ``body`` (a :class:`core.body.model.BodyModel`); see module docstring."""
-    cfg = cfg or MotionConfig()
+    cfg = cfg or motion_config()
     n, length = num, cfg.clip_len
     poses = np.zeros((n, length, NUM_POSE_PARAMS))
     betas = np.zeros((n, body.num_betas))

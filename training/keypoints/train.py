@@ -25,7 +25,7 @@ from core.model.checkpoint import save_checkpoint
 from core.model.config import ModelConfig, config_from_dict
 from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, sample_batch
-from training.data.keypoint_motion import MotionConfig, make_motion_pool
+from training.data.keypoint_motion import make_motion_pool, motion_config
 from training.losses.total import HKMRLoss, LossWeights, SmplTargets
 
 __all__ = ["NOISE_PATH", "resolve_noise", "KeypointTrainConfig", "KeypointExperiment", "train_keypoints"]
@@ -84,10 +84,6 @@ class KeypointExperiment:
         return dataclasses.asdict(self)
 
 
-def motion_config(t: KeypointTrainConfig) -> MotionConfig:
-    return MotionConfig(yaw_max=float(np.radians(t.yaw_max_deg)))
-
-
 def train_keypoints(exp: KeypointExperiment, out: str | None = None, body=None, progress=print):
     """Train; save to ``out`` (if given). Returns (model, losses per logged step)."""
     t = exp.train
@@ -97,7 +93,7 @@ def train_keypoints(exp: KeypointExperiment, out: str | None = None, body=None, 
         from core.body.model import load_body_model
 
         body = load_body_model(exp.model.body.path, exp.model.body.gender, exp.model.num_betas)
-    pool = make_motion_pool(body, t.pool_clips, t.pool_seed, motion_config(t))
+    pool = make_motion_pool(body, t.pool_clips, t.pool_seed, motion_config(yaw_max=float(np.radians(t.yaw_max_deg))))
     noise = DetectorNoise.load(resolve_noise(t.noise)) if t.noise else None
     occ = OcclusionSpec(prob=t.occlusion_prob)
     torch.manual_seed(t.seed)
