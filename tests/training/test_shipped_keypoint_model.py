@@ -20,6 +20,14 @@ def test_shipped_model_loads_weights_only_with_its_recipe():
     ckpt = read_checkpoint(KEYPOINT_MODEL_PATH)
     assert ckpt.config.backbone.name == "keypoints" and ckpt.config.head == "hkmr"
     assert ckpt.meta["recipe"]["train"]["steps"] == 800
+    # the recipe in the repo is the one the shipped weights were trained with
+    import json
+    from pathlib import Path
+
+    from training.keypoints.train import KeypointExperiment
+
+    path = Path(__file__).resolve().parents[2] / "training" / "configs" / "keypoints" / "hkmr.json"
+    assert KeypointExperiment.from_dict(json.loads(path.read_text())).to_dict() == ckpt.meta["recipe"]
     assert set(ckpt.meta["scores"]["protocols"]) == {"none", "bar", "circle", "rectangle"}
 
 

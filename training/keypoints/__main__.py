@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.keypoints", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train a keypoint model on simulated detections")
-    t.add_argument("--config", help="JSON experiment ({model, train, loss}; training/configs/keypoints.json)")
+    t.add_argument("--config", help="JSON experiment ({model, train, loss}; training/configs/keypoints/hkmr.json)")
     t.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a value, e.g. --set train.steps=100 (repeatable)")
     t.add_argument("--out", required=True, help="checkpoint to write")
