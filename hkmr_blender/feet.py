@@ -25,7 +25,7 @@ import numpy as np
 from .pose_track import PoseTrack, forward, local_rotations, local_transforms, with_bones
 from . import rig_math as rm
 
-__all__ = ["LegChain", "SMPL_LEGS", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
+__all__ = ["LegChain", "SMPL_LEGS", "legs_for", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
            "pin_weights", "two_bone_ik", "pin_feet", "contact_travel", "flags_at_times"]
 
 
@@ -46,6 +46,13 @@ class LegChain:
 
 SMPL_LEGS = (LegChain("left_hip", "left_knee", "left_ankle", "left_foot"),
              LegChain("right_hip", "right_knee", "right_ankle", "right_foot"))
+
+
+def legs_for(bone_of_joint) -> tuple[LegChain, LegChain]:
+    """Leg chains [left, right] of a rig from its SMPL joint → bone name mapping (a dict, or a function),
+    e.g. a retargeting map {"left_hip": "mixamorig:LeftUpLeg", ...}. Raises KeyError naming the joint."""
+    get = bone_of_joint if callable(bone_of_joint) else bone_of_joint.__getitem__
+    return tuple(LegChain(*(get(j) for j in c.bones)) for c in SMPL_LEGS)
 
 
 @dataclass
