@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pose_track import PoseTrack, forward, local_rotations, local_transforms, with_bones
+from .pose_track import PoseTrack, ancestors, forward, local_rotations, local_transforms, with_bones
 from . import rig_math as rm
 
 __all__ = ["LegChain", "SMPL_LEGS", "legs_for", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
@@ -286,16 +286,10 @@ def pin_feet(track: PoseTrack, chains, settings: FootSettings, contacts: np.ndar
 
 def _common_parent(track: PoseTrack, bones) -> int:
     """Index of the nearest bone that is an ancestor of every bone in ``bones`` (the hips)."""
-    def chain(i):
-        out = []
-        while track.parents[i] >= 0:
-            i = int(track.parents[i])
-            out.append(i)
-        return out
-    shared = set(chain(bones[0])).intersection(*(set(chain(b)) for b in bones[1:]))
+    shared = set(ancestors(track, bones[0])).intersection(*(set(ancestors(track, b)) for b in bones[1:]))
     if not shared:
         raise ValueError("the leg chains share no parent bone (hips); check the chain bone names")
-    return next(i for i in chain(bones[0]) if i in shared)
+    return next(i for i in ancestors(track, bones[0]) if i in shared)
 
 
 def _lower_hips(track: PoseTrack, pose: np.ndarray, ids, goals, settings: FootSettings) -> PoseTrack:

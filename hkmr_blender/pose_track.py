@@ -17,7 +17,7 @@ import numpy as np
 
 from . import rig_math as rm
 
-__all__ = ["PoseTrack", "forward", "local_rotations", "local_transforms", "with_bones"]
+__all__ = ["PoseTrack", "ancestors", "forward", "local_rotations", "local_transforms", "with_bones"]
 
 
 @dataclass
@@ -57,6 +57,15 @@ class PoseTrack:
         """(3,) world +Z expressed in armature space (unit)."""
         u = np.linalg.solve(self.world[:3, :3], [0.0, 0.0, 1.0])
         return u / np.linalg.norm(u)
+
+
+def ancestors(track: PoseTrack, i: int) -> list[int]:
+    """Indices of bone i's parent, grandparent, … in the track."""
+    out = []
+    while track.parents[i] >= 0:
+        i = int(track.parents[i])
+        out.append(i)
+    return out
 
 
 def _relative_rest(track: PoseTrack) -> np.ndarray:
