@@ -22,12 +22,13 @@ def smpl_legs(obj):
 
 
 def pin_feet_on_action(obj, settings: FootSettings, chains=None, contacts: np.ndarray | None = None,
-                       action=None) -> PinReport:
+                       action=None, fps: float | None = None) -> PinReport:
     """Pin ``obj``'s planted feet in ``action`` (default: the assigned one), in place. ``chains``: leg
-    chains (default: SMPL-named bones); ``contacts`` (K,L) per key frame of the action (None: detect)."""
+    chains (default: SMPL-named bones); ``contacts`` (K,L) per key frame of the action (None: detect);
+    ``fps``: key rate (default: the scene's)."""
     action = action or assigned_action(obj)
     chains = chains or smpl_legs(obj)
-    track = read_track(obj, [b for c in chains for b in c.bones], action)
+    track = read_track(obj, [b for c in chains for b in c.bones], action, fps)
     pinned, report = pin_feet(track, chains, settings, contacts)
     changed = [n for i, n in enumerate(track.names)
                if not (np.array_equal(pinned.quat[:, i], track.quat[:, i])

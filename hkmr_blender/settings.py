@@ -12,6 +12,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from .clips import ClipSettings
+from .feet import FootSettings
+from .root_motion import RootSettings
+
 __all__ = ["UI", "ui", "ui_fields", "from_props", "ImportSettings"]
 
 
@@ -66,3 +70,6 @@ class ImportSettings:
         "Min confidence", "Frames below this confidence count as bad", min=0.0, max=1.0))
     set_frame_range: bool = True
     model_path: str = ""
+    feet: FootSettings = field(default_factory=FootSettings)
+    root: RootSettings = field(default_factory=RootSettings)
+    clip: ClipSettings = field(default_factory=ClipSettings)
