@@ -60,6 +60,9 @@ HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations_
 
 def import_settings(context) -> ImportSettings:
     """Scene settings + the add-on preferences' model path as a plain :class:`ImportSettings`."""
+    from .clip_properties import clip_settings, foot_settings, root_settings
     from .preferences import model_path
 
-    return from_props(ImportSettings, context.scene.hkmr, model_path=model_path(context))
+    c = context.scene.hkmr_clip
+    return from_props(ImportSettings, context.scene.hkmr, model_path=model_path(context), feet=foot_settings(c),
+                      root=root_settings(c), clip=clip_settings(c))

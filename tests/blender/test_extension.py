@@ -134,3 +134,31 @@ def test_bad_files_report_clearly_and_leave_the_scene_unchanged(installed, bpy_m
     with pytest.raises(RuntimeError, match="select an armature"):
         bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "good.npz"))
     assert len(bpy.data.objects) == 0
+
+
+def test_clip_operators_run_headless(installed, bpy_module, tmp_path):
+    """Import two clips onto one rig (NLA), pin feet, root motion, export per action — through bpy.ops."""
+    bpy = bpy_module
+    clear_scene(bpy)
+    for name, seed in (("walk", 7), ("jog", 8)):
+        write_motion(tmp_path / f"{name}.npz", make_motion(np.random.default_rng(seed), frames=10)[0])
+    scene = bpy.context.scene
+    scene.hkmr.target, scene.hkmr.rate, scene.hkmr.create_mesh = "new", "set_scene", False
+    c = scene.hkmr_clip
+    c.nla, c.root_mode, c.rest_frame = True, "root_motion", True
+    assert bpy.ops.hkmr.import_clips(directory=str(tmp_path), files=[{"name": "walk.npz"},
+                                                                     {"name": "jog.npz"}]) == {"FINISHED"}
+    arm = bpy.context.active_object
+    assert "root" in arm.data.bones
+    assert sorted(s.action.name for t in arm.animation_data.nla_tracks for s in t.strips) == ["jog", "walk"]
+    arm.animation_data.action = bpy.data.actions["walk"]
+    assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
+    c.root_mode = "in_place"
+    assert bpy.ops.hkmr.root_motion() == {"FINISHED"}
+    c.left_upper = "left_hip"                        # a half-typed leg chain is refused with a report
+    with pytest.raises(RuntimeError, match="set every leg bone or none"):
+        bpy.ops.hkmr.pin_feet()
+    c.left_upper = ""
+    scene.hkmr.export_dir, scene.hkmr.export_format = str(tmp_path / "out"), "glb"
+    assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["jog.glb", "walk.glb"]
