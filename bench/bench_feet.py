@@ -29,7 +29,7 @@ import bpy  # noqa: E402
 
 from hkmr_blender.armature import world_heads  # noqa: E402
 from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
-from hkmr_blender.feet import FootSettings, contact_travel  # noqa: E402
+from hkmr_blender.feet import FootSettings, contact_spans, contact_travel  # noqa: E402
 from hkmr_blender.feet_bpy import pin_feet_on_action  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.root_bpy import apply_root_on_action  # noqa: E402
@@ -72,21 +72,19 @@ def main(argv=None) -> int:
     motion, stance = walk(rest_joints_for(load_body_arrays(), np.zeros(10)), frames=args.frames, slip=args.slip)
     print(f"bpy {bpy.app.version_string}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs; {args.frames} frames at 30 fps, slip {args.slip} m")
+    before = _ankles(_fresh(motion).armature, args.frames)
     for label, contacts in (("true contacts", stance), ("detected contacts", None)):
         settings = FootSettings(pin=True, contacts="file" if contacts is not None else "detect")
-        med, times, report = _time(lambda ob: pin_feet_on_action(ob, settings, contacts=contacts), motion,
-                                   args.repeats)
-        print(f"pin feet ({label}): median {med:.3f} s over {len(times)} "
-              f"({', '.join(f'{t:.3f}' for t in times)}); report travel before {report.travel_before * 1000} mm, "
-              f"after {report.travel_after * 1000} mm, out of reach {report.out_of_reach}")
-    res = _fresh(motion)
-    before = _ankles(res.armature, args.frames)
-    report = pin_feet_on_action(res.armature, FootSettings(pin=True), contacts=stance)
-    after = _ankles(res.armature, args.frames)
-    for leg in (0, 1):
-        print(f"evaluated {ANKLES[leg]} travel during contact: before {contact_travel(before[:, leg], stance[:, leg]) * 1000:.1f}"
-              f" mm, after {contact_travel(after[:, leg], stance[:, leg]) * 1000:.3f} mm "
-              f"({len(np.flatnonzero(np.diff(stance[:, leg].astype(int)) == 1))} spans)")
+        med, times, (obj, report) = _time(lambda ob: (ob, pin_feet_on_action(ob, settings, contacts=contacts)),
+                                          motion, args.repeats)
+        after = _ankles(obj, args.frames)                      # the last run's armature, evaluated
+        flags = report.contacts
+        travel = [(contact_travel(before[:, i], flags[:, i]) * 1000, contact_travel(after[:, i], flags[:, i]) * 1000)
+                  for i in (0, 1)]
+        print(f"pin feet ({label}): median {med:.3f} s over {len(times)} ({', '.join(f'{t:.3f}' for t in times)}); "
+              f"{len(contact_spans(flags[:, 0]))}/{len(contact_spans(flags[:, 1]))} spans; evaluated ankle travel "
+              f"during contact (mm, left/right): before {travel[0][0]:.1f}/{travel[1][0]:.1f}, "
+              f"after {travel[0][1]:.3f}/{travel[1][1]:.3f}; out of reach {report.out_of_reach}")
     root = RootSettings(mode="root_motion", ground=True)
     med, times, _ = _time(lambda ob: apply_root_on_action(bpy.context, ob, root), motion, args.repeats)
     print(f"root motion (root bone added, ground): median {med:.3f} s over {len(times)} "
