@@ -18,7 +18,7 @@ ankle to the pin), so the foot never jumps and the knee never pops; inside a spa
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -127,7 +127,7 @@ def detect_contacts(ankle: np.ndarray, toe: np.ndarray, fps: float, settings: Fo
     ankle is slow but its height is in doubt count when the toe also touches."""
     heel = _touching(ankle, up, fps, settings)
     toe_on = _touching(toe, up, fps, settings)
-    lax = FootSettings(**{**settings.__dict__, "height_tol": 1.5 * settings.height_tol})
+    lax = replace(settings, height_tol=1.5 * settings.height_tol)
     flags = heel | (toe_on & _touching(ankle, up, fps, lax))
     return _clean(flags, settings.min_frames, settings.gap_frames)
 

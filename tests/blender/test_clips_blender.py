@@ -135,3 +135,25 @@ def test_export_actions_rejects_an_empty_rig(empty_scene, turning_walk, tmp_path
     res.armature.animation_data.action = None
     with pytest.raises(ValueError, match="no actions"):
         export_actions(empty_scene, res.armature, tmp_path)
+
+
+def test_cli_root_motion_and_pinning(tmp_path, turning_walk):
+    """``python -m hkmr_blender.batch --pin-feet --root root_motion --rest-frame``: the FBX carries the root bone
+    and one extra (rest) frame."""
+    import subprocess
+    import sys
+    motion, _ = turning_walk
+    write_motion(tmp_path / "walk.npz", motion)
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(tmp_path / "walk.npz"), "-o",
+                           str(tmp_path / "out"), "--no-mesh", "--pin-feet", "--root", "root_motion", "--ground",
+                           "--rest-frame", "--preset", "unreal"], cwd=root, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    import bpy
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    assert bpy.ops.import_scene.fbx(filepath=str(tmp_path / "out" / "walk.fbx"), anim_offset=0.0) == {"FINISHED"}
+    arm = next(o for o in bpy.data.objects if o.type == "ARMATURE")
+    assert [b.name for b in arm.data.bones if b.parent is None] == ["root"]
+    f0, f1 = arm.animation_data.action.frame_range
+    assert f1 - f0 == pytest.approx(FRAMES, abs=1e-3)                 # FRAMES keys + the rest frame
