@@ -85,26 +85,23 @@ def leg_chains(s):
     return LegChain(*names[:4]), LegChain(*names[4:])
 
 
+_SECTIONS = (("pin_feet", ("foot_contacts", "height_tol", "speed_tol", "blend_frames", "max_hip_drop")),
+             ("root_mode", ("root_bone", "root_heading")), (None, ("root_smooth", "ground", "rest_frame", "nla")))
+
+
 def draw_clip_settings(layout, s, rig=None) -> None:
     """Feet, root motion and clip options; with ``rig`` (an armature) also the leg/hips bone fields."""
     col = layout.column()
-    col.prop(s, "pin_feet")
-    sub = col.column()
-    sub.enabled = s.pin_feet
-    for name in ("foot_contacts", "height_tol", "speed_tol", "blend_frames", "max_hip_drop"):
-        sub.prop(s, name)
-    col.prop(s, "root_mode")
-    sub = col.column()
-    sub.enabled = s.root_mode == "root_motion"
-    sub.prop(s, "root_bone")
-    sub.prop(s, "root_heading")
-    col.prop(s, "root_smooth")
-    col.prop(s, "ground")
-    col.prop(s, "rest_frame")
-    col.prop(s, "nla")
+    for switch, names in _SECTIONS:
+        sub = col
+        if switch is not None:
+            col.prop(s, switch)
+            sub = col.column()
+            sub.enabled = bool(getattr(s, switch)) if switch == "pin_feet" else s.root_mode == "root_motion"
+        for name in names:
+            sub.prop(s, name)
     if rig is not None and rig.type == "ARMATURE":
         box = layout.box()
         box.label(text="Bones (empty: SMPL names)")
-        box.prop_search(s, "hips_bone", rig.data, "bones")
-        for f in LEG_FIELDS:
-            box.prop_search(s, f, rig.data, "bones")
+        for name in ("hips_bone", *LEG_FIELDS):
+            box.prop_search(s, name, rig.data, "bones")

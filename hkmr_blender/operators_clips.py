@@ -4,6 +4,7 @@ and apply root motion to the active armature's action, export one file per actio
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import bpy
 from bpy.props import CollectionProperty, StringProperty
@@ -14,6 +15,7 @@ from .clips import import_clips
 from .clips_export import export_actions
 from .feet_bpy import pin_feet_on_action
 from .importer import HKMRImportError
+from .panels import HKMR_PT_motion
 from .properties import import_settings
 from .root_bpy import apply_root_on_action
 
@@ -62,54 +64,50 @@ class HKMR_OT_import_clips(bpy.types.Operator, ImportHelper):
         return {"FINISHED"}
 
 
-class HKMR_OT_pin_feet(bpy.types.Operator):
+class _ActionEdit:
+    """Operators that edit the active armature's action with the panel's settings: ``apply`` returns the
+    report line; a ValueError becomes an error report."""
+
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return _armature_poll(context)
+
+    def execute(self, context):
+        try:
+            message = self.apply(context, context.scene.hkmr_clip)
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, message)
+        return {"FINISHED"}
+
+
+class HKMR_OT_pin_feet(_ActionEdit, bpy.types.Operator):
     """Pin the planted feet of the active armature's action (contacts detected from the animation)"""
 
     bl_idname = "hkmr.pin_feet"
     bl_label = "Pin Feet"
-    bl_options = {"REGISTER", "UNDO"}
 
-    @classmethod
-    def poll(cls, context):
-        return _armature_poll(context)
-
-    def execute(self, context):
-        s = context.scene.hkmr_clip
-        try:
-            legs, _, _ = _rig_bones(s)
-            settings = foot_settings(s)
-            settings.pin, settings.contacts = True, "detect"
-            report = pin_feet_on_action(context.active_object, settings, chains=legs)
-        except ValueError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+    def apply(self, context, s) -> str:
+        settings = replace(foot_settings(s), pin=True, contacts="detect")
+        report = pin_feet_on_action(context.active_object, settings, chains=_rig_bones(s)[0])
         mm = ", ".join(f"{b * 1000:.0f}→{a * 1000:.1f}" for b, a in zip(report.travel_before, report.travel_after))
-        self.report({"INFO"}, f"Pinned feet; travel during contact (mm, per leg): {mm}")
-        return {"FINISHED"}
+        return f"Pinned feet; travel during contact (mm, per leg): {mm}"
 
 
-class HKMR_OT_root_motion(bpy.types.Operator):
+class HKMR_OT_root_motion(_ActionEdit, bpy.types.Operator):
     """Apply the root-motion mode, ground alignment and rest frame to the active armature's action"""
 
     bl_idname = "hkmr.root_motion"
     bl_label = "Apply Root Motion"
-    bl_options = {"REGISTER", "UNDO"}
 
-    @classmethod
-    def poll(cls, context):
-        return _armature_poll(context)
-
-    def execute(self, context):
-        s = context.scene.hkmr_clip
-        try:
-            _, hips, feet = _rig_bones(s)
-            plan = apply_root_on_action(context, context.active_object, root_settings(s), hips=hips, feet=feet)
-        except ValueError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, "Nothing to do (world mode)" if plan is None and s.root_mode == "world"
-                    and not s.rest_frame else f"Applied '{s.root_mode}'")
-        return {"FINISHED"}
+    def apply(self, context, s) -> str:
+        _, hips, feet = _rig_bones(s)
+        settings = root_settings(s)
+        apply_root_on_action(context, context.active_object, settings, hips=hips, feet=feet)
+        return f"Applied '{settings.mode}'" if settings.active else "Nothing to do (world mode)"
 
 
 class HKMR_OT_export_actions(bpy.types.Operator):
@@ -140,12 +138,13 @@ class HKMR_OT_export_actions(bpy.types.Operator):
 
 
 class HKMR_PT_clips(bpy.types.Panel):
+    """Sub-panel of :class:`.panels.HKMR_PT_motion` (same space, region and tab)."""
+
     bl_label = "Clips, Feet, Root Motion"
     bl_idname = "HKMR_PT_clips"
-    bl_parent_id = "HKMR_PT_motion"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "HKMR"
+    bl_parent_id = HKMR_PT_motion.bl_idname
+    bl_space_type, bl_region_type, bl_category = (HKMR_PT_motion.bl_space_type, HKMR_PT_motion.bl_region_type,
+                                                  HKMR_PT_motion.bl_category)
 
     def draw(self, context):
         layout = self.layout
