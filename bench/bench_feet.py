@@ -74,7 +74,7 @@ def main(argv=None) -> int:
           f"{os.cpu_count()} CPUs; {args.frames} frames at 30 fps, slip {args.slip} m")
     before = _ankles(_fresh(motion).armature, args.frames)
     for label, contacts in (("true contacts", stance), ("detected contacts", None)):
-        settings = FootSettings(pin=True, contacts="file" if contacts is not None else "detect")
+        settings = FootSettings(pin_feet=True, contacts="file" if contacts is not None else "detect")
         med, times, (obj, report) = _time(lambda ob: (ob, pin_feet_on_action(ob, settings, contacts=contacts)),
                                           motion, args.repeats)
         after = _ankles(obj, args.frames)                      # the last run's armature, evaluated
@@ -85,7 +85,7 @@ def main(argv=None) -> int:
               f"{len(contact_spans(flags[:, 0]))}/{len(contact_spans(flags[:, 1]))} spans; evaluated ankle travel "
               f"during contact (mm, left/right): before {travel[0][0]:.1f}/{travel[1][0]:.1f}, "
               f"after {travel[0][1]:.3f}/{travel[1][1]:.3f}; out of reach {report.out_of_reach}")
-    root = RootSettings(mode="root_motion", ground=True)
+    root = RootSettings(root_mode="root_motion", ground=True)
     med, times, _ = _time(lambda ob: apply_root_on_action(bpy.context, ob, root), motion, args.repeats)
     print(f"root motion (root bone added, ground): median {med:.3f} s over {len(times)} "
           f"({', '.join(f'{t:.3f}' for t in times)})")

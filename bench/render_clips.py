@@ -113,7 +113,7 @@ def feet_picture(rest, out: Path, tmp: Path) -> Path:
     sc = _scene()
     motion, stance = walk(rest, frames=75, slip=0.04, seed=3)
     before, after = _import(motion, "before"), _import(motion, "after")
-    pin_feet_on_action(after.armature, FootSettings(pin=True), contacts=stance)
+    pin_feet_on_action(after.armature, FootSettings(pin_feet=True), contacts=stance)
     frames = range(1, 76)
     p0, p1 = _track(before.armature, "left_ankle", frames), _track(after.armature, "left_ankle", frames)
     curves = [_path(p0, "before", RED), _path(p1, "after", GREEN)]
@@ -154,7 +154,7 @@ def _spans(flags):
 def root_picture(rest, out: Path, tmp: Path) -> Path:
     sc = _scene()
     motion, _ = walk(rest, frames=150, slip=0.0, turn=0.6, seed=1)
-    res = _import(motion, "walk", root=RootSettings(mode="root_motion", smooth=0.5))
+    res = _import(motion, "walk", root=RootSettings(root_mode="root_motion", root_smooth=0.5))
     frames = range(1, 151)
     root, hips = _track(res.armature, "root", frames), _track(res.armature, "pelvis", frames)
     _path(root, "root", BLUE, 0.012)

@@ -12,15 +12,14 @@ _registered: list = []
 def register() -> None:
     import bpy
 
-    from . import clip_properties, operators, operators_clips, operators_video, panels, preferences, properties
+    from . import operators, operators_clips, operators_video, panels, preferences, properties
 
-    classes = (preferences.HKMRPreferences, properties.HKMRSettings, clip_properties.HKMRClipSettings,
+    classes = (preferences.HKMRPreferences, properties.HKMRSettings,
                *operators.CLASSES, *operators_video.CLASSES, *panels.CLASSES, *operators_clips.CLASSES)
     for cls in classes:
         bpy.utils.register_class(cls)
         _registered.append(cls)
     bpy.types.Scene.hkmr = bpy.props.PointerProperty(type=properties.HKMRSettings)
-    bpy.types.Scene.hkmr_clip = bpy.props.PointerProperty(type=clip_properties.HKMRClipSettings)
     bpy.types.TOPBAR_MT_file_import.append(operators.menu_import)
 
 
@@ -31,6 +30,5 @@ def unregister() -> None:
 
     bpy.types.TOPBAR_MT_file_import.remove(operators.menu_import)
     del bpy.types.Scene.hkmr
-    del bpy.types.Scene.hkmr_clip
     while _registered:
         bpy.utils.unregister_class(_registered.pop())

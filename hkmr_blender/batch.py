@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .base.atomic import atomic_path
 from .file_export import FORMATS, PRESETS
-from .root_motion import ROOT_MODES
+from .settings import ROOT_MODES
 
 __all__ = ["BatchReport", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
@@ -162,15 +162,13 @@ def run_export(args: argparse.Namespace) -> int:
     if any clip failed."""
     import bpy
 
-    from .feet import FootSettings
-    from .importer import ImportSettings
-    from .root_motion import RootSettings
+    from .settings import FootSettings, ImportSettings, RootSettings
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     settings = ImportSettings(target="new", create_mesh=not args.no_mesh, model_path=args.model,
                               rate="resample" if args.fps else "set_scene",
-                              feet=FootSettings(pin=args.pin_feet),
-                              root=RootSettings(mode=args.root, ground=args.ground, rest_frame=args.rest_frame))
+                              feet=FootSettings(pin_feet=args.pin_feet),
+                              root=RootSettings(root_mode=args.root, ground=args.ground, rest_frame=args.rest_frame))
     if args.fps:
         whole = max(1, round(args.fps))
         bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = whole, whole / args.fps

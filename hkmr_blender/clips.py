@@ -12,20 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .feet import FootSettings, PinReport, flags_at_times
-from .root_motion import RootPlan, RootSettings
+from .feet import PinReport, flags_at_times
+from .root_motion import RootPlan
+from .settings import ClipSettings, FootSettings, RootSettings
 
 __all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip",
            "import_clips"]
 
 NLA_TRACK = "HKMR clips"
-
-
-@dataclass
-class ClipSettings:
-    """``nla``: push each imported action onto the NLA track :data:`NLA_TRACK`."""
-
-    nla: bool = False
 
 
 @dataclass
@@ -52,13 +46,13 @@ def contacts_for_keys(motion, key_frames: np.ndarray, fps: float, start_frame: f
 def finish_clip(context, obj, action, feet: FootSettings, root: RootSettings, clip: ClipSettings,
                 contacts: np.ndarray | None = None, legs=None, hips: str | None = None, foot_bones=None,
                 fps: float | None = None) -> ClipReport:
-    """Pin feet (``feet.pin``), then apply ``root``, then push to the NLA (``clip.nla``), on ``obj``'s
+    """Pin feet (``feet.pin_feet``), then apply ``root``, then push to the NLA (``clip.nla``), on ``obj``'s
     ``action``. ``legs``/``hips``/``foot_bones`` default to SMPL-named bones (pass them for other rigs); ``fps``:
     the key rate (default: the scene's)."""
     from .feet_bpy import pin_feet_on_action
     from .root_bpy import apply_root_on_action
     report = ClipReport()
-    if feet.pin:
+    if feet.pin_feet:
         use = None if feet.contacts == "detect" else contacts
         report.feet = pin_feet_on_action(obj, feet, chains=legs, contacts=use, action=action, fps=fps)
         if use is None and feet.contacts == "file":

@@ -24,8 +24,9 @@ import numpy as np
 
 from .pose_track import PoseTrack, ancestors, forward, local_rotations, local_transforms, with_bones
 from . import rig_math as rm
+from .settings import CONTACT_SOURCES, FootSettings, RigBones
 
-__all__ = ["LegChain", "SMPL_LEGS", "legs_for", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
+__all__ = ["LegChain", "SMPL_LEGS", "legs_for", "legs_from_bones", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
            "pin_weights", "two_bone_ik", "pin_feet", "contact_travel", "flags_at_times"]
 
 
@@ -55,27 +56,19 @@ def legs_for(bone_of_joint) -> tuple[LegChain, LegChain]:
     return tuple(LegChain(*(get(j) for j in c.bones)) for c in SMPL_LEGS)
 
 
-@dataclass
-class FootSettings:
-    """``pin``: pin planted feet; ``contacts``: "file" (the motion file's flags, detected when it has
-    none) or "detect"; detection: a joint touches when its height above its own floor level (the
-    ``floor_percentile`` of its heights over the clip) is below ``height_tol`` metres and its speed
-    below ``speed_tol`` m/s; spans shorter than ``min_frames`` are dropped, gaps up to ``gap_frames``
-    filled; ``blend_frames``: ease in/out outside each span; ``max_hip_drop``: metres the hips may
-    be lowered where a pinned foot is out of the leg's reach (0: never)."""
-
-    pin: bool = False
-    contacts: str = "file"
-    height_tol: float = 0.05
-    speed_tol: float = 0.25
-    floor_percentile: float = 5.0
-    min_frames: int = 3
-    gap_frames: int = 2
-    blend_frames: int = 4
-    max_hip_drop: float = 0.06
-
-
-CONTACT_SOURCES = ("file", "detect")
+def legs_from_bones(bones: RigBones) -> tuple[LegChain, LegChain] | None:
+    """The leg chains named in ``bones``, or None when none is named (SMPL-named bones are then used).
+    Raises ValueError naming the empty fields when only some are."""
+    sides = [[getattr(bones, f"{side}_{part}") for part in ("upper", "lower", "foot", "toe")]
+             for side in ("left", "right")]
+    names = sides[0] + sides[1]
+    if not any(names):
+        return None
+    if not all(names):
+        empty = [f"{s}_{p}" for s in ("left", "right") for p in ("upper", "lower", "foot", "toe")
+                 if not getattr(bones, f"{s}_{p}")]
+        raise ValueError(f"set every leg bone or none (empty: {', '.join(empty)})")
+    return LegChain(*sides[0]), LegChain(*sides[1])
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Operators and sidebar sub-panel for clips (thin bpy layer): import several files onto one rig, pin feet
 and apply root motion to the active armature's action, export one file per action. Settings live in
-``scene.hkmr_clip`` (:mod:`.clip_properties`) and ``scene.hkmr`` (export folder, preset, format)."""
+``scene.hkmr``: the fields of :class:`.settings.FootSettings`, ``RootSettings``, ``ClipSettings`` and
+``RigBones`` (bone names for rigs not named like SMPL), and the export folder, preset and format."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import replace
 
@@ -10,14 +12,15 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from .clip_properties import draw_clip_settings, foot_settings, leg_chains, root_settings
 from .clips import import_clips
 from .clips_export import export_actions
+from .feet import legs_from_bones
 from .feet_bpy import pin_feet_on_action
 from .importer import HKMRImportError
 from .panels import HKMR_PT_motion
-from .properties import import_settings
+from .properties import CLIP_SETTINGS, draw_settings, import_settings
 from .root_bpy import apply_root_on_action
+from .settings import FootSettings, RigBones, RootSettings, from_props
 
 __all__ = ["HKMR_OT_import_clips", "HKMR_OT_pin_feet", "HKMR_OT_root_motion", "HKMR_OT_export_actions",
            "HKMR_PT_clips", "CLASSES"]
@@ -30,9 +33,21 @@ def _armature_poll(context) -> bool:
 
 def _rig_bones(s):
     """(leg chains or None, hips or None, foot bones or None) from the panel's bone fields."""
-    legs = leg_chains(s)
+    bones = from_props(RigBones, s)
+    legs = legs_from_bones(bones)
     feet = [b for c in legs for b in (c.foot, c.toe)] if legs else None
-    return legs, s.hips_bone or None, feet
+    return legs, bones.hips_bone or None, feet
+
+
+def draw_clip_settings(layout, s, rig=None) -> None:
+    """Feet, root motion and clip options; with ``rig`` (an armature) also the hips/leg bone fields."""
+    for cls in CLIP_SETTINGS:
+        draw_settings(layout, s, cls)
+    if rig is not None and rig.type == "ARMATURE":
+        box = layout.box()
+        box.label(text="Bones (empty: SMPL names)")
+        for f in dataclasses.fields(RigBones):
+            box.prop_search(s, f.name, rig.data, "bones")
 
 
 class HKMR_OT_import_clips(bpy.types.Operator, ImportHelper):
@@ -47,7 +62,7 @@ class HKMR_OT_import_clips(bpy.types.Operator, ImportHelper):
     directory: StringProperty(subtype="DIR_PATH", options={"HIDDEN", "SKIP_SAVE"})
 
     def draw(self, context):
-        draw_clip_settings(self.layout, context.scene.hkmr_clip)
+        draw_clip_settings(self.layout, context.scene.hkmr)
 
     def execute(self, context):
         names = sorted(f.name for f in self.files if f.name) or [os.path.basename(self.filepath)]
@@ -76,7 +91,7 @@ class _ActionEdit:
 
     def execute(self, context):
         try:
-            message = self.apply(context, context.scene.hkmr_clip)
+            message = self.apply(context, context.scene.hkmr)
         except ValueError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -91,7 +106,7 @@ class HKMR_OT_pin_feet(_ActionEdit, bpy.types.Operator):
     bl_label = "Pin Feet"
 
     def apply(self, context, s) -> str:
-        settings = replace(foot_settings(s), pin=True, contacts="detect")
+        settings = replace(from_props(FootSettings, s), pin_feet=True, contacts="detect")
         report = pin_feet_on_action(context.active_object, settings, chains=_rig_bones(s)[0])
         mm = ", ".join(f"{b * 1000:.0f}→{a * 1000:.1f}" for b, a in zip(report.travel_before, report.travel_after))
         return f"Pinned feet; travel during contact (mm, per leg): {mm}"
@@ -105,9 +120,9 @@ class HKMR_OT_root_motion(_ActionEdit, bpy.types.Operator):
 
     def apply(self, context, s) -> str:
         _, hips, feet = _rig_bones(s)
-        settings = root_settings(s)
+        settings = from_props(RootSettings, s)
         apply_root_on_action(context, context.active_object, settings, hips=hips, feet=feet)
-        return f"Applied '{settings.mode}'" if settings.active else "Nothing to do (world mode)"
+        return f"Applied '{settings.root_mode}'" if settings.active else "Nothing to do (world mode)"
 
 
 class HKMR_OT_export_actions(bpy.types.Operator):
@@ -148,7 +163,7 @@ class HKMR_PT_clips(bpy.types.Panel):
 
     def draw(self, context):
         layout = self.layout
-        draw_clip_settings(layout, context.scene.hkmr_clip, context.active_object)
+        draw_clip_settings(layout, context.scene.hkmr, context.active_object)
         layout.operator(HKMR_OT_import_clips.bl_idname, text="Import Clips…", icon="IMPORT")
         row = layout.row()
         row.operator(HKMR_OT_pin_feet.bl_idname)

@@ -7,7 +7,8 @@ import numpy as np
 
 from .bone_match import match_smpl_bones
 from .base.skeleton import SMPL_JOINT_NAMES
-from .root_motion import RootPlan, RootSettings, apply_root
+from .root_motion import RootPlan, apply_root
+from .settings import RootSettings
 from .track_bpy import action_channels, assigned_action, read_track, write_track
 
 __all__ = ["smpl_hips_and_feet", "ensure_root_bone", "sole_offset", "add_rest_key", "apply_root_on_action"]
@@ -94,7 +95,7 @@ def apply_root_on_action(context, obj, settings: RootSettings, hips: str | None 
     if hips is None or feet is None:
         hips_smpl, feet_smpl = smpl_hips_and_feet(obj)
         hips, feet = hips or hips_smpl, feet if feet is not None else feet_smpl
-    if settings.mode == "root_motion":
+    if settings.root_mode == "root_motion":
         ensure_root_bone(context, obj, settings.root_bone)
     root = settings.root_bone if settings.root_bone in {b.name for b in obj.data.bones[hips].parent_recursive} else None
     if settings.ground and settings.sole_offset == 0.0:
@@ -105,9 +106,9 @@ def apply_root_on_action(context, obj, settings: RootSettings, hips: str | None 
     track = read_track(obj, [hips, *feet] + ([root] if root else []), action, fps)
     first = float(track.frames[0])
     plan = None
-    if settings.mode != "world" or settings.ground:
-        out, plan = apply_root(track, hips, settings, feet=feet, root=root if settings.mode != "world" else None)
-        write_track(obj, out, [hips] + ([root] if root and settings.mode != "world" else []), action, location=True)
+    if settings.root_mode != "world" or settings.ground:
+        out, plan = apply_root(track, hips, settings, feet=feet, root=root if settings.root_mode != "world" else None)
+        write_track(obj, out, [hips] + ([root] if root and settings.root_mode != "world" else []), action, location=True)
     if settings.rest_frame:
         add_rest_key(obj, action, first - 1)
     return plan

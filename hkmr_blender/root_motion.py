@@ -11,7 +11,7 @@ armature −Y (Blender's front view; SMPL, Mixamo, Rigify and UE rigs imported t
   if the rig has one, rests at the origin.
 - ``root_motion``: the root bone carries the horizontal trajectory and the heading (yaw about up); the
   hips keep the rest relative to it, so the hips' world path is exactly the original.
-The trajectory is the hips' horizontal path, Gaussian-smoothed over ``smooth`` seconds (0: the path
+The trajectory is the hips' horizontal path, Gaussian-smoothed over ``root_smooth`` seconds (0: the path
 itself, so the hips stay above the root); the heading is the yaw of the hips' rest-forward axis, unwrapped
 and smoothed alike.
 """
@@ -22,34 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import rig_math as rm
+from .settings import ROOT_MODES, RootSettings
 from .pose_track import PoseTrack, ancestors, forward, local_transforms, with_bones
 
 __all__ = ["ROOT_MODES", "RootSettings", "RootPlan", "hips_trajectory", "ground_shift", "apply_root"]
 
-ROOT_MODES = ("world", "in_place", "root_motion")
 REST_FORWARD = np.array([0.0, -1.0, 0.0])
-
-
-@dataclass
-class RootSettings:
-    """``mode``: one of :data:`ROOT_MODES`; ``root_bone``: name of the root bone (added to an SMPL rig
-    that lacks it in ``root_motion`` mode); ``heading``: the root also turns with the hips' yaw;
-    ``smooth``: trajectory smoothing in seconds; ``ground``: move the clip so its lowest foot point over
-    the whole clip touches z = 0 (the sole: the lowest foot joint minus ``sole_offset`` metres, found
-    from the skinned mesh in Blender when one is bound); ``rest_frame``: add a rest-pose key one frame
-    before the clip (T-pose for SMPL, the bind pose for engines' retargeters)."""
-
-    mode: str = "world"
-    root_bone: str = "root"
-    heading: bool = True
-    smooth: float = 0.0
-    ground: bool = False
-    sole_offset: float = 0.0
-    rest_frame: bool = False
-
-    @property
-    def active(self) -> bool:
-        return self.mode != "world" or self.ground or self.rest_frame
 
 
 @dataclass
@@ -102,35 +80,35 @@ def apply_root(track: PoseTrack, hips: str, settings: RootSettings, feet=(), roo
     """New keys for ``hips`` (and ``root``, an ancestor of the hips, in ``in_place``/``root_motion``)
     per ``settings``. ``feet``: bone names whose heads define the ground. The hips keep their world
     path in ``world`` and ``root_motion`` (plus the ground shift)."""
-    if settings.mode not in ROOT_MODES:
-        raise ValueError(f"root motion mode must be one of {ROOT_MODES}, got {settings.mode!r}")
+    if settings.root_mode not in ROOT_MODES:
+        raise ValueError(f"root motion mode must be one of {ROOT_MODES}, got {settings.root_mode!r}")
     h = track.index(hips)
     r = track.index(root) if root is not None else None
-    if settings.mode == "root_motion" and r is None:
+    if settings.root_mode == "root_motion" and r is None:
         raise ValueError("root motion needs a root bone above the hips; add one (the SMPL rig gets 'root')")
     if r is not None and r not in ancestors(track, h):
         raise ValueError(f"bone '{root}' is not an ancestor of the hips '{hips}'")
     pose = forward(track)
     up = track.up
-    traj, yaw = hips_trajectory(track, pose, h, settings.smooth)
+    traj, yaw = hips_trajectory(track, pose, h, settings.root_smooth)
     lift = ground_shift(track, pose, [track.index(f) for f in feet], settings.sole_offset) \
         if settings.ground and len(feet) else 0.0
     want = pose[:, h].copy()                                         # the hips' wanted armature matrices
     want[:, :3, 3] += up * lift / track.world_scale
     out = track
-    if settings.mode != "world" and r is not None:
+    if settings.root_mode != "world" and r is not None:
         root_pose = np.repeat(track.rest[r][None], len(track.frames), 0)
-        if settings.mode == "root_motion":
-            turn = _yaw_matrix(up, yaw) if settings.heading else np.repeat(np.eye(3)[None], len(yaw), 0)
+        if settings.root_mode == "root_motion":
+            turn = _yaw_matrix(up, yaw) if settings.root_heading else np.repeat(np.eye(3)[None], len(yaw), 0)
             root_pose[:, :3, :3] = turn @ root_pose[:, :3, :3]
             root_pose[:, :3, 3] = np.einsum("kij,j->ki", turn, root_pose[0, :3, 3]) + traj
         moved = pose.copy()
         moved[:, r] = root_pose
         q, loc = local_transforms(track, moved, [r])             # the root's own parent, if any, as keyed
         out = with_bones(out, [r], q, loc)
-    if settings.mode == "in_place":
+    if settings.root_mode == "in_place":
         want[:, :3, 3] -= traj
-    if settings.mode != "world" or lift:
+    if settings.root_mode != "world" or lift:
         now = forward(out)                                          # the root as keyed now
         now[:, h] = want
         q, loc = local_transforms(out, now, [h])

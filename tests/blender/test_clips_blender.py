@@ -38,7 +38,7 @@ def test_root_motion_moves_the_root_bone_not_the_hips(empty_scene, turning_walk)
     from hkmr_blender.root_motion import RootSettings
     motion, _ = turning_walk
     ref = _world(empty_scene, _import(empty_scene, motion, "ref"), BODY)
-    res = _import(empty_scene, motion, root=RootSettings(mode="root_motion"))
+    res = _import(empty_scene, motion, root=RootSettings(root_mode="root_motion"))
     assert "root" in res.armature.data.bones and res.armature.data.bones["pelvis"].parent.name == "root"
     body = _world(empty_scene, res, BODY)
     np.testing.assert_allclose(body, ref, atol=1e-5)             # hips' (and all) world paths as before
@@ -59,7 +59,7 @@ def test_in_place_ground_and_rest_frame(empty_scene, turning_walk):
     from hkmr_blender.root_motion import RootSettings
     motion, _ = turning_walk
     ref = _world(empty_scene, _import(empty_scene, motion, "ref"), BODY)
-    res = _import(empty_scene, motion, root=RootSettings(mode="in_place", ground=True, rest_frame=True),
+    res = _import(empty_scene, motion, root=RootSettings(root_mode="in_place", ground=True, rest_frame=True),
                   create_mesh=True)
     assert (res.frame_start, res.frame_end) == (0, FRAMES)
     body = _world(empty_scene, res, BODY)
@@ -79,11 +79,11 @@ def test_in_place_ground_and_rest_frame(empty_scene, turning_walk):
 def test_file_contacts_are_used_else_detected(empty_scene, turning_walk):
     from hkmr_blender.feet import FootSettings
     motion, stance = turning_walk
-    res = _import(empty_scene, motion, feet=FootSettings(pin=True))
+    res = _import(empty_scene, motion, feet=FootSettings(pin_feet=True))
     assert res.clip.feet is not None and any("detected" in w for w in res.warnings)
     motion.contacts = stance                 # format v2 field (fit branch); read with getattr until it lands
     try:
-        res = _import(empty_scene, motion, feet=FootSettings(pin=True))
+        res = _import(empty_scene, motion, feet=FootSettings(pin_feet=True))
     finally:
         del motion.contacts
     np.testing.assert_array_equal(res.clip.feet.contacts, stance)

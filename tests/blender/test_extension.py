@@ -144,7 +144,7 @@ def test_clip_operators_run_headless(installed, bpy_module, tmp_path):
         write_motion(tmp_path / f"{name}.npz", make_motion(np.random.default_rng(seed), frames=10)[0])
     scene = bpy.context.scene
     scene.hkmr.target, scene.hkmr.rate, scene.hkmr.create_mesh = "new", "set_scene", False
-    c = scene.hkmr_clip
+    c = scene.hkmr
     c.nla, c.root_mode, c.rest_frame = True, "root_motion", True
     assert bpy.ops.hkmr.import_clips(directory=str(tmp_path), files=[{"name": "walk.npz"},
                                                                      {"name": "jog.npz"}]) == {"FINISHED"}

@@ -104,7 +104,7 @@ def test_pin_feet_plants_sliding_feet(rest_joints):
     motion, stance = walk(rest_joints, frames=150, slip=0.03)
     track = smpl_track(motion)
     before = heads(track)
-    pinned, report = pin_feet(track, SMPL_LEGS, FootSettings(pin=True, blend_frames=4), contacts=stance)
+    pinned, report = pin_feet(track, SMPL_LEGS, FootSettings(pin_feet=True, blend_frames=4), contacts=stance)
     after = heads(pinned)
     for leg, ankle in enumerate((7, 8)):
         assert contact_travel(before[:, ankle], stance[:, leg]) > 0.02        # it slid by centimetres
@@ -131,7 +131,7 @@ def test_pin_feet_plants_sliding_feet(rest_joints):
 def test_pin_feet_detects_contacts_when_none_given(rest_joints):
     motion, stance = walk(rest_joints, frames=150, slip=0.02, seed=1)
     track = smpl_track(motion)
-    pinned, report = pin_feet(track, SMPL_LEGS, FootSettings(pin=True))
+    pinned, report = pin_feet(track, SMPL_LEGS, FootSettings(pin_feet=True))
     assert report.contacts.any(axis=0).all()
     assert np.all(report.travel_before > 0.01) and report.travel_after.max() < 2e-3
     after = heads(pinned)
@@ -141,4 +141,15 @@ def test_pin_feet_detects_contacts_when_none_given(rest_joints):
 def test_pin_feet_bad_contacts_shape(rest_joints):
     motion, _ = walk(rest_joints, frames=20)
     with pytest.raises(ValueError, match="contacts have shape"):
-        pin_feet(smpl_track(motion), SMPL_LEGS, FootSettings(pin=True), contacts=np.zeros((20, 3), bool))
+        pin_feet(smpl_track(motion), SMPL_LEGS, FootSettings(pin_feet=True), contacts=np.zeros((20, 3), bool))
+
+
+def test_leg_chains_from_typed_bone_names():
+    from hkmr_blender.feet import legs_from_bones
+    from hkmr_blender.settings import RigBones
+    assert legs_from_bones(RigBones()) is None                          # none typed: SMPL names are used
+    names = {f"{s}_{p}": f"{s}:{p}" for s in ("left", "right") for p in ("upper", "lower", "foot", "toe")}
+    left, right = legs_from_bones(RigBones(**names))
+    assert left.bones == ("left:upper", "left:lower", "left:foot", "left:toe") and right.toe == "right:toe"
+    with pytest.raises(ValueError, match="empty: right_toe"):
+        legs_from_bones(RigBones(**{**names, "right_toe": ""}))

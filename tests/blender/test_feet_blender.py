@@ -37,7 +37,7 @@ def test_pin_on_smpl_armature(empty_scene, sliding_walk):
     res = _import(empty_scene, motion)
     names = ["left_ankle", "right_ankle", "pelvis", "spine3"]
     before = _ankles(empty_scene, res.armature, names)
-    report = pin_feet_on_action(res.armature, FootSettings(pin=True), contacts=stance)
+    report = pin_feet_on_action(res.armature, FootSettings(pin_feet=True), contacts=stance)
     after = _ankles(empty_scene, res.armature, names)
     for leg in (0, 1):
         assert contact_travel(before[:, leg], stance[:, leg]) > 0.02
@@ -46,7 +46,7 @@ def test_pin_on_smpl_armature(empty_scene, sliding_walk):
     np.testing.assert_allclose(after[:, 2:, :2], before[:, 2:, :2], atol=1e-5)   # upper body: float32 keys
     # detection from the animation alone finds the stance and pins it too
     res2 = _import(empty_scene, motion)
-    rep2 = pin_feet_on_action(res2.armature, FootSettings(pin=True, contacts="detect"))
+    rep2 = pin_feet_on_action(res2.armature, FootSettings(pin_feet=True, contacts="detect"))
     assert rep2.contacts.any(axis=0).all() and rep2.travel_after.max() < 2e-3
     after2 = _ankles(empty_scene, res2.armature, names)
     assert contact_travel(after2[:, 0], rep2.contacts[:, 0]) < 2e-3
@@ -68,7 +68,7 @@ def test_pin_on_foreign_rig_with_other_names(empty_scene, sliding_walk):
     chains = legs_for({j: "mixamorig:" + b for j, b in mixamo.items()})
     ankles = ["mixamorig:LeftFoot", "mixamorig:RightFoot"]
     before = _ankles(empty_scene, obj, ankles)
-    report = pin_feet_on_action(obj, FootSettings(pin=True), chains=chains, contacts=stance)
+    report = pin_feet_on_action(obj, FootSettings(pin_feet=True), chains=chains, contacts=stance)
     after = _ankles(empty_scene, obj, ankles)
     for leg in (0, 1):   # world metres: the object is scaled 0.5, travel is reported in world units too
         assert contact_travel(before[:, leg], stance[:, leg]) > 0.02
@@ -81,4 +81,4 @@ def test_pin_rejects_missing_bones(empty_scene, sliding_walk):
     from hkmr_blender.feet_bpy import pin_feet_on_action
     res = _import(empty_scene, sliding_walk[0])
     with pytest.raises(ValueError, match="no bone"):
-        pin_feet_on_action(res.armature, FootSettings(pin=True), chains=legs_for(lambda j: "nope_" + j))
+        pin_feet_on_action(res.armature, FootSettings(pin_feet=True), chains=legs_for(lambda j: "nope_" + j))

@@ -35,7 +35,7 @@ def with_root(track: PoseTrack) -> PoseTrack:
 
 def test_root_motion_moves_the_root_not_the_hips(turning_walk):
     track = turning_walk
-    out, plan = apply_root(track, "pelvis", RootSettings(mode="root_motion"), root="root")
+    out, plan = apply_root(track, "pelvis", RootSettings(root_mode="root_motion"), root="root")
     before, after = forward(track), forward(out)
     np.testing.assert_allclose(after[:, 1:], before[:, 1:], atol=1e-9)     # every SMPL bone: same world pose
     root = after[:, 0]
@@ -53,12 +53,12 @@ def test_root_motion_moves_the_root_not_the_hips(turning_walk):
 def test_in_place_and_smoothing(turning_walk):
     track = turning_walk
     before = forward(track)
-    out, _ = apply_root(track, "pelvis", RootSettings(mode="in_place"), root="root")
+    out, _ = apply_root(track, "pelvis", RootSettings(root_mode="in_place"), root="root")
     after = forward(out)
     np.testing.assert_allclose(after[:, 1, :3, 3], before[:, 1, :3, 3] * [0, 0, 1], atol=1e-9)  # height kept
     np.testing.assert_allclose(after[:, 1, :3, :3], before[:, 1, :3, :3], atol=1e-9)            # heading kept
     np.testing.assert_allclose(after[:, 0], np.repeat(np.eye(4)[None], len(after), 0), atol=1e-12)
-    smooth, plan = apply_root(track, "pelvis", RootSettings(mode="in_place", smooth=0.5), root="root")
+    smooth, plan = apply_root(track, "pelvis", RootSettings(root_mode="in_place", root_smooth=0.5), root="root")
     sway = forward(smooth)[:, 1, :3, 3]
     # sway (and the corner the smoothed circle cuts, ~0.1 m on this 1.7 m-radius turn) stays; metres of
     # travel are gone
@@ -70,7 +70,7 @@ def test_in_place_and_smoothing(turning_walk):
 
 def test_ground_and_world(turning_walk):
     track = turning_walk
-    same, plan = apply_root(track, "pelvis", RootSettings(mode="world"), feet=FEET, root="root")
+    same, plan = apply_root(track, "pelvis", RootSettings(root_mode="world"), feet=FEET, root="root")
     np.testing.assert_array_equal(same.quat, track.quat)
     np.testing.assert_array_equal(same.loc, track.loc)
     out, plan = apply_root(track, "pelvis", RootSettings(ground=True, sole_offset=0.02), feet=FEET)
@@ -82,8 +82,8 @@ def test_ground_and_world(turning_walk):
 
 def test_bad_settings(turning_walk):
     with pytest.raises(ValueError, match="needs a root bone"):
-        apply_root(turning_walk, "pelvis", RootSettings(mode="root_motion"))
+        apply_root(turning_walk, "pelvis", RootSettings(root_mode="root_motion"))
     with pytest.raises(ValueError, match="mode must be one of"):
-        apply_root(turning_walk, "pelvis", RootSettings(mode="sideways"))
+        apply_root(turning_walk, "pelvis", RootSettings(root_mode="sideways"))
     with pytest.raises(ValueError, match="not an ancestor"):
-        apply_root(turning_walk, "pelvis", RootSettings(mode="in_place"), root="left_hip")
+        apply_root(turning_walk, "pelvis", RootSettings(root_mode="in_place"), root="left_hip")
