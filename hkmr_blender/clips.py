@@ -85,12 +85,14 @@ def push_nla_strip(obj, action, track_name: str = NLA_TRACK):
 def import_clips(context, paths, settings) -> list:
     """Import every motion file in ``paths`` onto ONE rig: the first per ``settings.target`` (a new
     armature, or the selected one), the rest onto that armature (no extra meshes). Each file becomes an
-    action named after it. Returns the :class:`.importer.ImportResult` of each, in order; stops at the
+    action named after it and an NLA strip (always: the strips keep every clip in use, in a row, and
+    :func:`.clips_export.armature_actions` finds them). Returns the :class:`.importer.ImportResult` of each, in order; stops at the
     first failing file (raising its :class:`.importer.HKMRImportError`, earlier clips stay imported)."""
     from dataclasses import replace
 
     from .importer import import_motion_file
     results, set_range = [], settings.set_frame_range
+    settings = replace(settings, clip=replace(settings.clip, nla=True))
     for i, path in enumerate(paths):
         if i:
             context.view_layer.objects.active = results[0].armature
