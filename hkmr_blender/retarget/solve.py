@@ -22,7 +22,7 @@ from .. import rig_math as rm
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 __all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "RetargetKeys",
-           "world_deltas", "basis_from_world", "folded_joints", "align_rotations", "leg_length",
+           "world_deltas", "basis_from_world", "folded_joints", "align_rotations", "body_turn", "leg_length",
            "solve_retarget", "source_from_motion"]
 
 NJ = len(SMPL_JOINT_NAMES)
@@ -57,6 +57,14 @@ class TargetRig:
     heads: np.ndarray
     tails: np.ndarray
     scale: float = 1.0
+    copies: np.ndarray | None = None
+
+    def __post_init__(self):
+        """``copies`` (N,): the bone whose armature-space rotation this bone takes over entirely (a
+        full-influence Copy Transforms/Rotation constraint in world space, e.g. Rigify's ORG bones
+        following their controls), or -1. Bones must come after their parents and copy sources."""
+        if self.copies is None:
+            self.copies = np.full(len(self.names), -1, np.int64)
 
 
 @dataclass
@@ -74,10 +82,13 @@ class SourceMotion:
 @dataclass
 class RetargetOptions:
     """``align_rest``: turn each target bone's rest direction onto SMPL's (A-posed rigs move like the
-    T-posed source); ``scale_translation``: pelvis travel × leg-length ratio (False: world units);
-    ``translation``: key the pelvis-mapped bone's location at all."""
+    T-posed source); ``align_body``: play the motion in the target body's own frame (up: pelvis → neck,
+    left: right hip → left hip, from the rest pose, to the nearest quarter turn), so a rig lying along
+    another axis (an FBX Y-up armature) or facing elsewhere moves as its body; ``scale_translation``: pelvis travel × leg-length
+    ratio (False: world units); ``translation``: key the pelvis-mapped bone's location at all."""
 
     align_rest: bool = True
+    align_body: bool = True
     scale_translation: bool = True
     translation: bool = True
 
@@ -162,9 +173,10 @@ def _min_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def align_rotations(rig: TargetRig, joint_of_bone: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
     """(N,3,3) rest alignment O per target bone: the smallest rotation turning the target bone's rest
     direction onto its SMPL joint's rest direction (joint → main child). The target direction is from
-    its head to the head of the bone mapped to that child, else along the bone (head → tail). Identity
-    for unmapped bones and SMPL leaves (head, hands, toes), whose direction SMPL does not define."""
-    bone_of_joint = {int(j): b for b, j in enumerate(joint_of_bone) if j >= 0}
+    its head to the head of the bone mapped to that child when that bone is below it; else (leaves,
+    reversed FK chains like Rigify's lower spine) along the bone, head → tail. Identity for unmapped
+    bones and SMPL leaves (head, hands, toes), whose direction SMPL does not define."""
+    bone_of_joint = {int(j): b for b, j in reversed(list(enumerate(joint_of_bone))) if j >= 0}
     out = np.tile(np.eye(3), (len(rig.names), 1, 1))
     for b, j in enumerate(joint_of_bone):
         c = SMPL_MAIN_CHILD[j] if j >= 0 else -1
@@ -172,9 +184,65 @@ def align_rotations(rig: TargetRig, joint_of_bone: np.ndarray, rest_joints: np.n
             continue
         d_src = rest_joints[c] - rest_joints[j]
         tb = bone_of_joint.get(c)
-        d_tgt = (rig.heads[tb] if tb is not None else rig.tails[b]) - rig.heads[b]
+        below = tb is not None and _is_ancestor(rig.parents, b, tb)
+        d_tgt = (rig.heads[tb] if below else rig.tails[b]) - rig.heads[b]
         out[b] = _min_rotation(d_tgt, d_src)
     return out
+
+
+def _is_ancestor(parents, a: int, b: int) -> bool:
+    """True when bone ``a`` is a (strict) ancestor of bone ``b``."""
+    i = parents[b]
+    while i >= 0:
+        if i == a:
+            return True
+        i = parents[i]
+    return False
+
+
+def _frame(up: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """(3,3) orthonormal body frame, columns (left, forward, up): up exact, left orthogonalised."""
+    z = up / np.linalg.norm(up)
+    x = left - np.dot(left, z) * z
+    x /= np.linalg.norm(x)
+    return np.stack([x, np.cross(z, x), z], axis=1)
+
+
+_UPS = ("neck", "spine3", "head", "spine2")
+_LEFTS = (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder"), ("left_collar", "right_collar"))
+
+
+def body_turn(rest_joints: np.ndarray, rig: TargetRig, jb: np.ndarray) -> np.ndarray:
+    """(3,3) rotation from SMPL's rest body frame to the target's (both from rest positions: up =
+    pelvis → neck, left = right hip → left hip; the first mapped of the fallbacks), snapped to the
+    nearest quarter turn about the axes: it fixes an armature lying along another axis (Y-up FBX) or
+    facing another way, while posture differences of a few degrees are left to per-bone alignment.
+    Identity when the target lacks the bones to tell."""
+    head = {int(j): rig.heads[b] for b, j in reversed(list(enumerate(jb))) if j >= 0}
+    name = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
+    up = next((name[u] for u in _UPS if name[u] in head), None)
+    side = next(((name[a], name[b]) for a, b in _LEFTS if name[a] in head and name[b] in head), None)
+    if 0 not in head or up is None or side is None:
+        return np.eye(3)
+    src = _frame(rest_joints[up] - rest_joints[0], rest_joints[side[0]] - rest_joints[side[1]])
+    tgt = _frame(head[up] - head[0], head[side[0]] - head[side[1]])
+    raw = tgt @ src.T
+    return max(_AXIS_TURNS, key=lambda t: float(np.sum(t * raw)))   # nearest of the 24
+
+
+def _axis_turns() -> list[np.ndarray]:
+    """The 24 rotations that map coordinate axes onto coordinate axes (signed permutations, det +1)."""
+    out = []
+    for perm in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
+        for signs in np.array(np.meshgrid([1, -1], [1, -1], [1, -1])).T.reshape(-1, 3):
+            m = np.zeros((3, 3))
+            m[range(3), perm] = signs
+            if np.linalg.det(m) > 0:
+                out.append(m)
+    return out
+
+
+_AXIS_TURNS = _axis_turns()
 
 
 def leg_length(points: dict[int, np.ndarray]) -> float | None:
@@ -196,13 +264,19 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
         raise ValueError(f"mapping has {len(jb)} entries for {len(rig.names)} bones")
     if not (jb >= 0).any():
         raise ValueError("the bone mapping is empty: map at least the hips/pelvis bone")
+    if opts.align_body:
+        turn = body_turn(src.rest_joints, rig, jb)
+        src = SourceMotion(turn @ src.deltas @ turn.T, src.pelvis @ turn.T, src.rest_joints @ turn.T, src.frames)
     eff = folded_joints(jb)
     align = align_rotations(rig, jb, src.rest_joints) if opts.align_rest else np.tile(np.eye(3), (len(jb), 1, 1))
     f = len(src.deltas)
     world = np.empty((f, len(jb), 3, 3))
     for b, p in enumerate(rig.parents):
+        c = rig.copies[b]
         if jb[b] >= 0:
             world[:, b] = src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b])
+        elif c >= 0:      # a constraint makes it follow another bone, not its parent
+            world[:, b] = world[:, c] @ (rig.rest[c].T @ rig.rest[b])
         elif p < 0:
             world[:, b] = rig.rest[b]
         else:  # at rest relative to its parent
@@ -214,11 +288,11 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
     pelvis_bones = np.flatnonzero(jb == 0)
     if opts.translation and len(pelvis_bones):
         b = int(pelvis_bones[0])                     # the highest pelvis bone (parents come first)
-        if opts.scale_translation:
-            tgt = leg_length({int(j): rig.heads[i] * rig.scale for i, j in enumerate(jb) if j >= 0})
-            ref = leg_length(dict(enumerate(src.rest_joints)))
-            ratio = tgt / ref if tgt and ref else 1.0
-        pivot = _pelvis_pivot(rig, jb, src.rest_joints, ratio, b)
+        tgt = leg_length({int(j): rig.heads[i] * rig.scale for i, j in enumerate(jb) if j >= 0})
+        ref = leg_length(dict(enumerate(src.rest_joints)))
+        size = tgt / ref if tgt and ref else 1.0
+        ratio = size if opts.scale_translation else 1.0
+        pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
         delta_b = world[:, b] @ rig.rest[b].T
         # the pivot follows the source pelvis; the bone's head turns about it with the bone
         head = pivot + src.pelvis * (ratio / rig.scale) + (delta_b @ (rig.heads[b] - pivot))
@@ -231,21 +305,21 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
     return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio)
 
 
-def _pelvis_pivot(rig: TargetRig, jb: np.ndarray, rest_joints: np.ndarray, ratio: float, b: int) -> np.ndarray:
+def _pelvis_pivot(rig: TargetRig, jb: np.ndarray, rest_joints: np.ndarray, size: float, b: int) -> np.ndarray:
     """(3,) the target point standing for SMPL's pelvis joint (armature units): the midpoint of the
-    hip bones' heads plus SMPL's pelvis offset from its hips' midpoint × ``ratio``; the pelvis bone's
-    head when the hips are not mapped."""
+    hip bones' heads plus SMPL's pelvis offset from its hips' midpoint × ``size`` (leg-length ratio);
+    the pelvis bone's head when the hips are not mapped."""
     hips = [int(np.flatnonzero(jb == j)[0]) for j in (1, 2) if (jb == j).any()]
     if len(hips) < 2:
         return rig.heads[b]
     offset = rest_joints[0] - 0.5 * (rest_joints[1] + rest_joints[2])
-    return 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]]) + offset * ratio / rig.scale
+    return 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]]) + offset * size / rig.scale
 
 
 def source_from_motion(motion, opts, object_rot: np.ndarray | None = None) -> SourceMotion:
     """A Y-up :class:`~hkmr_blender.base.Motion` with rest joints → :class:`SourceMotion` in the axes of
-    a target armature whose object has world rotation ``object_rot`` (3,3). Timing, bad frames and
-    resampling follow :func:`..pipeline.plan_keys` with ``opts`` (a ``KeyOptions``)."""
+    an armature whose object has world rotation ``object_rot`` (3,3; None: Blender's world, Z-up).
+    Timing, bad frames and resampling follow :func:`..pipeline.plan_keys` with ``opts`` (``KeyOptions``)."""
     from ..pipeline import plan_keys
     ident = np.tile(np.eye(3), (NJ, 1, 1))
     plan = plan_keys(motion, ident, opts, object_rot, 1.0)   # identity rests: joint-local rotations

@@ -115,3 +115,50 @@ def a_pose(joints: np.ndarray, degrees: float = 40.0) -> np.ndarray:
         for j in (s, s + 2, s + 4, s + 6):
             out[j] = joints[s] + rot @ (joints[j] - joints[s])
     return out
+
+
+def build_armature(context, family: str, joints: np.ndarray, seed: int = 0, name: str | None = None):
+    """An armature object of ``family`` (mixamo, unreal, unity) with heads on ``joints`` (24,3 Z-up,
+    armature units) and the family's rest convention (module docstring). Returns the object."""
+    import bpy
+    rows = FAMILIES[family]
+    rng = np.random.default_rng(seed)
+    heads = {r[0]: head_position(r[2], joints) for r in rows}
+    kids = {r[0]: [c[0] for c in rows if c[1] == r[0]] for r in rows}
+    obj = bpy.data.objects.new(name or family, bpy.data.armatures.new(name or family))
+    context.scene.collection.objects.link(obj)
+    context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    edit = {}
+    for bone, parent, _ in rows:
+        eb = obj.data.edit_bones.new(bone)
+        eb.head = heads[bone]
+        if family == "unreal":                        # engine-style axes: unrelated to the limb
+            d = rng.normal(size=3)
+            eb.tail = heads[bone] + 0.08 * d / np.linalg.norm(d)
+        else:
+            main = [k for k in kids[bone] if "Shoulder" not in k and "UpLeg" not in k and "UpperLeg" not in k
+                    and "ik_" not in k]
+            tail = heads[main[0]] if main else heads[bone] + [0, 0, 0.05]
+            if parent and not main:                   # leaf: continue the parent direction
+                tail = heads[bone] + 0.5 * (heads[bone] - heads[parent])
+            eb.tail = tail if np.linalg.norm(tail - heads[bone]) > 1e-3 else heads[bone] + [0, 0, 0.05]
+        eb.roll = rng.uniform(-np.pi, np.pi) if family != "unity" else 0.0
+        if parent:
+            eb.parent = edit[parent]
+        edit[bone] = eb
+    bpy.ops.object.mode_set(mode="OBJECT")
+    return obj
+
+
+def rigify_rig(context):
+    """The real Rigify rig generated from the human metarig (Rigify ships with Blender)."""
+    import addon_utils
+    import bpy
+    addon_utils.enable("rigify", default_set=True)
+    bpy.ops.object.armature_human_metarig_add()
+    meta = context.object
+    bpy.ops.pose.rigify_generate()
+    rig = context.object
+    meta.hide_set(True)
+    return rig

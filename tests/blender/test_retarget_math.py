@@ -188,3 +188,34 @@ def test_preset_save_load_round_trip_and_bad_files(tmp_path):
         mp.load_preset(tmp_path / "broken.json")
     with pytest.raises(ValueError, match="no bone.*Nope"):
         mp.joint_of_bone(mp.BoneMapping([mp.MapEntry("Nope", "pelvis")]), names)
+
+
+def test_body_turn_plays_the_motion_in_a_y_up_armature_and_ignores_small_posture_tilts(joints):
+    rng = np.random.default_rng(6)
+    rows = FAMILIES["mixamo"]
+    heads = np.array([head_position(r[2], joints) for r in rows])
+    names, parents = names_and_parents(rows)
+    jb = mp.joint_of_bone(mp.auto_map(names, parents), names)
+    rig = _rig(rows, joints, rng, heads=heads @ rm.C_Y_TO_Z)           # Y-up armature space (FBX import)
+    np.testing.assert_allclose(sv.body_turn(joints, rig, jb), rm.C_Y_TO_Z.T, atol=TOL)
+    tilt = Rotation.from_euler("x", 8, degrees=True).as_matrix()
+    rig = _rig(rows, joints, rng, heads=heads @ tilt.T)
+    np.testing.assert_array_equal(sv.body_turn(joints, rig, jb), np.eye(3))
+
+
+def test_a_bone_copying_another_follows_it_not_its_parent(joints):
+    """Rigify's ORG-shoulder copies the shoulder control; the arm FK hangs below the ORG bone."""
+    rng = np.random.default_rng(8)
+    rows = [("hips", None, "pelvis"), ("chest", "hips", "spine3"), ("ctrl", "chest", "left_collar"),
+            ("org", "chest", "left_collar"), ("arm", "org", "left_shoulder"), ("forearm", "arm", "left_elbow")]
+    rig = _rig(rows, joints, rng)
+    rig.rest[3] = rig.rest[2]
+    rig.copies = np.array([-1, -1, -1, 2, -1, -1])
+    jb = np.array([0, 9, 13, -1, 16, 18])
+    src = _source(rng, joints)
+    keys = sv.solve_retarget(src, rig, jb, sv.RetargetOptions(align_rest=False))
+    basis = _full_basis(keys, rig)
+    world = sv.world_deltas(rig.parents, rig.rest, basis)
+    world[:, 3] = world[:, 2]                                              # what the constraint does
+    world[:, 4] = world[:, 3] @ rig.rest[4] @ basis[:, 4] @ rig.rest[4].T     # D = D_parent·B·R·Bᵀ
+    np.testing.assert_allclose(world[:, 4], src.deltas[:, 16], atol=TOL)
