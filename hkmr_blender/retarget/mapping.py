@@ -7,8 +7,8 @@ JSON files ``{"name", "description", "bones": {joint: [candidate bone names, fir
 and without a namespace prefix (``mixamorig:``, ``mixamorig7:``, ``Armature|``).
 
 Automatic mapping (:func:`auto_map`): the shipped family preset that finds most of its bones, then SMPL
-names when all 24 are there (:mod:`..bone_match`), then body-part words (``thigh``, ``UpperLeg``, ``calf``, ``clavicle``…),
-then the spine bones between the pelvis and neck bones by hierarchy. Confidence per bone: 1.0 preset,
+names when all 24 are there (:mod:`..bone_match`), then body-part words (``thigh``, ``UpperLeg``,
+``calf``, ``clavicle``…), then the spine bones between the pelvis and neck bones by hierarchy. Confidence per bone: 1.0 preset,
 0.9 SMPL name, 0.7 body-part word, 0.6 spine chain position; halved when the bone is not below the bone
 of its SMPL parent joint (hierarchy disagrees).
 """
@@ -141,7 +141,8 @@ def apply_preset(preset: Preset, bone_names: list[str]) -> BoneMapping:
 # body-part words (canonical_key without the side) per SMPL joint; later words only when earlier fail
 _WORDS = {
     "pelvis": ["pelvis", "hips", "hip"], "neck": ["neck", "neck 1", "neck 01"], "head": ["head"],
-    "shoulder": ["upper arm", "upperarm", "arm", "shoulder"], "collar": ["clavicle", "collar", "collarbone", "shoulder"],
+    "shoulder": ["upper arm", "upperarm", "arm", "shoulder"],
+    "collar": ["clavicle", "collar", "collarbone", "shoulder"],
     "elbow": ["forearm", "fore arm", "lower arm", "lowerarm", "elbow"], "wrist": ["hand", "wrist"],
     "hip": ["thigh", "up leg", "upper leg", "upperleg", "hip"], "knee": ["shin", "calf", "lower leg", "lowerleg",
                                                                          "knee", "leg"],

@@ -84,8 +84,9 @@ class RetargetOptions:
     """``align_rest``: turn each target bone's rest direction onto SMPL's (A-posed rigs move like the
     T-posed source); ``align_body``: play the motion in the target body's own frame (up: pelvis → neck,
     left: right hip → left hip, from the rest pose, to the nearest quarter turn), so a rig lying along
-    another axis (an FBX Y-up armature) or facing elsewhere moves as its body; ``scale_translation``: pelvis travel × leg-length
-    ratio (False: world units); ``translation``: key the pelvis-mapped bone's location at all."""
+    another axis (an FBX Y-up armature) or facing elsewhere moves as its body; ``scale_translation``:
+    pelvis travel × leg-length ratio (False: world units); ``translation``: key the pelvis-mapped
+    bone's location at all."""
 
     align_rest: bool = True
     align_body: bool = True
