@@ -121,12 +121,16 @@ def world_deltas(parents, rest: np.ndarray, basis: np.ndarray) -> np.ndarray:
 def basis_from_world(parents, rest: np.ndarray, world: np.ndarray) -> np.ndarray:
     """Posed armature-space rotations ``world`` (F,N,3,3) → pose-bone rotations R with
     P = P_parent·B_parent⁻¹·B·R, i.e. R = B⁻¹·B_parent·P_parent⁻¹·P (root: B⁻¹·P)."""
-    bt = np.swapaxes(rest, -1, -2)
     out = np.empty_like(world)
     for i, p in enumerate(parents):
-        rel = world[:, i] if p < 0 else rest[p] @ np.swapaxes(world[:, p], -1, -2) @ world[:, i]
-        out[:, i] = bt[i] @ rel
+        out[:, i] = _basis(rest, i, p, world[:, i], None if p < 0 else world[:, p])
     return out
+
+
+def _basis(rest: np.ndarray, b: int, p: int, wb: np.ndarray, wp: np.ndarray | None) -> np.ndarray:
+    """Pose-bone rotation of bone ``b`` (parent ``p``, -1: none) posed at ``wb`` under a parent posed at ``wp``."""
+    rel = wb if p < 0 else rest[p] @ np.swapaxes(wp, -1, -2) @ wb
+    return rest[b].T @ rel
 
 
 def folded_joints(joint_of_bone: np.ndarray) -> np.ndarray:
@@ -271,19 +275,22 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
     eff = folded_joints(jb)
     align = align_rotations(rig, jb, src.rest_joints) if opts.align_rest else np.tile(np.eye(3), (len(jb), 1, 1))
     f = len(src.deltas)
-    world = np.empty((f, len(jb), 3, 3))
-    for b, p in enumerate(rig.parents):
-        c = rig.copies[b]
-        if jb[b] >= 0:
-            world[:, b] = src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b])
-        elif c >= 0:      # a constraint makes it follow another bone, not its parent
-            world[:, b] = world[:, c] @ (rig.rest[c].T @ rig.rest[b])
-        elif p < 0:
-            world[:, b] = rig.rest[b]
-        else:  # at rest relative to its parent
-            world[:, b] = world[:, p] @ (rig.rest[p].T @ rig.rest[b])
     keyed = np.flatnonzero(jb >= 0)
-    basis = basis_from_world(rig.parents, rig.rest, world)[:, keyed]
+    world: dict[int, np.ndarray] = {}   # posed rotations (F,3,3) — or (3,3) while constant — of needed bones
+    for b in _needed(rig, keyed):
+        p, c = rig.parents[b], rig.copies[b]
+        if jb[b] >= 0:
+            world[b] = src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b])
+        elif c >= 0:      # a constraint makes it follow another bone, not its parent
+            world[b] = world[c] @ (rig.rest[c].T @ rig.rest[b])
+        elif p < 0:
+            world[b] = rig.rest[b]
+        else:             # at rest relative to its parent
+            world[b] = world[p] @ (rig.rest[p].T @ rig.rest[b])
+    basis = np.empty((f, len(keyed), 3, 3))
+    for k, b in enumerate(keyed):
+        p = rig.parents[b]
+        basis[:, k] = _basis(rig.rest, b, p, world[b], world.get(p))
     quats = rm.quaternion_continuity(rm.matrix_to_quaternion(basis))
     loc_bone, loc, ratio = None, None, 1.0
     pelvis_bones = np.flatnonzero(jb == 0)
@@ -294,16 +301,28 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
         size = tgt / ref if tgt and ref else 1.0
         ratio = size if opts.scale_translation else 1.0
         pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
-        delta_b = world[:, b] @ rig.rest[b].T
+        delta_b = world[b] @ rig.rest[b].T
         # the pivot follows the source pelvis; the bone's head turns about it with the bone
         head = pivot + src.pelvis * (ratio / rig.scale) + (delta_b @ (rig.heads[b] - pivot))
         disp = head - rig.heads[b]
         p = rig.parents[b]
-        parent_delta = np.broadcast_to(np.eye(3), (f, 3, 3)) if p < 0 else world[:, p] @ rig.rest[p].T
+        parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (f, 3, 3))
         # a location ℓ moves the head by parent_delta·B·ℓ (parents of this bone assumed not translated)
         loc = np.einsum("ij,fkj,fk->fi", rig.rest[b].T, parent_delta, disp)
         loc_bone = rig.names[b]
     return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio)
+
+
+def _needed(rig: TargetRig, keyed: np.ndarray) -> list[int]:
+    """Keyed bones and everything their poses hang on (parents, constraint sources), parents-first."""
+    need, stack = set(), [int(b) for b in keyed]
+    while stack:
+        b = stack.pop()
+        if b in need:
+            continue
+        need.add(b)
+        stack += [int(x) for x in (rig.parents[b], rig.copies[b]) if x >= 0]
+    return sorted(need)
 
 
 def _pelvis_pivot(rig: TargetRig, jb: np.ndarray, rest_joints: np.ndarray, size: float, b: int) -> np.ndarray:
