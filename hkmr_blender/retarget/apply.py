@@ -16,15 +16,18 @@ from dataclasses import dataclass
 import bpy
 import numpy as np
 
+from .. import rig_math as rm
 from ..armature import smpl_rig
 from ..bake import sample_pose
 from ..base import Motion
+from ..base.skeleton import SMPL_PARENTS
 from ..keys import Channel, write_action
 from ..pipeline import KeyOptions
 from .mapping import BoneMapping, auto_map, joint_of_bone
-from .solve import RetargetKeys, RetargetOptions, SourceMotion, TargetRig, solve_retarget, source_from_motion
+from .solve import (RetargetKeys, RetargetOptions, SourceMotion, TargetRig, solve_retarget, source_from_motion,
+                    world_deltas)
 
-__all__ = ["RetargetResult", "read_target", "source_from_armature", "retarget", "RetargetOptions"]
+__all__ = ["RetargetResult", "read_target", "source_from_armature", "retarget", "write_keys", "RetargetOptions"]
 
 
 @dataclass
@@ -98,16 +101,56 @@ def read_target(obj) -> tuple[TargetRig, np.ndarray]:
 
 
 def source_from_armature(context, obj, target_rot: np.ndarray, frame_start: int, frame_end: int) -> SourceMotion:
-    """Sample an SMPL armature's evaluated pose on frames ``frame_start..frame_end`` → a
-    :class:`SourceMotion` in the axes of an object with world rotation ``target_rot`` (identity: world)."""
+    """An SMPL armature's pose on frames ``frame_start..frame_end`` → a :class:`SourceMotion` in the axes
+    of an object with world rotation ``target_rot`` (identity: world). Read straight from its keys when
+    they alone decide the pose (see :func:`_pose_from_keys`), else evaluated frame by frame."""
     src = smpl_rig(obj)
     frames = np.arange(frame_start, frame_end + 1)
-    pose_rot, heads = sample_pose(context, obj, src.bone_names, frames)
+    read = _pose_from_keys(obj, src.bone_names, src.rest, frames)
+    pose_rot, heads = read if read is not None else sample_pose(context, obj, src.bone_names, frames)
     a = target_rot.T @ src.object_rot                          # source armature axes → target armature axes
     deltas = a @ (pose_rot @ np.swapaxes(src.rest, -1, -2)) @ a.T
     rest_heads = np.array([tuple(obj.data.bones[n].head_local) for n in src.bone_names], np.float64)
     pelvis = (heads[:, 0] - rest_heads[0]) @ a.T * src.object_scale
     return SourceMotion(deltas, pelvis, rest_heads @ a.T * src.object_scale, frames.astype(np.float64))
+
+
+def _pose_from_keys(obj, names: list[str], rest: np.ndarray, frames: np.ndarray):
+    """(posed rotations (K,24,3,3), heads (K,24,3) — only the pelvis head is filled) read from the action's
+    keys, or None unless they alone decide the pose: an action without NLA tracks or drivers, no bone
+    constraints, the SMPL bones parented as in SMPL with the pelvis as a root, and a quaternion key for
+    each SMPL bone (and the pelvis location) on exactly these frames — what the importer writes."""
+    from ..keys import action_fcurves
+    ad = obj.animation_data
+    if ad is None or ad.action is None or len(ad.nla_tracks) or len(ad.drivers):
+        return None
+    bones = obj.data.bones
+    if bones[names[0]].parent is not None or any(
+            bones[n].parent is None or bones[n].parent.name != names[p] for n, p in zip(names[1:], SMPL_PARENTS[1:])):
+        return None
+    if any(len(obj.pose.bones[n].constraints) for n in names):
+        return None
+    curves = {(fc.data_path, fc.array_index): fc for fc in action_fcurves(obj)}
+    values = {}
+    for j, n in enumerate(names):
+        base = f'pose.bones["{bpy.utils.escape_identifier(n)}"]'
+        for path, size in ((".rotation_quaternion", 4),) + (((".location", 3),) if j == 0 else ()):
+            for i in range(size):
+                fc = curves.get((base + path, i))
+                if fc is None or len(fc.keyframe_points) != len(frames):
+                    return None
+                co = np.empty(2 * len(frames), np.float32)
+                fc.keyframe_points.foreach_get("co", co)
+                if np.any(np.abs(co[0::2] - frames) > 1e-4):
+                    return None
+                values[(j, path, i)] = co[1::2]
+    quats = np.array([[values[(j, ".rotation_quaternion", i)] for i in range(4)] for j in range(len(names))])
+    basis = rm.quaternion_to_matrix(np.moveaxis(quats, -1, 0))        # (24,4,K) → (K,24,3,3)
+    pose_rot = world_deltas(SMPL_PARENTS, rest, basis) @ rest
+    heads = np.zeros((len(frames), len(names), 3))
+    loc = np.stack([values[(0, ".location", i)] for i in range(3)], axis=1)
+    heads[:, 0] = np.array(tuple(bones[names[0]].head_local)) + loc @ rest[0].T
+    return pose_rot, heads
 
 
 def _channels(keys: RetargetKeys) -> list[Channel]:
@@ -156,7 +199,13 @@ def retarget(context, source, target, mapping: BoneMapping | None = None,
         context.view_layer.update()
         rig, rot = read_target(target)
     keys = solve_retarget(src, rig, joint_of_bone(mapping, rig.names), options)
-    for bone in keys.bones:
-        target.pose.bones[bone].rotation_mode = "QUATERNION"
-    action = write_action(target, name or f"{target.name}_retarget", keys.frames, _channels(keys))
+    action = write_keys(target, keys, name or f"{target.name}_retarget")
     return RetargetResult(action, mapping, keys)
+
+
+def write_keys(obj, keys: RetargetKeys, name: str):
+    """Write ``keys`` (e.g. edited by foot pinning or root-motion code) as a new action ``name`` on ``obj``
+    and assign it; keyed bones are switched to quaternion rotation. Returns the action."""
+    for bone in keys.bones:
+        obj.pose.bones[bone].rotation_mode = "QUATERNION"
+    return write_action(obj, name, keys.frames, _channels(keys))
