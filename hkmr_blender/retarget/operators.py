@@ -4,7 +4,7 @@ hands the scene settings (``scene.hkmr_retarget``) to the plain functions of :mo
 from __future__ import annotations
 
 import bpy
-from bpy.props import StringProperty
+from bpy.props import EnumProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .apply import read_target, retarget
@@ -103,31 +103,20 @@ class HKMR_OT_retarget_save_preset(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
-class HKMR_OT_retarget_map_add(bpy.types.Operator):
-    """Add a row to the bone mapping"""
+class HKMR_OT_retarget_map_edit(bpy.types.Operator):
+    """Add a row to the bone mapping, or remove the selected one"""
 
-    bl_idname = "hkmr.retarget_map_add"
-    bl_label = "Add Mapping Row"
+    bl_idname = "hkmr.retarget_map_edit"
+    bl_label = "Edit Mapping Rows"
     bl_options = {"REGISTER", "UNDO"}
+    action: EnumProperty(items=[("ADD", "Add", "Add a row"), ("REMOVE", "Remove", "Remove the selected row")])
 
     def execute(self, context):
         s = _settings(context)
-        item = s.items.add()
-        item.how = "manual"
-        s.active_index = len(s.items) - 1
-        return {"FINISHED"}
-
-
-class HKMR_OT_retarget_map_remove(bpy.types.Operator):
-    """Remove the selected row of the bone mapping"""
-
-    bl_idname = "hkmr.retarget_map_remove"
-    bl_label = "Remove Mapping Row"
-    bl_options = {"REGISTER", "UNDO"}
-
-    def execute(self, context):
-        s = _settings(context)
-        if 0 <= s.active_index < len(s.items):
+        if self.action == "ADD":
+            s.items.add().how = "manual"
+            s.active_index = len(s.items) - 1
+        elif 0 <= s.active_index < len(s.items):
             s.items.remove(s.active_index)
             s.active_index = min(s.active_index, len(s.items) - 1)
         return {"FINISHED"}
@@ -164,4 +153,4 @@ class HKMR_OT_retarget(bpy.types.Operator):
 
 
 CLASSES = (HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset, HKMR_OT_retarget_save_preset,
-           HKMR_OT_retarget_map_add, HKMR_OT_retarget_map_remove, HKMR_OT_retarget)
+           HKMR_OT_retarget_map_edit, HKMR_OT_retarget)

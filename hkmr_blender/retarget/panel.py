@@ -5,7 +5,7 @@ import bpy
 
 from .mapping import shipped_presets
 from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
-                        HKMR_OT_retarget_map_add, HKMR_OT_retarget_map_remove, HKMR_OT_retarget_save_preset)
+                        HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)
 
 __all__ = ["HKMR_UL_bone_map", "HKMR_PT_retarget", "CLASSES"]
 
@@ -51,8 +51,8 @@ class HKMR_PT_retarget(bpy.types.Panel):
         row = layout.row()
         row.template_list("HKMR_UL_bone_map", "", s, "items", s, "active_index", rows=6)
         col = row.column(align=True)
-        col.operator(HKMR_OT_retarget_map_add.bl_idname, text="", icon="ADD")
-        col.operator(HKMR_OT_retarget_map_remove.bl_idname, text="", icon="REMOVE")
+        col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="ADD").action = "ADD"
+        col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="REMOVE").action = "REMOVE"
         row = layout.row(align=True)
         row.operator(HKMR_OT_retarget_load_preset.bl_idname, text="Load…", icon="FILEBROWSER").shipped = ""
         row.operator(HKMR_OT_retarget_save_preset.bl_idname, text="Save…", icon="FILE_TICK")

@@ -192,6 +192,8 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     with pytest.raises(RuntimeError, match="bad.json"):
         bpy.ops.hkmr.retarget_load_preset(filepath=str(tmp_path / "bad.json"))
     assert len(s.items) == 22                                          # unchanged after the error
+    assert bpy.ops.hkmr.retarget_map_edit(action="ADD") == {"FINISHED"} and len(s.items) == 23
+    assert bpy.ops.hkmr.retarget_map_edit(action="REMOVE") == {"FINISHED"} and len(s.items) == 22
     assert bpy.ops.hkmr.retarget_load_preset(shipped="mixamo") == {"FINISHED"}
     s.action_name = "walk_on_mixamo"
     assert bpy.ops.hkmr.retarget() == {"FINISHED"}
