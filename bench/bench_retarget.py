@@ -6,7 +6,7 @@ Times ``retarget.apply.retarget`` end to end (read the target, solve, write keys
 motion data (no scene evaluation), with the source preparation and the numpy solve timed alone; from the
 imported SMPL armature (its keys read with foreach_get); and from an SMPL armature whose pose must be
 evaluated frame by frame (a constraint on a bone; ``--sampled-frames``).
-Medians over ``--repeats``. Rigs: the test rigs of ``tests/blender/retarget_rigs.py`` on the open body.
+Medians (min–max) over ``--repeats``. Rigs: the test rigs of ``tests/blender/retarget_rigs.py`` on the open body.
 """
 from __future__ import annotations
 
@@ -32,20 +32,24 @@ from bench_blender import clear, make_motion  # noqa: E402
 from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.pipeline import KeyOptions  # noqa: E402
-from hkmr_blender.retarget.apply import read_target, retarget  # noqa: E402
+from hkmr_blender.retarget.apply import read_target, retarget, write_keys  # noqa: E402
 from hkmr_blender.retarget.mapping import auto_map, joint_of_bone  # noqa: E402
 from hkmr_blender.retarget.solve import solve_retarget, source_from_motion  # noqa: E402
 from hkmr_blender.rig_math import C_Y_TO_Z  # noqa: E402
 from tests.blender.retarget_rigs import build_armature, rigify_rig  # noqa: E402
 
 
-def _median(fn, repeats: int) -> float:
+def _median(fn, repeats: int) -> str:
+    """'median (min–max) s' over ``repeats`` calls; actions made by a call are removed after it."""
     times = []
     for _ in range(repeats):
+        before = set(bpy.data.actions)
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for a in set(bpy.data.actions) - before:
+            bpy.data.actions.remove(a)
+    return f"{statistics.median(times):.3f} ({min(times):.3f}–{max(times):.3f}) s"
 
 
 def main() -> None:
@@ -72,19 +76,18 @@ def main() -> None:
         src = source_from_motion(motion, ko)
         solve = _median(lambda: solve_retarget(src, rig, joint_of_bone(m, rig.names)), args.repeats)
         keyed = len(solve_retarget(src, rig, joint_of_bone(m, rig.names)).bones)
-        print(f"{name:7s} ({len(rig.names)} bones, {keyed} keyed): retarget {total:.3f} s "
-              f"(source {_median(lambda: source_from_motion(motion, ko), args.repeats):.3f} s, "
-              f"solve {solve:.3f} s)")
-    for a in list(bpy.data.actions):
-        bpy.data.actions.remove(a)
+        keys = solve_retarget(src, rig, joint_of_bone(m, rig.names))
+        write = _median(lambda: write_keys(obj, keys, "bench"), args.repeats)
+        print(f"{name:7s} ({len(rig.names)} bones, {keyed} keyed): retarget {total}; alone: source "
+              f"{_median(lambda: source_from_motion(motion, ko), args.repeats)}, solve {solve}, write keys {write}")
     res = import_motion(context, motion, ImportSettings(rate="set_scene", create_mesh=False))
     context.scene.frame_start, context.scene.frame_end = 1, args.frames
     t = _median(lambda: retarget(context, res.armature, rigs["mixamo"]), args.repeats)
-    print(f"from the imported SMPL armature (keys read) → mixamo: {t:.3f} s")
+    print(f"from the imported SMPL armature (keys read) → mixamo: {t}")
     res.armature.pose.bones["left_knee"].constraints.new("LIMIT_ROTATION").influence = 0.0
     context.scene.frame_end = args.sampled_frames
     t = _median(lambda: retarget(context, res.armature, rigs["mixamo"]), max(1, args.repeats // 2))
-    print(f"from an SMPL armature with a constraint (evaluated, {args.sampled_frames} frames) → mixamo: {t:.3f} s")
+    print(f"from an SMPL armature with a constraint (evaluated, {args.sampled_frames} frames) → mixamo: {t}")
     clear()
 
 
