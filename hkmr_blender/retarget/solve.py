@@ -301,9 +301,8 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
         size = tgt / ref if tgt and ref else 1.0
         ratio = size if opts.scale_translation else 1.0
         pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
-        delta_b = world[b] @ rig.rest[b].T
-        # the pivot follows the source pelvis; the bone's head turns about it with the bone
-        head = pivot + src.pelvis * (ratio / rig.scale) + (delta_b @ (rig.heads[b] - pivot))
+        # the pivot follows the source pelvis; the bone's head turns about it as SMPL's pelvis turns
+        head = pivot + src.pelvis * (ratio / rig.scale) + (src.deltas[:, 0] @ (rig.heads[b] - pivot))
         disp = head - rig.heads[b]
         p = rig.parents[b]
         parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (f, 3, 3))
