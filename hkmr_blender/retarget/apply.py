@@ -48,9 +48,10 @@ def _object_rot_scale(obj) -> tuple[np.ndarray, float]:
     return mw / scales, float(scales[0])
 
 
-def _copy_source(obj, pb) -> str | None:
-    """The bone whose world rotation ``pb`` takes over entirely through an active, full-influence
-    Copy Transforms / Copy Rotation (all axes, replace) constraint in world space, or None."""
+def _copy_source(obj, pb) -> tuple[str, bool] | None:
+    """(the bone whose world rotation ``pb`` takes over entirely through an active, full-influence
+    Copy Transforms / Copy Rotation (all axes, replace) constraint in world space, whether its location
+    is taken too), or None."""
     for c in pb.constraints:
         if c.mute or c.influence < 0.999 or getattr(c, "target", None) != obj or not c.subtarget:
             continue
@@ -59,7 +60,7 @@ def _copy_source(obj, pb) -> str | None:
         if c.type == "COPY_TRANSFORMS" or (c.type == "COPY_ROTATION" and c.use_x and c.use_y and c.use_z
                                            and c.mix_mode == "REPLACE" and not (c.invert_x or c.invert_y
                                                                                  or c.invert_z)):
-            return c.subtarget
+            return c.subtarget, c.type == "COPY_TRANSFORMS"
     return None
 
 
@@ -71,10 +72,12 @@ def read_target(obj) -> tuple[TargetRig, np.ndarray]:
         raise ValueError("choose an armature as the retarget target")
     rot, scale = _object_rot_scale(obj)
     bones = obj.data.bones
-    deps = {}
+    deps, copy = {}, {}
     for b in bones:
-        src = _copy_source(obj, obj.pose.bones[b.name])
-        deps[b.name] = [d for d in ((b.parent.name if b.parent else None), src) if d and d in bones]
+        found = _copy_source(obj, obj.pose.bones[b.name])
+        if found is not None and found[0] in bones:
+            copy[b.name] = found
+        deps[b.name] = [d for d in ((b.parent.name if b.parent else None), copy.get(b.name, (None,))[0]) if d]
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -92,12 +95,12 @@ def read_target(obj) -> tuple[TargetRig, np.ndarray]:
         visit(b.name)
     index = {n: i for i, n in enumerate(order)}
     parents = np.array([index[bones[n].parent.name] if bones[n].parent else -1 for n in order])
-    copies = np.array([index[deps[n][-1]] if len(deps[n]) and deps[n][-1] != (bones[n].parent.name
-                       if bones[n].parent else None) else -1 for n in order])
+    copies = np.array([index[copy[n][0]] if n in copy else -1 for n in order], np.int64)
+    copies_location = np.array([n in copy and copy[n][1] for n in order], bool)
     rest = np.array([np.array(bones[n].matrix_local, np.float64)[:3, :3] for n in order])
     heads = np.array([tuple(bones[n].head_local) for n in order], np.float64)
     tails = np.array([tuple(bones[n].tail_local) for n in order], np.float64)
-    return TargetRig(order, parents, rest, heads, tails, scale, copies), rot
+    return TargetRig(order, parents, rest, heads, tails, scale, copies, copies_location), rot
 
 
 def source_from_armature(context, obj, target_rot: np.ndarray, frame_start: int, frame_end: int) -> SourceMotion:

@@ -58,13 +58,17 @@ class TargetRig:
     tails: np.ndarray
     scale: float = 1.0
     copies: np.ndarray | None = None
+    copies_location: np.ndarray | None = None
 
     def __post_init__(self):
         """``copies`` (N,): the bone whose armature-space rotation this bone takes over entirely (a
         full-influence Copy Transforms/Rotation constraint in world space, e.g. Rigify's ORG bones
-        following their controls), or -1. Bones must come after their parents and copy sources."""
+        following their controls), or -1; ``copies_location`` (N,) True where the location is copied too
+        (Copy Transforms). Bones must come after their parents and copy sources."""
         if self.copies is None:
             self.copies = np.full(len(self.names), -1, np.int64)
+        if self.copies_location is None:
+            self.copies_location = np.zeros(len(self.names), bool)
 
 
 @dataclass
@@ -262,8 +266,9 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
                    ) -> RetargetKeys:
     """Pose-bone keys that put ``src`` on ``rig``. ``joint_of_bone`` (N,): SMPL joint index per target
     bone or -1. Keys every mapped bone; unmapped bones get no keys and stay at rest relative to
-    their parents. The pelvis-mapped bone's location moves its head by the source pelvis path
-    × (target leg length / SMPL leg length) when ``scale_translation`` (else metres as they are)."""
+    their parents. The highest pelvis-mapped bone's location makes the target's pelvis point (between
+    its hip bones, see :func:`_pelvis_pivot`) follow the source pelvis path × (target leg length / SMPL
+    leg length) when ``scale_translation`` (else metres as they are)."""
     jb = np.asarray(joint_of_bone, np.int64)
     if len(jb) != len(rig.names):
         raise ValueError(f"mapping has {len(jb)} entries for {len(rig.names)} bones")
@@ -301,15 +306,34 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
         size = tgt / ref if tgt and ref else 1.0
         ratio = size if opts.scale_translation else 1.0
         pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
-        # the pivot follows the source pelvis; the bone's head turns about it as SMPL's pelvis turns
-        head = pivot + src.pelvis * (ratio / rig.scale) + (src.deltas[:, 0] @ (rig.heads[b] - pivot))
-        disp = head - rig.heads[b]
+        want = pivot + src.pelvis * (ratio / rig.scale)          # the pivot follows the source pelvis
+        hips = [int(np.flatnonzero(jb == j)[0]) for j in (1, 2) if (jb == j).any()]
+        if len(hips) == 2 and all(_is_ancestor(rig.parents, b, h) for h in hips):
+            # where the solved rotations alone put the pivot (it hangs from the hip bones, which may hang
+            # from a chain that turns elsewhere, e.g. Rigify's hips below its spine pivot); translate the rest
+            pos = _posed_heads(rig, world)
+            mid_rest = 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]])
+            now = 0.5 * (pos[hips[0]] + pos[hips[1]]) + src.deltas[:, 0] @ (pivot - mid_rest)
+            disp = want - now
+        else:          # the bone's head turns about the pivot as SMPL's pelvis turns
+            disp = want + src.deltas[:, 0] @ (rig.heads[b] - pivot) - rig.heads[b]
         p = rig.parents[b]
         parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (f, 3, 3))
         # a location ℓ moves the head by parent_delta·B·ℓ (parents of this bone assumed not translated)
         loc = np.einsum("ij,fkj,fk->fi", rig.rest[b].T, parent_delta, disp)
         loc_bone = rig.names[b]
     return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio)
+
+
+def _posed_heads(rig: TargetRig, world: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Posed heads (F,3) or (3,) of the bones in ``world`` with every pose-bone location at zero: a child's
+    head = its parent's posed head + the parent's world delta applied to the rest offset (a bone copying
+    another's transforms hangs from that one instead)."""
+    pos: dict[int, np.ndarray] = {}
+    for b in sorted(world):
+        a = rig.copies[b] if rig.copies[b] >= 0 and rig.copies_location[b] else rig.parents[b]
+        pos[b] = rig.heads[b] if a < 0 else pos[a] + (world[a] @ rig.rest[a].T) @ (rig.heads[b] - rig.heads[a])
+    return pos
 
 
 def _needed(rig: TargetRig, keyed: np.ndarray) -> list[int]:

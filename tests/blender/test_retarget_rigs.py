@@ -141,6 +141,20 @@ def test_rigify_fk_controls_drive_the_deform_bones(source):
     deform.update({k.replace("left", "right"): v.replace(".L", ".R") for k, v in deform.items() if "left" in k})
     assert _check_directions(context, rig, deform, src_heads) < MAX_DEG
 
+    # hip path: Rigify's hips hang below its spine pivot, yet the point between the hips (+ SMPL's pelvis
+    # offset, turning with the pelvis) travels as the source pelvis × the leg-length ratio
+    from hkmr_blender.pipeline import KeyOptions
+    from hkmr_blender.retarget.solve import source_from_motion
+    src = source_from_motion(motion, KeyOptions(fps=30.0))
+    ratio = result.keys.translation_scale
+    assert 1.2 < ratio < 2.0                                        # the metarig is taller than the test body
+    j = src.rest_joints
+    offset = (j[0] - 0.5 * (j[1] + j[2])) * ratio
+    hips = heads_over_frames(context, rig, ["DEF-thigh.L", "DEF-thigh.R"], range(1, FRAMES + 1)).mean(1)
+    rest = 0.5 * (np.array(rig.data.bones["DEF-thigh.L"].head_local) + rig.data.bones["DEF-thigh.R"].head_local)
+    np.testing.assert_allclose(hips + src.deltas[:, 0] @ offset - (rest + offset), ratio * src.pelvis,
+                               atol=1e-3)     # float32 through Rigify's ~12-bone chain to the thighs
+
 
 def test_fbx_round_trip_keeps_the_retargeted_motion(source, tmp_path):
     import bpy
