@@ -181,9 +181,10 @@ def _min_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def align_rotations(rig: TargetRig, joint_of_bone: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
     """(N,3,3) rest alignment O per target bone: the smallest rotation turning the target bone's rest
-    direction onto its SMPL joint's rest direction (joint → main child). The target direction is from
-    its head to the head of the bone mapped to that child when that bone is below it; else (leaves,
-    reversed FK chains like Rigify's lower spine) along the bone, head → tail. Identity for unmapped
+    direction onto its SMPL joint's rest direction (joint → next mapped joint down its chain). The target
+    direction is from its head to the head of the bone mapped to that joint when that bone is below it;
+    else (leaves, reversed FK chains like Rigify's lower spine) along the bone, head → tail, against
+    SMPL's joint → main child. Identity for unmapped
     bones and SMPL leaves (head, hands, toes), whose direction SMPL does not define."""
     bone_of_joint = {int(j): b for b, j in reversed(list(enumerate(joint_of_bone))) if j >= 0}
     out = np.tile(np.eye(3), (len(rig.names), 1, 1))
@@ -191,10 +192,14 @@ def align_rotations(rig: TargetRig, joint_of_bone: np.ndarray, rest_joints: np.n
         c = SMPL_MAIN_CHILD[j] if j >= 0 else -1
         if c < 0:
             continue
-        d_src = rest_joints[c] - rest_joints[j]
-        tb = bone_of_joint.get(c)
-        below = tb is not None and _is_ancestor(rig.parents, b, tb)
-        d_tgt = (rig.heads[tb] if below else rig.tails[b]) - rig.heads[b]
+        m = c                                   # the next mapped joint down the chain (folded joints skipped)
+        while m >= 0 and m not in bone_of_joint:
+            m = SMPL_MAIN_CHILD[m]
+        tb = bone_of_joint.get(m)
+        if tb is not None and _is_ancestor(rig.parents, b, tb):
+            d_src, d_tgt = rest_joints[m] - rest_joints[j], rig.heads[tb] - rig.heads[b]
+        else:
+            d_src, d_tgt = rest_joints[c] - rest_joints[j], rig.tails[b] - rig.heads[b]
         out[b] = _min_rotation(d_tgt, d_src)
     return out
 

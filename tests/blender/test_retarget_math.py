@@ -68,6 +68,14 @@ def test_unmapped_joints_fold_into_the_nearest_mapped_ancestor(joints):
     keys = sv.solve_retarget(src, rig, jb, sv.RetargetOptions(align_rest=False))
     d = sv.world_deltas(rig.parents, rig.rest, rm.quaternion_to_matrix(keys.quats))
     np.testing.assert_allclose(d, src.deltas[:, [0, 6, 9, 12, 15]], atol=TOL)
+    # with rest alignment the 2-bone spine's lower bone spans spine1 → spine3 and turns with spine2's delta
+    rig.heads[2] += [0.0, 0.03, 0.0]                       # a target spine that bends differently at rest
+    keys = sv.solve_retarget(src, rig, jb, sv.RetargetOptions(align_body=False))
+    d = sv.world_deltas(rig.parents, rig.rest, rm.quaternion_to_matrix(keys.quats))
+    seg = d[:, 1] @ (rig.heads[2] - rig.heads[1])
+    ref = src.deltas[:, 6] @ (joints[9] - joints[3])
+    np.testing.assert_allclose(seg / np.linalg.norm(seg, axis=-1, keepdims=True),
+                               ref / np.linalg.norm(ref, axis=-1, keepdims=True), atol=1e-9)
 
 
 def test_unmapped_bones_stay_at_rest_and_get_no_keys(joints):
