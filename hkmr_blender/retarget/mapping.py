@@ -67,6 +67,14 @@ class BoneMapping:
     def bone_for(self, joint: str) -> str | None:
         return next((e.bone for e in self.entries if e.joint == joint), None)
 
+    def rig_bones(self) -> dict[str, str] | None:
+        """The feet/root-motion bone fields (``settings.RigBones``: hips_bone, left_upper … right_toe) of
+        the retargeted rig, or None unless the pelvis and both whole legs (hip, knee, ankle, toe) are mapped."""
+        parts = {"upper": "hip", "lower": "knee", "foot": "ankle", "toe": "foot"}
+        out = {"hips_bone": self.bone_for("pelvis")}
+        out.update({f"{s}_{p}": self.bone_for(f"{s}_{j}") for s in ("left", "right") for p, j in parts.items()})
+        return out if all(out.values()) else None
+
 
 def normalize_name(name: str) -> str:
     """'mixamorig7:LeftArm' → 'leftarm'; 'Armature|Hips' → 'hips'."""

@@ -147,6 +147,10 @@ class HKMR_OT_retarget(bpy.types.Operator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         k = result.keys
+        rig_bones = result.mapping.rig_bones()
+        if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig
+            for field, bone in rig_bones.items():
+                setattr(context.scene.hkmr, field, bone)
         self.report({"INFO"}, f"Retargeted {len(k.frames)} frames onto {len(k.bones)} bones of '{s.target.name}' "
                               f"(action '{result.action.name}', hip travel × {k.translation_scale:.3f})")
         return {"FINISHED"}

@@ -200,3 +200,10 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     assert target.animation_data.action.name == "walk_on_mixamo"
     assert target.pose.bones["mixamorig:LeftArm"].rotation_mode == "QUATERNION"
     assert hasattr(bpy.types, "HKMR_PT_retarget") and hasattr(bpy.types, "HKMR_UL_bone_map")
+    # the rig's bones reach the feet / root-motion settings: both run on the retargeted rig
+    h = bpy.context.scene.hkmr
+    assert (h.hips_bone, h.left_upper, h.right_toe) == ("mixamorig:Hips", "mixamorig:LeftUpLeg", "mixamorig:RightToeBase")
+    bpy.context.view_layer.objects.active = target
+    assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
+    h.root_mode = "in_place"
+    assert bpy.ops.hkmr.root_motion() == {"FINISHED"}

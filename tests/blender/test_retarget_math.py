@@ -227,3 +227,13 @@ def test_a_bone_copying_another_follows_it_not_its_parent(joints):
     world[:, 3] = world[:, 2]                                              # what the constraint does
     world[:, 4] = world[:, 3] @ rig.rest[4] @ basis[:, 4] @ rig.rest[4].T     # D = D_parent·B·R·Bᵀ
     np.testing.assert_allclose(world[:, 4], src.deltas[:, 16], atol=TOL)
+
+
+def test_mapping_names_the_rig_bones_for_feet_and_root_motion():
+    names, parents = names_and_parents(FAMILIES["unreal"])
+    bones = mp.auto_map(names, parents).rig_bones()
+    assert bones == {"hips_bone": "pelvis", "left_upper": "thigh_l", "left_lower": "calf_l", "left_foot": "foot_l",
+                     "left_toe": "ball_l", "right_upper": "thigh_r", "right_lower": "calf_r", "right_foot": "foot_r",
+                     "right_toe": "ball_r"}
+    names, parents = names_and_parents([r for r in FAMILIES["unity"] if r[0] != "LeftToes"])
+    assert mp.auto_map(names, parents).rig_bones() is None                  # a leg without its toe bone
