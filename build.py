@@ -2,7 +2,8 @@
 
     python build.py [--out dist] [--check-only]
 
-Stages ``hkmr_blender/**/*.py``, ``hkmr_blender/assets/*.npz`` and ``hkmr_blender/wheels/*.whl`` with the
+Stages ``hkmr_blender/**/*.py``, the retarget presets ``retarget/presets/*.json``,
+``hkmr_blender/assets/*.npz`` and ``hkmr_blender/wheels/*.whl`` with the
 top-level ``blender_manifest.toml`` into a temporary folder, then runs Blender's own extension tool
 (``bl_pkg/cli/blender_ext.py`` from the installed ``bpy`` module) to ``build`` and ``validate`` the zip.
 The wheels listed in the manifest are committed (pure Python, 30 KB); a missing one is fetched with
@@ -54,7 +55,7 @@ def ensure_wheels(manifest: dict) -> None:
 def stage(dest: Path, manifest: dict) -> None:
     """Copy what the extension ships into ``dest`` (sources, assets, wheels, manifest)."""
     dest.mkdir(parents=True)
-    for src in sorted(PACKAGE.rglob("*.py")):  # recursively: the numpy-only base is a sub-package
+    for src in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.glob("retarget/presets/*.json")]):  # recursively
         if "__pycache__" in src.parts:
             continue
         (dest / src.relative_to(PACKAGE)).parent.mkdir(parents=True, exist_ok=True)

@@ -12,14 +12,17 @@ _registered: list = []
 def register() -> None:
     import bpy
 
-    from . import operators, operators_video, panels, preferences, properties
+    from . import operators, operators_clips, operators_video, panels, preferences, properties
+    from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
 
-    classes = (preferences.HKMRPreferences, properties.HKMRSettings, *operators.CLASSES,
-               *operators_video.CLASSES, *panels.CLASSES)
+    classes = (preferences.HKMRPreferences, properties.HKMRSettings,
+               *operators.CLASSES, *operators_video.CLASSES, *panels.CLASSES, *operators_clips.CLASSES,
+               *rt_props.CLASSES, *rt_operators.CLASSES, *rt_panel.CLASSES)
     for cls in classes:
         bpy.utils.register_class(cls)
         _registered.append(cls)
     bpy.types.Scene.hkmr = bpy.props.PointerProperty(type=properties.HKMRSettings)
+    bpy.types.Scene.hkmr_retarget = bpy.props.PointerProperty(type=rt_props.HKMRRetargetSettings)
     bpy.types.TOPBAR_MT_file_import.append(operators.menu_import)
 
 
@@ -30,5 +33,6 @@ def unregister() -> None:
 
     bpy.types.TOPBAR_MT_file_import.remove(operators.menu_import)
     del bpy.types.Scene.hkmr
+    del bpy.types.Scene.hkmr_retarget
     while _registered:
         bpy.utils.unregister_class(_registered.pop())

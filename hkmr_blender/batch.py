@@ -1,6 +1,7 @@
 """Batch export: motion files → one FBX/GLB/BVH per clip, headless or from Blender.
 
     python -m hkmr_blender.batch IN... -o OUTDIR [--preset unity|unreal|generic] [--format fbx|glb|bvh] [--blend]
+        [--pin-feet] [--root world|in_place|root_motion] [--ground] [--rest-frame]
 
 ``IN`` are motion files (.npz motion file v1 / AMASS, .smpl) or folders of them. Runs on the ``bpy``
 module (no Blender binary). Each clip is imported into the current scene, exported, and its objects
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from .base.atomic import atomic_path
 from .file_export import FORMATS, PRESETS
+from .settings import ROOT_MODES
 
 __all__ = ["BatchReport", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
@@ -147,6 +149,12 @@ def _add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--no-mesh", action="store_true", help="export the skeleton only")
     ap.add_argument("--fps", type=float, default=0.0, help="resample to this rate (default: keep the clip's)")
     ap.add_argument("--blend", action="store_true", help="also save OUTDIR/<name>.blend with the imported clip")
+    ap.add_argument("--pin-feet", action="store_true",
+                    help="pin planted feet (the file's contacts, else detected from the motion)")
+    ap.add_argument("--root", choices=ROOT_MODES, default="world",
+                    help="root motion: world (as estimated), in_place, root_motion (a 'root' bone carries travel)")
+    ap.add_argument("--ground", action="store_true", help="move each clip so its lowest foot point is at z=0")
+    ap.add_argument("--rest-frame", action="store_true", help="add a rest-pose key one frame before each clip")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -154,11 +162,13 @@ def run_export(args: argparse.Namespace) -> int:
     if any clip failed."""
     import bpy
 
-    from .importer import ImportSettings
+    from .settings import FootSettings, ImportSettings, RootSettings
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     settings = ImportSettings(target="new", create_mesh=not args.no_mesh, model_path=args.model,
-                              rate="resample" if args.fps else "set_scene")
+                              rate="resample" if args.fps else "set_scene",
+                              feet=FootSettings(pin_feet=args.pin_feet),
+                              root=RootSettings(root_mode=args.root, ground=args.ground, rest_frame=args.rest_frame))
     if args.fps:
         whole = max(1, round(args.fps))
         bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = whole, whole / args.fps

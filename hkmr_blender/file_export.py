@@ -65,15 +65,16 @@ def _write(context, tmp: str, fmt: str, preset: str, frame_range: tuple[int, int
 
 
 def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str = "fbx",
-                preset: str = "generic") -> Path:
-    """Write ``armature`` (+ ``mesh``) with its action over the scene's frame range to ``out_path``.
-    BVH holds the skeleton only. Returns the final path."""
+                preset: str = "generic", extra=()) -> Path:
+    """Write ``armature`` (+ ``mesh`` and ``extra`` objects) with its action over the scene's frame range
+    to ``out_path``. BVH holds the skeleton only. Returns the final path."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; use one of {tuple(PRESETS)}")
     out = Path(out_path)
     if preset in _ARMATURE_NAME and fmt == "fbx":
         armature.name = _ARMATURE_NAME[preset]
-    _select_only(context, [armature] + ([mesh] if mesh is not None and fmt != "bvh" else []))
+    meshes = [m for m in (mesh, *extra) if m is not None] if fmt != "bvh" else []
+    _select_only(context, [armature] + meshes)
     scene = context.scene
     with atomic_path(out) as tmp:
         _write(context, str(tmp), fmt, preset, (scene.frame_start, scene.frame_end))

@@ -14,6 +14,7 @@ import bpy
 import numpy as np
 
 from . import armature as arm_mod
+from .clips import contacts_for_keys, finish_clip
 from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
 from .keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
@@ -38,6 +39,7 @@ class ImportResult:
     frame_start: int
     frame_end: int
     warnings: list[str] = field(default_factory=list)
+    clip: object = None
 
 
 def _scene_fps(scene) -> float:
@@ -103,7 +105,7 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
     if rig is not None:  # plan before touching the scene: it validates the options
         plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale)
 
-    created = []
+    created, action = [], None
     try:
         if rig is None:
             obj = arm_mod.create_smpl_armature(context, name, rest_z)
@@ -114,21 +116,30 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
         if body is not None:
             mesh_obj = create_skinned_mesh(context, rig.obj, body, rig.bone_names, f"{name}_body")
             created.append(mesh_obj)
-        action = write_action(rig.obj, f"{name}_motion", plan.frames,
-                              pose_channels(rig.bone_names, plan.quats, plan.root_loc))
-    except Exception:
+        previous = rig.obj.animation_data.action if rig.obj.animation_data else None
+        action = write_action(rig.obj, name, plan.frames, pose_channels(rig.bone_names, plan.quats, plan.root_loc))
+        clip = finish_clip(context, rig.obj, action, settings.feet, settings.root, settings.clip,
+                           contacts_for_keys(motion, plan.frames, opts.fps, opts.start_frame), fps=opts.fps)
+    except Exception as exc:
+        if action is not None:
+            bpy.data.actions.remove(action)
+            if not created and rig.obj.animation_data is not None:
+                rig.obj.animation_data.action = previous
         remove_objects(created[::-1])
+        if isinstance(exc, ValueError) and not isinstance(exc, HKMRImportError):
+            raise HKMRImportError(str(exc)) from exc
         raise
+    warnings += clip.notes
     if settings.rate == "set_scene":
         _set_scene_fps(scene, motion.fps)
-    start, end = int(np.floor(plan.frames[0])), int(np.ceil(plan.frames[-1]))
+    start, end = int(np.floor(min(plan.frames[0], action.frame_range[0]))), int(np.ceil(plan.frames[-1]))
     if settings.set_frame_range:
         scene.frame_start, scene.frame_end = start, end
     for ob in context.view_layer.objects:
         ob.select_set(False)
     rig.obj.select_set(True)
     context.view_layer.objects.active = rig.obj
-    return ImportResult(rig.obj, mesh_obj, action, start, end, warnings)
+    return ImportResult(rig.obj, mesh_obj, action, start, end, warnings, clip)
 
 
 def remove_objects(objects) -> None:

@@ -28,7 +28,9 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
     filter_glob: StringProperty(default="*.npz;*.smpl", options={"HIDDEN"})
 
     def draw(self, context):
-        draw_settings(self.layout, context.scene.hkmr, ImportSettings)
+        from .properties import CLIP_SETTINGS
+        for cls in (ImportSettings, *CLIP_SETTINGS):
+            draw_settings(self.layout, context.scene.hkmr, cls)
 
     def execute(self, context):
         try:

@@ -9,9 +9,9 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from .file_export import FORMATS, PRESETS
-from .settings import ImportSettings, from_props, ui_fields
+from .settings import ClipSettings, FootSettings, ImportSettings, RigBones, RootSettings, from_props, ui_fields
 
-__all__ = ["HKMRSettings", "import_settings", "bpy_properties", "draw_settings"]
+__all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings"]
 
 
 def _is_armature(_self, obj) -> bool:
@@ -44,8 +44,11 @@ def draw_settings(layout, props, cls) -> None:
         row.prop(props, f.name)
 
 
+CLIP_SETTINGS = (FootSettings, RootSettings, ClipSettings)   # applied to each import (``ImportSettings`` fields)
+
 HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations__": {
     **bpy_properties(ImportSettings),
+    **{k: v for cls in (*CLIP_SETTINGS, RigBones) for k, v in bpy_properties(cls).items()},
     "bake_target": PointerProperty(name="Bake onto", type=bpy.types.Object, poll=_is_armature,
                                    description="Another SMPL armature to receive the baked motion (empty: the "
                                                "active armature itself)"),
@@ -62,4 +65,6 @@ def import_settings(context) -> ImportSettings:
     """Scene settings + the add-on preferences' model path as a plain :class:`ImportSettings`."""
     from .preferences import model_path
 
-    return from_props(ImportSettings, context.scene.hkmr, model_path=model_path(context))
+    s = context.scene.hkmr
+    return from_props(ImportSettings, s, model_path=model_path(context), feet=from_props(FootSettings, s),
+                      root=from_props(RootSettings, s), clip=from_props(ClipSettings, s))

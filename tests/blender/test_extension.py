@@ -134,3 +134,76 @@ def test_bad_files_report_clearly_and_leave_the_scene_unchanged(installed, bpy_m
     with pytest.raises(RuntimeError, match="select an armature"):
         bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "good.npz"))
     assert len(bpy.data.objects) == 0
+
+
+def test_clip_operators_run_headless(installed, bpy_module, tmp_path):
+    """Import two clips onto one rig (NLA), pin feet, root motion, export per action — through bpy.ops."""
+    bpy = bpy_module
+    clear_scene(bpy)
+    for name, seed in (("walk", 7), ("jog", 8)):
+        write_motion(tmp_path / f"{name}.npz", make_motion(np.random.default_rng(seed), frames=10)[0])
+    scene = bpy.context.scene
+    scene.hkmr.target, scene.hkmr.rate, scene.hkmr.create_mesh = "new", "set_scene", False
+    c = scene.hkmr
+    c.nla, c.root_mode, c.rest_frame = True, "root_motion", True
+    assert bpy.ops.hkmr.import_clips(directory=str(tmp_path), files=[{"name": "walk.npz"},
+                                                                     {"name": "jog.npz"}]) == {"FINISHED"}
+    arm = bpy.context.active_object
+    assert "root" in arm.data.bones
+    assert sorted(s.action.name for t in arm.animation_data.nla_tracks for s in t.strips) == ["jog", "walk"]
+    arm.animation_data.action = bpy.data.actions["walk"]
+    assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
+    c.root_mode = "in_place"
+    assert bpy.ops.hkmr.root_motion() == {"FINISHED"}
+    c.left_upper = "left_hip"                        # a half-typed leg chain is refused with a report
+    with pytest.raises(RuntimeError, match="set every leg bone or none"):
+        bpy.ops.hkmr.pin_feet()
+    c.left_upper = ""
+    scene.hkmr.export_dir, scene.hkmr.export_format = str(tmp_path / "out"), "glb"
+    assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["jog.glb", "walk.glb"]
+
+
+def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
+    """Retarget UI path: presets shipped in the zip, auto-map into the UIList rows, save/load a preset,
+    retarget onto a Mixamo-named rig; a bad preset file is reported, not raised."""
+    from tests.blender.retarget_rigs import build_armature
+    bpy = bpy_module
+    zip_names = zipfile.ZipFile(installed[0]).namelist()
+    assert {f"retarget/presets/{n}.json" for n in ("mixamo", "rigify", "unreal", "unity")} <= set(zip_names)
+    clear_scene(bpy)
+    motion, _ = make_motion(np.random.default_rng(3), frames=8)
+    write_motion(tmp_path / "clip.npz", motion)
+    h = bpy.context.scene.hkmr
+    h.target, h.rate, h.create_mesh = "new", "set_scene", False
+    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
+    source = bpy.context.active_object
+    target = build_armature(bpy.context, "mixamo", np.asarray(motion.rest_joints) @ [[1, 0, 0], [0, 0, 1], [0, -1, 0]])
+    s = bpy.context.scene.hkmr_retarget
+    s.source, s.target = source, target
+    assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
+    assert s.family == "mixamo" and len(s.items) == 22 and min(i.confidence for i in s.items) == 1.0
+    assert {i.joint: i.bone for i in s.items}["left_elbow"] == "mixamorig:LeftForeArm"
+    assert bpy.ops.hkmr.retarget_save_preset(filepath=str(tmp_path / "mine.json")) == {"FINISHED"}
+    s.items.clear()
+    assert bpy.ops.hkmr.retarget_load_preset(filepath=str(tmp_path / "mine.json")) == {"FINISHED"}
+    assert len(s.items) == 22
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(RuntimeError, match="bad.json"):
+        bpy.ops.hkmr.retarget_load_preset(filepath=str(tmp_path / "bad.json"))
+    assert len(s.items) == 22                                          # unchanged after the error
+    assert bpy.ops.hkmr.retarget_map_edit(action="ADD") == {"FINISHED"} and len(s.items) == 23
+    assert bpy.ops.hkmr.retarget_map_edit(action="REMOVE") == {"FINISHED"} and len(s.items) == 22
+    assert bpy.ops.hkmr.retarget_load_preset(shipped="mixamo") == {"FINISHED"}
+    s.action_name = "walk_on_mixamo"
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    assert target.animation_data.action.name == "walk_on_mixamo"
+    assert target.pose.bones["mixamorig:LeftArm"].rotation_mode == "QUATERNION"
+    assert hasattr(bpy.types, "HKMR_PT_retarget") and hasattr(bpy.types, "HKMR_UL_bone_map")
+    # the rig's bones reach the feet / root-motion settings: both run on the retargeted rig
+    h = bpy.context.scene.hkmr
+    assert (h.hips_bone, h.left_upper, h.right_toe) == ("mixamorig:Hips", "mixamorig:LeftUpLeg", "mixamorig:RightToeBase")
+    bpy.context.view_layer.objects.active = target
+    assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
+    h.root_mode = "in_place"
+    assert bpy.ops.hkmr.root_motion() == {"FINISHED"}

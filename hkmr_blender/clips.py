@@ -1,0 +1,107 @@
+"""Clips (bpy layer): finish an imported action (feet, root motion), stack actions as NLA strips, import
+several motion files onto one rig.
+
+Each import is one action named after its clip (the file name without extension). With ``nla`` the
+action is also pushed as a strip onto the rig's NLA track "HKMR clips", after the strips already there
+(one frame apart), and unassigned so the NLA plays; the batch exporter (:mod:`.clips_export`) writes one
+file per action either way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .feet import PinReport, flags_at_times
+from .root_motion import RootPlan
+from .settings import ClipSettings, FootSettings, RootSettings
+
+__all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip",
+           "import_clips"]
+
+NLA_TRACK = "HKMR clips"
+
+
+@dataclass
+class ClipReport:
+    """What :func:`finish_clip` did: ``feet`` (None when not pinned), ``root`` (None when untouched),
+    ``strip`` (the NLA strip or None)."""
+
+    feet: PinReport | None = None
+    root: RootPlan | None = None
+    strip: object | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def contacts_for_keys(motion, key_frames: np.ndarray, fps: float, start_frame: float) -> np.ndarray | None:
+    """The motion file's per-sample foot contacts (F,2) [left, right] at the key frames (K,), or None
+    when the file has none (format v1, AMASS, .smpl)."""
+    contacts = getattr(motion, "contacts", None)
+    if contacts is None:
+        return None
+    from .pipeline import sample_times
+    return flags_at_times(sample_times(motion), contacts, (np.asarray(key_frames) - start_frame) / fps)
+
+
+def finish_clip(context, obj, action, feet: FootSettings, root: RootSettings, clip: ClipSettings,
+                contacts: np.ndarray | None = None, legs=None, hips: str | None = None, foot_bones=None,
+                fps: float | None = None) -> ClipReport:
+    """Pin feet (``feet.pin_feet``), then apply ``root``, then push to the NLA (``clip.nla``), on ``obj``'s
+    ``action``. ``legs``/``hips``/``foot_bones`` default to SMPL-named bones (pass them for other rigs); ``fps``:
+    the key rate (default: the scene's)."""
+    from .feet_bpy import pin_feet_on_action
+    from .root_bpy import apply_root_on_action
+    report = ClipReport()
+    if feet.pin_feet:
+        use = None if feet.contacts == "detect" else contacts
+        report.feet = pin_feet_on_action(obj, feet, chains=legs, contacts=use, action=action, fps=fps)
+        if use is None and feet.contacts == "file":
+            report.notes.append("the file has no foot contacts; detected them from the motion")
+    report.root = apply_root_on_action(context, obj, root, hips=hips, feet=foot_bones, action=action, fps=fps)
+    if clip.nla:
+        report.strip = push_nla_strip(obj, action)
+    return report
+
+
+def push_nla_strip(obj, action, track_name: str = NLA_TRACK):
+    """Append ``action`` as a strip on ``obj``'s NLA track ``track_name`` (created if missing), one frame
+    after the last strip there (at the action's own start if the track is empty); the object's active
+    action is cleared so the NLA plays. Returns the strip."""
+    ad = obj.animation_data or obj.animation_data_create()
+    slot = ad.action_slot if ad.action == action else None
+    track = ad.nla_tracks.get(track_name) or ad.nla_tracks.new()
+    track.name = track_name
+    start = float(action.frame_range[0])
+    if len(track.strips):
+        start = max(start, max(s.frame_end for s in track.strips) + 1.0)
+    strip = track.strips.new(action.name, int(np.ceil(start)), action)
+    if slot is not None and hasattr(strip, "action_slot"):
+        strip.action_slot = slot
+    if ad.action == action:
+        ad.action = None
+    return strip
+
+
+def import_clips(context, paths, settings) -> list:
+    """Import every motion file in ``paths`` onto ONE rig: the first per ``settings.target`` (a new
+    armature, or the selected one), the rest onto that armature (no extra meshes). Each file becomes an
+    action named after it and an NLA strip (always: the strips keep every clip in use, in a row, and
+    :func:`.clips_export.armature_actions` finds them). Returns the :class:`.importer.ImportResult` of each, in order; stops at the
+    first failing file (raising its :class:`.importer.HKMRImportError`, earlier clips stay imported)."""
+    from dataclasses import replace
+
+    from .importer import import_motion_file
+    results, set_range = [], settings.set_frame_range
+    settings = replace(settings, clip=replace(settings.clip, nla=True))
+    for i, path in enumerate(paths):
+        if i:
+            context.view_layer.objects.active = results[0].armature
+            settings = replace(settings, target="selected", create_mesh=False, set_frame_range=False)
+        results.append(import_motion_file(context, str(path), settings))
+    if results and set_range:
+        ad = results[0].armature.animation_data
+        strips = [s for t in ad.nla_tracks for s in t.strips] if ad is not None else []
+        spans = [(s.frame_start, s.frame_end) for s in strips] or [tuple(r.action.frame_range) for r in results]
+        starts, ends = zip(*spans)
+        context.scene.frame_start, context.scene.frame_end = int(min(starts)), int(np.ceil(max(ends)))
+    return results

@@ -1,0 +1,160 @@
+"""Retarget operators (thin bpy layer): auto-map, load/save preset, add/remove a row, retarget. Each
+hands the scene settings (``scene.hkmr_retarget``) to the plain functions of :mod:`.mapping` and
+:mod:`.apply`; errors become reports and leave the scene as it was."""
+from __future__ import annotations
+
+import bpy
+from bpy.props import EnumProperty, StringProperty
+from bpy_extras.io_utils import ExportHelper, ImportHelper
+
+from .apply import read_target, retarget
+from .mapping import PresetError, apply_preset, auto_map, load_preset, save_preset, shipped_presets
+from .props import mapping_from_settings, mapping_to_settings, options_from_settings
+
+__all__ = ["CLASSES"]
+
+
+def _settings(context):
+    return context.scene.hkmr_retarget
+
+
+def _target_names(settings) -> tuple[list[str], list[int]]:
+    rig, _ = read_target(settings.target)
+    return rig.names, list(rig.parents)
+
+
+class _NeedsTarget:
+    @classmethod
+    def poll(cls, context):
+        t = context.scene.hkmr_retarget.target
+        return t is not None and t.type == "ARMATURE"
+
+
+class HKMR_OT_retarget_auto_map(_NeedsTarget, bpy.types.Operator):
+    """Map the target's bones to SMPL joints from their names and hierarchy (with a confidence per bone)"""
+
+    bl_idname = "hkmr.retarget_auto_map"
+    bl_label = "Auto-map Bones"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        s = _settings(context)
+        try:
+            names, parents = _target_names(s)
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        m = auto_map(names, parents)
+        mapping_to_settings(s, m)
+        low = sum(e.confidence < 0.75 for e in m.entries)
+        self.report({"INFO"}, f"Mapped {len(m.entries)} bones ({m.family}); {low} with low confidence: check them")
+        return {"FINISHED"}
+
+
+class HKMR_OT_retarget_load_preset(_NeedsTarget, bpy.types.Operator, ImportHelper):
+    """Load a bone-mapping preset: a shipped one (Mixamo, Rigify, Unreal, Unity) or a JSON file"""
+
+    bl_idname = "hkmr.retarget_load_preset"
+    bl_label = "Load Mapping Preset"
+    bl_options = {"REGISTER", "UNDO"}
+    filename_ext = ".json"
+    filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
+    shipped: StringProperty(name="Shipped preset", default="", options={"SKIP_SAVE"},
+                            description="Name of a shipped preset (empty: choose a file)")
+
+    def invoke(self, context, event):
+        if self.shipped:
+            return self.execute(context)
+        return ImportHelper.invoke(self, context, event)
+
+    def execute(self, context):
+        s = _settings(context)
+        try:
+            preset = shipped_presets()[self.shipped] if self.shipped else load_preset(self.filepath)
+            names, _ = _target_names(s)
+        except (PresetError, ValueError, KeyError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        m = apply_preset(preset, names)
+        mapping_to_settings(s, m)
+        self.report({"INFO"}, f"Preset '{preset.name}': {len(m.entries)} bones found on '{s.target.name}'")
+        return {"FINISHED"}
+
+
+class HKMR_OT_retarget_save_preset(bpy.types.Operator, ExportHelper):
+    """Save the bone mapping shown in the list as a JSON preset"""
+
+    bl_idname = "hkmr.retarget_save_preset"
+    bl_label = "Save Mapping Preset"
+    filename_ext = ".json"
+    filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
+
+    def execute(self, context):
+        m = mapping_from_settings(_settings(context))
+        if not m.entries:
+            self.report({"ERROR"}, "the mapping is empty: run Auto-map or load a preset first")
+            return {"CANCELLED"}
+        try:
+            path = save_preset(self.filepath, m)
+        except OSError as exc:
+            self.report({"ERROR"}, f"cannot write {self.filepath}: {exc}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Saved {len(m.entries)} bones to {path}")
+        return {"FINISHED"}
+
+
+class HKMR_OT_retarget_map_edit(bpy.types.Operator):
+    """Add a row to the bone mapping, or remove the selected one"""
+
+    bl_idname = "hkmr.retarget_map_edit"
+    bl_label = "Edit Mapping Rows"
+    bl_options = {"REGISTER", "UNDO"}
+    action: EnumProperty(items=[("ADD", "Add", "Add a row"), ("REMOVE", "Remove", "Remove the selected row")])
+
+    def execute(self, context):
+        s = _settings(context)
+        if self.action == "ADD":
+            s.items.add().how = "manual"
+            s.active_index = len(s.items) - 1
+        elif 0 <= s.active_index < len(s.items):
+            s.items.remove(s.active_index)
+            s.active_index = min(s.active_index, len(s.items) - 1)
+        return {"FINISHED"}
+
+
+class HKMR_OT_retarget(bpy.types.Operator):
+    """Retarget the source SMPL armature's motion onto the target rig as a new action (auto-maps first
+    if the mapping is empty)"""
+
+    bl_idname = "hkmr.retarget"
+    bl_label = "Retarget Motion"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        s = context.scene.hkmr_retarget
+        return s.source is not None and s.target is not None
+
+    def execute(self, context):
+        s = _settings(context)
+        try:
+            if not s.items:
+                names, parents = _target_names(s)
+                mapping_to_settings(s, auto_map(names, parents))
+            result = retarget(context, s.source, s.target, mapping_from_settings(s), options_from_settings(s),
+                              name=s.action_name or None)
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        k = result.keys
+        rig_bones = result.mapping.rig_bones()
+        if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig
+            for field, bone in rig_bones.items():
+                setattr(context.scene.hkmr, field, bone)
+        self.report({"INFO"}, f"Retargeted {len(k.frames)} frames onto {len(k.bones)} bones of '{s.target.name}' "
+                              f"(action '{result.action.name}', hip travel × {k.translation_scale:.3f})")
+        return {"FINISHED"}
+
+
+CLASSES = (HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset, HKMR_OT_retarget_save_preset,
+           HKMR_OT_retarget_map_edit, HKMR_OT_retarget)

@@ -1,0 +1,70 @@
+"""Retarget section of the HKMR sidebar (a sub-panel of ``HKMR_PT_motion``) and the mapping UIList."""
+from __future__ import annotations
+
+import bpy
+
+from .mapping import shipped_presets
+from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
+                        HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)
+
+__all__ = ["HKMR_UL_bone_map", "HKMR_PT_retarget", "CLASSES"]
+
+LOW_CONFIDENCE = 0.75
+
+
+class HKMR_UL_bone_map(bpy.types.UIList):
+    """One row per mapped bone: target bone (searchable), SMPL joint, confidence (red when low)."""
+
+    def draw_item(self, context, layout, _data, item, _icon, _active_data, _active_propname, _index=0,
+                  _flt_flag=0):
+        target = context.scene.hkmr_retarget.target
+        row = layout.row(align=True)
+        if target is not None and target.type == "ARMATURE":
+            row.prop_search(item, "bone", target.data, "bones", text="")
+        else:
+            row.prop(item, "bone", text="")
+        row.prop(item, "joint", text="")
+        sub = row.row()
+        sub.alert = item.confidence < LOW_CONFIDENCE
+        sub.label(text=f"{item.confidence:.2f}")
+
+
+class HKMR_PT_retarget(bpy.types.Panel):
+    bl_label = "Retarget"
+    bl_idname = "HKMR_PT_retarget"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "HKMR"
+    bl_parent_id = "HKMR_PT_motion"
+
+    def draw(self, context):
+        s = context.scene.hkmr_retarget
+        layout = self.layout
+        col = layout.column()
+        col.prop(s, "source")
+        col.prop(s, "target")
+        row = layout.row(align=True)
+        row.operator(HKMR_OT_retarget_auto_map.bl_idname, icon="AUTO")
+        for name in shipped_presets():
+            row.operator(HKMR_OT_retarget_load_preset.bl_idname, text=name.title()).shipped = name
+        layout.label(text=f"Mapping ({s.family or 'none'}): bone · SMPL joint · confidence")
+        row = layout.row()
+        row.template_list("HKMR_UL_bone_map", "", s, "items", s, "active_index", rows=6)
+        col = row.column(align=True)
+        col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="ADD").action = "ADD"
+        col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="REMOVE").action = "REMOVE"
+        row = layout.row(align=True)
+        row.operator(HKMR_OT_retarget_load_preset.bl_idname, text="Load…", icon="FILEBROWSER").shipped = ""
+        row.operator(HKMR_OT_retarget_save_preset.bl_idname, text="Save…", icon="FILE_TICK")
+        col = layout.column()
+        col.prop(s, "align_rest")
+        col.prop(s, "align_body")
+        col.prop(s, "translation")
+        sub = col.row()
+        sub.enabled = s.translation
+        sub.prop(s, "scale_translation")
+        col.prop(s, "action_name")
+        layout.operator(HKMR_OT_retarget.bl_idname, icon="ARMATURE_DATA")
+
+
+CLASSES = (HKMR_UL_bone_map, HKMR_PT_retarget)

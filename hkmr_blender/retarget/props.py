@@ -1,0 +1,91 @@
+"""Retarget settings in the scene (``scene.hkmr_retarget``, bpy layer): source, target, options and the
+editable bone mapping (a collection shown as a UIList), with conversion to/from :class:`.mapping.BoneMapping`."""
+from __future__ import annotations
+
+import json
+
+import bpy
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
+                       StringProperty)
+
+from ..base.skeleton import SMPL_JOINT_NAMES
+from .mapping import BoneMapping, MapEntry, shipped_presets
+from .solve import RetargetOptions
+
+__all__ = ["HKMRBoneMapItem", "HKMRRetargetSettings", "mapping_from_settings", "mapping_to_settings",
+           "options_from_settings", "CLASSES"]
+
+_JOINT_ITEMS = [(n, n, f"SMPL joint {i}") for i, n in enumerate(SMPL_JOINT_NAMES)]
+
+
+def _is_armature(_self, obj) -> bool:
+    return obj.type == "ARMATURE"
+
+
+def _preset_items(_self, _context):
+    return [(name, name.title(), p.description) for name, p in shipped_presets().items()]
+
+
+class HKMRBoneMapItem(bpy.types.PropertyGroup):
+    bone: StringProperty(name="Bone", description="Target bone that receives the SMPL joint's rotation")
+    joint: EnumProperty(name="SMPL joint", items=_JOINT_ITEMS, description="SMPL joint driving the bone")
+    confidence: FloatProperty(name="Confidence", min=0.0, max=1.0, default=1.0,
+                              description="How sure the automatic mapping is (1: preset; < 0.75: check it)")
+    how: StringProperty(name="Found by")
+
+
+class HKMRRetargetSettings(bpy.types.PropertyGroup):
+    source: PointerProperty(name="Source", type=bpy.types.Object, poll=_is_armature,
+                            description="The SMPL armature whose motion is retargeted (its evaluated pose is "
+                                        "sampled over the scene's frame range)")
+    target: PointerProperty(name="Target", type=bpy.types.Object, poll=_is_armature,
+                            description="The character's armature (Mixamo, Rigify, Unreal, Unity or any rig)")
+    items: CollectionProperty(type=HKMRBoneMapItem)
+    active_index: IntProperty()
+    family: StringProperty(name="Family", default="")
+    rig_properties: StringProperty(name="Rig properties", default="{}",
+                                   description="JSON: custom properties set on the target before keying "
+                                               "(Rigify: limbs to FK)")
+    preset: EnumProperty(name="Preset", items=_preset_items, description="A shipped bone-mapping preset")
+    align_rest: BoolProperty(name="Match rest pose", default=True,
+                             description="Turn each target bone's rest direction onto SMPL's, so A-posed rigs "
+                                         "move like the T-posed source")
+    align_body: BoolProperty(name="Body frame", default=True,
+                             description="Play the motion in the character's own frame (Y-up FBX armatures, "
+                                         "characters facing another axis)")
+    translation: BoolProperty(name="Hip translation", default=True,
+                              description="Key the hip bone's location (off: rotations only)")
+    scale_translation: BoolProperty(name="Scale by leg length", default=True,
+                                    description="Scale hip travel by target/source leg length (off: keep world "
+                                                "units)")
+    action_name: StringProperty(name="Action", default="",
+                                description="Name of the new action (empty: '<target>_retarget')")
+
+
+def mapping_to_settings(settings, mapping: BoneMapping) -> None:
+    """Show ``mapping`` in the UI list (replaces the rows)."""
+    settings.items.clear()
+    for e in mapping.entries:
+        item = settings.items.add()
+        item.bone, item.joint, item.confidence, item.how = e.bone, e.joint, e.confidence, e.how
+    settings.family = mapping.family
+    settings.rig_properties = json.dumps(mapping.properties)
+    settings.active_index = 0
+
+
+def mapping_from_settings(settings) -> BoneMapping:
+    """The UI rows as a :class:`BoneMapping` (rows without a bone are ignored)."""
+    entries = [MapEntry(i.bone, i.joint, i.confidence, i.how) for i in settings.items if i.bone]
+    try:
+        props = json.loads(settings.rig_properties or "{}")
+    except json.JSONDecodeError:
+        props = {}
+    return BoneMapping(entries, settings.family or "manual", props)
+
+
+def options_from_settings(settings) -> RetargetOptions:
+    return RetargetOptions(align_rest=settings.align_rest, align_body=settings.align_body,
+                           scale_translation=settings.scale_translation, translation=settings.translation)
+
+
+CLASSES = (HKMRBoneMapItem, HKMRRetargetSettings)

@@ -1,0 +1,376 @@
+"""Retarget math, numpy only: SMPL joint world deltas → pose-bone keys of any humanoid armature.
+
+Frames: everything is in the *target armature's* space (Blender Z-up, the object's rotation removed,
+units of the armature). Rotations act on column vectors, batches lead: (F, J, 3, 3).
+
+The rule (the standard one for rigs of other proportions and rest orientations): each mapped target
+bone copies its source joint's *world rotation delta from rest* D = P·B⁻¹ (P posed, B rest rotation in
+armature space), expressed through the target's own rest B_t: the target bone's posed rotation is
+W = D·O·B_t, where O (rest alignment) turns the target bone's rest direction onto the source's (identity
+when both rigs rest alike, e.g. a T-posed rig under SMPL's T-pose). The pose-bone rotation follows from
+Blender's P = P_parent·B_parent⁻¹·B·R_basis. Unmapped target bones keep their rest relative to their
+parent (identity basis); SMPL joints without a target bone fold into their nearest mapped ancestor
+(e.g. spine1-3 on a 2-bone spine: the lower bone takes spine1·spine2, the upper spine3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import rig_math as rm
+from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+
+__all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "RetargetKeys",
+           "world_deltas", "basis_from_world", "folded_joints", "align_rotations", "body_turn", "leg_length",
+           "solve_retarget", "source_from_motion"]
+
+NJ = len(SMPL_JOINT_NAMES)
+
+
+def _main_children() -> tuple[int, ...]:
+    """For each SMPL joint the child its bone points at (-1 for leaves): the central child for
+    central joints (pelvis → spine1, spine3 → neck), the only child along a limb."""
+    out = []
+    for i, name in enumerate(SMPL_JOINT_NAMES):
+        kids = [c for c, p in enumerate(SMPL_PARENTS) if p == i]
+        central = [c for c in kids if not SMPL_JOINT_NAMES[c].startswith(("left_", "right_"))]
+        side = name.startswith(("left_", "right_"))
+        out.append(central[0] if (central and not side) else (kids[0] if kids else -1))
+    return tuple(out)
+
+
+SMPL_MAIN_CHILD = _main_children()
+_LEG = [(SMPL_JOINT_NAMES.index(f"{s}_hip"), SMPL_JOINT_NAMES.index(f"{s}_knee"),
+         SMPL_JOINT_NAMES.index(f"{s}_ankle")) for s in ("left", "right")]
+
+
+@dataclass
+class TargetRig:
+    """A target armature in its armature space: ``names`` (N,), ``parents`` (N,) index or -1, parents
+    before children; ``rest`` (N,3,3) ``bone.matrix_local`` rotations; ``heads``/``tails`` (N,3) rest
+    head/tail (armature units); ``scale``: the object's uniform scale (world metres per unit)."""
+
+    names: list[str]
+    parents: np.ndarray
+    rest: np.ndarray
+    heads: np.ndarray
+    tails: np.ndarray
+    scale: float = 1.0
+    copies: np.ndarray | None = None
+    copies_location: np.ndarray | None = None
+
+    def __post_init__(self):
+        """``copies`` (N,): the bone whose armature-space rotation this bone takes over entirely (a
+        full-influence Copy Transforms/Rotation constraint in world space, e.g. Rigify's ORG bones
+        following their controls), or -1; ``copies_location`` (N,) True where the location is copied too
+        (Copy Transforms). Bones must come after their parents and copy sources."""
+        if self.copies is None:
+            self.copies = np.full(len(self.names), -1, np.int64)
+        if self.copies_location is None:
+            self.copies_location = np.zeros(len(self.names), bool)
+
+
+@dataclass
+class SourceMotion:
+    """SMPL motion in the target armature's axes (world metres): ``deltas`` (F,24,3,3) world rotation
+    deltas from rest, ``pelvis`` (F,3) pelvis displacement from its rest position, ``rest_joints``
+    (24,3) rest joint positions (T-pose), ``frames`` (F,) scene frames of the keys."""
+
+    deltas: np.ndarray
+    pelvis: np.ndarray
+    rest_joints: np.ndarray
+    frames: np.ndarray
+
+
+@dataclass
+class RetargetOptions:
+    """``align_rest``: turn each target bone's rest direction onto SMPL's (A-posed rigs move like the
+    T-posed source); ``align_body``: play the motion in the target body's own frame (up: pelvis → neck,
+    left: right hip → left hip, from the rest pose, to the nearest quarter turn), so a rig lying along
+    another axis (an FBX Y-up armature) or facing elsewhere moves as its body; ``scale_translation``:
+    pelvis travel × leg-length ratio (False: world units); ``translation``: key the pelvis-mapped
+    bone's location at all."""
+
+    align_rest: bool = True
+    align_body: bool = True
+    scale_translation: bool = True
+    translation: bool = True
+
+
+@dataclass
+class RetargetKeys:
+    """Keys for the target: ``bones`` (K,) keyed bone names, ``quats`` (F,K,4) WXYZ pose-bone rotations
+    (sign-continuous), ``location_bone`` (name or None) and ``location`` (F,3) its pose-bone location,
+    ``frames`` (F,), ``translation_scale`` the factor applied to the pelvis path."""
+
+    bones: list[str]
+    quats: np.ndarray
+    location_bone: str | None
+    location: np.ndarray | None
+    frames: np.ndarray
+    translation_scale: float
+
+
+def world_deltas(parents, rest: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Forward kinematics of rotations: pose-bone rotations ``basis`` (F,N,3,3) on rests (N,3,3) →
+    world deltas D (F,N,3,3) with D = D_parent·B·R_basis·B⁻¹ (Blender's rule, object frame)."""
+    out = np.empty_like(basis)
+    local = rest @ basis @ np.swapaxes(rest, -1, -2)
+    for i, p in enumerate(parents):
+        out[:, i] = local[:, i] if p < 0 else out[:, p] @ local[:, i]
+    return out
+
+
+def basis_from_world(parents, rest: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """Posed armature-space rotations ``world`` (F,N,3,3) → pose-bone rotations R with
+    P = P_parent·B_parent⁻¹·B·R, i.e. R = B⁻¹·B_parent·P_parent⁻¹·P (root: B⁻¹·P)."""
+    out = np.empty_like(world)
+    for i, p in enumerate(parents):
+        out[:, i] = _basis(rest, i, p, world[:, i], None if p < 0 else world[:, p])
+    return out
+
+
+def _basis(rest: np.ndarray, b: int, p: int, wb: np.ndarray, wp: np.ndarray | None) -> np.ndarray:
+    """Pose-bone rotation of bone ``b`` (parent ``p``, -1: none) posed at ``wb`` under a parent posed at ``wp``."""
+    rel = wb if p < 0 else rest[p] @ np.swapaxes(wp, -1, -2) @ wb
+    return rest[b].T @ rel
+
+
+def folded_joints(joint_of_bone: np.ndarray) -> np.ndarray:
+    """(N,) SMPL joint per target bone (-1: none) → the joint whose world delta each bone copies.
+
+    An SMPL joint without a bone folds into its nearest mapped ancestor when it lies on that
+    ancestor's main chain (spine2 into spine1 on a 2-bone spine): the ancestor then copies the
+    delta of the last unmapped joint of that chain, so the mapped descendants' parents match."""
+    mapped = set(int(j) for j in joint_of_bone if j >= 0)
+    out = np.array(joint_of_bone, dtype=np.int64, copy=True)
+    for b, j in enumerate(joint_of_bone):
+        if j < 0:
+            continue
+        cur = int(j)
+        while True:
+            c = SMPL_MAIN_CHILD[cur]
+            if c < 0 or c in mapped or not _has_mapped_below(c, mapped):
+                break
+            cur = c
+        out[b] = cur
+    return out
+
+
+def _has_mapped_below(j: int, mapped: set[int]) -> bool:
+    kids = [c for c, p in enumerate(SMPL_PARENTS) if p == j]
+    return any(c in mapped or _has_mapped_below(c, mapped) for c in kids)
+
+
+def _min_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest rotation (3,3) taking direction ``a`` onto ``b`` (3,) (identity if either is ~0)."""
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na < 1e-9 or nb < 1e-9:
+        return np.eye(3)
+    a, b = a / na, b / nb
+    axis = np.cross(a, b)
+    s, c = np.linalg.norm(axis), float(np.dot(a, b))
+    if s < 1e-9:
+        if c > 0:
+            return np.eye(3)
+        perp = np.cross(a, [1.0, 0, 0] if abs(a[0]) < 0.9 else [0, 1.0, 0])  # opposite: turn 180° about ⟂
+        return rm.axis_angle_to_matrix(np.pi * perp / np.linalg.norm(perp))
+    return rm.axis_angle_to_matrix(axis / s * np.arctan2(s, c))
+
+
+def align_rotations(rig: TargetRig, joint_of_bone: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
+    """(N,3,3) rest alignment O per target bone: the smallest rotation turning the target bone's rest
+    direction onto its SMPL joint's rest direction (joint → next mapped joint down its chain). The target
+    direction is from its head to the head of the bone mapped to that joint when that bone is below it;
+    else (leaves, reversed FK chains like Rigify's lower spine) along the bone, head → tail, against
+    SMPL's joint → main child. Identity for unmapped
+    bones and SMPL leaves (head, hands, toes), whose direction SMPL does not define."""
+    bone_of_joint = {int(j): b for b, j in reversed(list(enumerate(joint_of_bone))) if j >= 0}
+    out = np.tile(np.eye(3), (len(rig.names), 1, 1))
+    for b, j in enumerate(joint_of_bone):
+        c = SMPL_MAIN_CHILD[j] if j >= 0 else -1
+        if c < 0:
+            continue
+        m = c                                   # the next mapped joint down the chain (folded joints skipped)
+        while m >= 0 and m not in bone_of_joint:
+            m = SMPL_MAIN_CHILD[m]
+        tb = bone_of_joint.get(m)
+        if tb is not None and _is_ancestor(rig.parents, b, tb):
+            d_src, d_tgt = rest_joints[m] - rest_joints[j], rig.heads[tb] - rig.heads[b]
+        else:
+            d_src, d_tgt = rest_joints[c] - rest_joints[j], rig.tails[b] - rig.heads[b]
+        out[b] = _min_rotation(d_tgt, d_src)
+    return out
+
+
+def _is_ancestor(parents, a: int, b: int) -> bool:
+    """True when bone ``a`` is a (strict) ancestor of bone ``b``."""
+    i = parents[b]
+    while i >= 0:
+        if i == a:
+            return True
+        i = parents[i]
+    return False
+
+
+def _frame(up: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """(3,3) orthonormal body frame, columns (left, forward, up): up exact, left orthogonalised."""
+    z = up / np.linalg.norm(up)
+    x = left - np.dot(left, z) * z
+    x /= np.linalg.norm(x)
+    return np.stack([x, np.cross(z, x), z], axis=1)
+
+
+_UPS = ("neck", "spine3", "head", "spine2")
+_LEFTS = (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder"), ("left_collar", "right_collar"))
+
+
+def body_turn(rest_joints: np.ndarray, rig: TargetRig, jb: np.ndarray) -> np.ndarray:
+    """(3,3) rotation from SMPL's rest body frame to the target's (both from rest positions: up =
+    pelvis → neck, left = right hip → left hip; the first mapped of the fallbacks), snapped to the
+    nearest quarter turn about the axes: it fixes an armature lying along another axis (Y-up FBX) or
+    facing another way, while posture differences of a few degrees are left to per-bone alignment.
+    Identity when the target lacks the bones to tell."""
+    head = {int(j): rig.heads[b] for b, j in reversed(list(enumerate(jb))) if j >= 0}
+    name = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
+    up = next((name[u] for u in _UPS if name[u] in head), None)
+    side = next(((name[a], name[b]) for a, b in _LEFTS if name[a] in head and name[b] in head), None)
+    if 0 not in head or up is None or side is None:
+        return np.eye(3)
+    src = _frame(rest_joints[up] - rest_joints[0], rest_joints[side[0]] - rest_joints[side[1]])
+    tgt = _frame(head[up] - head[0], head[side[0]] - head[side[1]])
+    raw = tgt @ src.T
+    return max(_AXIS_TURNS, key=lambda t: float(np.sum(t * raw)))   # nearest of the 24
+
+
+def _axis_turns() -> list[np.ndarray]:
+    """The 24 rotations that map coordinate axes onto coordinate axes (signed permutations, det +1)."""
+    out = []
+    for perm in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
+        for signs in np.array(np.meshgrid([1, -1], [1, -1], [1, -1])).T.reshape(-1, 3):
+            m = np.zeros((3, 3))
+            m[range(3), perm] = signs
+            if np.linalg.det(m) > 0:
+                out.append(m)
+    return out
+
+
+_AXIS_TURNS = _axis_turns()
+
+
+def leg_length(points: dict[int, np.ndarray]) -> float | None:
+    """Mean hip→knee→ankle length over the legs whose three SMPL joints are in ``points``
+    ({joint index: (3,) position}); None if no leg is complete."""
+    legs = [np.linalg.norm(points[k] - points[h]) + np.linalg.norm(points[a] - points[k])
+            for h, k, a in _LEG if h in points and k in points and a in points]
+    return float(np.mean(legs)) if legs else None
+
+
+def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: RetargetOptions = RetargetOptions()
+                   ) -> RetargetKeys:
+    """Pose-bone keys that put ``src`` on ``rig``. ``joint_of_bone`` (N,): SMPL joint index per target
+    bone or -1. Keys every mapped bone; unmapped bones get no keys and stay at rest relative to
+    their parents. The highest pelvis-mapped bone's location makes the target's pelvis point (between
+    its hip bones, see :func:`_pelvis_pivot`) follow the source pelvis path × (target leg length / SMPL
+    leg length) when ``scale_translation`` (else metres as they are)."""
+    jb = np.asarray(joint_of_bone, np.int64)
+    if len(jb) != len(rig.names):
+        raise ValueError(f"mapping has {len(jb)} entries for {len(rig.names)} bones")
+    if not (jb >= 0).any():
+        raise ValueError("the bone mapping is empty: map at least the hips/pelvis bone")
+    if opts.align_body:
+        turn = body_turn(src.rest_joints, rig, jb)
+        src = SourceMotion(turn @ src.deltas @ turn.T, src.pelvis @ turn.T, src.rest_joints @ turn.T, src.frames)
+    eff = folded_joints(jb)
+    align = align_rotations(rig, jb, src.rest_joints) if opts.align_rest else np.tile(np.eye(3), (len(jb), 1, 1))
+    f = len(src.deltas)
+    keyed = np.flatnonzero(jb >= 0)
+    world: dict[int, np.ndarray] = {}   # posed rotations (F,3,3) — or (3,3) while constant — of needed bones
+    for b in _needed(rig, keyed):
+        p, c = rig.parents[b], rig.copies[b]
+        if jb[b] >= 0:
+            world[b] = src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b])
+        elif c >= 0:      # a constraint makes it follow another bone, not its parent
+            world[b] = world[c] @ (rig.rest[c].T @ rig.rest[b])
+        elif p < 0:
+            world[b] = rig.rest[b]
+        else:             # at rest relative to its parent
+            world[b] = world[p] @ (rig.rest[p].T @ rig.rest[b])
+    basis = np.empty((f, len(keyed), 3, 3))
+    for k, b in enumerate(keyed):
+        p = rig.parents[b]
+        basis[:, k] = _basis(rig.rest, b, p, world[b], world.get(p))
+    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(basis))
+    loc_bone, loc, ratio = None, None, 1.0
+    pelvis_bones = np.flatnonzero(jb == 0)
+    if opts.translation and len(pelvis_bones):
+        b = int(pelvis_bones[0])                     # the highest pelvis bone (parents come first)
+        tgt = leg_length({int(j): rig.heads[i] * rig.scale for i, j in enumerate(jb) if j >= 0})
+        ref = leg_length(dict(enumerate(src.rest_joints)))
+        size = tgt / ref if tgt and ref else 1.0
+        ratio = size if opts.scale_translation else 1.0
+        pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
+        want = pivot + src.pelvis * (ratio / rig.scale)          # the pivot follows the source pelvis
+        hips = [int(np.flatnonzero(jb == j)[0]) for j in (1, 2) if (jb == j).any()]
+        if len(hips) == 2 and all(_is_ancestor(rig.parents, b, h) for h in hips):
+            # where the solved rotations alone put the pivot (it hangs from the hip bones, which may hang
+            # from a chain that turns elsewhere, e.g. Rigify's hips below its spine pivot); translate the rest
+            pos = _posed_heads(rig, world)
+            mid_rest = 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]])
+            now = 0.5 * (pos[hips[0]] + pos[hips[1]]) + src.deltas[:, 0] @ (pivot - mid_rest)
+            disp = want - now
+        else:          # the bone's head turns about the pivot as SMPL's pelvis turns
+            disp = want + src.deltas[:, 0] @ (rig.heads[b] - pivot) - rig.heads[b]
+        p = rig.parents[b]
+        parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (f, 3, 3))
+        # a location ℓ moves the head by parent_delta·B·ℓ (parents of this bone assumed not translated)
+        loc = np.einsum("ij,fkj,fk->fi", rig.rest[b].T, parent_delta, disp)
+        loc_bone = rig.names[b]
+    return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio)
+
+
+def _posed_heads(rig: TargetRig, world: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Posed heads (F,3) or (3,) of the bones in ``world`` with every pose-bone location at zero: a child's
+    head = its parent's posed head + the parent's world delta applied to the rest offset (a bone copying
+    another's transforms hangs from that one instead)."""
+    pos: dict[int, np.ndarray] = {}
+    for b in sorted(world):
+        a = rig.copies[b] if rig.copies[b] >= 0 and rig.copies_location[b] else rig.parents[b]
+        pos[b] = rig.heads[b] if a < 0 else pos[a] + (world[a] @ rig.rest[a].T) @ (rig.heads[b] - rig.heads[a])
+    return pos
+
+
+def _needed(rig: TargetRig, keyed: np.ndarray) -> list[int]:
+    """Keyed bones and everything their poses hang on (parents, constraint sources), parents-first."""
+    need, stack = set(), [int(b) for b in keyed]
+    while stack:
+        b = stack.pop()
+        if b in need:
+            continue
+        need.add(b)
+        stack += [int(x) for x in (rig.parents[b], rig.copies[b]) if x >= 0]
+    return sorted(need)
+
+
+def _pelvis_pivot(rig: TargetRig, jb: np.ndarray, rest_joints: np.ndarray, size: float, b: int) -> np.ndarray:
+    """(3,) the target point standing for SMPL's pelvis joint (armature units): the midpoint of the
+    hip bones' heads plus SMPL's pelvis offset from its hips' midpoint × ``size`` (leg-length ratio);
+    the pelvis bone's head when the hips are not mapped."""
+    hips = [int(np.flatnonzero(jb == j)[0]) for j in (1, 2) if (jb == j).any()]
+    if len(hips) < 2:
+        return rig.heads[b]
+    offset = rest_joints[0] - 0.5 * (rest_joints[1] + rest_joints[2])
+    return 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]]) + offset * size / rig.scale
+
+
+def source_from_motion(motion, opts, object_rot: np.ndarray | None = None) -> SourceMotion:
+    """A Y-up :class:`~hkmr_blender.base.Motion` with rest joints → :class:`SourceMotion` in the axes of
+    an armature whose object has world rotation ``object_rot`` (3,3; None: Blender's world, Z-up).
+    Timing, bad frames and resampling follow :func:`..pipeline.plan_keys` with ``opts`` (``KeyOptions``)."""
+    from ..pipeline import plan_keys
+    ident = np.tile(np.eye(3), (NJ, 1, 1))
+    plan = plan_keys(motion, ident, opts, object_rot, 1.0)   # identity rests: joint-local rotations
+    a = rm.C_Y_TO_Z if object_rot is None else np.asarray(object_rot).T @ rm.C_Y_TO_Z
+    deltas = world_deltas(SMPL_PARENTS, ident, rm.quaternion_to_matrix(plan.quats))
+    return SourceMotion(deltas, plan.root_loc, np.asarray(motion.rest_joints, np.float64) @ a.T, plan.frames)

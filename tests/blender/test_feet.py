@@ -1,0 +1,155 @@
+"""Feet pinning math without Blender: pose-track FK, two-bone IK, contact detection, pinning a sliding walk."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hkmr_blender import rig_math as rm
+from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from hkmr_blender.body import load_body_arrays, rest_joints_for
+from hkmr_blender.feet import (SMPL_LEGS, FootSettings, contact_spans, contact_travel, detect_contacts,
+                               flags_at_times, pin_feet, pin_weights, two_bone_ik)
+from hkmr_blender.pipeline import KeyOptions, plan_keys
+from hkmr_blender.pose_track import PoseTrack, forward, local_transforms
+from tests.blender.gait import walk
+
+
+@pytest.fixture(scope="module")
+def rest_joints():
+    return rest_joints_for(load_body_arrays(), np.zeros(10))   # the shipped open body (real proportions)
+
+
+def smpl_track(motion, rest_rot=None) -> PoseTrack:
+    """A PoseTrack of the SMPL armature keyed by the importer's key plan (bone rests: heads on the joints,
+    rotations ``rest_rot`` (24,3,3), identity by default)."""
+    rest_rot = np.repeat(np.eye(3)[None], 24, 0) if rest_rot is None else rest_rot
+    plan = plan_keys(motion, rest_rot, KeyOptions(fps=motion.fps, resample=False))
+    rest = np.repeat(np.eye(4)[None], 24, 0)
+    rest[:, :3, :3] = rest_rot
+    rest[:, :3, 3] = motion.rest_joints @ rm.C_Y_TO_Z.T
+    loc = np.zeros(plan.quats.shape[:2] + (3,))
+    loc[:, 0] = plan.root_loc
+    return PoseTrack(list(SMPL_JOINT_NAMES), np.array(SMPL_PARENTS), rest, plan.frames, plan.quats, loc,
+                     fps=motion.fps)
+
+
+def heads(track):
+    return forward(track)[..., :3, 3]
+
+
+def test_forward_matches_smpl_fk_for_any_rest_rotation(rest_joints):
+    motion, _ = walk(rest_joints, frames=40, turn=0.8)
+    ref, _ = rm.forward_kinematics(motion.poses, motion.trans, rest_joints)
+    rng = np.random.default_rng(3)
+    rest_rot = rm.axis_angle_to_matrix(rng.normal(0, 1.5, (24, 3)))      # foreign bone axes and rolls
+    for rr in (None, rest_rot):
+        track = smpl_track(motion, rr)
+        np.testing.assert_allclose(heads(track), ref @ rm.C_Y_TO_Z.T, atol=1e-9)   # float64 FK, same math
+        q, loc = local_transforms(track, forward(track), range(24))         # and the inverse
+        np.testing.assert_allclose(np.abs(np.sum(q * track.quat, -1)), 1.0, atol=1e-9)
+        np.testing.assert_allclose(loc, track.loc, atol=1e-9)
+
+
+def test_two_bone_ik_reaches_keeps_lengths_and_bend_plane():
+    rng = np.random.default_rng(0)
+    k = 200
+    hip = rng.normal(0, 0.1, (k, 3))
+    knee = hip + rm.axis_angle_to_matrix(rng.normal(0, 0.5, (k, 3))) @ [0, 0, -0.42]
+    bend = rm.axis_angle_to_matrix(rng.normal(0, 0.6, (k, 3)))
+    ankle = knee + np.einsum("kij,j->ki", bend, [0, 0, -0.40])
+    toe = ankle + [0, -0.12, -0.05]
+    target = ankle + rng.normal(0, 0.03, (k, 3))
+    reach = np.linalg.norm(target - hip, axis=-1) < 0.82 * (1 - 1e-5)
+    d1, d2, new_knee, reached = two_bone_ik(hip, knee, ankle, target, toe)
+    np.testing.assert_allclose(reached[reach], target[reach], atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(new_knee - hip, axis=-1), 0.42, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(reached - new_knee, axis=-1), 0.40, atol=1e-9)
+    # the thigh rotation moves the knee where the IK put it; the shin then turns about the hinge only
+    np.testing.assert_allclose(hip + np.einsum("kij,kj->ki", d1, knee - hip), new_knee, atol=1e-9)
+    normal = np.cross(new_knee - hip, reached - hip)
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    axis = rm.matrix_to_axis_angle(d2)
+    big = np.linalg.norm(axis, axis=-1) > 1e-6
+    cos = np.abs(np.sum(axis[big] * normal[big], -1)) / np.linalg.norm(axis[big], axis=-1)
+    np.testing.assert_allclose(cos, 1.0, atol=1e-6)                    # hinge axis ∥ the leg-plane normal
+    # the new knee lies in the plane through hip, target and the original knee
+    plane = np.cross(target - hip, knee - hip)
+    plane /= np.linalg.norm(plane, axis=-1, keepdims=True)
+    assert np.abs(np.sum((new_knee - hip) * plane, -1))[reach].max() < 1e-9
+
+
+def test_spans_weights_and_resampled_flags():
+    flags = np.array([0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0], bool)
+    assert contact_spans(flags) == [(1, 3), (9, 10)]
+    w = pin_weights(flags, 2)
+    assert np.all(w[flags] == 1.0) and w[6] == 0.0 and 0 < w[5] < w[4] < 1 and 0 < w[7] < w[8] < 1
+    t = np.arange(5) / 10.0
+    assert flags_at_times(t, [0, 1, 0, 0, 1], np.array([0.0, 0.06, 0.14, 0.31, 0.4])).tolist() == \
+        [False, True, True, False, True]
+
+
+def test_detects_the_stance_phases(rest_joints):
+    motion, stance = walk(rest_joints, frames=150, slip=0.0)
+    pose = heads(smpl_track(motion))
+    s = FootSettings()
+    for leg, (ankle, toe) in enumerate(((7, 10), (8, 11))):
+        found = detect_contacts(pose[:, ankle], pose[:, toe], motion.fps, s)
+        inter, union = np.sum(found & stance[:, leg]), np.sum(found | stance[:, leg])
+        spans = len(contact_spans(stance[:, leg]))
+        assert found[~stance[:, leg]].sum() <= 2 * spans                 # never in swing but at span edges
+        assert inter / union > 0.75, (leg, inter / union)                # most of each stance found
+
+
+def test_pin_feet_plants_sliding_feet(rest_joints):
+    motion, stance = walk(rest_joints, frames=150, slip=0.03)
+    track = smpl_track(motion)
+    before = heads(track)
+    pinned, report = pin_feet(track, SMPL_LEGS, FootSettings(pin_feet=True, blend_frames=4), contacts=stance)
+    after = heads(pinned)
+    for leg, ankle in enumerate((7, 8)):
+        assert contact_travel(before[:, ankle], stance[:, leg]) > 0.02        # it slid by centimetres
+        assert contact_travel(after[:, ankle], stance[:, leg]) < 2e-3         # the goal: < 2 mm
+    assert report.travel_after.max() < 2e-3 and report.out_of_reach.sum() == 0
+    np.testing.assert_allclose(report.travel_after, [contact_travel(after[:, a], stance[:, i])
+                                                     for i, a in enumerate((7, 8))], atol=1e-9)
+    # the upper body only moved down (where a pinned leg was too short), rigidly, by <= max_hip_drop;
+    # the feet keep their world orientation; bones keep their lengths
+    upper = [0, 3, 6, 9, 12, 15, 20, 21]
+    shift = after[:, upper] - before[:, upper]
+    np.testing.assert_allclose(shift[..., :2], 0, atol=1e-12)                   # float64 FK round-off
+    np.testing.assert_allclose(shift[..., 2], shift[:, :1, 2].repeat(len(upper), 1), atol=1e-12)
+    assert 0.0 < -shift[:, 0, 2].min() <= 0.06 + 1e-9 and shift[:, 0, 2].max() <= 1e-12
+    rot_b, rot_a = forward(track)[..., :3, :3], forward(pinned)[..., :3, :3]
+    np.testing.assert_allclose(rot_a[:, [7, 8, 10, 11]], rot_b[:, [7, 8, 10, 11]], atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(after[:, 4] - after[:, 1], axis=-1),
+                               np.linalg.norm(before[:, 4] - before[:, 1], axis=-1), atol=1e-9)
+    # no knee pop: the knee's per-frame speed stays in the range of the original motion's
+    speed = lambda p: np.linalg.norm(np.diff(p, axis=0), axis=-1).max()   # noqa: E731
+    assert speed(after[:, 4]) < 1.5 * speed(before[:, 4])
+
+
+def test_pin_feet_detects_contacts_when_none_given(rest_joints):
+    motion, stance = walk(rest_joints, frames=150, slip=0.02, seed=1)
+    track = smpl_track(motion)
+    pinned, report = pin_feet(track, SMPL_LEGS, FootSettings(pin_feet=True))
+    assert report.contacts.any(axis=0).all()
+    assert np.all(report.travel_before > 0.01) and report.travel_after.max() < 2e-3
+    after = heads(pinned)
+    assert contact_travel(after[:, 7], report.contacts[:, 0]) < 2e-3
+
+
+def test_pin_feet_bad_contacts_shape(rest_joints):
+    motion, _ = walk(rest_joints, frames=20)
+    with pytest.raises(ValueError, match="contacts have shape"):
+        pin_feet(smpl_track(motion), SMPL_LEGS, FootSettings(pin_feet=True), contacts=np.zeros((20, 3), bool))
+
+
+def test_leg_chains_from_typed_bone_names():
+    from hkmr_blender.feet import legs_from_bones
+    from hkmr_blender.settings import RigBones
+    assert legs_from_bones(RigBones()) is None                          # none typed: SMPL names are used
+    names = {f"{s}_{p}": f"{s}:{p}" for s in ("left", "right") for p in ("upper", "lower", "foot", "toe")}
+    left, right = legs_from_bones(RigBones(**names))
+    assert left.bones == ("left:upper", "left:lower", "left:foot", "left:toe") and right.toe == "right:toe"
+    with pytest.raises(ValueError, match="empty: right_toe"):
+        legs_from_bones(RigBones(**{**names, "right_toe": ""}))
