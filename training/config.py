@@ -3,7 +3,7 @@
 Sections: ``model`` (:class:`core.model.config.ModelConfig`, embedded, not copied), ``data``
 and ``eval_data`` (:class:`training.data.DataConfig`, for :func:`training.data.build_dataset`), ``loss``
 (:class:`training.losses.LossWeights`), ``prior`` (:class:`training.prior.PriorConfig`),
-``smplify`` (:class:`training.smplify.SmplifyConfig`), ``optim``, ``train``, ``eval``.
+``smplify`` (:class:`core.fitting.smplify.SmplifyConfig`), ``optim``, ``train``, ``eval``.
 Unknown keys, wrong types and bad values fail loudly (``core.model.config.config_from_dict``).
 A file may name a ``base`` file (relative to itself) whose values it overrides key by key.
 """
@@ -20,7 +20,7 @@ from core.runtime import PRECISIONS, normalize_precision
 from training.data.mixing import DataConfig
 from training.losses.total import LossWeights
 from training.prior import PriorConfig
-from training.smplify import SmplifyConfig
+from core.fitting.smplify import SmplifyConfig
 
 __all__ = ["OptimConfig", "TrainConfig", "EvalConfig", "ExperimentConfig", "load_config", "merge_dicts",
            "apply_overrides"]

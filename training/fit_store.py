@@ -1,7 +1,7 @@
 """SPIN's per-sample store of the best SMPLify fit so far (memory, saved as npz with checkpoints).
 
 A fit replaces the stored one only when its energy on the *current* keypoints is lower than the
-stored fit's (re-evaluated with a closed-form camera, see :func:`training.smplify.estimate_translation`).
+stored fit's (re-evaluated with a closed-form camera, see :func:`core.fitting.smplify.estimate_translation`).
 Fits live in the frame of the crop they were fitted to; with flip/rotation augmentation a stale
 fit simply scores worse and is replaced (the store never un-augments).
 """

@@ -10,7 +10,7 @@ from core.geometry.rotations import matrix_to_rot6d
 from training.losses import (HKMRLoss, LossWeights, betas_loss, camera_scale_loss, keypoint_2d_loss,
                              keypoint_3d_loss, pose_loss)
 from training.losses.total import SmplTargets
-from tests.training.conftest import camera_facing_poses
+from tests.core.fitting.conftest import camera_facing_poses
 
 
 def _joints(b=3, j=24, seed=0):

@@ -1,5 +1,5 @@
-"""Pose priors for the loss and for SMPLify: the VAE prior (HKMR's) and HMR's discriminator
-(the paper's ablation). Both expose ``loss(rotmats (B,24,3,3), betas (B,NB)) -> (B,)``."""
+"""Pose priors for the loss and for SMPLify: the VAE prior (HKMR's; the frozen model lives in
+:mod:`core.fitting.prior`) and HMR's discriminator (the paper's ablation). Both expose ``loss(rotmats (B,24,3,3), betas (B,NB)) -> (B,)``."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,9 +10,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.fitting.pose_vae import PoseVAE
+from core.fitting.prior import VAEPrior, load_pose_vae
 from training.prior.discriminator import PoseShapeDiscriminator, discriminator_loss, generator_loss
-from training.prior.train import load_pose_vae, save_pose_vae, train_pose_vae
-from training.prior.vae import PoseVAE
+from training.prior.train import save_pose_vae, train_pose_vae
 
 __all__ = ["PriorConfig", "VAEPrior", "DiscriminatorPrior", "build_prior", "PoseVAE"]
 
@@ -37,22 +38,6 @@ class PriorConfig:
         if self.hidden < 1 or self.latent < 1 or self.train_steps < 1 or self.disc_lr <= 0:
             raise ValueError(f"prior: need hidden, latent, train_steps ≥ 1 and disc_lr > 0; got {self}")
         return self
-
-
-class VAEPrior(nn.Module):
-    """Frozen pose VAE; loss = KL of the encoder's posterior to N(0, I), per sample."""
-
-    def __init__(self, vae: PoseVAE):
-        super().__init__()
-        self.vae = vae.eval()
-        for p in self.vae.parameters():
-            p.requires_grad_(False)
-
-    def train(self, mode: bool = True) -> "VAEPrior":  # the prior never leaves eval mode
-        return super().train(False)
-
-    def loss(self, rotmats: torch.Tensor, betas: torch.Tensor | None = None) -> torch.Tensor:
-        return self.vae.kl(rotmats)
 
 
 class DiscriminatorPrior(nn.Module):

@@ -1,11 +1,10 @@
-"""Train the pose VAE on whatever poses are available, and save/load it.
+"""Train the pose VAE on whatever poses are available, and save it (loading: :mod:`core.fitting.prior`).
 
 Pose sources (all (N, 72) SMPL axis-angle; only joints 1…21 are used):
 an npz with ``pose`` (SPIN dataset files) or ``poses`` (AMASS, SMPL-H/X: first 66 values used),
 or any (N, 72) array/tensor, e.g. from the synthetic pose sampler.
 
-File format ``hkmr-pose-vae`` v1 (``torch.load(weights_only=True)``): hidden, latent,
-state_dict, meta. :func:`load_pose_vae` also accepts official VPoser v2 weights.
+File format ``hkmr-pose-vae`` v1: see :mod:`core.fitting.prior` (``load_pose_vae`` is re-exported here).
 """
 from __future__ import annotations
 
@@ -17,12 +16,10 @@ import torch
 
 from core.geometry.rotations import axis_angle_to_matrix
 from training.io import atomic_torch_save
-from training.prior.vae import NUM_BODY_JOINTS, PoseVAE, kl_to_standard_normal
-from training.prior.vposer import load_vposer
+from core.fitting.pose_vae import NUM_BODY_JOINTS, PoseVAE, kl_to_standard_normal
+from core.fitting.prior import PRIOR_FORMAT, load_pose_vae
 
-__all__ = ["VAETrainResult", "train_pose_vae", "save_pose_vae", "load_pose_vae", "poses_from_npz", "FORMAT"]
-
-FORMAT = "hkmr-pose-vae"
+__all__ = ["VAETrainResult", "train_pose_vae", "save_pose_vae", "load_pose_vae", "poses_from_npz"]
 
 
 def poses_from_npz(path: str | os.PathLike) -> np.ndarray:
@@ -73,26 +70,5 @@ def train_pose_vae(poses: np.ndarray | torch.Tensor, steps: int = 2000, batch_si
 
 
 def save_pose_vae(vae: PoseVAE, path: str | os.PathLike, meta: dict | None = None) -> None:
-    atomic_torch_save({"format": FORMAT, "version": 1, "hidden": vae.hidden, "latent": vae.latent,
+    atomic_torch_save({"format": PRIOR_FORMAT, "version": 1, "hidden": vae.hidden, "latent": vae.latent,
                        "state_dict": vae.state_dict(), "meta": dict(meta or {})}, path)
-
-
-def load_pose_vae(path: str | os.PathLike) -> PoseVAE:
-    """Load an ``hkmr-pose-vae`` file, or official VPoser v2 weights (file or folder). Eval mode,
-    gradients off for its parameters (it is a fixed prior)."""
-    path = os.fspath(path)
-    raw = None
-    if os.path.isfile(path):
-        try:
-            raw = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:
-            raw = None  # let the VPoser loader produce the precise error
-    if isinstance(raw, dict) and raw.get("format") == FORMAT:
-        vae = PoseVAE(hidden=int(raw["hidden"]), latent=int(raw["latent"]))
-        vae.load_state_dict(raw["state_dict"])
-    else:
-        vae = load_vposer(path)
-    vae.eval()
-    for p in vae.parameters():
-        p.requires_grad_(False)
-    return vae

@@ -1,8 +1,8 @@
 """SMPLify-style fitting of the body to 2D keypoints (Bogo et al. 2016, as SPIN runs it).
 
 Batched and reusable: the training loop runs it SPIN-style (initialised by the regressor, a fit
-kept only when better than the stored one — :mod:`training.fit_store`), and inference can
-call :func:`fit_smplify` directly (HKMR_MF: encoder → regressor → optimiser).
+kept only when better than the stored one — ``training.fit_store``), and inference can
+call :func:`fit_smplify` directly on crop keypoints. The temporal clip fit is :mod:`core.fitting.clip`.
 
 Energy per sample, with 2D residuals r_j in pixels of the ``img_res`` crop and perspective
 projection (focal ``focal_length`` px, principal point at the crop centre):

@@ -1,4 +1,4 @@
-"""Load official VPoser v2 weights (``V02_05``) into :class:`training.prior.vae.PoseVAE`.
+"""Load official VPoser v2 weights (``V02_05``) into :class:`core.fitting.pose_vae.PoseVAE`.
 
 Supported (all read with ``torch.load(weights_only=True)``, so nothing in the file executes):
 
@@ -17,7 +17,7 @@ import os
 
 import torch
 
-from training.prior.vae import PoseVAE
+from .pose_vae import PoseVAE
 
 __all__ = ["load_vposer", "vposer_state_dict"]
 

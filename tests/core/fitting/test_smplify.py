@@ -1,15 +1,12 @@
 """SMPLify: lowers the 2D error from a perturbed start; priors and camera helpers behave."""
 from __future__ import annotations
 
-
-import numpy as np
 import torch
 
+from core.fitting.smplify import SmplifyConfig, angle_prior, estimate_translation, fit_smplify
 from core.geometry.projection import perspective_project, weak_perspective_to_translation
 from core.geometry.rotations import axis_angle_to_matrix
-from training.fit_store import FitStore
-from training.smplify import SmplifyConfig, angle_prior, estimate_translation, fit_smplify
-from tests.training.conftest import camera_facing_poses
+from tests.core.fitting.conftest import camera_facing_poses
 
 
 def _synthetic_keypoints(body, rot, betas, cam):
@@ -57,21 +54,3 @@ def test_estimate_translation_recovers_the_camera(small_body):
     t = torch.tensor([[0.1, -0.2, 40.0], [0.0, 0.1, 55.0], [-0.1, 0.0, 30.0]])
     kp = torch.cat([perspective_project(joints, t), torch.ones(3, 24, 1)], -1)
     torch.testing.assert_close(estimate_translation(joints, kp), t, rtol=1e-3, atol=1e-3)
-
-
-def test_fit_store_updates_only_masked_and_round_trips(tmp_path):
-    store = FitStore(5)
-    rot = camera_facing_poses(2, seed=3)
-    store.update(torch.tensor([1, 3]), rot, torch.ones(2, 10), torch.tensor([True, False]))
-    got_rot, got_betas, has = store.get(torch.tensor([1, 3]))
-    assert has.tolist() == [True, False]
-    torch.testing.assert_close(got_rot[0], rot[0], atol=1e-5, rtol=0)
-    store.save(tmp_path / "fits.npz")
-    again = FitStore.load(tmp_path / "fits.npz", 5)
-    assert np.array_equal(again.pose, store.pose) and again.has_fit.tolist() == store.has_fit.tolist()
-    try:
-        FitStore.load(tmp_path / "fits.npz", 6)
-    except ValueError as exc:
-        assert "another dataset" in str(exc)
-    else:
-        raise AssertionError("a store of the wrong size must be refused")

@@ -1,7 +1,7 @@
 """A VPoser-v2-style pose VAE: the pose prior of HKMR's loss and of SMPLify.
 
 Same layout and parameter names as VPoser v2 (human_body_prior, ``V02_05``), so official
-weights load unchanged (see :mod:`training.prior.vposer`); ``hidden``/``latent`` default to
+weights load unchanged (see :mod:`core.fitting.vposer`); ``hidden``/``latent`` default to
 VPoser's 512/32 and can be made smaller for a prior trained here. Input: the 21 body joints
 (SMPL joints 1…21, hands excluded) as axis-angle (B, 63); encoder → q(z|Θ) = N(μ, σ) with
 σ = softplus(·) (VPoser's parameterisation); decoder → 21 SPIN-layout 6D rotations.

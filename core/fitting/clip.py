@@ -1,0 +1,308 @@
+"""HKMR_MF on a clip: fit the body to a detector's landmarks over time (one shape, per-frame pose and root).
+
+Input: :class:`core.detect.landmarks.Landmarks` (2D pixels + visibility, BlazePose world landmarks),
+optionally a network's per-frame rotations / shape as the start, and the full-image camera
+(:class:`core.fitting.full_camera.FullCamera`; default: frame diagonal focal, centred). Output:
+:class:`ClipFit` — camera-frame rotations and translation (OpenCV: x right, y down, z forward), one β.
+
+Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended linearly) the energy
+
+    E = w2d·Σ v·ρ(‖π(P + t) − x‖² / s²)           2D landmarks, full-image camera, s = clip's 2D torso length
+      + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks, root translation removed on both sides
+      + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·KL(θ))    pose prior
+      + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
+      + w_lock·Σ‖foot − anchor‖²                   planted feet (second pass only)
+
+is minimised by L-BFGS over θ (axis-angle, joints 1…23), the root orientation (6D) and t (metres) with
+β fixed. β comes first, once per clip: medians of the world landmarks' bone lengths
+(:mod:`core.fitting.shape`). Frames with ``found=False`` carry no data term: their parameters are
+interpolated by the smoothness term where both sides have data (else held), and they always come out
+``valid=False``. Contacts (:mod:`core.fitting.contacts`) are detected after a first pass; a second pass
+locks each planted heel/toe to one point over its contact span, and the root follows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import roma
+import torch
+from scipy.ndimage import gaussian_filter1d, median_filter
+
+from core.body.landmark_points import landmark_points, landmark_weights
+from core.body.model import BodyModel
+from core.body.poses import NEUTRAL_POSE
+from core.detect.landmarks import Landmarks
+from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, rot6d_to_matrix
+
+from . import contacts as ct
+from . import terms
+from .full_camera import FullCamera
+from .shape import betas_from_bone_lengths, median_bone_lengths
+
+__all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
+
+
+@dataclass(frozen=True)
+class ClipFitConfig:
+    """Weights and schedule of the clip fit (see the module docstring for the energy)."""
+
+    window: int = 96
+    overlap: int = 16
+    start_iterations: int = 30
+    iterations: int = 30
+    lock_iterations: int = 15
+    lock_feet: bool = True
+    w2d: float = 5.0
+    sigma2d: float = 0.5
+    w3d: float = 1.0
+    sigma3d: float = 0.5
+    w_limits: float = 1.0
+    limit_margin: float = 0.2
+    w_neutral: float = 1e-3
+    w_vae: float = 1e-3
+    w_accel: float = 1.0
+    w_lock: float = 200.0
+    contact: ct.ContactConfig = ct.ContactConfig()
+
+    def validate(self) -> "ClipFitConfig":
+        if self.window < 3 or not 0 <= self.overlap < self.window:
+            raise ValueError(f"clip fit: need window ≥ 3 and 0 ≤ overlap < window, got {self.window}/{self.overlap}")
+        if self.iterations < 0 or self.lock_iterations < 0:
+            raise ValueError("clip fit: iterations must be ≥ 0")
+        return self
+
+
+@dataclass
+class ClipFit:
+    """Result for F frames (numpy). rotmats (F,24,3,3) joint-local, joint 0 = orientation in the camera
+    frame; betas (NB,); transl (F,3) metres, camera frame: camera-frame points = body(rotmats, betas) + transl
+    (the ``cam_t`` of :func:`core.inference.world.to_world`); reprojection_px (F,) mean 2D error over
+    landmarks with visibility ≥ 0.5, and reprojection (F,) the same as a fraction of the clip's 2D torso
+    length (NaN where not found); contacts (F,2) bool planted [left, right] foot; point_contacts (F,4)
+    [left heel, left toe, right heel, right toe]; valid (F,) bool = the person was found; floor (camera
+    frame); camera used; torso_px the clip's median 2D torso length."""
+
+    rotmats: np.ndarray
+    betas: np.ndarray
+    transl: np.ndarray
+    reprojection_px: np.ndarray
+    reprojection: np.ndarray
+    contacts: np.ndarray
+    point_contacts: np.ndarray
+    valid: np.ndarray
+    floor: ct.Floor
+    camera: FullCamera
+    torso_px: float
+
+
+@dataclass
+class _Data:
+    px: torch.Tensor        # (F,33,2)
+    w2: torch.Tensor        # (F,33)
+    world: torch.Tensor     # (F,33,3)
+    w3: torch.Tensor        # (F,33)
+    scale: float            # 2D torso length, px
+    time_scale: float       # (30 / fps)²: accelerations in 30-fps frame units
+
+
+@dataclass
+class _State:
+    body_aa: torch.Tensor   # (F,23,3)
+    root6d: torch.Tensor    # (F,6)
+    transl: torch.Tensor    # (F,3)
+
+
+def _fill_missing(x: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Per-frame values (F,...) where ``found``; elsewhere linear interpolation between found neighbours,
+    held constant beyond the ends (a start value only: these frames stay invalid)."""
+    idx = np.flatnonzero(found)
+    if len(idx) == len(found):
+        return x
+    flat = x.reshape(len(x), -1)
+    out = np.stack([np.interp(np.arange(len(x)), idx, flat[idx, k]) for k in range(flat.shape[1])], 1)
+    return out.reshape(x.shape)
+
+
+def _torso_px(lm: Landmarks) -> float:
+    sh = lm.points2d[:, list(terms.HIPS)].mean(1) - lm.points2d[:, [11, 12]].mean(1)
+    ok = lm.found & (lm.visibility[:, [11, 12, 23, 24]].min(1) >= 0.5)
+    ok = ok if ok.any() else lm.found
+    return float(max(np.median(np.linalg.norm(sh[ok], axis=-1)), 1.0))
+
+
+def _data(body: BodyModel, lm: Landmarks) -> _Data:
+    found = torch.as_tensor(np.asarray(lm.found, bool))
+    vis = torch.as_tensor(lm.visibility, dtype=torch.float32).clamp(0, 1)
+    usable = torch.as_tensor(landmark_weights(body))
+    w = vis * usable * found[:, None]
+    fps = lm.fps if lm.fps > 0 else 30.0
+    return _Data(torch.as_tensor(lm.points2d, dtype=torch.float32), w,
+                 torch.as_tensor(lm.world, dtype=torch.float32), w, _torso_px(lm), (30.0 / fps) ** 2)
+
+
+def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: FullCamera,
+                   init_rotmats: np.ndarray | None, data: _Data, cfg: ClipFitConfig, prior) -> _State:
+    """Start: the network's rotations or a neutral pose turned like the torso, fitted to the 3D world
+    landmarks frame by frame (``cfg.start_iterations``), then the closed-form translation onto the 2D landmarks;
+    all filtered over time. Frames without a person: interpolated between found ones."""
+    found = np.asarray(lm.found, bool)
+    n = len(found)
+    if init_rotmats is not None:
+        rot = np.asarray(init_rotmats, np.float64)
+        if rot.shape != (n, 24, 3, 3):
+            raise ValueError(f"init_rotmats must be (F, 24, 3, 3) = ({n}, 24, 3, 3), got {rot.shape}")
+        body_aa = matrix_to_axis_angle(torch.as_tensor(rot[:, 1:])).numpy()
+        root = rot[:, 0]
+    else:
+        body_aa = np.broadcast_to(NEUTRAL_POSE[1:], (n, 23, 3)).copy()
+        root = np.zeros((n, 3, 3))
+        root[found] = terms.root_from_torso(lm.world[found])
+    root_t = roma.special_procrustes(torch.as_tensor(_fill_missing(root, found), dtype=torch.float32))
+    s = _State(torch.as_tensor(_fill_missing(body_aa, found), dtype=torch.float32), matrix_to_rot6d(root_t),
+               torch.zeros(n, 3))
+    s = _pass(body, s, betas, data, cam, cfg, prior, None, cfg.start_iterations, pose_only=True)
+    with torch.no_grad():
+        pts = landmark_points(body, _rotmats(s), betas.expand(n, -1))
+        t = cam.translation_for(pts.double(), data.px.double(), data.w2.double()).float().numpy()
+    t = _fill_missing(t, found)
+    if n < 5:
+        return _State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32))
+    # per-frame estimates jitter (depth from 2D most): a robust temporal filter gives the smoothness term a
+    # start near its minimum, which L-BFGS needs (its second differences are badly conditioned)
+    t = gaussian_filter1d(median_filter(t, size=(9, 1), mode="nearest"), 1.5, axis=0, mode="nearest")
+    body_aa = gaussian_filter1d(s.body_aa.numpy(), 1.0, axis=0, mode="nearest")
+    root = roma.special_procrustes(rot6d_to_matrix(torch.as_tensor(
+        gaussian_filter1d(s.root6d.numpy(), 1.0, axis=0, mode="nearest"))))
+    return _State(torch.as_tensor(body_aa), matrix_to_rot6d(root), torch.as_tensor(t, dtype=torch.float32))
+
+
+def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: FullCamera, cfg: ClipFitConfig,
+            prior, lock: tuple[torch.Tensor, torch.Tensor] | None, pose_only: bool = False) -> torch.Tensor:
+    """The window's energy; ``pose_only``: the 3D term and the pose prior only (the per-frame start)."""
+    n = len(s.transl)
+    rotmats = torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
+    pts = landmark_points(body, rotmats, betas.expand(n, -1))               # (F,33,3) before translation
+    e = cfg.w3d * terms.landmarks_3d(pts, d.world, d.w3, cfg.sigma3d)
+    e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
+    e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
+    if prior is not None:
+        e = e + cfg.w_vae * prior.loss(rotmats).sum()
+    if pose_only:
+        return e
+    cam_pts = pts + s.transl[:, None]
+    e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(cam_pts) * 1e4  # (cm/frame²)² at 30 fps
+    e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
+    if lock is not None:
+        e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
+    return e
+
+
+def _optimise(body, s: _State, betas, d: _Data, cam, cfg, prior, lock, iterations: int,
+              pose_only: bool = False) -> _State:
+    if iterations == 0:
+        return s
+    params = [s.body_aa.clone().requires_grad_(True), s.root6d.clone().requires_grad_(True),
+              s.transl.clone().requires_grad_(not pose_only)]
+    opt = torch.optim.LBFGS([p for p in params if p.requires_grad], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe",
+                            history_size=20, tolerance_change=1e-7)
+
+    def closure():
+        opt.zero_grad(set_to_none=True)
+        e = _energy(body, _State(*params), betas, d, cam, cfg, prior, lock, pose_only)
+        e.backward()
+        return e
+
+    with torch.enable_grad(), torch.autocast(device_type="cpu", enabled=False):
+        opt.step(closure)
+    return _State(*(p.detach() for p in params))
+
+
+def _window(d: _Data, a: int, b: int) -> _Data:
+    return _Data(d.px[a:b], d.w2[a:b], d.world[a:b], d.w3[a:b], d.scale, d.time_scale)
+
+
+def _slice(s: _State, a: int, b: int) -> _State:
+    return _State(s.body_aa[a:b], s.root6d[a:b], s.transl[a:b])
+
+
+def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock, iterations: int,
+          pose_only: bool = False) -> _State:
+    """Fit overlapping windows in order; each starts from the blend so far (warm start) and is blended in
+    over the overlap with linearly rising weight (rotations re-projected onto SO(3))."""
+    n = len(s.transl)
+    out = _State(s.body_aa.clone(), s.root6d.clone(), s.transl.clone())
+    step = cfg.window - cfg.overlap
+    a = 0
+    while True:
+        b = min(a + cfg.window, n)
+        win_lock = None if lock is None else (lock[0][a:b], lock[1][a:b])
+        fit = _optimise(body, _slice(out, a, b), betas, _window(d, a, b), cam, cfg, prior, win_lock, iterations,
+                        pose_only)
+        ov = 0 if a == 0 else min(cfg.overlap, b - a)
+        w = torch.ones(b - a)
+        if ov:
+            w[:ov] = torch.arange(1, ov + 1, dtype=torch.float32) / (ov + 1)
+        old = _slice(out, a, b)
+        out.transl[a:b] = w[:, None] * fit.transl + (1 - w[:, None]) * old.transl
+        out.body_aa[a:b] = w[:, None, None] * fit.body_aa + (1 - w[:, None, None]) * old.body_aa
+        mix = w[:, None, None] * rot6d_to_matrix(fit.root6d) + (1 - w[:, None, None]) * rot6d_to_matrix(old.root6d)
+        out.root6d[a:b] = matrix_to_rot6d(roma.special_procrustes(mix))
+        if b >= n:
+            return out
+        a += step
+
+
+@torch.no_grad()
+def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None = None,
+             init_rotmats: np.ndarray | None = None, init_betas: np.ndarray | None = None, prior=None,
+             cfg: ClipFitConfig | None = None) -> ClipFit:
+    """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
+    ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
+    a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
+    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None. Raises ValueError when
+    no frame has a person."""
+    cfg = (cfg or ClipFitConfig()).validate()
+    lm = landmarks
+    found = np.asarray(lm.found, bool)
+    if not found.any():
+        raise ValueError("no frame of this clip has a detected person: nothing to fit")
+    cam = camera or FullCamera.for_image(*lm.image_size)
+    if init_betas is not None:
+        betas = torch.as_tensor(np.asarray(init_betas, np.float32)).reshape(1, body.num_betas)
+    else:
+        betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
+    data = _data(body, lm)
+    state = _initial_state(body, lm, betas, cam, init_rotmats, data, cfg, prior)
+    state = _pass(body, state, betas, data, cam, cfg, prior, None, cfg.iterations)
+    feet = _feet(body, state, betas)
+    floor = ct.estimate_floor(feet, found, cfg.contact)
+    fps = lm.fps if lm.fps > 0 else 30.0
+    planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
+    if cfg.lock_feet and planted.any() and cfg.lock_iterations:
+        lock = (torch.as_tensor(ct.lock_targets(feet, planted), dtype=torch.float32),
+                torch.as_tensor(planted, dtype=torch.float32))
+        state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations)
+    return _result(body, state, betas, data, cam, lm, planted, floor)
+
+
+def _rotmats(s: _State) -> torch.Tensor:
+    return torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
+
+
+def _feet(body, s: _State, betas) -> np.ndarray:
+    pts = landmark_points(body, _rotmats(s), betas.expand(len(s.transl), -1)) + s.transl[:, None]
+    return pts[:, list(terms.FOOT_POINTS)].double().numpy()
+
+
+def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor) -> ClipFit:
+    rot = _rotmats(s)
+    pts = landmark_points(body, rot, betas.expand(len(rot), -1)) + s.transl[:, None]
+    err = (cam.project(pts) - d.px).norm(dim=-1).numpy()
+    seen = (lm.visibility >= 0.5) & (d.w2.numpy() > 0)
+    px = np.where(seen.any(1), (err * seen).sum(1) / np.maximum(seen.sum(1), 1), np.nan)
+    px[~np.asarray(lm.found, bool)] = np.nan
+    return ClipFit(rotmats=rot.double().numpy(), betas=betas[0].double().numpy(), transl=s.transl.double().numpy(),
+                   reprojection_px=px, reprojection=px / d.scale, contacts=ct.foot_contacts(planted),
+                   point_contacts=planted, valid=np.asarray(lm.found, bool).copy(), floor=floor, camera=cam,
+                   torso_px=d.scale)

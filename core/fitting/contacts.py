@@ -1,0 +1,113 @@
+"""Foot contacts from fitted heel/toe points: the floor, planted points, and where to lock them.
+
+Input: the four foot points (left heel, left toe, right heel, right toe; :data:`core.fitting.terms.FOOT_POINTS`)
+of the fitted body, (F,4,3) metres in the camera frame (OpenCV: y down). The camera is static, so a fixed
+point in the world is a fixed point in the camera frame; "up" is the floor's normal, not the camera's −y
+(a phone is rarely level). A point is planted when it is near its lowest height over the clip and slow;
+a foot is planted when its heel or its toe is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "contact_spans",
+           "lock_targets"]
+
+_CAMERA_UP = np.array([0.0, -1.0, 0.0])
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Plane ``normal · p + offset = 0`` in the camera frame; ``normal`` (3,) unit, pointing up (towards the
+    person); ``height(p) = normal · p + offset`` (metres). ``fitted``: False when the feet did not spread
+    enough to tilt the plane and the camera's −y was kept as up."""
+
+    normal: np.ndarray
+    offset: float
+    fitted: bool
+
+    def height(self, points: np.ndarray) -> np.ndarray:
+        return np.asarray(points) @ self.normal + self.offset
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    """Thresholds: ``height`` m above the point's own lowest level (5th percentile over the clip);
+    ``speed`` m/s; runs shorter than ``min_duration`` s are dropped; the floor is tilted only when the
+    lowest points span ≥ ``min_spread`` m in two directions and the tilt stays ≤ ``max_tilt`` rad."""
+
+    height: float = 0.04
+    speed: float = 0.3
+    min_duration: float = 0.1
+    min_spread: float = 0.3
+    max_tilt: float = 0.6
+
+
+def estimate_floor(feet: np.ndarray, valid: np.ndarray, cfg: ContactConfig = ContactConfig()) -> Floor:
+    """Plane through the lowest foot point of each valid frame (least squares on those within 5 cm of the
+    low 10th percentile); the camera's −y when they do not span the floor."""
+    f = np.asarray(feet, np.float64)[np.asarray(valid, bool)]
+    if len(f) == 0:
+        raise ValueError("no valid frame to estimate the floor from")
+    low = f[np.arange(len(f)), np.argmin(f @ _CAMERA_UP, axis=1)]          # (N,3) lowest point per frame
+    h = low @ _CAMERA_UP
+    pts = low[h <= np.percentile(h, 10) + 0.05]
+    normal, fitted = _CAMERA_UP, False
+    if len(pts) >= 3:
+        centred = pts - pts.mean(0)
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        spread = 4.0 * s[:2] / np.sqrt(len(pts))                              # ≈ extent (±2σ) in the plane
+        n = vt[2] if np.dot(vt[2], _CAMERA_UP) > 0 else -vt[2]
+        if spread[1] >= cfg.min_spread and np.arccos(np.clip(n @ _CAMERA_UP, -1, 1)) <= cfg.max_tilt:
+            normal, fitted = n, True
+    offset = -float(np.median(pts @ normal))
+    return Floor(normal, offset, fitted)
+
+
+def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor,
+                   cfg: ContactConfig = ContactConfig()) -> np.ndarray:
+    """(F,4,3) foot points → (F,4) bool planted: within ``cfg.height`` of the point's own low level above
+    ``floor``, slower than ``cfg.speed`` (central differences over valid neighbours), in runs of at least
+    ``cfg.min_duration``. Invalid frames are never in contact."""
+    f = np.asarray(feet, np.float64)
+    valid = np.asarray(valid, bool)
+    h = floor.height(f)                                                         # (F,4)
+    base = np.array([np.percentile(h[valid, k], 5) for k in range(f.shape[1])]) if valid.any() else np.zeros(4)
+    speed = np.full(h.shape, np.inf)
+    if len(f) >= 2:
+        v = np.gradient(f, axis=0) * fps                                        # (F,4,3) m/s
+        both = np.zeros(len(f), bool)
+        both[1:-1] = valid[:-2] & valid[2:]
+        both[0], both[-1] = valid[0] & valid[min(1, len(f) - 1)], valid[-1] & valid[max(len(f) - 2, 0)]
+        speed[both] = np.linalg.norm(v[both], axis=-1)
+    planted = (h - base <= cfg.height) & (speed <= cfg.speed) & valid[:, None]
+    keep = max(1, int(round(cfg.min_duration * fps)))
+    for k in range(planted.shape[1]):
+        for a, b in contact_spans(planted[:, k]):
+            if b - a < keep:
+                planted[a:b, k] = False
+    return planted
+
+
+def foot_contacts(points: np.ndarray) -> np.ndarray:
+    """(F,4) point contacts → (F,2) bool [left, right]: heel or toe planted (the motion file's ``contacts``)."""
+    p = np.asarray(points, bool)
+    return np.stack([p[:, 0] | p[:, 1], p[:, 2] | p[:, 3]], 1)
+
+
+def contact_spans(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(F,) bool → [(start, stop)) runs of True."""
+    d = np.diff(np.concatenate([[0], np.asarray(flags, np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def lock_targets(feet: np.ndarray, planted: np.ndarray) -> np.ndarray:
+    """(F,4,3) points, (F,4) planted → (F,4,3) where each planted point should stay: the mean of its
+    positions over its contact span (elsewhere: the point itself, unused)."""
+    out = np.array(feet, np.float64)
+    for k in range(out.shape[1]):
+        for a, b in contact_spans(planted[:, k]):
+            out[a:b, k] = out[a:b, k].mean(0)
+    return out

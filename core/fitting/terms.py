@@ -1,0 +1,86 @@
+"""Energy terms of the clip fit (pure functions, torch, batched over the frames of a window).
+
+Shapes: F frames, L = 33 BlazePose landmarks. Positions in metres in the camera frame (OpenCV: x right,
+y down, z forward) unless said otherwise; pixels as in :class:`core.detect.landmarks.Landmarks`.
+Each term returns a scalar summed over frames, so that a window's energy is one number for L-BFGS.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.body.poses import NEUTRAL_POSE, POSE_LIMITS
+from core.detect.landmarks import BLAZEPOSE_NAMES
+
+__all__ = ["HIPS", "robust_sq", "landmarks_2d", "landmarks_3d", "joint_limits", "pose_to_neutral",
+           "acceleration", "foot_lock", "root_from_torso", "FOOT_POINTS"]
+
+_I = {n: i for i, n in enumerate(BLAZEPOSE_NAMES)}
+#: BlazePose's two hip landmarks: its world frame is centred between them.
+HIPS = (_I["left_hip"], _I["right_hip"])
+#: The four ground-contact points, in contact-flag order: left heel, left toe, right heel, right toe.
+FOOT_POINTS = (_I["left_heel"], _I["left_foot_index"], _I["right_heel"], _I["right_foot_index"])
+
+
+def robust_sq(d2: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Geman–McClure on a squared distance: σ²·d²/(d² + σ²) (≈ d² near 0, → σ² for outliers)."""
+    return sigma ** 2 * d2 / (d2 + sigma ** 2)
+
+
+def landmarks_2d(pred_px: torch.Tensor, obs_px: torch.Tensor, weight: torch.Tensor, scale: float,
+                 sigma: float) -> torch.Tensor:
+    """Robust 2D reprojection: pred/obs (F,L,2) pixels, weight (F,L) (visibility × usable × found),
+    distances in units of ``scale`` pixels (the clip's 2D torso length), robust scale ``sigma``."""
+    d2 = (pred_px - obs_px).square().sum(-1) / scale ** 2
+    return (weight * robust_sq(d2, sigma)).sum()
+
+
+def landmarks_3d(pred: torch.Tensor, world: torch.Tensor, weight: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Robust 3D landmark term, root translation removed on both sides: pred (F,L,3) camera-frame body
+    landmarks, world (F,L,3) BlazePose world landmarks (metres, hip-centred, axes = the camera's), each
+    centred at the mean of its own two hip landmarks; weight (F,L)."""
+    p = pred - pred[:, list(HIPS)].mean(1, keepdim=True)
+    w = world - world[:, list(HIPS)].mean(1, keepdim=True)
+    return (weight * robust_sq((p - w).square().sum(-1), sigma)).sum()
+
+
+_LIMITS = torch.as_tensor(POSE_LIMITS[1:], dtype=torch.float32)    # (23, 3, 2)
+_NEUTRAL = torch.as_tensor(NEUTRAL_POSE[1:], dtype=torch.float32)  # (23, 3)
+
+
+def joint_limits(body_aa: torch.Tensor, margin: float) -> torch.Tensor:
+    """Squared hinge beyond :data:`core.body.poses.POSE_LIMITS` widened by ``margin`` rad:
+    body_aa (F,23,3) axis-angle of joints 1…23."""
+    lim = _LIMITS.to(body_aa)
+    lo, hi = lim[..., 0] - margin, lim[..., 1] + margin
+    return ((lo - body_aa).clamp_min(0).square() + (body_aa - hi).clamp_min(0).square()).sum()
+
+
+def pose_to_neutral(body_aa: torch.Tensor) -> torch.Tensor:
+    """Σ‖θ − θ_neutral‖² over joints 1…23 (a weak pull where nothing else constrains a joint)."""
+    return (body_aa - _NEUTRAL.to(body_aa)).square().sum()
+
+
+def acceleration(points: torch.Tensor) -> torch.Tensor:
+    """Σ‖p[t+1] − 2p[t] + p[t−1]‖² over frames and points: points (F,N,3) → scalar (0 if F < 3)."""
+    if len(points) < 3:
+        return points.new_zeros(())
+    return (points[2:] - 2 * points[1:-1] + points[:-2]).square().sum()
+
+
+def foot_lock(feet: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Σ‖p − target‖² over planted foot points: feet/target (F,4,3) camera frame, mask (F,4) 0/1."""
+    return (mask * (feet - target).square().sum(-1)).sum()
+
+
+def root_from_torso(world: np.ndarray) -> np.ndarray:
+    """(F,33,3) BlazePose world landmarks → (F,3,3) global orientations that map SMPL's body axes
+    (its left +X, up +Y, facing +Z) onto the torso's: left from the right to the left hip and shoulder,
+    up from the mid-hip to the mid-shoulder, facing = left × up. Camera frame (the world's axes)."""
+    w = np.asarray(world, np.float64)
+    left = (w[:, _I["left_hip"]] - w[:, _I["right_hip"]]) + (w[:, _I["left_shoulder"]] - w[:, _I["right_shoulder"]])
+    up = w[:, [_I["left_shoulder"], _I["right_shoulder"]]].mean(1) - w[:, list(HIPS)].mean(1)
+    up /= np.maximum(np.linalg.norm(up, axis=-1, keepdims=True), 1e-9)
+    left = left - (left * up).sum(-1, keepdims=True) * up
+    left /= np.maximum(np.linalg.norm(left, axis=-1, keepdims=True), 1e-9)
+    return np.stack([left, up, np.cross(left, up)], -1)
