@@ -13,6 +13,7 @@ and while the fit's is, contact F1 against the truth's contacts, fit speed.
 
     .venv/bin/python bench/bench_fit.py                       # both clips, 1 thread
     .venv/bin/python bench/bench_fit.py --threads 2 --clips 131_02
+    .venv/bin/python bench/bench_fit.py --clips 131_03 --variants fit --set w_accel=0.3   # a tuning run
 """
 from __future__ import annotations
 
@@ -95,6 +96,9 @@ def main() -> None:
     ap.add_argument("--init-noise", type=float, default=0.15)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="override ClipFitConfig fields, e.g. --set w_accel=0.3 iterations=40")
+    ap.add_argument("--variants", nargs="*", default=["fit", "nolock", "init"])
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     body = load_body_model(OPEN_BODY_PATH)
@@ -114,11 +118,15 @@ def main() -> None:
         gt_planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor)
         noisy = rot @ axis_angle_to_matrix(torch.as_tensor(g.normal(0, args.init_noise, (n, 24, 3)),
                                                            dtype=torch.float32))
-        variants = {"fit": dict(), "fit, no foot lock": dict(cfg=replace(ClipFitConfig(), lock_feet=False)),
-                    f"init GT+{args.init_noise:g} rad noise + fit": dict(init_rotmats=noisy.numpy())}
+        base = replace(ClipFitConfig(), **{k: type(getattr(ClipFitConfig(), k))(v) for k, v in
+                                           (kv.split("=", 1) for kv in args.set)})
+        variants = {"fit": dict(cfg=base), "nolock": dict(cfg=replace(base, lock_feet=False)),
+                    "init": dict(cfg=base, init_rotmats=noisy.numpy())}
+        names = {"fit": "fit", "nolock": "fit, no foot lock", "init": f"init GT+{args.init_noise:g} rad noise + fit"}
         print(f"\n{clip}: {n} frames at {fps:.0f} fps, {int((~lm.found).sum())} lost; truth β₀ {betas[0]:.2f}; "
               f"truth contacts L/R {ct.foot_contacts(gt_planted).mean(0).round(2)}")
-        for name, kw in variants.items():
+        for key in args.variants:
+            name, kw = names[key], variants[key]
             t = time.perf_counter()
             fit = fit_clip(body, lm, **kw)
             dt = time.perf_counter() - t

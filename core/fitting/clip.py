@@ -63,7 +63,7 @@ class ClipFitConfig:
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
-    w_accel: float = 1.0
+    w_accel: float = 0.003
     w_lock: float = 1000.0
     contact: ct.ContactConfig = ct.ContactConfig()
 
