@@ -3,7 +3,7 @@
 Camera frame: OpenCV, metres — x right, y down, z forward (away from the camera). Pixels follow
 :class:`core.detect.landmarks.Landmarks`: x right, y down, origin at the top-left pixel's *corner*,
 so the image centre is ``(W/2, H/2)``. The default focal length is the frame diagonal in pixels
-(CLIFF's choice, :func:`core.inference.camera.default_focal_length`), about 53° horizontal field of
+(CLIFF's choice, :func:`core.geometry.full_image_camera.default_focal_length`), about 53° horizontal field of
 view on a 16:9 phone video; pass the real one when it is known.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from core.fitting.smplify import estimate_translation
-from core.inference.camera import default_focal_length
+from core.geometry.full_image_camera import default_focal_length
 
 __all__ = ["FullCamera"]
 
