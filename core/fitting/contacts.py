@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "contact_spans",
-           "lock_targets"]
+from hkmr_blender.base.spans import contact_spans
+
+__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "lock_targets"]
 
 _CAMERA_UP = np.array([0.0, -1.0, 0.0])
 
@@ -99,8 +100,8 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
     keep = max(1, int(round(cfg.min_duration * fps)))
     for k in range(planted.shape[1]):
         for a, b in contact_spans(planted[:, k]):
-            if b - a < keep:
-                planted[a:b, k] = False
+            if b - a + 1 < keep:
+                planted[a:b + 1, k] = False
     return planted
 
 
@@ -110,17 +111,11 @@ def foot_contacts(points: np.ndarray) -> np.ndarray:
     return np.stack([p[:, 0] | p[:, 1], p[:, 2] | p[:, 3]], 1)
 
 
-def contact_spans(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(F,) bool → [(start, stop)) runs of True."""
-    d = np.diff(np.concatenate([[0], np.asarray(flags, np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
 def lock_targets(feet: np.ndarray, planted: np.ndarray) -> np.ndarray:
     """(F,4,3) points, (F,4) planted → (F,4,3) where each planted point should stay: the mean of its
     positions over its contact span (elsewhere: the point itself, unused)."""
     out = np.array(feet, np.float64)
     for k in range(out.shape[1]):
         for a, b in contact_spans(planted[:, k]):
-            out[a:b, k] = out[a:b, k].mean(0)
+            out[a:b + 1, k] = out[a:b + 1, k].mean(0)
     return out
