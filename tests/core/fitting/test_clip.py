@@ -130,3 +130,44 @@ def test_planted_feet_stay_put_with_the_lock_and_slide_without(open_body):
     print(f"skate locked {skate(locked):.2f} free {skate(free):.2f} mm/frame")
     assert skate(locked) < 2.5
     assert skate(free) > 2 * skate(locked)
+
+
+def test_fit_to_motion_file_is_grounded_upright_and_keeps_contacts(open_body, tmp_path):
+    from core.fitting.clip_motion import motion_from_clip_fit
+    from core.motion import read_motion, write_motion
+
+    rot, betas, transl = _clip(24, seed=5, legs_still=True)
+    lm = simulate_landmarks(open_body, rot, betas, transl, CAM, SIZE, 25.0, lost_frames=[7], seed=5)
+    fit = fit_clip(open_body, lm, cfg=replace(FAST, iterations=10, lock_iterations=5))
+    motion, world = motion_from_clip_fit(open_body, fit, lm, include_mesh=False)
+    write_motion(tmp_path / "clip.npz", motion)
+    back = read_motion(tmp_path / "clip.npz")
+    np.testing.assert_array_equal(back.contacts, fit.contacts)
+    assert back.valid.tolist() == lm.found.tolist() and back.fps == 25.0 and back.confidence[7] == 0.0
+    poses = axis_angle_to_matrix(torch.as_tensor(back.poses, dtype=torch.float32).reshape(-1, 24, 3))
+    b = torch.as_tensor(back.betas, dtype=torch.float32).expand(24, -1)
+    with torch.no_grad():
+        pts = landmark_points(open_body, poses, b, torch.as_tensor(back.trans, dtype=torch.float32)).numpy()
+    assert np.all(pts[:, 0, 1] > pts[:, [23, 24], 1].mean(1) + 0.3)  # the nose above the hips: Y is up
+    feet = pts[:, list(FOOT_POINTS)]
+    planted = fit.point_contacts
+    assert planted.any() and np.abs(feet[planted][:, 1]).max() < 0.05  # planted points on the floor y = 0 (±5 cm)
+
+
+def test_a_network_start_is_a_parameter_and_a_good_one_helps(open_body):
+    rot, betas, transl = _clip(20, seed=6)
+    lm = simulate_landmarks(open_body, rot, betas, transl, CAM, SIZE, 30.0, seed=6)
+    cfg = replace(FAST, iterations=10, lock_feet=False)
+    g = torch.Generator().manual_seed(6)
+    near = rot @ axis_angle_to_matrix(0.05 * torch.randn(20, 24, 3, generator=g))
+
+    def err(fit):
+        with torch.no_grad():
+            j = open_body.joints(torch.as_tensor(fit.rotmats, dtype=torch.float32),
+                                 torch.as_tensor(fit.betas, dtype=torch.float32).expand(20, -1))
+            t = open_body.joints(rot, betas.expand(20, -1))
+        return float(((j - j[:, :1]) - (t - t[:, :1])).norm(dim=-1).mean())
+
+    assert err(fit_clip(open_body, lm, init_rotmats=near.numpy(), cfg=cfg)) < err(fit_clip(open_body, lm, cfg=cfg))
+    with pytest.raises(ValueError, match="init_rotmats"):
+        fit_clip(open_body, lm, init_rotmats=near.numpy()[:5], cfg=cfg)
