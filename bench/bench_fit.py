@@ -43,6 +43,8 @@ from core.geometry.rotations import axis_angle_to_matrix  # noqa: E402
 
 CMU_UNIT = 0.0254 / 0.45  # metres per cgspeed BVH unit (hip height ≈ 0.95 m checks it)
 FLIP = np.diag([1.0, -1.0, -1.0])  # Y-up world → camera (y down, z forward)
+#: The truth's contacts: clean feet, strict thresholds (the fit's defaults are looser: its feet jitter).
+TRUTH_CONTACTS = ct.ContactConfig(height=0.04, speed=0.3)
 
 
 def truth(body, path: str, fps: float, yaw: float, distance: float):
@@ -114,8 +116,8 @@ def main() -> None:
         lm = simulate_landmarks(body, rot, betas, transl, cam, size, fps, DetectorNoise(), lost, seed=args.seed)
         with torch.no_grad():
             gt_feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
-        floor = ct.estimate_floor(gt_feet, np.ones(n, bool))
-        gt_planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor)
+        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), TRUTH_CONTACTS)
+        gt_planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, TRUTH_CONTACTS)
         noisy = rot @ axis_angle_to_matrix(torch.as_tensor(g.normal(0, args.init_noise, (n, 24, 3)),
                                                            dtype=torch.float32))
         base = replace(ClipFitConfig(), **{k: type(getattr(ClipFitConfig(), k))(v) for k, v in
