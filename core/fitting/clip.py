@@ -65,6 +65,7 @@ class ClipFitConfig:
     w_vae: float = 1e-3
     w_accel: float = 0.003
     w_lock: float = 1000.0
+    lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     contact: ct.ContactConfig = ct.ContactConfig()
 
     def validate(self) -> "ClipFitConfig":
@@ -283,23 +284,22 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     fps = lm.fps if lm.fps > 0 else 30.0
     planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
-        lock = (torch.as_tensor(ct.lock_targets(feet, planted), dtype=torch.float32),
-                torch.as_tensor(planted, dtype=torch.float32))
+        ease = max(int(round(cfg.lock_ease * fps)), 0)
+        lock = (torch.as_tensor(ct.lock_targets(feet, planted, ease), dtype=torch.float32),
+                torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
         state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations)
-        state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), planted)
+        state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     return _result(body, state, betas, data, cam, lm, planted, floor)
 
 
-def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, planted: np.ndarray) -> _State:
-    """Move the root so that the planted points sit on their anchors on average (what is left after the
-    lock term), the shift eased in and out over ±2 frames so that contact changes do not pop."""
-    w = planted.astype(np.float64)[..., None]
-    shift = ((targets - feet) * w).sum(1) / np.maximum(w.sum(1), 1.0)          # (F,3)
-    any_ = planted.any(1).astype(np.float64)
-    num = gaussian_filter1d(shift, 1.0, axis=0, mode="nearest")
-    den = np.maximum(gaussian_filter1d(any_, 1.0, mode="nearest"), 1e-6)[:, None]
-    eased = np.where(any_[:, None] > 0, shift, num / den * np.minimum(den, 1.0))
-    return _State(s.body_aa, s.root6d, s.transl + torch.as_tensor(eased, dtype=torch.float32))
+def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:
+    """Move the root so that the locked points sit on their anchors on average (what is left after the
+    lock term): per frame the lock-weighted mean offset, scaled by the frame's largest lock weight (so the shift
+    fades in and out with the lock's ease) and smoothed over ±1 frame (so it adds no jitter)."""
+    w = weights[..., None]
+    shift = ((targets - feet) * w).sum(1) / np.maximum(w.sum(1), 1e-9)        # (F,3)
+    shift = gaussian_filter1d(shift * weights.max(1, keepdims=True), 1.0, axis=0, mode="nearest")
+    return _State(s.body_aa, s.root6d, s.transl + torch.as_tensor(shift, dtype=torch.float32))
 
 
 def _rotmats(s: _State) -> torch.Tensor:

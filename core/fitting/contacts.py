@@ -15,7 +15,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from hkmr_blender.base.spans import contact_spans
 
-__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "lock_targets"]
+__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "lock_targets",
+           "lock_weights"]
 
 _CAMERA_UP = np.array([0.0, -1.0, 0.0])
 
@@ -39,12 +40,14 @@ class ContactConfig:
     """Thresholds: ``height`` m above the point's own lowest level (5th percentile over the clip);
     ``speed`` m/s, on positions smoothed over time by a Gaussian of ``smooth`` s. The defaults suit fitted
     feet, which jitter (0.23–0.27 m/s median while truly planted, bench/bench_fit.py); clean feet can use
-    4 cm / 0.3 m/s. Runs shorter than ``min_duration`` s are dropped; the floor is tilted only when the
+    4 cm / 0.3 m/s. Gaps of ≤ ``max_gap`` s between two runs are filled (one anchor, not two: the jump between
+    two anchors would be a pop), then runs shorter than ``min_duration`` s are dropped; the floor is tilted only when the
     lowest points span ≥ ``min_spread`` m in two directions and the tilt stays ≤ ``max_tilt`` rad."""
 
     height: float = 0.06
     speed: float = 0.5
     smooth: float = 0.05
+    max_gap: float = 0.1
     min_duration: float = 0.1
     min_spread: float = 0.3
     max_tilt: float = 0.6
@@ -99,7 +102,12 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
         speed[both] = np.linalg.norm(v[both], axis=-1)
     planted = (h - base <= cfg.height) & (speed <= cfg.speed) & valid[:, None]
     keep = max(1, int(round(cfg.min_duration * fps)))
+    gap = int(round(cfg.max_gap * fps))
     for k in range(planted.shape[1]):
+        spans = contact_spans(planted[:, k])
+        for (_, e0), (s1, _) in zip(spans[:-1], spans[1:]):
+            if s1 - e0 - 1 <= gap and valid[e0 + 1:s1].all():
+                planted[e0 + 1:s1, k] = True
         for a, b in contact_spans(planted[:, k]):
             if b - a + 1 < keep:
                 planted[a:b + 1, k] = False
@@ -112,11 +120,32 @@ def foot_contacts(points: np.ndarray) -> np.ndarray:
     return np.stack([p[:, 0] | p[:, 1], p[:, 2] | p[:, 3]], 1)
 
 
-def lock_targets(feet: np.ndarray, planted: np.ndarray) -> np.ndarray:
+def lock_targets(feet: np.ndarray, planted: np.ndarray, ease: int = 0) -> np.ndarray:
     """(F,4,3) points, (F,4) planted → (F,4,3) where each planted point should stay: the mean of its
-    positions over its contact span (elsewhere: the point itself, unused)."""
+    positions over its contact span, also for the ``ease`` frames either side (:func:`lock_weights`);
+    elsewhere the point itself (unused)."""
     out = np.array(feet, np.float64)
     for k in range(out.shape[1]):
-        for a, b in contact_spans(planted[:, k]):
-            out[a:b + 1, k] = out[a:b + 1, k].mean(0)
+        spans = contact_spans(planted[:, k])
+        anchors = [out[a:b + 1, k].mean(0) for a, b in spans]
+        for (a, b), m in zip(spans, anchors):
+            lo, hi = max(a - ease, 0), min(b + ease + 1, len(out))
+            edge = [f for f in range(lo, hi) if not planted[f, k]]
+            out[a:b + 1, k] = m
+            out[edge, k] = m  # an ease frame between two spans keeps the nearer one's (the later span wins ties)
     return out
+
+
+def lock_weights(planted: np.ndarray, ease: int) -> np.ndarray:
+    """(F,4) planted → (F,4) float weights of the lock term: 1 in each contact span, falling linearly to 0
+    over ``ease`` frames before and after it, so the foot is let go gradually (a hard release makes it pop
+    back to where the free fit wants it in one frame)."""
+    w = np.asarray(planted, np.float64).copy()
+    for k in range(w.shape[1]):
+        for a, b in contact_spans(planted[:, k]):
+            for i in range(1, ease + 1):
+                v = 1.0 - i / (ease + 1)
+                for f in (a - i, b + i):
+                    if 0 <= f < len(w):
+                        w[f, k] = max(w[f, k], v)
+    return w
