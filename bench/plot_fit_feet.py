@@ -27,6 +27,7 @@ from core.fitting import contacts as ct  # noqa: E402
 from core.fitting.clip import ClipFitConfig, fit_clip  # noqa: E402
 from core.fitting.full_camera import FullCamera  # noqa: E402
 from core.fitting.terms import FOOT_POINTS  # noqa: E402
+from hkmr_blender.base.spans import contact_spans  # noqa: E402
 
 W, H, PAD = 960, 200, 40
 COLOURS = {"truth": (30, 30, 30), "fit + lock": (200, 90, 20), "fit, no lock": (40, 40, 220)}
@@ -45,7 +46,7 @@ def _panel(series: dict[str, np.ndarray], bands: np.ndarray, title: str, lo: flo
     img = np.full((H + 2 * PAD, W + 2 * PAD, 3), 255, np.uint8)
     n = len(next(iter(series.values())))
     x = PAD + np.arange(n) * W / (n - 1)
-    for a, b in ct.contact_spans(bands):
+    for a, b in contact_spans(bands):
         cv2.rectangle(img, (int(x[a]), PAD), (int(x[b]), PAD + H), (225, 225, 225), -1)
     cv2.rectangle(img, (PAD, PAD), (PAD + W, PAD + H), (120, 120, 120), 1)
     for k, (name, y) in enumerate(series.items()):
