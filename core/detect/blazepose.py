@@ -1,0 +1,236 @@
+"""BlazePose (Google, trained on real images) through mediapipe 0.10.21's legacy ``solutions.pose``.
+
+The only module that imports mediapipe. Frames in (H, W, 3) uint8 RGB, one :class:`Landmarks` per
+clip out (frames and units: :mod:`core.detect.landmarks`).
+
+Why this route (docs/architecture.md, "Real footage front end"): mediapipe 0.10.21 is the last
+release whose wheel ships the BlazePose models; it is installed with ``--no-deps`` by ``.ci/venv``
+(its declared dependencies would replace OpenCV's ``cv2`` with opencv-contrib 4.11). The model
+files are checked against the sha256 sums below before the graph is built, so a different wheel
+fails loudly instead of silently changing results.
+
+Video mode (``static_image_mode=False``): the person detector runs until someone is found, then
+the landmark model tracks that person from the previous frame's landmarks (detector again only
+when tracking is lost). BlazePose follows **one** person: the most confident detection. To choose
+someone else, give ``person=(x0, y0, x1, y1)``: every frame is cropped to that box (plus
+:data:`ROI_MARGIN`) before detection and the landmarks are mapped back to full-image pixels —
+a fixed region of interest, not an identity tracker (the person must stay inside it).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .landmarks import NUM_LANDMARKS, Landmarks
+
+__all__ = ["MEDIAPIPE_VERSION", "MODEL_FILES", "ROI_MARGIN", "DetectorError", "DetectorOptions",
+           "FrameResult", "BlazePose", "parse_person", "detect_frames", "stack_results", "model_paths"]
+
+MEDIAPIPE_VERSION = "0.10.21"
+#: Files inside the mediapipe package → sha256 (wheel mediapipe-0.10.21, Apache-2.0; docs/architecture.md).
+MODEL_FILES: dict[str, str] = {
+    "modules/pose_detection/pose_detection.tflite":
+        "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
+    "modules/pose_landmark/pose_landmark_full.tflite":
+        "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+}
+#: A ``person`` box is enlarged by this fraction of its size on every side before cropping.
+ROI_MARGIN = 0.15
+_INSTALL = "bash .ci/venv python -c 1 (or: pip install --no-deps mediapipe==0.10.21 'protobuf>=4.25.3,<5' attrs " \
+           "matplotlib)"
+
+
+class DetectorError(RuntimeError):
+    """The detector cannot run here (missing/mismatched mediapipe) or was given a bad option."""
+
+
+@dataclass
+class DetectorOptions:
+    """min_detection / min_tracking: mediapipe's thresholds in [0, 1]; smooth: mediapipe's own landmark
+    filter across frames (video mode); person: None (BlazePose's choice) or a box x0, y0, x1, y1 px."""
+
+    min_detection: float = 0.5
+    min_tracking: float = 0.5
+    smooth: bool = True
+    person: tuple[float, float, float, float] | None = None
+
+
+@dataclass
+class FrameResult:
+    """One frame: points2d (33, 2) px, visibility (33,), presence (33,), world (33, 3) m, box (4,) px;
+    all zeros and ``found = False`` when nobody was detected."""
+
+    found: bool
+    points2d: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+    world: np.ndarray
+    box: np.ndarray
+
+
+def parse_person(text: str | None) -> tuple[float, float, float, float] | None:
+    """``--person``: "auto" / None → None; "x0,y0,x1,y1" (pixels of the first frame) → a box."""
+    if text is None or text.strip().lower() in ("", "auto"):
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise DetectorError(f"--person {text!r}: give 'auto' or a box in pixels 'x0,y0,x1,y1', e.g. 100,50,400,700") \
+            from None
+    if not (x1 > x0 and y1 > y0):
+        raise DetectorError(f"--person {text!r}: the box needs x1 > x0 and y1 > y0 (pixels, top-left origin)")
+    return x0, y0, x1, y1
+
+
+def model_paths() -> dict[str, str]:
+    """Absolute paths of :data:`MODEL_FILES` in the installed mediapipe, after checking their sha256.
+    Does not import mediapipe (so the check runs before any graph is built)."""
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise DetectorError(f"the person detector needs mediapipe {MEDIAPIPE_VERSION}, which is not installed; "
+                            f"run {_INSTALL}")
+    root = list(spec.submodule_search_locations)[0]
+    out = {}
+    for rel, want in MODEL_FILES.items():
+        path = os.path.join(root, rel)
+        if not os.path.isfile(path):
+            raise DetectorError(f"{path} is missing: mediapipe {MEDIAPIPE_VERSION} ships it (0.10.30 and later ship "
+                                f"no models); run {_INSTALL}")
+        with open(path, "rb") as fh:
+            got = hashlib.sha256(fh.read()).hexdigest()
+        if got != want:
+            raise DetectorError(f"{path}: sha256 {got[:16]}… is not the BlazePose model this project was tested "
+                                f"with ({want[:16]}…, mediapipe {MEDIAPIPE_VERSION}); reinstall with {_INSTALL}")
+        out[rel] = path
+    return out
+
+
+def _import_pose():
+    model_paths()
+    import mediapipe as mp  # noqa: the one import of mediapipe in the project
+
+    if mp.__version__ != MEDIAPIPE_VERSION:
+        raise DetectorError(f"mediapipe {mp.__version__} is installed but {MEDIAPIPE_VERSION} is required; "
+                            f"run {_INSTALL}")
+    return mp.solutions.pose
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """mediapipe's C++ side logs start-up notes (XNNPACK delegate, feedback tensors) straight to fd 2 at graph
+    creation and on the first frame with a person, which no setting turns off; hide fd 2 for just those calls. Python
+    errors are unaffected (they are raised, not printed, inside)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (some embedded interpreters): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _empty() -> FrameResult:
+    z = np.zeros
+    return FrameResult(False, z((NUM_LANDMARKS, 2), np.float32), z(NUM_LANDMARKS, np.float32),
+                       z(NUM_LANDMARKS, np.float32), z((NUM_LANDMARKS, 3), np.float32), z(4, np.float32))
+
+
+def _roi(box, width: int, height: int) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    mx, my = ROI_MARGIN * (x1 - x0), ROI_MARGIN * (y1 - y0)
+    r = (max(0, int(np.floor(x0 - mx))), max(0, int(np.floor(y0 - my))),
+         min(width, int(np.ceil(x1 + mx))), min(height, int(np.ceil(y1 + my))))
+    if r[2] - r[0] < 16 or r[3] - r[1] < 16:
+        raise DetectorError(f"--person box {tuple(box)} lies (almost) outside the {width}×{height} frame")
+    return r
+
+
+class BlazePose:
+    """Video-mode BlazePose over consecutive frames of one clip. Use as a context manager;
+    :meth:`process` one RGB frame at a time, in order."""
+
+    def __init__(self, options: DetectorOptions | None = None):
+        self.options = options or DetectorOptions()
+        o = self.options
+        for name in ("min_detection", "min_tracking"):
+            if not 0.0 <= getattr(o, name) <= 1.0:
+                raise DetectorError(f"{name} must be in [0, 1], got {getattr(o, name)}")
+        pose = _import_pose()
+        self._first = True
+        # model_complexity=1 is pose_landmark_full.tflite, the one the wheel ships (0 and 2 would download)
+        with _native_stderr_silenced():
+            self._pose = pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth,
+                                   enable_segmentation=False, min_detection_confidence=o.min_detection,
+                                   min_tracking_confidence=o.min_tracking)
+
+    def __enter__(self) -> "BlazePose":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+
+    def process(self, image: np.ndarray) -> FrameResult:
+        """image (H, W, 3) uint8 RGB → :class:`FrameResult` in full-image pixels."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise DetectorError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+        h, w = image.shape[:2]
+        x0, y0, x1, y1 = (0, 0, w, h) if self.options.person is None else _roi(self.options.person, w, h)
+        roi = np.ascontiguousarray(image[y0:y1, x0:x1])
+        if self._first:  # the native notes come when the graph first runs the landmark model
+            with _native_stderr_silenced():
+                res = self._pose.process(roi)
+            self._first = res.pose_landmarks is None
+        else:
+            res = self._pose.process(roi)
+        if res.pose_landmarks is None:
+            return _empty()
+        lm = res.pose_landmarks.landmark
+        a = np.array([(p.x, p.y, p.visibility, p.presence) for p in lm], np.float32)
+        pts = a[:, :2] * np.array([x1 - x0, y1 - y0], np.float32) + np.array([x0, y0], np.float32)
+        world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark], np.float32)
+        lo, hi = np.clip(pts.min(0), 0, [w, h]), np.clip(pts.max(0), 0, [w, h])
+        return FrameResult(True, pts, a[:, 2], a[:, 3], world, np.concatenate([lo, hi]).astype(np.float32))
+
+
+def stack_results(results: list[FrameResult], frame_index: Iterable[int], image_size: tuple[int, int],
+                  fps: float = 0.0) -> Landmarks:
+    """Per-frame results (in order) → one :class:`Landmarks`."""
+    idx = np.asarray(list(frame_index), np.int64)
+    if len(idx) != len(results):
+        raise ValueError(f"{len(results)} results but {len(idx)} frame indices")
+    if not results:
+        e = _empty()
+        return Landmarks(e.points2d[None][:0], e.visibility[None][:0], e.presence[None][:0], e.world[None][:0],
+                         e.box[None][:0], np.zeros(0, bool), tuple(image_size), idx, float(fps))
+    st = lambda k: np.stack([getattr(r, k) for r in results])  # noqa: E731
+    return Landmarks(st("points2d"), st("visibility"), st("presence"), st("world"), st("box"),
+                     np.array([r.found for r in results], bool), (int(image_size[0]), int(image_size[1])), idx,
+                     float(fps))
+
+
+def detect_frames(frames: Iterator[tuple[int, np.ndarray]], options: DetectorOptions | None = None,
+                  fps: float = 0.0) -> Landmarks:
+    """``(frame_index, RGB image)`` pairs of one clip, in order → :class:`Landmarks` (one tracker)."""
+    results, idx, size = [], [], (0, 0)
+    with BlazePose(options) as det:
+        for i, img in frames:
+            size = (img.shape[1], img.shape[0])
+            results.append(det.process(img))
+            idx.append(i)
+    return stack_results(results, idx, size, fps)
