@@ -101,21 +101,36 @@ def _convert_command(args: argparse.Namespace) -> int:
 
 
 def add_demo_parser(sub) -> None:
-    p = sub.add_parser("demo", help="render a synthetic clip, recover its motion, export FBX/.blend, print times "
-                                    "and MPJPE",
-                       description="The whole product on a clip whose ground truth is known (see docs/demo.md).")
+    p = sub.add_parser("demo", help="real clip → motion file → FBX/.blend, with times and fit scores "
+                                    "(--synthetic: a rendered clip, MPJPE vs ground truth)",
+                       description="The whole product on a short real clip (see docs/demo.md); --synthetic runs "
+                                   "a rendered clip whose ground truth is known instead.")
     p.add_argument("--out", default="hkmr-demo", help="output folder (default: ./hkmr-demo)")
-    p.add_argument("--frames", type=int, default=48, help="clip length in frames (default 48)")
-    p.add_argument("--checkpoint", default=None, help="model checkpoint (default: $HKMR_CHECKPOINT, else the "
-                                                      "shipped core/model/assets/hkmr_demo.pt)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the clip's motion, shape and looks")
-    p.add_argument("--track", action="store_true", help="tracking crops instead of the full frame")
+    p.add_argument("--clip", help="real video to run instead of the vendored core/assets/walk.mp4")
+    p.add_argument("--person", help="auto | x0,y0,x1,y1: whom to follow (see hkmr infer --person)")
     p.add_argument("--no-blender", action="store_true", help="skip the FBX/.blend export (no bpy needed)")
+    syn = p.add_argument_group("synthetic clip (--synthetic)")
+    syn.add_argument("--synthetic", action="store_true", help="render a clip with known motion, run the image "
+                     "model on it and score MPJPE against the ground truth")
+    syn.add_argument("--frames", type=int, default=48, help="clip length in frames (default 48)")
+    syn.add_argument("--checkpoint", default=None, help="model checkpoint (default: $HKMR_CHECKPOINT, else the "
+                                                        "shipped core/model/assets/hkmr_demo.pt)")
+    syn.add_argument("--seed", type=int, default=0, help="seed of the clip's motion, shape and looks")
+    syn.add_argument("--track", action="store_true", help="tracking crops instead of the full frame")
     p.set_defaults(func=_demo_command)
 
 
 def _demo_command(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    if args.synthetic:
+        if args.clip or args.person:
+            raise ValueError("--clip and --person are for the real-footage demo; drop them or --synthetic")
+        from .demo import run_demo
 
-    run_demo(args.out, args.frames, args.checkpoint, args.seed, blender=not args.no_blender, track=args.track)
+        run_demo(args.out, args.frames, args.checkpoint, args.seed, blender=not args.no_blender, track=args.track)
+        return 0
+    if args.checkpoint or args.track or args.frames != 48 or args.seed != 0:
+        raise ValueError("--frames, --seed, --checkpoint and --track belong to the synthetic demo: add --synthetic")
+    from .demo_real import run_real_demo
+
+    run_real_demo(args.out, args.clip, args.person, blender=not args.no_blender)
     return 0

@@ -1,6 +1,8 @@
-"""``hkmr demo``: the whole product on a clip whose ground truth is known.
+"""``hkmr demo --synthetic``: the whole product on a rendered clip whose ground truth is known.
 
-    hkmr demo [--out DIR] [--frames 48] [--checkpoint FILE] [--seed 0] [--track] [--no-blender]
+(``hkmr demo`` without ``--synthetic`` runs real footage: :mod:`core.demo_real`.)
+
+    hkmr demo --synthetic [--out DIR] [--frames 48] [--checkpoint FILE] [--seed 0] [--track] [--no-blender]
 
 1. render — a synthetic clip of the default body (:mod:`core.body.poses` B-spline motion through
    random joint-limited key poses, a slow turn and a small sideways drift; clothing, light and
@@ -37,7 +39,8 @@ import torch
 
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
-__all__ = ["GOAL_MPJPE_MM", "DemoClip", "Scores", "clip_motion", "render_clip", "score_joints", "run_demo"]
+__all__ = ["GOAL_MPJPE_MM", "DemoClip", "Scores", "clip_motion", "render_clip", "score_joints", "run_demo",
+           "export_blender", "export_stage"]
 
 #: The demo's target (issue 6): mean per-joint error on the clip below this many millimetres.
 GOAL_MPJPE_MM = 60.0
@@ -163,7 +166,7 @@ def _overlay_picture(video: Path, frames_dir: Path, picks: list[int], path: Path
         tmp.write_bytes(buf.tobytes())
 
 
-def _export(motion: Path, out: Path) -> list[Path]:
+def export_blender(motion: Path, out: Path) -> list[Path]:
     """The add-on's headless batch exporter in a subprocess (core never imports bpy)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(motion), "-o", str(out), "--blend"],
@@ -174,6 +177,19 @@ def _export(motion: Path, out: Path) -> list[Path]:
             if "No module named 'bpy'" in proc.stderr else ""
         raise RuntimeError(f"Blender export of {motion} failed{hint}: " + " | ".join(tail))
     return [out / f"{motion.stem}.fbx", out / f"{motion.stem}.blend"]
+
+
+def export_stage(motion: Path, out: Path, blender: bool, times: dict[str, float], log) -> list[Path]:
+    """The demos' export stage: :func:`export_blender` timed into ``times["export"]`` and logged
+    (or skipped, without bpy: ``blender=False``). Returns the files written."""
+    if not blender:
+        log("  export      skipped (--no-blender)")
+        return []
+    t = time.perf_counter()
+    exported = export_blender(motion, out)
+    times["export"] = time.perf_counter() - t
+    log(f"  export      {times['export']:6.1f} s  {', '.join(map(str, exported))} (hkmr_blender.batch, subprocess)")
+    return exported
 
 
 def _load_model(checkpoint: str | None):
@@ -250,14 +266,7 @@ def run_demo(out: str | os.PathLike = "hkmr-demo", frames: int = 48, checkpoint:
     pred = motion_camera_joints(motion, body, res.world.cam_R, res.world.cam_t)
     scores = score_joints(pred[valid], clip.joints[valid]) if valid.any() else Scores(np.nan, np.nan, 0)
 
-    exported: list[Path] = []
-    if blender:
-        t = time.perf_counter()
-        exported = _export(out / "motion.npz", out)
-        times["export"] = time.perf_counter() - t
-        log(f"  export      {times['export']:6.1f} s  {', '.join(map(str, exported))} (hkmr_blender.batch, subprocess)")
-    else:
-        log("  export      skipped (--no-blender)")
+    exported = export_stage(out / "motion.npz", out, blender, times, log)
     total = sum(times.values())
     met = "met" if scores.mpjpe_mm < GOAL_MPJPE_MM else "NOT met"
     log(f"  total       {total:6.1f} s  (checkpoint load {times['load']:.1f} s)")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .base.spans import contact_spans
 from .pose_track import PoseTrack, ancestors, forward, local_rotations, local_transforms, with_bones
 from . import rig_math as rm
 from .settings import CONTACT_SOURCES, FootSettings, RigBones
@@ -81,13 +82,6 @@ class PinReport:
     travel_before: np.ndarray
     travel_after: np.ndarray
     out_of_reach: np.ndarray
-
-
-def contact_spans(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(K,) bool → [(start, end)] inclusive frame-index spans of consecutive True."""
-    f = np.concatenate([[False], np.asarray(flags, bool), [False]])
-    edges = np.flatnonzero(np.diff(f.astype(np.int8)))
-    return [(int(s), int(e) - 1) for s, e in zip(edges[::2], edges[1::2])]
 
 
 def _clean(flags: np.ndarray, min_frames: int, gap_frames: int) -> np.ndarray:

@@ -40,9 +40,18 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
     filter_glob: StringProperty(default="*.mp4;*.mov;*.avi;*.mkv;*.webm;*.m4v", options={"HIDDEN"})
     output: StringProperty(name="Motion file", subtype="FILE_PATH", default="",
                            description="Where to write the motion .npz (empty: <video>.motion.npz next to it)")
+    method: EnumProperty(name="Method", default="fit", items=[
+        ("fit", "Detector + fit", "BlazePose landmarks (trained on real images) and the HKMR_MF clip fit: "
+                                  "hkmr infer's default, for real footage"),
+        ("network", "Network only", "The image model per frame (hkmr infer --no-fit); a checkpoint trained only "
+                                    "on synthetic renders is unreliable on real footage")])
+    person_box: StringProperty(name="Person box", default="",
+                               description="Detector + fit: whom to follow when several people are in view, as "
+                                           "x0,y0,x1,y1 pixels (the person must stay inside); empty: automatic")
     checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", default="",
-                               description="HKMR or SPIN checkpoint (empty: the default checkpoint)")
-    person: EnumProperty(name="Person", default="full", items=[
+                               description="Network only: HKMR or SPIN checkpoint (empty: the default checkpoint)")
+    person: EnumProperty(name="Crops", default="full", description="Network only: how the person is cropped",
+                         items=[
         ("full", "Full frame", "The whole frame, letterboxed"),
         ("track", "Track", "Follow the person from frame to frame"),
         ("boxes", "Boxes file", "Person boxes/keypoints from a COCO or OpenPose JSON file")])
@@ -57,7 +66,10 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
 
     def draw(self, _context):
         col = self.layout.column()
-        for prop in ("output", "checkpoint", "person", "boxes", "smooth", "import_result"):
+        col.prop(self, "output")
+        col.prop(self, "method")
+        props = ("person_box",) if self.method == "fit" else ("checkpoint", "person", "boxes", "smooth")
+        for prop in (*props, "import_result"):
             col.prop(self, prop)
 
     def _config(self, context) -> VideoJobConfig:
@@ -67,7 +79,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         return VideoJobConfig(
             python=self.python_path or _prefs(context, "python_path"), input=video,
             output=bpy.path.abspath(self.output) if self.output else default_output(video),
-            checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
+            method=self.method, person_box=self.person_box.strip(), checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
             person=self.person, boxes=bpy.path.abspath(self.boxes) if self.boxes else "", smooth=self.smooth,
             pythonpath=_prefs(context, "hkmr_source_dir"))
 
@@ -103,6 +115,8 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
             context.window_manager.progress_end()
             context.workspace.status_text_set(None)
             self._timer = None
+        for message in st.warnings:  # e.g. a synthetic-only checkpoint on real footage (hkmr infer --no-fit)
+            self.report({"WARNING"}, message)
         if self._job.cancelled:
             self.report({"WARNING"}, "Motion from video cancelled; run it again to resume")
             return {"CANCELLED"}

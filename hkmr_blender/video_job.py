@@ -31,12 +31,17 @@ class VideoJobError(RuntimeError):
 
 @dataclass
 class VideoJobConfig:
-    """python: interpreter with HKMR + torch; person: "full" | "track" | "boxes" (needs ``boxes``);
-    pythonpath: optional folder put in front of PYTHONPATH (an HKMR checkout not installed)."""
+    """python: interpreter with HKMR + torch; method: "fit" (default, ``hkmr infer``'s: BlazePose detector +
+    clip fit; ``person_box`` "x0,y0,x1,y1" chooses whom to follow, empty = auto) or "network" (``--no-fit``:
+    the image model with ``checkpoint`` and person crops ``person`` "full" | "track" | "boxes" (needs ``boxes``));
+    ``smooth``: One-Euro smoothing, network only; pythonpath: optional folder put in front of PYTHONPATH (an HKMR
+    checkout not installed)."""
 
     python: str
     input: str
     output: str
+    method: str = "fit"
+    person_box: str = ""
     checkpoint: str = ""
     person: str = "full"
     boxes: str = ""
@@ -58,18 +63,25 @@ def build_command(cfg: VideoJobConfig) -> list[str]:
     """The argv of ``python -m core.cli infer ...`` for ``cfg``."""
     cmd = [cfg.python, "-m", "core.cli", "infer", cfg.input, "-o", cfg.output, "--progress", "json",
            "--device", cfg.device]
-    if cfg.checkpoint:
-        cmd += ["--checkpoint", cfg.checkpoint]
-    if cfg.person == "track":
-        cmd.append("--track")
-    elif cfg.person == "boxes":
-        if not cfg.boxes:
-            raise VideoJobError("person boxes chosen but no boxes file given")
-        cmd += ["--boxes", cfg.boxes]
-    elif cfg.person != "full":
-        raise VideoJobError(f"unknown person mode {cfg.person!r}; use full, track or boxes")
-    if cfg.smooth:
-        cmd.append("--smooth")
+    if cfg.method == "fit":
+        if cfg.person_box:
+            cmd += ["--person", cfg.person_box]
+    elif cfg.method == "network":
+        cmd.append("--no-fit")
+        if cfg.smooth:  # One-Euro on the network's per-frame output; the fit has its own temporal term
+            cmd.append("--smooth")
+        if cfg.checkpoint:
+            cmd += ["--checkpoint", cfg.checkpoint]
+        if cfg.person == "track":
+            cmd.append("--track")
+        elif cfg.person == "boxes":
+            if not cfg.boxes:
+                raise VideoJobError("person boxes chosen but no boxes file given")
+            cmd += ["--boxes", cfg.boxes]
+        elif cfg.person != "full":
+            raise VideoJobError(f"unknown person mode {cfg.person!r}; use full, track or boxes")
+    else:
+        raise VideoJobError(f"unknown method {cfg.method!r}; use fit or network")
     if cfg.resume:
         cmd.append("--resume")
     if cfg.overlay:

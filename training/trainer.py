@@ -23,14 +23,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from hkmr_blender.base.skeleton import NUM_JOINTS
-
 from core.fitting.smplify import estimate_translation, fit_smplify, fitting_loss
 from core.geometry.rotations import axis_angle_to_matrix
 from core.model.builder import build_model
 from core.model.checkpoint import load_state_strict, read_checkpoint, save_checkpoint
 from core.model.config import config_diff
 from core.runtime import DistEnv, pick_device, use_bf16
+from hkmr_blender.base.skeleton import NUM_JOINTS
 from training.config import ExperimentConfig
 from training.fit_store import FitStore
 from training.logging_csv import CsvLog

@@ -18,6 +18,7 @@ a fixed region of interest, not an identity tracker (the person must stay inside
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -120,6 +121,25 @@ def _import_pose():
     return mp.solutions.pose
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """mediapipe's C++ side logs start-up notes (XNNPACK delegate, feedback tensors) straight to fd 2 at graph
+    creation and on the first frame with a person, which no setting turns off; hide fd 2 for just those calls. Python
+    errors are unaffected (they are raised, not printed, inside)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (some embedded interpreters): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _empty() -> FrameResult:
     z = np.zeros
     return FrameResult(False, z((NUM_LANDMARKS, 2), np.float32), z(NUM_LANDMARKS, np.float32),
@@ -147,10 +167,12 @@ class BlazePose:
             if not 0.0 <= getattr(o, name) <= 1.0:
                 raise DetectorError(f"{name} must be in [0, 1], got {getattr(o, name)}")
         pose = _import_pose()
+        self._first = True
         # model_complexity=1 is pose_landmark_full.tflite, the one the wheel ships (0 and 2 would download)
-        self._pose = pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth,
-                               enable_segmentation=False, min_detection_confidence=o.min_detection,
-                               min_tracking_confidence=o.min_tracking)
+        with _native_stderr_silenced():
+            self._pose = pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth,
+                                   enable_segmentation=False, min_detection_confidence=o.min_detection,
+                                   min_tracking_confidence=o.min_tracking)
 
     def __enter__(self) -> "BlazePose":
         return self
@@ -169,7 +191,13 @@ class BlazePose:
             raise DetectorError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         h, w = image.shape[:2]
         x0, y0, x1, y1 = (0, 0, w, h) if self.options.person is None else _roi(self.options.person, w, h)
-        res = self._pose.process(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        roi = np.ascontiguousarray(image[y0:y1, x0:x1])
+        if self._first:  # the native notes come when the graph first runs the landmark model
+            with _native_stderr_silenced():
+                res = self._pose.process(roi)
+            self._first = res.pose_landmarks is None
+        else:
+            res = self._pose.process(roi)
         if res.pose_landmarks is None:
             return _empty()
         lm = res.pose_landmarks.landmark

@@ -30,6 +30,8 @@ __all__ = ["DetectorNoise", "simulate_landmarks"]
 
 @dataclass(frozen=True)
 class DetectorNoise:
+    """Noise levels (see the module docstring): 2D in torso lengths, rates as fractions, 3D in metres."""
+
     px_noise: float = 0.02
     outlier_rate: float = 0.01
     outlier_size: float = 0.3

@@ -38,6 +38,7 @@ from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, 
 from . import contacts as ct
 from . import terms
 from .full_camera import FullCamera
+from .metrics import reprojection_error
 from .shape import betas_from_bone_lengths, median_bone_lengths
 
 __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
@@ -50,8 +51,9 @@ class ClipFitConfig:
     window: int = 96
     overlap: int = 16
     start_iterations: int = 30
-    iterations: int = 30
-    lock_iterations: int = 15
+    start_smoothing: float = 3.0  # Gaussian σ of the start's temporal filter, frames at 30 fps
+    iterations: int = 80
+    lock_iterations: int = 20
     lock_feet: bool = True
     w2d: float = 5.0
     sigma2d: float = 0.5
@@ -61,8 +63,9 @@ class ClipFitConfig:
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
-    w_accel: float = 1.0
-    w_lock: float = 200.0
+    w_accel: float = 0.003
+    w_lock: float = 1000.0
+    lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     contact: ct.ContactConfig = ct.ContactConfig()
 
     def validate(self) -> "ClipFitConfig":
@@ -170,10 +173,11 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
         return _State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32))
     # per-frame estimates jitter (depth from 2D most): a robust temporal filter gives the smoothness term a
     # start near its minimum, which L-BFGS needs (its second differences are badly conditioned)
-    t = gaussian_filter1d(median_filter(t, size=(9, 1), mode="nearest"), 1.5, axis=0, mode="nearest")
-    body_aa = gaussian_filter1d(s.body_aa.numpy(), 1.0, axis=0, mode="nearest")
+    sigma = cfg.start_smoothing * (lm.fps if lm.fps > 0 else 30.0) / 30.0
+    t = gaussian_filter1d(median_filter(t, size=(9, 1), mode="nearest"), sigma, axis=0, mode="nearest")
+    body_aa = gaussian_filter1d(s.body_aa.numpy(), sigma, axis=0, mode="nearest")
     root = roma.special_procrustes(rot6d_to_matrix(torch.as_tensor(
-        gaussian_filter1d(s.root6d.numpy(), 1.0, axis=0, mode="nearest"))))
+        gaussian_filter1d(s.root6d.numpy(), sigma, axis=0, mode="nearest"))))
     return _State(torch.as_tensor(body_aa), matrix_to_rot6d(root), torch.as_tensor(t, dtype=torch.float32))
 
 
@@ -280,10 +284,22 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     fps = lm.fps if lm.fps > 0 else 30.0
     planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
-        lock = (torch.as_tensor(ct.lock_targets(feet, planted), dtype=torch.float32),
-                torch.as_tensor(planted, dtype=torch.float32))
+        ease = max(int(round(cfg.lock_ease * fps)), 0)
+        lock = (torch.as_tensor(ct.lock_targets(feet, planted, ease), dtype=torch.float32),
+                torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
         state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations)
+        state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     return _result(body, state, betas, data, cam, lm, planted, floor)
+
+
+def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:
+    """Move the root so that the locked points sit on their anchors on average (what is left after the
+    lock term): per frame the lock-weighted mean offset, scaled by the frame's largest lock weight (so the shift
+    fades in and out with the lock's ease) and smoothed over ±1 frame (so it adds no jitter)."""
+    w = weights[..., None]
+    shift = ((targets - feet) * w).sum(1) / np.maximum(w.sum(1), 1e-9)        # (F,3)
+    shift = gaussian_filter1d(shift * weights.max(1, keepdims=True), 1.0, axis=0, mode="nearest")
+    return _State(s.body_aa, s.root6d, s.transl + torch.as_tensor(shift, dtype=torch.float32))
 
 
 def _rotmats(s: _State) -> torch.Tensor:
@@ -298,11 +314,9 @@ def _feet(body, s: _State, betas) -> np.ndarray:
 def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor) -> ClipFit:
     rot = _rotmats(s)
     pts = landmark_points(body, rot, betas.expand(len(rot), -1)) + s.transl[:, None]
-    err = (cam.project(pts) - d.px).norm(dim=-1).numpy()
-    seen = (lm.visibility >= 0.5) & (d.w2.numpy() > 0)
-    px = np.where(seen.any(1), (err * seen).sum(1) / np.maximum(seen.sum(1), 1), np.nan)
-    px[~np.asarray(lm.found, bool)] = np.nan
+    found = np.asarray(lm.found, bool)
+    seen = (lm.visibility >= 0.5) & (d.w2.numpy() > 0) & found[:, None]
+    frac = reprojection_error(cam.project(pts).numpy(), lm.points2d, seen, d.scale)
     return ClipFit(rotmats=rot.double().numpy(), betas=betas[0].double().numpy(), transl=s.transl.double().numpy(),
-                   reprojection_px=px, reprojection=px / d.scale, contacts=ct.foot_contacts(planted),
-                   point_contacts=planted, valid=np.asarray(lm.found, bool).copy(), floor=floor, camera=cam,
-                   torso_px=d.scale)
+                   reprojection_px=frac * d.scale, reprojection=frac, contacts=ct.foot_contacts(planted),
+                   point_contacts=planted, valid=found.copy(), floor=floor, camera=cam, torso_px=d.scale)

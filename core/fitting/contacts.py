@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
-__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "contact_spans",
-           "lock_targets"]
+from hkmr_blender.base.spans import contact_spans
+
+__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "lock_targets",
+           "lock_weights"]
 
 _CAMERA_UP = np.array([0.0, -1.0, 0.0])
 
@@ -35,19 +38,26 @@ class Floor:
 @dataclass(frozen=True)
 class ContactConfig:
     """Thresholds: ``height`` m above the point's own lowest level (5th percentile over the clip);
-    ``speed`` m/s; runs shorter than ``min_duration`` s are dropped; the floor is tilted only when the
+    ``speed`` m/s, on positions smoothed over time by a Gaussian of ``smooth`` s. The defaults suit fitted
+    feet, which jitter (0.23–0.27 m/s median while truly planted, bench/bench_fit.py); clean feet can use
+    4 cm / 0.3 m/s. Gaps of ≤ ``max_gap`` s between two runs are filled (one anchor, not two: the jump between
+    two anchors would be a pop), then runs shorter than ``min_duration`` s are dropped; the floor is tilted only when the
     lowest points span ≥ ``min_spread`` m in two directions and the tilt stays ≤ ``max_tilt`` rad."""
 
-    height: float = 0.04
-    speed: float = 0.3
+    height: float = 0.06
+    speed: float = 0.5
+    smooth: float = 0.05
+    max_gap: float = 0.1
     min_duration: float = 0.1
     min_spread: float = 0.3
     max_tilt: float = 0.6
 
 
 def estimate_floor(feet: np.ndarray, valid: np.ndarray, cfg: ContactConfig = ContactConfig()) -> Floor:
-    """Plane through the lowest foot point of each valid frame (least squares on those within 5 cm of the
-    low 10th percentile); the camera's −y when they do not span the floor."""
+    """Plane through the foot points that touch the ground: first the lowest point of each valid frame
+    (camera −y as up) within 5 cm of their low 10th percentile, then, twice, every foot point within 3 cm
+    of the plane so far (least squares). Keeps the camera's −y as up when those points do not spread over
+    ``cfg.min_spread`` in two directions or would tilt it by more than ``cfg.max_tilt``."""
     f = np.asarray(feet, np.float64)[np.asarray(valid, bool)]
     if len(f) == 0:
         raise ValueError("no valid frame to estimate the floor from")
@@ -55,14 +65,21 @@ def estimate_floor(feet: np.ndarray, valid: np.ndarray, cfg: ContactConfig = Con
     h = low @ _CAMERA_UP
     pts = low[h <= np.percentile(h, 10) + 0.05]
     normal, fitted = _CAMERA_UP, False
-    if len(pts) >= 3:
+    offset = -float(np.median(pts @ normal))
+    every = f.reshape(-1, 3)
+    for _ in range(3):
+        if len(pts) < 3:
+            break
         centred = pts - pts.mean(0)
         _, s, vt = np.linalg.svd(centred, full_matrices=False)
         spread = 4.0 * s[:2] / np.sqrt(len(pts))                              # ≈ extent (±2σ) in the plane
         n = vt[2] if np.dot(vt[2], _CAMERA_UP) > 0 else -vt[2]
-        if spread[1] >= cfg.min_spread and np.arccos(np.clip(n @ _CAMERA_UP, -1, 1)) <= cfg.max_tilt:
-            normal, fitted = n, True
-    offset = -float(np.median(pts @ normal))
+        if spread[1] < cfg.min_spread or np.arccos(np.clip(n @ _CAMERA_UP, -1, 1)) > cfg.max_tilt:
+            break
+        normal, fitted, offset = n, True, -float(pts.mean(0) @ n)
+        pts = every[np.abs(every @ normal + offset) <= 0.03]
+    if fitted:
+        offset = -float(np.median(pts @ normal)) if len(pts) else offset
     return Floor(normal, offset, fitted)
 
 
@@ -77,17 +94,23 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
     base = np.array([np.percentile(h[valid, k], 5) for k in range(f.shape[1])]) if valid.any() else np.zeros(4)
     speed = np.full(h.shape, np.inf)
     if len(f) >= 2:
-        v = np.gradient(f, axis=0) * fps                                        # (F,4,3) m/s
+        sm = gaussian_filter1d(f, max(cfg.smooth * fps, 1e-3), axis=0, mode="nearest")
+        v = np.gradient(sm, axis=0) * fps                                       # (F,4,3) m/s
         both = np.zeros(len(f), bool)
         both[1:-1] = valid[:-2] & valid[2:]
         both[0], both[-1] = valid[0] & valid[min(1, len(f) - 1)], valid[-1] & valid[max(len(f) - 2, 0)]
         speed[both] = np.linalg.norm(v[both], axis=-1)
     planted = (h - base <= cfg.height) & (speed <= cfg.speed) & valid[:, None]
     keep = max(1, int(round(cfg.min_duration * fps)))
+    gap = int(round(cfg.max_gap * fps))
     for k in range(planted.shape[1]):
+        spans = contact_spans(planted[:, k])
+        for (_, e0), (s1, _) in zip(spans[:-1], spans[1:]):
+            if s1 - e0 - 1 <= gap and valid[e0 + 1:s1].all():
+                planted[e0 + 1:s1, k] = True
         for a, b in contact_spans(planted[:, k]):
-            if b - a < keep:
-                planted[a:b, k] = False
+            if b - a + 1 < keep:
+                planted[a:b + 1, k] = False
     return planted
 
 
@@ -97,17 +120,32 @@ def foot_contacts(points: np.ndarray) -> np.ndarray:
     return np.stack([p[:, 0] | p[:, 1], p[:, 2] | p[:, 3]], 1)
 
 
-def contact_spans(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(F,) bool → [(start, stop)) runs of True."""
-    d = np.diff(np.concatenate([[0], np.asarray(flags, np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
-def lock_targets(feet: np.ndarray, planted: np.ndarray) -> np.ndarray:
+def lock_targets(feet: np.ndarray, planted: np.ndarray, ease: int = 0) -> np.ndarray:
     """(F,4,3) points, (F,4) planted → (F,4,3) where each planted point should stay: the mean of its
-    positions over its contact span (elsewhere: the point itself, unused)."""
+    positions over its contact span, also for the ``ease`` frames either side (:func:`lock_weights`);
+    elsewhere the point itself (unused)."""
     out = np.array(feet, np.float64)
     for k in range(out.shape[1]):
-        for a, b in contact_spans(planted[:, k]):
-            out[a:b, k] = out[a:b, k].mean(0)
+        spans = contact_spans(planted[:, k])
+        anchors = [out[a:b + 1, k].mean(0) for a, b in spans]
+        for (a, b), m in zip(spans, anchors):
+            lo, hi = max(a - ease, 0), min(b + ease + 1, len(out))
+            edge = [f for f in range(lo, hi) if not planted[f, k]]
+            out[a:b + 1, k] = m
+            out[edge, k] = m  # an ease frame between two spans keeps the nearer one's (the later span wins ties)
     return out
+
+
+def lock_weights(planted: np.ndarray, ease: int) -> np.ndarray:
+    """(F,4) planted → (F,4) float weights of the lock term: 1 in each contact span, falling linearly to 0
+    over ``ease`` frames before and after it, so the foot is let go gradually (a hard release makes it pop
+    back to where the free fit wants it in one frame)."""
+    w = np.asarray(planted, np.float64).copy()
+    for k in range(w.shape[1]):
+        for a, b in contact_spans(planted[:, k]):
+            for i in range(1, ease + 1):
+                v = 1.0 - i / (ease + 1)
+                for f in (a - i, b + i):
+                    if 0 <= f < len(w):
+                        w[f, k] = max(w[f, k], v)
+    return w

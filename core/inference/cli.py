@@ -1,8 +1,10 @@
 """``hkmr infer``: video / image folder / glob → motion file; or a batch of videos → a folder.
 
-Registered by :func:`add_infer_parser` (``core.cli`` wires it). Machine-readable progress for
-the Blender operator with ``--progress json``: lines ``HKMR_PROGRESS {"done", "total", "fps"}``
-and, at the end, ``HKMR_DONE {"output", "frames", "valid"}`` on stdout.
+Registered by :func:`add_infer_parser` (``core.cli`` wires it). Default: the real-footage path
+(:mod:`core.pipeline`: BlazePose landmarks → HKMR_MF clip fit); ``--no-fit``: the raw network
+(:mod:`core.inference.runner`). Machine-readable progress for the Blender operator with ``--progress json``:
+lines ``HKMR_PROGRESS {"done", "total", "fps"}``, ``HKMR_WARNING {"message"}`` and, at the end,
+``HKMR_DONE {"output", "frames", "valid"}`` on stdout.
 """
 from __future__ import annotations
 
@@ -13,15 +15,17 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, progress_line
+from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.runtime import PRECISIONS
 
 from .sources import IMAGE_EXTS, is_video
 
-__all__ = ["add_infer_parser", "run_infer"]
+__all__ = ["add_infer_parser", "run_infer", "synthetic_warning"]
 
 log = logging.getLogger(__name__)
+#: Options of the raw network path only (``--no-fit``).
+NETWORK_ONLY = ("boxes", "track", "full_frame", "refine", "checkpoint", "batch_size", "precision", "smooth")
 
 
 def add_infer_parser(subparsers) -> argparse.ArgumentParser:
@@ -32,28 +36,37 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="video file, image folder, glob ('f/*.png'), folder of "
                                                    "videos or .txt list")
     p.add_argument("-o", "--output", required=True, help="motion .npz (a folder for a batch)")
-    p.add_argument("--checkpoint", help="HKMR checkpoint or SPIN's model_checkpoint.pt "
+    p.add_argument("--no-fit", action="store_true",
+                   help="raw network path: the image model per frame, no detector and no fit (the shipped "
+                   "checkpoint saw only synthetic renders: unreliable on real footage)")
+    p.add_argument("--person", metavar="auto|x0,y0,x1,y1",
+                   help="whom to follow when several people are in view: auto (BlazePose's most confident "
+                   "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
+                   "detection, so the person must stay inside it")
+    p.add_argument("--checkpoint", help="with --no-fit: HKMR checkpoint or SPIN's model_checkpoint.pt "
                                         "(default: $HKMR_CHECKPOINT or the shipped demo checkpoint)")
     p.add_argument("--body", help="SMPL model file/folder (default: discovered SMPL or the open body)")
-    box = p.add_mutually_exclusive_group()
+    box = p.add_argument_group("person crops of the network path (with --no-fit)").add_mutually_exclusive_group()
     box.add_argument("--boxes", metavar="FILE", help="COCO JSON or OpenPose JSON folder with person boxes/keypoints")
     box.add_argument("--track", action="store_true", help="follow the person: next crop from this frame's joints")
     box.add_argument("--full-frame", action="store_true", help="the whole frame, letterboxed (default)")
     p.add_argument("--refine", action="store_true", help="SMPLify refinement on --boxes keypoints (HKMR_MF; slow)")
-    p.add_argument("--smooth", action="store_true", help="One-Euro smoothing of rotations and translation")
+    p.add_argument("--smooth", action="store_true", help="with --no-fit: One-Euro smoothing of rotations and "
+                   "translation (the fit has its own temporal term)")
     p.add_argument("--smooth-min-cutoff", type=float, default=1.5, help="rotation min cutoff, Hz (1.5)")
     p.add_argument("--smooth-beta", type=float, default=0.3, help="rotation speed coefficient, s/rad (0.3)")
     p.add_argument("--smooth-trans-min-cutoff", type=float, default=1.0, help="translation min cutoff, Hz (1.0)")
     p.add_argument("--smooth-trans-beta", type=float, default=0.5, help="translation speed coefficient, s/m (0.5)")
     p.add_argument("--smooth-d-cutoff", type=float, default=1.0, help="speed filter cutoff, Hz (1.0)")
     p.add_argument("--overlay", metavar="OUT", help="render the mesh over the input: .mp4 file or PNG folder")
-    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--batch-size", type=int, help="with --no-fit: crops per model call (16)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
-    p.add_argument("--precision", choices=PRECISIONS, default="auto",
-                   help="backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="with --no-fit: backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
                    "(lscpu shows amx_bf16) was 1.4–3.3× faster end to end (rotations and the body stay fp32)")
-    p.add_argument("--threads", type=int, help="CPU threads for the model (default: torch's, one per core); "
-                   "1 per job when several share a machine — OpenMP threads that wait on each other are slower")
+    p.add_argument("--threads", type=int, help="CPU threads: for the fit (default 1: measured fastest, its "
+                   "windows are small) or, with --no-fit, the model (default: torch's, one per core; 1 per job when "
+                   "several share a machine — OpenMP threads that wait on each other are slower)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
     p.add_argument("--fps", type=float, help="frame rate of an image sequence (30) or a video override")
     p.add_argument("--focal-length", type=float, help="full-image focal length in pixels (default: diagonal)")
@@ -67,20 +80,54 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _options(args):
-    from .runner import InferOptions
+def _smoothing(args):
     from .smoothing import OneEuroParams, SmoothingConfig
 
-    smoothing = None
-    if args.smooth:
-        smoothing = SmoothingConfig(OneEuroParams(args.smooth_min_cutoff, args.smooth_beta, args.smooth_d_cutoff),
-                                    OneEuroParams(args.smooth_trans_min_cutoff, args.smooth_trans_beta,
-                                                  args.smooth_d_cutoff))
-    return InferOptions(batch_size=args.batch_size, device=args.device, boxes=args.boxes, track=args.track,
+    if not args.smooth:
+        return None
+    return SmoothingConfig(OneEuroParams(args.smooth_min_cutoff, args.smooth_beta, args.smooth_d_cutoff),
+                           OneEuroParams(args.smooth_trans_min_cutoff, args.smooth_trans_beta, args.smooth_d_cutoff))
+
+
+def _options(args):
+    from .runner import InferOptions
+
+    return InferOptions(batch_size=args.batch_size or 16, device=args.device, boxes=args.boxes, track=args.track,
                         fps=args.fps, focal_length=args.focal_length, min_confidence=args.min_confidence,
-                        chunk_size=args.chunk_size, world_origin=args.world_origin, smoothing=smoothing,
+                        chunk_size=args.chunk_size, world_origin=args.world_origin, smoothing=_smoothing(args),
                         include_mesh=not args.no_mesh, keep_work=args.keep_work,
-                        precision=args.precision).validate()
+                        precision=args.precision or "auto").validate()
+
+
+def _real_options(args):
+    from core.detect.blazepose import DetectorOptions, parse_person
+    from core.pipeline.run import RealOptions
+
+    given = [f"--{n.replace('_', '-')}" for n in NETWORK_ONLY if getattr(args, n) not in (None, False)]
+    if given:
+        raise ValueError(f"{', '.join(given)} belong(s) to the raw network path; add --no-fit to use it, or drop "
+                         f"{'it' if len(given) == 1 else 'them'} (the default path is the BlazePose detector + fit)")
+    return RealOptions(detector=DetectorOptions(person=parse_person(args.person)), fps=args.fps,
+                       focal_length=args.focal_length, min_confidence=args.min_confidence,
+                       chunk_size=args.chunk_size, world_origin=args.world_origin,
+                       include_mesh=not args.no_mesh, keep_work=args.keep_work,
+                       fit_threads=args.threads or 1).validate()
+
+
+def synthetic_warning(loaded) -> str | None:
+    """The once-per-run warning for a checkpoint trained only on synthetic renders (``--no-fit``)."""
+    if not loaded.synthetic_only:
+        return None
+    name = loaded.identity.rsplit(":", 2)[0]
+    return (f"{name} was trained only on synthetic renders ({', '.join(loaded.trained_on)}): on real footage "
+            f"its poses are unreliable (on a real clip it scored worse than a constant T-pose, and it marks "
+            f"every frame confident). Drop --no-fit to use the default BlazePose detector + fit.")
+
+
+def _warn(message: str, kind: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+    if kind == "json":
+        print(progress_line(WARNING_TAG, {"message": message}), flush=True)
 
 
 def _load_refiner(name: str = "smplify"):
@@ -121,37 +168,70 @@ def _progress(kind: str, label: str):
     return update, bar.close
 
 
-def run_infer(args) -> int:
-    from .loading import load_inference_model
+def _network_runner(args):
+    """The raw network path: (item, out, report) → result; warns once about a synthetic-only checkpoint."""
     from core.runtime import dist_env, pick_device
 
+    from .loading import load_inference_model
     from .runner import run_inference
-    from .shard import expand_inputs, output_path_for, shard
 
     opts = _options(args)
+    if args.person not in (None, "auto"):
+        raise ValueError("--person chooses whom the detector follows; with --no-fit use --boxes FILE or --track")
     if args.threads is not None:
-        if args.threads < 1:
-            raise ValueError(f"--threads must be ≥ 1, got {args.threads}")
         import torch
 
         torch.set_num_threads(args.threads)
-    env = dist_env()
-    device = pick_device(opts.device, env.local_rank)
+    device = pick_device(opts.device, dist_env().local_rank)
     opts.device = str(device)
     refiner = _load_refiner() if args.refine else None
     if args.refine and not args.boxes:
         raise ValueError("--refine fits SMPL to 2D keypoints: give them with --boxes FILE (COCO/OpenPose)")
-    if _is_batch(args.input):
+    loaded = load_inference_model(args.checkpoint, args.body, device)
+    warning = synthetic_warning(loaded)
+    if warning:
+        _warn(warning, args.progress)
+
+    def run(item, out, report, overlay):
+        return run_inference(item, str(out), loaded.model, opts, model_id=loaded.identity, resume=args.resume,
+                             refiner=refiner, progress=report, overlay=overlay)
+    return run
+
+
+def _real_runner(args):
+    """The default path: BlazePose → clip fit → motion file (:func:`core.pipeline.run.run_real`)."""
+    from core.body.model import load_body_model
+    from core.pipeline.run import run_real
+
+    opts = _real_options(args)
+    body = load_body_model(args.body)
+
+    def run(item, out, report, overlay):
+        return run_real(item, str(out), body, opts, resume=args.resume, progress=report, overlay=overlay)
+    return run
+
+
+def run_infer(args) -> int:
+    from core.runtime import dist_env
+
+    from .shard import expand_inputs, output_path_for, shard
+
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be ≥ 1, got {args.threads}")
+    env = dist_env()
+    batch = _is_batch(args.input)
+    if batch:
         items = expand_inputs(args.input)
         outs = [output_path_for(i, args.output) for i in items]
         dupes = sorted({o.name for o in outs if outs.count(o) > 1})
         if dupes:
             raise ValueError(f"{args.input}: several inputs would write {dupes}; rename them")
         pairs = shard(list(zip(items, outs)), env.rank, env.world_size)
-        os.makedirs(args.output, exist_ok=True)
     else:
         pairs = [(args.input, Path(args.output))]
-    loaded = load_inference_model(args.checkpoint, args.body, device)
+    run = _network_runner(args) if args.no_fit else _real_runner(args)
+    if batch:
+        os.makedirs(args.output, exist_ok=True)
     failed = 0
     for item, out in pairs:
         if len(pairs) > 1 and out.exists() and not args.resume:
@@ -159,9 +239,7 @@ def run_infer(args) -> int:
             continue
         report, close = _progress(args.progress, item)
         try:
-            overlay = args.overlay if len(pairs) == 1 else None
-            res = run_inference(item, str(out), loaded.model, opts, model_id=loaded.identity, resume=args.resume,
-                                refiner=refiner, progress=report, overlay=overlay)
+            res = run(item, out, report, args.overlay if len(pairs) == 1 else None)
         except (ValueError, OSError, RuntimeError) as exc:
             if len(pairs) == 1:
                 raise
@@ -174,5 +252,9 @@ def run_infer(args) -> int:
             print(progress_line(DONE_TAG, {'output': str(out), 'frames': res.frames, 'valid': res.valid_frames}),
                   flush=True)
         else:
-            print(f"{out}: {res.frames} frames ({res.valid_frames} valid) in {res.seconds:.1f} s", file=sys.stderr)
+            print(f"{out}: {res.frames} frames ({res.valid_frames} valid) in {_seconds(res):.1f} s", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _seconds(res) -> float:
+    return sum(res.seconds.values()) if isinstance(res.seconds, dict) else res.seconds

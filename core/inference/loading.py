@@ -29,11 +29,24 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "model" / "assets" / 
 @dataclass
 class LoadedModel:
     """model on its device, in eval mode; kind "hkmr" | "spin"; identity: path, size and mtime
-    of the file (what a resumed run must match)."""
+    of the file (what a resumed run must match); trained_on: names of the training datasets the
+    checkpoint records (``meta.experiment.data.datasets``; "spin" for SPIN's real-image model, empty when
+    unknown)."""
 
     model: MeshRegressor
     kind: str
     identity: str
+    trained_on: tuple[str, ...] = ()
+
+    @property
+    def synthetic_only(self) -> bool:
+        """True when the checkpoint says it saw only this project's synthetic renders."""
+        return bool(self.trained_on) and set(self.trained_on) <= {"synthetic"}
+
+
+def _trained_on(raw: dict) -> tuple[str, ...]:
+    data = ((raw.get("meta") or {}).get("experiment") or {}).get("data") or {}
+    return tuple(str(d.get("name", "")) for d in data.get("datasets") or [] if isinstance(d, dict))
 
 
 def resolve_checkpoint(path: str | os.PathLike | None) -> str:
@@ -64,7 +77,9 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
         from core.body.model import load_body_model
 
         body = load_body_model(body_path)
+    trained_on: tuple[str, ...] = ("spin",)
     if isinstance(raw, dict) and raw.get("format") == FORMAT:
+        trained_on = _trained_on(raw)
         del raw
         model, _ = load_checkpoint(path, body=body)
         kind = "hkmr"
@@ -92,4 +107,4 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
     if model.body is None:
         raise CheckpointError(f"{path}: the model was saved with body.enabled = false; inference needs the "
                               f"body model (pass --body or re-save with a body)")
-    return LoadedModel(model, kind, _identity(path))
+    return LoadedModel(model, kind, _identity(path), trained_on)

@@ -14,7 +14,6 @@ Confidence = detection score × fraction of the predicted joints that project in
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator
@@ -32,8 +31,9 @@ from core.runtime import normalize_precision, pick_device, use_bf16
 
 from .boxes import BoxProvider, Detection, FullFrame, Tracker, load_box_file, to_smpl_keypoints
 from .crops import crop, crop_to_image, image_to_crop, normalize_batch
+from .options import OutputOptions
 from .smoothing import SmoothingConfig, smooth_motion
-from .sources import FrameSource, open_source, prefetch
+from .sources import FrameSource, open_source, prefetch, source_fingerprint
 from .workdir import WorkDir, work_dir_for
 from .world import WorldTrajectory, to_world
 
@@ -45,32 +45,24 @@ Refiner = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, t
 
 
 @dataclass
-class InferOptions:
-    """Settings of one run. ``boxes``: COCO/OpenPose file (else ``track`` or the full frame);
-    ``fps`` overrides the source's; ``focal_length`` in pixels (default: frame diagonal)."""
+class InferOptions(OutputOptions):
+    """Settings of one network run (and the shared :class:`~core.inference.options.OutputOptions`).
+    ``boxes``: COCO/OpenPose file (else ``track`` or the full frame); ``smoothing``: optional One-Euro."""
 
     batch_size: int = 16
+    smoothing: SmoothingConfig | None = None
     device: str = "auto"
     boxes: str | None = None
     track: bool = False
-    fps: float | None = None
-    focal_length: float | None = None
-    min_confidence: float = 0.3
-    chunk_size: int = 256
-    world_origin: str = "first_frame"
-    smoothing: SmoothingConfig | None = None
     precision: str = "auto"
     queue_size: int = 32
-    include_mesh: bool = True
-    keep_work: bool = False
 
     def validate(self) -> "InferOptions":
-        if self.batch_size < 1 or self.chunk_size < 1 or self.queue_size < 1:
-            raise ValueError("batch_size, chunk_size and queue_size must be ≥ 1")
+        if self.batch_size < 1 or self.queue_size < 1:
+            raise ValueError("batch_size and queue_size must be ≥ 1")
         if self.boxes and self.track:
             raise ValueError("choose one of --boxes FILE, --track, --full-frame")
-        if self.focal_length is not None and self.focal_length <= 0:
-            raise ValueError(f"focal length must be > 0 pixels, got {self.focal_length}")
+        super().validate()
         self.precision = normalize_precision(self.precision)
         return self
 
@@ -90,15 +82,6 @@ def make_box_provider(opts: InferOptions) -> BoxProvider:
     if opts.boxes:
         return load_box_file(opts.boxes)
     return Tracker(min_confidence=opts.min_confidence) if opts.track else FullFrame()
-
-
-def _source_fingerprint(src: FrameSource) -> dict:
-    p = os.path.abspath(src.info.path)
-    if src._files is None:
-        st = os.stat(p)
-        return {"input": p, "input_stat": [st.st_size, st.st_mtime_ns]}
-    names = [os.path.basename(f) for f in src._files]
-    return {"input": p, "input_stat": [len(names), names[0], names[-1]]}
 
 
 def _frames_with_boxes(frames: Iterator, provider: BoxProvider, res: int) -> Iterator:
@@ -208,7 +191,7 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
     res = model.config.img_res
     settings = {k: v for k, v in asdict(opts).items()
                 if k in ("batch_size", "boxes", "track", "min_confidence", "chunk_size", "precision")}
-    fingerprint = {**_source_fingerprint(src), "model": model_id, "device": device.type, **settings,
+    fingerprint = {**source_fingerprint(src), "model": model_id, "device": device.type, **settings,
                    "refine": refiner is not None, "img_res": res}
     work = WorkDir(work_dir_for(output), fingerprint).open(resume)
     provider.load_state(work.last_state())

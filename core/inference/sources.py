@@ -18,7 +18,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-__all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "prefetch",
+__all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "prefetch", "source_fingerprint",
            "VIDEO_EXTS", "IMAGE_EXTS", "is_video"]
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -81,6 +81,16 @@ class FrameSource:
                 i += 1
         finally:
             cap.release()
+
+
+def source_fingerprint(src: FrameSource) -> dict:
+    """What identifies the input for a resumed run: its path plus size/mtime (video) or file names (images)."""
+    p = os.path.abspath(src.info.path)
+    if src._files is None:
+        st = os.stat(p)
+        return {"input": p, "input_stat": [st.st_size, st.st_mtime_ns]}
+    names = [os.path.basename(f) for f in src._files]
+    return {"input": p, "input_stat": [len(names), names[0], names[-1]]}
 
 
 def _read_image(path: str, expect_hw: tuple[int, int] | None = None) -> np.ndarray:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .parts import part_image
-from .rasterizer import Fragments, PinholeCamera, rasterize
+from .rasterizer import Fragments, PinholeCamera, project, rasterize
 from .shading import Light, composite, shade
 
 __all__ = ["RenderResult", "render_mesh", "overlay", "crop_camera"]
@@ -58,13 +59,47 @@ def render_mesh(vertices: np.ndarray, faces: np.ndarray, camera: PinholeCamera,
     return RenderResult(rgb=rgb, mask=frags.mask, parts=parts, depth=frags.depth, fragments=frags)
 
 
+def _window(vertices: np.ndarray, camera: PinholeCamera, near: float = 1e-3) -> tuple[int, int, int, int] | None:
+    """Integer pixel window (x0, y0, x1, y1), end-exclusive, that holds every pixel centre the mesh can cover."""
+    uv, z = project(np.asarray(vertices, np.float64), camera)
+    uv = uv[z > near]
+    if not len(uv) or not np.isfinite(uv).all():
+        return None
+    x0, y0 = np.maximum(np.floor(uv.min(0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(uv.max(0)).astype(int) + 1, [camera.width, camera.height])
+    return (int(x0), int(y0), int(x1), int(y1)) if x1 > x0 and y1 > y0 else None
+
+
 def overlay(image: np.ndarray, vertices: np.ndarray, faces: np.ndarray, camera: PinholeCamera,
             color: tuple[float, float, float] = (0.55, 0.7, 0.95), alpha: float = 0.8,
-            light: Light = Light()) -> np.ndarray:
+            light: Light = Light(), max_size: int | None = None) -> np.ndarray:
     """Draw a shaded mesh over ``image`` (H, W, 3) uint8 RGB with opacity ``alpha``; the camera's
-    width/height must match the image. Returns a new uint8 image."""
+    width/height must match the image. Returns a new uint8 image.
+
+    Only the window the mesh covers is rasterized, shaded and blended (pixel centres and results as
+    a full-image render; cost grows with the body's size on screen, not the frame's). ``max_size``
+    (pixels) renders that window with its longer side at most that long and resizes it up: a bounded
+    cost per frame at any video resolution, with softer edges."""
     if image.shape[:2] != (camera.height, camera.width):
         raise ValueError(f"overlay: image is {image.shape[1]}×{image.shape[0]} but the camera renders "
                          f"{camera.width}×{camera.height}; build the camera for the image size")
-    res = render_mesh(vertices, faces, camera, np.asarray(color, np.float32), light)
-    return composite(image, res.rgb, res.mask, alpha=alpha)
+    if max_size is not None and max_size < 1:
+        raise ValueError(f"overlay: max_size must be ≥ 1 pixel, got {max_size}")
+    out = image.copy()
+    win = _window(vertices, camera)
+    if win is None:
+        return out
+    x0, y0, x1, y1 = win
+    w, h = x1 - x0, y1 - y0
+    scale = 1.0 if max_size is None else min(1.0, max_size / max(w, h))
+    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+    sx, sy = sw / w, sh / h  # pixel centre j of the small window sits at x0 − 0.5 + (j + 0.5) / sx
+    sub = PinholeCamera(camera.fx * sx, camera.fy * sy, (camera.cx - x0 + 0.5) * sx - 0.5,
+                        (camera.cy - y0 + 0.5) * sy - 0.5, sw, sh)
+    res = render_mesh(vertices, faces, sub, np.asarray(color, np.float32), light)
+    rgb, mask = res.rgb, res.mask
+    if (sw, sh) != (w, h):
+        rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
+        mask = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)  # soft coverage
+    out[y0:y1, x0:x1] = composite(image[y0:y1, x0:x1], rgb, mask, alpha=alpha)
+    return out

@@ -81,7 +81,7 @@ def composite(background: np.ndarray, foreground: np.ndarray, mask: np.ndarray, 
     """Alpha-blend ``foreground`` over ``background`` where ``mask`` is set.
 
     background (H, W, 3) uint8 or float in [0, 1]; foreground (H, W, 3) float in [0, 1];
-    mask (H, W) bool; alpha the foreground opacity; ``feather`` > 0 fades the mask's inner edge
+    mask (H, W) bool, or float coverage in [0, 1] (soft edges); alpha the foreground opacity; ``feather`` > 0 fades the mask's inner edge
     over that many pixels (softens the rasterizer's aliasing). Returns the background's dtype.
     """
     a = mask.astype(np.float32) * float(alpha)

@@ -2,7 +2,7 @@
 
 | format  | file name      | frame | module            |
 | ------- | -------------- | ----- | ----------------- |
-| HKMR v1 | ``*.npz``      | Y-up  | :mod:`.motion_v1` |
+| HKMR v2 | ``*.npz``      | Y-up  | :mod:`.motion_v1` (reads v1 and v2) |
 | AMASS   | ``*.amass.npz``| Z-up  | :mod:`.amass`     |
 | .smpl   | ``*.smpl``     | Y-up  | :mod:`.smpl_codec`|
 
@@ -42,7 +42,7 @@ FORMATS: tuple[MotionFormat, ...] = (SMPL_CODEC, AMASS, HKMR_V1)  # most specifi
 
 
 def format_for_name(path: str | os.PathLike) -> MotionFormat:
-    """The format a file of this name is written in (``*.smpl``, ``*.amass.npz``, else HKMR v1)."""
+    """The format a file of this name is written in (``*.smpl``, ``*.amass.npz``, else HKMR)."""
     name = Path(path).name.lower()
     return next((f for f in FORMATS if name.endswith(f.suffix)), HKMR_V1)
 
@@ -72,7 +72,7 @@ def _sniff(path: str) -> MotionFormat:
 
 
 def read_motion(path: str | os.PathLike) -> Motion:
-    """Read motion file v1, an AMASS npz, or a Meshcapade ``.smpl`` file (validated)."""
+    """Read an HKMR motion file (v1 or v2), an AMASS npz, or a Meshcapade ``.smpl`` file (validated)."""
     p = str(path)
     return _sniff(p).read(p)
 

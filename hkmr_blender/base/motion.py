@@ -21,7 +21,7 @@ import numpy as np
 from .skeleton import GENDERS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: optional per-frame foot ``contacts``; version-1 files still read
 UP_AXES = ("y", "z")
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
@@ -57,7 +57,9 @@ class Motion:
     translation, or None when unknown (AMASS/.smpl: the add-on then uses its body model);
     frame_index (F,) source frame of each sample; confidence (F,) in [0,1];
     valid (F,) False where the person was lost (pose is a placeholder, not an estimate);
-    camera (F,3) weak-perspective [s, tx, ty] of the crop, or None.
+    camera (F,3) weak-perspective [s, tx, ty] of the crop, or None;
+    contacts (F,2) bool planted foot [left, right] per frame, or None when unknown (v1 files,
+    motions without a fit).
     """
 
     poses: np.ndarray
@@ -70,6 +72,7 @@ class Motion:
     confidence: np.ndarray | None = None
     valid: np.ndarray | None = None
     camera: np.ndarray | None = None
+    contacts: np.ndarray | None = None
     up_axis: str = "y"
     body_model: str = "unknown"
     joint_names: tuple[str, ...] = SMPL_JOINT_NAMES
@@ -94,8 +97,9 @@ class Motion:
         """A copy holding only ``frames`` (indices or boolean mask) of the per-frame arrays."""
         per_frame = {k: getattr(self, k)[frames] for k in
                      ("poses", "trans", "frame_index", "confidence", "valid")}
-        if self.camera is not None:
-            per_frame["camera"] = self.camera[frames]
+        for k in ("camera", "contacts"):
+            if getattr(self, k) is not None:
+                per_frame[k] = getattr(self, k)[frames]
         return replace(self, **per_frame)
 
 
@@ -132,6 +136,11 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         _check_shape(path, "rest_joints", m.rest_joints, (NUM_JOINTS, 3))
     if m.camera is not None:
         _check_shape(path, "camera", m.camera, (n, 3))
+    if m.contacts is not None:
+        _check_shape(path, "contacts", np.asarray(m.contacts), (n, 2))
+        if np.asarray(m.contacts).dtype.kind not in "bui":
+            raise fail(path, f"field 'contacts' must be boolean, got {np.asarray(m.contacts).dtype}",
+                       "Store foot contacts as an (F, 2) bool array [left, right]")
     if m.gender not in GENDERS:
         raise fail(path, f"gender '{m.gender}' is not one of {GENDERS}", "Use neutral, male or female")
     if m.up_axis not in UP_AXES:
@@ -156,7 +165,8 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         m, poses=np.asarray(m.poses, np.float64), trans=np.asarray(m.trans, np.float64),
         betas=np.asarray(m.betas, np.float64), fps=float(m.fps),
         frame_index=np.asarray(m.frame_index, np.int64), confidence=np.asarray(conf, np.float32),
-        valid=np.asarray(m.valid, bool), parents=np.asarray(m.parents, np.int64),
+        valid=np.asarray(m.valid, bool), contacts=None if m.contacts is None else np.asarray(m.contacts, bool),
+        parents=np.asarray(m.parents, np.int64),
         joint_names=tuple(str(j) for j in m.joint_names))
 
 

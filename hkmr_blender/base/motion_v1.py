@@ -1,4 +1,7 @@
-"""HKMR motion file v1 (``.npz``): writer and reader (numpy only). Fields: docs/motion-format.md."""
+"""HKMR motion file (``.npz``): the writer (current version, 2) and the reader (versions 1 and 2), numpy only.
+
+Fields: docs/motion-format.md. Version 2 adds the optional ``contacts``; a version-1 file reads with
+``contacts=None``. (The module keeps its historical name.)"""
 from __future__ import annotations
 
 import os
@@ -14,7 +17,7 @@ __all__ = ["write_v1", "read_v1"]
 
 
 def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
-    """Validate ``motion`` and write it as motion file v1 (atomic). Returns the path."""
+    """Validate ``motion`` and write it as an HKMR motion file of :data:`FORMAT_VERSION` (atomic). Returns the path."""
     m = validate_motion(motion, str(path))
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT_NAME), "format_version": np.array(FORMAT_VERSION),
@@ -27,6 +30,8 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
         arrays["rest_joints"] = np.asarray(m.rest_joints, np.float64)
     if m.camera is not None:
         arrays["camera"] = np.asarray(m.camera, np.float64)
+    if m.contacts is not None:
+        arrays["contacts"] = np.asarray(m.contacts, bool)
     if m.mesh is not None:
         arrays.update(mesh_vertices=np.asarray(m.mesh.vertices, np.float32),
                       mesh_faces=np.asarray(m.mesh.faces, np.int32),
@@ -57,7 +62,7 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         fps=scalar_field(data, "mocap_framerate", path, float), gender=scalar_field(data, "gender", path),
         rest_joints=data.get("rest_joints"), frame_index=data.get("frame_index"),
         confidence=data.get("confidence"), valid=data.get("valid"), camera=data.get("camera"),
-        up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
+        contacts=data.get("contacts") if version >= 2 else None, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
         body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
         joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)

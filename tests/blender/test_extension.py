@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hkmr_blender.base import write_motion
+from hkmr_blender.base import FORMAT_VERSION, write_motion
 from tests.blender.conftest import clear_scene, make_motion
 
 pytestmark = pytest.mark.blender
@@ -102,7 +102,7 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     write_motion(good, motion)
     base = dict(np.load(good))
     cases = {
-        "version": ({**base, "format_version": np.array(2)}, "version 2 is newer"),
+        "version": ({**base, "format_version": np.array(FORMAT_VERSION + 1)}, f"version {FORMAT_VERSION + 1} is newer"),
         "nan": ({**base, "poses": np.where(np.arange(72) == 5, np.nan, base["poses"])}, "NaN"),
         "joints": ({**base, "poses": base["poses"][:, :69]}, "shape"),
         "missing": ({k: v for k, v in base.items() if k != "trans"}, "missing field"),

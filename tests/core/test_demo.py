@@ -90,7 +90,7 @@ def test_missing_checkpoint_says_how_to_get_one(tmp_path, monkeypatch, capsys):
 
     monkeypatch.delenv("HKMR_CHECKPOINT", raising=False)
     monkeypatch.setattr(loading, "DEFAULT_CHECKPOINT", loading.DEFAULT_CHECKPOINT.with_name("absent.pt"))
-    assert main(["demo", "--out", str(out), "--frames", "2"]) == 2
+    assert main(["demo", "--synthetic", "--out", str(out), "--frames", "2"]) == 2
     err = capsys.readouterr().err
     assert "shipped demo checkpoint" in err and "training/configs/demo.json" in err and "--checkpoint" in err
     assert not out.exists()
@@ -145,10 +145,10 @@ def test_demo_writes_the_files_and_prints_finite_scores_that_match_them(demo_run
 
 @pytest.mark.blender
 def test_export_stage_writes_fbx_and_blend_through_the_headless_addon(demo_run):
-    from core.demo import _export
+    from core.demo import export_blender
 
     out, _, _ = demo_run
-    files = _export(out / "motion.npz", out)
+    files = export_blender(out / "motion.npz", out)
     assert [p.name for p in files] == ["motion.fbx", "motion.blend"]
     assert all(p.is_file() and p.stat().st_size > 10_000 for p in files)
     assert files[0].read_bytes()[:18] == b"Kaydara FBX Binary"

@@ -80,3 +80,26 @@ def test_world_frame_round_trip_ground_and_up(body):
     cam_origin = torch.as_tensor(cam_t)
     with pytest.raises(ValueError, match="no valid frame"):
         to_world(body, rot, betas, cam_origin.numpy(), np.zeros(n, bool))
+
+
+def test_world_frame_from_the_fitted_floor_undoes_a_tilted_camera(body):
+    from core.fitting.contacts import Floor
+    n = 3
+    rot_w = torch.eye(3).repeat(n, 24, 1, 1)
+    betas = torch.zeros(1, 10)
+    t_w = torch.tensor([[0.2, 0.95, -0.3], [0.25, 0.96, -0.2], [0.3, 0.95, -0.1]])
+    pitch = 0.3  # the phone looks down by 17°
+    c, s = np.cos(pitch), np.sin(pitch)
+    cam_r = np.array([[1, 0, 0], [0, c, -s], [0, s, c]]) @ np.diag([1.0, -1.0, -1.0])
+    cam_off = np.array([0.0, 0.5, 5.0])
+    j0 = body.rest_joints(betas)[0, 0].double().numpy()
+    rot_c = rot_w.double().numpy().copy()
+    rot_c[:, 0] = cam_r @ rot_c[:, 0]
+    cam_t = (j0 + t_w.double().numpy()) @ cam_r.T + cam_off - j0
+    normal = cam_r @ np.array([0.0, 1.0, 0.0])
+    w = to_world(body, rot_c, betas[0].numpy(), cam_t, np.ones(n, bool), floor=Floor(normal, -normal @ cam_off, True))
+    got = body.joints(torch.as_tensor(w.rotmats, dtype=torch.float32), betas.expand(n, -1),
+                      torch.as_tensor(w.trans, dtype=torch.float32)).numpy()
+    true = body.joints(rot_w, betas.expand(n, -1), t_w).numpy()
+    np.testing.assert_allclose(got[..., 1], true[..., 1], atol=1e-4)  # heights above the floor: float32 FK
+    np.testing.assert_allclose(got - got[:1, :1], true - true[:1, :1], atol=1e-4)  # the same walk, up to the origin

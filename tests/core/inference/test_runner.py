@@ -119,7 +119,7 @@ def test_overlay_video_written(assets, loaded, tmp_path):
 
 
 def _cli(args, capsys):
-    rc = main(["infer", *args])
+    rc = main(["infer", "--no-fit", *args])
     return rc, capsys.readouterr()
 
 
@@ -244,3 +244,29 @@ def test_refine_fits_keypoints_better(assets, loaded, tmp_path):
         seen = target[:, 2] > 0
         errors.append(np.linalg.norm(j2d[:, seen] - t2d[:, seen], axis=-1).mean())
     assert errors[1] < 0.5 * errors[0], errors
+
+
+def test_synthetic_only_checkpoint_warns_once(assets, tmp_path, capsys):
+    """--no-fit with a checkpoint whose training data were synthetic renders only: one clear warning, also
+    as a machine-readable line for the Blender operator; a checkpoint without that record: none."""
+    from core.model.checkpoint import load_checkpoint, save_checkpoint
+
+    model, _ = load_checkpoint(assets["ckpt"])
+    synth = tmp_path / "synth.pt"
+    save_checkpoint(synth, model, meta={"experiment": {"data": {"datasets": [{"name": "synthetic"}]}}})
+    rc, cap = _cli([assets["video"], "-o", str(tmp_path / "m.npz"), "--checkpoint", str(synth),
+                    "--progress", "json"], capsys)
+    assert rc == 0, cap.err
+    assert cap.err.count("warning:") == 1 and "trained only on synthetic renders" in cap.err
+    tagged = [ln for ln in cap.out.splitlines() if ln.startswith("HKMR_WARNING")]
+    assert len(tagged) == 1 and "synthetic renders" in json.loads(tagged[0].split(" ", 1)[1])["message"]
+    rc, cap = _cli([assets["video"], "-o", str(tmp_path / "n.npz"), "--checkpoint", assets["ckpt"],
+                    "--progress", "none"], capsys)
+    assert rc == 0 and "warning:" not in cap.err
+
+
+def test_network_options_need_no_fit(assets, tmp_path, capsys):
+    rc = main(["infer", assets["video"], "-o", str(tmp_path / "m.npz"), "--track", "--checkpoint", assets["ckpt"]])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--track, --checkpoint belong(s) to the raw network path; add --no-fit" in err
+    assert not (tmp_path / "m.npz").exists()

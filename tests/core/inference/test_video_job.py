@@ -15,20 +15,26 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 
 
 def _cfg(assets, tmp_path, **kw) -> VideoJobConfig:
-    base = dict(python=sys.executable, input=assets["video"], output=str(tmp_path / "m.npz"),
+    base = dict(python=sys.executable, input=assets["video"], output=str(tmp_path / "m.npz"), method="network",
                 checkpoint=assets["ckpt"], pythonpath=REPO, device="cpu")
     return VideoJobConfig(**{**base, **kw})
 
 
 def test_command_and_line_parsing():
-    cfg = VideoJobConfig(python="py", input="a.mp4", output="a.npz", person="boxes", boxes="b.json", smooth=True)
+    cfg = VideoJobConfig(python="py", input="a.mp4", output="a.npz", method="network", person="boxes",
+                         boxes="b.json", smooth=True)
     cmd = build_command(cfg)
     assert cmd[:7] == ["py", "-m", "core.cli", "infer", "a.mp4", "-o", "a.npz"]
-    assert "--boxes" in cmd and "b.json" in cmd and "--smooth" in cmd and "--resume" in cmd
+    assert "--no-fit" in cmd and "--boxes" in cmd and "b.json" in cmd and "--smooth" in cmd and "--resume" in cmd
     assert cmd[cmd.index("--progress") + 1] == "json"
-    assert "--track" in build_command(VideoJobConfig(python="py", input="a", output="b", person="track"))
+    assert "--track" in build_command(VideoJobConfig(python="py", input="a", output="b", method="network",
+                                                     person="track"))
     with pytest.raises(VideoJobError, match="no boxes file"):
-        build_command(VideoJobConfig(python="py", input="a", output="b", person="boxes"))
+        build_command(VideoJobConfig(python="py", input="a", output="b", method="network", person="boxes"))
+    # the default is hkmr infer's default: detector + fit, network options left out
+    fit = build_command(VideoJobConfig(python="py", input="a", output="b", checkpoint="c.pt", person_box="1,2,3,4"))
+    assert "--no-fit" not in fit and "--checkpoint" not in fit and fit[fit.index("--person") + 1] == "1,2,3,4"
+    assert parse_line('HKMR_WARNING {"message": "careful"}') == ("warning", {"message": "careful"})
     assert parse_line('HKMR_PROGRESS {"done": 3, "total": 9, "fps": 1.5}') == ("progress", {"done": 3, "total": 9, "fps": 1.5})
     assert parse_line("HKMR_DONE {\"output\": \"x\"}") == ("done", {"output": "x"})
     assert parse_line("some tqdm noise") is None and parse_line("HKMR_PROGRESS {broken") is None
@@ -47,7 +53,12 @@ def test_missing_interpreter_is_reported(tmp_path):
 
 @pytest.mark.slow
 def test_job_runs_hkmr_infer_and_reports_progress(assets, tmp_path):
-    job = VideoJob(_cfg(assets, tmp_path, extra_args=["--batch-size", "4"])).start()
+    from core.model.checkpoint import load_checkpoint, save_checkpoint
+
+    synth = tmp_path / "synth.pt"  # records synthetic-only training data: hkmr infer --no-fit warns
+    save_checkpoint(synth, load_checkpoint(assets["ckpt"])[0],
+                    meta={"experiment": {"data": {"datasets": [{"name": "synthetic"}]}}})
+    job = VideoJob(_cfg(assets, tmp_path, checkpoint=str(synth), extra_args=["--batch-size", "4"])).start()
     seen = []
     while not job.poll().finished:
         seen.append(job.status.done)
@@ -56,6 +67,7 @@ def test_job_runs_hkmr_infer_and_reports_progress(assets, tmp_path):
     assert st.returncode == 0, st.error
     assert st.output == str(tmp_path / "m.npz") and os.path.isfile(st.output)
     assert st.fraction == 1.0 and st.done == 24 and st.fps > 0
+    assert len(st.warnings) == 1 and "trained only on synthetic renders" in st.warnings[0]
 
 
 @pytest.mark.slow
@@ -98,12 +110,13 @@ def test_operator_runs_job_and_imports(assets, tmp_path, bpy_module, monkeypatch
             op(filepath=assets["video"], python_path=str(tmp_path / "nope"))
         with pytest.raises(RuntimeError, match="hkmr infer failed: .*cannot read checkpoint"):
             (tmp_path / "bad.pt").write_text("x")
-            op(filepath=assets["video"], python_path=sys.executable, checkpoint=str(tmp_path / "bad.pt"))
+            op(filepath=assets["video"], python_path=sys.executable, method="network",
+               checkpoint=str(tmp_path / "bad.pt"))
         monkeypatch.setenv("PYTHONPATH", REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
         monkeypatch.setenv("HKMR_CHECKPOINT", assets["ckpt"])  # the default checkpoint for the subprocess
         before = {o.name for o in bpy.data.objects}
         out = str(tmp_path / "clip.npz")
-        assert op(filepath=assets["video"], output=out, python_path=sys.executable) == {"FINISHED"}
+        assert op(filepath=assets["video"], output=out, python_path=sys.executable, method="network") == {"FINISHED"}
         assert os.path.isfile(out)
         new = [o for o in bpy.data.objects if o.name not in before]
         assert any(o.type == "ARMATURE" for o in new)

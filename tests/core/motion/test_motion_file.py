@@ -1,4 +1,4 @@
-"""Motion file v1: exact round trips, AMASS / .smpl interop, and named bad-input errors."""
+"""Motion file (v2, reads v1): exact round trips, AMASS / .smpl interop, and named bad-input errors."""
 from __future__ import annotations
 
 import zipfile
@@ -41,6 +41,42 @@ def test_v1_round_trip_is_exact(tmp_path):
         (m.fps, m.gender, m.up_axis, m.body_model, m.joint_names)
     np.testing.assert_array_equal(r.mesh.faces, m.mesh.faces)
     np.testing.assert_allclose(r.mesh.vertices, m.mesh.vertices, rtol=1e-6)  # mesh stored float32
+
+
+def test_v2_round_trip_keeps_foot_contacts(tmp_path):
+    m = make_motion()
+    contacts = np.random.default_rng(3).random((12, 2)) > 0.5
+    write_motion(tmp_path / "m.npz", replace(m, contacts=contacts))
+    r = read_motion(tmp_path / "m.npz")
+    assert r.contacts.dtype == bool and r.contacts.shape == (12, 2)
+    np.testing.assert_array_equal(r.contacts, contacts)
+    np.testing.assert_array_equal(r.select(np.arange(3, 7)).contacts, contacts[3:7])
+    with np.load(tmp_path / "m.npz") as data:
+        assert int(data["format_version"]) == FORMAT_VERSION == 2
+    write_motion(tmp_path / "none.npz", m)  # no contacts known: the key is simply absent
+    assert read_motion(tmp_path / "none.npz").contacts is None
+
+
+def test_version_1_file_from_the_old_writer_still_reads(tmp_path):
+    m = make_motion(mesh=False)
+    # exactly the fields the version-1 writer stored (no contacts), written here by hand
+    path = _npz(tmp_path / "old.npz", format=np.array("hkmr-motion"), format_version=np.array(1),
+                poses=m.poses, trans=m.trans, betas=m.betas, gender=np.array(m.gender),
+                mocap_framerate=np.array(m.fps), frame_index=m.frame_index, confidence=m.confidence,
+                valid=m.valid, joint_names=np.array(m.joint_names), parents=m.parents, up_axis=np.array("y"),
+                body_model=np.array(m.body_model), rest_joints=m.rest_joints, camera=m.camera)
+    r = read_motion(path)
+    assert r.contacts is None
+    for key in ("poses", "trans", "betas", "valid", "camera"):
+        np.testing.assert_array_equal(getattr(r, key), getattr(m, key), err_msg=key)
+
+
+def test_contacts_of_the_wrong_shape_are_refused_with_the_fix(tmp_path):
+    with pytest.raises(MotionFileError, match="contacts"):
+        write_motion(tmp_path / "bad.npz", replace(make_motion(), contacts=np.zeros((12, 4), bool)))
+    assert not (tmp_path / "bad.npz").exists()
+    with pytest.raises(MotionFileError, match="bool"):
+        write_motion(tmp_path / "bad.npz", replace(make_motion(), contacts=np.zeros((12, 2))))
 
 
 def test_v1_is_readable_as_plain_amass(tmp_path):

@@ -101,6 +101,23 @@ def test_overlay_blends_only_inside_the_mask_and_checks_size():
         overlay(np.zeros((10, 10, 3), np.uint8), v, f, CAM)
 
 
+def test_overlay_renders_only_the_mesh_window_and_max_size_bounds_it():
+    """The windowed overlay equals compositing a full-frame render; ``max_size`` renders the window smaller
+    and resizes it up: the same silhouette up to its edge pixels."""
+    img = np.random.default_rng(0).integers(0, 255, (120, 160, 3), np.uint8)
+    v, f = uv_sphere(30, 0.3, (0.25, -0.1, 3))  # off-centre: the window is not at the origin
+    full = render_mesh(v, f, CAM, np.asarray((0.55, 0.7, 0.95), np.float32))
+    assert np.array_equal(overlay(img, v, f, CAM), composite(img, full.rgb, full.mask, alpha=0.8))
+    small = overlay(img, v, f, CAM, max_size=16)
+    drawn = (small != img).any(-1)
+    # a 16-px render of a ~40-px disc, upscaled with soft coverage: edges move by up to a source pixel
+    iou = (drawn & full.mask).sum() / (drawn | full.mask).sum()
+    assert iou > 0.85 and not drawn[:, :60].any()  # nothing drawn far from the sphere
+    assert np.array_equal(overlay(img, v + [0, 0, -10], f, CAM), img)  # behind the camera: nothing
+    with pytest.raises(ValueError, match="max_size"):
+        overlay(img, v, f, CAM, max_size=0)
+
+
 def test_composite_feather_stays_inside_the_mask():
     bg = np.zeros((20, 20, 3), np.uint8)
     m = np.zeros((20, 20), bool)

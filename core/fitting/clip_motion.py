@@ -1,0 +1,41 @@
+"""A fitted clip → the motion file's :class:`Motion` (world frame, foot contacts, validity, confidence).
+
+The fit is in the camera frame; the motion file is in SMPL's Y-up world. The world comes from
+:func:`core.inference.world.to_world` with the fit's floor (up = the plane under the planted feet, the floor
+at y = 0, the camera assumed static), so a tilted phone still gives an upright, grounded motion.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.body.landmark_points import landmark_weights
+from core.body.model import BodyModel
+from core.detect.landmarks import Landmarks
+from core.inference.world import WorldTrajectory, to_world
+from core.motion import Motion, motion_from_smpl
+
+from .clip import ClipFit
+
+__all__ = ["landmark_confidence", "motion_from_clip_fit"]
+
+
+def landmark_confidence(body: BodyModel, lm: Landmarks) -> np.ndarray:
+    """(F,) float32 in [0, 1]: mean visibility of the landmarks this body has; 0 where no person was found."""
+    w = landmark_weights(body)
+    conf = (np.clip(lm.visibility, 0, 1) * w).sum(1) / max(float(w.sum()), 1.0)
+    return np.where(np.asarray(lm.found, bool), conf, 0.0).astype(np.float32)
+
+
+def motion_from_clip_fit(body: BodyModel, fit: ClipFit, landmarks: Landmarks, *, fps: float | None = None,
+                         origin: str = "first_frame", include_mesh: bool = True) -> tuple[Motion, WorldTrajectory]:
+    """The validated :class:`Motion` of ``fit`` (Y-up world, ``contacts`` (F,2), ``valid`` = found, confidence
+    from visibility, ``frame_index`` from the landmarks) and the world trajectory with the camera pose.
+    ``fps``: the samples' rate, default the landmarks' (30 when they have none, e.g. an image folder)."""
+    rate = float(fps if fps is not None else landmarks.fps if landmarks.fps > 0 else 30.0)
+    world = to_world(body, fit.rotmats, fit.betas, fit.transl, fit.valid, origin, floor=fit.floor)
+    motion = motion_from_smpl(body, torch.as_tensor(world.rotmats), torch.as_tensor(fit.betas),
+                              torch.as_tensor(world.trans), rate, frame_index=landmarks.frame_index,
+                              confidence=landmark_confidence(body, landmarks), valid=fit.valid,
+                              contacts=fit.contacts, include_mesh=include_mesh)
+    return motion, world

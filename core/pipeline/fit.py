@@ -1,0 +1,50 @@
+"""Stage "fit": a clip's landmarks → HKMR_MF clip fit (:func:`core.fitting.clip.fit_clip`).
+
+One body shape for the clip, per-frame pose and root in the camera frame, foot contacts, the fit's
+2D reprojection error. The full-image camera is the frame-diagonal pinhole unless ``focal_length`` is given.
+
+The fit runs with ``threads`` torch threads (default 1, restored afterwards): its windows are small batches,
+and on the shared 2-core CPU one thread fitted the 100-frame demo clip in 1.9–3.3 s against 48–50 s with two
+(docs/BENCHMARKS.md) — OpenMP threads that wait on each other cost more than the work they share.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.detect.landmarks import Landmarks
+
+__all__ = ["FitStage", "run_fit"]
+
+
+@dataclass
+class FitStage:
+    """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
+    init_rotmats: optional (F,24,3,3) camera-frame start from the network stage; threads: torch threads for
+    the fit (None: leave torch's setting)."""
+
+    landmarks: Landmarks
+    focal_length: float | None = None
+    init_rotmats: np.ndarray | None = None
+    threads: int | None = 1
+
+
+def run_fit(body, stage: FitStage):
+    """→ :class:`core.fitting.clip.ClipFit`. Raises ValueError when no frame has a person."""
+    from core.fitting.clip import fit_clip
+    from core.fitting.full_camera import FullCamera
+
+    lm = stage.landmarks
+    if not lm.found.any():
+        raise ValueError(f"the detector found no person in any of the {lm.num_frames} frames; check the person "
+                         f"is fully in view, or choose them with --person x0,y0,x1,y1")
+    cam = FullCamera.for_image(*lm.image_size, focal=stage.focal_length)
+    before = torch.get_num_threads()
+    if stage.threads is not None:
+        torch.set_num_threads(stage.threads)
+    try:
+        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats)
+    finally:
+        torch.set_num_threads(before)

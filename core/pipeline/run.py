@@ -1,0 +1,90 @@
+"""``hkmr infer`` on real footage (the default): frames → detect → fit → motion file (world, contacts) (+ overlay).
+
+Each stage is one module of this package with a dataclass in and out; this function only strings them
+together, times them and keeps the work folder (resume per chunk of detection, see :mod:`.detect`).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+from core.detect.blazepose import DetectorOptions
+from core.detect.landmarks import Landmarks
+from core.inference.options import OutputOptions
+from core.inference.sources import open_source, source_fingerprint
+from core.inference.workdir import WorkDir, work_dir_for
+
+from .detect import DetectStage, detector_fingerprint, run_detect
+from .fit import FitStage, run_fit
+from .motion import MotionOutput, MotionStage, run_motion
+
+__all__ = ["RealOptions", "RealResult", "run_real"]
+
+
+@dataclass
+class RealOptions(OutputOptions):
+    """detector: BlazePose settings (incl. ``person``); fit_threads: torch threads for the fit (see
+    :mod:`.fit`; None: torch's setting); and the shared
+    :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility)."""
+
+    detector: DetectorOptions = field(default_factory=DetectorOptions)
+    fit_threads: int | None = 1
+
+
+@dataclass
+class RealResult:
+    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs."""
+
+    output: str
+    frames: int
+    valid_frames: int
+    resumed_frames: int
+    seconds: dict[str, float]
+    landmarks: Landmarks = field(repr=False)
+    fit: object = field(repr=False)
+    motion: MotionOutput = field(repr=False)
+    fps: float = 0.0
+
+
+def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool = False,
+             progress: Callable[[int, int, float], None] | None = None,
+             on_chunk: Callable[[int], None] | None = None, overlay: str | None = None,
+             log: Callable[[str], None] | None = None) -> RealResult:
+    """Run the stages on one input (video, image folder or glob) into the motion file ``output``."""
+    opts = (opts or RealOptions()).validate()
+    src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
+    info = src.info
+    fingerprint = {**source_fingerprint(src), "path": "detect+fit", "chunk_size": opts.chunk_size,
+                   **detector_fingerprint(opts.detector)}
+    work = WorkDir(work_dir_for(output), fingerprint).open(resume)
+    resumed = work.frames_done
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    try:
+        lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+    except BaseException:
+        if not work.chunks:  # nothing worth resuming: leave no trace
+            work.remove()
+        raise
+    seconds["detect"] = time.perf_counter() - t
+    if log:
+        log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
+    t = time.perf_counter()
+    fit = run_fit(body, FitStage(lm, opts.focal_length, threads=opts.fit_threads))
+    seconds["fit"] = time.perf_counter() - t
+    t = time.perf_counter()
+    out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
+                                       opts.include_mesh))
+    seconds["write"] = time.perf_counter() - t
+    if overlay:
+        from core.inference.overlay import write_overlay
+
+        t = time.perf_counter()
+        write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay)
+        seconds["overlay"] = time.perf_counter() - t
+    if not opts.keep_work:
+        work.remove()
+    return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
+                      info.fps)
