@@ -26,7 +26,9 @@ from core.model.keypoint_input import landmark_box
 from training.keypoints.evaluate import frame_errors
 
 #: (label, start_iterations, iterations, lock_iterations); the first is the fit's default
-BUDGETS = (("default 30/30/15", 30, 30, 15), ("half 15/15/8", 15, 15, 8), ("quarter 8/8/4", 8, 8, 4),
+_D = ClipFitConfig()
+BUDGETS = ((f"default {_D.start_iterations}/{_D.iterations}/{_D.lock_iterations}", _D.start_iterations, _D.iterations,
+            _D.lock_iterations), ("30/30/15", 30, 30, 15), ("half 15/15/8", 15, 15, 8), ("quarter 8/8/4", 8, 8, 4),
            ("no start 0/15/8", 0, 15, 8))
 
 
