@@ -87,8 +87,17 @@ class KeypointExperiment:
 def train_keypoints(exp: KeypointExperiment, out: str | None = None, body=None, progress=print):
     """Train; save to ``out`` (if given). Returns (model, losses per logged step)."""
     t = exp.train
+    threads = torch.get_num_threads()
     if t.threads > 0:
         torch.set_num_threads(t.threads)
+    try:
+        return _train(exp, out, body, progress)
+    finally:
+        torch.set_num_threads(threads)  # the caller's setting (tests and notebooks run more after this)
+
+
+def _train(exp: KeypointExperiment, out: str | None, body, progress):
+    t = exp.train
     if body is None:
         from core.body.model import load_body_model
 
