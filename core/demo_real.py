@@ -82,6 +82,8 @@ def run_real_demo(out: str | os.PathLike = "hkmr-demo", clip: str | os.PathLike 
     n = res.frames
     log(f"  detect      {res.seconds['detect']:6.1f} s  BlazePose (decode included): person in "
         f"{int(res.landmarks.found.sum())}/{n} frames, {n / res.seconds['detect']:.1f} frames/s")
+    if "start" in res.seconds:
+        log(f"  start       {res.seconds['start']:6.1f} s  keypoint model (HKMR on landmarks) → the fit's start")
     log(f"  fit         {res.seconds['fit']:6.1f} s  HKMR_MF clip fit, {n / res.seconds['fit']:.1f} frames/s")
     log(f"  write       {res.seconds['write']:6.1f} s  {res.output} ({res.valid_frames}/{n} valid frames)")
 

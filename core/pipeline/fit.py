@@ -22,12 +22,13 @@ __all__ = ["FitStage", "run_fit"]
 @dataclass
 class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
-    init_rotmats: optional (F,24,3,3) camera-frame start from the network stage; threads: torch threads for
-    the fit (None: leave torch's setting)."""
+    init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
+    stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting)."""
 
     landmarks: Landmarks
     focal_length: float | None = None
     init_rotmats: np.ndarray | None = None
+    init_betas: np.ndarray | None = None
     threads: int | None = 1
 
 
@@ -45,6 +46,6 @@ def run_fit(body, stage: FitStage):
     if stage.threads is not None:
         torch.set_num_threads(stage.threads)
     try:
-        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats)
+        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas)
     finally:
         torch.set_num_threads(before)

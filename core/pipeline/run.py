@@ -1,4 +1,5 @@
-"""``hkmr infer`` on real footage (the default): frames → detect → fit → motion file (world, contacts) (+ overlay).
+"""``hkmr infer`` on real footage (the default): frames → detect → start → fit → motion file (world, contacts)
+(+ overlay).
 
 Each stage is one module of this package with a dataclass in and out; this function only strings them
 together, times them and keeps the work folder (resume per chunk of detection, see :mod:`.detect`).
@@ -19,18 +20,26 @@ from core.inference.workdir import WorkDir, work_dir_for
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
 from .motion import MotionOutput, MotionStage, run_motion
+from .start import INITS, StartStage, run_start
 
 __all__ = ["RealOptions", "RealResult", "run_real"]
 
 
 @dataclass
 class RealOptions(OutputOptions):
-    """detector: BlazePose settings (incl. ``person``); fit_threads: torch threads for the fit (see
+    """detector: BlazePose settings (incl. ``person``); init: the fit's start, one of :data:`.start.INITS`
+    ("keypoints": the keypoint model, "none": a neutral pose); fit_threads: torch threads for the fit (see
     :mod:`.fit`; None: torch's setting); and the shared
     :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
+    init: str = "keypoints"
     fit_threads: int | None = 1
+
+    def validate(self) -> "RealOptions":
+        if self.init not in INITS:
+            raise ValueError(f"--init {self.init!r} is not one of {', '.join(INITS)}")
+        return super().validate()
 
 
 @dataclass
@@ -71,8 +80,14 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     seconds["detect"] = time.perf_counter() - t
     if log:
         log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
+    start = None
+    if opts.init == "keypoints" and lm.found.any():
+        t = time.perf_counter()
+        start = run_start(StartStage(lm))
+        seconds["start"] = time.perf_counter() - t
     t = time.perf_counter()
-    fit = run_fit(body, FitStage(lm, opts.focal_length, threads=opts.fit_threads))
+    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
+                                 None if start is None else start.betas, threads=opts.fit_threads))
     seconds["fit"] = time.perf_counter() - t
     t = time.perf_counter()
     out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
