@@ -42,3 +42,10 @@ def test_keypoint_start_is_closer_to_the_truth_than_a_neutral_pose(open_body):
 def test_unknown_init_is_refused():
     with pytest.raises(ValueError, match="--init"):
         RealOptions(init="image").validate()
+
+
+def test_init_option_reaches_the_fit_and_is_refused_without_one(tmp_path, capsys):
+    from core.cli import main
+
+    assert main(["infer", "clip.mp4", "-o", str(tmp_path / "m.npz"), "--no-fit", "--init", "none"]) == 2
+    assert "--init" in capsys.readouterr().err and not (tmp_path / "m.npz").exists()
