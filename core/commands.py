@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hkmr_blender.base.options import check_output, nonnegative_int, positive_int
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
 __all__ = ["add_body_parser", "add_convert_parser", "add_demo_parser", "body_report"]
@@ -68,6 +69,10 @@ def _procedural_motion(body, seconds: float = 2.0, fps: float = 30.0):
 
 
 def _body_command(args: argparse.Namespace) -> int:
+    if args.write_motion:
+        from hkmr_blender.base.formats import MOTION_SUFFIXES
+
+        check_output(args.write_motion, [args.model], "--write-motion", MOTION_SUFFIXES)
     report = body_report(args.model, args.gender)
     for key in ("source", "identity", "vertices", "faces"):
         print(f"{key:>18}: {report[key]}")
@@ -94,6 +99,9 @@ def add_convert_parser(sub) -> None:
 def _convert_command(args: argparse.Namespace) -> int:
     from hkmr_blender.base import read_motion, write_motion
 
+    from hkmr_blender.base.formats import MOTION_SUFFIXES
+
+    check_output(args.output, [args.input], "output", MOTION_SUFFIXES)
     motion = read_motion(args.input)
     write_motion(args.output, motion)
     print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
@@ -112,10 +120,10 @@ def add_demo_parser(sub) -> None:
     syn = p.add_argument_group("synthetic clip (--synthetic)")
     syn.add_argument("--synthetic", action="store_true", help="render a clip with known motion, run the image "
                      "model on it and score MPJPE against the ground truth")
-    syn.add_argument("--frames", type=int, default=48, help="clip length in frames (default 48)")
+    syn.add_argument("--frames", type=positive_int, default=48, help="clip length in frames (default 48)")
     syn.add_argument("--checkpoint", default=None, help="model checkpoint (default: $HKMR_CHECKPOINT, else the "
                                                         "shipped core/model/assets/hkmr_demo.pt)")
-    syn.add_argument("--seed", type=int, default=0, help="seed of the clip's motion, shape and looks")
+    syn.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the clip's motion, shape and looks")
     syn.add_argument("--track", action="store_true", help="tracking crops instead of the full frame")
     p.set_defaults(func=_demo_command)
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base.atomic import atomic_path
+from .base.formats import MOTION_SUFFIXES
+from .base.options import positive_float
 from .file_export import FORMATS, PRESETS
 from .settings import ROOT_MODES
 
 __all__ = ["BatchReport", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
-MOTION_SUFFIXES = (".npz", ".smpl")
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--model", default="", help="SMPL model file (.pkl/.npz) for files without rest joints "
                                                 "(default: the shipped open body)")
     ap.add_argument("--no-mesh", action="store_true", help="export the skeleton only")
-    ap.add_argument("--fps", type=float, default=0.0, help="resample to this rate (default: keep the clip's)")
+    ap.add_argument("--fps", type=positive_float, default=None, help="resample to this rate (default: keep the clip's)")
     ap.add_argument("--blend", action="store_true", help="also save OUTDIR/<name>.blend with the imported clip")
     ap.add_argument("--pin-feet", action="store_true",
                     help="pin planted feet (the file's contacts, else detected from the motion)")

@@ -60,6 +60,8 @@ def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
     and ``object_scale`` the armature object's world rotation and uniform scale."""
     if motion.up_axis != "y":
         raise ValueError("plan_keys needs a Y-up motion; use rig_math.convert_up_axis(motion, 'y')")
+    if not (opts.fps > 0 and np.isfinite(opts.fps)):  # NaN-proof: a negative rate would never end
+        raise ValueError(f"key frame rate must be a positive number, got {opts.fps}")
     if opts.bad_frames not in BAD_FRAME_MODES:
         raise ValueError(f"bad_frames must be one of {BAD_FRAME_MODES}, got {opts.bad_frames!r}")
     f = motion.num_frames

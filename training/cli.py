@@ -9,6 +9,8 @@ import argparse
 import os
 import sys
 
+from hkmr_blender.base.options import check_output, nonnegative_int, positive_int
+
 __all__ = ["add_train_parser", "add_eval_parser", "add_prior_parser", "add_release_parser", "main"]
 
 
@@ -68,6 +70,7 @@ def _eval(args: argparse.Namespace) -> int:
     rows = evaluate(model.to(device), make, cfg.eval, device, progress=cfg.train.progress)
     print(format_table(rows))
     out = args.csv or os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), "eval.csv")
+    check_output(out, [args.checkpoint, args.config], "--csv", (".csv",))
     rows_to_csv(rows, out)
     print(f"saved {out}")
     return 0
@@ -89,6 +92,7 @@ def _prior(args: argparse.Namespace) -> int:
 
     from training.prior.train import poses_from_npz, save_pose_vae, train_pose_vae
 
+    check_output(args.out, [args.poses], "--out", (".pt",))
     if args.poses == "synthetic":
         from core.body.poses import sample_body_pose
 
@@ -105,11 +109,11 @@ def add_prior_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("prior", help="train the pose VAE prior",
                               description="Fit the VPoser-style pose VAE; use the file as prior.weights.")
     p.add_argument("--poses", default="synthetic", help="'synthetic' or a SPIN/AMASS npz with pose/poses")
-    p.add_argument("--num", type=int, default=50000, help="synthetic poses to draw")
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--hidden", type=int, default=512)
-    p.add_argument("--latent", type=int, default=32)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--num", type=positive_int, default=50000, help="synthetic poses to draw")
+    p.add_argument("--steps", type=positive_int, default=3000)
+    p.add_argument("--hidden", type=positive_int, default=512)
+    p.add_argument("--latent", type=positive_int, default=32)
+    p.add_argument("--seed", type=nonnegative_int, default=0)
     p.add_argument("--out", required=True, help="output .pt (hkmr-pose-vae)")
     p.set_defaults(func=_prior)
     return p
@@ -118,6 +122,7 @@ def add_prior_parser(subparsers) -> argparse.ArgumentParser:
 def _release(args: argparse.Namespace) -> int:
     from training.strip_checkpoint import strip_training_state
 
+    check_output(args.out, [args.checkpoint], "--out", (".pt",))
     ckpt = strip_training_state(args.checkpoint, args.out)
     size = os.path.getsize(args.out)
     print(f"released step {ckpt.meta.get('step')} of {args.checkpoint} → {args.out} ({size / 1e6:.1f} MB, "

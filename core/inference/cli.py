@@ -15,12 +15,13 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from hkmr_blender.base.options import check_output, nonnegative_float, positive_float, positive_int, unit_float
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.pipeline.start import INITS
 from core.runtime import PRECISIONS
 
-from .sources import IMAGE_EXTS, is_video
+from .sources import IMAGE_EXTS, VIDEO_EXTS, is_video
 
 __all__ = ["add_infer_parser", "run_infer", "synthetic_warning"]
 
@@ -58,25 +59,25 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--refine", action="store_true", help="SMPLify refinement on --boxes keypoints (HKMR_MF; slow)")
     p.add_argument("--smooth", action="store_true", help="with --no-fit: One-Euro smoothing of rotations and "
                    "translation (the fit has its own temporal term)")
-    p.add_argument("--smooth-min-cutoff", type=float, default=1.5, help="rotation min cutoff, Hz (1.5)")
-    p.add_argument("--smooth-beta", type=float, default=0.3, help="rotation speed coefficient, s/rad (0.3)")
-    p.add_argument("--smooth-trans-min-cutoff", type=float, default=1.0, help="translation min cutoff, Hz (1.0)")
-    p.add_argument("--smooth-trans-beta", type=float, default=0.5, help="translation speed coefficient, s/m (0.5)")
-    p.add_argument("--smooth-d-cutoff", type=float, default=1.0, help="speed filter cutoff, Hz (1.0)")
+    p.add_argument("--smooth-min-cutoff", type=positive_float, default=1.5, help="rotation min cutoff, Hz (1.5)")
+    p.add_argument("--smooth-beta", type=nonnegative_float, default=0.3, help="rotation speed coefficient, s/rad (0.3)")
+    p.add_argument("--smooth-trans-min-cutoff", type=positive_float, default=1.0, help="translation min cutoff, Hz (1.0)")
+    p.add_argument("--smooth-trans-beta", type=nonnegative_float, default=0.5, help="translation speed coefficient, s/m (0.5)")
+    p.add_argument("--smooth-d-cutoff", type=positive_float, default=1.0, help="speed filter cutoff, Hz (1.0)")
     p.add_argument("--overlay", metavar="OUT", help="render the mesh over the input: .mp4 file or PNG folder")
-    p.add_argument("--batch-size", type=int, help="with --no-fit: crops per model call (16)")
+    p.add_argument("--batch-size", type=positive_int, help="with --no-fit: crops per model call (16)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--precision", choices=PRECISIONS,
                    help="with --no-fit: backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
                    "(lscpu shows amx_bf16) was 1.4–3.3× faster end to end (rotations and the body stay fp32)")
-    p.add_argument("--threads", type=int, help="CPU threads: for the fit (default 1: measured fastest, its "
+    p.add_argument("--threads", type=positive_int, help="CPU threads: for the fit (default 1: measured fastest, its "
                    "windows are small) or, with --no-fit, the model (default: torch's, one per core; 1 per job when "
                    "several share a machine — OpenMP threads that wait on each other are slower)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
-    p.add_argument("--fps", type=float, help="frame rate of an image sequence (30) or a video override")
-    p.add_argument("--focal-length", type=float, help="full-image focal length in pixels (default: diagonal)")
-    p.add_argument("--min-confidence", type=float, default=0.3, help="frames below are marked invalid")
-    p.add_argument("--chunk-size", type=int, default=256, help="frames per resumable chunk")
+    p.add_argument("--fps", type=positive_float, help="frame rate of an image sequence (30) or a video override")
+    p.add_argument("--focal-length", type=positive_float, help="full-image focal length in pixels (default: diagonal)")
+    p.add_argument("--min-confidence", type=unit_float, default=0.3, help="frames below are marked invalid")
+    p.add_argument("--chunk-size", type=positive_int, default=256, help="frames per resumable chunk")
     p.add_argument("--world-origin", choices=("first_frame", "camera"), default="first_frame")
     p.add_argument("--no-mesh", action="store_true", help="leave the rest mesh out of the motion file")
     p.add_argument("--keep-work", action="store_true", help="keep the chunk folder after success")
@@ -218,13 +219,27 @@ def _real_runner(args):
     return run
 
 
+def _check_paths(args) -> None:
+    """Outputs never overwrite an input and have the suffix their writer needs (before any work)."""
+    from hkmr_blender.base.formats import MOTION_SUFFIXES
+
+    inputs = [args.input, args.checkpoint, args.body, args.boxes]
+    if not _is_batch(args.input):
+        check_output(args.output, inputs, "-o/--output", MOTION_SUFFIXES)
+    if args.overlay:
+        check_output(args.overlay, inputs + [args.output], "--overlay")
+        suffix = os.path.splitext(args.overlay.rstrip("/"))[1].lower()
+        if suffix and suffix not in VIDEO_EXTS:
+            raise ValueError(f"--overlay {args.overlay}: give a video file ({', '.join(VIDEO_EXTS[:3])}…) or a "
+                             f"folder name for PNG frames")
+
+
 def run_infer(args) -> int:
     from core.runtime import dist_env
 
     from .shard import expand_inputs, output_path_for, shard
 
-    if args.threads is not None and args.threads < 1:
-        raise ValueError(f"--threads must be ≥ 1, got {args.threads}")
+    _check_paths(args)
     env = dist_env()
     batch = _is_batch(args.input)
     if batch:

@@ -3,19 +3,24 @@
 Re-decodes the source (frames are never kept in memory), poses the body for each frame in the
 world frame, maps it into the camera with the run's world → camera transform and renders it with
 the one CPU rasterizer (:func:`core.render.overlay`). Invalid frames show the input only.
-Written to a temporary path in the same folder, then renamed into place.
+Written to a temporary path in the same folder, checked (a video is re-opened and its frames counted)
+and then renamed into place, with ordinary file permissions.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
 from core.geometry.full_image_camera import principal_point
+from hkmr_blender.base.atomic import atomic_path, clean_stale_temps
+
 from .sources import FrameSource, VIDEO_EXTS
 from .world import WorldTrajectory
 
@@ -26,18 +31,50 @@ __all__ = ["OVERLAY_MAX_SIZE", "write_overlay", "overlay_frames"]
 OVERLAY_MAX_SIZE = 256
 
 
-def _writer(path: str, fps: float, size: tuple[int, int]):
-    if os.path.splitext(path)[1].lower() in VIDEO_EXTS:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=os.path.splitext(path)[1])
-        os.close(fd)
-        vw = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+@contextlib.contextmanager
+def _video_writer(path: str, fps: float, size: tuple[int, int]):
+    """Yield ``write(index, rgb)`` into a temporary video next to ``path``; on success the video is
+    re-opened and its frames counted (OpenCV's writer reports no errors: a full disk would otherwise
+    leave an unplayable file), then renamed to ``path``."""
+    with atomic_path(path) as tmp:
+        vw = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
         if not vw.isOpened():
-            os.unlink(tmp)
             raise OSError(f"{path}: OpenCV cannot write this video type; use .mp4 or a folder for PNG frames")
-        return tmp, lambda i, rgb: vw.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), vw.release
-    tmp = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(path.rstrip("/"))) or ".", prefix=".overlay-")
-    return tmp, lambda i, rgb: cv2.imwrite(os.path.join(tmp, f"{i:06d}.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), \
-        lambda: None
+        written = []
+        try:
+            yield lambda i, rgb: (vw.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), written.append(i))
+        finally:
+            vw.release()
+        cap = cv2.VideoCapture(str(tmp))
+        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+        cap.release()
+        if frames < len(written):
+            raise OSError(f"{path}: the overlay video was not written completely ({frames} of {len(written)} "
+                          f"frames readable; disk full or no permission?); nothing was kept")
+
+
+@contextlib.contextmanager
+def _png_writer(path: str):
+    """Yield ``write(index, rgb)`` into a temporary folder next to ``path``, renamed to ``path`` on success."""
+    dest = Path(path.rstrip("/") or path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(dest)
+    tmp = tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.")
+    try:
+        def write(i: int, rgb: np.ndarray) -> None:
+            name = os.path.join(tmp, f"{i:06d}.png")
+            if not cv2.imwrite(name, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+                raise OSError(f"{name}: cannot write the overlay frame (disk full or no permission?)")
+        yield write
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp)
 
 
 def _overlaid(src: FrameSource, body: torch.nn.Module, world: WorldTrajectory, betas: np.ndarray,
@@ -81,15 +118,8 @@ def write_overlay(src: FrameSource, body: torch.nn.Module, world: WorldTrajector
     """Render ``world``'s motion over every frame of ``src`` into ``path`` (.mp4/.avi… or a folder);
     ``max_size``: see :data:`OVERLAY_MAX_SIZE` (None: full resolution)."""
     info = src.info
-    tmp, write, close = _writer(path, info.fps, (info.width, info.height))
-    try:
+    is_video = os.path.splitext(path)[1].lower() in VIDEO_EXTS
+    with (_video_writer(path, info.fps, (info.width, info.height)) if is_video else _png_writer(path)) as write:
         for i, _, out in _overlaid(src, body, world, betas, valid, focal_length, None, batch, max_size):
             write(i, out)
-        close()
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            shutil.rmtree(tmp) if os.path.isdir(tmp) else os.unlink(tmp)
     return path

@@ -3,16 +3,60 @@
 A file is written under a temporary name in the destination folder, flushed to disk, then
 renamed over the destination with ``os.replace`` — readers see the old file or the new one,
 never half of either, and a failure leaves the old file untouched and no temporary behind.
+A write that fails for lack of space or permission raises an :class:`OSError` naming the destination.
+
+Temporaries are hidden (``.NAME.XXXX``), so folder listings that skip dot-files never take them for
+output. A process killed mid-write (SIGKILL) cannot remove its temporary; the next write to the same
+destination removes such leftovers when they are older than the current process.
 """
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-__all__ = ["atomic_path", "atomic_write", "atomic_savez"]
+__all__ = ["atomic_path", "atomic_write", "atomic_savez", "clean_stale_temps", "temp_prefix"]
+
+_STARTED = time.time()  # temporaries older than this process belong to an earlier, killed run
+
+
+def temp_prefix(dest: Path) -> str:
+    """Name prefix of the hidden temporaries written next to ``dest``."""
+    return f".{dest.name}."
+
+
+def clean_stale_temps(dest: Path) -> list[Path]:
+    """Remove hidden temporaries of ``dest`` left by a killed run (modified before this process
+    started); returns what was removed. A live writer keeps its temporary's time fresh."""
+    removed = []
+    try:
+        candidates = list(dest.parent.glob(f"{glob.escape(temp_prefix(dest))}*"))
+    except OSError:
+        return removed
+    for p in candidates:
+        try:
+            if p.stat().st_mtime < _STARTED:
+                if p.is_dir():
+                    import shutil
+
+                    shutil.rmtree(p)
+                else:
+                    p.unlink()
+                removed.append(p)
+        except OSError:  # raced with another cleaner or not ours to remove: leave it
+            continue
+    return removed
+
+
+def _named(exc: OSError, dest: Path) -> OSError:
+    """The same error, with the destination in its message (ENOSPC/EFBIG from write() name no file)."""
+    if exc.filename is not None or str(dest) in str(exc):
+        return exc
+    return OSError(exc.errno, f"{dest}: {exc.strerror or exc}")
 
 
 @contextlib.contextmanager
@@ -21,9 +65,13 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     exporters, codecs); on success it replaces ``path``, on any error it is removed.
     ``suffix`` defaults to the destination's (some writers pick the format from it)."""
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=dest.suffix if suffix is None
-                               else suffix)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(dest)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=temp_prefix(dest),
+                                   suffix=dest.suffix if suffix is None else suffix)
+    except OSError as exc:
+        raise _named(exc, dest) from exc
     os.close(fd)
     try:
         yield Path(tmp)
@@ -31,6 +79,8 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, dest)
+    except OSError as exc:
+        raise _named(exc, dest) from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

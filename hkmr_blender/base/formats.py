@@ -22,7 +22,7 @@ from .motion import Motion, fail
 from .motion_v1 import read_v1, write_v1
 from .smpl_codec import read_smpl_codec, write_smpl_codec
 
-__all__ = ["MotionFormat", "FORMATS", "format_for_name", "read_motion", "write_motion"]
+__all__ = ["MotionFormat", "FORMATS", "MOTION_SUFFIXES", "format_for_name", "read_motion", "write_motion"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,19 @@ HKMR_V1 = MotionFormat("hkmr", ".npz", read_v1, write_v1)
 AMASS = MotionFormat("amass", ".amass.npz", read_amass, write_amass)
 SMPL_CODEC = MotionFormat("smpl", ".smpl", read_smpl_codec, write_smpl_codec)
 FORMATS: tuple[MotionFormat, ...] = (SMPL_CODEC, AMASS, HKMR_V1)  # most specific ending first
+#: File-name endings a motion file may have (``*.amass.npz`` ends with ``.npz``).
+MOTION_SUFFIXES: tuple[str, ...] = (HKMR_V1.suffix, SMPL_CODEC.suffix)
 
 
 def format_for_name(path: str | os.PathLike) -> MotionFormat:
-    """The format a file of this name is written in (``*.smpl``, ``*.amass.npz``, else HKMR)."""
+    """The format a file of this name is written in (``*.smpl``, ``*.amass.npz``, ``*.npz``); any other
+    ending is refused, so a motion never lands under a video's or an image's name."""
     name = Path(path).name.lower()
-    return next((f for f in FORMATS if name.endswith(f.suffix)), HKMR_V1)
+    found = next((f for f in FORMATS if name.endswith(f.suffix)), None)
+    if found is None:
+        raise fail(str(path), f"a motion file's name must end with {' or '.join(MOTION_SUFFIXES)} "
+                              f"({AMASS.suffix} for AMASS)", "Choose an output name such as clip.npz")
+    return found
 
 
 def _npz_keys(path: str) -> set[str]:

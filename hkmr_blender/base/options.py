@@ -1,0 +1,95 @@
+"""Validated command-line values, shared by every ``hkmr`` command (stdlib only).
+
+Numbers: argparse ``type=`` functions that refuse NaN, infinities and out-of-range values *while the
+arguments are parsed*, so a bad option stops the command before anything is read or written; argparse
+names the option in its message (``argument --fps: …``). Comparisons are written ``not x > 0`` so NaN
+fails them.
+
+Paths: :func:`check_output` refuses an output that is one of the inputs (``hkmr infer clip.mp4 -o
+clip.mp4`` would otherwise replace the video) or lacks the suffix its writer needs.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import Iterable
+
+__all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int",
+           "check_output", "same_file"]
+
+
+def _number(text: str, kind) -> float | int:
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, "
+                                         f"got {text!r}") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (frame rates, focal lengths, cutoff frequencies)."""
+    value = _number(text, float)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
+
+
+def nonnegative_float(text: str) -> float:
+    """A finite number ≥ 0 (speed coefficients, smoothing widths)."""
+    value = _number(text, float)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text!r}")
+    return value
+
+
+def unit_float(text: str) -> float:
+    """A number in [0, 1] (confidence thresholds)."""
+    value = _number(text, float)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1 (steps, frames, batch sizes, threads)."""
+    value = _number(text, int)
+    if not value >= 1:
+        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, got {text!r}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer ≥ 0 (seeds)."""
+    value = _number(text, int)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be an integer ≥ 0, got {text!r}")
+    return value
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when ``a`` and ``b`` name the same file or folder (links and ``..`` resolved)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare the resolved names
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_output(output: str | os.PathLike, inputs: Iterable[str | os.PathLike], option: str,
+                 suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse an ``output`` that is one of ``inputs`` or (when ``suffixes`` are given) does not end with
+    one of them; ``option`` names the argument in the message. Returns the output as a Path."""
+    out = Path(output)
+    for item in inputs:
+        if item is not None and same_file(out, item):
+            raise ValueError(f"{option} {out}: this is also an input ({item}); writing it would destroy the "
+                             f"input. Choose another output name")
+    if suffixes and not out.name.lower().endswith(tuple(s.lower() for s in suffixes)):
+        raise ValueError(f"{option} {out}: the name must end with {' or '.join(suffixes)}")
+    if out.is_dir() and suffixes:
+        raise ValueError(f"{option} {out}: this is a folder; give a file name ending with {' or '.join(suffixes)}")
+    return out
