@@ -157,6 +157,9 @@ class _Batcher:
         self.flush()
         rows, self.rows = self.rows, {}
         out = {k: np.asarray(v) for k, v in rows.items()}
+        if out:  # box-less frames are recorded at once, boxed ones when their batch runs: restore frame order
+            order = np.argsort(out["frame_index"], kind="stable")
+            out = {k: v[order] for k, v in out.items()}
         out["rotmats"] = out["rotmats"].astype(np.float32)
         out["betas"], out["cam"] = out["betas"].astype(np.float32), out["cam"].astype(np.float32)
         out["confidence"] = out["confidence"].astype(np.float32)

@@ -85,15 +85,18 @@ def test_resume_with_other_settings_is_refused(assets, loaded, tmp_path):
 
 
 def test_boxes_file_marks_frames_without_person_invalid(assets, loaded, tmp_path):
-    anns = [{"image_id": i, "bbox": [18 + i, 6, 22, 56], "score": 0.9} for i in range(24) if i not in (0, 5, 6)]
+    # frame 2 has no box while frames 1 and 3 wait in the same batch: rows must still come out in frame order
+    anns = [{"image_id": i, "bbox": [18 + i, 6, 22, 56], "score": 0.9} for i in range(24) if i not in (0, 2, 5, 6)]
     boxes = tmp_path / "boxes.json"
     boxes.write_text(json.dumps(anns))
     out = tmp_path / "m.npz"
     run_inference(assets["video"], str(out), loaded.model, InferOptions(batch_size=4, boxes=str(boxes)))
     m = read_motion(out)
     assert m.num_frames == 24
-    assert not m.valid[[0, 5, 6]].any() and m.valid[[1, 4, 7]].all()
-    assert (m.confidence[[0, 5, 6]] == 0).all()
+    np.testing.assert_array_equal(m.frame_index, np.arange(24))
+    assert not m.valid[[0, 2, 5, 6]].any() and m.valid[[1, 3, 4, 7]].all()
+    assert (m.confidence[[0, 2, 5, 6]] == 0).all()
+    np.testing.assert_array_equal(m.poses[2], m.poses[1])
     # placeholders: nearest earlier valid frame (the first valid one for leading frames), never new values
     np.testing.assert_array_equal(m.poses[5], m.poses[4])
     np.testing.assert_array_equal(m.poses[6], m.poses[4])
