@@ -92,17 +92,46 @@ def _body_command(args: argparse.Namespace) -> int:
 def add_convert_parser(sub) -> None:
     p = sub.add_parser("convert", help="convert between motion formats (.npz v1, AMASS .npz, .smpl)")
     p.add_argument("input", type=Path)
-    p.add_argument("output", type=Path, help="*.npz (HKMR v1), *.amass.npz (AMASS subset) or *.smpl")
+    p.add_argument("output", type=Path, help="*.npz (HKMR v1), *.amass.npz (AMASS, SMPL-H layout, Z-up) or *.smpl")
+    p.add_argument("--body", help="SMPL model file/folder for a file without rest joints whose up axis must change "
+                                  "(.smpl → AMASS, AMASS → .smpl; default: discovered SMPL or the open body)")
     p.set_defaults(func=_convert_command)
+
+
+def _with_rest_joints(motion, body_path: str | None, label: str):
+    """``motion`` with rest joints from the body model (to turn its up axis); warns on stderr when that body
+    is not the one the file's shape coefficients belong to."""
+    import sys
+    from dataclasses import replace
+
+    import torch
+
+    from hkmr_blender.base.skeleton import GENDERS
+    from hkmr_blender.base.smpl_file import shape_mismatch
+
+    from .body.model import load_body_model
+
+    body = load_body_model(body_path, motion.gender if motion.gender in GENDERS else "neutral")
+    betas = torch.zeros(1, body.num_betas, dtype=body.j_template.dtype)
+    n = min(body.num_betas, len(motion.betas))
+    betas[0, :n] = torch.as_tensor(motion.betas[:n])
+    warning = shape_mismatch(motion.body_model, body.identity, label)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return replace(motion, rest_joints=body.rest_joints(betas)[0].double().numpy())
 
 
 def _convert_command(args: argparse.Namespace) -> int:
     from hkmr_blender.base import read_motion, write_motion
+    from hkmr_blender.base.formats import format_for_name
 
     from hkmr_blender.base.formats import MOTION_SUFFIXES
 
     check_output(args.output, [args.input], "output", MOTION_SUFFIXES)
     motion = read_motion(args.input)
+    up = {"amass": "z", "smpl": "y"}.get(format_for_name(args.output).name, motion.up_axis)
+    if up != motion.up_axis and motion.rest_joints is None:
+        motion = _with_rest_joints(motion, args.body, str(args.input))
     write_motion(args.output, motion)
     print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
     return 0

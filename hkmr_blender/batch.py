@@ -8,14 +8,17 @@ module (no Blender binary). Each clip is imported into the current scene, export
 and data removed again, so the function can also run inside an interactive session. ``--blend`` also
 saves ``OUTDIR/<name>.blend`` holding the imported clip (armature, mesh, action, scene frame range and
 rate) before it is removed. A failing clip is reported and the batch goes on; outputs are written to a
-temporary name and renamed.
+temporary name and renamed. Ctrl-C stops the batch after the current clip (twice: at once) and prints
+what was written and what was not started (exit code 130).
 ``add_export_parser`` plugs the same command into ``hkmr export`` (entry point); bpy is imported only
 when a batch runs.
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +29,20 @@ from .base.options import positive_float
 from .file_export import FORMATS, PRESETS
 from .settings import ROOT_MODES
 
-__all__ = ["BatchReport", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
+__all__ = ["BatchReport", "StopRequest", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
 
 
 @dataclass
 class BatchReport:
-    """``done``: (input, output, seconds) per exported clip; ``failed``: (input, error message)."""
+    """``done``: (input, output, seconds) per exported clip; ``failed``: (input, error message);
+    ``warnings``: (input, message); ``not_started``: inputs left when the batch was interrupted."""
 
     done: list[tuple[str, str, float]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    not_started: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -97,14 +104,41 @@ def save_blend(path: str | Path) -> Path:
     return Path(path)
 
 
+class StopRequest:
+    """Ctrl-C during a headless batch: the first SIGINT asks the batch to stop after the current clip
+    (raising KeyboardInterrupt inside a Blender operator can leave Blender's data half-built — one run
+    crashed); a second SIGINT abandons the current clip at once. Outputs are atomic either way."""
+
+    def __init__(self):
+        self.requested = False
+        self._old = None
+
+    def __enter__(self) -> "StopRequest":
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\ninterrupt: stopping after the current clip (Ctrl-C again to abandon it)", file=sys.stderr, flush=True)
+
+
 def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", settings=None,
-                 progress: bool = True, context=None, blend: bool = False) -> BatchReport:
+                 progress: bool = True, context=None, blend: bool = False, stop: StopRequest | None = None
+                 ) -> BatchReport:
     """Export every motion file in ``inputs`` (files or folders) to ``out_dir/<name>.<fmt>``
     (and ``out_dir/<name>.blend`` with ``blend``).
 
     ``settings`` default: new armature with mesh (when a body is available), the clip's own frame
     rate (no resampling); an :class:`importer.ImportSettings`. Scene frame rate and range are restored
-    afterwards. Returns a :class:`BatchReport`; never raises for a bad clip."""
+    afterwards. ``stop``: checked between clips (see :class:`StopRequest`). Returns a :class:`BatchReport`;
+    never raises for a bad clip or an interrupt."""
     import bpy
 
     from .file_export import export_clip
@@ -120,18 +154,26 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     scene = context.scene
     saved = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end)
     report = BatchReport()
+    paths = collect_inputs(inputs)
     try:
-        for path in _progress(collect_inputs(inputs), progress):
+        for k, path in enumerate(_progress(paths, progress)):
+            if stop is not None and stop.requested:
+                report.interrupted, report.not_started = True, [str(p) for p in paths[k:]]
+                break
             t0 = time.perf_counter()
             result = None
             try:
                 result = import_motion_file(context, str(path), settings)
+                report.warnings += [(str(path), w) for w in result.warnings]
                 out = export_clip(context, result.armature, result.mesh, out_dir / f"{path.stem}.{fmt}", fmt, preset)
                 if blend:
                     save_blend(out_dir / f"{path.stem}.blend")
                 report.done.append((str(path), str(out), time.perf_counter() - t0))
             except (HKMRImportError, RuntimeError, OSError, ValueError) as exc:
                 report.failed.append((str(path), str(exc)))
+            except KeyboardInterrupt:  # the second Ctrl-C: this clip is abandoned (nothing under its name)
+                report.interrupted, report.not_started = True, [str(p) for p in paths[k:]]
+                break
             finally:
                 if result is not None:
                     _remove_clip(result)
@@ -174,13 +216,20 @@ def run_export(args: argparse.Namespace) -> int:
         whole = max(1, round(args.fps))
         bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = whole, whole / args.fps
     blend = getattr(args, "blend", False)
-    report = export_batch(args.inputs, args.out, args.preset, args.format, settings, blend=blend)
+    with StopRequest() as stop:
+        report = export_batch(args.inputs, args.out, args.preset, args.format, settings, blend=blend, stop=stop)
     for src, out, secs in report.done:
         extra = f" + {Path(out).with_suffix('.blend')}" if blend else ""
         print(f"ok    {src} -> {out}{extra} ({secs:.2f} s)")
+    for src, msg in report.warnings:
+        print(f"warning: {src}: {msg}", file=sys.stderr)
     for src, err in report.failed:
         print(f"FAIL  {src}: {err}", file=sys.stderr)
-    print(f"{len(report.done)} exported, {len(report.failed)} failed")
+    summary = f"{len(report.done)} exported, {len(report.failed)} failed"
+    if report.interrupted:
+        print(f"{summary}, {len(report.not_started)} not started (interrupted)")
+        return 130
+    print(summary)
     return 1 if report.failed else 0
 
 

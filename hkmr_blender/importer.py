@@ -19,6 +19,7 @@ from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_jo
 from .keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
 from .base import Motion, MotionFileError, read_motion
+from .base.smpl_file import body_identity, shape_mismatch
 from .pipeline import KeyOptions, plan_keys
 from .rig_math import C_Y_TO_Z, convert_up_axis
 from .settings import ImportSettings
@@ -70,6 +71,11 @@ def _prepare(motion: Motion, settings: ImportSettings, want_mesh: bool):
         except ValueError as exc:  # SmplFileError
             raise HKMRImportError(str(exc)) from exc
     warnings = []
+    if arrays is not None and motion.rest_joints is None:
+        used = body_identity(arrays, motion.gender)
+        warning = shape_mismatch(motion.body_model, used, os.path.basename(motion.source) or "the file")
+        if warning:
+            warnings.append(warning)
     if arrays is not None and motion.rest_joints is not None and motion.mesh is None and want_mesh:
         gap = np.abs(rest_joints_for(arrays, motion.betas) - motion.rest_joints).max()
         if gap > 0.01:

@@ -8,7 +8,6 @@ Y-up, metres, the body facing +Z; the body's left is +X.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import smplx
 import torch
 from smplx.lbs import batch_rigid_transform, blend_shapes
 
-from hkmr_blender.base.smpl_file import SmplFileError, load_smpl_arrays
+from hkmr_blender.base.smpl_file import SmplFileError, body_identity, load_smpl_arrays
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
 from .discovery import find_body_model
@@ -98,9 +97,7 @@ class BodyModel(torch.nn.Module):
         self.chains: list[Chain] = kinematic_chains(self.parents)
         self.faces: np.ndarray = np.asarray(arrays["f"], np.int64)
         self.skin_weights: np.ndarray = np.asarray(arrays["weights"], np.float32)
-        name = str(arrays["model_name"]) if "model_name" in arrays else "smpl"
-        digest = hashlib.sha1(np.ascontiguousarray(arrays["v_template"], np.float32).tobytes()).hexdigest()[:12]
-        self.identity = f"{name}:{gender}:{digest}"
+        self.identity = body_identity(arrays, gender)
 
     @property
     def num_vertices(self) -> int:

@@ -8,6 +8,7 @@ weights (ImageNet) is refused with a pointer to training (``backbone.weights``).
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,11 @@ from core.model.backbones import extract_state_dict
 from core.model.checkpoint import FORMAT, CheckpointError, load_checkpoint, load_spin_checkpoint, torch_load
 from core.model.config import BackboneConfig, BodyConfig, ModelConfig
 from core.model.mesh_regressor import MeshRegressor
+from hkmr_blender.base.smpl_file import shape_mismatch
 
 __all__ = ["ENV_CHECKPOINT", "DEFAULT_CHECKPOINT", "LoadedModel", "resolve_checkpoint", "load_inference_model"]
 
+log = logging.getLogger(__name__)
 ENV_CHECKPOINT = "HKMR_CHECKPOINT"
 #: Where the shipped demo checkpoint lives (see docs/inference.md).
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "model" / "assets" / "hkmr_demo.pt"
@@ -101,6 +104,9 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
         model = build_model(cfg, body=body)
         load_spin_checkpoint(model, sd)
         kind = "spin"
+        warning = shape_mismatch("spin", model.body.identity, path) if model.body is not None else None
+        if warning:
+            log.warning(warning)
     model.eval().to(device)
     if torch.device(device).type == "cuda":
         model.use_channels_last()

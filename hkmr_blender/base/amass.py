@@ -1,8 +1,14 @@
 """AMASS ``.npz`` ↔ :class:`Motion` (numpy only).
 
-AMASS stores SMPL, SMPL-H or SMPL-X ``poses`` in a Z-up world, so a read motion has ``up_axis="z"``.
-SMPL-H/X poses keep their first 22 body joints; SMPL's two hand joints (22, 23) have no
-counterpart there and are set to identity.
+AMASS stores SMPL-H (or SMPL-X) ``poses`` in a Z-up world, so a read motion has ``up_axis="z"``.
+Reading accepts poses of SMPL (F,72), SMPL-H (F,156) and SMPL-X (F,165) and keeps the first 22
+body joints; SMPL's two hand joints (22, 23) have no counterpart there and are set to identity.
+
+Writing produces what AMASS's own loaders and the SMPL-X/Meshcapade Blender add-ons read: SMPL-H
+layout, ``poses`` (F,156) = 22 body joints + zero jaw-less hands (2×15 finger joints), ``betas`` (16,)
+(the motion's, zero-padded), ``dmpls`` (F,8) zero, ``trans`` (F,3), ``gender``, ``mocap_framerate``
+and ``surface_model_type`` "smplh", in AMASS's Z-up world (converted here; a Y-up motion needs its
+rest joints for that). What is zero-filled is listed in docs/motion-format.md.
 """
 from __future__ import annotations
 
@@ -12,18 +18,22 @@ import numpy as np
 
 from .atomic import atomic_savez
 from .motion import Motion, MotionFileError, load_npz, validate_motion
+from .rotations import convert_up_axis
 from .skeleton import NUM_JOINTS
 
-__all__ = ["motion_from_amass", "read_amass", "write_amass", "smpl_poses"]
+__all__ = ["motion_from_amass", "read_amass", "write_amass", "smpl_poses", "AMASS_POSE_WIDTHS"]
 
 _BODY_JOINTS = 22  # SMPL-H / SMPL-X body joints shared with SMPL (pelvis .. right_wrist)
+#: poses widths of SMPL (24 joints), SMPL-H (52: body + 2×15 fingers), SMPL-X (55: + jaw, eyes)
+AMASS_POSE_WIDTHS = (3 * NUM_JOINTS, 156, 165)
+_SMPLH_WIDTH, _SMPLH_BETAS, _DMPLS = 156, 16, 8
 
 
 def smpl_poses(poses: np.ndarray, path: str) -> np.ndarray:
     """(F, 3·J) axis-angle of SMPL/SMPL-H/SMPL-X → (F, 72) SMPL, hands identity."""
-    if poses.ndim != 2 or poses.shape[1] % 3 or poses.shape[1] < 3 * _BODY_JOINTS:
-        raise MotionFileError(f"{path}: 'poses' has shape {poses.shape}; expected (F, 72), (F, 156) or "
-                              "(F, 165) axis-angle. Is this an AMASS file?")
+    if poses.ndim != 2 or poses.shape[1] not in AMASS_POSE_WIDTHS:
+        raise MotionFileError(f"{path}: 'poses' has shape {poses.shape}; expected (F, 72) SMPL, (F, 156) "
+                              "SMPL-H or (F, 165) SMPL-X axis-angle. Is this an AMASS file?")
     if poses.shape[1] == 3 * NUM_JOINTS:
         return poses.astype(np.float64)
     out = np.zeros((len(poses), 3 * NUM_JOINTS))
@@ -49,13 +59,23 @@ def motion_from_amass(data: dict[str, np.ndarray], path: str) -> Motion:
 
 
 def write_amass(path: str | os.PathLike, motion: Motion) -> None:
-    """Write the AMASS subset (poses (F,72), trans, betas, gender, mocap_framerate), atomically."""
+    """Write an SMPL-H AMASS file (module docstring), Z-up, atomically."""
     m = validate_motion(motion, str(path))
     if m.up_axis != "z":
-        raise MotionFileError(f"{path}: AMASS files are Z-up but this motion is {m.up_axis}-up. "
-                              "Convert it with rig_math.convert_up_axis first, or write an HKMR .npz.")
-    atomic_savez(path, {"poses": m.poses, "trans": m.trans, "betas": m.betas,
-                        "gender": np.array(m.gender), "mocap_framerate": np.array(m.fps)})
+        if m.rest_joints is None:
+            raise MotionFileError(f"{path}: AMASS files are Z-up; turning this {m.up_axis}-up motion needs its "
+                                  "rest joints (pelvis position). Convert with `hkmr convert IN OUT --body MODEL`")
+        m = convert_up_axis(m, "z")
+    if len(m.betas) > _SMPLH_BETAS and np.any(m.betas[_SMPLH_BETAS:] != 0):
+        raise MotionFileError(f"{path}: the motion has {len(m.betas)} shape coefficients; AMASS's SMPL-H "
+                              f"holds {_SMPLH_BETAS}")
+    poses = np.zeros((m.num_frames, _SMPLH_WIDTH))
+    poses[:, : 3 * _BODY_JOINTS] = m.poses[:, : 3 * _BODY_JOINTS]
+    betas = np.zeros(_SMPLH_BETAS)
+    betas[: min(len(m.betas), _SMPLH_BETAS)] = m.betas[:_SMPLH_BETAS]
+    atomic_savez(path, {"poses": poses, "trans": m.trans, "betas": betas, "dmpls": np.zeros((m.num_frames, _DMPLS)),
+                        "gender": np.array(m.gender), "mocap_framerate": np.array(m.fps),
+                        "surface_model_type": np.array("smplh")})
 
 
 def read_amass(path: str | os.PathLike) -> Motion:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .npz import NpzError, load_npz_checked
 from .skeleton import GENDERS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
@@ -171,7 +172,8 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
 
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Open an .npz without pickle support (safe); clear errors for missing/corrupt files."""
+    """Open an .npz safely (no pickles, array headers checked before allocation, :mod:`.npz`); clear
+    errors for missing/corrupt/hostile files."""
     p = Path(path)
     if not p.is_file():
         raise fail(str(p), "file not found", "Check the path (run `hkmr infer` to create a motion file)")
@@ -179,14 +181,9 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise fail(str(p), "not a readable .npz archive (no zip structure)",
                     "The file is truncated or not an npz; re-export it")
     try:
-        with np.load(p, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise fail(str(p), f"not a readable .npz archive ({exc})",
-                    "The file is truncated or not an npz; re-export it") from exc
-    except ValueError as exc:  # object arrays need pickle: refused on purpose
-        raise fail(str(p), f"contains pickled objects ({exc})",
-                    "Store strings as numpy unicode arrays; pickled npz files are refused for safety") from exc
+        return load_npz_checked(p)
+    except NpzError as exc:
+        raise fail(str(p), str(exc), "The file is truncated, corrupt or not a motion file; re-export it") from exc
 
 
 def scalar_field(data: dict, key: str, path: str, kind=str):
@@ -195,4 +192,8 @@ def scalar_field(data: dict, key: str, path: str, kind=str):
     value = data[key]
     if value.shape != ():
         raise fail(path, f"field '{key}' must be a scalar, got shape {value.shape}", "Re-export the file")
-    return kind(value.item().decode() if isinstance(value.item(), bytes) else value.item())
+    item = value.item().decode(errors="replace") if isinstance(value.item(), bytes) else value.item()
+    try:
+        return kind(item)
+    except (TypeError, ValueError, OverflowError):
+        raise fail(path, f"field '{key}' is {item!r}, not a valid {kind.__name__}", "Re-export the file") from None

@@ -54,7 +54,11 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
     if missing:
         raise fail(path, f"missing field(s) {', '.join(missing)}", "The file is incomplete; re-export it")
     mesh = None
-    if "mesh_vertices" in data:
+    mesh_keys = ("mesh_vertices", "mesh_faces", "mesh_weights")
+    if any(k in data for k in mesh_keys):
+        if not all(k in data for k in mesh_keys):
+            raise fail(path, f"incomplete rest mesh: {', '.join(k for k in mesh_keys if k not in data)} missing",
+                       "Re-export the file, or drop all mesh_* fields")
         mesh = RestMesh(data["mesh_vertices"], data["mesh_faces"], data["mesh_weights"],
                         data.get("mesh_shapedirs"))
     motion = Motion(

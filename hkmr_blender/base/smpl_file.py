@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import os
 import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .npz import MAX_NPZ_BYTES, NpzError, load_npz_checked
 
 try:  # numpy 2 renamed numpy.core → numpy._core
     from numpy._core import multiarray as _multiarray
 except ImportError:  # numpy 1.x
     from numpy.core import multiarray as _multiarray
 
-__all__ = ["SmplFileError", "load_smpl_arrays", "REQUIRED_KEYS", "SMPL_DOWNLOAD_HINT", "OPEN_BODY_PATH"]
+__all__ = ["SmplFileError", "load_smpl_arrays", "REQUIRED_KEYS", "SMPL_DOWNLOAD_HINT", "OPEN_BODY_PATH",
+           "body_identity", "shape_mismatch"]
 
 #: The shipped open default body (CC0, docs/open-body.md); inside the add-on because Blender needs it too.
 OPEN_BODY_PATH = Path(__file__).resolve().parent.parent / "assets" / "hkmr_open_body.npz"
@@ -32,6 +34,36 @@ OPEN_BODY_PATH = Path(__file__).resolve().parent.parent / "assets" / "hkmr_open_
 REQUIRED_KEYS = ("v_template", "f", "J_regressor", "kintree_table", "weights", "shapedirs")
 SMPL_DOWNLOAD_HINT = ("SMPL model files are licensed: register at https://smpl.is.tue.mpg.de, download "
                       "'SMPL for Python' and point HKMR at SMPL_NEUTRAL.pkl (or the folder holding it)")
+
+
+#: Motion ``body_model`` values of files whose betas belong to a licensed SMPL-family model, not ours.
+_FOREIGN_BETAS = {"amass": "SMPL-H (AMASS)", "smplcodec": "SMPL/SMPL-H/SMPL-X (.smpl)",
+                  "spin": "SMPL's neutral model (SPIN was trained with it)"}
+
+
+def body_identity(arrays: dict, gender: str) -> str:
+    """``"name:gender:sha1[:12]"`` of a body model's template: what motion files and checkpoints record."""
+    import hashlib
+
+    name = str(arrays["model_name"]) if "model_name" in arrays else "smpl"
+    digest = hashlib.sha1(np.ascontiguousarray(arrays["v_template"], np.float32).tobytes()).hexdigest()[:12]
+    return f"{name}:{gender}:{digest}"
+
+
+def shape_mismatch(motion_body: str, used: str, what: str = "the file") -> str | None:
+    """A warning when the body ``used`` (an identity) is not the one whose shape coefficients (betas)
+    ``motion_body`` names; None when they match or the file does not say."""
+    used_name = used.split(":")[0]
+    if motion_body in _FOREIGN_BETAS:
+        if used_name != "hkmr-open-body":
+            return None  # a user's own SMPL file: the licensed family the betas belong to
+        return (f"{what}'s shape coefficients belong to {_FOREIGN_BETAS[motion_body]}, but the open default body "
+                "is used: body shape and joint positions are approximate. Give the SMPL model file "
+                "(add-on preferences / --body / --model)")
+    if motion_body.count(":") == 2 and motion_body.split(":")[::2] != used.split(":")[::2]:
+        return (f"{what}'s shape coefficients belong to body '{motion_body}', but '{used}' is used: body shape "
+                "and joint positions will differ. Give the matching model file (--body / --model)")
+    return None
 
 
 class SmplFileError(ValueError):
@@ -101,10 +133,22 @@ class _SmplUnpickler(pickle.Unpickler):
 
 
 def _sparse_to_dense(holder: _SparseHolder) -> np.ndarray:
+    """Densify after checking the stored shape and indices (a hostile shape could ask for terabytes)."""
     state = holder.state
-    shape = tuple(int(n) for n in (state.get("_shape") or state.get("shape")))
-    data, indices, indptr = (np.asarray(state[k]) for k in ("data", "indices", "indptr"))
+    try:
+        shape = tuple(int(n) for n in (state.get("_shape") or state.get("shape")))
+        data, indices, indptr = (np.asarray(state[k]) for k in ("data", "indices", "indptr"))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SmplFileError(f"a sparse matrix in the file is malformed ({exc})") from exc
     csc = holder.compressed_columns
+    if len(shape) != 2 or min(shape) < 1 or shape[0] * shape[1] * 8 > MAX_NPZ_BYTES:
+        raise SmplFileError(f"a sparse matrix claims shape {shape}; an SMPL J_regressor is (24, V) with V "
+                            f"at most a few ten thousand")
+    outer_n, inner_n = (shape[1], shape[0]) if csc else shape
+    if (indptr.ndim != 1 or len(indptr) != outer_n + 1 or data.shape != indices.shape or data.ndim != 1
+            or len(data) != indptr[-1] or np.any(np.diff(indptr) < 0)
+            or (len(indices) and (indices.min() < 0 or indices.max() >= inner_n))):
+        raise SmplFileError(f"a sparse matrix of shape {shape} has inconsistent indices")
     dense = np.zeros(shape, dtype=np.float64)
     outer = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
     rows, cols = (indices, outer) if csc else (outer, indices)
@@ -140,9 +184,8 @@ def _read_pickle(path: Path) -> dict:
 
 def _read_npz(path: Path) -> dict:
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        return load_npz_checked(path)
+    except NpzError as exc:
         raise SmplFileError(f"{path}: unreadable .npz ({exc}); re-download or regenerate it") from exc
 
 
@@ -165,11 +208,17 @@ def load_smpl_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 def _check_shapes(p: Path, a: dict) -> None:
-    v = a["v_template"]
-    if v.ndim != 2 or v.shape[1] != 3:
+    """Shapes agree (V vertices, J joints), arrays are numeric and finite (NaN vertices would give NaN bones)."""
+    for key in REQUIRED_KEYS + ("posedirs",):
+        if key in a and (not isinstance(a[key], np.ndarray) or a[key].dtype.kind not in "biuf"):
+            raise SmplFileError(f"{p}: '{key}' is not a numeric array; the file is not an SMPL model")
+    v, kt = a["v_template"], a["kintree_table"]
+    if v.ndim != 2 or v.shape[1] != 3 or v.shape[0] < 1:
         raise SmplFileError(f"{p}: v_template has shape {v.shape}, expected (V, 3)")
-    nv, nj = v.shape[0], a["kintree_table"].shape[-1]
-    expect = {"J_regressor": (nj, nv), "weights": (nv, nj), "kintree_table": (2, nj)}
+    if kt.ndim != 2 or kt.shape[0] != 2 or kt.shape[1] < 1:
+        raise SmplFileError(f"{p}: kintree_table has shape {kt.shape}, expected (2, J) (parents, joints)")
+    nv, nj = v.shape[0], kt.shape[1]
+    expect = {"J_regressor": (nj, nv), "weights": (nv, nj)}
     for key, shape in expect.items():
         if a[key].shape != shape:
             raise SmplFileError(f"{p}: {key} has shape {a[key].shape}, expected {shape} "
@@ -178,5 +227,9 @@ def _check_shapes(p: Path, a: dict) -> None:
     if sd.ndim != 3 or sd.shape[:2] != (nv, 3):
         raise SmplFileError(f"{p}: shapedirs has shape {sd.shape}, expected ({nv}, 3, NB)")
     f = a["f"]
-    if f.ndim != 2 or f.shape[1] != 3 or f.min() < 0 or f.max() >= nv:
+    if f.ndim != 2 or f.shape[1] != 3 or f.size == 0 or f.min() < 0 or f.max() >= nv:
         raise SmplFileError(f"{p}: faces 'f' must be (F, 3) indices into {nv} vertices")
+    for key in ("v_template", "J_regressor", "weights", "shapedirs", "posedirs"):
+        if key in a and a[key].dtype.kind == "f" and not np.isfinite(a[key]).all():
+            raise SmplFileError(f"{p}: '{key}' contains NaN or infinite values; the file is corrupt. "
+                                f"{SMPL_DOWNLOAD_HINT}")

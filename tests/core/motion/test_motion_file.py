@@ -97,13 +97,34 @@ def test_amass_smplh_file_reads_body_joints(tmp_path):
     assert (m.gender, m.fps, m.up_axis, m.rest_joints) == ("male", 120.0, "z", None)
 
 
-def test_amass_round_trip(tmp_path):
-    m = replace(make_motion(mesh=False), up_axis="z")
-    write_amass(tmp_path / "a.npz", m)
-    r = read_motion(tmp_path / "a.npz")
-    np.testing.assert_array_equal(r.poses, m.poses)
-    np.testing.assert_array_equal(r.trans, m.trans)
-    assert (r.gender, r.fps) == (m.gender, m.fps)
+def test_amass_written_in_smplh_layout_round_trips(tmp_path):
+    """What AMASS's loaders and the SMPL-X/Meshcapade add-ons read: SMPL-H poses (F,156), 16 betas,
+    dmpls, Z-up. A Y-up HKMR motion is turned to Z-up by the writer itself."""
+    from hkmr_blender.base.rotations import convert_up_axis
+
+    m = make_motion(mesh=False)
+    write_amass(tmp_path / "a.amass.npz", m)
+    with np.load(tmp_path / "a.amass.npz", allow_pickle=False) as data:
+        assert data["poses"].shape == (12, 156) and data["betas"].shape == (16,) and data["dmpls"].shape == (12, 8)
+        np.testing.assert_array_equal(data["poses"][:, 66:], 0)  # hands (AMASS tutorials slice poses[:, 66:])
+        np.testing.assert_array_equal(data["betas"][:10], m.betas)
+        np.testing.assert_array_equal(data["betas"][10:], 0)
+        assert str(data["gender"]) == "female" and float(data["mocap_framerate"]) == m.fps
+    r = read_motion(tmp_path / "a.amass.npz")
+    z = convert_up_axis(m, "z")
+    assert r.up_axis == "z" and r.rest_joints is None
+    # the body joints pass through unchanged except the root, which the up-axis change rotated
+    np.testing.assert_array_equal(r.poses[:, 3:66], m.poses[:, 3:66])
+    np.testing.assert_array_equal(r.poses[:, :3], z.poses[:, :3])
+    np.testing.assert_array_equal(r.trans, z.trans)
+    np.testing.assert_array_equal(r.poses[:, 66:], 0)  # SMPL's hand joints have no SMPL-H counterpart
+
+
+@pytest.mark.parametrize("width", [69, 216, 75])
+def test_amass_poses_of_unknown_layout_are_refused(tmp_path, width):
+    path = _npz(tmp_path / "x.npz", poses=np.zeros((3, width)), trans=np.zeros((3, 3)), mocap_framerate=np.array(30.0))
+    with pytest.raises(MotionFileError, match=r"x.npz: 'poses' has shape \(3, %d\)" % width):
+        read_motion(path)
 
 
 def test_smpl_codec_round_trip(tmp_path):
@@ -200,10 +221,11 @@ def test_writer_refuses_invalid_motion_and_leaves_nothing(tmp_path):
     with pytest.raises(MotionFileError, match="NaN"):
         write_motion(tmp_path / "m.npz", bad)
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(MotionFileError, match="AMASS files are Z-up"):
-        write_amass(tmp_path / "a.npz", make_motion())
-    with pytest.raises(MotionFileError, match=".smpl files are Y-up"):
-        write_smpl_codec(tmp_path / "a.smpl", replace(make_motion(), up_axis="z"))
+    # turning the up axis needs the pelvis rest position
+    with pytest.raises(MotionFileError, match="AMASS files are Z-up.*rest joints"):
+        write_amass(tmp_path / "a.npz", replace(make_motion(), rest_joints=None))
+    with pytest.raises(MotionFileError, match=".smpl files are Y-up.*rest joints"):
+        write_smpl_codec(tmp_path / "a.smpl", replace(make_motion(), up_axis="z", rest_joints=None))
     bad_mesh = replace(make_motion(), mesh=RestMesh(np.zeros((5, 3)), np.array([[0, 1, 9]]), np.ones((5, 24)) / 24))
     with pytest.raises(MotionFileError, match="mesh_faces index vertices"):
         write_motion(tmp_path / "m.npz", bad_mesh)
