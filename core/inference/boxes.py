@@ -78,6 +78,9 @@ class BoxProvider:
     def load_state(self, state: dict) -> None:
         pass
 
+    def check_size(self, width: int, height: int) -> None:
+        """Raise :class:`BoxFileError` if the provider cannot serve frames of this size."""
+
 
 class FullFrame(BoxProvider):
     """The whole frame, letterboxed to a square."""
@@ -96,6 +99,16 @@ class FileBoxes(BoxProvider):
     def detect(self, frame_index: int, width: int, height: int) -> Detection | None:
         return self.detections.get(frame_index)
 
+    def check_size(self, width: int, height: int) -> None:
+        """Every box must overlap the ``width`` × ``height`` image (a box outside it means the file belongs
+        to another video or uses other units, e.g. normalised coordinates)."""
+        for frame, det in sorted(self.detections.items()):
+            cx, cy, size = det.box
+            if cx + size / 2 <= 0 or cy + size / 2 <= 0 or cx - size / 2 >= width or cy - size / 2 >= height:
+                raise BoxFileError(f"{self.source}: the box of frame {frame} (centre {cx:.0f}, {cy:.0f}, size "
+                                   f"{size:.0f} px) lies outside the {width}×{height} image; is this the boxes file "
+                                   f"of this video, in pixels?")
+
 
 def _best(cands: list[Detection]) -> Detection:
     return max(cands, key=lambda d: (d.score, d.box[2]))
@@ -107,7 +120,14 @@ def _coco_detection(ann: dict, path: str, min_kp_conf: float, scale: float) -> D
         kp = np.asarray(ann["keypoints"], np.float64).reshape(-1, 3)
         kp[:, 2] = np.clip(kp[:, 2] / (2.0 if kp[:, 2].max() > 1 else 1.0), 0, 1)  # COCO v ∈ {0,1,2}
     if "bbox" in ann:
-        x, y, w, h = (float(v) for v in ann["bbox"])
+        try:
+            x, y, w, h = (float(v) for v in ann["bbox"])
+        except (TypeError, ValueError):
+            raise BoxFileError(f"{path}: the bbox of image {ann.get('image_id')} is {ann['bbox']!r}; expected "
+                               f"[x, y, width, height] in pixels") from None
+        if not (np.isfinite([x, y]).all() and w > 0 and h > 0 and np.isfinite([w, h]).all()):
+            raise BoxFileError(f"{path}: the bbox of image {ann.get('image_id')} is {ann['bbox']!r}; width and "
+                               f"height must be positive, all values finite")
         box = np.array([x + w / 2.0, y + h / 2.0, max(w, h) * scale])
     elif kp is not None:
         box = box_from_points(kp[:, :2], kp[:, 2] > min_kp_conf, scale)
@@ -116,7 +136,10 @@ def _coco_detection(ann: dict, path: str, min_kp_conf: float, scale: float) -> D
     if box is None:
         raise BoxFileError(f"{path}: annotation for image {ann.get('image_id')} has neither a bbox nor "
                            f"enough keypoints")
-    return Detection(box, float(ann.get("score", 1.0)), kp, "coco" if kp is not None else None)
+    score = float(ann.get("score", 1.0))
+    if not 0 <= score <= 1:
+        raise BoxFileError(f"{path}: the score of image {ann.get('image_id')} is {score}; expected [0, 1]")
+    return Detection(box, score, kp, "coco" if kp is not None else None)
 
 
 def _load_coco(path: str, data, min_kp_conf: float, scale: float) -> dict[int, Detection]:
@@ -128,12 +151,22 @@ def _load_coco(path: str, data, min_kp_conf: float, scale: float) -> dict[int, D
         images = sorted(data.get("images", []), key=lambda im: _natural_key(str(im.get("file_name", ""))))
         frame_of = {im["id"]: i for i, im in enumerate(images)} if images else None
     out: dict[int, list[Detection]] = {}
-    for ann in anns:
+    if not isinstance(anns, list):
+        raise BoxFileError(f"{path}: 'annotations' must be a list")
+    for k, ann in enumerate(anns):
         if not isinstance(ann, dict) or "image_id" not in ann:
             raise BoxFileError(f"{path}: every annotation needs 'image_id' and 'bbox' or 'keypoints'")
-        frame = frame_of.get(ann["image_id"]) if frame_of is not None else int(ann["image_id"])
-        if frame is not None:
-            out.setdefault(frame, []).append(_coco_detection(ann, path, min_kp_conf, scale))
+        try:
+            frame = frame_of.get(ann["image_id"]) if frame_of is not None else int(ann["image_id"])
+            if frame is not None:
+                if frame < 0:
+                    raise ValueError(f"negative image_id {frame}")
+                out.setdefault(frame, []).append(_coco_detection(ann, path, min_kp_conf, scale))
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, BoxFileError):
+                raise
+            raise BoxFileError(f"{path}: annotation {k} is malformed ({exc}); see the COCO format in "
+                               f"docs/inference.md") from None
     return {f: _best(c) for f, c in out.items()}
 
 
@@ -142,12 +175,18 @@ def _load_openpose(files: list[str], min_kp_conf: float, scale: float) -> dict[i
     for i, f in enumerate(files):
         try:
             with open(f) as fh:
-                people = json.load(fh).get("people", [])
+                data = json.load(fh)
         except (OSError, ValueError) as exc:
             raise BoxFileError(f"{f}: cannot read OpenPose JSON ({exc})") from exc
+        people = data.get("people", []) if isinstance(data, dict) else None
+        if not isinstance(people, list):
+            raise BoxFileError(f"{f}: an OpenPose file is an object with a 'people' list")
         cands = []
         for p in people:
-            kp = np.asarray(p.get("pose_keypoints_2d", []), np.float64).reshape(-1, 3)
+            try:
+                kp = np.asarray(p.get("pose_keypoints_2d", []), np.float64).reshape(-1, 3)
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise BoxFileError(f"{f}: pose_keypoints_2d must be a flat list of x, y, confidence ({exc})") from None
             box = box_from_points(kp[:, :2], kp[:, 2] > min_kp_conf, scale) if len(kp) else None
             if box is not None:
                 cands.append(Detection(box, float(kp[kp[:, 2] > min_kp_conf, 2].mean()), kp, "openpose"))

@@ -186,6 +186,7 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
     t0 = time.perf_counter()
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     provider = make_box_provider(opts)
+    provider.check_size(src.info.width, src.info.height)
     device = pick_device(opts.device)
     model = model.to(device).eval()
     if use_bf16(opts.precision, device) and not model.config.channels_last:
@@ -259,7 +260,7 @@ def _finish(work: WorkDir, model: MeshRegressor, info, opts: InferOptions, outpu
     if not len(r.get("frame_index", [])):
         raise ValueError(f"{info.path}: no frames were decoded")
     conf = r["confidence"]
-    valid = r["ok"] & (conf >= opts.min_confidence)
+    valid = r["ok"] & (conf >= opts.min_confidence) & ~np.isin(r["frame_index"], sorted(src.repeats))
     if not valid.any():
         raise ValueError(f"{info.path}: no person found with confidence ≥ {opts.min_confidence} in any of "
                          f"{len(valid)} frames; give person boxes (--boxes), try --track, or lower "

@@ -3,7 +3,16 @@
 Every source yields ``(frame_index, image)`` with ``image`` (H, W, 3) uint8 **RGB**, frame
 indices counting from 0 in decode order. :func:`prefetch` moves decoding into a background
 thread with a bounded queue, so the model never waits on the decoder and memory stays flat.
-Bad input raises :class:`FrameSourceError` naming the file and what was expected.
+Bad input raises :class:`FrameSourceError` naming the file and what was expected: images are
+checked before decoding (header size at most :data:`MAX_PIXELS`, at least :data:`MIN_SIDE` pixels a
+side; a JPEG without its end marker is truncated), and all frames of an image sequence must share
+one size.
+
+A video whose frame size changes mid-stream cannot be refused up front: OpenCV keeps the first size
+and, after the change, hands out the last good frame again (its scaler fails silently). A video
+frame that is an exact byte-for-byte repeat of the one before is therefore recorded in
+:attr:`FrameSource.repeats` and the runner marks it invalid. A genuinely duplicated frame (frame-rate
+conversion) loses nothing by this: its placeholder pose is the previous, identical frame's.
 """
 from __future__ import annotations
 
@@ -19,7 +28,12 @@ import cv2
 import numpy as np
 
 __all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "prefetch", "source_fingerprint",
-           "VIDEO_EXTS", "IMAGE_EXTS", "is_video"]
+           "VIDEO_EXTS", "IMAGE_EXTS", "is_video", "image_header_size", "MAX_PIXELS", "MIN_SIDE"]
+
+#: Largest image accepted (100 megapixels ≈ 300 MB decoded); checked from the file header before decoding.
+MAX_PIXELS = 100_000_000
+#: Smallest frame side in pixels: a smaller image holds no person the model could see.
+MIN_SIDE = 32
 
 VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -57,6 +71,7 @@ class FrameSource:
     def __init__(self, info: SourceInfo, files: list[str] | None = None):
         self.info = info
         self._files = files
+        self.repeats: set[int] = set()  # video frames identical to the one before (see the module docstring)
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         return self.frames()
@@ -72,11 +87,14 @@ class FrameSource:
                 if not cap.grab():
                     raise FrameSourceError(f"{self.info.path}: the video ended at frame {i} while skipping to "
                                            f"frame {start} (the file changed since the run started?)")
-            i = start
+            i, prev = start, None
             while True:
                 ok, bgr = cap.read()
                 if not ok:
                     return
+                if prev is not None and np.array_equal(bgr, prev):
+                    self.repeats.add(i)
+                prev = bgr
                 yield i, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 i += 1
         finally:
@@ -93,8 +111,56 @@ def source_fingerprint(src: FrameSource) -> dict:
     return {"input": p, "input_stat": [len(names), names[0], names[-1]]}
 
 
+def image_header_size(path: str) -> tuple[int, int] | None:
+    """(width, height) from a PNG, JPEG or BMP header without decoding; None for other formats."""
+    with open(path, "rb") as fh:
+        head = fh.read(26)
+        if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+            return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        if head[:2] == b"BM" and len(head) >= 26:
+            return int.from_bytes(head[18:22], "little", signed=True), abs(int.from_bytes(head[22:26], "little",
+                                                                                          signed=True))
+        if head[:2] != b"\xff\xd8":
+            return None
+        fh.seek(2)
+        while True:  # JPEG markers up to the first start-of-frame
+            marker = fh.read(4)
+            if len(marker) < 4 or marker[0] != 0xFF:
+                return None
+            kind, length = marker[1], int.from_bytes(marker[2:4], "big")
+            if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+                sof = fh.read(5)
+                return (int.from_bytes(sof[3:5], "big"), int.from_bytes(sof[1:3], "big")) if len(sof) == 5 else None
+            fh.seek(length - 2, os.SEEK_CUR)
+
+
+def _check_image_file(path: str) -> None:
+    """Refuse absurd or tiny sizes from the header, and truncated JPEGs, before decoding."""
+    try:
+        size = image_header_size(path)
+        if path.lower().endswith((".jpg", ".jpeg")):
+            with open(path, "rb") as fh:
+                fh.seek(max(0, os.path.getsize(path) - 4096))
+                if b"\xff\xd9" not in fh.read():
+                    raise FrameSourceError(f"{path}: the JPEG is truncated (no end-of-image marker); re-export "
+                                           f"or remove it")
+    except OSError as exc:
+        raise FrameSourceError(f"{path}: cannot read this image ({exc.strerror or exc})") from exc
+    if size is not None:
+        w, h = size
+        if w * h > MAX_PIXELS:
+            raise FrameSourceError(f"{path}: the image header claims {w}×{h} pixels (over {MAX_PIXELS // 10**6} "
+                                   f"megapixels); downscale the frames, e.g. to 1920 px wide")
+        if min(w, h) < MIN_SIDE:
+            raise FrameSourceError(f"{path}: the image is {w}×{h} pixels; frames need at least {MIN_SIDE} px a side")
+
+
 def _read_image(path: str, expect_hw: tuple[int, int] | None = None) -> np.ndarray:
-    bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+    _check_image_file(path)
+    try:
+        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+    except cv2.error as exc:  # OpenCV's own size guard on formats we do not parse
+        raise FrameSourceError(f"{path}: OpenCV refuses this image ({str(exc).strip().splitlines()[-1]})") from exc
     if bgr is None:
         raise FrameSourceError(f"{path}: cannot read this image (missing, truncated or not an image); "
                                f"remove it from the folder or re-export the frames")
@@ -105,8 +171,8 @@ def _read_image(path: str, expect_hw: tuple[int, int] | None = None) -> np.ndarr
 
 
 def _list_images(path: str) -> list[str]:
-    if os.path.isdir(path):
-        files = [os.path.join(path, f) for f in os.listdir(path)]
+    if os.path.isdir(path):  # hidden files (.name.XXXX temporaries of atomic writes) are never frames
+        files = [os.path.join(path, f) for f in os.listdir(path) if not f.startswith(".")]
     else:
         files = glob.glob(path)
     return sorted((f for f in files if os.path.isfile(f) and os.path.splitext(f)[1].lower() in IMAGE_EXTS),
@@ -160,6 +226,8 @@ def _video_source(path: str, fps: float | None) -> FrameSource:
         if not (rate > 0 and np.isfinite(rate)):
             raise FrameSourceError(f"{path}: the container reports no frame rate; pass --fps")
         h, w = frame.shape[:2]
+        if min(w, h) < MIN_SIDE:
+            raise FrameSourceError(f"{path}: the video is {w}×{h} pixels; frames need at least {MIN_SIDE} px a side")
         return FrameSource(SourceInfo(path, "video", max(count, 1), rate, w, h))
     finally:
         cap.release()
