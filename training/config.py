@@ -99,9 +99,10 @@ class ExperimentConfig:
         self.smplify.validate()
         t, o, e = self.train, self.optim, self.eval
         t.amp = normalize_precision(t.amp)
-        if t.steps < 1 or t.batch_size < 1 or t.num_workers < 0 or t.checkpoint_every < 1 or t.log_every < 1:
+        if not (t.steps >= 1 and t.batch_size >= 1 and t.num_workers >= 0 and t.checkpoint_every >= 1
+                and t.log_every >= 1):  # NaN-proof
             raise ValueError(f"train: need steps, batch_size, checkpoint_every, log_every ≥ 1 and num_workers ≥ 0; got {t}")
-        if o.lr <= 0 or o.warmup_steps < 0 or o.grad_clip < 0:
+        if not (o.lr > 0 and o.warmup_steps >= 0 and o.grad_clip >= 0):  # NaN-proof
             raise ValueError(f"optim: need lr > 0, warmup_steps ≥ 0, grad_clip ≥ 0; got {o}")
         bad = [k for k in e.occlusions if k not in ("none", "bar", "circle", "rectangle")]
         if bad or e.protocol not in (1, 2) or not 0 < e.pck_alpha < 1 or not 0 < e.occlusion_area <= 1:

@@ -131,7 +131,7 @@ class ModelConfig:
             raise ValueError("backbone keypoints: channels_last and backbone.weights apply to image backbones only")
         self.hkmr.validate()
         self.hmr.validate()
-        if self.num_betas < 1 or self.img_res < 32 or self.focal_length <= 0:
+        if not (self.num_betas >= 1 and self.img_res >= 32 and self.focal_length > 0):  # NaN-proof
             raise ValueError(f"need num_betas ≥ 1, img_res ≥ 32, focal_length > 0; got "
                              f"{self.num_betas}, {self.img_res}, {self.focal_length}")
         return self

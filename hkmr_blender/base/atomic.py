@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -30,11 +31,13 @@ def temp_prefix(dest: Path) -> str:
 
 
 def clean_stale_temps(dest: Path) -> list[Path]:
-    """Remove hidden temporaries of ``dest`` left by a killed run (modified before this process
-    started); returns what was removed. A live writer keeps its temporary's time fresh."""
+    """Remove hidden temporaries of ``dest`` (``.NAME.`` + mkstemp's 8 random characters + suffix) left by
+    a killed run, i.e. modified before this process started; returns what was removed. A live writer keeps
+    its temporary's time fresh; other hidden files (``.NAME.hkmr-work``: resumable inference) never match."""
+    pattern = re.compile(re.escape(temp_prefix(dest)) + r"[a-z0-9_]{8}(\.[^/]*)?")
     removed = []
     try:
-        candidates = list(dest.parent.glob(f"{glob.escape(temp_prefix(dest))}*"))
+        candidates = [p for p in dest.parent.glob(f"{glob.escape(temp_prefix(dest))}*") if pattern.fullmatch(p.name)]
     except OSError:
         return removed
     for p in candidates:
@@ -97,7 +100,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None], suf
 
 
 def atomic_savez(path: str | os.PathLike, arrays: dict, compressed: bool = True) -> Path:
-    """Write an ``.npz`` of ``arrays`` (name → numpy array) atomically: a crash never leaves half a file."""
+    """Write an ``.npz`` of ``arrays`` (name → numpy array) atomically: a crash never leaves half a file.
+
+    The archive is written here rather than by ``np.savez``, which leaves its zip file open when a write
+    fails (disk full): Python then prints a second traceback from the zip file's finaliser."""
+    import zipfile
+
     import numpy as np  # the one numpy user here; atomic_path/atomic_write stay stdlib-only
 
-    return atomic_write(path, lambda fh: (np.savez_compressed if compressed else np.savez)(fh, **arrays))
+    def write(fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED,
+                             allowZip64=True) as zf:
+            for name, value in arrays.items():
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+
+    return atomic_write(path, write)
