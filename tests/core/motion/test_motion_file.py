@@ -144,7 +144,7 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
-    monkeypatch.setattr(np, "savez_compressed", crash)
+    monkeypatch.setattr(np.lib.format, "write_array", crash)
     with pytest.raises(OSError, match="disk full"):
         write_motion(path, make_motion(seed=1))
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
