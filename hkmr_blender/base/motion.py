@@ -82,7 +82,7 @@ class Motion:
     source: str = ""
 
     def __post_init__(self) -> None:
-        n = len(self.poses)
+        n = len(self.poses) if np.ndim(self.poses) else 0  # a scalar is refused by validate_motion
         if self.frame_index is None:
             self.frame_index = np.arange(n, dtype=np.int64)
         if self.confidence is None:
@@ -123,6 +123,7 @@ def _check_shape(path: str, name: str, arr: np.ndarray, shape: tuple) -> None:
 
 def validate_motion(m: Motion, path: str = "") -> Motion:
     """Check shapes, finiteness and ranges; return ``m`` with canonical dtypes. Raises MotionFileError."""
+    _check_shape(path, "poses", np.asarray(m.poses), (None, 3 * NUM_JOINTS))
     n = len(m.poses)
     if n == 0:
         raise fail(path, "the motion has zero frames", "Check that inference found the person in the input")

@@ -179,7 +179,10 @@ def _read_pickle(path: Path) -> dict:
                                 f"corrupt. {SMPL_DOWNLOAD_HINT}.") from exc
     if not isinstance(data, dict):
         raise SmplFileError(f"{path}: expected a dict of arrays, found {type(data).__name__}")
-    return {str(k): _plain(v) for k, v in data.items()}
+    try:
+        return {str(k): _plain(v) for k, v in data.items()}
+    except SmplFileError as exc:
+        raise SmplFileError(f"{path}: {exc}. {SMPL_DOWNLOAD_HINT}.") from None
 
 
 def _read_npz(path: Path) -> dict:

@@ -1,0 +1,201 @@
+"""Corpus: untrusted files — motion files, SMPL body files, checkpoints and configs. Each is refused
+with a message naming the file, without a traceback, without allocating what a hostile header asks
+for, without running a pickle's code, and without writing anything."""
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import struct
+import sys
+import types
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import make_smpl_arrays
+
+from .conftest import SENTINEL, Hostile, check_refused, listing, run
+
+
+def npy_header_bomb(path, name="poses", shape=(10**12, 72)):
+    """An .npz whose member's .npy header claims ``shape`` (576 TB of float64) over a few bytes."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{name}.npy", buf.getvalue() + b"\0" * 64)
+        zf.writestr("trans.npy", buf.getvalue())
+
+
+def _v1(d, path, **change):
+    """Rewrite the valid motion file ``d`` (dict) with fields changed (None removes one)."""
+    out = dict(d)
+    for k, v in change.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    np.savez(path, **out)
+
+
+def _hostile_npz(path, sentinel):
+    with zipfile.ZipFile(path, "w") as zf:  # an object array holding a pickle that would run code
+        buf = io.BytesIO()
+        np.save(buf, np.array([Hostile(sentinel)], dtype=object), allow_pickle=True)
+        zf.writestr("poses.npy", buf.getvalue())
+        zf.writestr("trans.npy", buf.getvalue())
+
+
+# (id, how to damage the valid walk.npz: fn(valid_arrays, path, sentinel), what the message says)
+MOTION_CASES = [
+    ("missing-file", None, "file not found"),
+    ("not-a-zip", lambda d, p, s: p.write_bytes(b"hello"), "not a readable .npz"),
+    ("truncated", lambda d, p, s: p.write_bytes(_bytes(d)[:400]), "npz"),
+    ("header-claims-1e12-frames", lambda d, p, s: npy_header_bomb(p), "claims shape (1000000000000, 72)"),
+    ("object-array-hostile-pickle", lambda d, p, s: _hostile_npz(p, s), "pickled objects"),
+    ("mesh-vertices-without-faces", lambda d, p, s: _v1(d, p, mesh_faces=None), "mesh_faces missing"),
+    ("format-version-abc", lambda d, p, s: _v1(d, p, format_version=np.array("abc")), "format_version"),
+    ("format-version-99", lambda d, p, s: _v1(d, p, format_version=np.array(99)), "newer than this reader"),
+    ("poses-nan", lambda d, p, s: _v1(d, p, poses=np.full_like(d["poses"], np.nan)), "NaN"),
+    ("poses-216-wide", lambda d, p, s: _v1(d, p, poses=np.zeros((60, 216))), "'poses' has shape (60, 216)"),
+    ("trans-wrong-length", lambda d, p, s: _v1(d, p, trans=np.zeros((7, 3))), "'trans' has shape (7, 3)"),
+    ("frame-index-decreasing", lambda d, p, s: _v1(d, p, frame_index=d["frame_index"][::-1].copy()),
+     "strictly increasing"),
+    ("fps-negative", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(-30.0)), "frame rate"),
+    ("gender-robot", lambda d, p, s: _v1(d, p, gender=np.array("robot")), "gender 'robot'"),
+    ("poses-scalar", lambda d, p, s: _v1(d, p, poses=np.array(1.0)), "'poses'"),
+    ("no-motion-fields", lambda d, p, s: np.savez(p, a=np.zeros(3)), "not a motion file"),
+    ("amass-poses-216", lambda d, p, s: np.savez(p, poses=np.zeros((5, 216)), trans=np.zeros((5, 3)),
+                                                  mocap_framerate=np.array(60.0)), "(5, 216)"),
+    ("amass-poses-69", lambda d, p, s: np.savez(p, poses=np.zeros((5, 69)), trans=np.zeros((5, 3)),
+                                                 mocap_framerate=np.array(60.0)), "(5, 69)"),
+    ("amass-no-framerate", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3))),
+     "mocap_framerate"),
+]
+
+
+def _bytes(d):
+    buf = io.BytesIO()
+    np.savez(buf, **d)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("damage,says", [c[1:] for c in MOTION_CASES], ids=[c[0] for c in MOTION_CASES])
+def test_bad_motion_file_is_refused(damage, says, motion_file, tmp_path, capsys):
+    with np.load(motion_file) as f:
+        valid = {k: f[k] for k in f.files}
+    bad = tmp_path / "bad.npz"
+    if damage is not None:
+        damage(valid, bad, tmp_path / SENTINEL)
+    before = listing(tmp_path)
+    rc, _, err = run(["convert", bad, tmp_path / "out.npz"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[bad, says])
+
+
+def test_bad_smpl_motion_file_is_refused(tmp_path, capsys):
+    bad = tmp_path / "clip.smpl"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    before = listing(tmp_path)
+    rc, _, err = run(["convert", bad, tmp_path / "out.npz"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[bad, "not a valid .smpl file"])
+
+
+def _sparse_pickle(path, shape):
+    """An SMPL .pkl whose J_regressor is a scipy.sparse CSC matrix claiming ``shape`` (pickled with a
+    stand-in class registered under a scipy.sparse module name; no scipy needed to read or write)."""
+    mod = types.ModuleType("scipy.sparse._hostile_csc")
+    cls = type("csc_matrix", (), {"__module__": mod.__name__})
+    mod.csc_matrix = cls
+    sys.modules[mod.__name__] = mod
+    try:
+        m = cls()
+        m.__dict__.update(_shape=shape, data=np.ones(3), indices=np.arange(3), indptr=np.array([0, 3]))
+        arrays = make_smpl_arrays()
+        arrays["J_regressor"] = m
+        path.write_bytes(pickle.dumps(arrays, protocol=2))
+    finally:
+        del sys.modules[mod.__name__]
+
+
+def _smpl(path, **change):
+    arrays = make_smpl_arrays()
+    arrays.update(change)
+    np.savez(path, **arrays)
+
+
+# (id, writer(path, sentinel), file name, what the message says)
+SMPL_CASES = [
+    ("missing", None, "SMPL_NEUTRAL.pkl", "not found"),
+    ("hostile-pickle", lambda p, s: p.write_bytes(pickle.dumps({"v_template": Hostile(s)})), "m.pkl",
+     "refused to load class"),
+    ("pickle-of-a-list", lambda p, s: p.write_bytes(pickle.dumps([1, 2])), "m.pkl", "expected a dict"),
+    ("truncated-pickle", lambda p, s: p.write_bytes(pickle.dumps(make_smpl_arrays(), protocol=2)[:500]),
+     "m.pkl", "truncated"),
+    ("sparse-j-regressor-24-gib", lambda p, s: _sparse_pickle(p, (24, 140_000_000)), "m.pkl",
+     "sparse matrix claims shape (24, 140000000)"),
+    ("scalar-kintree", lambda p, s: _smpl(p, kintree_table=np.array(3)), "m.npz", "kintree_table has shape ()"),
+    ("nan-vertices", lambda p, s: _smpl(p, v_template=np.full((300, 3), np.nan)), "m.npz", "NaN"),
+    ("v-template-2d-wrong", lambda p, s: _smpl(p, v_template=np.zeros((300, 2))), "m.npz", "v_template"),
+    ("faces-out-of-range", lambda p, s: _smpl(p, f=np.full((4, 3), 10_000)), "m.npz", "faces"),
+    ("missing-weights", lambda p, s: np.savez(p, **{k: v for k, v in make_smpl_arrays().items() if k != "weights"}),
+     "m.npz", "missing weights"),
+    ("npy-header-bomb", lambda p, s: npy_header_bomb(p, "v_template", (10**11, 3)), "m.npz", "claims shape"),
+]
+
+
+@pytest.mark.parametrize("write,name,says", [c[1:] for c in SMPL_CASES], ids=[c[0] for c in SMPL_CASES])
+def test_bad_smpl_file_is_refused(write, name, says, tmp_path, capsys):
+    path = tmp_path / name
+    if write is not None:
+        write(path, tmp_path / SENTINEL)
+    before = listing(tmp_path)
+    rc, _, err = run(["body", "--model", path, "--write-motion", tmp_path / "walk.npz"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[path, says])
+
+
+# (id, writer(path, sentinel, assets), what the message says)
+CHECKPOINT_CASES = [
+    ("missing", None, "not found"),
+    ("random-bytes", lambda p, s, a: p.write_bytes(bytes(range(256)) * 4), "cannot read checkpoint"),
+    ("hostile-pickle", lambda p, s, a: torch.save({"state_dict": Hostile(s)}, p), "cannot read checkpoint"),
+    ("truncated", lambda p, s, a: p.write_bytes(open(a["ckpt"], "rb").read()[:5000]), "cannot read checkpoint"),
+    ("imagenet-trunk-only", lambda p, s, a: p.write_bytes(open(a["trunk"], "rb").read()), "ResNet trunk weights"),
+    ("dict-of-nonsense", lambda p, s, a: torch.save({"hello": 1}, p), "neither an HKMR checkpoint"),
+    ("hkmr-version-7", lambda p, s, a: torch.save({**torch.load(a["ckpt"], weights_only=True), "version": 7}, p),
+     "version 7"),
+]
+
+
+@pytest.mark.parametrize("write,says", [c[1:] for c in CHECKPOINT_CASES], ids=[c[0] for c in CHECKPOINT_CASES])
+def test_bad_checkpoint_is_refused(write, says, assets, tmp_path, capsys):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(open(assets["video"], "rb").read())
+    ckpt = tmp_path / "model.pt"
+    if write is not None:
+        write(ckpt, tmp_path / SENTINEL, assets)
+    before = listing(tmp_path)
+    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", ckpt, "--progress", "none"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[ckpt, says])
+
+
+# (id, config text or None (missing), extra argv, what the message says)
+CONFIG_CASES = [
+    ("missing", None, [], "cfg.json"),
+    ("invalid-json", "{not json", [], "invalid JSON"),
+    ("top-level-list", "[1, 2]", [], "mapping at the top level"),
+    ("unknown-key", json.dumps({"train": {"stepz": 3}}), [], "stepz"),
+    ("lr-nan-override", "{}", ["--set", "optim.lr=NaN"], "lr > 0"),
+    ("steps-negative-override", "{}", ["--set", "train.steps=-1"], "steps"),
+]
+
+
+@pytest.mark.parametrize("text,extra,says", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
+def test_bad_training_config_is_refused(text, extra, says, tmp_path, capsys):
+    cfg = tmp_path / "cfg.json"
+    if text is not None:
+        cfg.write_text(text)
+    before = listing(tmp_path)
+    rc, _, err = run(["train", "--config", cfg, "--out-dir", tmp_path / "run", *extra], capsys)
+    check_refused(rc, err, tmp_path, before, names=[says])

@@ -1,0 +1,71 @@
+"""Corpus: numeric options (NaN-proof, refused while parsing) and output paths (never an input, right
+suffix). Nothing may be read or written before the refusal."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import check_refused, listing, run
+
+# (id, argv after the command's required arguments are filled in, option named in the message)
+INFER = ["infer", "{video}", "-o", "{out}/m.npz"]
+OPTION_CASES = [
+    ("infer-fps-nan", INFER + ["--fps", "nan"], "--fps"),
+    ("infer-fps-negative", INFER + ["--fps", "-5"], "--fps"),
+    ("infer-fps-inf", INFER + ["--fps", "inf"], "--fps"),
+    ("infer-focal-nan", INFER + ["--focal-length", "nan"], "--focal-length"),
+    ("infer-focal-zero", INFER + ["--focal-length", "0"], "--focal-length"),
+    ("infer-smooth-min-cutoff-nan", INFER + ["--smooth", "--smooth-min-cutoff", "nan"], "--smooth-min-cutoff"),
+    ("infer-smooth-beta-negative", INFER + ["--smooth-beta", "-1"], "--smooth-beta"),
+    ("infer-smooth-d-cutoff-zero", INFER + ["--smooth-d-cutoff", "0"], "--smooth-d-cutoff"),
+    ("infer-batch-size-zero", INFER + ["--batch-size", "0"], "--batch-size"),
+    ("infer-batch-size-float", INFER + ["--batch-size", "2.5"], "--batch-size"),
+    ("infer-chunk-size-negative", INFER + ["--chunk-size", "-3"], "--chunk-size"),
+    ("infer-threads-zero", INFER + ["--threads", "0"], "--threads"),
+    ("infer-min-confidence-above-1", INFER + ["--min-confidence", "1.5"], "--min-confidence"),
+    ("infer-min-confidence-nan", INFER + ["--min-confidence", "nan"], "--min-confidence"),
+    ("export-fps-negative", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "-24"], "--fps"),
+    ("export-fps-nan", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "nan"], "--fps"),
+    ("prior-steps-negative", ["prior", "--steps", "-1", "--out", "{out}/vae.pt"], "--steps"),
+    ("prior-num-zero", ["prior", "--num", "0", "--out", "{out}/vae.pt"], "--num"),
+    ("demo-frames-zero", ["demo", "--frames", "0", "--out", "{out}/demo"], "--frames"),
+    ("demo-seed-negative", ["demo", "--seed", "-1", "--out", "{out}/demo"], "--seed"),
+]
+
+
+@pytest.mark.parametrize("argv,option", [c[1:] for c in OPTION_CASES], ids=[c[0] for c in OPTION_CASES])
+def test_bad_numeric_option_is_refused_while_parsing(argv, option, tmp_path, capsys):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"not parsed: the option fails first")
+    before = listing(tmp_path)
+    fill = {"video": video, "out": tmp_path, "motion": tmp_path / "m.npz"}
+    rc, _, err = run([a.format(**fill) for a in argv], capsys)
+    check_refused(rc, err, tmp_path, before, names=[f"argument {option}"])
+
+
+# (id, argv, what the message names); {video} and {motion} are real inputs
+PATH_CASES = [
+    ("infer-output-is-the-video", ["infer", "{video}", "-o", "{video}"], "{video}"),
+    ("infer-output-is-the-video-via-dots", ["infer", "{video}", "-o", "{dir}/../{dirname}/clip.mp4"], "this is also an input"),
+    ("infer-output-wrong-suffix", ["infer", "{video}", "-o", "{dir}/motion.mp4"], "must end with .npz or .smpl"),
+    ("infer-output-is-a-folder", ["infer", "{video}", "-o", "{dir}/sub.npz"], "this is a folder"),
+    ("infer-overlay-is-the-video", ["infer", "{video}", "-o", "{dir}/m.npz", "--overlay", "{video}"], "--overlay"),
+    ("infer-overlay-is-the-output", ["infer", "{video}", "-o", "{dir}/m.npz", "--overlay", "{dir}/m.npz"], "--overlay"),
+    ("infer-overlay-not-a-video", ["infer", "{video}", "-o", "{dir}/m.npz", "--overlay", "{dir}/o.gif"], "--overlay"),
+    ("infer-output-is-the-checkpoint", ["infer", "{video}", "-o", "{ckpt}", "--checkpoint", "{ckpt}"], "also an input"),
+    ("convert-onto-itself", ["convert", "{motion}", "{motion}"], "also an input"),
+    ("convert-wrong-suffix", ["convert", "{motion}", "{dir}/m.txt"], "must end with .npz or .smpl"),
+    ("body-write-motion-wrong-suffix", ["body", "--write-motion", "{dir}/walk.mp4"], "--write-motion"),
+    ("prior-out-is-the-poses", ["prior", "--poses", "{motion}", "--out", "{motion}"], "--out"),
+]
+
+
+@pytest.mark.parametrize("argv,named", [c[1:] for c in PATH_CASES], ids=[c[0] for c in PATH_CASES])
+def test_output_path_that_would_destroy_an_input_is_refused(argv, named, tmp_path, capsys):
+    (tmp_path / "sub.npz").mkdir()
+    video, motion, ckpt = tmp_path / "clip.mp4", tmp_path / "m.npz", tmp_path / "model.pt"
+    for f in (video, motion, ckpt):
+        f.write_bytes(b"an input that must survive")
+    before = listing(tmp_path)
+    fill = {"video": video, "motion": motion, "ckpt": ckpt, "dir": tmp_path, "dirname": tmp_path.name}
+    rc, _, err = run([a.format(**fill) for a in argv], capsys)
+    check_refused(rc, err, tmp_path, before, names=[named.format(**fill)])
