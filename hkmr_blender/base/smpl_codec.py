@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 from .amass import smpl_poses
-from .atomic import atomic_path
+from .atomic import atomic_savez
 from .motion import Motion, MotionFileError, validate_motion
 from .rotations import convert_up_axis
 from .skeleton import NUM_JOINTS
@@ -61,5 +61,11 @@ def write_smpl_codec(path: str | os.PathLike, motion: Motion) -> None:
     codec = sc.SMPLCodec(smpl_version=sc.SMPLVersion.SMPL, gender=sc.SMPLGender.from_string(m.gender),
                          shape_parameters=m.betas, frame_count=m.num_frames, frame_rate=float(m.fps),
                          body_translation=m.trans, body_pose=m.poses.reshape(-1, NUM_JOINTS, 3))
-    with atomic_path(path) as tmp:
-        codec.write(tmp)
+    # SMPLCodec.write's own content (validate, camelCase fields, savez_compressed) through atomic_savez:
+    # np.savez leaves its zip open when the disk is full, which prints a second traceback
+    from dataclasses import asdict
+
+    from smplcodec.utils import coerce_type, to_camel
+
+    codec.validate()
+    atomic_savez(path, {to_camel(f): coerce_type(v) for f, v in asdict(codec).items() if v is not None})
