@@ -283,5 +283,8 @@ def _finish(work: WorkDir, model: MeshRegressor, info, opts: InferOptions, outpu
     if overlay:
         from .overlay import write_overlay
 
-        write_overlay(src, body, world, betas, valid, f, overlay)
+        try:
+            write_overlay(src, body, world, betas, valid, f, overlay)
+        except OSError as exc:  # the motion is safe; the kept work folder lets --resume redo only the overlay
+            raise OSError(f"{exc}. {output} was written; add --resume to retry only the overlay") from exc
     return InferResult(str(output), len(valid), int(valid.sum()), 0, 0.0, world, info.fps)

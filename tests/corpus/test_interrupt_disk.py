@@ -99,15 +99,26 @@ def test_full_disk_during_infer_names_the_chunk_and_leaves_nothing(assets, tmp_p
 
 
 def test_full_disk_during_the_overlay_keeps_no_unplayable_video(assets, tmp_path):
-    """The motion file fits under the limit, the overlay video does not: no .mp4 under its name."""
-    video = write_video(tmp_path / "clip.mp4", 24)
-    proc = hkmr_subprocess(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--no-mesh",
-                            "--chunk-size", "4", "--overlay", tmp_path / "overlay.mp4", "--progress", "none"],
-                           tmp_path, preexec_fn=fsize_limit(22000))
+    """The motion file fits under the limit, the overlay video does not: no .mp4 under its name. The
+    limit is set between the two sizes measured by a first, unlimited run."""
+    video = write_video(tmp_path / "clip.mp4", 48, w=192, h=128)
+    argv = ["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--no-mesh", "--chunk-size", "4",
+            "--overlay", tmp_path / "overlay.mp4", "--progress", "none", "--min-confidence", "0"]
+    first = hkmr_subprocess(argv, tmp_path)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    sizes = {p: (tmp_path / p).stat().st_size for p in ("m.npz", "overlay.mp4")}
+    assert sizes["overlay.mp4"] > 2 * sizes["m.npz"], sizes
+    (tmp_path / "m.npz").unlink()
+    (tmp_path / "overlay.mp4").unlink()
+    proc = hkmr_subprocess(argv, tmp_path, preexec_fn=fsize_limit((sizes["m.npz"] + sizes["overlay.mp4"]) // 2))
     _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 2 and "overlay.mp4" in err and "Traceback" not in err, err
-    assert sorted(os.listdir(tmp_path)) == ["clip.mp4", "m.npz"]  # the motion, and no video or temporary
-    assert read_motion(tmp_path / "m.npz").num_frames == 24
+    assert proc.returncode == 2 and "overlay.mp4" in err and "--resume" in err and "Traceback" not in err, err
+    # the motion and the resumable run; no video, no temporary
+    assert sorted(os.listdir(tmp_path)) == [".m.npz.hkmr-work", "clip.mp4", "m.npz"]
+    assert read_motion(tmp_path / "m.npz").num_frames == 48
+    again = hkmr_subprocess(argv + ["--resume"], tmp_path)
+    assert again.wait(timeout=300) == 0, again.stderr.read()
+    assert sorted(os.listdir(tmp_path)) == ["clip.mp4", "m.npz", "overlay.mp4"]
 
 
 def test_output_below_a_file_names_the_path(motion_file, tmp_path, capsys):
