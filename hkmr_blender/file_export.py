@@ -15,7 +15,11 @@ bpy is imported inside the functions so ``PRESETS``/``FORMATS`` load without Ble
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
+import tempfile
 from pathlib import Path
 
 from .base.atomic import atomic_path
@@ -64,6 +68,43 @@ def _write(context, tmp: str, fmt: str, preset: str, frame_range: tuple[int, int
         raise RuntimeError(f"the {fmt.upper()} exporter did not write {tmp} ({result})")
 
 
+def _flush_all() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:  # Blender's C code prints through stdio buffers
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # pragma: no cover - no libc symbol table
+        pass
+
+
+@contextlib.contextmanager
+def _captured_fds():
+    """Blender's exporters print progress and, when they fail, a whole Python traceback straight to the
+    process's stdout/stderr. Capture file descriptors 1 and 2 meanwhile, so a failure reads as one line
+    (the caller's message); nothing is shown on success either."""
+    _flush_all()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            _flush_all()
+            for fd, copy in zip((1, 2), saved):
+                os.dup2(copy, fd)
+                os.close(copy)
+
+
+def _cause(exc: BaseException) -> str:
+    """The exception line (``OSError: [Errno 28] …``) inside the text bpy.ops raised."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    found = [ln for ln in lines if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
+    return (found or lines or [type(exc).__name__])[-1]
+
+
 def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str = "fbx",
                 preset: str = "generic", extra=()) -> Path:
     """Write ``armature`` (+ ``mesh`` and ``extra`` objects) with its action over the scene's frame range
@@ -77,5 +118,9 @@ def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str =
     _select_only(context, [armature] + meshes)
     scene = context.scene
     with atomic_path(out) as tmp:
-        _write(context, str(tmp), fmt, preset, (scene.frame_start, scene.frame_end))
+        try:
+            with _captured_fds():
+                _write(context, str(tmp), fmt, preset, (scene.frame_start, scene.frame_end))
+        except RuntimeError as exc:  # bpy.ops puts the exporter's whole traceback in its message: keep the cause
+            raise RuntimeError(f"{out}: the {fmt.upper()} export failed: {_cause(exc)}") from None
     return out
