@@ -86,10 +86,13 @@ def test_generation_is_deterministic_and_sample_i_independent_of_n(tmp_path, syn
     # anything that matters at 128 px and far above float32 rounding of ~100 px coordinates (~1e-5).
     np.testing.assert_allclose(b["joints2d_smpl"], a["joints2d_smpl"][:2], rtol=0, atol=1e-3)
     np.testing.assert_allclose(b["center"], a["center"][:2], rtol=0, atol=1e-3)
-    np.testing.assert_allclose(b["transl"], a["transl"][:2], rtol=0, atol=1e-6)  # placed from batched joints (m)
+    # transl (m) is placed from the batched float32 joints: a few ulps of ~5 m values (~5e-7 each); 0.1 mm
+    np.testing.assert_allclose(b["transl"], a["transl"][:2], rtol=0, atol=1e-4)
     img_a = cv2.imread(str(synth_dir.parent / a["imgname"][1]))
     img_b = cv2.imread(str(p.parent / b["imgname"][1]))
-    assert np.array_equal(img_a, img_b)
+    # the same last-digit differences can move a triangle edge across a pixel centre: a few edge pixels
+    # may differ, the picture may not (0.1 % of 128² = 16 pixels)
+    assert (img_a != img_b).any(-1).mean() <= 1e-3
     other = np.load(generate(tmp_path / "other", 1, seed=8, cfg=cfg))
     assert not np.allclose(other["pose"][0], a["pose"][0])
 
