@@ -87,3 +87,18 @@ def test_mean_params_file(tmp_path):
         load_mean_params(path)
     with pytest.raises(FileNotFoundError, match="identity mean"):
         load_mean_params(tmp_path / "missing.npz")
+
+
+def test_spin_checkpoint_without_body_warns_that_its_betas_are_smpls(spin_model_and_state, tmp_path, caplog):
+    """SPIN regresses SMPL-neutral betas; run with the open default body (no --body, no SMPL file found)
+    the shapes are approximate, and `hkmr infer` says so."""
+    from core.inference.loading import load_inference_model
+
+    _, sd = spin_model_and_state
+    path = tmp_path / "model_checkpoint.pt"
+    torch.save({"model": sd}, path)
+    with caplog.at_level("WARNING", logger="core"):
+        loaded = load_inference_model(path)
+    assert loaded.kind == "spin" and loaded.model.body.identity.startswith("hkmr-open-body")
+    assert any("SMPL's neutral model" in r.getMessage() and "open default body" in r.getMessage()
+               for r in caplog.records), caplog.text
