@@ -14,7 +14,7 @@ import argparse
 import math
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 __all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int",
            "check_output", "same_file"]
@@ -31,44 +31,26 @@ def _number(text: str, kind) -> float | int:
     return value
 
 
-def positive_float(text: str) -> float:
-    """A finite number > 0 (frame rates, focal lengths, cutoff frequencies)."""
-    value = _number(text, float)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-    return value
+def _checked(kind, accept: Callable[[float], bool], rule: str, doc: str):
+    """An argparse type: parse ``text`` as ``kind`` and refuse it unless ``accept(value)`` (written so that
+    NaN fails)."""
+    def parse(text: str):
+        value = _number(text, kind)
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}")
+        return value
+    parse.__doc__ = doc
+    return parse
 
 
-def nonnegative_float(text: str) -> float:
-    """A finite number ≥ 0 (speed coefficients, smoothing widths)."""
-    value = _number(text, float)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text!r}")
-    return value
-
-
-def unit_float(text: str) -> float:
-    """A number in [0, 1] (confidence thresholds)."""
-    value = _number(text, float)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1], got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """An integer ≥ 1 (steps, frames, batch sizes, threads)."""
-    value = _number(text, int)
-    if not value >= 1:
-        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, got {text!r}")
-    return value
-
-
-def nonnegative_int(text: str) -> int:
-    """An integer ≥ 0 (seeds)."""
-    value = _number(text, int)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be an integer ≥ 0, got {text!r}")
-    return value
+positive_float = _checked(float, lambda v: v > 0, "> 0", "A finite number > 0 (frame rates, focal lengths, cutoffs).")
+nonnegative_float = _checked(float, lambda v: v >= 0, "≥ 0", "A finite number ≥ 0 (speed coefficients).")
+unit_float = _checked(float, lambda v: 0 <= v <= 1, "in [0, 1]", "A number in [0, 1] (confidence thresholds).")
+positive_int = _checked(int, lambda v: v >= 1, "an integer ≥ 1", "An integer ≥ 1 (steps, frames, batch sizes).")
+nonnegative_int = _checked(int, lambda v: v >= 0, "an integer ≥ 0", "An integer ≥ 0 (seeds).")
+for _f, _name in ((positive_float, "positive_float"), (nonnegative_float, "nonnegative_float"),
+                  (unit_float, "unit_float"), (positive_int, "positive_int"), (nonnegative_int, "nonnegative_int")):
+    _f.__name__ = _name  # argparse names the type in "invalid <name> value" messages
 
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:

@@ -27,11 +27,16 @@ def _wait_for(proc: subprocess.Popen, tag: str, timeout: float = 120.0) -> None:
             return
 
 
-def test_sigint_stops_infer_cleanly_and_the_run_resumes(assets, tmp_path):
+def _long_run(assets, tmp_path):
+    """argv of an `hkmr infer` over a 400-frame clip in 8-frame chunks (long enough to interrupt), and its output."""
     video = write_video(tmp_path / "long.mp4", 400)
     out = tmp_path / "m.npz"
-    argv = ["infer", video, "-o", out, "--checkpoint", assets["ckpt"], "--progress", "json", "--chunk-size", "8",
-            "--batch-size", "4", "--threads", "1"]
+    return ["infer", video, "-o", out, "--checkpoint", assets["ckpt"], "--progress", "json", "--chunk-size", "8",
+            "--batch-size", "4", "--threads", "1"], out
+
+
+def test_sigint_stops_infer_cleanly_and_the_run_resumes(assets, tmp_path):
+    argv, out = _long_run(assets, tmp_path)
     proc = hkmr_subprocess(argv, tmp_path)
     _wait_for(proc, "HKMR_PROGRESS")
     proc.send_signal(signal.SIGINT)
@@ -46,10 +51,7 @@ def test_sigint_stops_infer_cleanly_and_the_run_resumes(assets, tmp_path):
 
 
 def test_sigkill_leaves_no_output_and_the_run_resumes(assets, tmp_path):
-    video = write_video(tmp_path / "long.mp4", 400)
-    out = tmp_path / "m.npz"
-    argv = ["infer", video, "-o", out, "--checkpoint", assets["ckpt"], "--progress", "json", "--chunk-size", "8",
-            "--batch-size", "4", "--threads", "1"]
+    argv, out = _long_run(assets, tmp_path)
     proc = hkmr_subprocess(argv, tmp_path)
     _wait_for(proc, "HKMR_PROGRESS")
     proc.kill()
