@@ -93,7 +93,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None], suf
     """Call ``write(binary_file)`` into a temporary file, fsync it, and move it to ``path``."""
     with atomic_path(path, suffix) as tmp:
         with open(tmp, "wb") as fh:
-            write(fh)
+            try:
+                write(fh)
+            except RuntimeError as exc:  # torch.save reports a failed write so ("unexpected pos …"), naming no file
+                raise RuntimeError(f"{path}: the file could not be written ({exc}); is the disk full?") from exc
             fh.flush()
             os.fsync(fh.fileno())
     return Path(path)

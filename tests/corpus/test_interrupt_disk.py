@@ -139,3 +139,12 @@ def test_overlay_video_gets_ordinary_permissions(assets, tmp_path, capsys):
     os.umask(umask)
     modes = {p: (tmp_path / p).stat().st_mode & 0o777 for p in ("m.npz", "o.mp4")}
     assert modes == {"m.npz": 0o666 & ~umask, "o.mp4": 0o666 & ~umask}
+
+
+def test_full_disk_during_torch_save_names_the_file(tmp_path):
+    """torch.save reports a failed write as a RuntimeError naming no file; atomic_write adds it."""
+    before = listing(tmp_path)
+    proc = hkmr_subprocess(["prior", "--steps", "2", "--num", "64", "--out", tmp_path / "vae.pt"],
+                           tmp_path, preexec_fn=fsize_limit(20000))
+    _, err = proc.communicate(timeout=300)
+    check_refused(proc.returncode, err, tmp_path, before, names=[f"{tmp_path / 'vae.pt'}: the file could not be written"])
