@@ -176,7 +176,7 @@ def test_bad_checkpoint_is_refused(write, says, assets, tmp_path, capsys):
     if write is not None:
         write(ckpt, tmp_path / SENTINEL, assets)
     before = listing(tmp_path)
-    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", ckpt, "--progress", "none"], capsys)
+    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", ckpt, "--progress", "none"], capsys)
     check_refused(rc, err, tmp_path, before, names=[ckpt, says])
 
 

@@ -31,7 +31,7 @@ def _long_run(assets, tmp_path):
     """argv of an `hkmr infer` over a 400-frame clip in 8-frame chunks (long enough to interrupt), and its output."""
     video = write_video(tmp_path / "long.mp4", 400)
     out = tmp_path / "m.npz"
-    return ["infer", video, "-o", out, "--checkpoint", assets["ckpt"], "--progress", "json", "--chunk-size", "8",
+    return ["infer", video, "-o", out, "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "json", "--chunk-size", "8",
             "--batch-size", "4", "--threads", "1"], out
 
 
@@ -77,7 +77,7 @@ def test_stale_temporary_of_a_killed_write_is_removed_by_the_next_write(motion_f
 def test_hidden_files_in_an_image_folder_are_never_frames(assets, tmp_path, capsys):
     folder = write_images(tmp_path / "frames", 6)
     (tmp_path / "frames" / ".frame_9.png.abcd1234.png").write_bytes(b"temporary of another tool")
-    rc, _, err = run(["infer", folder, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--progress", "none"],
+    rc, _, err = run(["infer", folder, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none"],
                      capsys)
     assert rc == 0, err
     assert read_motion(tmp_path / "m.npz").num_frames == 6
@@ -94,7 +94,7 @@ def test_full_disk_during_convert_names_the_file_and_leaves_nothing(name, motion
 def test_full_disk_during_infer_names_the_chunk_and_leaves_nothing(assets, tmp_path):
     video = write_video(tmp_path / "clip.mp4", 24)
     before = listing(tmp_path)
-    proc = hkmr_subprocess(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"],
+    proc = hkmr_subprocess(["infer", video, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"],
                             "--progress", "none"], tmp_path, preexec_fn=fsize_limit(3000))
     _, err = proc.communicate(timeout=300)
     check_refused(proc.returncode, err, tmp_path, before, names=["chunk_00000.npz", "File too large"])
@@ -104,7 +104,7 @@ def test_full_disk_during_the_overlay_keeps_no_unplayable_video(assets, tmp_path
     """The motion file fits under the limit, the overlay video does not: no .mp4 under its name. The
     limit is set between the two sizes measured by a first, unlimited run."""
     video = write_video(tmp_path / "clip.mp4", 48, w=192, h=128)
-    argv = ["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--no-mesh", "--chunk-size", "4",
+    argv = ["infer", video, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"], "--no-mesh", "--chunk-size", "4",
             "--overlay", tmp_path / "overlay.mp4", "--progress", "none", "--min-confidence", "0"]
     first = hkmr_subprocess(argv, tmp_path)
     assert first.wait(timeout=300) == 0, first.stderr.read()
@@ -132,7 +132,7 @@ def test_output_below_a_file_names_the_path(motion_file, tmp_path, capsys):
 
 def test_overlay_video_gets_ordinary_permissions(assets, tmp_path, capsys):
     video = write_video(tmp_path / "clip.mp4", 8)
-    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--progress", "none",
+    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none",
                       "--overlay", tmp_path / "o.mp4"], capsys)
     assert rc == 0, err
     umask = os.umask(0)

@@ -73,7 +73,7 @@ def test_bad_media_is_refused(make, name, says, assets, tmp_path, capsys):
     if make is not None:
         make(src)
     before = listing(tmp_path)
-    rc, _, err = run(["infer", src, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--progress", "none"],
+    rc, _, err = run(["infer", src, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none"],
                      capsys)
     check_refused(rc, err, tmp_path, before, names=[src if "*" not in name else name, says])
 
@@ -118,7 +118,7 @@ def test_bad_boxes_are_refused(make, name, says, assets, tmp_path, capsys):
     if make is not None:
         make(boxes)
     before = listing(tmp_path)
-    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--boxes", boxes,
+    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"], "--boxes", boxes,
                       "--progress", "none"], capsys)
     check_refused(rc, err, tmp_path, before, names=[name, says])
 
@@ -137,7 +137,7 @@ def test_frames_after_a_mid_stream_size_change_are_not_marked_valid(assets, tmp_
         parts.append(part.read_bytes())
     video = tmp_path / "changed.mpg"
     video.write_bytes(b"".join(parts))
-    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--checkpoint", assets["ckpt"], "--progress", "none",
+    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none",
                       "--min-confidence", "0"], capsys)
     assert rc == 0, err
     m = read_motion(tmp_path / "m.npz")
