@@ -16,11 +16,10 @@ import numpy as np
 
 from .base.rotations import (C_Y_TO_Z, axis_angle_to_matrix, convert_up_axis, matrix_to_axis_angle,
                              matrix_to_quaternion)
-from .base.skeleton import SMPL_PARENTS
 
 __all__ = ["C_Y_TO_Z", "axis_angle_to_matrix", "matrix_to_axis_angle", "matrix_to_quaternion",
            "quaternion_to_matrix", "quaternion_continuity", "slerp", "resample", "fill_invalid",
-           "rest_conjugate", "root_location", "local_from_pose", "forward_kinematics",
+           "rest_conjugate", "root_location", "local_from_pose",
            "convert_up_axis", "gaussian_smooth", "smooth_quaternions"]
 
 
@@ -133,25 +132,6 @@ def local_from_pose(pose_rot: np.ndarray, bone_rest: np.ndarray, parents) -> np.
     for i, p in enumerate(parents):
         out[:, i] = g[:, i] if p < 0 else np.swapaxes(g[:, p], -1, -2) @ g[:, i]
     return out
-
-
-def forward_kinematics(poses: np.ndarray, trans: np.ndarray, rest_joints: np.ndarray,
-                       parents=SMPL_PARENTS) -> tuple[np.ndarray, np.ndarray]:
-    """SMPL joints in the motion's frame: poses (F, 3J) axis-angle, trans (F, 3), rest_joints (J, 3)
-    → (joints (F, J, 3), global rotations (F, J, 3, 3)). Matches ``smplx.lbs`` joints + transl."""
-    f, nj = len(poses), len(parents)
-    rot = axis_angle_to_matrix(np.asarray(poses, np.float64).reshape(f, nj, 3))
-    glob = np.empty_like(rot)
-    joints = np.empty((f, nj, 3))
-    rest = np.asarray(rest_joints, np.float64)
-    for i, p in enumerate(parents):
-        if p < 0:
-            glob[:, i] = rot[:, i]
-            joints[:, i] = rest[i] + trans
-        else:
-            glob[:, i] = glob[:, p] @ rot[:, i]
-            joints[:, i] = joints[:, p] + glob[:, p] @ (rest[i] - rest[p])
-    return joints, glob
 
 
 def gaussian_smooth(x: np.ndarray, sigma: float) -> np.ndarray:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hkmr_blender import rig_math as rm
 from hkmr_blender.base import Motion
+from tests.blender.reference_fk import forward_kinematics
 
 L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 1, 2, 4, 5, 7, 8
 
@@ -31,7 +31,7 @@ def walk(rest_joints: np.ndarray, frames: int = 120, fps: float = 30.0, step_hz:
     yaw = turn * t
     poses[:, 1] = yaw                                                    # heading about +Y
     stance = np.stack([np.cos(phi) < 0, np.cos(phi) >= 0], axis=1)
-    joints, _ = rm.forward_kinematics(poses, np.zeros((frames, 3)), rest_joints)
+    joints, _ = forward_kinematics(poses, np.zeros((frames, 3)), rest_joints)
     ankles = joints[:, [L_ANKLE, R_ANKLE]]
     trans = np.zeros((frames, 3))
     leg_prev = 0 if stance[0, 0] else 1

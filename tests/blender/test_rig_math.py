@@ -9,6 +9,7 @@ from hkmr_blender import rig_math as rm
 from hkmr_blender.base import Motion
 from hkmr_blender.base.skeleton import SMPL_PARENTS
 from tests.blender.conftest import make_motion, smplx_joints
+from tests.blender.reference_fk import forward_kinematics
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_c_y_to_z_is_plus_90_about_x():
 
 def test_forward_kinematics_matches_smplx_lbs(rng):
     motion, arrays = make_motion(rng)
-    joints, _ = rm.forward_kinematics(motion.poses, motion.trans, motion.rest_joints)
+    joints, _ = forward_kinematics(motion.poses, motion.trans, motion.rest_joints)
     # smplx.batch_rodrigues adds 1e-8 to every rotation vector, hence ~1e-8 m, not 1e-12
     np.testing.assert_allclose(joints, smplx_joints(motion, arrays), atol=1e-7)
 
@@ -97,8 +98,8 @@ def test_convert_up_axis_rotates_the_world_exactly_and_round_trips(rng):
     motion, _ = make_motion(rng)
     z = rm.convert_up_axis(motion, "z")
     assert z.up_axis == "z"
-    jy, _ = rm.forward_kinematics(motion.poses, motion.trans, motion.rest_joints)
-    jz, _ = rm.forward_kinematics(z.poses, z.trans, z.rest_joints)
+    jy, _ = forward_kinematics(motion.poses, motion.trans, motion.rest_joints)
+    jz, _ = forward_kinematics(z.poses, z.trans, z.rest_joints)
     np.testing.assert_allclose(jz, jy @ rm.C_Y_TO_Z.T, atol=1e-10)
     back = rm.convert_up_axis(z, "y")
     np.testing.assert_allclose(rm.axis_angle_to_matrix(back.poses.reshape(-1, 3)),
@@ -129,7 +130,7 @@ def test_smoothing_removes_noise_and_keeps_unit_quaternions(rng):
 
 def test_local_from_pose_inverts_forward_kinematics(rng):
     motion, _ = make_motion(rng)
-    _, glob = rm.forward_kinematics(motion.poses, motion.trans, motion.rest_joints)
+    _, glob = forward_kinematics(motion.poses, motion.trans, motion.rest_joints)
     b = Rotation.random(24, random_state=5).as_matrix()
     local = rm.local_from_pose(glob @ b, b, SMPL_PARENTS)   # posed bone matrices P = G·B
     np.testing.assert_allclose(local, rm.axis_angle_to_matrix(motion.poses.reshape(-1, 24, 3)), atol=1e-10)
