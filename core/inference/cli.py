@@ -196,9 +196,9 @@ def _network_runner(args):
     if args.refine and not args.boxes:
         raise ValueError("--refine fits SMPL to 2D keypoints: give them with --boxes FILE (COCO/OpenPose)")
     loaded = load_inference_model(args.checkpoint, args.body, device)
-    warning = synthetic_warning(loaded)
-    if warning:
-        _warn(warning, args.progress)
+    for warning in (*loaded.warnings, synthetic_warning(loaded)):
+        if warning:
+            _warn(warning, args.progress)
 
     def run(item, out, report, overlay):
         return run_inference(item, str(out), loaded.model, opts, model_id=loaded.identity, resume=args.resume,

@@ -8,7 +8,6 @@ weights (ImageNet) is refused with a pointer to training (``backbone.weights``).
 """
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from hkmr_blender.base.smpl_file import shape_mismatch
 
 __all__ = ["ENV_CHECKPOINT", "DEFAULT_CHECKPOINT", "LoadedModel", "resolve_checkpoint", "load_inference_model"]
 
-log = logging.getLogger(__name__)
 ENV_CHECKPOINT = "HKMR_CHECKPOINT"
 #: Where the shipped demo checkpoint lives (see docs/inference.md).
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "model" / "assets" / "hkmr_demo.pt"
@@ -34,12 +32,14 @@ class LoadedModel:
     """model on its device, in eval mode; kind "hkmr" | "spin"; identity: path, size and mtime
     of the file (what a resumed run must match); trained_on: names of the training datasets the
     checkpoint records (``meta.experiment.data.datasets``; "spin" for SPIN's real-image model, empty when
-    unknown)."""
+    unknown); warnings: what the caller should tell the user (e.g. a SPIN checkpoint's shape coefficients
+    applied to another body than SMPL's)."""
 
     model: MeshRegressor
     kind: str
     identity: str
     trained_on: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def synthetic_only(self) -> bool:
@@ -81,6 +81,7 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
 
         body = load_body_model(body_path)
     trained_on: tuple[str, ...] = ("spin",)
+    warnings: tuple[str, ...] = ()
     if isinstance(raw, dict) and raw.get("format") == FORMAT:
         trained_on = _trained_on(raw)
         del raw
@@ -105,12 +106,11 @@ def load_inference_model(checkpoint: str | os.PathLike | None, body_path: str | 
         load_spin_checkpoint(model, sd)
         kind = "spin"
         warning = shape_mismatch("spin", model.body.identity, path) if model.body is not None else None
-        if warning:
-            log.warning(warning)
+        warnings = (warning,) if warning else ()
     model.eval().to(device)
     if torch.device(device).type == "cuda":
         model.use_channels_last()
     if model.body is None:
         raise CheckpointError(f"{path}: the model was saved with body.enabled = false; inference needs the "
                               f"body model (pass --body or re-save with a body)")
-    return LoadedModel(model, kind, _identity(path), trained_on)
+    return LoadedModel(model, kind, _identity(path), trained_on, warnings)
