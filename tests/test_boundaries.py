@@ -1,7 +1,7 @@
 """The house's boundaries, checked in fresh interpreters (docs/architecture.md, "Packages and their boundaries").
 
 - ``hkmr_blender.base`` (the numpy-only base) loads neither torch, bpy nor scipy;
-- ``core`` loads neither bpy nor ``training``;
+- ``core`` loads neither bpy nor ``training``; core and training take only ``hkmr_blender.base`` from the add-on;
 - the add-on's bpy layer loads neither torch nor scipy (Blender's Python has neither).
 """
 from __future__ import annotations
@@ -44,6 +44,16 @@ def test_core_never_loads_bpy_or_training():
     mods = _modules("core")
     assert "core.inference.runner" in mods and "core.model.builder" in mods
     assert _loaded_after_import(mods, ("bpy", "training")) == []
+
+
+def test_core_and_training_take_only_the_base_from_the_addon():
+    mods = _modules("core") + _modules("training")
+    code = (f"import importlib, sys\nfor m in {mods!r}:\n    importlib.import_module(m)\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith('hkmr_blender.') "
+            "and not m.startswith('hkmr_blender.base'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ""
 
 
 @pytest.mark.blender
