@@ -16,8 +16,7 @@ from .feet import PinReport, flags_at_times
 from .root_motion import RootPlan
 from .settings import ClipSettings, FootSettings, RootSettings
 
-__all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip",
-           "import_clips"]
+__all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip"]
 
 NLA_TRACK = "HKMR clips"
 
@@ -80,28 +79,3 @@ def push_nla_strip(obj, action, track_name: str = NLA_TRACK):
     if ad.action == action:
         ad.action = None
     return strip
-
-
-def import_clips(context, paths, settings) -> list:
-    """Import every motion file in ``paths`` onto ONE rig: the first per ``settings.target`` (a new
-    armature, or the selected one), the rest onto that armature (no extra meshes). Each file becomes an
-    action named after it and an NLA strip (always: the strips keep every clip in use, in a row, and
-    :func:`.clips_export.armature_actions` finds them). Returns the :class:`.importer.ImportResult` of each, in order; stops at the
-    first failing file (raising its :class:`.importer.HKMRImportError`, earlier clips stay imported)."""
-    from dataclasses import replace
-
-    from .importer import import_motion_file
-    results, set_range = [], settings.set_frame_range
-    settings = replace(settings, clip=replace(settings.clip, nla=True))
-    for i, path in enumerate(paths):
-        if i:
-            context.view_layer.objects.active = results[0].armature
-            settings = replace(settings, target="selected", create_mesh=False, set_frame_range=False)
-        results.append(import_motion_file(context, str(path), settings))
-    if results and set_range:
-        ad = results[0].armature.animation_data
-        strips = [s for t in ad.nla_tracks for s in t.strips] if ad is not None else []
-        spans = [(s.frame_start, s.frame_end) for s in strips] or [tuple(r.action.frame_range) for r in results]
-        starts, ends = zip(*spans)
-        context.scene.frame_start, context.scene.frame_end = int(min(starts)), int(np.ceil(max(ends)))
-    return results

@@ -8,7 +8,7 @@ planning) runs before the scene is touched, so a failed import leaves the scene 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import bpy
 import numpy as np
@@ -25,7 +25,7 @@ from .rig_math import C_Y_TO_Z, convert_up_axis
 from .settings import ImportSettings
 
 __all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_file", "import_motion",
-           "remove_objects"]
+           "import_clips", "remove_objects"]
 
 
 class HKMRImportError(ValueError):
@@ -164,3 +164,25 @@ def _plan(motion, rest, opts, object_rot, object_scale):
         return plan_keys(motion, rest, opts, object_rot, object_scale)
     except ValueError as exc:
         raise HKMRImportError(str(exc)) from exc
+
+
+def import_clips(context, paths, settings) -> list:
+    """Import every motion file in ``paths`` onto ONE rig: the first per ``settings.target`` (a new
+    armature, or the selected one), the rest onto that armature (no extra meshes). Each file becomes an
+    action named after it and an NLA strip (always: the strips keep every clip in use, in a row, and
+    :func:`.clips_export.armature_actions` finds them). Returns the :class:`ImportResult` of each, in order; stops at the
+    first failing file (raising its :class:`HKMRImportError`, earlier clips stay imported)."""
+    results, set_range = [], settings.set_frame_range
+    settings = replace(settings, clip=replace(settings.clip, nla=True))
+    for i, path in enumerate(paths):
+        if i:
+            context.view_layer.objects.active = results[0].armature
+            settings = replace(settings, target="selected", create_mesh=False, set_frame_range=False)
+        results.append(import_motion_file(context, str(path), settings))
+    if results and set_range:
+        ad = results[0].armature.animation_data
+        strips = [s for t in ad.nla_tracks for s in t.strips] if ad is not None else []
+        spans = [(s.frame_start, s.frame_end) for s in strips] or [tuple(r.action.frame_range) for r in results]
+        starts, ends = zip(*spans)
+        context.scene.frame_start, context.scene.frame_end = int(min(starts)), int(np.ceil(max(ends)))
+    return results

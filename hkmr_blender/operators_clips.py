@@ -12,11 +12,10 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from .clips import import_clips
 from .clips_export import export_actions
 from .feet import legs_from_bones
 from .feet_bpy import pin_feet_on_action
-from .importer import HKMRImportError
+from .importer import HKMRImportError, import_clips
 from .panels import HKMR_PT_motion
 from .properties import CLIP_SETTINGS, draw_settings, import_settings
 from .root_bpy import apply_root_on_action
