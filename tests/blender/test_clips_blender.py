@@ -94,9 +94,8 @@ def test_multi_import_nla_and_export_per_action(empty_scene, turning_walk, tmp_p
     import bpy
 
     from hkmr_blender.clips import NLA_TRACK, ClipSettings
-    from hkmr_blender.importer import import_clips
     from hkmr_blender.clips_export import export_actions
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importer import ImportSettings, import_clips
     motion, _ = turning_walk
     paths = [tmp_path / "walk.npz", tmp_path / "turn.npz"]
     write_motion(paths[0], motion)
