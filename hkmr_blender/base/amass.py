@@ -18,7 +18,7 @@ import numpy as np
 
 from .atomic import atomic_savez
 from .motion import Motion, MotionFileError, load_npz, validate_motion
-from .rotations import convert_up_axis
+from .rotations import to_file_up_axis
 from .skeleton import NUM_JOINTS
 
 __all__ = ["motion_from_amass", "read_amass", "write_amass", "smpl_poses", "AMASS_POSE_WIDTHS"]
@@ -61,11 +61,7 @@ def motion_from_amass(data: dict[str, np.ndarray], path: str) -> Motion:
 def write_amass(path: str | os.PathLike, motion: Motion) -> None:
     """Write an SMPL-H AMASS file (module docstring), Z-up, atomically."""
     m = validate_motion(motion, str(path))
-    if m.up_axis != "z":
-        if m.rest_joints is None:
-            raise MotionFileError(f"{path}: AMASS files are Z-up; turning this {m.up_axis}-up motion needs its "
-                                  "rest joints (pelvis position). Convert with `hkmr convert IN OUT --body MODEL`")
-        m = convert_up_axis(m, "z")
+    m = to_file_up_axis(m, "z", path, "AMASS")
     if len(m.betas) > _SMPLH_BETAS and np.any(m.betas[_SMPLH_BETAS:] != 0):
         raise MotionFileError(f"{path}: the motion has {len(m.betas)} shape coefficients; AMASS's SMPL-H "
                               f"holds {_SMPLH_BETAS}")

@@ -11,6 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from .motion import MotionFileError
+
 __all__ = ["C_Y_TO_Z", "axis_angle_to_matrix", "matrix_to_quaternion", "matrix_to_axis_angle", "convert_up_axis"]
 
 C_Y_TO_Z = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
@@ -80,3 +82,15 @@ def convert_up_axis(motion, to: str):
     poses[:, :3] = matrix_to_axis_angle(a @ axis_angle_to_matrix(poses[:, :3]))
     trans = (np.asarray(motion.trans) + j0) @ a.T - j0
     return replace(motion, poses=poses, trans=trans, up_axis=to)
+
+
+def to_file_up_axis(motion, up_axis: str, path, kind: str):
+    """``motion`` in the up axis a file format stores (``kind`` names the format for the message); turning it
+    needs the rest joints (the pelvis position), else a MotionFileError that names the file and the fix."""
+    if motion.up_axis == up_axis:
+        return motion
+    if motion.rest_joints is None:
+        raise MotionFileError(f"{path}: {kind} files are {up_axis.upper()}-up; turning this {motion.up_axis}-up "
+                              "motion needs its rest joints (pelvis position). Convert with "
+                              "`hkmr convert IN OUT --body MODEL`")
+    return convert_up_axis(motion, up_axis)

@@ -11,7 +11,7 @@ import numpy as np
 from .amass import smpl_poses
 from .atomic import atomic_savez
 from .motion import Motion, MotionFileError, validate_motion
-from .rotations import convert_up_axis
+from .rotations import to_file_up_axis
 from .skeleton import NUM_JOINTS
 
 __all__ = ["read_smpl_codec", "write_smpl_codec"]
@@ -53,11 +53,7 @@ def write_smpl_codec(path: str | os.PathLike, motion: Motion) -> None:
     """Write a Meshcapade ``.smpl`` (SMPL body, float32 as the codec stores it), atomically."""
     sc = _codec()
     m = validate_motion(motion, str(path))
-    if m.up_axis != "y":
-        if m.rest_joints is None:
-            raise MotionFileError(f"{path}: .smpl files are Y-up; turning this {m.up_axis}-up (AMASS) motion needs "
-                                  "its rest joints (pelvis position). Convert with `hkmr convert IN OUT --body MODEL`")
-        m = convert_up_axis(m, "y")
+    m = to_file_up_axis(m, "y", path, ".smpl")
     codec = sc.SMPLCodec(smpl_version=sc.SMPLVersion.SMPL, gender=sc.SMPLGender.from_string(m.gender),
                          shape_parameters=m.betas, frame_count=m.num_frames, frame_rate=float(m.fps),
                          body_translation=m.trans, body_pose=m.poses.reshape(-1, NUM_JOINTS, 3))
