@@ -13,7 +13,8 @@ import numpy as np
 
 from .motion import MotionFileError
 
-__all__ = ["C_Y_TO_Z", "axis_angle_to_matrix", "matrix_to_quaternion", "matrix_to_axis_angle", "convert_up_axis"]
+__all__ = ["C_Y_TO_Z", "axis_angle_to_matrix", "matrix_to_quaternion", "matrix_to_axis_angle", "convert_up_axis",
+           "to_file_up_axis"]
 
 C_Y_TO_Z = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
