@@ -27,13 +27,13 @@ os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="hkmr_be
 
 import bpy  # noqa: E402
 
-from hkmr_blender.armature import create_smpl_armature, smpl_rig  # noqa: E402
+from hkmr_blender.rig.armature import create_smpl_armature, smpl_rig  # noqa: E402
 from hkmr_blender.batch import export_batch  # noqa: E402
 from hkmr_blender.body import OPEN_BODY_PATH, load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.base import Motion, write_motion  # noqa: E402
 from hkmr_blender.pipeline import KeyOptions, plan_keys  # noqa: E402
-from hkmr_blender.rig_math import C_Y_TO_Z  # noqa: E402
+from hkmr_blender.rig.transforms import C_Y_TO_Z  # noqa: E402
 
 
 def make_motion(frames: int, rest_joints: np.ndarray, seed: int = 0) -> Motion:

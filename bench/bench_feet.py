@@ -27,7 +27,7 @@ os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="hkmr_be
 
 import bpy  # noqa: E402
 
-from hkmr_blender.armature import world_heads  # noqa: E402
+from hkmr_blender.rig.armature import world_heads  # noqa: E402
 from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.feet import FootSettings, contact_spans, contact_travel  # noqa: E402
 from hkmr_blender.feet_bpy import pin_feet_on_action  # noqa: E402

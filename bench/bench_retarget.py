@@ -35,7 +35,7 @@ from hkmr_blender.pipeline import KeyOptions  # noqa: E402
 from hkmr_blender.retarget.apply import read_target, retarget, write_keys  # noqa: E402
 from hkmr_blender.retarget.mapping import auto_map, joint_of_bone  # noqa: E402
 from hkmr_blender.retarget.solve import solve_retarget, source_from_motion  # noqa: E402
-from hkmr_blender.rig_math import C_Y_TO_Z  # noqa: E402
+from hkmr_blender.rig.transforms import C_Y_TO_Z  # noqa: E402
 from tests.blender.retarget_rigs import build_armature, rigify_rig  # noqa: E402
 
 

@@ -30,7 +30,7 @@ from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.retarget.apply import retarget  # noqa: E402
 from hkmr_blender.retarget.solve import SMPL_MAIN_CHILD  # noqa: E402
-from hkmr_blender.rig_math import C_Y_TO_Z  # noqa: E402
+from hkmr_blender.rig.transforms import C_Y_TO_Z  # noqa: E402
 from tests.blender.retarget_rigs import a_pose, build_armature, rigify_rig  # noqa: E402
 
 J = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}

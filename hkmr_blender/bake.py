@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import rig_math as rm
-from .armature import smpl_rig
-from .keys import pose_channels, write_action
+from .rig import transforms as rm
+from .rig.armature import smpl_rig
+from .rig.keys import pose_channels, write_action
 from .base.skeleton import SMPL_PARENTS
 
 __all__ = ["sample_pose", "bake_armature"]

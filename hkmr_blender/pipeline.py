@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rig_math as rm
+from .rig import transforms as rm
 from .base import Motion
 from .base.skeleton import NUM_JOINTS
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rig_math as rm
+from .rig import transforms as rm
 from .settings import ROOT_MODES, RootSettings
-from .pose_track import PoseTrack, ancestors, forward, local_transforms, with_bones
+from .rig.track import PoseTrack, ancestors, forward, local_transforms, with_bones
 
 __all__ = ["ROOT_MODES", "RootSettings", "RootPlan", "hips_trajectory", "ground_shift", "apply_root"]
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import bpy
 import numpy as np
 
-from .. import rig_math as rm
-from ..armature import smpl_rig
+from ..rig import transforms as rm
+from ..rig.armature import smpl_rig
 from ..bake import sample_pose
 from ..base import Motion
 from ..base.skeleton import SMPL_PARENTS
-from ..keys import Channel, write_action
+from ..rig.keys import Channel, write_action
 from ..pipeline import KeyOptions
 from .mapping import BoneMapping, auto_map, joint_of_bone
 from .solve import (RetargetKeys, RetargetOptions, SourceMotion, TargetRig, solve_retarget, source_from_motion,
@@ -123,7 +123,7 @@ def _pose_from_keys(obj, names: list[str], rest: np.ndarray, frames: np.ndarray)
     keys, or None unless they alone decide the pose: an action without NLA tracks or drivers, no bone
     constraints, the SMPL bones parented as in SMPL with the pelvis as a root, and a quaternion key for
     each SMPL bone (and the pelvis location) on exactly these frames — what the importer writes."""
-    from ..keys import action_fcurves
+    from ..rig.keys import action_fcurves
     ad = obj.animation_data
     if ad is None or ad.action is None or len(ad.nla_tracks) or len(ad.drivers):
         return None

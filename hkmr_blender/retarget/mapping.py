@@ -23,7 +23,7 @@ import numpy as np
 
 from ..base.atomic import atomic_write
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
-from ..bone_match import BoneMatchError, canonical_key, match_smpl_bones
+from ..rig.bones import BoneMatchError, canonical_key, match_smpl_bones
 
 __all__ = ["PRESET_DIR", "Preset", "MapEntry", "BoneMapping", "PresetError", "normalize_name", "load_preset",
            "save_preset", "shipped_presets", "apply_preset", "auto_map", "joint_of_bone"]

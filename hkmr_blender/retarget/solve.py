@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import rig_math as rm
+from ..rig import transforms as rm
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 
 __all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "RetargetKeys",

@@ -43,7 +43,7 @@ def smplx_joints(motion: Motion, arrays: dict) -> np.ndarray:
 
 def to_blender(points: np.ndarray) -> np.ndarray:
     """SMPL Y-up points (..., 3) → Blender Z-up."""
-    from hkmr_blender.rig_math import C_Y_TO_Z
+    from hkmr_blender.rig.transforms import C_Y_TO_Z
     return np.asarray(points) @ C_Y_TO_Z.T
 
 
@@ -75,7 +75,7 @@ def empty_scene(bpy_module):
 
 def heads_over_frames(context, obj, bone_names, frames) -> np.ndarray:
     """(K,J,3) world bone heads of ``obj`` at each scene frame."""
-    from hkmr_blender.armature import world_heads
+    from hkmr_blender.rig.armature import world_heads
     out = []
     for f in frames:
         context.scene.frame_set(int(f))

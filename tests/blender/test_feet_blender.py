@@ -53,7 +53,7 @@ def test_pin_on_smpl_armature(empty_scene, sliding_walk):
 
 
 def test_pin_on_foreign_rig_with_other_names(empty_scene, sliding_walk):
-    from hkmr_blender import rig_math as rm
+    from hkmr_blender.rig import transforms as rm
     from hkmr_blender.feet_bpy import pin_feet_on_action
     motion, stance = sliding_walk
     obj, names = foreign_armature(empty_scene, motion.rest_joints @ rm.C_Y_TO_Z.T)

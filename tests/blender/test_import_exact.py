@@ -9,7 +9,7 @@ import torch
 from scipy.spatial.transform import Rotation
 from smplx.lbs import lbs
 
-from hkmr_blender import rig_math as rm
+from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.atomic import atomic_savez
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from tests.blender.conftest import heads_over_frames, make_motion, smplx_joints, to_blender
@@ -66,7 +66,7 @@ def test_own_armature_heads_match_smplx_every_frame(empty_scene, clip, tmp_path)
     res = import_motion(empty_scene, motion, _settings(create_mesh=True, model_path=str(model)))
     assert (res.frame_start, res.frame_end) == (1, FRAMES)
     assert empty_scene.scene.render.fps == 30
-    from hkmr_blender.keys import action_fcurves
+    from hkmr_blender.rig.keys import action_fcurves
     curves = action_fcurves(res.armature)          # via the slot's channelbag on 4.4+
     assert len(curves) == 24 * 4 + 3 and {len(c.keyframe_points) for c in curves} == {FRAMES}
     assert {c.group.name for c in curves} == set(SMPL_JOINT_NAMES)

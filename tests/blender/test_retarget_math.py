@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from hkmr_blender import rig_math as rm
+from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from hkmr_blender.body import rest_joints_for
 from hkmr_blender.retarget import mapping as mp

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hkmr_blender import rig_math as rm
+from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES
 from tests.blender.conftest import heads_over_frames, make_motion
 from tests.blender.retarget_rigs import EXPECTED, a_pose, build_armature, rigify_rig
@@ -94,7 +94,7 @@ def test_family_rigs_follow_the_source_bone_directions_every_frame(source, famil
     np.testing.assert_allclose(hips - hips_rest[:3], src_heads[:, 0] - _rest_z(motion)[0] @ turn.T,
                                atol=2e-4)   # float32 keys and heads
     # unmapped bones carry no keys and stay at rest relative to their parents
-    from hkmr_blender.keys import action_fcurves
+    from hkmr_blender.rig.keys import action_fcurves
     keyed = {fc.group.name for fc in action_fcurves(target)}
     assert keyed == {e.bone for e in result.mapping.entries}
     assert not keyed & {"root", "spine_02", "neck_02", "upperarm_twist_01_l", "ik_foot_l", "mixamorig:HeadTop_End"}
@@ -181,7 +181,7 @@ def test_source_read_from_keys_equals_the_evaluated_pose(source):
     import bpy
     from hkmr_blender.retarget.apply import _pose_from_keys, source_from_armature
     motion, smpl = source
-    from hkmr_blender.armature import smpl_rig
+    from hkmr_blender.rig.armature import smpl_rig
     rig = smpl_rig(smpl)
     assert _pose_from_keys(smpl, rig.bone_names, rig.rest, np.arange(1, FRAMES + 1)) is not None
     fast = source_from_armature(bpy.context, smpl, np.eye(3), 1, FRAMES)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation, Slerp
 
-from hkmr_blender import rig_math as rm
+from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base import Motion
 from hkmr_blender.base.skeleton import SMPL_PARENTS
 from tests.blender.conftest import make_motion, smplx_joints

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import rig_math as rm
+from . import transforms as rm
 
 __all__ = ["PoseTrack", "ancestors", "forward", "local_rotations", "local_transforms", "with_bones"]
 

@@ -14,8 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base.rotations import (C_Y_TO_Z, axis_angle_to_matrix, convert_up_axis, matrix_to_axis_angle,
-                             matrix_to_quaternion)
+from ..base.rotations import (
+    C_Y_TO_Z,
+    axis_angle_to_matrix,
+    convert_up_axis,
+    matrix_to_axis_angle,
+    matrix_to_quaternion,
+)
 
 __all__ = ["C_Y_TO_Z", "axis_angle_to_matrix", "matrix_to_axis_angle", "matrix_to_quaternion",
            "quaternion_to_matrix", "quaternion_continuity", "slerp", "resample", "fill_invalid",

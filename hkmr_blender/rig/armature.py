@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import bpy
 import numpy as np
 
-from .bone_match import match_smpl_bones
-from .base.skeleton import NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
+from .bones import match_smpl_bones
+from ..base.skeleton import NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 __all__ = ["SmplRig", "create_smpl_armature", "smpl_rig", "world_heads"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .base.skeleton import SMPL_JOINT_NAMES
+from ..base.skeleton import SMPL_JOINT_NAMES
 
 __all__ = ["canonical_key", "match_smpl_bones", "BoneMatchError"]
 

@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from .keys import SLOTTED, _LINEAR
-from .pose_track import PoseTrack
+from .track import PoseTrack
 
 __all__ = ["with_ancestors", "action_channels", "read_track", "write_track", "assigned_action"]
 
