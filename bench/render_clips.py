@@ -26,8 +26,8 @@ import cv2  # noqa: E402
 
 from hkmr_blender.rig.armature import world_heads  # noqa: E402
 from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
-from hkmr_blender.feet import FootSettings  # noqa: E402
-from hkmr_blender.feet_bpy import pin_feet_on_action  # noqa: E402
+from hkmr_blender.feet.pin import FootSettings  # noqa: E402
+from hkmr_blender.feet.pin.apply import pin_feet_on_action  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.root_motion import RootSettings  # noqa: E402
 from tests.blender.gait import walk  # noqa: E402
@@ -147,7 +147,7 @@ def feet_picture(rest, out: Path, tmp: Path) -> Path:
 
 
 def _spans(flags):
-    from hkmr_blender.feet import contact_spans
+    from hkmr_blender.feet.pin import contact_spans
     return contact_spans(flags)
 
 

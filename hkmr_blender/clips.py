@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .feet import PinReport, flags_at_times
+from .feet.pin import PinReport, flags_at_times
 from .root_motion import RootPlan
 from .settings import ClipSettings, FootSettings, RootSettings
 
@@ -48,7 +48,7 @@ def finish_clip(context, obj, action, feet: FootSettings, root: RootSettings, cl
     """Pin feet (``feet.pin_feet``), then apply ``root``, then push to the NLA (``clip.nla``), on ``obj``'s
     ``action``. ``legs``/``hips``/``foot_bones`` default to SMPL-named bones (pass them for other rigs); ``fps``:
     the key rate (default: the scene's)."""
-    from .feet_bpy import pin_feet_on_action
+    from .feet.apply import pin_feet_on_action
     from .root_bpy import apply_root_on_action
     report = ClipReport()
     if feet.pin_feet:

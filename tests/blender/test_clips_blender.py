@@ -77,7 +77,7 @@ def test_in_place_ground_and_rest_frame(empty_scene, turning_walk):
 
 
 def test_file_contacts_are_used_else_detected(empty_scene, turning_walk):
-    from hkmr_blender.feet import FootSettings
+    from hkmr_blender.feet.pin import FootSettings
     motion, stance = turning_walk
     res = _import(empty_scene, motion, feet=FootSettings(pin_feet=True))
     assert res.clip.feet is not None and any("detected" in w for w in res.warnings)

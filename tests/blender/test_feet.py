@@ -7,7 +7,7 @@ import pytest
 from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from hkmr_blender.body import load_body_arrays, rest_joints_for
-from hkmr_blender.feet import (SMPL_LEGS, FootSettings, contact_spans, contact_travel, detect_contacts,
+from hkmr_blender.feet.pin import (SMPL_LEGS, FootSettings, contact_spans, contact_travel, detect_contacts,
                                flags_at_times, pin_feet, pin_weights, two_bone_ik)
 from hkmr_blender.pipeline import KeyOptions, plan_keys
 from hkmr_blender.rig.track import PoseTrack, forward, local_transforms
@@ -146,7 +146,7 @@ def test_pin_feet_bad_contacts_shape(rest_joints):
 
 
 def test_leg_chains_from_typed_bone_names():
-    from hkmr_blender.feet import legs_from_bones
+    from hkmr_blender.feet.pin import legs_from_bones
     from hkmr_blender.settings import RigBones
     assert legs_from_bones(RigBones()) is None                          # none typed: SMPL names are used
     names = {f"{s}_{p}": f"{s}:{p}" for s in ("left", "right") for p in ("upper", "lower", "foot", "toe")}

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rig.bones import match_smpl_bones
-from .base.skeleton import SMPL_JOINT_NAMES
-from .feet import PinReport, legs_for, pin_feet
-from .settings import FootSettings
-from .rig.track_bpy import assigned_action, read_track, write_track
+from ..rig.bones import match_smpl_bones
+from ..base.skeleton import SMPL_JOINT_NAMES
+from .pin import PinReport, legs_for, pin_feet
+from ..settings import FootSettings
+from ..rig.track_bpy import assigned_action, read_track, write_track
 
 __all__ = ["smpl_legs", "pin_feet_on_action"]
 
