@@ -32,8 +32,8 @@ from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.feet.pin import FootSettings, contact_spans, contact_travel  # noqa: E402
 from hkmr_blender.feet.pin.apply import pin_feet_on_action  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
-from hkmr_blender.root_bpy import apply_root_on_action  # noqa: E402
-from hkmr_blender.root_motion import RootSettings  # noqa: E402
+from hkmr_blender.root.apply import apply_root_on_action  # noqa: E402
+from hkmr_blender.root.plan import RootSettings  # noqa: E402
 from tests.blender.gait import walk  # noqa: E402
 
 ANKLES = ["left_ankle", "right_ankle"]

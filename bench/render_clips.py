@@ -29,7 +29,7 @@ from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.feet.pin import FootSettings  # noqa: E402
 from hkmr_blender.feet.pin.apply import pin_feet_on_action  # noqa: E402
 from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
-from hkmr_blender.root_motion import RootSettings  # noqa: E402
+from hkmr_blender.root.plan import RootSettings  # noqa: E402
 from tests.blender.gait import walk  # noqa: E402
 
 RED, GREEN, BLUE, ORANGE, GREY = (0.85, 0.15, 0.1), (0.1, 0.7, 0.2), (0.15, 0.35, 0.9), (0.95, 0.55, 0.1), (0.8,) * 3

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .feet.pin import PinReport, flags_at_times
-from .root_motion import RootPlan
+from .root.plan import RootPlan
 from .settings import ClipSettings, FootSettings, RootSettings
 
 __all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip"]
@@ -49,7 +49,7 @@ def finish_clip(context, obj, action, feet: FootSettings, root: RootSettings, cl
     ``action``. ``legs``/``hips``/``foot_bones`` default to SMPL-named bones (pass them for other rigs); ``fps``:
     the key rate (default: the scene's)."""
     from .feet.apply import pin_feet_on_action
-    from .root_bpy import apply_root_on_action
+    from .root.apply import apply_root_on_action
     report = ClipReport()
     if feet.pin_feet:
         use = None if feet.contacts == "detect" else contacts

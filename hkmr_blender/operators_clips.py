@@ -18,7 +18,7 @@ from .feet.apply import pin_feet_on_action
 from .importer import HKMRImportError, import_clips
 from .panels import HKMR_PT_motion
 from .properties import CLIP_SETTINGS, draw_settings, import_settings
-from .root_bpy import apply_root_on_action
+from .root.apply import apply_root_on_action
 from .settings import FootSettings, RigBones, RootSettings, from_props
 
 __all__ = ["HKMR_OT_import_clips", "HKMR_OT_pin_feet", "HKMR_OT_root_motion", "HKMR_OT_export_actions",

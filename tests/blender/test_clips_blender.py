@@ -35,7 +35,7 @@ def _world(context, res, names, frames=range(1, FRAMES + 1)):
 
 
 def test_root_motion_moves_the_root_bone_not_the_hips(empty_scene, turning_walk):
-    from hkmr_blender.root_motion import RootSettings
+    from hkmr_blender.root.plan import RootSettings
     motion, _ = turning_walk
     ref = _world(empty_scene, _import(empty_scene, motion, "ref"), BODY)
     res = _import(empty_scene, motion, root=RootSettings(root_mode="root_motion"))
@@ -56,7 +56,7 @@ def test_root_motion_moves_the_root_bone_not_the_hips(empty_scene, turning_walk)
 
 
 def test_in_place_ground_and_rest_frame(empty_scene, turning_walk):
-    from hkmr_blender.root_motion import RootSettings
+    from hkmr_blender.root.plan import RootSettings
     motion, _ = turning_walk
     ref = _world(empty_scene, _import(empty_scene, motion, "ref"), BODY)
     res = _import(empty_scene, motion, root=RootSettings(root_mode="in_place", ground=True, rest_frame=True),

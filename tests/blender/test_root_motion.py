@@ -9,7 +9,7 @@ import pytest
 from hkmr_blender.rig import transforms as rm
 from hkmr_blender.body import load_body_arrays, rest_joints_for
 from hkmr_blender.rig.track import PoseTrack, forward
-from hkmr_blender.root_motion import RootSettings, apply_root
+from hkmr_blender.root.plan import RootSettings, apply_root
 from tests.blender.gait import walk
 from tests.blender.test_feet import smpl_track
 
