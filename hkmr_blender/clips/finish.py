@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .feet.pin import PinReport, flags_at_times
-from .root.plan import RootPlan
-from .settings import ClipSettings, FootSettings, RootSettings
+from ..feet.pin import PinReport, flags_at_times
+from ..root.plan import RootPlan
+from ..settings import ClipSettings, FootSettings, RootSettings
 
 __all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip"]
 
@@ -38,7 +38,7 @@ def contacts_for_keys(motion, key_frames: np.ndarray, fps: float, start_frame: f
     contacts = getattr(motion, "contacts", None)
     if contacts is None:
         return None
-    from .pipeline import sample_times
+    from ..pipeline import sample_times
     return flags_at_times(sample_times(motion), contacts, (np.asarray(key_frames) - start_frame) / fps)
 
 
@@ -48,8 +48,8 @@ def finish_clip(context, obj, action, feet: FootSettings, root: RootSettings, cl
     """Pin feet (``feet.pin_feet``), then apply ``root``, then push to the NLA (``clip.nla``), on ``obj``'s
     ``action``. ``legs``/``hips``/``foot_bones`` default to SMPL-named bones (pass them for other rigs); ``fps``:
     the key rate (default: the scene's)."""
-    from .feet.apply import pin_feet_on_action
-    from .root.apply import apply_root_on_action
+    from ..feet.apply import pin_feet_on_action
+    from ..root.apply import apply_root_on_action
     report = ClipReport()
     if feet.pin_feet:
         use = None if feet.contacts == "detect" else contacts
