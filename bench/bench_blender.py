@@ -29,10 +29,10 @@ import bpy  # noqa: E402
 
 from hkmr_blender.rig.armature import create_smpl_armature, smpl_rig  # noqa: E402
 from hkmr_blender.batch import export_batch  # noqa: E402
-from hkmr_blender.body import OPEN_BODY_PATH, load_body_arrays, rest_joints_for  # noqa: E402
-from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
+from hkmr_blender.importing.body import OPEN_BODY_PATH, load_body_arrays, rest_joints_for  # noqa: E402
+from hkmr_blender.importing.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.base import Motion, write_motion  # noqa: E402
-from hkmr_blender.pipeline import KeyOptions, plan_keys  # noqa: E402
+from hkmr_blender.importing.plan import KeyOptions, plan_keys  # noqa: E402
 from hkmr_blender.rig.transforms import C_Y_TO_Z  # noqa: E402
 
 

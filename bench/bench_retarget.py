@@ -29,9 +29,9 @@ os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="hkmr_be
 import bpy  # noqa: E402
 
 from bench_blender import clear, make_motion  # noqa: E402
-from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
-from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
-from hkmr_blender.pipeline import KeyOptions  # noqa: E402
+from hkmr_blender.importing.body import load_body_arrays, rest_joints_for  # noqa: E402
+from hkmr_blender.importing.importer import ImportSettings, import_motion  # noqa: E402
+from hkmr_blender.importing.plan import KeyOptions  # noqa: E402
 from hkmr_blender.retarget.apply import read_target, retarget, write_keys  # noqa: E402
 from hkmr_blender.retarget.mapping import auto_map, joint_of_bone  # noqa: E402
 from hkmr_blender.retarget.solve import solve_retarget, source_from_motion  # noqa: E402

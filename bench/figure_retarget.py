@@ -26,8 +26,8 @@ from mathutils import Matrix, Vector  # noqa: E402
 
 from hkmr_blender.base import Motion  # noqa: E402
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES  # noqa: E402
-from hkmr_blender.body import load_body_arrays, rest_joints_for  # noqa: E402
-from hkmr_blender.importer import ImportSettings, import_motion  # noqa: E402
+from hkmr_blender.importing.body import load_body_arrays, rest_joints_for  # noqa: E402
+from hkmr_blender.importing.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.retarget.apply import retarget  # noqa: E402
 from hkmr_blender.retarget.solve import SMPL_MAIN_CHILD  # noqa: E402
 from hkmr_blender.rig.transforms import C_Y_TO_Z  # noqa: E402

@@ -85,7 +85,7 @@ def _remove_clip(result) -> None:
     """Delete what one import created (objects, their data, the action)."""
     import bpy
 
-    from .importer import remove_objects
+    from .importing.importer import remove_objects
     remove_objects([result.mesh, result.armature])
     if result.action is not None and result.action.users == 0:
         bpy.data.actions.remove(result.action)
@@ -142,7 +142,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     import bpy
 
     from .file_export import export_clip
-    from .importer import HKMRImportError, ImportSettings, import_motion_file
+    from .importing.importer import HKMRImportError, ImportSettings, import_motion_file
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     if fmt not in FORMATS:

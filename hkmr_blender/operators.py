@@ -10,7 +10,7 @@ from bpy_extras.io_utils import ImportHelper
 
 from .bake import bake_armature
 from .batch import export_batch
-from .importer import HKMRImportError, import_motion_file
+from .importing.importer import HKMRImportError, import_motion_file
 from .properties import draw_settings, import_settings
 from .settings import ImportSettings
 

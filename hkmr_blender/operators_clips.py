@@ -15,7 +15,7 @@ from bpy_extras.io_utils import ImportHelper
 from .clips_export import export_actions
 from .feet.pin import legs_from_bones
 from .feet.apply import pin_feet_on_action
-from .importer import HKMRImportError, import_clips
+from .importing.importer import HKMRImportError, import_clips
 from .panels import HKMR_PT_motion
 from .properties import CLIP_SETTINGS, draw_settings, import_settings
 from .root.apply import apply_root_on_action

@@ -38,7 +38,7 @@ def contacts_for_keys(motion, key_frames: np.ndarray, fps: float, start_frame: f
     contacts = getattr(motion, "contacts", None)
     if contacts is None:
         return None
-    from ..pipeline import sample_times
+    from ..importing.plan import sample_times
     return flags_at_times(sample_times(motion), contacts, (np.asarray(key_frames) - start_frame) / fps)
 
 

@@ -22,7 +22,7 @@ from ..bake import sample_pose
 from ..base import Motion
 from ..base.skeleton import SMPL_PARENTS
 from ..rig.keys import Channel, write_action
-from ..pipeline import KeyOptions
+from ..importing.plan import KeyOptions
 from .mapping import BoneMapping, auto_map, joint_of_bone
 from .solve import (RetargetKeys, RetargetOptions, SourceMotion, TargetRig, solve_retarget, source_from_motion,
                     world_deltas)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from smplx.lbs import lbs
 
-from hkmr_blender.body import rest_joints_for
+from hkmr_blender.importing.body import rest_joints_for
 from hkmr_blender.base import Motion
 from hkmr_blender.base.skeleton import SMPL_PARENTS
 from tests.conftest import make_smpl_arrays

@@ -22,7 +22,7 @@ def test_blend_holds_the_clip_and_the_batch_cleans_up(empty_scene, tmp_path):
     import bpy
 
     from hkmr_blender.batch import export_batch
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importing.importer import ImportSettings
 
     motion, arrays = make_motion(np.random.default_rng(3), frames=9)
     write_motion(tmp_path / "clip.npz", motion)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hkmr_blender.base.formats import write_motion
-from hkmr_blender.body import load_body_arrays, rest_joints_for
+from hkmr_blender.importing.body import load_body_arrays, rest_joints_for
 from tests.blender.conftest import heads_over_frames
 from tests.blender.gait import walk
 
@@ -25,7 +25,7 @@ def turning_walk():
 
 
 def _import(context, motion, name="walk", **kw):
-    from hkmr_blender.importer import ImportSettings, import_motion
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
     kw = {"rate": "set_scene", "create_mesh": False, **kw}
     return import_motion(context, motion, ImportSettings(**kw), name=name)
 
@@ -95,7 +95,7 @@ def test_multi_import_nla_and_export_per_action(empty_scene, turning_walk, tmp_p
 
     from hkmr_blender.clips.finish import NLA_TRACK, ClipSettings
     from hkmr_blender.clips_export import export_actions
-    from hkmr_blender.importer import ImportSettings, import_clips
+    from hkmr_blender.importing.importer import ImportSettings, import_clips
     motion, _ = turning_walk
     paths = [tmp_path / "walk.npz", tmp_path / "turn.npz"]
     write_motion(paths[0], motion)

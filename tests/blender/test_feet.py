@@ -6,10 +6,10 @@ import pytest
 
 from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
-from hkmr_blender.body import load_body_arrays, rest_joints_for
+from hkmr_blender.importing.body import load_body_arrays, rest_joints_for
 from hkmr_blender.feet.pin import (SMPL_LEGS, FootSettings, contact_spans, contact_travel, detect_contacts,
                                flags_at_times, pin_feet, pin_weights, two_bone_ik)
-from hkmr_blender.pipeline import KeyOptions, plan_keys
+from hkmr_blender.importing.plan import KeyOptions, plan_keys
 from hkmr_blender.rig.track import PoseTrack, forward, local_transforms
 from tests.blender.gait import walk
 from tests.blender.reference_fk import forward_kinematics

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hkmr_blender.body import load_body_arrays, rest_joints_for
+from hkmr_blender.importing.body import load_body_arrays, rest_joints_for
 from hkmr_blender.feet.pin import FootSettings, contact_travel, legs_for
 from tests.blender.conftest import heads_over_frames
 from tests.blender.gait import walk
@@ -23,7 +23,7 @@ def sliding_walk():
 
 
 def _import(context, motion, **kw):
-    from hkmr_blender.importer import ImportSettings, import_motion
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
     return import_motion(context, motion, ImportSettings(rate="set_scene", create_mesh=False, **kw), name="walk")
 
 

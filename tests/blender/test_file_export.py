@@ -41,7 +41,7 @@ def _import_fbx(context, path):
 
 def test_fbx_round_trip_matches_smplx_frame_aligned(empty_scene, clips):
     from hkmr_blender.batch import export_batch
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importing.importer import ImportSettings
     tmp, motion, arrays = clips
     report = export_batch([tmp / "in"], tmp / "out", "generic", "fbx",
                           ImportSettings(rate="set_scene", model_path=str(tmp / "body.npz")), progress=False)
@@ -72,7 +72,7 @@ def _fbx_units_and_scales(path) -> tuple[float, np.ndarray]:
 
 def test_unreal_preset_is_centimetres_with_a_single_root(empty_scene, clips):
     from hkmr_blender.batch import export_batch
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importing.importer import ImportSettings
     tmp, motion, arrays = clips
     settings = ImportSettings(rate="set_scene", create_mesh=False, model_path=str(tmp / "body.npz"))
     assert export_batch([tmp / "in" / "walk.npz"], tmp / "ue", "unreal", "fbx", settings, progress=False).ok
@@ -93,7 +93,7 @@ def test_unreal_preset_is_centimetres_with_a_single_root(empty_scene, clips):
 def test_existing_output_is_not_overwritten_by_a_failing_export(empty_scene, clips, monkeypatch):
     from hkmr_blender import file_export
     from hkmr_blender.batch import export_batch
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importing.importer import ImportSettings
     tmp, _, _ = clips
     out = tmp / "out"
     out.mkdir()
@@ -113,7 +113,7 @@ def test_existing_output_is_not_overwritten_by_a_failing_export(empty_scene, cli
 @pytest.mark.parametrize("fmt", ["glb", "bvh"])
 def test_gltf_and_bvh_are_written(empty_scene, clips, fmt):
     from hkmr_blender.batch import export_batch
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importing.importer import ImportSettings
     tmp, _, _ = clips
     report = export_batch([tmp / "in" / "run.npz"], tmp / fmt, "generic", fmt,
                           ImportSettings(rate="set_scene", model_path=str(tmp / "body.npz")), progress=False)

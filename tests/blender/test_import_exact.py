@@ -25,7 +25,7 @@ def clip():
 
 
 def _settings(**kw):
-    from hkmr_blender.importer import ImportSettings
+    from hkmr_blender.importing.importer import ImportSettings
     return ImportSettings(**{"rate": "set_scene", "create_mesh": False, **kw})
 
 
@@ -59,7 +59,7 @@ def foreign_armature(context, rest_world: np.ndarray, seed: int = 4):
 
 
 def test_own_armature_heads_match_smplx_every_frame(empty_scene, clip, tmp_path):
-    from hkmr_blender.importer import import_motion
+    from hkmr_blender.importing.importer import import_motion
     motion, arrays = clip
     model = tmp_path / "body.npz"
     atomic_savez(model, arrays)
@@ -90,7 +90,7 @@ def test_own_armature_heads_match_smplx_every_frame(empty_scene, clip, tmp_path)
 
 
 def test_foreign_rest_axes_rolls_and_object_transform(empty_scene, clip):
-    from hkmr_blender.importer import import_motion
+    from hkmr_blender.importing.importer import import_motion
     motion, arrays = clip
     obj, names = foreign_armature(empty_scene, to_blender(motion.rest_joints))
     empty_scene.view_layer.objects.active = obj
@@ -103,7 +103,7 @@ def test_foreign_rest_axes_rolls_and_object_transform(empty_scene, clip):
 
 
 def test_resample_to_scene_rate_hits_source_frames(empty_scene, clip):
-    from hkmr_blender.importer import import_motion
+    from hkmr_blender.importing.importer import import_motion
     motion, arrays = clip
     empty_scene.scene.render.fps = 60
     res = import_motion(empty_scene, motion, _settings(rate="resample", start_frame=10))
@@ -113,8 +113,8 @@ def test_resample_to_scene_rate_hits_source_frames(empty_scene, clip):
 
 
 def test_amass_z_up_file_without_rest_joints_uses_the_body_model(empty_scene, clip, tmp_path, monkeypatch):
-    from hkmr_blender import body
-    from hkmr_blender.importer import HKMRImportError, import_motion_file
+    from hkmr_blender.importing import body
+    from hkmr_blender.importing.importer import HKMRImportError, import_motion_file
     from hkmr_blender.base.amass import write_amass
     motion, arrays = clip
     atomic_savez(tmp_path / "body.npz", arrays)
@@ -131,8 +131,8 @@ def test_amass_z_up_file_without_rest_joints_uses_the_body_model(empty_scene, cl
 
 
 def test_open_default_body_gives_armature_and_mesh(empty_scene, clip, tmp_path):
-    from hkmr_blender.body import OPEN_BODY_PATH, load_body_arrays
-    from hkmr_blender.importer import import_motion_file
+    from hkmr_blender.importing.body import OPEN_BODY_PATH, load_body_arrays
+    from hkmr_blender.importing.importer import import_motion_file
     from hkmr_blender.base.amass import write_amass
     if not OPEN_BODY_PATH.is_file():
         pytest.skip(f"open default body not shipped yet ({OPEN_BODY_PATH})")
@@ -143,7 +143,7 @@ def test_open_default_body_gives_armature_and_mesh(empty_scene, clip, tmp_path):
     assert len(res.mesh.data.vertices) == len(open_body["v_template"])
     heads = heads_over_frames(empty_scene, res.armature, list(SMPL_JOINT_NAMES), (1, FRAMES))
     # note: convert_up_axis used the test body's J0; the file itself carries no rest joints
-    from hkmr_blender.body import rest_joints_for
+    from hkmr_blender.importing.body import rest_joints_for
     from dataclasses import replace
     z = rm.convert_up_axis(motion, "z")
     y = rm.convert_up_axis(replace(z, rest_joints=rest_joints_for(open_body, motion.betas)), "y")
@@ -153,7 +153,7 @@ def test_open_default_body_gives_armature_and_mesh(empty_scene, clip, tmp_path):
 
 def test_bake_onto_foreign_armature_and_self(empty_scene, clip):
     from hkmr_blender.bake import bake_armature
-    from hkmr_blender.importer import import_motion
+    from hkmr_blender.importing.importer import import_motion
     motion, arrays = clip
     ref = to_blender(smplx_joints(motion, arrays))
     res = import_motion(empty_scene, motion, _settings())

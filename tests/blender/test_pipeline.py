@@ -9,7 +9,7 @@ from scipy.spatial.transform import Rotation
 
 from hkmr_blender.rig import transforms as rm
 from hkmr_blender.rig.bones import BoneMatchError, canonical_key, match_smpl_bones
-from hkmr_blender.pipeline import KeyOptions, plan_keys, sample_times
+from hkmr_blender.importing.plan import KeyOptions, plan_keys, sample_times
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES
 from tests.blender.conftest import make_motion
 

@@ -10,7 +10,7 @@ from scipy.spatial.transform import Rotation
 
 from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
-from hkmr_blender.body import rest_joints_for
+from hkmr_blender.importing.body import rest_joints_for
 from hkmr_blender.retarget import mapping as mp
 from hkmr_blender.retarget import solve as sv
 from tests.blender.retarget_rigs import EXPECTED, FAMILIES, a_pose, head_position, names_and_parents

@@ -24,7 +24,7 @@ for _s in ("left", "right"):
 @pytest.fixture
 def source(empty_scene):
     """A random clip imported onto a new SMPL armature (set scene rate: one key per sample)."""
-    from hkmr_blender.importer import ImportSettings, import_motion
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
     motion, _ = make_motion(np.random.default_rng(5), frames=FRAMES)
     res = import_motion(empty_scene, motion, ImportSettings(rate="set_scene", create_mesh=False))
     return motion, res.armature
@@ -143,7 +143,7 @@ def test_rigify_fk_controls_drive_the_deform_bones(source):
 
     # hip path: Rigify's hips hang below its spine pivot, yet the point between the hips (+ SMPL's pelvis
     # offset, turning with the pelvis) travels as the source pelvis × the leg-length ratio
-    from hkmr_blender.pipeline import KeyOptions
+    from hkmr_blender.importing.plan import KeyOptions
     from hkmr_blender.retarget.solve import source_from_motion
     src = source_from_motion(motion, KeyOptions(fps=30.0))
     ratio = result.keys.translation_scale

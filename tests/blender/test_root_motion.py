@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hkmr_blender.rig import transforms as rm
-from hkmr_blender.body import load_body_arrays, rest_joints_for
+from hkmr_blender.importing.body import load_body_arrays, rest_joints_for
 from hkmr_blender.rig.track import PoseTrack, forward
 from hkmr_blender.root.plan import RootSettings, apply_root
 from tests.blender.gait import walk

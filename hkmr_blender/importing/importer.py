@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, replace
 import bpy
 import numpy as np
 
-from .rig import armature as arm_mod
-from .clips.finish import contacts_for_keys, finish_clip
+from ..rig import armature as arm_mod
+from ..clips.finish import contacts_for_keys, finish_clip
 from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
-from .rig.keys import pose_channels, write_action
+from ..rig.keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
-from .base import Motion, MotionFileError, read_motion
-from .base.smpl_file import body_identity, shape_mismatch
-from .pipeline import KeyOptions, plan_keys
-from .rig.transforms import C_Y_TO_Z, convert_up_axis
-from .settings import ImportSettings
+from ..base import Motion, MotionFileError, read_motion
+from ..base.smpl_file import body_identity, shape_mismatch
+from .plan import KeyOptions, plan_keys
+from ..rig.transforms import C_Y_TO_Z, convert_up_axis
+from ..settings import ImportSettings
 
 __all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_file", "import_motion",
            "import_clips", "remove_objects"]

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rig import transforms as rm
-from .base import Motion
-from .base.skeleton import NUM_JOINTS
+from ..rig import transforms as rm
+from ..base import Motion
+from ..base.skeleton import NUM_JOINTS
 
 __all__ = ["KeyOptions", "KeyPlan", "sample_times", "plan_keys"]
 

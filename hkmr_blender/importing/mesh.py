@@ -10,7 +10,7 @@ import bpy
 import numpy as np
 
 from .body import BodyMesh
-from .rig.transforms import C_Y_TO_Z
+from ..rig.transforms import C_Y_TO_Z
 
 __all__ = ["create_skinned_mesh"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Motion, MotionFileError
-from .base.smpl_file import OPEN_BODY_PATH, load_smpl_arrays
+from ..base import Motion, MotionFileError
+from ..base.smpl_file import OPEN_BODY_PATH, load_smpl_arrays
 
 __all__ = ["OPEN_BODY_PATH", "BodyMesh", "load_body_arrays", "shaped_vertices",
            "rest_joints_for", "with_rest_joints", "body_mesh_for"]
