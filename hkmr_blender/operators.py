@@ -8,7 +8,7 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from .bake import bake_armature
+from .bake.apply import bake_armature
 from .batch import export_batch
 from .importing.importer import HKMRImportError, import_motion_file
 from .properties import draw_settings, import_settings

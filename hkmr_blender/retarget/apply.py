@@ -18,7 +18,7 @@ import numpy as np
 
 from ..rig import transforms as rm
 from ..rig.armature import smpl_rig
-from ..bake import sample_pose
+from ..bake.apply import sample_pose
 from ..base import Motion
 from ..base.skeleton import SMPL_PARENTS
 from ..rig.keys import Channel, write_action

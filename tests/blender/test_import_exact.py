@@ -152,7 +152,7 @@ def test_open_default_body_gives_armature_and_mesh(empty_scene, clip, tmp_path):
 
 
 def test_bake_onto_foreign_armature_and_self(empty_scene, clip):
-    from hkmr_blender.bake import bake_armature
+    from hkmr_blender.bake.apply import bake_armature
     from hkmr_blender.importing.importer import import_motion
     motion, arrays = clip
     ref = to_blender(smplx_joints(motion, arrays))

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rig import transforms as rm
-from .rig.armature import smpl_rig
-from .rig.keys import pose_channels, write_action
-from .base.skeleton import SMPL_PARENTS
+from ..rig import transforms as rm
+from ..rig.armature import smpl_rig
+from ..rig.keys import pose_channels, write_action
+from ..base.skeleton import SMPL_PARENTS
 
 __all__ = ["sample_pose", "bake_armature"]
 
