@@ -28,7 +28,7 @@ os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="hkmr_be
 import bpy  # noqa: E402
 
 from hkmr_blender.rig.armature import create_smpl_armature, smpl_rig  # noqa: E402
-from hkmr_blender.batch import export_batch  # noqa: E402
+from hkmr_blender.export.batch import export_batch  # noqa: E402
 from hkmr_blender.importing.body import OPEN_BODY_PATH, load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.importing.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.base import Motion, write_motion  # noqa: E402

@@ -12,7 +12,7 @@
    ``--track``) and the render camera's focal length → ``motion.npz`` (motion file v1);
 3. overlay — the predicted mesh over four input frames → ``overlay.png``;
 4. export — the Blender add-on's headless batch exporter in a subprocess
-   (``python -m hkmr_blender.batch motion.npz -o DIR --blend``) → ``motion.fbx``, ``motion.blend``;
+   (``python -m hkmr_blender.export.batch motion.npz -o DIR --blend``) → ``motion.fbx``, ``motion.blend``;
 5. scores — MPJPE / PA-MPJPE in mm of the motion file's joints against the clip's, on the 14 LSP
    joints after hip alignment (SPIN's protocol, :mod:`core.geometry.metrics`), printed with the
    per-stage times and saved to ``scores.json``.
@@ -169,7 +169,7 @@ def _overlay_picture(video: Path, frames_dir: Path, picks: list[int], path: Path
 def export_blender(motion: Path, out: Path) -> list[Path]:
     """The add-on's headless batch exporter in a subprocess (core never imports bpy)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(motion), "-o", str(out), "--blend"],
+    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.export.batch", str(motion), "-o", str(out), "--blend"],
                           capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
@@ -188,7 +188,7 @@ def export_stage(motion: Path, out: Path, blender: bool, times: dict[str, float]
     t = time.perf_counter()
     exported = export_blender(motion, out)
     times["export"] = time.perf_counter() - t
-    log(f"  export      {times['export']:6.1f} s  {', '.join(map(str, exported))} (hkmr_blender.batch, subprocess)")
+    log(f"  export      {times['export']:6.1f} s  {', '.join(map(str, exported))} (hkmr_blender.export.batch, subprocess)")
     return exported
 
 

@@ -9,7 +9,7 @@ from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from .bake.apply import bake_armature
-from .batch import export_batch
+from .export.batch import export_batch
 from .importing.importer import HKMRImportError, import_motion_file
 from .properties import draw_settings, import_settings
 from .settings import ImportSettings

@@ -12,7 +12,7 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from .clips_export import export_actions
+from .export.actions import export_actions
 from .feet.pin import legs_from_bones
 from .feet.apply import pin_feet_on_action
 from .importing.importer import HKMRImportError, import_clips

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_blend_holds_the_clip_and_the_batch_cleans_up(empty_scene, tmp_path):
     import bpy
 
-    from hkmr_blender.batch import export_batch
+    from hkmr_blender.export.batch import export_batch
     from hkmr_blender.importing.importer import ImportSettings
 
     motion, arrays = make_motion(np.random.default_rng(3), frames=9)
@@ -45,7 +45,7 @@ def test_cli_blend_flag(tmp_path):
     motion, arrays = make_motion(np.random.default_rng(4), frames=5)
     write_motion(tmp_path / "walk.npz", motion)
     atomic_savez(tmp_path / "body.npz", arrays)
-    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(tmp_path / "walk.npz"), "-o",
+    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.export.batch", str(tmp_path / "walk.npz"), "-o",
                            str(tmp_path / "out"), "--model", str(tmp_path / "body.npz"), "--blend"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "HOME": str(tmp_path)})

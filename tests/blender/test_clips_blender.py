@@ -94,7 +94,7 @@ def test_multi_import_nla_and_export_per_action(empty_scene, turning_walk, tmp_p
     import bpy
 
     from hkmr_blender.clips.finish import NLA_TRACK, ClipSettings
-    from hkmr_blender.clips_export import export_actions
+    from hkmr_blender.export.actions import export_actions
     from hkmr_blender.importing.importer import ImportSettings, import_clips
     motion, _ = turning_walk
     paths = [tmp_path / "walk.npz", tmp_path / "turn.npz"]
@@ -130,7 +130,7 @@ def test_multi_import_nla_and_export_per_action(empty_scene, turning_walk, tmp_p
 
 
 def test_export_actions_rejects_an_empty_rig(empty_scene, turning_walk, tmp_path):
-    from hkmr_blender.clips_export import export_actions
+    from hkmr_blender.export.actions import export_actions
     res = _import(empty_scene, turning_walk[0])
     res.armature.animation_data.action = None
     with pytest.raises(ValueError, match="no actions"):
@@ -138,14 +138,14 @@ def test_export_actions_rejects_an_empty_rig(empty_scene, turning_walk, tmp_path
 
 
 def test_cli_root_motion_and_pinning(tmp_path, turning_walk):
-    """``python -m hkmr_blender.batch --pin-feet --root root_motion --rest-frame``: the FBX carries the root bone
+    """``python -m hkmr_blender.export.batch --pin-feet --root root_motion --rest-frame``: the FBX carries the root bone
     and one extra (rest) frame."""
     import subprocess
     import sys
     motion, _ = turning_walk
     write_motion(tmp_path / "walk.npz", motion)
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(tmp_path / "walk.npz"), "-o",
+    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.export.batch", str(tmp_path / "walk.npz"), "-o",
                            str(tmp_path / "out"), "--no-mesh", "--pin-feet", "--root", "root_motion", "--ground",
                            "--rest-frame", "--preset", "unreal"], cwd=root, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "HOME": str(tmp_path)})

@@ -40,7 +40,7 @@ def _import_fbx(context, path):
 
 
 def test_fbx_round_trip_matches_smplx_frame_aligned(empty_scene, clips):
-    from hkmr_blender.batch import export_batch
+    from hkmr_blender.export.batch import export_batch
     from hkmr_blender.importing.importer import ImportSettings
     tmp, motion, arrays = clips
     report = export_batch([tmp / "in"], tmp / "out", "generic", "fbx",
@@ -71,7 +71,7 @@ def _fbx_units_and_scales(path) -> tuple[float, np.ndarray]:
 
 
 def test_unreal_preset_is_centimetres_with_a_single_root(empty_scene, clips):
-    from hkmr_blender.batch import export_batch
+    from hkmr_blender.export.batch import export_batch
     from hkmr_blender.importing.importer import ImportSettings
     tmp, motion, arrays = clips
     settings = ImportSettings(rate="set_scene", create_mesh=False, model_path=str(tmp / "body.npz"))
@@ -91,8 +91,8 @@ def test_unreal_preset_is_centimetres_with_a_single_root(empty_scene, clips):
 
 
 def test_existing_output_is_not_overwritten_by_a_failing_export(empty_scene, clips, monkeypatch):
-    from hkmr_blender import file_export
-    from hkmr_blender.batch import export_batch
+    from hkmr_blender.export import files as file_export
+    from hkmr_blender.export.batch import export_batch
     from hkmr_blender.importing.importer import ImportSettings
     tmp, _, _ = clips
     out = tmp / "out"
@@ -112,7 +112,7 @@ def test_existing_output_is_not_overwritten_by_a_failing_export(empty_scene, cli
 
 @pytest.mark.parametrize("fmt", ["glb", "bvh"])
 def test_gltf_and_bvh_are_written(empty_scene, clips, fmt):
-    from hkmr_blender.batch import export_batch
+    from hkmr_blender.export.batch import export_batch
     from hkmr_blender.importing.importer import ImportSettings
     tmp, _, _ = clips
     report = export_batch([tmp / "in" / "run.npz"], tmp / fmt, "generic", fmt,
@@ -125,7 +125,7 @@ def test_gltf_and_bvh_are_written(empty_scene, clips, fmt):
 @pytest.mark.slow
 def test_cli_runs_headless_and_reports_failures(clips):
     tmp, _, _ = clips
-    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.batch", str(tmp / "in"), "-o", str(tmp / "cli"),
+    proc = subprocess.run([sys.executable, "-m", "hkmr_blender.export.batch", str(tmp / "in"), "-o", str(tmp / "cli"),
                            "--preset", "unity", "--model", str(tmp / "body.npz")],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr              # one clip is broken

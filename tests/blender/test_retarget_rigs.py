@@ -158,7 +158,7 @@ def test_rigify_fk_controls_drive_the_deform_bones(source):
 
 def test_fbx_round_trip_keeps_the_retargeted_motion(source, tmp_path):
     import bpy
-    from hkmr_blender.file_export import export_clip
+    from hkmr_blender.export.files import export_clip
     from hkmr_blender.retarget.apply import retarget
     context = bpy.context
     motion, smpl = source

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .batch import BatchReport
-from .file_export import FORMATS, PRESETS, export_clip
+from .files import FORMATS, PRESETS, export_clip
 
 __all__ = ["armature_actions", "skinned_meshes", "export_actions"]
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .base.atomic import atomic_path
+from ..base.atomic import atomic_path
 
 __all__ = ["PRESETS", "FORMATS", "export_clip"]
 

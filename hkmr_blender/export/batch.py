@@ -1,6 +1,6 @@
 """Batch export: motion files → one FBX/GLB/BVH per clip, headless or from Blender.
 
-    python -m hkmr_blender.batch IN... -o OUTDIR [--preset unity|unreal|generic] [--format fbx|glb|bvh] [--blend]
+    python -m hkmr_blender.export.batch IN... -o OUTDIR [--preset unity|unreal|generic] [--format fbx|glb|bvh] [--blend]
         [--pin-feet] [--root world|in_place|root_motion] [--ground] [--rest-frame]
 
 ``IN`` are motion files (.npz motion file v1 / AMASS, .smpl) or folders of them. Runs on the ``bpy``
@@ -23,11 +23,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base.atomic import atomic_path
-from .base.formats import MOTION_SUFFIXES
-from .base.options import positive_float
-from .file_export import FORMATS, PRESETS
-from .settings import ROOT_MODES
+from ..base.atomic import atomic_path
+from ..base.formats import MOTION_SUFFIXES
+from ..base.options import positive_float
+from .files import FORMATS, PRESETS
+from ..settings import ROOT_MODES
 
 __all__ = ["BatchReport", "StopRequest", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
@@ -85,7 +85,7 @@ def _remove_clip(result) -> None:
     """Delete what one import created (objects, their data, the action)."""
     import bpy
 
-    from .importing.importer import remove_objects
+    from ..importing.importer import remove_objects
     remove_objects([result.mesh, result.armature])
     if result.action is not None and result.action.users == 0:
         bpy.data.actions.remove(result.action)
@@ -141,8 +141,8 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     never raises for a bad clip or an interrupt."""
     import bpy
 
-    from .file_export import export_clip
-    from .importing.importer import HKMRImportError, ImportSettings, import_motion_file
+    from .files import export_clip
+    from ..importing.importer import HKMRImportError, ImportSettings, import_motion_file
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     if fmt not in FORMATS:
@@ -205,7 +205,7 @@ def run_export(args: argparse.Namespace) -> int:
     if any clip failed."""
     import bpy
 
-    from .settings import FootSettings, ImportSettings, RootSettings
+    from ..settings import FootSettings, ImportSettings, RootSettings
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     settings = ImportSettings(target="new", create_mesh=not args.no_mesh, model_path=args.model,
@@ -242,7 +242,7 @@ def add_export_parser(subparsers) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hkmr_blender.batch", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m hkmr_blender.export.batch", description=__doc__.split("\n\n")[0])
     _add_arguments(ap)
     return run_export(ap.parse_args(argv))
 
