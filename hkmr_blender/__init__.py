@@ -12,7 +12,8 @@ _registered: list = []
 def register() -> None:
     import bpy
 
-    from . import operators, operators_clips, operators_video, panels, preferences, properties
+    from . import operators, operators_clips, panels, preferences, properties
+    from .video import operators as operators_video
     from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
 
     classes = (preferences.HKMRPreferences, properties.HKMRSettings,

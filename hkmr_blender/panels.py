@@ -4,7 +4,7 @@ from __future__ import annotations
 import bpy
 
 from .operators import HKMR_OT_bake, HKMR_OT_export_batch, HKMR_OT_import_motion
-from .operators_video import HKMR_OT_motion_from_video
+from .video.operators import HKMR_OT_motion_from_video
 from .properties import draw_settings
 from .settings import ImportSettings
 

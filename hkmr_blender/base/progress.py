@@ -1,7 +1,7 @@
 """The machine-readable progress lines of ``hkmr infer --progress json`` (stdlib only).
 
 The command prints ``HKMR_PROGRESS {json}`` after each chunk and ``HKMR_DONE {json}`` at the end of each
-input; the Blender operator (:mod:`hkmr_blender.video_job`) reads them from the subprocess's stdout.
+input; the Blender operator (:mod:`hkmr_blender.video.job`) reads them from the subprocess's stdout.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from hkmr_blender.video_job import VideoJob, VideoJobConfig, VideoJobError, build_command, default_output, parse_line
+from hkmr_blender.video.job import VideoJob, VideoJobConfig, VideoJobError, build_command, default_output, parse_line
 
 from .conftest import write_video
 

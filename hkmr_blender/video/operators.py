@@ -16,7 +16,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from .video_job import VideoJob, VideoJobConfig, VideoJobError, default_output
+from .job import VideoJob, VideoJobConfig, VideoJobError, default_output
 
 __all__ = ["HKMR_OT_motion_from_video", "CLASSES"]
 

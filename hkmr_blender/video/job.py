@@ -19,7 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
-from .base.progress import parse_line
+from ..base.progress import parse_line
 
 __all__ = ["VideoJobError", "VideoJobConfig", "JobStatus", "VideoJob", "build_command", "parse_line",
            "default_output"]
