@@ -12,7 +12,8 @@ _registered: list = []
 def register() -> None:
     import bpy
 
-    from . import operators, operators_clips, panels, preferences, properties
+    from . import operators, operators_clips
+    from .ui import panel as panels, preferences, properties
     from .video import operators as operators_video
     from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
 

@@ -11,7 +11,7 @@ from bpy_extras.io_utils import ImportHelper
 from .bake.apply import bake_armature
 from .export.batch import export_batch
 from .importing.importer import HKMRImportError, import_motion_file
-from .properties import draw_settings, import_settings
+from .ui.properties import draw_settings, import_settings
 from .settings import ImportSettings
 
 __all__ = ["HKMR_OT_import_motion", "HKMR_OT_bake", "HKMR_OT_export_batch", "CLASSES", "menu_import"]
@@ -28,7 +28,7 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
     filter_glob: StringProperty(default="*.npz;*.smpl", options={"HIDDEN"})
 
     def draw(self, context):
-        from .properties import CLIP_SETTINGS
+        from .ui.properties import CLIP_SETTINGS
         for cls in (ImportSettings, *CLIP_SETTINGS):
             draw_settings(self.layout, context.scene.hkmr, cls)
 

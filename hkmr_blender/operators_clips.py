@@ -16,8 +16,8 @@ from .export.actions import export_actions
 from .feet.pin import legs_from_bones
 from .feet.apply import pin_feet_on_action
 from .importing.importer import HKMRImportError, import_clips
-from .panels import HKMR_PT_motion
-from .properties import CLIP_SETTINGS, draw_settings, import_settings
+from .ui.panel import HKMR_PT_motion
+from .ui.properties import CLIP_SETTINGS, draw_settings, import_settings
 from .root.apply import apply_root_on_action
 from .settings import FootSettings, RigBones, RootSettings, from_props
 

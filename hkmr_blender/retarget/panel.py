@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..panels import HKMR_PT_motion
+from ..ui.panel import HKMR_PT_motion
 from .mapping import shipped_presets
 from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
                         HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)

@@ -16,17 +16,11 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
+from ..ui.preferences import preference_path
 from .job import VideoJob, VideoJobConfig, VideoJobError, default_output
 
 __all__ = ["HKMR_OT_motion_from_video", "CLASSES"]
 
-_ADDON = __package__
-
-
-def _prefs(context, name: str) -> str:
-    addon = context.preferences.addons.get(_ADDON)
-    value = getattr(addon.preferences, name, "") if addon and addon.preferences else ""
-    return bpy.path.abspath(value) if value else ""
 
 
 class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
@@ -77,11 +71,11 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         if not os.path.exists(video):
             raise VideoJobError(f"{video}: video not found")
         return VideoJobConfig(
-            python=self.python_path or _prefs(context, "python_path"), input=video,
+            python=self.python_path or preference_path(context, "python_path"), input=video,
             output=bpy.path.abspath(self.output) if self.output else default_output(video),
             method=self.method, person_box=self.person_box.strip(), checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
             person=self.person, boxes=bpy.path.abspath(self.boxes) if self.boxes else "", smooth=self.smooth,
-            pythonpath=_prefs(context, "hkmr_source_dir"))
+            pythonpath=preference_path(context, "hkmr_source_dir"))
 
     def execute(self, context):
         try:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import bpy
 from bpy.props import StringProperty
 
-__all__ = ["HKMRPreferences", "model_path"]
+__all__ = ["ADDON_ID", "HKMRPreferences", "model_path", "preference_path"]
 
-_ADDON = __package__  # "hkmr_blender" from a checkout, "bl_ext.<repo>.hkmr_mocap" as an extension
+# The add-on's module name: "hkmr_blender" from a checkout, "bl_ext.<repo>.hkmr_mocap" as an extension.
+ADDON_ID = __package__.rpartition(".")[0]
 
 
 class HKMRPreferences(bpy.types.AddonPreferences):
-    bl_idname = _ADDON
+    bl_idname = ADDON_ID
 
     smpl_model_path: StringProperty(
         name="SMPL model file", subtype="FILE_PATH", default="",
@@ -35,7 +36,13 @@ class HKMRPreferences(bpy.types.AddonPreferences):
         box.prop(self, "hkmr_source_dir")
 
 
+def preference_path(context, name: str) -> str:
+    """The preference ``name`` as an absolute path ("" when unset or the add-on is not registered)."""
+    addon = context.preferences.addons.get(ADDON_ID)
+    value = getattr(addon.preferences, name, "") if addon and addon.preferences else ""
+    return bpy.path.abspath(value) if value else ""
+
+
 def model_path(context) -> str:
-    """The model path from the preferences ("" when unset or the add-on is not registered)."""
-    addon = context.preferences.addons.get(_ADDON)
-    return bpy.path.abspath(addon.preferences.smpl_model_path) if addon and addon.preferences else ""
+    """The SMPL model path from the preferences ("" when unset or the add-on is not registered)."""
+    return preference_path(context, "smpl_model_path")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from .export.files import FORMATS, PRESETS
-from .settings import ClipSettings, FootSettings, ImportSettings, RigBones, RootSettings, from_props, ui_fields
+from ..export.files import FORMATS, PRESETS
+from ..settings import ClipSettings, FootSettings, ImportSettings, RigBones, RootSettings, from_props, ui_fields
 
 __all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings"]
 
