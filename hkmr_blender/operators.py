@@ -12,7 +12,7 @@ from .bake.apply import bake_armature
 from .export.batch import export_batch
 from .importing.importer import HKMRImportError, import_motion_file
 from .ui.properties import draw_settings, import_settings
-from .settings import ImportSettings
+from .importing.settings import ImportSettings
 
 __all__ = ["HKMR_OT_import_motion", "HKMR_OT_bake", "HKMR_OT_export_batch", "CLASSES", "menu_import"]
 

@@ -19,7 +19,9 @@ from .importing.importer import HKMRImportError, import_clips
 from .ui.panel import HKMR_PT_motion
 from .ui.properties import CLIP_SETTINGS, draw_settings, import_settings
 from .root.apply import apply_root_on_action
-from .settings import FootSettings, RigBones, RootSettings, from_props
+from .feet.settings import FootSettings, RigBones
+from .root.settings import RootSettings
+from .ui.fields import from_props
 
 __all__ = ["HKMR_OT_import_clips", "HKMR_OT_pin_feet", "HKMR_OT_root_motion", "HKMR_OT_export_actions",
            "HKMR_PT_clips", "CLASSES"]

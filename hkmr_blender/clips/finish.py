@@ -14,7 +14,9 @@ import numpy as np
 
 from ..feet.pin import PinReport, flags_at_times
 from ..root.plan import RootPlan
-from ..settings import ClipSettings, FootSettings, RootSettings
+from .settings import ClipSettings
+from ..feet.settings import FootSettings
+from ..root.settings import RootSettings
 
 __all__ = ["ClipSettings", "ClipReport", "NLA_TRACK", "contacts_for_keys", "finish_clip", "push_nla_strip"]
 

@@ -27,7 +27,7 @@ from ..base.atomic import atomic_path
 from ..base.formats import MOTION_SUFFIXES
 from ..base.options import positive_float
 from .files import FORMATS, PRESETS
-from ..settings import ROOT_MODES
+from ..root.settings import ROOT_MODES
 
 __all__ = ["BatchReport", "StopRequest", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
 
@@ -205,7 +205,9 @@ def run_export(args: argparse.Namespace) -> int:
     if any clip failed."""
     import bpy
 
-    from ..settings import FootSettings, ImportSettings, RootSettings
+    from ..feet.settings import FootSettings
+    from ..importing.settings import ImportSettings
+    from ..root.settings import RootSettings
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     settings = ImportSettings(target="new", create_mesh=not args.no_mesh, model_path=args.model,

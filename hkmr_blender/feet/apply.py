@@ -10,7 +10,7 @@ import numpy as np
 from ..rig.bones import match_smpl_bones
 from ..base.skeleton import SMPL_JOINT_NAMES
 from .pin import PinReport, legs_for, pin_feet
-from ..settings import FootSettings
+from .settings import FootSettings
 from ..rig.track_bpy import assigned_action, read_track, write_track
 
 __all__ = ["smpl_legs", "pin_feet_on_action"]

@@ -25,7 +25,7 @@ import numpy as np
 from ..base.spans import contact_spans
 from ..rig.track import PoseTrack, ancestors, forward, local_rotations, local_transforms, with_bones
 from ..rig import transforms as rm
-from ..settings import CONTACT_SOURCES, FootSettings, RigBones
+from .settings import CONTACT_SOURCES, FootSettings, RigBones
 
 __all__ = ["LegChain", "SMPL_LEGS", "legs_for", "legs_from_bones", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
            "pin_weights", "two_bone_ik", "pin_feet", "contact_travel", "flags_at_times"]

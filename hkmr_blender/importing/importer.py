@@ -22,7 +22,7 @@ from ..base import Motion, MotionFileError, read_motion
 from ..base.smpl_file import body_identity, shape_mismatch
 from .plan import KeyOptions, plan_keys
 from ..rig.transforms import C_Y_TO_Z, convert_up_axis
-from ..settings import ImportSettings
+from .settings import ImportSettings
 
 __all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_file", "import_motion",
            "import_clips", "remove_objects"]

@@ -8,7 +8,7 @@ import numpy as np
 from ..rig.bones import match_smpl_bones
 from ..base.skeleton import SMPL_JOINT_NAMES
 from .plan import RootPlan, apply_root
-from ..settings import RootSettings
+from .settings import RootSettings
 from ..rig.track_bpy import action_channels, assigned_action, read_track, write_track
 
 __all__ = ["smpl_hips_and_feet", "ensure_root_bone", "sole_offset", "add_rest_key", "apply_root_on_action"]

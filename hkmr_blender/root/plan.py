@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..rig import transforms as rm
-from ..settings import ROOT_MODES, RootSettings
+from .settings import ROOT_MODES, RootSettings
 from ..rig.track import PoseTrack, ancestors, forward, local_transforms, with_bones
 
 __all__ = ["ROOT_MODES", "RootSettings", "RootPlan", "hips_trajectory", "ground_shift", "apply_root"]

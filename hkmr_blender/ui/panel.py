@@ -6,7 +6,7 @@ import bpy
 from ..operators import HKMR_OT_bake, HKMR_OT_export_batch, HKMR_OT_import_motion
 from ..video.operators import HKMR_OT_motion_from_video
 from .properties import draw_settings
-from ..settings import ImportSettings
+from ..importing.settings import ImportSettings
 
 __all__ = ["HKMR_PT_motion", "CLASSES"]
 

@@ -1,7 +1,7 @@
 """Scene settings of the add-on (``scene.hkmr``), shared by the operators and the sidebar panel.
 
-The import settings are derived from :class:`.settings.ImportSettings` (one list, see :mod:`.settings`);
-the bake and export settings below belong to those operators only.
+The import, feet, root-motion and clip settings are derived from each room's settings dataclass (field
+metadata, see :mod:`.fields`); the bake and export settings below belong to those operators only.
 """
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from ..export.files import FORMATS, PRESETS
-from ..settings import ClipSettings, FootSettings, ImportSettings, RigBones, RootSettings, from_props, ui_fields
+from ..clips.settings import ClipSettings
+from ..feet.settings import FootSettings, RigBones
+from ..importing.settings import ImportSettings
+from ..root.settings import RootSettings
+from .fields import from_props, ui_fields
 
 __all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings"]
 

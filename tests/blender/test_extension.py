@@ -49,7 +49,8 @@ def test_zip_contents_and_registration(installed, bpy_module):
     assert prefs.python_path == "" and hasattr(prefs, "hkmr_source_dir")
     # the scene's import properties are derived from the one ImportSettings dataclass, defaults included
     # (FloatProperty stores float32: 0.3 reads back as 0.30000001)
-    from hkmr_blender.settings import ImportSettings, from_props
+    from hkmr_blender.importing.settings import ImportSettings
+    from hkmr_blender.ui.fields import from_props
     got, want = (dataclasses.asdict(s) for s in (from_props(ImportSettings, bpy_module.context.scene.hkmr),
                                                   ImportSettings()))
     assert got.pop("min_confidence") == pytest.approx(want.pop("min_confidence"), rel=1e-6) and got == want

@@ -147,7 +147,7 @@ def test_pin_feet_bad_contacts_shape(rest_joints):
 
 def test_leg_chains_from_typed_bone_names():
     from hkmr_blender.feet.pin import legs_from_bones
-    from hkmr_blender.settings import RigBones
+    from hkmr_blender.feet.settings import RigBones
     assert legs_from_bones(RigBones()) is None                          # none typed: SMPL names are used
     names = {f"{s}_{p}": f"{s}:{p}" for s in ("left", "right") for p in ("upper", "lower", "foot", "toe")}
     left, right = legs_from_bones(RigBones(**names))
