@@ -30,7 +30,7 @@ import bpy  # noqa: E402
 from hkmr_blender.rig.armature import world_heads  # noqa: E402
 from hkmr_blender.importing.body import load_body_arrays, rest_joints_for  # noqa: E402
 from hkmr_blender.feet.pin import FootSettings, contact_spans, contact_travel  # noqa: E402
-from hkmr_blender.feet.pin.apply import pin_feet_on_action  # noqa: E402
+from hkmr_blender.feet.apply import pin_feet_on_action  # noqa: E402
 from hkmr_blender.importing.importer import ImportSettings, import_motion  # noqa: E402
 from hkmr_blender.root.apply import apply_root_on_action  # noqa: E402
 from hkmr_blender.root.plan import RootSettings  # noqa: E402

@@ -1,39 +1,56 @@
-"""HKMR mocap — Blender extension: import SMPL motion, keyframe, bake, batch export.
+"""HKMR mocap — Blender extension: motion files (and video) → armature keys → your rig → engine files.
 
-Two rooms: :mod:`.base` is the numpy-only base that ``core`` and ``training`` import too (motion
-files, SMPL files, skeleton, atomic writes); every other module is add-on code. Imports of bpy happen
-inside :func:`register` (and in the bpy-layer modules it loads), so importing this package or its
-bpy-free helpers (``rig_math``, ``pipeline``, ``body``, ``bone_match``) works without Blender.
+One room per capability, each with its bpy-free math beside its bpy layer, operators and panel:
+:mod:`.importing` (motion file → keys), :mod:`.feet` (planted feet), :mod:`.root` (root motion),
+:mod:`.clips` (several files as actions), :mod:`.bake`, :mod:`.retarget` (onto any rig), :mod:`.export`
+(FBX/glTF/BVH for engines), :mod:`.video` (Motion from Video); :mod:`.rig` holds what they share of an
+armature and its action, :mod:`.ui` the scene properties, main panel and preferences. :mod:`.base` is the
+numpy-only base that ``core`` and ``training`` import too. bpy is imported only by the bpy-layer modules,
+so this package and its bpy-free modules import without Blender.
 """
 
 _registered: list = []
 
 
+def _classes() -> tuple:
+    """Every class to register, parents before children (preferences, properties, operators, panels)."""
+    from .bake import operators as bake_ops
+    from .clips import operators as clip_ops, panel as clip_panel
+    from .export import operators as export_ops
+    from .feet import operators as feet_ops
+    from .importing import operators as import_ops
+    from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
+    from .root import operators as root_ops
+    from .ui import panel, preferences, properties
+    from .video import operators as video_ops
+
+    return (preferences.HKMRPreferences, properties.HKMRSettings,
+            *import_ops.CLASSES, *bake_ops.CLASSES, *export_ops.CLASSES, *video_ops.CLASSES, *panel.CLASSES,
+            *clip_ops.CLASSES, *feet_ops.CLASSES, *root_ops.CLASSES, *clip_panel.CLASSES,
+            *rt_props.CLASSES, *rt_operators.CLASSES, *rt_panel.CLASSES)
+
+
 def register() -> None:
     import bpy
 
-    from . import operators, operators_clips
-    from .ui import panel as panels, preferences, properties
-    from .video import operators as operators_video
-    from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
+    from .importing.operators import menu_import
+    from .retarget.props import HKMRRetargetSettings
+    from .ui.properties import HKMRSettings
 
-    classes = (preferences.HKMRPreferences, properties.HKMRSettings,
-               *operators.CLASSES, *operators_video.CLASSES, *panels.CLASSES, *operators_clips.CLASSES,
-               *rt_props.CLASSES, *rt_operators.CLASSES, *rt_panel.CLASSES)
-    for cls in classes:
+    for cls in _classes():
         bpy.utils.register_class(cls)
         _registered.append(cls)
-    bpy.types.Scene.hkmr = bpy.props.PointerProperty(type=properties.HKMRSettings)
-    bpy.types.Scene.hkmr_retarget = bpy.props.PointerProperty(type=rt_props.HKMRRetargetSettings)
-    bpy.types.TOPBAR_MT_file_import.append(operators.menu_import)
+    bpy.types.Scene.hkmr = bpy.props.PointerProperty(type=HKMRSettings)
+    bpy.types.Scene.hkmr_retarget = bpy.props.PointerProperty(type=HKMRRetargetSettings)
+    bpy.types.TOPBAR_MT_file_import.append(menu_import)
 
 
 def unregister() -> None:
     import bpy
 
-    from . import operators
+    from .importing.operators import menu_import
 
-    bpy.types.TOPBAR_MT_file_import.remove(operators.menu_import)
+    bpy.types.TOPBAR_MT_file_import.remove(menu_import)
     del bpy.types.Scene.hkmr
     del bpy.types.Scene.hkmr_retarget
     while _registered:

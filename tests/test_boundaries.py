@@ -60,5 +60,5 @@ def test_core_and_training_take_only_the_base_from_the_addon():
 def test_addon_bpy_layer_never_loads_torch_or_scipy():
     pytest.importorskip("bpy")
     mods = _modules("hkmr_blender")
-    assert "hkmr_blender.operators" in mods and "hkmr_blender.rig.keys" in mods
+    assert "hkmr_blender.importing.operators" in mods and "hkmr_blender.rig.keys" in mods
     assert _loaded_after_import(mods, ("torch", "scipy", "core", "training")) == []

@@ -31,7 +31,7 @@ class HKMR_UL_bone_map(bpy.types.UIList):
 
 
 class HKMR_PT_retarget(bpy.types.Panel):
-    """Sub-panel of :class:`..panels.HKMR_PT_motion` (same space, region and tab)."""
+    """Sub-panel of :class:`..ui.panel.HKMR_PT_motion` (same space, region and tab)."""
 
     bl_label = "Retarget"
     bl_idname = "HKMR_PT_retarget"

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import bpy
 
-from ..operators import HKMR_OT_bake, HKMR_OT_export_batch, HKMR_OT_import_motion
+from ..bake.operators import HKMR_OT_bake
+from ..export.operators import HKMR_OT_export_batch
+from ..importing.operators import HKMR_OT_import_motion
+from ..importing.settings import ImportSettings
 from ..video.operators import HKMR_OT_motion_from_video
 from .properties import draw_settings
-from ..importing.settings import ImportSettings
 
 __all__ = ["HKMR_PT_motion", "CLASSES"]
 

@@ -39,7 +39,7 @@ def installed(bpy_module, tmp_path_factory):
 def test_zip_contents_and_registration(installed, bpy_module):
     zip_path, module = installed
     names = zipfile.ZipFile(zip_path).namelist()
-    assert {"blender_manifest.toml", "__init__.py", "rig_math.py", "keys.py"} <= set(names)
+    assert {"blender_manifest.toml", "__init__.py", "rig/transforms.py", "rig/keys.py", "feet/pin.py"} <= set(names)
     assert "wheels/smplcodec-2.3.0-py3-none-any.whl" in names
     assert not any(n.endswith((".pyc", "conftest.py")) for n in names)
     assert "bl_ext.user_default.hkmr_mocap" in bpy_module.context.preferences.addons
@@ -54,9 +54,8 @@ def test_zip_contents_and_registration(installed, bpy_module):
     got, want = (dataclasses.asdict(s) for s in (from_props(ImportSettings, bpy_module.context.scene.hkmr),
                                                   ImportSettings()))
     assert got.pop("min_confidence") == pytest.approx(want.pop("min_confidence"), rel=1e-6) and got == want
-    assert module.keys.SLOTTED                      # 5.0: the channelbag path is the one exercised here
-    src = Path(module.__file__).read_text() + "".join(Path(module.__file__).with_name(n).read_text()
-                                                      for n in ("rig_math.py", "keys.py", "importer.py"))
+    assert module.rig.keys.SLOTTED                  # 5.0: the channelbag path is the one exercised here
+    src = "".join(p.read_text() for p in Path(module.__file__).parent.rglob("*.py"))
     assert "import torch" not in src and "import scipy" not in src
 
 

@@ -32,7 +32,7 @@ def _ankles(context, obj, names):
 
 
 def test_pin_on_smpl_armature(empty_scene, sliding_walk):
-    from hkmr_blender.feet.pin.apply import pin_feet_on_action
+    from hkmr_blender.feet.apply import pin_feet_on_action
     motion, stance = sliding_walk
     res = _import(empty_scene, motion)
     names = ["left_ankle", "right_ankle", "pelvis", "spine3"]
@@ -54,7 +54,7 @@ def test_pin_on_smpl_armature(empty_scene, sliding_walk):
 
 def test_pin_on_foreign_rig_with_other_names(empty_scene, sliding_walk):
     from hkmr_blender.rig import transforms as rm
-    from hkmr_blender.feet.pin.apply import pin_feet_on_action
+    from hkmr_blender.feet.apply import pin_feet_on_action
     motion, stance = sliding_walk
     obj, names = foreign_armature(empty_scene, motion.rest_joints @ rm.C_Y_TO_Z.T)
     empty_scene.view_layer.objects.active = obj
@@ -78,7 +78,7 @@ def test_pin_on_foreign_rig_with_other_names(empty_scene, sliding_walk):
 
 
 def test_pin_rejects_missing_bones(empty_scene, sliding_walk):
-    from hkmr_blender.feet.pin.apply import pin_feet_on_action
+    from hkmr_blender.feet.apply import pin_feet_on_action
     res = _import(empty_scene, sliding_walk[0])
     with pytest.raises(ValueError, match="no bone"):
         pin_feet_on_action(res.armature, FootSettings(pin_feet=True), chains=legs_for(lambda j: "nope_" + j))

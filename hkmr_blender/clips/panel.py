@@ -1,0 +1,36 @@
+"""The Clips, Feet, Root Motion sub-panel: clip import, Pin Feet, Apply Root Motion, Export Actions. Settings
+live in ``scene.hkmr``: the fields of the feet/root/clip settings, ``RigBones`` (bone names for rigs not named
+like SMPL), and the export folder, preset and format."""
+from __future__ import annotations
+
+import bpy
+
+from ..export.operators import HKMR_OT_export_actions
+from ..feet.operators import HKMR_OT_pin_feet
+from ..root.operators import HKMR_OT_root_motion
+from ..ui.panel import HKMR_PT_motion
+from .operators import HKMR_OT_import_clips, draw_clip_settings
+
+__all__ = ["HKMR_PT_clips", "CLASSES"]
+
+
+class HKMR_PT_clips(bpy.types.Panel):
+    """Sub-panel of :class:`..ui.panel.HKMR_PT_motion` (same space, region and tab)."""
+
+    bl_label = "Clips, Feet, Root Motion"
+    bl_idname = "HKMR_PT_clips"
+    bl_parent_id = HKMR_PT_motion.bl_idname
+    bl_space_type, bl_region_type, bl_category = (HKMR_PT_motion.bl_space_type, HKMR_PT_motion.bl_region_type,
+                                                  HKMR_PT_motion.bl_category)
+
+    def draw(self, context):
+        layout = self.layout
+        draw_clip_settings(layout, context.scene.hkmr, context.active_object)
+        layout.operator(HKMR_OT_import_clips.bl_idname, text="Import Clips…", icon="IMPORT")
+        row = layout.row()
+        row.operator(HKMR_OT_pin_feet.bl_idname)
+        row.operator(HKMR_OT_root_motion.bl_idname)
+        layout.operator(HKMR_OT_export_actions.bl_idname, icon="EXPORT")
+
+
+CLASSES = (HKMR_PT_clips,)

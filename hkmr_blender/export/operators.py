@@ -1,0 +1,78 @@
+"""Batch Export Motions and Export Actions (thin bpy layer) with the panel's preset and format."""
+from __future__ import annotations
+
+import os
+
+import bpy
+from bpy.props import CollectionProperty, StringProperty
+from bpy_extras.io_utils import ImportHelper
+
+from ..ui.actions import armature_poll
+from ..ui.properties import import_settings
+from .actions import export_actions
+from .batch import export_batch
+
+__all__ = ["HKMR_OT_export_batch", "HKMR_OT_export_actions", "CLASSES"]
+
+
+class HKMR_OT_export_batch(bpy.types.Operator, ImportHelper):
+    """Export the chosen motion files, one file per clip, with the preset and format set in the HKMR panel"""
+
+    bl_idname = "hkmr.export_batch"
+    bl_label = "Batch Export Motions"
+    bl_options = {"REGISTER"}
+
+    filter_glob: StringProperty(default="*.npz;*.smpl", options={"HIDDEN"})
+    files: CollectionProperty(type=bpy.types.OperatorFileListElement, options={"HIDDEN", "SKIP_SAVE"})
+    directory: StringProperty(subtype="DIR_PATH", options={"HIDDEN", "SKIP_SAVE"})
+
+    def execute(self, context):
+        s = context.scene.hkmr
+        names = [f.name for f in self.files if f.name] or [os.path.basename(self.filepath)]
+        inputs = [os.path.join(self.directory or os.path.dirname(self.filepath), n) for n in names]
+        out_dir = bpy.path.abspath(s.export_dir)
+        wm = context.window_manager
+        wm.progress_begin(0, len(inputs))
+        try:
+            report = export_batch(inputs, out_dir, s.export_preset, s.export_format,
+                                  import_settings(context), progress=False, context=context)
+        except (ValueError, OSError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        finally:
+            wm.progress_end()
+        for src, err in report.failed:
+            self.report({"WARNING"}, f"{os.path.basename(src)}: {err}")
+        self.report({"INFO"} if report.ok else {"WARNING"},
+                    f"Exported {len(report.done)} clip(s) to {out_dir}, {len(report.failed)} failed")
+        return {"FINISHED"} if report.done else {"CANCELLED"}
+
+
+class HKMR_OT_export_actions(bpy.types.Operator):
+    """Export one file per action of the active armature (assigned + NLA strips) with the panel's preset and format"""
+
+    bl_idname = "hkmr.export_actions"
+    bl_label = "Export Actions"
+    bl_options = {"REGISTER"}
+
+    @classmethod
+    def poll(cls, context):
+        return armature_poll(context)
+
+    def execute(self, context):
+        s = context.scene.hkmr
+        out_dir = bpy.path.abspath(s.export_dir)
+        try:
+            report = export_actions(context, context.active_object, out_dir, fmt=s.export_format,
+                                    preset=s.export_preset)
+        except (ValueError, OSError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        for name, err in report.failed:
+            self.report({"WARNING"}, f"{name}: {err}")
+        self.report({"INFO"} if report.ok else {"WARNING"},
+                    f"Exported {len(report.done)} action(s) to {out_dir}, {len(report.failed)} failed")
+        return {"FINISHED"} if report.done else {"CANCELLED"}
+
+
+CLASSES = (HKMR_OT_export_batch, HKMR_OT_export_actions)

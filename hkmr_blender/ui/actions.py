@@ -1,0 +1,42 @@
+"""Shared pieces of the operators that edit the active armature's action (Pin Feet, Apply Root Motion,
+Export Actions): the poll, the report-on-ValueError ``execute``, and the panel's rig bone fields."""
+from __future__ import annotations
+
+from ..feet.pin import legs_from_bones
+from ..feet.settings import RigBones
+from .fields import from_props
+
+__all__ = ["armature_poll", "ActionEdit", "scene_rig_bones"]
+
+
+def armature_poll(context) -> bool:
+    ob = context.active_object
+    return ob is not None and ob.type == "ARMATURE"
+
+
+def scene_rig_bones(s):
+    """(leg chains or None, hips or None, foot bones or None) from the panel's bone fields."""
+    bones = from_props(RigBones, s)
+    legs = legs_from_bones(bones)
+    feet = [b for c in legs for b in (c.foot, c.toe)] if legs else None
+    return legs, bones.hips_bone or None, feet
+
+
+class ActionEdit:
+    """Mixin of operators that edit the active armature's action with the panel's settings: ``apply``
+    returns the report line; a ValueError becomes an error report."""
+
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return armature_poll(context)
+
+    def execute(self, context):
+        try:
+            message = self.apply(context, context.scene.hkmr)
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, message)
+        return {"FINISHED"}
