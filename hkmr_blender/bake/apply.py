@@ -1,11 +1,11 @@
 """Bake an armature's evaluated motion to clean keys, optionally onto another SMPL armature (bpy layer).
 
 Visual keying: every frame is evaluated (constraints, drivers, NLA included) and the posed bone
-matrices are read back; the math turning them into keys is numpy (:mod:`.rig_math`):
+matrices are read back; the math turning them into keys is numpy (:mod:`..rig.transforms`):
 
 - G_i = P_i·B_iᵀ is each SMPL bone's world delta, L_i = G_parentᵀ·G_i its joint-local rotation
-  (:func:`rig_math.local_from_pose`), and R_bone = B'ᵀ·A·L·Aᵀ·B' re-expresses it on the target's rest
-  rotations B' (:func:`rig_math.rest_conjugate`), A mapping source armature space to the target's.
+  (:func:`..rig.transforms.local_from_pose`), and R_bone = B'ᵀ·A·L·Aᵀ·B' re-expresses it on the target's rest
+  rotations B' (:func:`..rig.transforms.rest_conjugate`), A mapping source armature space to the target's.
   Retargeting this way is exact for any rest orientation/roll on either side, unlike a world-space
   Copy Rotation constraint, which is only right when both rigs rest alike.
 - The pelvis location follows the source pelvis' displacement from its rest head.

@@ -3,7 +3,7 @@ several motion files onto one rig.
 
 Each import is one action named after its clip (the file name without extension). With ``nla`` the
 action is also pushed as a strip onto the rig's NLA track "HKMR clips", after the strips already there
-(one frame apart), and unassigned so the NLA plays; the batch exporter (:mod:`.clips_export`) writes one
+(one frame apart), and unassigned so the NLA plays; the batch exporter (:mod:`..export.actions`) writes one
 file per action either way.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Export one file per action of an armature with the engine presets (bpy layer).
 
 Any armature (the SMPL rig, a retargeted Mixamo/Rigify/UE rig): each action is assigned in turn (with a
-slot for the armature), the scene's frame range is set to the action's, and :func:`.file_export.export_clip`
+slot for the armature), the scene's frame range is set to the action's, and :func:`.files.export_clip`
 writes ``OUTDIR/<action name>.<fmt>`` with the meshes skinned to the armature. NLA evaluation is switched
 off while exporting so stacked strips don't leak into another clip. The armature's action, slot, NLA
 switch, name and the scene's frame range are restored afterwards.

@@ -136,7 +136,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     (and ``out_dir/<name>.blend`` with ``blend``).
 
     ``settings`` default: new armature with mesh (when a body is available), the clip's own frame
-    rate (no resampling); an :class:`importer.ImportSettings`. Scene frame rate and range are restored
+    rate (no resampling); an :class:`..importing.settings.ImportSettings`. Scene frame rate and range are restored
     afterwards. ``stop``: checked between clips (see :class:`StopRequest`). Returns a :class:`BatchReport`;
     never raises for a bad clip or an interrupt."""
     import bpy

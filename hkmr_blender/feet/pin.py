@@ -1,7 +1,7 @@
 """Planted feet, numpy only: detect foot contacts, pin each contact span with two-bone IK on the leg.
 
 Works on any armature through a :class:`LegChain` per foot (upper leg, lower leg, foot, toe bone names:
-the bones whose heads are the hip, knee, ankle and toe joints) and a :class:`.pose_track.PoseTrack` of
+the bones whose heads are the hip, knee, ankle and toe joints) and a :class:`..rig.track.PoseTrack` of
 the action. During a contact span the ankle (the foot bone's head) is held at the span's mean position
 in armature space; the foot keeps its animated world orientation, so the toe follows the animated roll.
 

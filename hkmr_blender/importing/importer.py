@@ -170,7 +170,7 @@ def import_clips(context, paths, settings) -> list:
     """Import every motion file in ``paths`` onto ONE rig: the first per ``settings.target`` (a new
     armature, or the selected one), the rest onto that armature (no extra meshes). Each file becomes an
     action named after it and an NLA strip (always: the strips keep every clip in use, in a row, and
-    :func:`.clips_export.armature_actions` finds them). Returns the :class:`ImportResult` of each, in order; stops at the
+    :func:`..export.actions.armature_actions` finds them). Returns the :class:`ImportResult` of each, in order; stops at the
     first failing file (raising its :class:`HKMRImportError`, earlier clips stay imported)."""
     results, set_range = [], settings.set_frame_range
     settings = replace(settings, clip=replace(settings.clip, nla=True))

@@ -55,11 +55,11 @@ def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
               object_rot: np.ndarray | None = None, object_scale: float = 1.0) -> KeyPlan:
     """Keys that make the armature's bone heads follow SMPL forward kinematics in Blender's Z-up world.
 
-    ``motion`` must be Y-up (convert AMASS with :func:`rig_math.convert_up_axis`); ``bone_rest``
+    ``motion`` must be Y-up (convert AMASS with :func:`..rig.transforms.convert_up_axis`); ``bone_rest``
     (24,3,3) are the SMPL bones' ``matrix_local`` rotations in SMPL joint order; ``object_rot`` (3,3)
     and ``object_scale`` the armature object's world rotation and uniform scale."""
     if motion.up_axis != "y":
-        raise ValueError("plan_keys needs a Y-up motion; use rig_math.convert_up_axis(motion, 'y')")
+        raise ValueError("plan_keys needs a Y-up motion; use hkmr_blender.rig.transforms.convert_up_axis(motion, 'y')")
     if not (opts.fps > 0 and np.isfinite(opts.fps)):  # NaN-proof: a negative rate would never end
         raise ValueError(f"key frame rate must be a positive number, got {opts.fps}")
     if opts.bad_frames not in BAD_FRAME_MODES:

@@ -182,8 +182,8 @@ def retarget(context, source, target, mapping: BoneMapping | None = None,
     scene = context.scene
     if isinstance(source, Motion):
         if source.rest_joints is None or source.up_axis != "y":
-            raise ValueError("retarget needs a Y-up motion with rest joints (see importer: body.with_rest_joints "
-                             "and rig_math.convert_up_axis)")
+            raise ValueError("retarget needs a Y-up motion with rest joints (see hkmr_blender.importing.body.with_rest_joints "
+                             "and hkmr_blender.rig.transforms.convert_up_axis)")
         ko = key_options or KeyOptions(fps=scene.render.fps / scene.render.fps_base)
         src = source_from_motion(source, ko, None if options.align_body else rot)
     else:

@@ -7,7 +7,7 @@ JSON files ``{"name", "description", "bones": {joint: [candidate bone names, fir
 and without a namespace prefix (``mixamorig:``, ``mixamorig7:``, ``Armature|``).
 
 Automatic mapping (:func:`auto_map`): the shipped family preset that finds most of its bones, then SMPL names
-when all 24 are there (:mod:`..bone_match`), then body-part words (``thigh``, ``UpperLeg``, ``calf``,
+when all 24 are there (:mod:`..rig.bones`), then body-part words (``thigh``, ``UpperLeg``, ``calf``,
 ``clavicle``…), then the spine bones between the pelvis and neck bones by hierarchy. Confidence per bone: 1.0
 preset, 0.9 SMPL name, 0.7 body-part word, 0.6 spine chain position; halved when the bone is not below the bone
 of its SMPL parent joint (hierarchy disagrees).

@@ -367,7 +367,7 @@ def _pelvis_pivot(rig: TargetRig, jb: np.ndarray, rest_joints: np.ndarray, size:
 def source_from_motion(motion, opts, object_rot: np.ndarray | None = None) -> SourceMotion:
     """A Y-up :class:`~hkmr_blender.base.Motion` with rest joints → :class:`SourceMotion` in the axes of
     an armature whose object has world rotation ``object_rot`` (3,3; None: Blender's world, Z-up).
-    Timing, bad frames and resampling follow :func:`..pipeline.plan_keys` with ``opts`` (``KeyOptions``)."""
+    Timing, bad frames and resampling follow :func:`..importing.plan.plan_keys` with ``opts`` (``KeyOptions``)."""
     from ..importing.plan import plan_keys
     ident = np.tile(np.eye(3), (NJ, 1, 1))
     plan = plan_keys(motion, ident, opts, object_rot, 1.0)   # identity rests: joint-local rotations

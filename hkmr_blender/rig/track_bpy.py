@@ -1,4 +1,4 @@
-"""Read an armature's action into a :class:`.pose_track.PoseTrack` and write edited bones back (bpy layer).
+"""Read an armature's action into a :class:`.track.PoseTrack` and write edited bones back (bpy layer).
 
 Works on any armature whose keyed bones use quaternion rotation (the add-on's imports and bakes, FBX
 imports, retargeted rigs). Bones are read with all their ancestors, so forward kinematics is complete;

@@ -1,4 +1,4 @@
-"""Root motion on an armature's action (bpy layer over :mod:`.root_motion`): add a root bone, find the
+"""Root motion on an armature's action (bpy layer over :mod:`.plan`): add a root bone, find the
 sole below the foot joints from the skinned mesh, key the root/hips, add a rest-pose key."""
 from __future__ import annotations
 
