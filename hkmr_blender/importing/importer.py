@@ -14,7 +14,7 @@ import bpy
 import numpy as np
 
 from ..rig import armature as arm_mod
-from ..clips.finish import contacts_for_keys, finish_clip
+from .finish import contacts_for_keys, finish_clip
 from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
 from ..rig.keys import pose_channels, write_action
 from .mesh import create_skinned_mesh

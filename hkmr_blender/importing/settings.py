@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..clips.settings import ClipSettings
 from ..feet.settings import FootSettings
 from ..root.settings import RootSettings
 from ..ui.fields import ui
 
-__all__ = ["ImportSettings"]
+__all__ = ["ImportSettings", "ClipSettings"]
+
+
+@dataclass
+class ClipSettings:
+    """``nla``: push each imported action onto the NLA track ``finish.NLA_TRACK``."""
+
+    nla: bool = field(default=False, metadata=ui(
+        "NLA strip", "Push each imported clip onto the 'HKMR clips' NLA track"))
 
 
 @dataclass

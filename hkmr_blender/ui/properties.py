@@ -9,7 +9,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from ..export.files import FORMATS, PRESETS
-from ..clips.settings import ClipSettings
+from ..importing.settings import ClipSettings
 from ..feet.settings import FootSettings, RigBones
 from ..importing.settings import ImportSettings
 from ..root.settings import RootSettings

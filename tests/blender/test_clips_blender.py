@@ -93,7 +93,7 @@ def test_file_contacts_are_used_else_detected(empty_scene, turning_walk):
 def test_multi_import_nla_and_export_per_action(empty_scene, turning_walk, tmp_path):
     import bpy
 
-    from hkmr_blender.clips.finish import NLA_TRACK, ClipSettings
+    from hkmr_blender.importing.finish import NLA_TRACK, ClipSettings
     from hkmr_blender.export.actions import export_actions
     from hkmr_blender.importing.importer import ImportSettings, import_clips
     motion, _ = turning_walk

@@ -1,5 +1,4 @@
-"""Clips (bpy layer): finish an imported action (feet, root motion), stack actions as NLA strips, import
-several motion files onto one rig.
+"""Finish a freshly imported action (bpy layer): feet, root motion, and the NLA strip of several clips on one rig.
 
 Each import is one action named after its clip (the file name without extension). With ``nla`` the
 action is also pushed as a strip onto the rig's NLA track "HKMR clips", after the strips already there
@@ -40,7 +39,7 @@ def contacts_for_keys(motion, key_frames: np.ndarray, fps: float, start_frame: f
     contacts = getattr(motion, "contacts", None)
     if contacts is None:
         return None
-    from ..importing.plan import sample_times
+    from .plan import sample_times
     return flags_at_times(sample_times(motion), contacts, (np.asarray(key_frames) - start_frame) / fps)
 
 
