@@ -21,7 +21,8 @@ def _classes() -> tuple:
     from .importing import operators as import_ops
     from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
     from .root import operators as root_ops
-    from .ui import panel, preferences, properties
+    from . import panel
+    from .ui import preferences, properties
     from .video import operators as video_ops
 
     return (preferences.HKMRPreferences, properties.HKMRSettings,

@@ -8,20 +8,17 @@ import bpy
 from ..export.operators import HKMR_OT_export_actions
 from ..feet.operators import HKMR_OT_pin_feet
 from ..root.operators import HKMR_OT_root_motion
-from ..ui.panel import HKMR_PT_motion
+from ..ui.sidebar import SubPanel
 from .operators import HKMR_OT_import_clips, draw_clip_settings
 
 __all__ = ["HKMR_PT_clips", "CLASSES"]
 
 
-class HKMR_PT_clips(bpy.types.Panel):
-    """Sub-panel of :class:`..ui.panel.HKMR_PT_motion` (same space, region and tab)."""
+class HKMR_PT_clips(SubPanel, bpy.types.Panel):
+    """Sub-panel of the main HKMR panel (:class:`..ui.sidebar.SubPanel`)."""
 
     bl_label = "Clips, Feet, Root Motion"
     bl_idname = "HKMR_PT_clips"
-    bl_parent_id = HKMR_PT_motion.bl_idname
-    bl_space_type, bl_region_type, bl_category = (HKMR_PT_motion.bl_space_type, HKMR_PT_motion.bl_region_type,
-                                                  HKMR_PT_motion.bl_category)
 
     def draw(self, context):
         layout = self.layout

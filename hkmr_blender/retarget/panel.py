@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..ui.panel import HKMR_PT_motion
+from ..ui.sidebar import SubPanel
 from .mapping import shipped_presets
 from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
                         HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)
@@ -30,14 +30,11 @@ class HKMR_UL_bone_map(bpy.types.UIList):
         sub.label(text=f"{item.confidence:.2f}")
 
 
-class HKMR_PT_retarget(bpy.types.Panel):
-    """Sub-panel of :class:`..ui.panel.HKMR_PT_motion` (same space, region and tab)."""
+class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
+    """Sub-panel of the main HKMR panel (:class:`..ui.sidebar.SubPanel`)."""
 
     bl_label = "Retarget"
     bl_idname = "HKMR_PT_retarget"
-    bl_parent_id = HKMR_PT_motion.bl_idname
-    bl_space_type, bl_region_type, bl_category = (HKMR_PT_motion.bl_space_type, HKMR_PT_motion.bl_region_type,
-                                                  HKMR_PT_motion.bl_category)
 
     def draw(self, context):
         s = context.scene.hkmr_retarget

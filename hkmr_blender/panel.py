@@ -1,24 +1,24 @@
-"""3D-view sidebar panel (N panel, tab "HKMR")."""
+"""The main HKMR sidebar panel (3D view, N panel, tab "HKMR"): import, Motion from Video, bake, batch export.
+It draws the rooms' operators, so it stands above them; each room's sub-panel hangs under it by id
+(:mod:`.ui.sidebar`)."""
 from __future__ import annotations
 
 import bpy
 
-from ..bake.operators import HKMR_OT_bake
-from ..export.operators import HKMR_OT_export_batch
-from ..importing.operators import HKMR_OT_import_motion
-from ..importing.settings import ImportSettings
-from ..video.operators import HKMR_OT_motion_from_video
-from .properties import draw_settings
+from .bake.operators import HKMR_OT_bake
+from .export.operators import HKMR_OT_export_batch
+from .importing.operators import HKMR_OT_import_motion
+from .importing.settings import ImportSettings
+from .video.operators import HKMR_OT_motion_from_video
+from .ui.properties import draw_settings
+from .ui.sidebar import MAIN_PANEL_ID, SidebarPanel
 
 __all__ = ["HKMR_PT_motion", "CLASSES"]
 
 
-class HKMR_PT_motion(bpy.types.Panel):
+class HKMR_PT_motion(SidebarPanel, bpy.types.Panel):
     bl_label = "HKMR Motion"
-    bl_idname = "HKMR_PT_motion"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "HKMR"
+    bl_idname = MAIN_PANEL_ID
 
     def draw(self, context):
         s = context.scene.hkmr
