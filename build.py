@@ -1,11 +1,14 @@
 """Build the HKMR Blender extension zip and validate it — no Blender binary needed.
 
-    python build.py [--out dist] [--check-only]
+    python build.py [--out dist]
 
 Stages ``hkmr_blender/**/*.py``, the retarget presets ``retarget/presets/*.json``,
 ``hkmr_blender/assets/*.npz`` and ``hkmr_blender/wheels/*.whl`` with the
 top-level ``blender_manifest.toml`` into a temporary folder, then runs Blender's own extension tool
 (``bl_pkg/cli/blender_ext.py`` from the installed ``bpy`` module) to ``build`` and ``validate`` the zip.
+Without the ``bpy`` module (any Python 3.11+, outside the project's venv) the same staged files are zipped
+with :mod:`zipfile` (manifest at the zip's root, as Blender's tool writes it) after a check of the
+manifest's required fields and wheels, and a note says that Blender's own validation was skipped.
 The wheels listed in the manifest are committed (pure Python, 30 KB); a missing one is fetched with
 ``pip download <name>==<version> --no-deps --only-binary=:all:``.
 """
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -25,12 +29,16 @@ PACKAGE = ROOT / "hkmr_blender"
 MANIFEST = ROOT / "blender_manifest.toml"
 
 
-def blender_ext_cli() -> Path:
-    """Path of Blender's extension command-line tool inside the installed bpy module."""
+MANIFEST_REQUIRED = ("schema_version", "id", "version", "name", "tagline", "maintainer", "type",
+                     "blender_version_min", "license")
+
+
+def blender_ext_cli() -> Path | None:
+    """Path of Blender's extension command-line tool inside the installed bpy module (None without bpy)."""
     import importlib.util
     spec = importlib.util.find_spec("bpy")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("build.py needs the bpy module (pip install bpy==5.0.1) for Blender's extension tool")
+        return None
     base = Path(next(iter(spec.submodule_search_locations)))
     found = sorted(base.glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
     if not found:
@@ -71,27 +79,53 @@ def stage(dest: Path, manifest: dict) -> None:
     shutil.copy2(MANIFEST, dest / MANIFEST.name)
 
 
-def run_cli(*args: str) -> str:
-    proc = subprocess.run([sys.executable, str(blender_ext_cli()), *args], capture_output=True, text=True)
+def check_manifest(manifest: dict) -> None:
+    """The checks that do not need Blender: required fields present, listed wheels on disk."""
+    missing = [k for k in MANIFEST_REQUIRED if k not in manifest]
+    if missing:
+        raise SystemExit(f"{MANIFEST}: missing field(s) {', '.join(missing)}")
+    absent = [rel for rel in manifest.get("wheels", []) if not (PACKAGE / rel).is_file()]
+    if absent:
+        raise SystemExit(f"{MANIFEST}: wheel(s) not found under {PACKAGE}: {', '.join(absent)}")
+
+
+def zip_folder(src: Path, zip_path: Path) -> None:
+    """Zip ``src``'s files with paths relative to it (the manifest at the zip's root)."""
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(p for p in src.rglob("*") if p.is_file()):
+            zf.write(f, f.relative_to(src).as_posix())
+
+
+def run_cli(cli: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, str(cli), *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"blender_ext {args[0]} failed:\n{proc.stdout}{proc.stderr}")
     return proc.stdout
 
 
-def build(out_dir: Path) -> Path:
-    """Build and validate the zip in ``out_dir``; return its path."""
+def build(out_dir: Path, cli: Path | None = None) -> Path:
+    """Build the zip in ``out_dir`` and validate it with Blender's tool ``cli`` (None: zip it with
+    :mod:`zipfile` after :func:`check_manifest`); return its path."""
     manifest = tomllib.loads(MANIFEST.read_text())
     ensure_wheels(manifest)
+    check_manifest(manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
     zip_path = out_dir / f"{manifest['id']}-{manifest['version']}.zip"
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / manifest["id"]
-        stage(src, manifest)
-        run_cli("validate", str(src))
-        tmp_zip = out_dir / f".{zip_path.name}.tmp.zip"
-        run_cli("build", "--source-dir", str(src), "--output-filepath", str(tmp_zip))
-    run_cli("validate", str(tmp_zip))
-    tmp_zip.replace(zip_path)
+    tmp_zip = out_dir / f".{zip_path.name}.tmp.zip"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / manifest["id"]
+            stage(src, manifest)
+            if cli is None:
+                zip_folder(src, tmp_zip)
+            else:
+                run_cli(cli, "validate", str(src))
+                run_cli(cli, "build", "--source-dir", str(src), "--output-filepath", str(tmp_zip))
+        if cli is not None:
+            run_cli(cli, "validate", str(tmp_zip))
+        tmp_zip.replace(zip_path)
+    finally:
+        tmp_zip.unlink(missing_ok=True)
     return zip_path
 
 
@@ -99,8 +133,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "dist"), help="output folder (default: dist/)")
     args = ap.parse_args(argv)
-    path = build(Path(args.out))
-    print(f"built and validated {path} ({path.stat().st_size / 1024:.0f} KB)")
+    cli = blender_ext_cli()
+    path = build(Path(args.out), cli)
+    size = f"{path.stat().st_size / 1024:.0f} KB"
+    if cli is None:
+        print(f"built {path} ({size}); Blender's extension validation skipped: this Python has no bpy module "
+              "(pip install bpy==5.0.1, or run with the project's .venv/bin/python, to validate)")
+    else:
+        print(f"built and validated {path} ({size})")
     return 0
 
 
