@@ -8,8 +8,14 @@ one action per file, every bone keyed on every frame.
 - ``generic``: Blender's default axes and units (re-imports into Blender 1:1).
 - ``unity``: same axes (Unity converts on import), units applied to the transforms (scale 1 in Unity).
 - ``unreal``: centimetres baked into the transforms (``FBX_SCALE_ALL``: 1 m → 100 units, FBX scale 1),
-  armature object named "Armature" so Unreal does not add it as an extra bone: the pelvis is the
-  single root bone.
+  armature object named "Armature" (for the export only) so Unreal does not add it as an extra bone: the
+  pelvis (or ``root``) is the single root bone.
+
+Every preset and format exports one skeleton with one root: a rig with bones that do not deform, several
+roots or bone constraints (Rigify, a control rig) goes out through the game-rig step
+(:mod:`.game_rig`: its deform bones only, re-linked into one hierarchy, baked from the evaluated rig; a
+temporary armature, removed afterwards). An SMPL or engine-style armature (all bones deform, one root, no
+constraints) is exported as it is.
 
 bpy is imported inside the functions so ``PRESETS``/``FORMATS`` load without Blender (CLI parser).
 """
@@ -105,22 +111,45 @@ def _cause(exc: BaseException) -> str:
     return (found or lines or [type(exc).__name__])[-1]
 
 
+@contextlib.contextmanager
+def _renamed(obj, name: str | None):
+    """``obj`` carries ``name`` (exactly, another holder stepping aside) for the duration."""
+    if name is None or obj.name == name:
+        yield
+        return
+    from .game_rig import freed_names
+    old = obj.name
+    with freed_names([name]):
+        obj.name = name
+        try:
+            yield
+        finally:
+            obj.name = old
+
+
 def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str = "fbx",
-                preset: str = "generic", extra=()) -> Path:
+                preset: str = "generic", extra=(), game_rig: bool = True) -> Path:
     """Write ``armature`` (+ ``mesh`` and ``extra`` objects) with its action over the scene's frame range
-    to ``out_path``. BVH holds the skeleton only. Returns the final path."""
+    to ``out_path``. BVH holds the skeleton only. ``game_rig``: export a rig that needs it through the
+    game-rig step (module docstring). Returns the final path; the scene is left as it was (names too)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; use one of {tuple(PRESETS)}")
     out = Path(out_path)
-    if preset in _ARMATURE_NAME and fmt == "fbx":
-        armature.name = _ARMATURE_NAME[preset]
+    name = _ARMATURE_NAME.get(preset) if fmt == "fbx" else None
     meshes = [m for m in (mesh, *extra) if m is not None] if fmt != "bvh" else []
-    _select_only(context, [armature] + meshes)
     scene = context.scene
-    with atomic_path(out) as tmp:
-        try:
-            with _captured_fds():
-                _write(context, str(tmp), fmt, preset, (scene.frame_start, scene.frame_end))
-        except RuntimeError as exc:  # bpy.ops puts the exporter's whole traceback in its message: keep the cause
-            raise RuntimeError(f"{out}: the {fmt.upper()} export failed: {_cause(exc)}") from None
+    frame_range = (scene.frame_start, scene.frame_end)
+    with contextlib.ExitStack() as stack:
+        from .game_rig import game_rig as bake_game_rig, needs_game_rig
+        if game_rig and needs_game_rig(armature):
+            armature = stack.enter_context(bake_game_rig(context, armature, frame_range, name, meshes))
+        else:
+            stack.enter_context(_renamed(armature, name))
+        _select_only(context, [armature] + meshes)
+        with atomic_path(out) as tmp:
+            try:
+                with _captured_fds():
+                    _write(context, str(tmp), fmt, preset, frame_range)
+            except RuntimeError as exc:  # bpy.ops puts the exporter's whole traceback in its message: keep the cause
+                raise RuntimeError(f"{out}: the {fmt.upper()} export failed: {_cause(exc)}") from None
     return out

@@ -9,8 +9,10 @@ and without a namespace prefix (``mixamorig:``, ``mixamorig7:``, ``Armature|``).
 Automatic mapping (:func:`auto_map`): the shipped family preset that finds most of its bones, then SMPL names
 when all 24 are there (:mod:`..rig.bones`), then body-part words (``thigh``, ``UpperLeg``, ``calf``,
 ``clavicle``…), then the spine bones between the pelvis and neck bones by hierarchy. Confidence per bone: 1.0
-preset, 0.9 SMPL name, 0.7 body-part word, 0.6 spine chain position; halved when the bone is not below the bone
-of its SMPL parent joint (hierarchy disagrees).
+preset, 0.9 SMPL name, 0.7 body-part word, 0.6 spine chain position; a guessed bone (not from a preset) is
+halved when it is not below the bone of its SMPL parent joint (hierarchy disagrees). Preset bones are not
+checked: a family preset names that family's own bones, and a rig's controls need not mirror SMPL's chain
+(Rigify's upper spine and arm FK controls hang below mechanism bones, not below the FK bone before them).
 """
 from __future__ import annotations
 
@@ -197,13 +199,15 @@ def _spine_chain(names: list[str], parents, entries: list[MapEntry], used: set[s
 
 
 def _check_hierarchy(entries: list[MapEntry], names: list[str], parents) -> None:
-    """Halve the confidence of entries whose bone is not below the bone(s) of the nearest mapped
-    SMPL ancestor joint."""
+    """Halve the confidence of guessed entries (not from a preset) whose bone is not below the bone(s) of
+    the nearest mapped SMPL ancestor joint."""
     index = {n: i for i, n in enumerate(names)}
     bones_of: dict[str, set[int]] = {}
     for e in entries:
         bones_of.setdefault(e.joint, set()).add(index[e.bone])
     for e in entries:
+        if e.how.startswith("preset "):
+            continue
         a = SMPL_PARENTS[_JOINT[e.joint]]
         while a >= 0 and SMPL_JOINT_NAMES[a] not in bones_of:
             a = SMPL_PARENTS[a]
