@@ -51,6 +51,8 @@ class HKMR_OT_import_clips(bpy.types.Operator, ImportHelper):
         for r in results:
             for w in r.warnings:
                 self.report({"WARNING"}, f"{r.action.name}: {w}")
+            if r.timing:
+                self.report({"INFO"}, f"{r.action.name}: {r.timing}")
         self.report({"INFO"}, f"Imported {len(results)} clip(s) onto '{results[0].armature.name}'")
         return {"FINISHED"}
 

@@ -36,11 +36,13 @@ __all__ = ["BatchReport", "StopRequest", "collect_inputs", "save_blend", "export
 @dataclass
 class BatchReport:
     """``done``: (input, output, seconds) per exported clip; ``failed``: (input, error message);
-    ``warnings``: (input, message); ``not_started``: inputs left when the batch was interrupted."""
+    ``warnings``: (input, message); ``notes``: (input, how its samples became frames — resampling);
+    ``not_started``: inputs left when the batch was interrupted."""
 
     done: list[tuple[str, str, float]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     not_started: list[str] = field(default_factory=list)
     interrupted: bool = False
 
@@ -142,6 +144,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     import bpy
 
     from .files import export_clip
+    from .game_rig import freed_names
     from ..importing.importer import HKMRImportError, ImportSettings, import_motion_file
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
@@ -163,20 +166,25 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
             t0 = time.perf_counter()
             result = None
             try:
-                result = import_motion_file(context, str(path), settings)
-                report.warnings += [(str(path), w) for w in result.warnings]
-                out = export_clip(context, result.armature, result.mesh, out_dir / f"{path.stem}.{fmt}", fmt, preset)
-                if blend:
-                    save_blend(out_dir / f"{path.stem}.blend")
-                report.done.append((str(path), str(out), time.perf_counter() - t0))
+                with freed_names([path.stem, f"{path.stem}_body"]), freed_names([path.stem], bpy.data.actions):
+                    try:
+                        result = import_motion_file(context, str(path), settings)
+                        report.warnings += [(str(path), w) for w in result.warnings]
+                        if result.timing and settings.rate == "resample":
+                            report.notes.append((str(path), result.timing))
+                        out = export_clip(context, result.armature, result.mesh, out_dir / f"{path.stem}.{fmt}",
+                                          fmt, preset)
+                        if blend:
+                            save_blend(out_dir / f"{path.stem}.blend")
+                        report.done.append((str(path), str(out), time.perf_counter() - t0))
+                    finally:
+                        if result is not None:
+                            _remove_clip(result)
             except (HKMRImportError, RuntimeError, OSError, ValueError) as exc:
                 report.failed.append((str(path), str(exc)))
             except KeyboardInterrupt:  # the second Ctrl-C: this clip is abandoned (nothing under its name)
                 report.interrupted, report.not_started = True, [str(p) for p in paths[k:]]
                 break
-            finally:
-                if result is not None:
-                    _remove_clip(result)
     finally:
         scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end = saved
     return report
@@ -223,6 +231,8 @@ def run_export(args: argparse.Namespace) -> int:
     for src, out, secs in report.done:
         extra = f" + {Path(out).with_suffix('.blend')}" if blend else ""
         print(f"ok    {src} -> {out}{extra} ({secs:.2f} s)")
+    for src, msg in report.notes:
+        print(f"note: {src}: {msg}", file=sys.stderr)
     for src, msg in report.warnings:
         print(f"warning: {src}: {msg}", file=sys.stderr)
     for src, err in report.failed:

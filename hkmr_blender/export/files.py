@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..base.atomic import atomic_path
 
-__all__ = ["PRESETS", "FORMATS", "export_clip"]
+__all__ = ["PRESETS", "FORMATS", "export_clip", "output_folder"]
 
 _FBX_COMMON = dict(
     use_selection=True, object_types={"ARMATURE", "MESH"}, add_leaf_bones=False, bake_anim=True,
@@ -45,6 +45,19 @@ PRESETS: dict[str, dict] = {
 }
 FORMATS = ("fbx", "glb", "bvh")
 _ARMATURE_NAME = {"unreal": "Armature"}
+
+
+def output_folder(path: str) -> str:
+    """The absolute folder for the panel's *Output folder* ``path``. A Blender-relative path (``//export/``)
+    needs a saved .blend file: refused with a message saying so (never resolved against the process's
+    current folder)."""
+    import bpy
+    if not path.strip():
+        raise ValueError("choose an output folder for the export (HKMR panel › Output folder)")
+    if path.startswith("//") and not bpy.data.filepath:
+        raise ValueError(f"the output folder '{path}' is relative to the .blend file, which is not saved yet: "
+                         "save the .blend file first, or choose an absolute output folder (HKMR panel › Output folder)")
+    return os.path.normpath(bpy.path.abspath(path))
 
 
 def _select_only(context, objects) -> None:

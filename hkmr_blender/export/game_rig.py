@@ -43,23 +43,25 @@ def skeleton_of(armature) -> GameSkeleton:
 
 
 @contextlib.contextmanager
-def freed_names(names):
-    """Objects named as any of ``names`` are renamed for the duration, so new objects can take these
-    names exactly (Blender would append ``.001``); their names come back on exit."""
+def freed_names(names, collection=None):
+    """Data-blocks of ``collection`` (default ``bpy.data.objects``) named as any of ``names`` are renamed
+    for the duration, so new ones can take these names exactly (Blender would append ``.001``: the
+    exported file would name the mesh ``walk_body.001``); their names come back on exit."""
+    coll = bpy.data.objects if collection is None else collection
     moved = []
     try:
         for name in names:
-            ob = bpy.data.objects.get(name)
-            if ob is not None:
-                ob.name = f"{name}.hkmr_tmp"
-                moved.append((ob, name))
+            item = coll.get(name)
+            if item is not None:
+                item.name = f"{name}.hkmr_tmp"
+                moved.append((item, name))
         yield
     finally:
-        for ob, name in reversed(moved):
-            clash = bpy.data.objects.get(name)
-            if clash is not None and clash != ob:       # whatever took the name meanwhile gives it back
+        for item, name in reversed(moved):
+            clash = coll.get(name)
+            if clash is not None and clash != item:     # whatever took the name meanwhile gives it back
                 clash.name = f"{name}.hkmr_new"
-            ob.name = name
+            item.name = name
 
 
 def _sample(context, armature, names: list[str], frames) -> np.ndarray:

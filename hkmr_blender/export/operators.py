@@ -11,6 +11,7 @@ from ..ui.actions import armature_poll
 from ..ui.properties import import_settings
 from .actions import export_actions
 from .batch import export_batch
+from .files import output_folder
 
 __all__ = ["HKMR_OT_export_batch", "HKMR_OT_export_actions", "CLASSES"]
 
@@ -30,7 +31,11 @@ class HKMR_OT_export_batch(bpy.types.Operator, ImportHelper):
         s = context.scene.hkmr
         names = [f.name for f in self.files if f.name] or [os.path.basename(self.filepath)]
         inputs = [os.path.join(self.directory or os.path.dirname(self.filepath), n) for n in names]
-        out_dir = bpy.path.abspath(s.export_dir)
+        try:
+            out_dir = output_folder(s.export_dir)
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
         wm = context.window_manager
         wm.progress_begin(0, len(inputs))
         try:
@@ -61,8 +66,8 @@ class HKMR_OT_export_actions(bpy.types.Operator):
 
     def execute(self, context):
         s = context.scene.hkmr
-        out_dir = bpy.path.abspath(s.export_dir)
         try:
+            out_dir = output_folder(s.export_dir)
             report = export_actions(context, context.active_object, out_dir, fmt=s.export_format,
                                     preset=s.export_preset)
         except (ValueError, OSError) as exc:

@@ -41,6 +41,7 @@ class ImportResult:
     frame_end: int
     warnings: list[str] = field(default_factory=list)
     clip: object = None
+    timing: str = ""      # how the clip's samples became frames (resampling or the scene rate set), for reports
 
 
 def _scene_fps(scene) -> float:
@@ -50,6 +51,17 @@ def _scene_fps(scene) -> float:
 def _set_scene_fps(scene, fps: float) -> None:
     whole = max(1, int(round(fps)))
     scene.render.fps, scene.render.fps_base = whole, whole / fps
+
+
+def timing_note(motion_fps: float, scene_fps: float, rate: str, samples: int, frames: int) -> str:
+    """One sentence on how ``samples`` at ``motion_fps`` became ``frames`` keys: resampled (and how),
+    the scene's rate set, or nothing to say (rates equal)."""
+    if abs(motion_fps - scene_fps) < 1e-6 * max(motion_fps, 1.0):
+        return ""
+    if rate == "set_scene":
+        return f"scene rate set from {scene_fps:g} to {motion_fps:g} fps (one key per sample, {samples} samples)"
+    return (f"resampled {motion_fps:g} → {scene_fps:g} fps (the scene's rate): {samples} samples → {frames} "
+            "frames, rotations SLERP, translation linear; Frame rate › Set scene rate keeps every sample")
 
 
 def import_motion_file(context, path: str, settings: ImportSettings) -> ImportResult:
@@ -136,6 +148,7 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
             raise HKMRImportError(str(exc)) from exc
         raise
     warnings += clip.notes
+    timing = timing_note(float(motion.fps), _scene_fps(scene), settings.rate, len(motion.poses), len(plan.frames))
     if settings.rate == "set_scene":
         _set_scene_fps(scene, motion.fps)
     start, end = int(np.floor(min(plan.frames[0], action.frame_range[0]))), int(np.ceil(plan.frames[-1]))
@@ -145,7 +158,7 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
         ob.select_set(False)
     rig.obj.select_set(True)
     context.view_layer.objects.active = rig.obj
-    return ImportResult(rig.obj, mesh_obj, action, start, end, warnings, clip)
+    return ImportResult(rig.obj, mesh_obj, action, start, end, warnings, clip, timing)
 
 
 def remove_objects(objects) -> None:

@@ -38,8 +38,9 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
             return {"CANCELLED"}
         for w in result.warnings:
             self.report({"WARNING"}, w)
+        timing = f"; {result.timing}" if result.timing else ""
         self.report({"INFO"}, f"Imported {os.path.basename(self.filepath)}: frames "
-                              f"{result.frame_start}-{result.frame_end} on '{result.armature.name}'")
+                              f"{result.frame_start}-{result.frame_end} on '{result.armature.name}'{timing}")
         return {"FINISHED"}
 
 

@@ -99,7 +99,8 @@ def test_rigify_leaves_for_every_engine_as_its_deform_bones_under_one_root(empty
     motion, _ = make_motion(np.random.default_rng(3), frames=FRAMES)
     smpl = import_motion(context, motion, ImportSettings(rate="set_scene", create_mesh=False)).armature
     rig = rigify_rig(context)
-    retarget(context, smpl, rig)
+    mapping = retarget(context, smpl, rig).mapping
+    assert mapping.family == "rigify" and {e.confidence for e in mapping.entries} == {1.0}   # was 0.5 on 3 bones
     root = rig.pose.bones["root"]
     for f, x in ((1, 0.0), (FRAMES, 0.8)):
         root.location = (0.0, x, 0.0)
