@@ -97,6 +97,7 @@ class ClipFit:
     floor: ct.Floor
     camera: FullCamera
     torso_px: float
+    camera_path: object = None
 
 
 @dataclass
@@ -260,12 +261,14 @@ def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock
 @torch.no_grad()
 def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None = None,
              init_rotmats: np.ndarray | None = None, init_betas: np.ndarray | None = None, prior=None,
-             cfg: ClipFitConfig | None = None) -> ClipFit:
+             cfg: ClipFitConfig | None = None, camera_rotations: np.ndarray | None = None) -> ClipFit:
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
-    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None. Raises ValueError when
-    no frame has a person."""
+    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
+    (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`) or None (static:
+    today's path exactly): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
+    feet are locked where they stand in the world. Raises ValueError when no frame has a person."""
     cfg = (cfg or ClipFitConfig()).validate()
     lm = landmarks
     found = np.asarray(lm.found, bool)
@@ -280,16 +283,26 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     state = _initial_state(body, lm, betas, cam, init_rotmats, data, cfg, prior)
     state = _pass(body, state, betas, data, cam, cfg, prior, None, cfg.iterations)
     feet = _feet(body, state, betas)
-    floor = ct.estimate_floor(feet, found, cfg.contact)
     fps = lm.fps if lm.fps > 0 else 30.0
-    planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
+    path = None
+    if camera_rotations is None:
+        floor = ct.estimate_floor(feet, found, cfg.contact)
+        planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
+    else:
+        from core.camera.path import camera_path_from_feet, to_reference
+        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, cfg.contact)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
-        lock = (torch.as_tensor(ct.lock_targets(feet, planted, ease), dtype=torch.float32),
+        if path is None:
+            targets = ct.lock_targets(feet, planted, ease)
+        else:  # anchors where the feet stand in the world, seen from each frame's camera
+            ref = ct.lock_targets(to_reference(feet, path), planted, ease) - path.centres[:, None]
+            targets = np.einsum("fij,fnj->fni", path.rotations, ref)
+        lock = (torch.as_tensor(targets, dtype=torch.float32),
                 torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
         state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations)
         state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
-    return _result(body, state, betas, data, cam, lm, planted, floor)
+    return _result(body, state, betas, data, cam, lm, planted, floor, path)
 
 
 def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:
@@ -311,7 +324,7 @@ def _feet(body, s: _State, betas) -> np.ndarray:
     return pts[:, list(terms.FOOT_POINTS)].double().numpy()
 
 
-def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor) -> ClipFit:
+def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor, path=None) -> ClipFit:
     rot = _rotmats(s)
     pts = landmark_points(body, rot, betas.expand(len(rot), -1)) + s.transl[:, None]
     found = np.asarray(lm.found, bool)
@@ -319,4 +332,5 @@ def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, pl
     frac = reprojection_error(cam.project(pts).numpy(), lm.points2d, seen, d.scale)
     return ClipFit(rotmats=rot.double().numpy(), betas=betas[0].double().numpy(), transl=s.transl.double().numpy(),
                    reprojection_px=frac * d.scale, reprojection=frac, contacts=ct.foot_contacts(planted),
-                   point_contacts=planted, valid=found.copy(), floor=floor, camera=cam, torso_px=d.scale)
+                   point_contacts=planted, valid=found.copy(), floor=floor, camera=cam, torso_px=d.scale,
+                   camera_path=path)

@@ -17,7 +17,27 @@ from core.motion import Motion, motion_from_smpl
 
 from .clip import ClipFit
 
-__all__ = ["landmark_confidence", "motion_from_clip_fit"]
+__all__ = ["landmark_confidence", "motion_from_clip_fit", "world_of_fit"]
+
+
+def world_of_fit(body: BodyModel, fit: ClipFit, origin: str = "first_frame") -> WorldTrajectory:
+    """The fit's world trajectory. Static camera: :func:`to_world` on the camera frame, as ever. Moving camera
+    (``fit.camera_path``): the camera-frame root is first carried into the path's reference frame
+    (``P_ref = R_tᵀ P_cam + C_t``; SMPL's orientation turns about J0, so ``transl_ref = R_tᵀ (J0 + T) + C_t − J0``),
+    the world is built there on the floor of the planted feet, and the per-frame camera becomes
+    ``view_R = R_t · cam_R``, ``view_t = R_t (cam_t − C_t)``."""
+    path = fit.camera_path
+    if path is None:
+        return to_world(body, fit.rotmats, fit.betas, fit.transl, fit.valid, origin, floor=fit.floor)
+    R, C = np.asarray(path.rotations, np.float64), np.asarray(path.centres, np.float64)
+    j0 = body.rest_joints(torch.as_tensor(np.asarray(fit.betas), dtype=torch.float32)[None])[0, 0].double().numpy()
+    rot = np.array(fit.rotmats, np.float64)
+    rot[:, 0] = np.einsum("fji,fjk->fik", R, rot[:, 0])
+    transl = np.einsum("fji,fj->fi", R, np.asarray(fit.transl, np.float64) + j0) + C - j0
+    w = to_world(body, rot, fit.betas, transl, fit.valid, origin, floor=fit.floor)
+    view_R = np.einsum("fij,jk->fik", R, w.cam_R)
+    view_t = np.einsum("fij,fj->fi", R, w.cam_t[None] - C)
+    return WorldTrajectory(w.rotmats, w.trans, view_R[0], view_t[0], view_R, view_t)
 
 
 def landmark_confidence(body: BodyModel, lm: Landmarks) -> np.ndarray:
@@ -33,7 +53,7 @@ def motion_from_clip_fit(body: BodyModel, fit: ClipFit, landmarks: Landmarks, *,
     from visibility, ``frame_index`` from the landmarks) and the world trajectory with the camera pose.
     ``fps``: the samples' rate, default the landmarks' (30 when they have none, e.g. an image folder)."""
     rate = float(fps if fps is not None else landmarks.fps if landmarks.fps > 0 else 30.0)
-    world = to_world(body, fit.rotmats, fit.betas, fit.transl, fit.valid, origin, floor=fit.floor)
+    world = world_of_fit(body, fit, origin)
     motion = motion_from_smpl(body, torch.as_tensor(world.rotmats), torch.as_tensor(fit.betas),
                               torch.as_tensor(world.trans), rate, frame_index=landmarks.frame_index,
                               confidence=landmark_confidence(body, landmarks), valid=fit.valid,

@@ -45,6 +45,9 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    help="the fit's start: keypoints (default: the shipped keypoint model, HKMR on BlazePose's "
                    "landmarks — 10 mm better in 3D on rendered clips with truth) or none (a neutral pose turned "
                    "like the detected torso)")
+    p.add_argument("--camera", choices=("auto", "static"), default=None,
+                   help="auto (default): find out from the background whether the camera pans, follows or shakes "
+                   "and put the person's true path in the world; static: assume a camera on a tripod")
     p.add_argument("--person", metavar="auto|x0,y0,x1,y1",
                    help="whom to follow when several people are in view: auto (BlazePose's most confident "
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
@@ -117,7 +120,8 @@ def _real_options(args):
                        focal_length=args.focal_length, min_confidence=args.min_confidence,
                        chunk_size=args.chunk_size, world_origin=args.world_origin,
                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
-                       init=args.init or "keypoints", fit_threads=args.threads or 1).validate()
+                       init=args.init or "keypoints", fit_threads=args.threads or 1,
+                       camera=args.camera or "auto").validate()
 
 
 def synthetic_warning(loaded) -> str | None:
@@ -186,6 +190,8 @@ def _network_runner(args):
         raise ValueError("--person chooses whom the detector follows; with --no-fit use --boxes FILE or --track")
     if args.init is not None:
         raise ValueError("--init chooses the fit's start; --no-fit runs no fit: drop one of them")
+    if args.camera is not None:
+        raise ValueError("--camera belongs to the fit; --no-fit assumes a static camera: drop one of them")
     if args.threads is not None:
         import torch
 

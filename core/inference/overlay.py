@@ -99,7 +99,7 @@ def _overlaid(src: FrameSource, body: torch.nn.Module, world: WorldTrajectory, b
             sl = slice(i, min(i + batch, len(valid)))
             rot = torch.as_tensor(world.rotmats[sl], dtype=torch.float32)
             tr = torch.as_tensor(world.trans[sl], dtype=torch.float32)
-            verts = body(rot, b.expand(len(rot), -1), tr).vertices.double().numpy() @ world.cam_R.T + world.cam_t
+            verts = world.to_camera(body(rot, b.expand(len(rot), -1), tr).vertices.double().numpy(), sl.start)
         yield i, img, (overlay(img, verts[i - start], faces, camera, max_size=max_size) if valid[i] else img)
 
 

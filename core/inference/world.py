@@ -28,12 +28,26 @@ CAMERA_TO_WORLD = np.diag([1.0, -1.0, -1.0])
 @dataclass
 class WorldTrajectory:
     """rotmats (F, 24, 3, 3) with joint 0 in the world frame; trans (F, 3) SMPL ``transl`` (world);
-    world → camera: ``P_cam = cam_R @ P_world + cam_t`` (cam_R (3, 3), cam_t (3,))."""
+    world → camera: ``P_cam = cam_R @ P_world + cam_t`` (cam_R (3, 3), cam_t (3,)) for a static camera (for a
+    moving one, the first frame's); ``view_R`` (F, 3, 3) / ``view_t`` (F, 3): a moving camera's world → camera
+    per frame (None when static)."""
 
     rotmats: np.ndarray
     trans: np.ndarray
     cam_R: np.ndarray
     cam_t: np.ndarray
+    view_R: np.ndarray | None = None
+    view_t: np.ndarray | None = None
+
+    def to_camera(self, points: np.ndarray, start: int = 0) -> np.ndarray:
+        """(n, ..., 3) world points of frames ``start…start+n`` → camera frame (per-frame for a moving camera)."""
+        p = np.asarray(points, np.float64)
+        if self.view_R is None:
+            return p @ self.cam_R.T + self.cam_t
+        sl = slice(start, start + len(p))
+        flat = p.reshape(len(p), -1, 3)
+        out = np.einsum("fij,fnj->fni", self.view_R[sl], flat) + self.view_t[sl, None]
+        return out.reshape(p.shape)
 
 
 def camera_to_world_rotation(up: np.ndarray) -> np.ndarray:

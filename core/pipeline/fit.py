@@ -23,13 +23,15 @@ __all__ = ["FitStage", "run_fit"]
 class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
     init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
-    stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting)."""
+    stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting); camera_rotations:
+    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera)."""
 
     landmarks: Landmarks
     focal_length: float | None = None
     init_rotmats: np.ndarray | None = None
     init_betas: np.ndarray | None = None
     threads: int | None = 1
+    camera_rotations: np.ndarray | None = None
 
 
 def run_fit(body, stage: FitStage):
@@ -46,6 +48,7 @@ def run_fit(body, stage: FitStage):
     if stage.threads is not None:
         torch.set_num_threads(stage.threads)
     try:
-        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas)
+        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas,
+                        camera_rotations=stage.camera_rotations)
     finally:
         torch.set_num_threads(before)

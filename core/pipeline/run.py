@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 
 from core.detect.blazepose import DetectorOptions
 from core.detect.landmarks import Landmarks
@@ -17,6 +18,7 @@ from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
 
+from .camera import CAMERA_MODES, CameraStage, run_camera
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
 from .motion import MotionOutput, MotionStage, run_motion
@@ -29,16 +31,20 @@ __all__ = ["RealOptions", "RealResult", "run_real"]
 class RealOptions(OutputOptions):
     """detector: BlazePose settings (incl. ``person``); init: the fit's start, one of :data:`.start.INITS`
     ("keypoints": the keypoint model, "none": a neutral pose); fit_threads: torch threads for the fit (see
-    :mod:`.fit`; None: torch's setting); and the shared
+    :mod:`.fit`; None: torch's setting); camera: one of :data:`.camera.CAMERA_MODES` ("auto": find out whether
+    the camera moves and follow it, "static": assume it does not); and the shared
     :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
     fit_threads: int | None = 1
+    camera: str = "auto"
 
     def validate(self) -> "RealOptions":
         if self.init not in INITS:
             raise ValueError(f"--init {self.init!r} is not one of {', '.join(INITS)}")
+        if self.camera not in CAMERA_MODES:
+            raise ValueError(f"--camera {self.camera!r} is not one of {', '.join(CAMERA_MODES)}")
         return super().validate()
 
 
@@ -85,9 +91,22 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         t = time.perf_counter()
         start = run_start(StartStage(lm))
         seconds["start"] = time.perf_counter() - t
+    rotations = None
+    if opts.camera != "static" and lm.found.any():
+        from core.fitting.full_camera import FullCamera
+
+        t = time.perf_counter()
+        est, rotations = run_camera(CameraStage(src, lm, FullCamera.for_image(*lm.image_size,
+                                                                              focal=opts.focal_length).focal,
+                                                opts.camera))
+        seconds["camera"] = time.perf_counter() - t
+        if log and est is not None:
+            log(f"camera: {'static' if rotations is None else 'moving'} (median background motion "
+                f"{float(np.median(est.motion_px[1:])) if len(est.motion_px) > 1 else 0.0:.2f} px/frame)")
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                 None if start is None else start.betas, threads=opts.fit_threads))
+                                 None if start is None else start.betas, threads=opts.fit_threads,
+                                 camera_rotations=rotations))
     seconds["fit"] = time.perf_counter() - t
     t = time.perf_counter()
     out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
