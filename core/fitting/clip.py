@@ -290,7 +290,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
     else:
         from core.camera.path import camera_path_from_feet, to_reference
-        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, cfg.contact)
+        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         if path is None:

@@ -1,0 +1,122 @@
+"""World path from moving-camera footage against exact truth (issue 22).
+
+Input: videos from bench/render_moving.py (VIDEO.mp4 + VIDEO.npz truth). Each runs through the default path
+(`hkmr infer`: BlazePose → keypoint start → clip fit → motion file) with the render's focal length, once with
+``--camera static`` (the path before issue 22) and once with ``--camera auto``. Scores on valid frames:
+
+- world root error: pelvis joint, after a 4-DoF alignment (yaw about up + translation) fitted on the first
+  ``--align`` frames, mean and at the last frame (mm);
+- net travel: horizontal pelvis distance first → last frame (m), truth alongside;
+- foot skate: horizontal slide of the fitted heel/toe points in the world between consecutive frames where
+  the truth's point is planted (mm/frame);
+- PA-MPJPE (14 LSP joints, mm); seconds per stage.
+
+    nice -n 10 .venv/bin/python bench/bench_moving.py /tmp/mc/131_03_follow.mp4 /tmp/mc/131_03_static.mp4
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
+from core.body.landmark_points import landmark_points  # noqa: E402
+from core.body.model import load_body_model  # noqa: E402
+from core.fitting import contacts as ct  # noqa: E402
+from core.fitting.terms import FOOT_POINTS  # noqa: E402
+from core.geometry.metrics import SMPL_TO_LSP14, pa_mpjpe  # noqa: E402
+from core.motion import read_motion  # noqa: E402
+from core.pipeline.run import RealOptions, run_real  # noqa: E402
+
+TRUTH_CONTACTS = ct.ContactConfig(height=0.04, speed=0.3)
+
+
+def align_4dof(est: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Yaw R (about +Y) and t with R·est + t ≈ gt (least squares over the given points)."""
+    me, mg = est.mean(0), gt.mean(0)
+    a, b = (est - me)[:, [0, 2]], (gt - mg)[:, [0, 2]]
+    yaw = np.arctan2((a[:, 1] * b[:, 0] - a[:, 0] * b[:, 1]).sum(), (a * b).sum())
+    c, s = np.cos(yaw), np.sin(yaw)
+    R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    return R, mg - R @ me
+
+
+@torch.no_grad()
+def score(body, motion, truth, align: int) -> dict:
+    n = min(len(motion.trans), len(truth["transl"]))
+    v = np.asarray(motion.valid[:n], bool)
+    rot_e = torch.as_tensor(_rotmats(motion)[:n],
+                            dtype=torch.float32)
+    be = torch.as_tensor(motion.betas, dtype=torch.float32)[None].expand(n, -1)
+    je = body.joints(rot_e, be, torch.as_tensor(motion.trans[:n], dtype=torch.float32)).double().numpy()
+    fe = landmark_points(body, rot_e, be, torch.as_tensor(motion.trans[:n], dtype=torch.float32))
+    fe = fe[:, list(FOOT_POINTS)].double().numpy()
+    rot_g = torch.as_tensor(truth["rotmats"][:n], dtype=torch.float32)
+    bg = torch.as_tensor(truth["betas"], dtype=torch.float32)[None].expand(n, -1)
+    tg = torch.as_tensor(truth["transl"][:n], dtype=torch.float32)
+    jg = body.joints(rot_g, bg, tg).double().numpy()
+    fg = landmark_points(body, rot_g, bg, tg)[:, list(FOOT_POINTS)].double().numpy()
+    floor = ct.estimate_floor(fg, np.ones(n, bool), TRUTH_CONTACTS)
+    planted = ct.point_contacts(fg, np.ones(n, bool), truth["fps"], floor, TRUTH_CONTACTS)
+    idx = np.flatnonzero(v)
+    first = idx[:align]
+    R, t = align_4dof(je[first, 0], jg[first, 0])
+    pe = je[:, 0] @ R.T + t
+    err = np.linalg.norm(pe - jg[:, 0], axis=1)[v] * 1000
+    travel = lambda p: float(np.linalg.norm((p[idx[-1]] - p[idx[0]])[[0, 2]]))  # noqa: E731
+    both = planted[1:] & planted[:-1] & v[1:, None] & v[:-1, None]
+    slide = np.linalg.norm(np.diff(fe, axis=0)[..., [0, 2]], axis=-1)
+    lsp = list(SMPL_TO_LSP14)
+    return {"root_mm": float(err.mean()), "root_end_mm": float(err[-1]), "travel_m": travel(pe),
+            "travel_truth_m": travel(jg[:, 0]), "skate_mm": float(slide[both].mean() * 1000),
+            "pa_mm": float(pa_mpjpe(torch.as_tensor(je[:, lsp]), torch.as_tensor(jg[:, lsp]))[v].mean() * 1000),
+            "valid": int(v.sum())}
+
+
+def _rotmats(motion) -> np.ndarray:
+    from core.geometry.rotations import axis_angle_to_matrix
+    return axis_angle_to_matrix(torch.as_tensor(np.asarray(motion.poses).reshape(len(motion.poses), 24, 3))).numpy()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("videos", nargs="+")
+    ap.add_argument("--modes", nargs="+", default=["static", "auto"])
+    ap.add_argument("--align", type=int, default=30, help="frames of the 4-DoF alignment")
+    ap.add_argument("--json", help="write the rows here")
+    ap.add_argument("--keep", help="keep motion files in this folder")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    body = load_body_model(OPEN_BODY_PATH)
+    rows = []
+    out_dir = args.keep or tempfile.mkdtemp(prefix="bench-moving-")
+    os.makedirs(out_dir, exist_ok=True)
+    for video in args.videos:
+        truth = dict(np.load(os.path.splitext(video)[0] + ".npz"))
+        truth["fps"] = float(truth["fps"])
+        for mode in args.modes:
+            out = os.path.join(out_dir, f"{os.path.basename(video)[:-4]}.{mode}.npz")
+            res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode,
+                                                         include_mesh=False))
+            s = score(body, read_motion(out), truth, args.align)
+            total = sum(v for k, v in res.seconds.items() if k != "overlay")
+            s.update(video=os.path.basename(video), mode=mode, seconds={k: round(v, 2) for k, v in res.seconds.items()},
+                     camera_share=res.seconds.get("camera", 0.0) / max(total - res.seconds.get("camera", 0.0), 1e-9))
+            rows.append(s)
+            print(f"{s['video']:28s} {mode:7s} root {s['root_mm']:7.0f} mm (end {s['root_end_mm']:6.0f})  travel "
+                  f"{s['travel_m']:.2f}/{s['travel_truth_m']:.2f} m  skate {s['skate_mm']:5.1f} mm/f  PA "
+                  f"{s['pa_mm']:5.1f} mm  camera +{100 * s['camera_share']:.0f} %  {s['seconds']}", flush=True)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
