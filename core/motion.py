@@ -33,12 +33,12 @@ def motion_from_smpl(body: BodyModel, rotmats: torch.Tensor, betas: torch.Tensor
                      fps: float, *, frame_index: np.ndarray | None = None,
                      confidence: np.ndarray | None = None, valid: np.ndarray | None = None,
                      camera: torch.Tensor | None = None, contacts: np.ndarray | None = None,
-                     include_mesh: bool = True) -> Motion:
+                     include_mesh: bool = True, view=None) -> Motion:
     """Build a validated :class:`Motion`.
 
     rotmats (F,24,3,3) joint-local (joint 0 = global orientation), betas (NB,) one shape for
     the clip, trans (F,3) SMPL ``transl``; camera (F,3) weak-perspective or None; contacts (F,2)
-    bool planted [left, right] foot or None. Positions
+    bool planted [left, right] foot or None; view: the filming camera (:class:`ViewCamera`) or None. Positions
     are in SMPL's Y-up frame (``up_axis="y"``).
     """
     if rotmats.ndim != 4 or rotmats.shape[1:] != (NUM_JOINTS, 3, 3):
@@ -50,7 +50,7 @@ def motion_from_smpl(body: BodyModel, rotmats: torch.Tensor, betas: torch.Tensor
         poses=poses.cpu().numpy(), trans=trans.double().cpu().numpy(), betas=betas.double().cpu().numpy(),
         fps=float(fps), gender=body.gender, rest_joints=rest.double().cpu().numpy(),
         frame_index=frame_index, confidence=confidence, valid=valid,
-        camera=None if camera is None else camera.double().cpu().numpy(), contacts=contacts, up_axis="y",
+        camera=None if camera is None else camera.double().cpu().numpy(), contacts=contacts, view=view, up_axis="y",
         body_model=body.identity, parents=np.asarray(body.parents),
         mesh=rest_mesh(body, betas) if include_mesh else None)
     return validate_motion(motion)

@@ -14,10 +14,11 @@ from core.body.model import BodyModel
 from core.detect.landmarks import Landmarks
 from core.inference.world import WorldTrajectory, to_world
 from core.motion import Motion, motion_from_smpl
+from hkmr_blender.base import ViewCamera
 
 from .clip import ClipFit
 
-__all__ = ["landmark_confidence", "motion_from_clip_fit", "world_of_fit"]
+__all__ = ["landmark_confidence", "motion_from_clip_fit", "view_camera", "world_of_fit"]
 
 
 def world_of_fit(body: BodyModel, fit: ClipFit, origin: str = "first_frame") -> WorldTrajectory:
@@ -57,5 +58,17 @@ def motion_from_clip_fit(body: BodyModel, fit: ClipFit, landmarks: Landmarks, *,
     motion = motion_from_smpl(body, torch.as_tensor(world.rotmats), torch.as_tensor(fit.betas),
                               torch.as_tensor(world.trans), rate, frame_index=landmarks.frame_index,
                               confidence=landmark_confidence(body, landmarks), valid=fit.valid,
-                              contacts=fit.contacts, include_mesh=include_mesh)
+                              contacts=fit.contacts, include_mesh=include_mesh,
+                              view=view_camera(world, fit.camera, landmarks.image_size, len(fit.valid)))
     return motion, world
+
+
+def view_camera(world: WorldTrajectory, camera, image_size: tuple[int, int], frames: int) -> ViewCamera:
+    """The motion file's filming camera: the fit's pinhole (:class:`core.fitting.full_camera.FullCamera`) and the
+    world → camera pose of every frame (one repeated pose for a static camera)."""
+    K = np.array([[camera.focal, 0.0, camera.cx], [0.0, camera.focal, camera.cy], [0.0, 0.0, 1.0]])
+    if world.view_R is None:
+        R, t = np.repeat(np.asarray(world.cam_R)[None], frames, 0), np.repeat(np.asarray(world.cam_t)[None], frames, 0)
+    else:
+        R, t = world.view_R, world.view_t
+    return ViewCamera(K, np.array(image_size, np.int64), np.asarray(R, np.float64), np.asarray(t, np.float64))

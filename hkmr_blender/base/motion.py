@@ -22,10 +22,15 @@ from .npz import NpzError, load_npz_checked
 from .skeleton import GENDERS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
-FORMAT_VERSION = 2  # 2: optional per-frame foot ``contacts``; version-1 files still read
+FORMAT_VERSION = 3  # 2: optional per-frame foot ``contacts``; 3: optional filming camera ``view_*``; older still read
+#: The version that added each optional field group (the one place to renumber when versions are merged).
+FIELD_VERSIONS = {"contacts": 2, "view": 3}
+#: File keys of the ``view`` group (all or none).
+VIEW_KEYS = ("view_K", "view_size", "view_R", "view_t")
 UP_AXES = ("y", "z")
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "FIELD_VERSIONS", "VIEW_KEYS", "UP_AXES", "Motion", "RestMesh",
+           "ViewCamera", "MotionFileError",
            "validate_motion", "load_npz", "fail"]
 
 
@@ -49,6 +54,21 @@ class RestMesh:
 
 
 @dataclass
+class ViewCamera:
+    """The real camera that filmed the motion, per frame (pinhole, OpenCV axes: x right, y down, z forward).
+
+    ``K`` (3,3) intrinsics in pixels; ``size`` (2,) int image [width, height] px; ``R`` (F,3,3) and ``t`` (F,3)
+    world → camera, ``P_cam = R @ P_world + t``, the world being the motion's own frame (its ``up_axis``).
+    A static camera repeats one pose; a moving one (issue 22) follows the footage.
+    """
+
+    K: np.ndarray
+    size: np.ndarray
+    R: np.ndarray
+    t: np.ndarray
+
+
+@dataclass
 class Motion:
     """One clip of SMPL motion. F = frames. All arrays numpy.
 
@@ -60,7 +80,7 @@ class Motion:
     valid (F,) False where the person was lost (pose is a placeholder, not an estimate);
     camera (F,3) weak-perspective [s, tx, ty] of the crop, or None;
     contacts (F,2) bool planted foot [left, right] per frame, or None when unknown (v1 files,
-    motions without a fit).
+    motions without a fit); view: the filming camera (:class:`ViewCamera`, v3) or None.
     """
 
     poses: np.ndarray
@@ -74,6 +94,7 @@ class Motion:
     valid: np.ndarray | None = None
     camera: np.ndarray | None = None
     contacts: np.ndarray | None = None
+    view: ViewCamera | None = None
     up_axis: str = "y"
     body_model: str = "unknown"
     joint_names: tuple[str, ...] = SMPL_JOINT_NAMES
@@ -101,6 +122,8 @@ class Motion:
         for k in ("camera", "contacts"):
             if getattr(self, k) is not None:
                 per_frame[k] = getattr(self, k)[frames]
+        if self.view is not None:
+            per_frame["view"] = replace(self.view, R=np.asarray(self.view.R)[frames], t=np.asarray(self.view.t)[frames])
         return replace(self, **per_frame)
 
 
@@ -143,6 +166,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         if np.asarray(m.contacts).dtype.kind not in "bui":
             raise fail(path, f"field 'contacts' must be boolean, got {np.asarray(m.contacts).dtype}",
                        "Store foot contacts as an (F, 2) bool array [left, right]")
+    view = None if m.view is None else _check_view(path, m.view, n)
     if m.gender not in GENDERS:
         raise fail(path, f"gender '{m.gender}' is not one of {GENDERS}", "Use neutral, male or female")
     if m.up_axis not in UP_AXES:
@@ -168,8 +192,27 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         betas=np.asarray(m.betas, np.float64), fps=float(m.fps),
         frame_index=np.asarray(m.frame_index, np.int64), confidence=np.asarray(conf, np.float32),
         valid=np.asarray(m.valid, bool), contacts=None if m.contacts is None else np.asarray(m.contacts, bool),
-        parents=np.asarray(m.parents, np.int64),
+        view=view, parents=np.asarray(m.parents, np.int64),
         joint_names=tuple(str(j) for j in m.joint_names))
+
+
+def _check_view(path: str, v: ViewCamera, n: int) -> ViewCamera:
+    K, size = np.asarray(v.K, np.float64), np.asarray(v.size)
+    R, t = np.asarray(v.R, np.float64), np.asarray(v.t, np.float64)
+    _check_shape(path, "view_K", K, (3, 3))
+    _check_shape(path, "view_R", R, (n, 3, 3))
+    _check_shape(path, "view_t", t, (n, 3))
+    if size.shape != (2,) or size.dtype.kind not in "iu" or np.any(size <= 0):
+        raise fail(path, f"field 'view_size' must be two positive integers [width, height], got {size.tolist()}",
+                   "Store the footage's size in pixels")
+    if not (K[0, 0] > 0 and K[1, 1] > 0 and K[2, 2] == 1 and not K[2, :2].any()):
+        raise fail(path, "field 'view_K' is not a pinhole intrinsic matrix (fx, fy > 0, last row 0 0 1)",
+                   "Store K = [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] in pixels")
+    err = np.abs(R @ np.swapaxes(R, 1, 2) - np.eye(3)).max(initial=0.0)
+    if err > 1e-4 or np.any(np.linalg.det(R) <= 0):
+        raise fail(path, f"field 'view_R' holds matrices that are not rotations (|R Rᵀ − I| up to {err:.2g})",
+                   "Store proper world → camera rotations")
+    return ViewCamera(K, size.astype(np.int64), R, t)
 
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -1,7 +1,8 @@
-"""HKMR motion file (``.npz``): the writer (current version, 2) and the reader (versions 1 and 2), numpy only.
+"""HKMR motion file (``.npz``): the writer (current version) and the reader (every version up to it), numpy only.
 
-Fields: docs/motion-format.md. Version 2 adds the optional ``contacts``; a version-1 file reads with
-``contacts=None``. (The module keeps its historical name.)"""
+Fields: docs/motion-format.md; which version added which optional field: :data:`.motion.FIELD_VERSIONS`
+(``contacts`` in 2, the filming camera ``view_*`` in 3). Older files read with those fields None. (The module
+keeps its historical name.)"""
 from __future__ import annotations
 
 import os
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_savez
-from .motion import (FORMAT_NAME, FORMAT_VERSION, Motion, RestMesh, fail, load_npz, scalar_field,
-                     validate_motion)
+from .motion import (FIELD_VERSIONS, FORMAT_NAME, FORMAT_VERSION, VIEW_KEYS, Motion, RestMesh, ViewCamera, fail,
+                     load_npz, scalar_field, validate_motion)
 
 __all__ = ["write_v1", "read_v1"]
 
@@ -32,6 +33,8 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
         arrays["camera"] = np.asarray(m.camera, np.float64)
     if m.contacts is not None:
         arrays["contacts"] = np.asarray(m.contacts, bool)
+    if m.view is not None:
+        arrays.update(view_K=m.view.K, view_size=m.view.size, view_R=m.view.R, view_t=m.view.t)
     if m.mesh is not None:
         arrays.update(mesh_vertices=np.asarray(m.mesh.vertices, np.float32),
                       mesh_faces=np.asarray(m.mesh.faces, np.int32),
@@ -61,12 +64,18 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
                        "Re-export the file, or drop all mesh_* fields")
         mesh = RestMesh(data["mesh_vertices"], data["mesh_faces"], data["mesh_weights"],
                         data.get("mesh_shapedirs"))
+    view = None
+    if version >= FIELD_VERSIONS["view"] and any(k in data for k in VIEW_KEYS):
+        if not all(k in data for k in VIEW_KEYS):
+            raise fail(path, f"incomplete camera: {', '.join(k for k in VIEW_KEYS if k not in data)} missing",
+                       "Re-export the file, or drop all view_* fields")
+        view = ViewCamera(data["view_K"], data["view_size"], data["view_R"], data["view_t"])
     motion = Motion(
         poses=data["poses"], trans=data["trans"], betas=data["betas"],
         fps=scalar_field(data, "mocap_framerate", path, float), gender=scalar_field(data, "gender", path),
         rest_joints=data.get("rest_joints"), frame_index=data.get("frame_index"),
         confidence=data.get("confidence"), valid=data.get("valid"), camera=data.get("camera"),
-        contacts=data.get("contacts") if version >= 2 else None, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
+        contacts=data.get("contacts") if version >= FIELD_VERSIONS["contacts"] else None, view=view, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
         body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
         joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)

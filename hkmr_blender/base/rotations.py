@@ -82,7 +82,10 @@ def convert_up_axis(motion, to: str):
     poses = np.array(motion.poses, np.float64, copy=True)
     poses[:, :3] = matrix_to_axis_angle(a @ axis_angle_to_matrix(poses[:, :3]))
     trans = (np.asarray(motion.trans) + j0) @ a.T - j0
-    return replace(motion, poses=poses, trans=trans, up_axis=to)
+    view = motion.view                       # world → camera: P_cam = R Aᵀ P_world' + t
+    if view is not None:
+        view = replace(view, R=np.asarray(view.R, np.float64) @ a.T)
+    return replace(motion, poses=poses, trans=trans, up_axis=to, view=view)
 
 
 def to_file_up_axis(motion, up_axis: str, path, kind: str):
