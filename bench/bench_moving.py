@@ -4,8 +4,9 @@ Input: videos from bench/render_moving.py (VIDEO.mp4 + VIDEO.npz truth). Each ru
 (`hkmr infer`: BlazePose → keypoint start → clip fit → motion file) with the render's focal length, once with
 ``--camera static`` (the path before issue 22) and once with ``--camera auto``. Scores on valid frames:
 
-- world root error: pelvis joint, after a 4-DoF alignment (yaw about up + translation) fitted on the first
-  ``--align`` frames, mean and at the last frame (mm);
+- world root error: pelvis joint, after a 4-DoF alignment on the first ``--align`` valid frames (yaw about up
+  from the root orientations — positions fix no heading while the person stands — and the least-squares
+  shift), mean and at the last frame (mm);
 - net travel: horizontal pelvis distance first → last frame (m), truth alongside;
 - foot skate: horizontal slide of the fitted heel/toe points in the world between consecutive frames where
   the truth's point is planted (mm/frame);
@@ -37,14 +38,15 @@ from core.pipeline.run import RealOptions, run_real  # noqa: E402
 TRUTH_CONTACTS = ct.ContactConfig(height=0.04, speed=0.3)
 
 
-def align_4dof(est: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Yaw R (about +Y) and t with R·est + t ≈ gt (least squares over the given points)."""
-    me, mg = est.mean(0), gt.mean(0)
-    a, b = (est - me)[:, [0, 2]], (gt - mg)[:, [0, 2]]
-    yaw = np.arctan2((a[:, 1] * b[:, 0] - a[:, 0] * b[:, 1]).sum(), (a * b).sum())
+def align_4dof(est: np.ndarray, gt: np.ndarray, est_root: np.ndarray, gt_root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Yaw R (about +Y) and t with R·est + t ≈ gt over the given frames. The yaw comes from the root
+    orientations (est_root, gt_root (N,3,3) world): the pelvis's positions alone fix no heading while the
+    person stands still, as most clips begin; t is then the least-squares shift."""
+    d = np.einsum("nij,nkj->ik", gt_root, est_root)                     # Σ R_gt R_estᵀ
+    yaw = np.arctan2(d[0, 2] - d[2, 0], d[0, 0] + d[2, 2])
     c, s = np.cos(yaw), np.sin(yaw)
     R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-    return R, mg - R @ me
+    return R, (gt - est @ R.T).mean(0)
 
 
 @torch.no_grad()
@@ -66,7 +68,7 @@ def score(body, motion, truth, align: int) -> dict:
     planted = ct.point_contacts(fg, np.ones(n, bool), truth["fps"], floor, TRUTH_CONTACTS)
     idx = np.flatnonzero(v)
     first = idx[:align]
-    R, t = align_4dof(je[first, 0], jg[first, 0])
+    R, t = align_4dof(je[first, 0], jg[first, 0], rot_e[first, 0].double().numpy(), rot_g[first, 0].double().numpy())
     pe = je[:, 0] @ R.T + t
     err = np.linalg.norm(pe - jg[:, 0], axis=1)[v] * 1000
     travel = lambda p: float(np.linalg.norm((p[idx[-1]] - p[idx[0]])[[0, 2]]))  # noqa: E731

@@ -2,8 +2,8 @@
 
 Motion: a CMU clip (/work/shared/data/cmu_131, evaluation only; credit mocap.cs.cmu.edu, NSF EIA-0196217)
 retargeted onto the open body (bench/bvh_truth.py), or the procedural walk of tests/blender/gait.py (``--motion
-walk``: the motion to tune on). Scene: a textured room (floor y = 0, three walls; procedural textures from
-core/render/appearance.py) ray-cast per pixel, so the background moves with exact parallax; the body is
+walk``: the motion to tune on). Scene: a textured room (core/render/room.py: floor y = 0, four walls, procedural
+textures) ray-cast per pixel, so the background moves with exact parallax; the body is
 rasterised by the project's renderer (core/render) over it. Cameras (world Y-up, metres):
 
 - ``static``: fixed, 5 m from the path's middle, 1.5 m high, aimed at the path's middle;
@@ -33,13 +33,13 @@ from bvh_truth import BVH_TO_SMPL, bvh_positions, read_bvh, retarget  # noqa: E4
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
 from core.geometry.rotations import axis_angle_to_matrix  # noqa: E402
-from core.render.appearance import body_colors, random_background  # noqa: E402
+from core.render.appearance import body_colors  # noqa: E402
 from core.render.rasterizer import PinholeCamera  # noqa: E402
+from core.render.room import room_background, room_textures  # noqa: E402
 from core.render.scene import BodyGeometry, render_scene  # noqa: E402
 from core.render.shading import Light  # noqa: E402
 
 CMU_UNIT = 0.0254 / 0.45
-PX_PER_M = 120.0
 
 
 def cmu_motion(body, path: str, fps: float):
@@ -107,47 +107,6 @@ def camera_path(pelvis: np.ndarray, fps: float, kind: str, truck: float, seed: i
         Rs[k] = dR @ Rs[k]
     ts = np.einsum("fij,fj->fi", Rs, -centre)
     return Rs, ts
-
-
-def room_textures(seed: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    out = []
-    for size in ((1600, 1600), (600, 1600), (600, 1600), (600, 1600)):
-        tex = random_background(rng, *size)
-        for _ in range(60):                                        # corners for the tracker
-            col = tuple(int(v) for v in rng.integers(0, 256, 3))
-            x, y = int(rng.integers(0, size[1])), int(rng.integers(0, size[0]))
-            s = int(rng.integers(8, 40))
-            cv2.rectangle(tex, (x, y), (x + s, y + s), col, -1)
-        out.append(tex)
-    return out
-
-
-def room_background(R: np.ndarray, t: np.ndarray, K: np.ndarray, w: int, h: int, tex, box) -> np.ndarray:
-    """Ray-cast floor y = 0 and walls x = box[0], x = box[1], z = box[2], z = box[3] (world), textures ``tex``."""
-    c = -R.T @ t
-    uu, vv = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    rays = np.stack([(uu - K[0, 2]) / K[0, 0], (vv - K[1, 2]) / K[1, 1], np.ones_like(uu)], -1) @ R  # (h,w,3)
-    best = np.full((h, w), np.inf)
-    img = np.zeros((h, w, 3), np.uint8)
-    planes = [(1, 0.0, (0, 2), 0), (0, box[0], (2, 1), 1), (0, box[1], (2, 1), 2), (2, box[2], (0, 1), 3),
-              (2, box[3], (0, 1), 1)]
-    for axis, value, (ua, va), ti in planes:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = (value - c[axis]) / rays[..., axis]
-        s = np.where(np.isfinite(s) & (s > 0), s, np.inf)
-        hit = s < best
-        if not hit.any():
-            continue
-        p = c + rays * np.where(np.isfinite(s), s, 0)[..., None]
-        tx = tex[ti]
-        mx = (p[..., ua] * PX_PER_M).astype(np.float32) % tx.shape[1]
-        my = (p[..., va] * PX_PER_M).astype(np.float32) % tx.shape[0]
-        col = cv2.remap(tx, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
-        shade = 0.75 if ti == 0 else 1.0
-        img[hit] = (col[hit] * shade).astype(np.uint8)
-        best = np.minimum(best, s)
-    return img
 
 
 def main(argv=None) -> int:

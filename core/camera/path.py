@@ -52,12 +52,12 @@ def to_reference(points: np.ndarray, path: CameraPath) -> np.ndarray:
 
 def _camera_velocity(feet_rot: np.ndarray, h: np.ndarray, valid: np.ndarray, fps: float, window: float = 0.3,
                      spread: float = 0.25, low: float = 0.08) -> np.ndarray:
-    """(F,3) the camera's velocity (m/s) as the planted feet show it: a planted point moves in the rotated
+    """(F,3) the camera's velocity (m/s) as the planted feet show it (``h`` (F,P) heights above the floor)."""
+    """A planted point moves in the rotated
     camera frame only because the camera does, so minus the points' velocities cluster at the camera's
     velocity while swing feet scatter. Per frame the densest cluster within ±``window`` s (a Cauchy-weighted
     mean shift from the median, low points weighted up); frames without data are interpolated."""
-    base = np.nanpercentile(np.where(valid[:, None], h, np.nan), 5, axis=0)
-    w_low = np.exp(-np.clip(h - base, 0, None) / low) * valid[:, None]                   # (F,P)
+    w_low = np.exp(-np.clip(h, 0, None) / low) * valid[:, None]                          # (F,P)
     v = -np.gradient(gaussian_filter1d(feet_rot, 1.5 * fps / 30.0, axis=0, mode="nearest"), axis=0) * fps
     n, half = len(v), max(int(round(window * fps)), 1)
     vel = np.full((n, 3), np.nan)
@@ -77,7 +77,7 @@ def _camera_velocity(feet_rot: np.ndarray, h: np.ndarray, valid: np.ndarray, fps
     return np.stack([np.interp(np.arange(n), np.flatnonzero(ok), vel[ok, c]) for c in range(3)], 1)
 
 
-def _stance_chain(feet_rot: np.ndarray, valid: np.ndarray, floor: ct.Floor, fps: float, flight: float = 0.12,
+def _stance_chain(feet_rot: np.ndarray, h: np.ndarray, valid: np.ndarray, fps: float, flight: float = 0.12,
                   speed_cost: float = 0.1, hysteresis: float = 0.01) -> np.ndarray:
     """Camera centres (F,3) by chaining the stance points: per frame the foot point that is low (along the
     floor's normal) and still in the world (its speed with the camera's recent velocity added back, ``speed_cost``
@@ -86,8 +86,7 @@ def _stance_chain(feet_rot: np.ndarray, valid: np.ndarray, floor: ct.Floor, fps:
     even the lowest point is ``flight`` m above its usual low level (jumps) or invalid get the camera
     interpolated between their neighbours."""
     n = len(feet_rot)
-    h = floor.height(feet_rot)                                                # (F,4)
-    base = float(np.nanpercentile(np.where(valid[:, None], h, np.nan), 5))
+    base = 0.0                                                                # h: height above the local floor
     v = np.gradient(gaussian_filter1d(feet_rot, 1.0, axis=0, mode="nearest"), axis=0) * fps   # (F,P,3) m/s
     cam_v = _camera_velocity(feet_rot, h, valid, fps)
     centres = np.full((n, 3), np.nan)
@@ -130,18 +129,38 @@ def _extrapolate(centres: np.ndarray, t: int) -> np.ndarray:
 
 
 def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np.ndarray, fps: float,
-                          cfg: ct.ContactConfig = MOVING_CONTACTS, smooth: float = 2.0,
-                          flight: float = 0.12) -> tuple[CameraPath, np.ndarray, ct.Floor]:
-    """feet_cam (F,4,3) fitted heel/toe points in the camera frame; rotations (F,3,3) reference → camera t;
-    valid (F,) → (:class:`CameraPath`, planted (F,4) bool, floor in the reference frame)."""
+                          hips_cam: np.ndarray | None = None, cfg: ct.ContactConfig = MOVING_CONTACTS,
+                          smooth: float = 2.0, flight: float = 0.12) -> tuple[CameraPath, np.ndarray, ct.Floor]:
+    """feet_cam (F,P,3) fitted foot points (heels, toes) in the camera frame; rotations (F,3,3) reference →
+    camera t; valid (F,); hips_cam (F,3) the fitted hips' centre (camera frame) for a first "up": people stand
+    upright on average, so the mean feet → hips direction in the reference frame is close to gravity (None:
+    the floor of the first 1.5 s) → (:class:`CameraPath`, planted (F,P) bool, floor in the reference frame)."""
     valid = np.asarray(valid, bool)
     rot = np.asarray(rotations, np.float64)
     feet_rot = np.einsum("fji,fnj->fni", rot, np.asarray(feet_cam, np.float64))
-    floor = ct.estimate_floor(feet_rot, valid, cfg)
-    centres = _stance_chain(feet_rot, valid, floor, fps, flight)
+    # "up" from the body (or the first 1.5 s), heights above a sliding floor level: a floor fitted to the
+    # untranslated feet of the whole clip would be tilted by the camera's travel
+    up = None
+    if hips_cam is not None and valid.any():
+        d = np.einsum("fji,fj->fi", rot, np.asarray(hips_cam, np.float64) - np.asarray(feet_cam, np.float64).mean(1))
+        d = d[valid] / np.linalg.norm(d[valid], axis=1, keepdims=True)
+        up = d.mean(0) / np.linalg.norm(d.mean(0))
+        h = feet_rot @ up
+    else:
+        first = np.arange(len(valid)) < max(int(1.5 * fps), 10)
+        h = ct.estimate_floor(feet_rot[first] if (valid & first).any() else feet_rot,
+                              valid[first] if (valid & first).any() else valid, cfg).height(feet_rot)
+    low = np.where(valid, h.min(1), np.nan)
+    size = max(int(2 * fps), 3)
+    level = np.array([np.nanpercentile(low[max(t - size // 2, 0):t + size // 2 + 1], 10)
+                      if np.isfinite(low[max(t - size // 2, 0):t + size // 2 + 1]).any() else 0.0
+                      for t in range(len(low))])
+    centres = _stance_chain(feet_rot, h - level[:, None], valid, fps, flight)
     centres = gaussian_filter1d(centres, max(smooth * fps / 30.0, 0.5), axis=0, mode="nearest")
     centres -= centres[0]
     feet = feet_rot + centres[:, None]
     floor = ct.estimate_floor(feet, valid, cfg)
+    if not floor.fitted and up is not None:              # too little spread to tilt it: the body's up
+        floor = ct.Floor(up, -float(np.percentile((feet @ up)[valid], 5)), False)
     planted = ct.point_contacts(feet, valid, fps, floor, cfg)
     return CameraPath(rot, centres), planted, floor

@@ -290,7 +290,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
     else:
         from core.camera.path import camera_path_from_feet, to_reference
-        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps)
+        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas))
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         if path is None:
@@ -317,6 +317,11 @@ def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.
 
 def _rotmats(s: _State) -> torch.Tensor:
     return torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
+
+
+def _hips(body, s: _State, betas) -> np.ndarray:
+    pts = landmark_points(body, _rotmats(s), betas.expand(len(s.transl), -1)) + s.transl[:, None]
+    return pts[:, list(terms.HIPS)].mean(1).double().numpy()
 
 
 def _feet(body, s: _State, betas) -> np.ndarray:
