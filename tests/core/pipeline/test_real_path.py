@@ -60,6 +60,20 @@ def test_infer_defaults_to_detector_and_fit(inferred):
     assert "HKMR_WARNING" not in stdout and not work_dir_for(out).exists()
 
 
+def test_a_static_camera_keeps_the_static_path_bit_for_bit(clip, inferred, tmp_path):
+    """The default ``--camera auto`` finds the vendored clip's tripod camera static: the motion file is exactly
+    the one ``--camera static`` (the path before moving cameras) writes, array for array."""
+    out, _ = inferred
+    static = tmp_path / "static.npz"
+    assert main(["infer", clip, "-o", str(static), "--camera", "static"]) == 0
+    with np.load(out) as a, np.load(static) as b:
+        assert sorted(a.files) == sorted(b.files) and "view_R" in a.files
+        for k in a.files:
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+        # the filming camera of a static clip: one pose repeated, the fit's pinhole
+        assert np.ptp(a["view_R"], axis=0).max() == 0 and a["view_K"][0, 0] > 0
+
+
 def test_interrupted_detection_resumes(clip, tmp_path):
     from core.body.model import load_body_model
     from core.pipeline.run import RealOptions, run_real
