@@ -130,7 +130,7 @@ def _extrapolate(centres: np.ndarray, t: int) -> np.ndarray:
 
 def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np.ndarray, fps: float,
                           hips_cam: np.ndarray | None = None, cfg: ct.ContactConfig = MOVING_CONTACTS,
-                          smooth: float = 2.0, flight: float = 0.12) -> tuple[CameraPath, np.ndarray, ct.Floor]:
+                          smooth: float = 6.0, flight: float = 0.12) -> tuple[CameraPath, np.ndarray, ct.Floor]:
     """feet_cam (F,P,3) fitted foot points (heels, toes) in the camera frame; rotations (F,3,3) reference →
     camera t; valid (F,); hips_cam (F,3) the fitted hips' centre (camera frame) for a first "up": people stand
     upright on average, so the mean feet → hips direction in the reference frame is close to gravity (None:
