@@ -138,6 +138,13 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
         action = write_action(rig.obj, name, plan.frames, pose_channels(rig.bone_names, plan.quats, plan.root_loc))
         clip = finish_clip(context, rig.obj, action, settings.feet, settings.root, settings.clip,
                            contacts_for_keys(motion, plan.frames, opts.fps, opts.start_frame), fps=opts.fps)
+        if settings.create_camera and motion.view is not None:
+            from .camera import camera_keys, create_filming_camera
+            from .plan import sample_times
+            cam = create_filming_camera(context, camera_keys(motion.view, motion.up_axis),
+                                        opts.start_frame + sample_times(motion) * opts.fps, f"{name}_camera",
+                                        parent=rig.obj)
+            created.append(cam)
     except Exception as exc:
         if action is not None:
             bpy.data.actions.remove(action)
@@ -162,14 +169,14 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
 
 
 def remove_objects(objects) -> None:
-    """Delete objects (children first) and their armature/mesh data once unused."""
+    """Delete objects (children first) and their armature/mesh/camera data once unused."""
     for ob in objects:
         if ob is None:
             continue
         data, kind = ob.data, ob.type
         bpy.data.objects.remove(ob)
         if data is not None and data.users == 0:
-            (bpy.data.armatures if kind == "ARMATURE" else bpy.data.meshes).remove(data)
+            {"ARMATURE": bpy.data.armatures, "CAMERA": bpy.data.cameras}.get(kind, bpy.data.meshes).remove(data)
 
 
 def _plan(motion, rest, opts, object_rot, object_scale):

@@ -41,6 +41,10 @@ class ImportSettings:
         ("skip", "Skip", "Leave invalid / low-confidence frames without keys"))))
     min_confidence: float = field(default=0.3, metadata=ui(
         "Min confidence", "Frames below this confidence count as bad", min=0.0, max=1.0))
+    create_camera: bool = field(default=True, metadata=ui(
+        "Filming camera", "When the file carries the camera that filmed it (motion file v3: hkmr infer writes "
+        "it, following a panning or moving phone), add it as the scene's animated camera so the body lines up "
+        "with the footage"))
     set_frame_range: bool = True
     model_path: str = ""
     feet: FootSettings = field(default_factory=FootSettings)
