@@ -28,7 +28,7 @@ from ..rig import transforms as rm
 from .settings import CONTACT_SOURCES, FootSettings, RigBones
 
 __all__ = ["LegChain", "SMPL_LEGS", "legs_for", "legs_from_bones", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
-           "pin_weights", "two_bone_ik", "pin_feet", "contact_travel", "flags_at_times"]
+           "pin_weights", "pin_targets", "two_bone_ik", "hip_drop", "pin_feet", "contact_travel", "flags_at_times"]
 
 
 @dataclass(frozen=True)
@@ -279,29 +279,39 @@ def _common_parent(track: PoseTrack, bones) -> int:
     return next(i for i in ancestors(track, bones[0]) if i in shared)
 
 
-def _lower_hips(track: PoseTrack, pose: np.ndarray, ids, goals, settings: FootSettings) -> PoseTrack:
-    """Lower the hips (the legs' common parent) along world up where a goal is out of its leg's reach,
-    by at most ``max_hip_drop`` metres; the drop is widened and averaged over ``blend_frames`` so it
-    eases in and out (a moving average of a running maximum never falls below the need)."""
-    if settings.max_hip_drop <= 0:
-        return track
-    up = track.up
-    need = np.zeros(len(track.frames))
-    for (hip_i, knee_i, ankle_i, _), goal in zip(ids, goals):
-        hip, knee, ankle = (pose[:, i, :3, 3] for i in (hip_i, knee_i, ankle_i))
+def hip_drop(legs, up: np.ndarray, max_drop: float, blend_frames: int) -> np.ndarray:
+    """(K,) how far to lower the hips along the unit ``up`` so every leg reaches its goal: ``legs`` is a
+    list of (hip, knee, ankle, goal) points (K,3) per leg; at most ``max_drop`` (same units); widened
+    and averaged over ``blend_frames`` so it eases in and out (a moving average of a running maximum
+    never falls below the need)."""
+    need = np.zeros(len(legs[0][0]))
+    for hip, knee, ankle, goal in legs:
         reach = (np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)) * (1 - 1e-4)
         w = goal - hip
         wu = w @ up
         disc = wu ** 2 - np.sum(w * w, -1) + reach ** 2
         drop = np.where(disc >= 0, -wu - np.sqrt(np.maximum(disc, 0)), -wu)
         need = np.maximum(need, np.where(np.linalg.norm(w, axis=-1) > reach, drop, 0.0))
-    need = np.minimum(need, settings.max_hip_drop / track.world_scale)
+    need = np.minimum(need, max_drop)
     if not need.any():
-        return track
-    r = max(settings.blend_frames, 0)
+        return need
+    r = max(blend_frames, 0)
     pad = np.pad(need, r, mode="edge")
     wide = np.max(np.lib.stride_tricks.sliding_window_view(pad, 2 * r + 1), axis=-1)
-    drop = np.convolve(np.pad(wide, r, mode="edge"), np.ones(2 * r + 1) / (2 * r + 1), mode="valid")
+    return np.convolve(np.pad(wide, r, mode="edge"), np.ones(2 * r + 1) / (2 * r + 1), mode="valid")
+
+
+def _lower_hips(track: PoseTrack, pose: np.ndarray, ids, goals, settings: FootSettings) -> PoseTrack:
+    """Lower the hips (the legs' common parent) along world up where a goal is out of its leg's reach,
+    by at most ``max_hip_drop`` metres (:func:`hip_drop`)."""
+    if settings.max_hip_drop <= 0:
+        return track
+    legs = [tuple(pose[:, i, :3, 3] for i in (hip_i, knee_i, ankle_i)) + (goal,)
+            for (hip_i, knee_i, ankle_i, _), goal in zip(ids, goals)]
+    drop = hip_drop(legs, track.up, settings.max_hip_drop / track.world_scale, settings.blend_frames)
+    if not drop.any():
+        return track
+    up = track.up
     hips = _common_parent(track, [i[0] for i in ids])
     moved = pose.copy()
     moved[:, hips, :3, 3] -= drop[:, None] * up

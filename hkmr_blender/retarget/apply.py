@@ -106,7 +106,8 @@ def read_target(obj) -> tuple[TargetRig, np.ndarray]:
 def source_from_armature(context, obj, target_rot: np.ndarray, frame_start: int, frame_end: int) -> SourceMotion:
     """An SMPL armature's pose on frames ``frame_start..frame_end`` → a :class:`SourceMotion` in the axes
     of an object with world rotation ``target_rot`` (identity: world). Read straight from its keys when
-    they alone decide the pose (see :func:`_pose_from_keys`), else evaluated frame by frame."""
+    they alone decide the pose (see :func:`_pose_from_keys`), else evaluated frame by frame. Its foot
+    contacts are left to the solve to detect (``contacts`` None); ``fps`` is the scene's."""
     src = smpl_rig(obj)
     frames = np.arange(frame_start, frame_end + 1)
     read = _pose_from_keys(obj, src.bone_names, src.rest, frames)
@@ -115,7 +116,8 @@ def source_from_armature(context, obj, target_rot: np.ndarray, frame_start: int,
     deltas = a @ (pose_rot @ np.swapaxes(src.rest, -1, -2)) @ a.T
     rest_heads = np.array([tuple(obj.data.bones[n].head_local) for n in src.bone_names], np.float64)
     pelvis = (heads[:, 0] - rest_heads[0]) @ a.T * src.object_scale
-    return SourceMotion(deltas, pelvis, rest_heads @ a.T * src.object_scale, frames.astype(np.float64))
+    fps = context.scene.render.fps / context.scene.render.fps_base
+    return SourceMotion(deltas, pelvis, rest_heads @ a.T * src.object_scale, frames.astype(np.float64), None, fps)
 
 
 def _pose_from_keys(obj, names: list[str], rest: np.ndarray, frames: np.ndarray):

@@ -14,12 +14,14 @@ parent (identity basis); SMPL joints without a target bone fold into their neare
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..rig import transforms as rm
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from .ground import (LEG_JOINTS, GroundInfo, body_up, joint_paths, pelvis_height, pin_legs, planted_level,
+                     rest_floor, source_contacts)
 
 __all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "RetargetKeys",
            "world_deltas", "basis_from_world", "folded_joints", "align_rotations", "body_turn", "leg_length",
@@ -81,6 +83,8 @@ class SourceMotion:
     pelvis: np.ndarray
     rest_joints: np.ndarray
     frames: np.ndarray
+    contacts: np.ndarray | None = None
+    fps: float = 30.0
 
 
 @dataclass
@@ -90,12 +94,18 @@ class RetargetOptions:
     left: right hip → left hip, from the rest pose, to the nearest quarter turn), so a rig lying along
     another axis (an FBX Y-up armature) or facing elsewhere moves as its body; ``scale_translation``:
     pelvis travel × leg-length ratio (False: world units); ``translation``: key the pelvis-mapped
-    bone's location at all."""
+    bone's location at all (the pelvis height is always mapped by leg length onto the target's own floor,
+    see :mod:`.ground`); ``keep_contacts``: hold the target's planted ankles still by leg IK inside contact
+    spans, easing over ``blend_frames`` frames outside them, lowering the hips by up to ``max_hip_drop`` metres
+    where a planted foot is out of the leg's reach."""
 
     align_rest: bool = True
     align_body: bool = True
     scale_translation: bool = True
     translation: bool = True
+    keep_contacts: bool = True
+    blend_frames: int = 4
+    max_hip_drop: float = 0.06
 
 
 @dataclass
@@ -110,6 +120,7 @@ class RetargetKeys:
     location: np.ndarray | None
     frames: np.ndarray
     translation_scale: float
+    ground: GroundInfo | None = None
 
 
 def world_deltas(parents, rest: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -271,38 +282,27 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
                    ) -> RetargetKeys:
     """Pose-bone keys that put ``src`` on ``rig``. ``joint_of_bone`` (N,): SMPL joint index per target
     bone or -1. Keys every mapped bone; unmapped bones get no keys and stay at rest relative to
-    their parents. The highest pelvis-mapped bone's location makes the target's pelvis point (between
-    its hip bones, see :func:`_pelvis_pivot`) follow the source pelvis path × (target leg length / SMPL
-    leg length) when ``scale_translation`` (else metres as they are)."""
+    their parents. The highest pelvis-mapped bone's location moves the target's pelvis point (between
+    its hip bones, see :func:`_pelvis_pivot`): horizontally along the source pelvis path × (target leg
+    length / SMPL leg length) when ``scale_translation`` (else metres as they are), vertically onto the
+    target's own floor (:mod:`.ground`); planted feet are then pinned (``keep_contacts``)."""
     jb = np.asarray(joint_of_bone, np.int64)
     if len(jb) != len(rig.names):
         raise ValueError(f"mapping has {len(jb)} entries for {len(rig.names)} bones")
     if not (jb >= 0).any():
         raise ValueError("the bone mapping is empty: map at least the hips/pelvis bone")
+    if src.contacts is not None and np.shape(src.contacts) != (len(src.deltas), 2):
+        raise ValueError(f"source contacts have shape {np.shape(src.contacts)}, expected ({len(src.deltas)}, 2)")
     if opts.align_body:
         turn = body_turn(src.rest_joints, rig, jb)
-        src = SourceMotion(turn @ src.deltas @ turn.T, src.pelvis @ turn.T, src.rest_joints @ turn.T, src.frames)
+        src = replace(src, deltas=turn @ src.deltas @ turn.T, pelvis=src.pelvis @ turn.T,
+                      rest_joints=src.rest_joints @ turn.T)
     eff = folded_joints(jb)
     align = align_rotations(rig, jb, src.rest_joints) if opts.align_rest else np.tile(np.eye(3), (len(jb), 1, 1))
-    f = len(src.deltas)
     keyed = np.flatnonzero(jb >= 0)
-    world: dict[int, np.ndarray] = {}   # posed rotations (F,3,3) — or (3,3) while constant — of needed bones
-    for b in _needed(rig, keyed):
-        p, c = rig.parents[b], rig.copies[b]
-        if jb[b] >= 0:
-            world[b] = src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b])
-        elif c >= 0:      # a constraint makes it follow another bone, not its parent
-            world[b] = world[c] @ (rig.rest[c].T @ rig.rest[b])
-        elif p < 0:
-            world[b] = rig.rest[b]
-        else:             # at rest relative to its parent
-            world[b] = world[p] @ (rig.rest[p].T @ rig.rest[b])
-    basis = np.empty((f, len(keyed), 3, 3))
-    for k, b in enumerate(keyed):
-        p = rig.parents[b]
-        basis[:, k] = _basis(rig.rest, b, p, world[b], world.get(p))
-    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(basis))
-    loc_bone, loc, ratio = None, None, 1.0
+    keyed_world = {int(b): src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b]) for b in keyed}
+    world = _fill_world(rig, keyed, keyed_world)
+    loc_bone, loc, ratio, ground = None, None, 1.0, None
     pelvis_bones = np.flatnonzero(jb == 0)
     if opts.translation and len(pelvis_bones):
         b = int(pelvis_bones[0])                     # the highest pelvis bone (parents come first)
@@ -311,23 +311,93 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
         size = tgt / ref if tgt and ref else 1.0
         ratio = size if opts.scale_translation else 1.0
         pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
-        want = pivot + src.pelvis * (ratio / rig.scale)          # the pivot follows the source pelvis
+        up = body_up({int(j): rig.heads[i] for i, j in reversed(list(enumerate(jb))) if j >= 0})
+        up = up if up is not None else body_up(dict(enumerate(src.rest_joints)))
+        paths = joint_paths(src.deltas, src.pelvis, src.rest_joints)
+        detected = src.contacts is None
+        contacts = source_contacts(paths, src.fps, up) if detected else np.asarray(src.contacts, bool)
+        level = planted_level(paths, contacts, up)
+        stand = float((src.rest_joints[0] - 0.5 * (src.rest_joints[LEG_JOINTS[0][2]]
+                                                   + src.rest_joints[LEG_JOINTS[1][2]])) @ up)
+        rise = pelvis_height(paths[:, 0], level, stand, up, size)
+        horizontal = src.pelvis - np.outer(src.pelvis @ up, up)
+        want = pivot + (horizontal * ratio + np.outer(rise, up)) / rig.scale   # the pivot's path
         hips = [int(np.flatnonzero(jb == j)[0]) for j in (1, 2) if (jb == j).any()]
+        pos = _posed_heads(rig, world)
         if len(hips) == 2 and all(_is_ancestor(rig.parents, b, h) for h in hips):
             # where the solved rotations alone put the pivot (it hangs from the hip bones, which may hang
             # from a chain that turns elsewhere, e.g. Rigify's hips below its spine pivot); translate the rest
-            pos = _posed_heads(rig, world)
             mid_rest = 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]])
             now = 0.5 * (pos[hips[0]] + pos[hips[1]]) + src.deltas[:, 0] @ (pivot - mid_rest)
             disp = want - now
         else:          # the bone's head turns about the pivot as SMPL's pelvis turns
             disp = want + src.deltas[:, 0] @ (rig.heads[b] - pivot) - rig.heads[b]
+        legs = _leg_bones(jb)
+        travel, miss = np.zeros((2, 2)), np.zeros(2, np.int64)
+        if legs is not None and all(i in _moved_by(rig, b, world) for leg in legs for i in leg if i >= 0):
+            heads = {i: np.broadcast_to(pos[i], (len(want), 3)) + disp for leg in legs for i in leg if i >= 0}
+            if opts.keep_contacts:
+                feet = [i for leg in legs for i in leg[2:] if i >= 0]
+                tips = {i: float(np.linalg.norm(rig.tails[i] - rig.heads[i])) for i in feet}
+                floor = rest_floor(rig.heads, rig.tails, feet, up)
+                pinned = pin_legs(heads, world, legs, contacts, tips, up, floor, opts.blend_frames,
+                                  opts.max_hip_drop, rig.scale)
+                keyed_world.update(pinned.world)
+                world = _fill_world(rig, keyed, keyed_world)
+                disp = disp - np.outer(pinned.drop, up)
+                travel, miss = np.stack([pinned.travel_before, pinned.travel_after]), pinned.out_of_reach
+            else:
+                from ..feet.pin import contact_travel
+                travel[:] = [contact_travel(heads[leg[2]], contacts[:, k]) * rig.scale for k, leg in enumerate(legs)]
         p = rig.parents[b]
-        parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (f, 3, 3))
+        parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (len(want), 3, 3))
         # a location ℓ moves the head by parent_delta·B·ℓ (parents of this bone assumed not translated)
         loc = np.einsum("ij,fkj,fk->fi", rig.rest[b].T, parent_delta, disp)
         loc_bone = rig.names[b]
-    return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio)
+        ground = GroundInfo(up, level, stand, contacts, detected, travel[0], travel[1], miss)
+    basis = np.empty((len(src.deltas), len(keyed), 3, 3))
+    for k, b in enumerate(keyed):
+        p = rig.parents[b]
+        basis[:, k] = _basis(rig.rest, b, p, world[b], world.get(p))
+    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(basis))
+    return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio, ground)
+
+
+def _fill_world(rig: TargetRig, keyed, keyed_world: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Posed rotations (F,3,3) — or (3,3) while constant — of the keyed bones and everything their poses
+    hang on: keyed bones as given, constraint followers as their source, others at rest under their parent."""
+    world: dict[int, np.ndarray] = {}
+    for b in _needed(rig, keyed):
+        p, c = rig.parents[b], rig.copies[b]
+        if b in keyed_world:
+            world[b] = keyed_world[b]
+        elif c >= 0:      # a constraint makes it follow another bone, not its parent
+            world[b] = world[c] @ (rig.rest[c].T @ rig.rest[b])
+        elif p < 0:
+            world[b] = rig.rest[b]
+        else:             # at rest relative to its parent
+            world[b] = world[p] @ (rig.rest[p].T @ rig.rest[b])
+    return world
+
+
+def _leg_bones(jb: np.ndarray) -> list[tuple[int, int, int, int]] | None:
+    """Per leg [left, right] the (thigh, shin, foot, toe) bones (toe −1 when unmapped), or None unless
+    both legs' hip, knee and ankle joints are mapped."""
+    first = {int(j): int(i) for i, j in reversed(list(enumerate(jb))) if j >= 0}
+    if not all(j in first for leg in LEG_JOINTS for j in leg[:3]):
+        return None
+    return [tuple(first.get(j, -1) for j in leg) for leg in LEG_JOINTS]
+
+
+def _moved_by(rig: TargetRig, b: int, world: dict[int, np.ndarray]) -> set[int]:
+    """Bones in ``world`` that a location on bone ``b`` carries along (its children, and bones copying
+    their transforms)."""
+    moved = set()
+    for i in sorted(world):
+        a = rig.copies[i] if rig.copies[i] >= 0 and rig.copies_location[i] else rig.parents[i]
+        if i == b or a in moved:
+            moved.add(i)
+    return moved
 
 
 def _posed_heads(rig: TargetRig, world: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
@@ -373,4 +443,11 @@ def source_from_motion(motion, opts, object_rot: np.ndarray | None = None) -> So
     plan = plan_keys(motion, ident, opts, object_rot, 1.0)   # identity rests: joint-local rotations
     a = rm.C_Y_TO_Z if object_rot is None else np.asarray(object_rot).T @ rm.C_Y_TO_Z
     deltas = world_deltas(SMPL_PARENTS, ident, rm.quaternion_to_matrix(plan.quats))
-    return SourceMotion(deltas, plan.root_loc, np.asarray(motion.rest_joints, np.float64) @ a.T, plan.frames)
+    contacts = None
+    if getattr(motion, "contacts", None) is not None:     # the file's flags at the keys
+        from ..feet.pin import flags_at_times
+        from ..importing.plan import sample_times
+        contacts = flags_at_times(sample_times(motion), motion.contacts,
+                                  (np.asarray(plan.frames, np.float64) - opts.start_frame) / opts.fps)
+    return SourceMotion(deltas, plan.root_loc, np.asarray(motion.rest_joints, np.float64) @ a.T, plan.frames,
+                        contacts, float(opts.fps))
