@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..rig import transforms as rm
 from ..feet.pin import contact_travel, detect_contacts, hip_drop, pin_targets, pin_weights, two_bone_ik
 from ..feet.settings import FootSettings
 
 __all__ = ["LEG_JOINTS", "GroundInfo", "body_up", "joint_paths", "source_contacts", "planted_level",
-           "pelvis_height", "PinnedLegs", "pin_legs", "rest_floor"]
+           "pelvis_height", "PinnedLegs", "pin_legs", "rest_floor", "sole_points"]
 
 _J = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
 #: per leg [left, right]: SMPL hip, knee, ankle, foot (toe base) joints
@@ -119,23 +120,33 @@ def pelvis_height(pelvis_abs: np.ndarray, level: float, stand: float, up: np.nda
 
 
 def pin_legs(heads: dict[int, np.ndarray], world: dict[int, np.ndarray], legs: list[tuple[int, int, int, int]],
-             contacts: np.ndarray, tips: dict[int, float], up: np.ndarray, floor: float, blend_frames: int,
-             max_hip_drop: float, scale: float) -> PinnedLegs:
+             contacts: np.ndarray, tips: dict[int, list[np.ndarray]], rests: list[np.ndarray], up: np.ndarray,
+             floor: float, blend_frames: int, max_hip_drop: float, scale: float) -> PinnedLegs:
     """Plant each leg's foot during its contact spans. ``heads``: posed heads (F,3) of the target leg bones
     (armature units); ``world``: posed rotations (F,3,3); ``legs``: per leg (thigh, shin, foot, toe) bone
-    indices (toe −1: none); ``contacts`` (F,L); ``tips``: {foot/toe bone: length} whose tails count as foot
-    points; ``floor``: the target's floor height along ``up`` (its rest pose's lowest foot point); the pin
+    indices (toe −1: none); ``contacts`` (F,L); ``tips``: {foot/toe bone: [(3,) points in the bone's rest frame,
+    relative to its head]} that make the foot's sole with the ankle and toe heads (tails, the heel); ``floor``: the target's floor height along ``up`` (its rest pose's lowest foot point); the pin
     eases over ``blend_frames``; ``max_hip_drop`` metres; ``scale`` metres per armature unit.
 
+    ``rests`` per leg: the foot's rest direction (3,) (ankle → toe head, or along the foot bone). The foot
+    is first turned about its ankle, eased by the pin weight, so that its ankle → toe direction rises as at
+    rest (the sole flat on the floor; heading kept; the toe follows the foot).
     Inside a span the ankle's goal is the span's mean position, lifted or lowered so that the foot's lowest
-    point (ankle, toe head, the tails of ``tips``; the foot keeps its rotation) sits on the floor on average;
+    point (ankle, toe head, the ``tips`` points; the foot keeps its rotation) sits on the floor on average;
     the hips drop (eased) where a goal is out of the leg's reach; frames with zero pin weight keep their
     rotations."""
-    goals, paths = [], []
+    goals, paths, new = [], [], {}
     for leg, (th, sh, ft, toe) in enumerate(legs):
         ankle = heads[ft]
-        pts = [heads[toe] - ankle] if toe >= 0 else []
-        pts += [heads[b] + world[b][:, :, 1] * n - ankle for b, n in tips.items() if b in (ft, toe)]
+        w = pin_weights(np.asarray(contacts[:, leg], bool), blend_frames)
+        flat = _flatten(world[ft], heads[toe] - ankle if toe >= 0 else None, rests[leg], up, w)
+        for b in (ft, toe):
+            if b >= 0:
+                new[b] = flat @ world[b]
+        toe_at = ankle + np.einsum("fij,fj->fi", flat, heads[toe] - ankle) if toe >= 0 else None
+        pts = [toe_at - ankle] if toe >= 0 else []
+        pts += [(toe_at if b == toe else ankle) + new[b] @ q - ankle for b, qs in tips.items() if b in (ft, toe)
+                for q in qs]
         low = np.min(np.stack([np.zeros(len(ankle))] + [p @ up for p in pts]), axis=0)
         flags = np.asarray(contacts[:, leg], bool)
         onto = ankle + np.outer(np.where(flags, floor - low - ankle @ up, 0.0), up)
@@ -143,7 +154,6 @@ def pin_legs(heads: dict[int, np.ndarray], world: dict[int, np.ndarray], legs: l
         paths.append(ankle)
     drop = hip_drop([(heads[th], heads[sh], heads[ft], g) for (th, sh, ft, _), g in zip(legs, goals)], up,
                     max_hip_drop / scale, blend_frames)
-    new: dict[int, np.ndarray] = {}
     before, after, miss = [], [], []
     for leg, (th, sh, ft, toe) in enumerate(legs):
         flags = np.asarray(contacts[:, leg], bool)
@@ -171,3 +181,37 @@ def rest_floor(heads: np.ndarray, tails: np.ndarray, bones, up: np.ndarray) -> f
     """The target's floor along ``up``: the lowest rest head or tail of ``bones`` (its feet and toes)."""
     idx = [b for b in bones if b >= 0]
     return float(min((heads[idx] @ up).min(), (tails[idx] @ up).min()))
+
+
+def sole_points(rest: np.ndarray, heads: np.ndarray, tails: np.ndarray, feet, toes, up: np.ndarray,
+                floor: float) -> dict[int, list[np.ndarray]]:
+    """{bone: [(3,) points in its rest frame relative to its head]}: each foot and toe bone's tail, and
+    the heel — the floor point under the ankle at rest, carried by the foot bone (rigs have no heel joint,
+    and at heel strike the heel, not the ankle, touches)."""
+    out: dict[int, list[np.ndarray]] = {}
+    for b in [*feet, *toes]:
+        if b >= 0:
+            out[b] = [np.array([0.0, np.linalg.norm(tails[b] - heads[b]), 0.0])]
+    for b in feet:
+        out[b].append(rest[b].T @ (-up * (heads[b] @ up - floor)))
+    return out
+
+
+def _flatten(foot: np.ndarray, toe_dir: np.ndarray | None, rest_dir: np.ndarray, up: np.ndarray, w: np.ndarray
+             ) -> np.ndarray:
+    """(F,3,3) rotations about the ankle turning the foot's current direction (``toe_dir`` (F,3), or the
+    foot bone's axis from ``foot`` (F,3,3)) to its rest elevation along ``up``, heading kept, × weight
+    ``w`` (F,) in angle (0: identity)."""
+    v = toe_dir if toe_dir is not None else foot[:, :, 1]
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    v = v / np.maximum(n, 1e-12)
+    rd = rest_dir / np.linalg.norm(rest_dir)
+    rise = float(rd @ up)
+    h = v - np.outer(v @ up, up)
+    hn = np.linalg.norm(h, axis=-1, keepdims=True)
+    want = np.where(hn > 1e-6, h / np.maximum(hn, 1e-12) * np.sqrt(max(1 - rise ** 2, 0.0)) + rise * up, v)
+    axis = np.cross(v, want)
+    sin = np.linalg.norm(axis, axis=-1)
+    angle = np.arctan2(sin, np.sum(v * want, -1)) * w
+    aa = axis / np.maximum(sin, 1e-12)[:, None] * angle[:, None]
+    return rm.axis_angle_to_matrix(aa)

@@ -21,7 +21,7 @@ import numpy as np
 from ..rig import transforms as rm
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from .ground import (LEG_JOINTS, GroundInfo, body_up, joint_paths, pelvis_height, pin_legs, planted_level,
-                     rest_floor, source_contacts)
+                     rest_floor, sole_points, source_contacts)
 
 __all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "RetargetKeys",
            "world_deltas", "basis_from_world", "folded_joints", "align_rotations", "body_turn", "leg_length",
@@ -338,9 +338,11 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
             heads = {i: np.broadcast_to(pos[i], (len(want), 3)) + disp for leg in legs for i in leg if i >= 0}
             if opts.keep_contacts:
                 feet = [i for leg in legs for i in leg[2:] if i >= 0]
-                tips = {i: float(np.linalg.norm(rig.tails[i] - rig.heads[i])) for i in feet}
                 floor = rest_floor(rig.heads, rig.tails, feet, up)
-                pinned = pin_legs(heads, world, legs, contacts, tips, up, floor, opts.blend_frames,
+                tips = sole_points(rig.rest, rig.heads, rig.tails, [leg[2] for leg in legs], [leg[3] for leg in legs],
+                                   up, floor)
+                rests = [rig.heads[t] - rig.heads[f] if t >= 0 else rig.tails[f] - rig.heads[f] for *_, f, t in legs]
+                pinned = pin_legs(heads, world, legs, contacts, tips, rests, up, floor, opts.blend_frames,
                                   opts.max_hip_drop, rig.scale)
                 keyed_world.update(pinned.world)
                 world = _fill_world(rig, keyed, keyed_world)
