@@ -177,10 +177,13 @@ def _frame(e1: np.ndarray, side: np.ndarray) -> np.ndarray:
     return np.stack([e1, e2, np.cross(e1, e2)], axis=-1)
 
 
-def two_bone_ik(hip, knee, ankle, target, toe) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def two_bone_ik(hip, knee, ankle, target, toe, by_toe: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Points (K,3) → (D1 (K,3,3) thigh world rotation about the hip, D2 (K,3,3) extra shin rotation about
     the new knee, new knee (K,3), reached ankle (K,3)). The thigh's new world rotation is D1·G, the
-    shin's D2·D1·G. See the module docstring for the bend plane."""
+    shin's D2·D1·G. See the module docstring for the bend plane; ``by_toe``: the bend plane holds the
+    toe direction instead (the knee bends towards the toes), for legs that are often nearly straight,
+    whose own plane turns erratically from frame to frame (no knee pop, no thigh twist)."""
     l1 = np.linalg.norm(knee - hip, axis=-1)
     l2 = np.linalg.norm(ankle - knee, axis=-1)
     to_t = target - hip
@@ -192,13 +195,16 @@ def two_bone_ik(hip, knee, ankle, target, toe) -> tuple[np.ndarray, np.ndarray, 
     fallback = _reject(toe - ankle, e1)                    # straight leg: bend towards the toes
     old_side = _reject(ankle - hip, e1)
     straight = np.linalg.norm(old_side, axis=-1) < 1e-4 * l1
+    if by_toe:
+        straight[:] = True
     old = _frame(e1, np.where(straight[:, None], -fallback, old_side))
     pole = _reject(knee - hip, u)                          # the knee's side of the hip→target line
-    pole = np.where((np.linalg.norm(pole, axis=-1) < 1e-4 * l1)[:, None], _reject(toe - ankle, u), pole)
+    flat = np.linalg.norm(pole, axis=-1) < 1e-4 * l1
+    pole = np.where((flat | by_toe)[:, None], _reject(toe - ankle, u), pole)
     cos_a = np.clip((l1 ** 2 + d ** 2 - l2 ** 2) / (2 * l1 * d), -1.0, 1.0)
     new_knee = hip + l1[:, None] * (cos_a[:, None] * u + np.sqrt(1 - cos_a ** 2)[:, None] * _unit(pole))
     reached = hip + d[:, None] * u
-    new = _frame(_unit(new_knee - hip), reached - hip)
+    new = _frame(_unit(new_knee - hip), -_reject(toe - ankle, _unit(new_knee - hip)) if by_toe else reached - hip)
     d1 = new @ np.swapaxes(old, -1, -2)
     shin_now = np.einsum("kij,kj->ki", d1, ankle - knee)
     d2 = _arc(shin_now, reached - new_knee)

@@ -56,7 +56,8 @@ class GroundInfo:
     ankle level and ``source_stand`` its standing pelvis height above its ankles (metres, along ``up``);
     ``contacts`` (F,2) [left, right] the flags used; ``detected``: they were detected from the motion;
     ``travel_before``/``travel_after`` (2,) largest target ankle travel inside one contact span (metres)
-    before and after pinning; ``out_of_reach`` (2,) frames whose pin the leg could not reach."""
+    before and after pinning; ``out_of_reach`` (2,) frames whose pin the leg could not reach; ``hip_drop``
+    (F,) metres the hips were lowered so planted feet stay in reach (eased)."""
 
     up: np.ndarray
     source_level: float
@@ -66,6 +67,7 @@ class GroundInfo:
     travel_before: np.ndarray
     travel_after: np.ndarray
     out_of_reach: np.ndarray
+    hip_drop: np.ndarray | None = None
 
 
 def _snap(v: np.ndarray) -> np.ndarray:
@@ -158,14 +160,18 @@ def pin_legs(heads: dict[int, np.ndarray], world: dict[int, np.ndarray], legs: l
     for leg, (th, sh, ft, toe) in enumerate(legs):
         flags = np.asarray(contacts[:, leg], bool)
         before.append(contact_travel(paths[leg], flags) * scale)
-        on = pin_weights(flags, blend_frames) > 0
+        weight = pin_weights(flags, blend_frames)
+        on = weight > 0
         if not on.any():
             after.append(before[-1])
             miss.append(0)
             continue
         hip, knee, ankle = (heads[i][on] - np.outer(drop[on], up) for i in (th, sh, ft))
-        toe_p = (heads[toe] if toe >= 0 else heads[ft] + world[ft][:, :, 1])[on] - np.outer(drop[on], up)
-        d1, d2, _, reached = two_bone_ik(hip, knee, ankle, goals[leg][on], toe_p)
+        toe_p = (heads[ft] + np.einsum("fij,fj->fi", new[ft] @ np.swapaxes(world[ft], -1, -2),
+                                       (heads[toe] if toe >= 0 else heads[ft] + world[ft][:, :, 1]) - heads[ft])
+                 )[on] - np.outer(drop[on], up)                  # the (flattened) toe
+        d1, d2, _, reached = two_bone_ik(hip, knee, ankle, goals[leg][on], toe_p, by_toe=True)
+        d1, d2 = _partial(d1, weight[on]), _partial(d2, weight[on])     # ease in and out by turning part way
         thigh, shin = world[th].copy(), world[sh].copy()
         thigh[on] = d1 @ thigh[on]
         shin[on] = d2 @ d1 @ shin[on]
@@ -215,3 +221,9 @@ def _flatten(foot: np.ndarray, toe_dir: np.ndarray | None, rest_dir: np.ndarray,
     angle = np.arctan2(sin, np.sum(v * want, -1)) * w
     aa = axis / np.maximum(sin, 1e-12)[:, None] * angle[:, None]
     return rm.axis_angle_to_matrix(aa)
+
+
+def _partial(r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Rotations (K,3,3) turned only the fraction ``w`` (K,) of their angle (1: as they are)."""
+    q = rm.matrix_to_quaternion(r)
+    return rm.quaternion_to_matrix(rm.slerp(np.tile([1.0, 0, 0, 0], (len(q), 1)), q, w))

@@ -151,8 +151,14 @@ class HKMR_OT_retarget(bpy.types.Operator):
         if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig
             for field, bone in rig_bones.items():
                 setattr(context.scene.hkmr, field, bone)
+        feet = ""
+        if k.ground is not None:
+            g = k.ground
+            mm = ", ".join(f"{b * 1000:.0f}→{a * 1000:.1f}" for b, a in zip(g.travel_before, g.travel_after))
+            feet = (f"; contacts {'detected' if g.detected else 'from the file'}, planted-foot travel (mm, per leg) "
+                    f"{mm}" + (f", {int(g.out_of_reach.sum())} frames out of reach" if g.out_of_reach.any() else ""))
         self.report({"INFO"}, f"Retargeted {len(k.frames)} frames onto {len(k.bones)} bones of '{s.target.name}' "
-                              f"(action '{result.action.name}', hip travel × {k.translation_scale:.3f})")
+                              f"(action '{result.action.name}', hip travel × {k.translation_scale:.3f}{feet})")
         return {"FINISHED"}
 
 

@@ -59,9 +59,10 @@ class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
         col.prop(s, "align_rest")
         col.prop(s, "align_body")
         col.prop(s, "translation")
-        sub = col.row()
+        sub = col.column()
         sub.enabled = s.translation
         sub.prop(s, "scale_translation")
+        sub.prop(s, "keep_contacts")
         col.prop(s, "action_name")
         layout.operator(HKMR_OT_retarget.bl_idname, icon="ARMATURE_DATA")
 

@@ -56,8 +56,11 @@ class HKMRRetargetSettings(bpy.types.PropertyGroup):
     translation: BoolProperty(name="Hip translation", default=True,
                               description="Key the hip bone's location (off: rotations only)")
     scale_translation: BoolProperty(name="Scale by leg length", default=True,
-                                    description="Scale hip travel by target/source leg length (off: keep world "
-                                                "units)")
+                                    description="Scale horizontal hip travel by target/source leg length (off: "
+                                                "keep world units); height always follows leg length")
+    keep_contacts: BoolProperty(name="Keep planted feet", default=True,
+                                description="Hold the character's feet still where the source's feet are planted "
+                                            "(leg IK on the character's bones; the sole flat on its floor)")
     action_name: StringProperty(name="Action", default="",
                                 description="Name of the new action (empty: '<target>_retarget')")
 
@@ -85,7 +88,8 @@ def mapping_from_settings(settings) -> BoneMapping:
 
 def options_from_settings(settings) -> RetargetOptions:
     return RetargetOptions(align_rest=settings.align_rest, align_body=settings.align_body,
-                           scale_translation=settings.scale_translation, translation=settings.translation)
+                           scale_translation=settings.scale_translation, translation=settings.translation,
+                           keep_contacts=settings.keep_contacts)
 
 
 CLASSES = (HKMRBoneMapItem, HKMRRetargetSettings)

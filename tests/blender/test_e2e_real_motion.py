@@ -172,3 +172,80 @@ def test_hips_travel_as_documented(chain, family):
     floor = min(_rest_floor(target, b) for b in _feet(family, result))
     assert (mid[:, 2] - floor).min() > 0.6 * (rest - floor)
     assert (mid[:, 2] - floor).max() < 1.1 * (rest - floor)                  # and does not float above it
+
+
+def _on_floor_and_planted(context, target, result, frames, label):
+    """The floor and travel checks of the chain test, for one more retarget; returns the worst values."""
+    from hkmr_blender.base.spans import contact_spans
+    g = result.keys.ground
+    worst_low, worst_travel = 0.0, 0.0
+    for leg, bones in enumerate(_feet("mixamo", result)):
+        floor = _rest_floor(target, bones)
+        pts = _foot_points(context, target, bones, frames, floor)
+        low = pts[:, :, 2].min(axis=1) - floor
+        for s, e in contact_spans(g.contacts[:, leg]):
+            worst_low = max(worst_low, float(np.abs(low[s:e + 1]).max()))
+            worst_travel = max(worst_travel, float(np.linalg.norm(pts[s:e + 1, 0] - pts[s, 0], axis=-1).max()))
+    assert g.contacts.sum() >= 10, label
+    assert worst_low < FLOOR_CM / 100, (label, worst_low)
+    assert worst_travel < TRAVEL_MM / 1000, (label, worst_travel)
+
+
+@pytest.mark.parametrize("placement", ["moved_turned_scaled", "ground_aligned", "root_bone", "motion_file"])
+def test_any_placement_of_the_source_grounds_the_target(chain, placement):
+    """The same real walk from a source placed otherwise: its armature object moved up 2 m, turned 90°
+    and scaled 1.5×; imported with ground alignment; with a root bone carrying travel (root motion
+    before the retarget); or read straight from the motion file (its contact flags carried over)."""
+    import bpy
+    from mathutils import Matrix
+    from hkmr_blender.feet.apply import pin_feet_on_action
+    from hkmr_blender.feet.settings import FootSettings
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
+    from hkmr_blender.retarget.apply import retarget
+    from hkmr_blender.root.settings import RootSettings
+    context, frames, motion = chain["context"], chain["frames"], chain["motion"]
+    root = {"ground_aligned": RootSettings(ground=True), "root_bone": RootSettings(root_mode="root_motion")}
+    settings = ImportSettings(create_mesh=False, root=root.get(placement, RootSettings()))
+    src = import_motion(context, motion, settings, name=f"src_{placement}").armature
+    pin_feet_on_action(src, FootSettings(pin_feet=True, contacts="detect"))
+    if placement == "moved_turned_scaled":
+        src.matrix_world = Matrix.Translation((1.0, -3.0, 2.0)) @ Matrix.Rotation(np.pi / 2, 4, "Z") @ Matrix.Scale(1.5, 4)
+    joints = np.array([tuple(chain["source"].data.bones[n].head_local) for n in SMPL_JOINT_NAMES])
+    target = _family_rig(context, "mixamo", joints)
+    context.view_layer.update()
+    if placement == "motion_file":
+        from hkmr_blender.importing.body import load_body_arrays, with_rest_joints
+        from hkmr_blender.rig.transforms import convert_up_axis
+        arrays = None if motion.rest_joints is not None else load_body_arrays(None)
+        result = retarget(context, convert_up_axis(with_rest_joints(motion, arrays), "y"), target)
+        assert not result.keys.ground.detected                         # the file's v2 contact flags
+        np.testing.assert_array_equal(result.keys.ground.contacts.any(0), motion.contacts.any(0))
+    else:
+        result = retarget(context, src, target)
+    _on_floor_and_planted(context, target, result, frames, placement)
+
+
+def test_pinning_eases_at_span_edges_and_leaves_swing_frames_alone(chain):
+    """Against the same retarget without contact pinning: frames outside every pin ramp keep their
+    rotation keys exactly, and their hip location too unless the (eased) hip drop reaches them; no leg bone turns faster from frame to frame than the unpinned solve does + 10° (no knee pop,
+    no foot flip at span edges)."""
+    from hkmr_blender.feet.pin import pin_weights
+    from hkmr_blender.retarget.apply import retarget
+    from hkmr_blender.retarget.solve import RetargetOptions
+    context, src = chain["context"], chain["source"]
+    target, pinned = chain["rigs"]["mixamo"]
+    free = retarget(context, src, target, options=RetargetOptions(keep_contacts=False)).keys
+    keys = pinned.keys
+    w = np.max([pin_weights(keys.ground.contacts[:, k], RetargetOptions().blend_frames) for k in range(2)], axis=0)
+    assert 0 < (w == 0).sum() < len(w)
+    np.testing.assert_allclose(keys.quats[w == 0], free.quats[w == 0], atol=1e-9)
+    still = (w == 0) & (keys.ground.hip_drop == 0)
+    np.testing.assert_allclose(keys.location[still], free.location[still], atol=1e-9)
+    assert np.abs(np.diff(keys.ground.hip_drop)).max() < 0.02               # eased: < 2 cm a frame
+    legs = [keys.bones.index(pinned.mapping.bone_for(f"{s}_{p}")) for s in ("left", "right")
+            for p in ("hip", "knee", "ankle")]
+
+    def steps(q):
+        dot = np.abs(np.sum(q[1:] * q[:-1], -1)).clip(0, 1)
+        return np.degrees(2 * np.arccos(dot))
+    assert steps(keys.quats[:, legs]).max() < steps(free.quats[:, legs]).max() + 10.0
