@@ -93,7 +93,7 @@ class RetargetOptions:
     translation: bool = True
     keep_contacts: bool = True
     blend_frames: int = 4
-    max_hip_drop: float = 0.06
+    max_hip_drop: float = 0.1
 
 
 @dataclass
