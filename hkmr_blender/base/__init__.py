@@ -11,7 +11,7 @@ same code serves the command line and Blender:
 - :mod:`.smpl_file` — SMPL model files without chumpy, scipy or arbitrary pickles
 """
 from .formats import read_motion, write_motion
-from .motion import FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, validate_motion
+from .motion import FIELD_VERSIONS, FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, validate_motion
 
 __all__ = ["Motion", "RestMesh", "MotionFileError", "FORMAT_NAME", "FORMAT_VERSION", "read_motion",
            "write_motion", "validate_motion"]

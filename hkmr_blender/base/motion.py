@@ -19,13 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from .npz import NpzError, load_npz_checked
-from .skeleton import GENDERS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
+from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
-FORMAT_VERSION = 2  # 2: optional per-frame foot ``contacts``; version-1 files still read
+#: The one place that says which format version added which optional field (a reader of an older file
+#: ignores the key). Versions only grow; every older version still reads.
+FIELD_VERSIONS: dict[str, int] = {"contacts": 2, "hand_pose": 3}
+FORMAT_VERSION = max(FIELD_VERSIONS.values())
 UP_AXES = ("y", "z")
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "FIELD_VERSIONS", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
            "validate_motion", "load_npz", "fail"]
 
 
@@ -60,7 +63,10 @@ class Motion:
     valid (F,) False where the person was lost (pose is a placeholder, not an estimate);
     camera (F,3) weak-perspective [s, tx, ty] of the crop, or None;
     contacts (F,2) bool planted foot [left, right] per frame, or None when unknown (v1 files,
-    motions without a fit).
+    motions without a fit);
+    hand_pose (F,90) axis-angle of SMPL-H's 2×15 finger joints (``skeleton.HAND_JOINT_NAMES``: left hand
+    then right, MANO order index, middle, pinky, ring, thumb; joint-local like ``poses``, zero = the flat
+    hand), or None when the motion has no hands.
     """
 
     poses: np.ndarray
@@ -74,6 +80,7 @@ class Motion:
     valid: np.ndarray | None = None
     camera: np.ndarray | None = None
     contacts: np.ndarray | None = None
+    hand_pose: np.ndarray | None = None
     up_axis: str = "y"
     body_model: str = "unknown"
     joint_names: tuple[str, ...] = SMPL_JOINT_NAMES
@@ -98,7 +105,7 @@ class Motion:
         """A copy holding only ``frames`` (indices or boolean mask) of the per-frame arrays."""
         per_frame = {k: getattr(self, k)[frames] for k in
                      ("poses", "trans", "frame_index", "confidence", "valid")}
-        for k in ("camera", "contacts"):
+        for k in ("camera", "contacts", "hand_pose"):
             if getattr(self, k) is not None:
                 per_frame[k] = getattr(self, k)[frames]
         return replace(self, **per_frame)
@@ -143,6 +150,11 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         if np.asarray(m.contacts).dtype.kind not in "bui":
             raise fail(path, f"field 'contacts' must be boolean, got {np.asarray(m.contacts).dtype}",
                        "Store foot contacts as an (F, 2) bool array [left, right]")
+    if m.hand_pose is not None:
+        _check_shape(path, "hand_pose", np.asarray(m.hand_pose), (n, HAND_POSE_PARAMS))
+        if np.asarray(m.hand_pose).dtype.kind != "f":
+            raise fail(path, f"field 'hand_pose' must be float axis-angle, got {np.asarray(m.hand_pose).dtype}",
+                       "Store finger rotations as an (F, 90) float array (left hand's 15 joints, then the right's)")
     if m.gender not in GENDERS:
         raise fail(path, f"gender '{m.gender}' is not one of {GENDERS}", "Use neutral, male or female")
     if m.up_axis not in UP_AXES:
@@ -168,6 +180,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         betas=np.asarray(m.betas, np.float64), fps=float(m.fps),
         frame_index=np.asarray(m.frame_index, np.int64), confidence=np.asarray(conf, np.float32),
         valid=np.asarray(m.valid, bool), contacts=None if m.contacts is None else np.asarray(m.contacts, bool),
+        hand_pose=None if m.hand_pose is None else np.asarray(m.hand_pose, np.float64),
         parents=np.asarray(m.parents, np.int64),
         joint_names=tuple(str(j) for j in m.joint_names))
 
