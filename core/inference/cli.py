@@ -49,6 +49,9 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    help="whom to follow when several people are in view: auto (BlazePose's most confident "
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
                    "detection, so the person must stay inside it")
+    p.add_argument("--hands", action="store_true",
+                   help="also find both hands (MediaPipe Hands on crops at the body's wrists) and fit SMPL-H's "
+                   "finger joints into the motion file's hand_pose (open body; adds ~40-80 ms per frame)")
     p.add_argument("--checkpoint", help="with --no-fit: HKMR checkpoint or SPIN's model_checkpoint.pt "
                                         "(default: $HKMR_CHECKPOINT or the shipped demo checkpoint)")
     p.add_argument("--body", help="SMPL model file/folder (default: discovered SMPL or the open body)")
@@ -117,7 +120,8 @@ def _real_options(args):
                        focal_length=args.focal_length, min_confidence=args.min_confidence,
                        chunk_size=args.chunk_size, world_origin=args.world_origin,
                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
-                       init=args.init or "keypoints", fit_threads=args.threads or 1).validate()
+                       init=args.init or "keypoints", fit_threads=args.threads or 1,
+                       hands=args.hands).validate()
 
 
 def synthetic_warning(loaded) -> str | None:
@@ -186,6 +190,8 @@ def _network_runner(args):
         raise ValueError("--person chooses whom the detector follows; with --no-fit use --boxes FILE or --track")
     if args.init is not None:
         raise ValueError("--init chooses the fit's start; --no-fit runs no fit: drop one of them")
+    if args.hands:
+        raise ValueError("--hands needs the default path (BlazePose + fit); drop --no-fit or --hands")
     if args.threads is not None:
         import torch
 

@@ -22,7 +22,8 @@ __all__ = ["MotionStage", "MotionOutput", "run_motion"]
 
 @dataclass
 class MotionStage:
-    """fit: :class:`core.fitting.clip.ClipFit` of ``landmarks``; output: motion file path."""
+    """fit: :class:`core.fitting.clip.ClipFit` of ``landmarks``; output: motion file path; hand_pose: optional
+    (F,90) finger rotations, one row per landmark frame."""
 
     fit: object
     landmarks: Landmarks
@@ -30,6 +31,7 @@ class MotionStage:
     min_confidence: float = 0.3
     origin: str = "first_frame"
     include_mesh: bool = True
+    hand_pose: np.ndarray | None = None  # (F,90) SMPL-H finger joints (``hkmr infer --hands``), else None
 
 
 @dataclass
@@ -47,6 +49,6 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
     if not valid.any():
         raise ValueError(f"no frame has a person with landmark confidence ≥ {stage.min_confidence} (best "
                          f"{float(np.max(motion.confidence)):.2f}); lower --min-confidence or film the whole body")
-    motion = validate_motion(replace(motion, valid=valid))
+    motion = validate_motion(replace(motion, valid=valid, hand_pose=stage.hand_pose))
     write_motion(stage.output, motion)
     return MotionOutput(motion, world)

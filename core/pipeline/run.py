@@ -19,6 +19,7 @@ from core.inference.workdir import WorkDir, work_dir_for
 
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
+from .hands import HandStage, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, run_motion
 from .start import INITS, StartStage, run_start
 
@@ -30,11 +31,13 @@ class RealOptions(OutputOptions):
     """detector: BlazePose settings (incl. ``person``); init: the fit's start, one of :data:`.start.INITS`
     ("keypoints": the keypoint model, "none": a neutral pose); fit_threads: torch threads for the fit (see
     :mod:`.fit`; None: torch's setting); and the shared
-    :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility)."""
+    :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility);
+    hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
     fit_threads: int | None = 1
+    hands: bool = False
 
     def validate(self) -> "RealOptions":
         if self.init not in INITS:
@@ -55,6 +58,8 @@ class RealResult:
     fit: object = field(repr=False)
     motion: MotionOutput = field(repr=False)
     fps: float = 0.0
+    hands: object = field(default=None, repr=False)
+    hand_fit: object = field(default=None, repr=False)
 
 
 def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool = False,
@@ -89,9 +94,20 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
                                  None if start is None else start.betas, threads=opts.fit_threads))
     seconds["fit"] = time.perf_counter() - t
+    hands = hand_fit = None
+    if opts.hands:
+        t = time.perf_counter()
+        hands = run_hand_detect(HandStage(src, lm))
+        seconds["hand_detect"] = time.perf_counter() - t
+        t = time.perf_counter()
+        hand_fit = run_hand_fit(body, fit.betas, hands)
+        seconds["hand_fit"] = time.perf_counter() - t
+        if log:
+            log(f"hands: left found in {int(hands.found[:, 0].sum())}, right in {int(hands.found[:, 1].sum())} of "
+                f"{hands.num_frames} frames ({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")
     t = time.perf_counter()
     out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
-                                       opts.include_mesh))
+                                       opts.include_mesh, None if hand_fit is None else hand_fit.hand_pose))
     seconds["write"] = time.perf_counter() - t
     if overlay:
         from core.inference.overlay import write_overlay
@@ -102,4 +118,4 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     if not opts.keep_work:
         work.remove()
     return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
-                      info.fps)
+                      info.fps, hands, hand_fit)

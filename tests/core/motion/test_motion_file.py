@@ -52,7 +52,7 @@ def test_v2_round_trip_keeps_foot_contacts(tmp_path):
     np.testing.assert_array_equal(r.contacts, contacts)
     np.testing.assert_array_equal(r.select(np.arange(3, 7)).contacts, contacts[3:7])
     with np.load(tmp_path / "m.npz") as data:
-        assert int(data["format_version"]) == FORMAT_VERSION == 2
+        assert int(data["format_version"]) == FORMAT_VERSION == 3
     write_motion(tmp_path / "none.npz", m)  # no contacts known: the key is simply absent
     assert read_motion(tmp_path / "none.npz").contacts is None
 
