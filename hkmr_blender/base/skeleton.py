@@ -43,3 +43,10 @@ HAND_PARENTS: tuple[int, ...] = tuple(
 """Parent of each of :data:`HAND_JOINT_NAMES` in SMPL-H's 52-joint numbering (22 body joints, then these 30;
 the first joint of every finger hangs on the wrist, 20 or 21). SMPL's own ``left_hand``/``right_hand`` (22, 23)
 have no SMPL-H counterpart."""
+
+BODY_HAND_NAMES: tuple[str, ...] = SMPL_JOINT_NAMES + HAND_JOINT_NAMES
+"""The 54-joint layout of an imported armature with fingers: SMPL's 24 joints, then the 30 finger joints (SMPL's
+``left_hand``/``right_hand`` stay, as leaves). Finger joint k is index 24 + k here, 22 + k in SMPL-H."""
+
+BODY_HAND_PARENTS: tuple[int, ...] = SMPL_PARENTS + tuple(p if p < 22 else p + 2 for p in HAND_PARENTS)
+"""Parents in :data:`BODY_HAND_NAMES` numbering."""

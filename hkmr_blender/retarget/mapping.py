@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..base.atomic import atomic_write
-from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_NAMES, BODY_HAND_PARENTS, NUM_JOINTS, SMPL_JOINT_NAMES
 from ..rig.bones import BoneMatchError, canonical_key, match_smpl_bones
 
 __all__ = ["PRESET_DIR", "Preset", "MapEntry", "BoneMapping", "PresetError", "normalize_name", "load_preset",
@@ -32,7 +32,7 @@ __all__ = ["PRESET_DIR", "Preset", "MapEntry", "BoneMapping", "PresetError", "no
 
 PRESET_DIR = Path(__file__).with_name("presets")
 _NAMESPACE = re.compile(r"^.*[:|]")
-_JOINT = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
+_JOINT = {n: i for i, n in enumerate(BODY_HAND_NAMES)}  # SMPL's 24, then SMPL-H's 30 finger joints
 
 
 class PresetError(ValueError):
@@ -50,7 +50,8 @@ class Preset:
 
 @dataclass
 class MapEntry:
-    """Target ``bone`` ← SMPL ``joint`` (a name of SMPL_JOINT_NAMES), ``confidence`` in [0, 1], ``how``."""
+    """Target ``bone`` ← SMPL ``joint`` (a name of BODY_HAND_NAMES: SMPL's joints or SMPL-H's finger joints),
+    ``confidence`` in [0, 1], ``how``."""
 
     bone: str
     joint: str
@@ -89,7 +90,7 @@ def _preset_from_dict(d: dict, where: str) -> Preset:
     bad = [k for k in list(d["bones"]) + list(d.get("also", {}).values()) if k not in _JOINT]
     if bad:
         raise PresetError(f"{where}: unknown SMPL joint name(s) {', '.join(map(str, bad))}; "
-                          f"use {', '.join(SMPL_JOINT_NAMES)}")
+                          f"use {', '.join(SMPL_JOINT_NAMES)} or finger joints like left_index1 … right_thumb3")
     bones = {k: [v] if isinstance(v, str) else [str(x) for x in v] for k, v in d["bones"].items()}
     props = {str(b): {str(k): float(v) for k, v in p.items()} for b, p in d.get("properties", {}).items()}
     return Preset(str(d.get("name", Path(where).stem)), str(d.get("description", "")), bones,
@@ -208,16 +209,16 @@ def _check_hierarchy(entries: list[MapEntry], names: list[str], parents) -> None
     for e in entries:
         if e.how.startswith("preset "):
             continue
-        a = SMPL_PARENTS[_JOINT[e.joint]]
-        while a >= 0 and SMPL_JOINT_NAMES[a] not in bones_of:
-            a = SMPL_PARENTS[a]
+        a = BODY_HAND_PARENTS[_JOINT[e.joint]]
+        while a >= 0 and BODY_HAND_NAMES[a] not in bones_of:
+            a = BODY_HAND_PARENTS[a]
         if a < 0:
             continue
         anc, i = set(), parents[index[e.bone]]
         while i >= 0:
             anc.add(i)
             i = parents[i]
-        if not anc & bones_of[SMPL_JOINT_NAMES[a]]:
+        if not anc & bones_of[BODY_HAND_NAMES[a]]:
             e.confidence *= 0.5
             e.how += " (hierarchy disagrees)"
 
@@ -225,14 +226,16 @@ def _check_hierarchy(entries: list[MapEntry], names: list[str], parents) -> None
 def auto_map(bone_names: list[str], parents, min_coverage: float = 0.6) -> BoneMapping:
     """Map an armature's bones (``parents``: index per bone, -1 for roots) to SMPL joints.
 
-    Uses the shipped preset that resolves the largest share (≥ ``min_coverage``) of its joints, then
-    fills the joints still free from names and hierarchy; see the module docstring for confidences."""
+    Uses the shipped preset that resolves the largest share (≥ ``min_coverage``) of its body joints (a rig
+    without fingers is still its family's), then fills the joints still free from names and hierarchy; see the
+    module docstring for confidences. Finger bones come from the preset and from SMPL-H names
+    (``left_index1`` …, e.g. an imported armature)."""
     names = list(bone_names)
     best, best_cov = None, 0.0
     for preset in shipped_presets().values():
         m = apply_preset(preset, names)
-        wanted = sum(1 for c in preset.bones.values() if c)
-        cov = len({e.joint for e in m.entries}) / max(wanted, 1)
+        wanted = sum(1 for j, c in preset.bones.items() if c and _JOINT[j] < NUM_JOINTS)
+        cov = len({e.joint for e in m.entries if _JOINT[e.joint] < NUM_JOINTS}) / max(wanted, 1)
         if cov > best_cov:
             best, best_cov = m, cov
     mapping = best if best is not None and best_cov >= min_coverage else BoneMapping([], "generic")
@@ -247,6 +250,11 @@ def auto_map(bone_names: list[str], parents, min_coverage: float = 0.6) -> BoneM
         used = {e.bone for e in mapping.entries}
         have = {e.joint for e in mapping.entries}
     mapping.entries += [e for e in _word_matches(names, set(used)) if e.joint not in have]
+    lookup = {normalize_name(n): n for n in names}       # SMPL-H finger names (an imported armature's)
+    have = {e.joint for e in mapping.entries}
+    used = {e.bone for e in mapping.entries}
+    mapping.entries += [MapEntry(lookup[j], j, 0.9, "SMPL-H name") for j in BODY_HAND_NAMES[NUM_JOINTS:]
+                        if j not in have and j in lookup and lookup[j] not in used]
     used |= {e.bone for e in mapping.entries}
     mapping.entries += _spine_chain(names, list(parents), mapping.entries, used)
     mapping.entries.sort(key=lambda e: _JOINT[e.joint])
