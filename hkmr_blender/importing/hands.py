@@ -15,7 +15,7 @@ import numpy as np
 from ..base import Motion
 from ..base.hands import HandAssets, HandFileError, load_open_hands
 from ..base.skeleton import HAND_JOINT_NAMES, NUM_HAND_JOINTS, SMPL_JOINT_NAMES
-from .body import BodyMesh, shaped_vertices
+from .body import BodyMesh, load_body_arrays, shaped_vertices
 
 __all__ = ["FingerRig", "finger_rig", "finger_weights"]
 
@@ -35,11 +35,13 @@ class FingerRig:
 
 def finger_rig(motion: Motion, body: BodyMesh | None, open_body: dict | None) -> FingerRig | None:
     """Rest finger joints for ``motion`` (Y-up, with rest joints), or None when it has no ``hand_pose``.
-    ``body``: the mesh being imported (None: none); ``open_body``: the shipped open body's arrays.
+    ``body``: the mesh being imported (None: none); ``open_body``: the shipped open body's arrays (None: read).
     Raises :class:`HandFileError` when the hands file is unusable."""
     if motion.hand_pose is None:
         return None
     assets = load_open_hands()
+    if open_body is None and (body is None or not assets.fits(len(body.basis))):
+        open_body = load_body_arrays(None)
     if body is not None and assets.fits(len(body.basis)):
         verts = body.basis + np.tensordot(body.betas, body.shape_deltas, axes=1) if len(body.betas) else body.basis
         j_reg = None
