@@ -103,3 +103,25 @@ def test_no_hands_no_finger_bones(empty_scene, tmp_path):
     write_motion(tmp_path / "body.npz", replace(motion, hand_pose=None))
     res = import_motion_file(empty_scene, str(tmp_path / "body.npz"), _settings())
     assert len(res.armature.data.bones) == 24
+
+
+def test_fbx_export_keeps_the_fingers(empty_scene, tmp_path):
+    """Batch export (FBX) of a motion with hands, re-imported: the 54 bones' heads equal SMPL-H FK (1 mm)."""
+    import bpy
+    from hkmr_blender.base import write_motion
+    from hkmr_blender.export.batch import export_batch
+    from hkmr_blender.importing.importer import ImportSettings
+    motion, _, fingers = _open_motion(seed=4)
+    (tmp_path / "in").mkdir()
+    write_motion(tmp_path / "in" / "hands.npz", motion)
+    report = export_batch([tmp_path / "in"], tmp_path / "out", "generic", "fbx", ImportSettings(rate="set_scene"),
+                          progress=False)
+    assert not report.failed and len(report.done) == 1
+    before = set(bpy.data.objects)
+    assert bpy.ops.import_scene.fbx(filepath=str(tmp_path / "out" / "hands.fbx"), anim_offset=0.0) == {"FINISHED"}
+    arm = next(o for o in set(bpy.data.objects) - before if o.type == "ARMATURE")
+    bones = list(SMPL_JOINT_NAMES) + list(HAND_JOINT_NAMES)
+    assert sorted(b.name for b in arm.data.bones) == sorted(bones)
+    empty_scene.scene.render.fps = 30
+    heads = heads_over_frames(empty_scene, arm, bones, range(1, FRAMES + 1))
+    np.testing.assert_allclose(heads, to_blender(smplh_fk(motion, fingers)), atol=1e-3)
