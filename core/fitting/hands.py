@@ -7,7 +7,8 @@ MCP, one at its IP. Every angle is bounded by :data:`LIMITS` through a sigmoid (
 compares **bone directions** (unit vectors of the 20 bones of the 21-point hand, so the hand's size does not
 matter) with the hand model's metric world points, plus temporal smoothness of the angles and orientation
 between consecutive samples, plus a weak pull towards a relaxed hand (it decides frames where the hand was not
-seen, which the smoothness bridges). The local rotation of a finger joint is the product of its axis
+seen, which the smoothness bridges), plus the image term: the fitted hand in weak perspective against the
+detected 2D points (the hand model's depths are its weakest part). The local rotation of a finger joint is the product of its axis
 rotations, expressed in the rest frame — exactly SMPL-H's joint-local axis-angle (zero = the flat hand).
 """
 from __future__ import annotations
@@ -22,8 +23,8 @@ from core.detect.hand_landmarks import HandLandmarks
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, rot6d_to_matrix
 from hkmr_blender.base.skeleton import NUM_HAND_JOINTS
 
-__all__ = ["LIMITS", "LANDMARK_TO_SKELETON", "HAND_BONES", "HandFit", "joint_axes", "hand_points", "fit_hands",
-           "kabsch"]
+__all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "LANDMARK_TO_SKELETON", "HAND_BONES", "HandFit", "joint_axes",
+           "finger_rotations", "hand_points", "fit_hands", "kabsch"]
 
 #: Per finger joint (order of HandSkeleton.joints[side, 1:]): (lo, hi) radians of each axis.
 #: Finger MCP: flexion, abduction; PIP, DIP: flexion. Thumb CMC: flexion, abduction, twist; MCP: flexion,
@@ -49,35 +50,54 @@ class HandFit:
     """hand_pose (F,90) axis-angle, left hand's 15 joints then the right's (SMPL-H order, zero = flat);
     orientation (F,2,3,3) the hand's rest frame → camera axes (x right, y down); points (F,2,21,3) the fitted
     hand's 21 points in camera axes, wrist at 0, scaled to the observed hand; found (F,2) the input's;
-    direction_error_deg (F,2) mean angle between fitted and observed bones (NaN where not found)."""
+    direction_error_deg (F,2) mean angle between fitted and observed bones (NaN where not found); points2d
+    (F,2,21,2) the fitted hand in the image (weak perspective, scale and shift fitted to the detected points),
+    pixels; reprojection_px (F,2) mean distance of those to the detected points (NaN where not found)."""
 
     hand_pose: np.ndarray
     orientation: np.ndarray
     points: np.ndarray
     found: np.ndarray
     direction_error_deg: np.ndarray
+    points2d: np.ndarray
+    reprojection_px: np.ndarray
 
 
 def _unit(v: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-9)
 
 
-def joint_axes(skel: HandSkeleton, side: int) -> list[list[np.ndarray]]:
-    """Per finger joint, its axes (3,) in the rest frame, in :data:`LIMITS` order (flexion first)."""
+_SLOTS = [(k, i) for k, lim in enumerate(LIMITS) for i in range(len(lim))]  # (joint, axis) of each angle
+NUM_ANGLES = len(_SLOTS)  # 20
+LOWER = np.array([LIMITS[k][i][0] for k, i in _SLOTS])
+UPPER = np.array([LIMITS[k][i][1] for k, i in _SLOTS])
+
+
+def joint_axes(skel: HandSkeleton, side: int) -> np.ndarray:
+    """(15,3,3) per finger joint its axes (rows; flexion, abduction, twist) in the rest frame; only the first
+    ``len(LIMITS[k])`` are used."""
     j = skel.joints[side]
     normal = np.cross(j[1] - j[0], j[7] - j[0])  # index MCP × pinky MCP: back of the hand on the left side
     palm = normal / np.linalg.norm(normal) * (-1.0 if side == 0 else 1.0)  # palm side, both hands
-    out = []
+    out = np.zeros((NUM_HAND_JOINTS, 3, 3))
     for k in range(1, NUM_HAND_JOINTS + 1):
         child = k + 1 if k % 3 else None
         d = (j[child] if child else skel.tips[side][(k - 1) // 3]) - j[k]
         d /= np.linalg.norm(d)
         p = palm - (palm @ d) * d
         p /= np.linalg.norm(p)
-        flex = np.cross(d, p)  # rotating d about flex moves it towards the palm
-        axes = [flex, p, d][: len(LIMITS[k - 1])]
-        out.append(axes)
+        out[k - 1] = np.stack([np.cross(d, p), p, d])  # rotating d about the first moves it towards the palm
     return out
+
+
+def finger_rotations(theta: torch.Tensor, axes: np.ndarray) -> torch.Tensor:
+    """Angles (...,20) in :data:`LIMITS` order → (...,15,3,3) local rotations (product of the axis rotations,
+    flexion first)."""
+    k, i = zip(*_SLOTS)
+    padded = theta.new_zeros(theta.shape[:-1] + (NUM_HAND_JOINTS, 3))
+    padded[..., list(k), list(i)] = theta
+    rots = axis_angle_to_matrix(padded[..., None] * torch.as_tensor(axes, dtype=theta.dtype))  # (...,15,3,3,3)
+    return rots[..., 0, :, :] @ rots[..., 1, :, :] @ rots[..., 2, :, :]
 
 
 def hand_points(skel: HandSkeleton, side: int, local: torch.Tensor, orientation: torch.Tensor) -> torch.Tensor:
@@ -104,42 +124,43 @@ def kabsch(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return u @ np.diag([1.0, 1.0, d]) @ vt
 
 
-def _local(theta: list[torch.Tensor], axes: list[list[np.ndarray]], dtype) -> torch.Tensor:
-    """Angles per joint (...,n_k) → (...,15,3,3) local rotations (product of the axis rotations)."""
-    mats = []
-    for k, ax in enumerate(axes):
-        r = None
-        for i, a in enumerate(ax):
-            m = axis_angle_to_matrix(theta[k][..., i:i + 1] * torch.as_tensor(a, dtype=dtype))
-            r = m if r is None else r @ m
-        mats.append(r)
-    return torch.stack(mats, dim=-3)
+def _weak_perspective(model: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
+    """Per frame the closed-form scale and shift putting model x,y (F,21,2) onto obs (F,21,2); returns it placed."""
+    m = model - model.mean(-2, keepdim=True)
+    o = obs - obs.mean(-2, keepdim=True)
+    s = (m * o).sum((-1, -2)) / (m * m).sum((-1, -2)).clamp_min(1e-12)
+    return s[..., None, None] * m + obs.mean(-2, keepdim=True)
 
 
 def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, prior: float = 0.01,
-              iterations: int = 60) -> HandFit:
-    """Fit both hands over the clip (see module docstring). Frames/sides with ``found`` False get the
-    smoothness bridge and the relaxed-hand pull only."""
+              image: float = 4.0, iterations: int = 60) -> HandFit:
+    """Fit both hands over the clip (see module docstring). ``image`` weighs the 2D term: the fitted hand, seen
+    in weak perspective along the camera axes, against the image points (scale-free: in palm lengths), which are
+    more reliable than the hand model's depths. Frames/sides with ``found`` False get the smoothness bridge and
+    the relaxed-hand pull only."""
     dtype = torch.float64
     n = hands.num_frames
     obs_all = torch.as_tensor(hands.world, dtype=dtype)
+    img_all = torch.as_tensor(hands.points2d, dtype=dtype)
     found_all = torch.as_tensor(hands.found, dtype=dtype)
     bones = torch.tensor(HAND_BONES)
     pose = np.zeros((n, 2, NUM_HAND_JOINTS, 3))
     orient = np.tile(np.eye(3), (n, 2, 1, 1))
     points = np.zeros((n, 2, 21, 3))
     err = np.full((n, 2), np.nan)
-    lo = [torch.tensor([l for l, _ in lim], dtype=dtype) for lim in LIMITS]
-    hi = [torch.tensor([h for _, h in lim], dtype=dtype) for lim in LIMITS]
-    relaxed = [torch.tensor([_RELAXED] + [0.0] * (len(lim) - 1), dtype=dtype) for lim in LIMITS]
+    points2d, reproj = np.zeros((n, 2, 21, 2)), np.full((n, 2), np.nan)
+    lo, hi = torch.as_tensor(LOWER, dtype=dtype), torch.as_tensor(UPPER, dtype=dtype)
+    relaxed = torch.tensor([_RELAXED if i == 0 else 0.0 for _, i in _SLOTS], dtype=dtype)
     for side in (0, 1):
         if not hands.found[:, side].any():
             continue
         axes = joint_axes(skel, side)
         obs, w = obs_all[:, side], found_all[:, side]
         obs_dir = _unit(obs[:, bones[:, 1]] - obs[:, bones[:, 0]])
-        rest_pts = hand_points(skel, side, torch.eye(3, dtype=dtype).expand(NUM_HAND_JOINTS, 3, 3),
-                               torch.eye(3, dtype=dtype)).numpy()
+        palm_px = (img_all[:, side, 9] - img_all[:, side, 0]).norm(dim=-1).clamp_min(1.0)
+        img = (img_all[:, side] - img_all[:, side, :1]) / palm_px[:, None, None]
+        eye = torch.eye(3, dtype=dtype)
+        rest_pts = hand_points(skel, side, eye.expand(NUM_HAND_JOINTS, 3, 3), eye).numpy()
         palm = [0, 5, 9, 13, 17]
         init = np.tile(np.eye(3), (n, 1, 1))
         seen = np.nonzero(hands.found[:, side])[0]
@@ -149,22 +170,23 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
         near = seen[np.abs(np.arange(n)[:, None] - seen[None]).argmin(1)]
         init = init[near]
         r6 = matrix_to_rot6d(torch.as_tensor(init, dtype=dtype)).clone().requires_grad_(True)
-        u = [torch.logit(((r - l) / (h - l)).clamp(0.02, 0.98)).expand(n, len(l)).clone().requires_grad_(True)
-             for r, l, h in zip(relaxed, lo, hi)]
-        opt = torch.optim.LBFGS([r6, *u], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
+        u = torch.logit(((relaxed - lo) / (hi - lo)).clamp(0.02, 0.98)).expand(n, NUM_ANGLES).clone()
+        u.requires_grad_(True)
+        opt = torch.optim.LBFGS([r6, u], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
 
         def angles():
-            return [l + (h - l) * torch.sigmoid(x) for x, l, h in zip(u, lo, hi)]
+            return lo + (hi - lo) * torch.sigmoid(u)
 
         def energy():
             th = angles()
-            pts = hand_points(skel, side, _local(th, axes, dtype), rot6d_to_matrix(r6))
+            pts = hand_points(skel, side, finger_rotations(th, axes), rot6d_to_matrix(r6))
             d = _unit(pts[:, bones[:, 1]] - pts[:, bones[:, 0]])
-            data = (((d - obs_dir) ** 2).sum(-1).sum(-1) * w).sum() / w.sum().clamp_min(1.0)
-            flat = torch.cat(th, dim=-1)
-            e = data + prior * ((flat - torch.cat(relaxed)) ** 2).sum(-1).mean()
+            per_frame = ((d - obs_dir) ** 2).sum(-1).sum(-1)
+            if image > 0:
+                per_frame = per_frame + image * ((_weak_perspective(pts[..., :2], img) - img) ** 2).sum(-1).sum(-1)
+            e = (per_frame * w).sum() / w.sum().clamp_min(1.0) + prior * ((th - relaxed) ** 2).sum(-1).mean()
             if n > 1:
-                e = e + smooth * ((flat[1:] - flat[:-1]) ** 2).sum(-1).mean()
+                e = e + smooth * ((th[1:] - th[:-1]) ** 2).sum(-1).mean()
                 e = e + smooth * ((r6[1:] - r6[:-1]) ** 2).sum(-1).mean()
             return e
 
@@ -176,8 +198,7 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
 
         opt.step(closure)
         with torch.no_grad():
-            th = angles()
-            local = _local(th, axes, dtype)
+            local = finger_rotations(angles(), axes)
             rot = rot6d_to_matrix(r6)
             pts = hand_points(skel, side, local, rot)
             d = _unit(pts[:, bones[:, 1]] - pts[:, bones[:, 0]])
@@ -189,4 +210,8 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
             orient[:, side] = rot.numpy()
             points[:, side] = (pts * scale[:, None, None]).numpy()
             err[:, side] = np.where(hands.found[:, side], ang, np.nan)
-    return HandFit(pose.reshape(n, -1), orient, points, hands.found.copy(), err)
+            placed = _weak_perspective(pts[..., :2], img_all[:, side])
+            points2d[:, side] = placed.numpy()
+            reproj[:, side] = np.where(hands.found[:, side], (placed - img_all[:, side]).norm(dim=-1).mean(-1).numpy(),
+                                       np.nan)
+    return HandFit(pose.reshape(n, -1), orient, points, hands.found.copy(), err, points2d, reproj)

@@ -21,31 +21,28 @@ def skeleton():
 
 
 def _angles(rng, frames):
-    """Smoothly varying angles inside the limits (10-90 % of each range)."""
+    """(frames, 20) smoothly varying angles inside the limits (10-90 % of each range)."""
     t = np.linspace(0, 1, frames)[:, None]
-    out = []
-    for lim in fh.LIMITS:
-        lo, hi = np.array(lim).T
-        a, b = rng.random(len(lim)), rng.random(len(lim))
-        out.append(torch.tensor(lo + (hi - lo) * (0.1 + 0.8 * (a * (1 - t) + b * t)), dtype=torch.float64))
-    return out
+    a, b = rng.random(fh.NUM_ANGLES), rng.random(fh.NUM_ANGLES)
+    return torch.tensor(fh.LOWER + (fh.UPPER - fh.LOWER) * (0.1 + 0.8 * (a * (1 - t) + b * t)), dtype=torch.float64)
 
 
 def _clip(skeleton, seed=0):
     rng = np.random.default_rng(seed)
-    world, truth = np.zeros((F, 2, 21, 3)), np.zeros((F, 2, 15, 3, 3))
+    world, image, truth = np.zeros((F, 2, 21, 3)), np.zeros((F, 2, 21, 2)), np.zeros((F, 2, 15, 3, 3))
     for side in (0, 1):
-        local = fh._local(_angles(rng, F), fh.joint_axes(skeleton, side), torch.float64)
+        local = fh.finger_rotations(_angles(rng, F), fh.joint_axes(skeleton, side))
         rv = rng.normal(size=3)
         orient = axis_angle_to_matrix(torch.tensor(2.0 * rv / np.linalg.norm(rv))).expand(F, 3, 3)
         pts = fh.hand_points(skeleton, side, local, orient).numpy()
         world[:, side] = 0.9 * pts + rng.normal(0, 0.002, pts.shape)  # another hand size, 2 mm noise
+        image[:, side] = 600 * pts[..., :2] + [320, 240] + rng.normal(0, 1.0, pts[..., :2].shape)  # 1 px noise
         truth[:, side] = local.numpy()
     found = np.ones((F, 2), bool)
     found[6:9, 0] = False
-    world[~found] = 0.0
+    world[~found], image[~found] = 0.0, 0.0
     z = np.zeros
-    return HandLandmarks(z((F, 2, 21, 2), np.float32), world.astype(np.float32), z((F, 2), np.float32), found,
+    return HandLandmarks(image.astype(np.float32), world.astype(np.float32), z((F, 2), np.float32), found,
                          z((F, 2, 4), np.float32), np.arange(F)), truth
 
 
@@ -64,6 +61,7 @@ def test_fit_recovers_finger_rotations(skeleton):
     assert np.median(err[6:9, 0]) < 15.0  # a 3-frame gap is bridged by smoothness
     assert np.nanmedian(fit.direction_error_deg) < 8.0
     assert np.isnan(fit.direction_error_deg[6:9, 0]).all()
+    assert np.nanmedian(fit.reprojection_px) < 4.0  # hands ~100 px long, 1 px noise
     # a flat, unposed hand has zero finger rotations: the scale of the error is the pose's, not an offset
     assert np.median(np.linalg.norm(fit.hand_pose.reshape(F, 30, 3), axis=-1)) > 0.2
 
@@ -82,9 +80,9 @@ def test_landmark_order_matches_the_skeleton(skeleton):
 def test_flexion_bends_towards_the_palm(skeleton):
     """Positive flexion of the index MCP moves the fingertip to the palm side (-Y, palm down in the T-pose)."""
     for side in (0, 1):
-        th = [torch.zeros(1, len(lim), dtype=torch.float64) for lim in fh.LIMITS]
-        th[0][0, 0] = 1.0
+        th = torch.zeros(1, fh.NUM_ANGLES, dtype=torch.float64)
+        th[0, 0] = 1.0  # index MCP flexion
         eye = torch.eye(3, dtype=torch.float64)
-        bent = fh.hand_points(skeleton, side, fh._local(th, fh.joint_axes(skeleton, side), torch.float64), eye[None])
+        bent = fh.hand_points(skeleton, side, fh.finger_rotations(th, fh.joint_axes(skeleton, side)), eye[None])
         flat = fh.hand_points(skeleton, side, eye.expand(1, 15, 3, 3), eye[None])
         assert (bent - flat)[0, 8, 1] < -0.03
