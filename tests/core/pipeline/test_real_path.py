@@ -50,6 +50,7 @@ def test_infer_defaults_to_detector_and_fit(inferred):
     out, stdout = inferred
     m = read_motion(out)
     assert m.num_frames == 24 and m.fps == 30.0 and m.contacts is not None and m.contacts.shape == (24, 2)
+    assert m.hand_pose is None  # hands only with --hands
     # frames without a person are invalid with zero confidence, never filled in as if seen
     assert not m.valid[list(BLANK)].any() and (m.confidence[list(BLANK)] == 0).all()
     seen = np.setdiff1d(np.arange(24), BLANK)
