@@ -8,7 +8,7 @@ would give (the true wrist/elbow/finger points projected; the body detector is m
 measures MediaPipe Hands + the finger fit on their own. Truth 2D points: the skeleton's joints and fingertip
 vertices projected (MediaPipe's points sit on its own joint definitions: a few % of the palm is definition).
 
-    python bench/bench_hands.py [--out docs/img/hands_rendered.png] [--json out.json]
+    python bench/bench_hands.py [--out docs/img/hands_rendered.jpg] [--json out.json]
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ then writes a PNG: for a few frames with a hand, the hand's crop enlarged, detec
 hand's bones (weak perspective, see ``HandFit.points2d``) in red (left) / blue (right), and prints the numbers
 (hands found per side, median reprojection error in px and in % of the detected palm length).
 
-    python bench/figure_hands.py core/assets/walk.mp4 --out docs/img/hands_walk.png [--frames 100]
+    python bench/figure_hands.py core/assets/walk.mp4 --out docs/img/hands_walk.jpg [--frames 100]
 """
 from __future__ import annotations
 

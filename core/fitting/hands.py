@@ -24,7 +24,7 @@ from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, 
 from hkmr_blender.base.skeleton import NUM_HAND_JOINTS
 
 __all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "LANDMARK_TO_SKELETON", "HAND_BONES", "HandFit", "joint_axes",
-           "finger_rotations", "hand_points", "fit_hands", "kabsch"]
+           "finger_rotations", "hand_points", "fit_hands", "kabsch", "refine_wrists"]
 
 #: Per finger joint (order of HandSkeleton.joints[side, 1:]): (lo, hi) radians of each axis.
 #: Finger MCP: flexion, abduction; PIP, DIP: flexion. Thumb CMC: flexion, abduction, twist; MCP: flexion,
@@ -215,3 +215,26 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
             reproj[:, side] = np.where(hands.found[:, side], (placed - img_all[:, side]).norm(dim=-1).mean(-1).numpy(),
                                        np.nan)
     return HandFit(pose.reshape(n, -1), orient, points, hands.found.copy(), err, points2d, reproj)
+
+
+def refine_wrists(rotmats: np.ndarray, fit: HandFit, parents, max_change_deg: float = 60.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The body's wrist rotations refined by the fitted hands: where a hand was found, the wrist's local rotation
+    becomes G_elbow⁻¹ · orientation (the hand's fitted orientation in the same camera frame as the body fit's
+    ``rotmats`` (F,24,3,3), joint 0 = orientation in the camera), unless that turns the wrist by more than
+    ``max_change_deg`` (a doubtful hand). Returns (new rotmats, (F,2) bool refined)."""
+    out = np.array(rotmats, np.float64, copy=True)
+    n = len(out)
+    glob = np.empty_like(out)
+    for j, p in enumerate(parents):
+        glob[:, j] = out[:, j] if p < 0 else glob[:, p] @ out[:, j]
+    done = np.zeros((n, 2), bool)
+    for side, wrist in enumerate((20, 21)):
+        elbow = parents[wrist]
+        new = np.swapaxes(glob[:, elbow], -1, -2) @ fit.orientation[:, side]
+        rel = np.swapaxes(out[:, wrist], -1, -2) @ new
+        deg = np.degrees(np.arccos(np.clip((np.trace(rel, axis1=-2, axis2=-1) - 1) / 2, -1, 1)))
+        ok = fit.found[:, side] & (deg <= max_change_deg)
+        out[ok, wrist] = new[ok]
+        done[:, side] = ok
+    return out, done

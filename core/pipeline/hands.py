@@ -3,8 +3,8 @@
 Runs after the body's detect stage (it needs the body's wrists to crop around) and after the fit (the finger
 skeleton follows the fitted betas): :func:`run_hand_detect` decodes the clip a second time and searches crops
 around both wrists (:mod:`core.detect.hands`); :func:`run_hand_fit` fits SMPL-H's 2×15 finger joints
-(:mod:`core.fitting.hands`) on the open body's hand skeleton (:mod:`core.body.hands`). Not resumable per chunk:
-an interrupted run redoes the hands.
+(:mod:`core.fitting.hands`) on the open body's hand skeleton (:mod:`core.body.hands`); :func:`refine_body_wrists`
+turns the body's wrists to the fitted hands. Not resumable per chunk: an interrupted run redoes the hands.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import torch
 from core.body.hands import HandSkeleton, hand_skeleton
 from core.detect.hand_landmarks import HandLandmarks
 from core.detect.landmarks import Landmarks
-from core.fitting.hands import HandFit, fit_hands
+from core.fitting.hands import HandFit, fit_hands, refine_wrists
 
-__all__ = ["HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit"]
+__all__ = ["HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit", "refine_body_wrists"]
 
 
 @dataclass
@@ -50,3 +50,12 @@ def body_hand_skeleton(body, betas: np.ndarray) -> HandSkeleton:
 
 def run_hand_fit(body, betas: np.ndarray, hands: HandLandmarks) -> HandFit:
     return fit_hands(body_hand_skeleton(body, betas), hands)
+
+
+def refine_body_wrists(body, clip_fit, hand_fit: HandFit):
+    """The clip fit with its wrists turned to the fitted hands' orientations (frames with a hand, changes
+    ≤ 60°; :func:`core.fitting.hands.refine_wrists`). Returns (new fit, (F,2) bool refined)."""
+    from dataclasses import replace
+
+    rotmats, done = refine_wrists(clip_fit.rotmats, hand_fit, [int(p) for p in body.parents])
+    return replace(clip_fit, rotmats=rotmats), done

@@ -19,7 +19,7 @@ from core.inference.workdir import WorkDir, work_dir_for
 
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
-from .hands import HandStage, run_hand_detect, run_hand_fit
+from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, run_motion
 from .start import INITS, StartStage, run_start
 
@@ -101,10 +101,12 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         seconds["hand_detect"] = time.perf_counter() - t
         t = time.perf_counter()
         hand_fit = run_hand_fit(body, fit.betas, hands)
+        fit, refined = refine_body_wrists(body, fit, hand_fit)
         seconds["hand_fit"] = time.perf_counter() - t
         if log:
             log(f"hands: left found in {int(hands.found[:, 0].sum())}, right in {int(hands.found[:, 1].sum())} of "
-                f"{hands.num_frames} frames ({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")
+                f"{hands.num_frames} frames, wrists refined in {int(refined.sum())} "
+                f"({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")
     t = time.perf_counter()
     out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
                                        opts.include_mesh, None if hand_fit is None else hand_fit.hand_pose))

@@ -86,3 +86,29 @@ def test_flexion_bends_towards_the_palm(skeleton):
         bent = fh.hand_points(skeleton, side, fh.finger_rotations(th, fh.joint_axes(skeleton, side)), eye[None])
         flat = fh.hand_points(skeleton, side, eye.expand(1, 15, 3, 3), eye[None])
         assert (bent - flat)[0, 8, 1] < -0.03
+
+
+def test_wrists_take_the_fitted_hand_orientation():
+    """A hand orientation built from a known wrist rotation is recovered exactly; a doubtful one (> 60° away)
+    or a frame without a hand leaves the body's wrist alone."""
+    from hkmr_blender.base.skeleton import SMPL_PARENTS
+    rng = np.random.default_rng(2)
+    n = 6
+    rot = axis_angle_to_matrix(torch.tensor(rng.normal(0, 0.4, (n, 24, 3)))).numpy()
+    want = axis_angle_to_matrix(torch.tensor(rng.normal(0, 0.3, (n, 3)))).numpy()  # true left wrist
+    glob = np.empty_like(rot)
+    for j, p in enumerate(SMPL_PARENTS):
+        glob[:, j] = rot[:, j] if p < 0 else glob[:, p] @ rot[:, j]
+    orient = np.stack([glob[:, 18] @ want, glob[:, 21]], axis=1)
+    orient[3, 0] = glob[3, 18] @ rot[3, 20] @ axis_angle_to_matrix(torch.tensor([0.0, 0.0, 1.5])).numpy()  # 86°
+    found = np.ones((n, 2), bool)
+    found[4, 0] = False
+    fit = fh.HandFit(np.zeros((n, 90)), orient, np.zeros((n, 2, 21, 3)), found, np.zeros((n, 2)),
+                     np.zeros((n, 2, 21, 2)), np.zeros((n, 2)))
+    out, done = fh.refine_wrists(rot, fit, SMPL_PARENTS)
+    ok = np.array([True, True, True, False, False, True])
+    np.testing.assert_array_equal(done[:, 0], ok)
+    np.testing.assert_allclose(out[ok, 20], want[ok], atol=1e-9)
+    np.testing.assert_array_equal(out[~ok, 20], rot[~ok, 20])
+    np.testing.assert_allclose(out[:, 21], rot[:, 21], atol=1e-9)  # right hand = the body's own wrist already
+    np.testing.assert_array_equal(np.delete(out, [20, 21], axis=1), np.delete(rot, [20, 21], axis=1))
