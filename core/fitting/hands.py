@@ -8,8 +8,9 @@ compares **bone directions** (unit vectors of the 20 bones of the 21-point hand,
 matter) with the hand model's metric world points, plus temporal smoothness of the angles and orientation
 between consecutive samples, plus a weak pull towards a relaxed hand (it decides frames where the hand was not
 seen, which the smoothness bridges), plus the image term: the fitted hand in weak perspective against the
-detected 2D points (the hand model's depths are its weakest part). The local rotation of a finger joint is the product of its axis
-rotations, expressed in the rest frame — exactly SMPL-H's joint-local axis-angle (zero = the flat hand).
+detected 2D points (the hand model's depths are its weakest part). The local rotation of a finger joint is
+the product of its axis rotations, expressed in the rest frame — exactly SMPL-H's joint-local axis-angle (zero =
+the flat hand).
 """
 from __future__ import annotations
 

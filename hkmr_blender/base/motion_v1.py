@@ -69,7 +69,8 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         fps=scalar_field(data, "mocap_framerate", path, float), gender=scalar_field(data, "gender", path),
         rest_joints=data.get("rest_joints"), frame_index=data.get("frame_index"),
         confidence=data.get("confidence"), valid=data.get("valid"), camera=data.get("camera"),
-        **{k: data.get(k) if version >= v else None for k, v in FIELD_VERSIONS.items()}, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
+        **{k: data.get(k) if version >= v else None for k, v in FIELD_VERSIONS.items()},
+        up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
         body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
         joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)

@@ -152,8 +152,9 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
         bones = rig.bone_names + (finger_names or [])
         if body is not None:
             weights = None if not finger_names else finger_weights(body, fingers)
-            mesh_obj = create_skinned_mesh(context, rig.obj, body if weights is None else replace(body, weights=weights),
-                                           bones if weights is not None else rig.bone_names, f"{name}_body")
+            skin = body if weights is None else replace(body, weights=weights)
+            mesh_obj = create_skinned_mesh(context, rig.obj, skin, bones if weights is not None else rig.bone_names,
+                                           f"{name}_body")
             created.append(mesh_obj)
         previous = rig.obj.animation_data.action if rig.obj.animation_data else None
         action = write_action(rig.obj, name, plan.frames, pose_channels(bones, plan.quats, plan.root_loc))

@@ -1,4 +1,5 @@
-"""Motion file (v2, reads v1): exact round trips, AMASS / .smpl interop, and named bad-input errors."""
+"""Motion file (current version, reads older ones): exact round trips, AMASS / .smpl interop, and named bad-input
+errors."""
 from __future__ import annotations
 
 import zipfile
