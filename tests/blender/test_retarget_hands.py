@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from hkmr_blender.base.skeleton import BODY_HAND_NAMES, HAND_JOINT_NAMES, SMPL_JOINT_NAMES
-from hkmr_blender.rig import transforms as rm
 from tests.blender.conftest import heads_over_frames, make_motion
 from tests.blender.retarget_rigs import build_armature, rigify_rig
 
