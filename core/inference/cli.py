@@ -15,7 +15,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hkmr_blender.base.options import check_output, nonnegative_float, positive_float, positive_int, unit_float
+from hkmr_blender.base.options import nonnegative_float, positive_float, positive_int, unit_float
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.pipeline.start import INITS
@@ -220,18 +220,29 @@ def _real_runner(args):
 
 
 def _check_paths(args) -> None:
-    """Outputs never overwrite an input and have the suffix their writer needs (before any work)."""
+    """Outputs never overwrite, hold or sit inside an input and have the suffix their writer needs; an overlay
+    folder is new, empty or a previous overlay (before any work; :mod:`hkmr_blender.base.outputs`)."""
     from hkmr_blender.base.formats import MOTION_SUFFIXES
+    from hkmr_blender.base.outputs import check_into_folder, check_new_folder, check_output_file
+
+    from .overlay import is_overlay_folder
+    from .workdir import work_dir_for
 
     inputs = [args.input, args.checkpoint, args.body, args.boxes]
-    if not _is_batch(args.input):
-        check_output(args.output, inputs, "-o/--output", MOTION_SUFFIXES)
+    if _is_batch(args.input):
+        check_into_folder(args.output, inputs, "-o/--output")
+    else:
+        check_output_file(args.output, inputs, "-o/--output", MOTION_SUFFIXES)
     if args.overlay:
-        check_output(args.overlay, inputs + [args.output], "--overlay")
         suffix = os.path.splitext(args.overlay.rstrip("/"))[1].lower()
         if suffix and suffix not in VIDEO_EXTS:
             raise ValueError(f"--overlay {args.overlay}: give a video file ({', '.join(VIDEO_EXTS[:3])}…) or a "
                              f"folder name for PNG frames")
+        outputs = inputs + [args.output, work_dir_for(args.output)]
+        if suffix:
+            check_output_file(args.overlay, outputs, "--overlay")
+        else:
+            check_new_folder(args.overlay, outputs, "--overlay", is_overlay_folder)
 
 
 def run_infer(args) -> int:

@@ -67,39 +67,39 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     info = src.info
     fingerprint = {**source_fingerprint(src), "path": "detect+fit", "chunk_size": opts.chunk_size,
                    **detector_fingerprint(opts.detector)}
-    work = WorkDir(work_dir_for(output), fingerprint).open(resume)
-    resumed = work.frames_done
-    seconds: dict[str, float] = {}
-    t = time.perf_counter()
-    try:
-        lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
-    except BaseException:
-        if not work.chunks:  # nothing worth resuming: leave no trace
-            work.remove()
-        raise
-    seconds["detect"] = time.perf_counter() - t
-    if log:
-        log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
-    start = None
-    if opts.init == "keypoints" and lm.found.any():
+    with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
+        resumed = work.frames_done
+        seconds: dict[str, float] = {}
         t = time.perf_counter()
-        start = run_start(StartStage(lm))
-        seconds["start"] = time.perf_counter() - t
-    t = time.perf_counter()
-    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                 None if start is None else start.betas, threads=opts.fit_threads))
-    seconds["fit"] = time.perf_counter() - t
-    t = time.perf_counter()
-    out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
-                                       opts.include_mesh))
-    seconds["write"] = time.perf_counter() - t
-    if overlay:
-        from core.inference.overlay import write_overlay
+        try:
+            lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+        except BaseException:
+            if not work.chunks:  # nothing worth resuming: leave no trace
+                work.remove()
+            raise
+        seconds["detect"] = time.perf_counter() - t
+        if log:
+            log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
+        start = None
+        if opts.init == "keypoints" and lm.found.any():
+            t = time.perf_counter()
+            start = run_start(StartStage(lm))
+            seconds["start"] = time.perf_counter() - t
+        t = time.perf_counter()
+        fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
+                                     None if start is None else start.betas, threads=opts.fit_threads))
+        seconds["fit"] = time.perf_counter() - t
+        t = time.perf_counter()
+        out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
+                                           opts.include_mesh))
+        seconds["write"] = time.perf_counter() - t
+        if overlay:
+            from core.inference.overlay import write_overlay
 
-        t = time.perf_counter()
-        write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay)
-        seconds["overlay"] = time.perf_counter() - t
-    if not opts.keep_work:
-        work.remove()
-    return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
-                      info.fps)
+            t = time.perf_counter()
+            write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay)
+            seconds["overlay"] = time.perf_counter() - t
+        if not opts.keep_work:
+            work.remove()
+        return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
+                          info.fps)
