@@ -1,4 +1,4 @@
-"""Output path safety, shared by every command and the add-on (stdlib only; docs/output-safety.md).
+"""Output path safety, shared by every command and the add-on (stdlib only; docs/inference.md, "Output paths").
 
 Checked before any work, by name:
 
