@@ -73,6 +73,25 @@ MOTION_CASES = [
                                                  mocap_framerate=np.array(60.0)), "(5, 69)"),
     ("amass-no-framerate", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3))),
      "mocap_framerate"),
+    # issue 19: silently accepted before (contacts 2/−1 read as "both feet planted", cyclic parents, ...)
+    ("contacts-int-2", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), 2)), "'contacts' must be boolean"),
+    ("contacts-int-minus-1", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), -1)), "'contacts' must be boolean"),
+    ("contacts-float", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), 0.5)), "'contacts' must be boolean"),
+    ("contacts-strings", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), "yes")), "'contacts' must be boolean"),
+    ("contacts-wrong-width", lambda d, p, s: _v1(d, p, contacts=np.zeros((60, 3), bool)), "'contacts' has shape"),
+    ("valid-int-2", lambda d, p, s: _v1(d, p, valid=np.full(60, 2)), "'valid' must be boolean"),
+    ("parents-cyclic", lambda d, p, s: _v1(d, p, parents=np.r_[-1, 2, 1, d["parents"][3:]]), "cyclic"),
+    ("parents-no-root", lambda d, p, s: _v1(d, p, parents=np.r_[0, d["parents"][1:]]), "rootless"),
+    ("parents-other-tree", lambda d, p, s: _v1(d, p, parents=np.r_[d["parents"][:4], 2, d["parents"][5:]]),
+     "joint 4 'left_knee' has parent 2"),
+    ("parents-float", lambda d, p, s: _v1(d, p, parents=d["parents"].astype(float)), "'parents'"),
+    ("joint-names-reversed", lambda d, p, s: _v1(d, p, joint_names=d["joint_names"][::-1].copy()),
+     "joint 0 is 'right_hand'"),
+    ("joint-names-two-swapped", lambda d, p, s: _v1(d, p, joint_names=d["joint_names"][[0, 2, 1, *range(3, 24)]]),
+     "joint 1 is 'right_hip'"),
+    ("skin-weights-sum-168", lambda d, p, s: _v1(d, p, mesh_weights=d["mesh_weights"] * 168), "sum to 1"),
+    ("skin-weights-negative", lambda d, p, s: _v1(d, p, mesh_weights=d["mesh_weights"] * 2 - d["mesh_weights"].max(1,
+                                                  keepdims=True)), "skin weights"),
 ]
 
 
