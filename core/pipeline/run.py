@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 
-from core.detect.blazepose import DetectorOptions
+from core.detect.blazepose import DetectorOptions, check_person
 from core.detect.landmarks import Landmarks
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
@@ -65,6 +65,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     opts = (opts or RealOptions()).validate()
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
+    check_person(opts.detector.person, info.width, info.height)
     fingerprint = {**source_fingerprint(src), "path": "detect+fit", "chunk_size": opts.chunk_size,
                    **detector_fingerprint(opts.detector)}
     with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
