@@ -13,11 +13,13 @@ preset, 0.9 SMPL name, 0.7 body-part word, 0.6 spine chain position; a guessed b
 halved when it is not below the bone of its SMPL parent joint (hierarchy disagrees). Preset bones are not
 checked: a family preset names that family's own bones, and a rig's controls need not mirror SMPL's chain
 (Rigify's upper spine and arm FK controls hang below mechanism bones, not below the FK bone before them).
+Where two bones answer to one name, the one in the rig's main
+(largest connected) hierarchy wins; the confidence is × 0.8 (the other lies outside it: a decoy) or × 0.5 (both
+inside: ambiguous) and the entry's ``how`` names the second candidate.
 """
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,26 +29,14 @@ import numpy as np
 from ..base.atomic import atomic_write
 from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from ..rig.bones import BoneMatchError, canonical_key, match_smpl_bones
+from .preset_schema import PRESET_MAX_BYTES, Preset, PresetError, load_preset
 
-__all__ = ["PRESET_DIR", "Preset", "MapEntry", "BoneMapping", "PresetError", "normalize_name", "load_preset",
+__all__ = ["PRESET_DIR", "PRESET_MAX_BYTES", "Preset", "MapEntry", "BoneMapping", "PresetError", "normalize_name", "load_preset",
            "save_preset", "shipped_presets", "apply_preset", "auto_map", "joint_of_bone"]
 
 PRESET_DIR = Path(__file__).with_name("presets")
 _NAMESPACE = re.compile(r"^.*[:|]")
 _JOINT = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
-
-
-class PresetError(ValueError):
-    """A preset file is unreadable or malformed; the message names the file and the fix."""
-
-
-@dataclass
-class Preset:
-    name: str
-    description: str = ""
-    bones: dict[str, list[str]] = field(default_factory=dict)
-    also: dict[str, str] = field(default_factory=dict)
-    properties: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,87 +74,6 @@ def normalize_name(name: str) -> str:
     return _NAMESPACE.sub("", name.strip()).lower()
 
 
-#: The preset schema's limits: a file larger than this is not a preset; names and lists are bounded.
-PRESET_MAX_BYTES = 1 << 20
-_MAX_NAME, _MAX_CANDIDATES = 256, 64
-_FIX = "fix the field or save the mapping again with Save Mapping Preset"
-
-
-def _field(where: str, name: str, problem: str) -> PresetError:
-    return PresetError(f"{where}: field '{name}' {problem}; {_FIX}")
-
-
-def _bone_name(where: str, name: str, value) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME:
-        raise _field(where, name, f"must be a bone name (text, 1–{_MAX_NAME} characters), got {_short(value)}")
-    return value
-
-
-def _short(value) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "…"
-
-
-def _obj(where: str, name: str, value) -> dict:
-    if not isinstance(value, dict):
-        raise _field(where, name, f"must be an object {{…}}, got {_short(value)}")
-    return value
-
-
-def _preset_from_dict(d, where: str) -> Preset:
-    """The preset schema: ``{"name": str, "description": str, "bones": {SMPL joint: bone | [bones]}, "also":
-    {bone: SMPL joint}, "properties": {bone: {property: finite number}}}``; anything else is refused, naming
-    the file, the field and the fix."""
-    if not isinstance(d, dict) or "bones" not in d:
-        raise PresetError(f"{where}: not a bone-mapping preset (needs a 'bones' object: SMPL joint → bone names)")
-    unknown = sorted(set(d) - {"name", "description", "bones", "also", "properties"})
-    if unknown:
-        raise PresetError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; a preset has name, "
-                          f"description, bones, also and properties")
-    for key in ("name", "description"):
-        if key in d and not isinstance(d[key], str):
-            raise _field(where, key, f"must be text, got {_short(d[key])}")
-    bones: dict[str, list[str]] = {}
-    for joint, value in _obj(where, "bones", d["bones"]).items():
-        if joint not in _JOINT:
-            raise PresetError(f"{where}: unknown SMPL joint name(s) {joint}; use {', '.join(SMPL_JOINT_NAMES)}")
-        names = [value] if isinstance(value, str) else value
-        if not isinstance(names, list) or len(names) > _MAX_CANDIDATES:
-            raise _field(where, f"bones.{joint}", f"must be a bone name or a list of up to {_MAX_CANDIDATES} bone "
-                         f"names, got {_short(value)}")
-        bones[joint] = [_bone_name(where, f"bones.{joint}", v) for v in names]
-    also: dict[str, str] = {}
-    for bone, joint in _obj(where, "also", d.get("also", {})).items():
-        _bone_name(where, "also", bone)
-        if joint not in _JOINT:
-            raise PresetError(f"{where}: unknown SMPL joint name(s) {_short(joint)} in 'also'; use "
-                              f"{', '.join(SMPL_JOINT_NAMES)}")
-        also[bone] = joint
-    props: dict[str, dict[str, float]] = {}
-    for bone, values in _obj(where, "properties", d.get("properties", {})).items():
-        _bone_name(where, "properties", bone)
-        props[bone] = {}
-        for key, v in _obj(where, f"properties.{bone}", values).items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise _field(where, f"properties.{bone}.{key}", f"must be a finite number, got {_short(v)}")
-            props[bone][_bone_name(where, f"properties.{bone}", key)] = float(v)
-    return Preset(d.get("name", Path(where).stem), d.get("description", ""), bones, also, props)
-
-
-def load_preset(path: str | Path) -> Preset:
-    """Read a preset JSON file; :class:`PresetError` names the file (and field) on any problem."""
-    try:
-        if Path(path).stat().st_size > PRESET_MAX_BYTES:
-            raise PresetError(f"{path}: {Path(path).stat().st_size} bytes is too large for a bone-mapping preset "
-                              f"(at most {PRESET_MAX_BYTES}); is this the right file?")
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PresetError(f"cannot read bone-mapping preset {path}: {exc}") from exc
-    except RecursionError:
-        raise PresetError(f"{path}: nested too deeply to be a bone-mapping preset") from None
-    return _preset_from_dict(d, str(path))
-
-
 def save_preset(path: str | Path, mapping: BoneMapping, name: str | None = None) -> Path:
     """Write ``mapping`` as a preset (first bone per joint under "bones", the rest under "also");
     atomic: an existing file is replaced whole or not at all."""
@@ -188,23 +97,81 @@ def shipped_presets() -> dict[str, Preset]:
     return {p.name: p for p in (load_preset(f) for f in sorted(PRESET_DIR.glob("*.json")))}
 
 
-def apply_preset(preset: Preset, bone_names: list[str]) -> BoneMapping:
-    """Resolve ``preset`` against an armature's bones. Joints are resolved deepest first so a shared
-    candidate (UE4 'spine_03' listed for spine2 and spine3) goes to the deeper joint."""
-    lookup = {normalize_name(n): n for n in bone_names}
+#: Confidence factor when a second bone answers to the same name: inside the rig's main hierarchy too
+#: (ambiguous), or outside it (a decoy, e.g. an unparented ``Hips`` beside ``mixamorig:Hips``).
+RIVAL_IN_HIERARCHY, RIVAL_OUTSIDE = 0.5, 0.8
+
+
+def _hierarchy(parents, n: int) -> tuple[set[int], list[int]]:
+    """(bones of the rig's main hierarchy — the connected tree with the most bones —, descendants per bone)."""
+    if parents is None:
+        return set(range(n)), [0] * n
+    parents = [int(p) for p in parents]
+    size = [0] * n
+    root = list(range(n))
+    for i in range(n):  # walk up from each bone (cycles cut off after n steps)
+        a, steps = parents[i], 0
+        while 0 <= a < n and steps < n:
+            size[a] += 1
+            root[i] = a
+            a, steps = parents[a], steps + 1
+    members: dict[int, set[int]] = {}
+    for i in range(n):
+        members.setdefault(root[i], set()).add(i)
+    main = max(members.values(), key=len) if members else set()
+    return main, size
+
+
+def _ranked_lookup(bone_names: list[str], parents) -> tuple[dict[str, list[str]], set[str]]:
+    """normalized name → the rig's bones of that name, best first (in the main hierarchy, then most
+    descendants); and the names of the main hierarchy's bones."""
+    main, size = _hierarchy(parents, len(bone_names))
+    groups: dict[str, list[int]] = {}
+    for i, n in enumerate(bone_names):
+        groups.setdefault(normalize_name(n), []).append(i)
+    ranked = {k: [bone_names[i] for i in sorted(v, key=lambda i: (i not in main, -size[i], i))]
+              for k, v in groups.items()}
+    return ranked, {bone_names[i] for i in main}
+
+
+def _pick(candidates: list[str], lookup: dict[str, list[str]], main: set[str], used: set[str]
+          ) -> tuple[str, float, str] | None:
+    """The best unused bone for the first candidate name present: (bone, confidence factor, note naming a
+    second bone of that name, if any)."""
+    for c in candidates:
+        free = [b for b in lookup.get(normalize_name(c), []) if b not in used]
+        if not free:
+            continue
+        bone, rivals = free[0], free[1:]
+        if not rivals:
+            return bone, 1.0, ""
+        inside = [r for r in rivals if r in main]
+        factor = RIVAL_IN_HIERARCHY if inside or bone not in main else RIVAL_OUTSIDE
+        where = "also in the rig's hierarchy" if inside or bone not in main else "outside the rig's hierarchy"
+        return bone, factor, f"; 2nd candidate '{rivals[0]}' ({where})"
+    return None
+
+
+def apply_preset(preset: Preset, bone_names: list[str], parents=None) -> BoneMapping:
+    """Resolve ``preset`` against an armature's bones (``parents``: index per bone, -1 for roots; None: unknown).
+    Joints are resolved deepest first so a shared candidate (UE4 'spine_03' listed for spine2 and spine3) goes
+    to the deeper joint. Where two bones answer to a name (``mixamorig:Hips`` and an unparented ``Hips``), the
+    one in the rig's main hierarchy wins and the entry's confidence drops (:data:`RIVAL_OUTSIDE`,
+    :data:`RIVAL_IN_HIERARCHY`), its ``how`` naming the other."""
+    lookup, main = _ranked_lookup(list(bone_names), parents)
     used: set[str] = set()
     entries = []
     for joint in sorted(preset.bones, key=lambda j: -_JOINT[j]):
-        bone = next((lookup[normalize_name(c)] for c in preset.bones[joint]
-                     if normalize_name(c) in lookup and lookup[normalize_name(c)] not in used), None)
-        if bone is not None:
-            used.add(bone)
-            entries.append(MapEntry(bone, joint, 1.0, f"preset {preset.name}"))
+        found = _pick(preset.bones[joint], lookup, main, used)
+        if found is not None:
+            used.add(found[0])
+            entries.append(MapEntry(found[0], joint, found[1], f"preset {preset.name}{found[2]}"))
     for bone, joint in preset.also.items():
-        if normalize_name(bone) in lookup and lookup[normalize_name(bone)] not in used:
-            entries.append(MapEntry(lookup[normalize_name(bone)], joint, 1.0, f"preset {preset.name}"))
+        found = _pick([bone], lookup, main, used)
+        if found is not None:
+            entries.append(MapEntry(found[0], joint, found[1], f"preset {preset.name}{found[2]}"))
     entries.sort(key=lambda e: _JOINT[e.joint])
-    props = {lookup[normalize_name(b)]: p for b, p in preset.properties.items() if normalize_name(b) in lookup}
+    props = {lookup[normalize_name(b)][0]: p for b, p in preset.properties.items() if normalize_name(b) in lookup}
     return BoneMapping(entries, preset.name, props)
 
 
@@ -221,19 +188,21 @@ _WORDS = {
 _WORD_ORDER = ["pelvis", "neck", "head", "shoulder", "collar", "elbow", "wrist", "hip", "knee", "ankle", "foot"]
 
 
-def _word_matches(names: list[str], used: set[str]) -> list[MapEntry]:
-    keys = {}
-    for n in names:
-        keys.setdefault(canonical_key(n), n)
+def _word_matches(names: list[str], parents, used: set[str]) -> list[MapEntry]:
+    main, size = _hierarchy(parents, len(names))
+    keys: dict[str, list[str]] = {}
+    for i in sorted(range(len(names)), key=lambda i: (i not in main, -size[i], i)):
+        keys.setdefault(canonical_key(names[i]), []).append(names[i])
+    main_names = {names[i] for i in main}
     out = []
     for part in _WORD_ORDER:
         for side in (("",) if part in ("pelvis", "neck", "head") else ("left", "right")):
             joint = f"{side}_{part}" if side else part
             for w in _WORDS[part]:
-                bone = keys.get(f"{side} {w}".strip())
-                if bone is not None and bone not in used:
-                    used.add(bone)
-                    out.append(MapEntry(bone, joint, 0.7, f"name '{w}'"))
+                found = _pick([f"{side} {w}".strip()], keys, main_names, used)
+                if found is not None:
+                    used.add(found[0])
+                    out.append(MapEntry(found[0], joint, 0.7 * found[1], f"name '{w}'{found[2]}"))
                     break
     return out
 
@@ -290,7 +259,7 @@ def auto_map(bone_names: list[str], parents, min_coverage: float = 0.6) -> BoneM
     names = list(bone_names)
     best, best_cov = None, 0.0
     for preset in shipped_presets().values():
-        m = apply_preset(preset, names)
+        m = apply_preset(preset, names, parents)
         wanted = sum(1 for c in preset.bones.values() if c)
         cov = len({e.joint for e in m.entries}) / max(wanted, 1)
         if cov > best_cov:
@@ -306,7 +275,7 @@ def auto_map(bone_names: list[str], parents, min_coverage: float = 0.6) -> BoneM
             pass
         used = {e.bone for e in mapping.entries}
         have = {e.joint for e in mapping.entries}
-    mapping.entries += [e for e in _word_matches(names, set(used)) if e.joint not in have]
+    mapping.entries += [e for e in _word_matches(names, list(parents), set(used)) if e.joint not in have]
     used |= {e.bone for e in mapping.entries}
     mapping.entries += _spine_chain(names, list(parents), mapping.entries, used)
     mapping.entries.sort(key=lambda e: _JOINT[e.joint])
