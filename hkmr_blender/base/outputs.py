@@ -12,10 +12,11 @@ Checked before any work, by name:
   demo exports beside its motion file): files are only added, never removed, and :func:`colliding_outputs`
   refuses two inputs that would write the same name.
 
-"Input" means every path the run reads: a glob (``frames/*.png``) counts as its folder.
+"Input" means every path the run reads; a glob (``frames/*.png``) covers the names it matches.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 from pathlib import Path
 from typing import Callable, Iterable
@@ -30,18 +31,18 @@ def real(path: str | os.PathLike) -> Path:
     return Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
 
 
-def _inputs(inputs: Iterable) -> list[tuple[str, Path, bool]]:
-    """(as given, resolved, is a folder) for each input; a glob stands for its folder."""
+def _inputs(inputs: Iterable) -> list[tuple[str, Path, bool, bool]]:
+    """(as given, resolved, is a folder, is a glob pattern) for each input."""
     out = []
     for item in inputs:
         if item is None or item == "":
             continue
         text = os.fspath(item)
-        if _GLOB & set(text) and not os.path.exists(text):
-            text = os.path.dirname(text) or "."
-            out.append((os.fspath(item), real(text), True))
+        glob = bool(_GLOB & set(text)) and not os.path.exists(text)
+        if glob:  # resolve the folder part only; the pattern stays a pattern
+            out.append((text, real(os.path.dirname(text) or ".") / os.path.basename(text), False, True))
             continue
-        out.append((text, real(text), os.path.isdir(text)))
+        out.append((text, real(text), os.path.isdir(text), False))
     return out
 
 
@@ -50,7 +51,12 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool) -> None:
-    for given, item, is_dir in _inputs(inputs):
+    for given, item, is_dir, glob in _inputs(inputs):
+        if glob:
+            if any(fnmatch.fnmatchcase(str(p), str(item)) for p in (out, *out.parents)):
+                raise ValueError(f"{option} {shown}: the input pattern {given} matches this name; writing it would "
+                                 f"mix an output into the input. Choose a name the pattern does not match")
+            continue
         if out == item:
             raise ValueError(f"{option} {shown}: this is also an input ({given}); writing it would destroy the "
                              f"input. Choose another output name")

@@ -128,7 +128,8 @@ def test_overlay_video_and_motion_output_keep_planted_files(proj, assets, capsys
 # (id, -o relative to tmp/, input relative to tmp/, what the message says)
 INFER_OUTPUT_REFUSALS = [
     ("output-inside-the-image-folder-input", "frames/m.npz", "frames", "inside the input folder"),
-    ("output-inside-the-glob-input", "frames/m.npz", "frames/*.png", "inside the input folder"),
+    ("output-matched-by-the-glob-input", "frames/m.npz", "frames/*", "the input pattern"),
+    ("output-folder-matched-by-the-glob", "frames/sub/m.npz", "frames/*", "the input pattern"),
     ("output-is-a-planted-folder", "proj/sub", "proj/clip.mp4", "must end with"),
     ("output-named-npz-is-a-folder", "proj/dir.npz", "proj/clip.mp4", "this is a folder"),
     ("batch-output-is-the-input-folder", "videos", "videos", "also an input"),
