@@ -114,7 +114,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         if self._job.cancelled:
             self.report({"WARNING"}, "Motion from video cancelled; run it again to resume")
             return {"CANCELLED"}
-        if st.returncode != 0:
+        if st.returncode != 0 or st.error:
             self.report({"ERROR"}, f"hkmr infer failed: {st.error}")
             return {"CANCELLED"}
         out = st.output or self._job.cfg.output
