@@ -132,6 +132,12 @@ def _convert_command(args: argparse.Namespace) -> int:
     up = {"amass": "z", "smpl": "y"}.get(format_for_name(args.output).name, motion.up_axis)
     if up != motion.up_axis and motion.rest_joints is None:
         motion = _with_rest_joints(motion, args.body, str(args.input))
+    if motion.timestamps is not None and format_for_name(args.output).name != "hkmr":
+        import sys
+
+        print(f"warning: {args.input} has per-frame timestamps (a variable-frame-rate source); "
+              f"{args.output}'s format has no field for them: its samples are evenly spaced at {motion.fps:g} fps. "
+              f"Keep an HKMR .npz to keep the true times", file=sys.stderr)
     write_motion(args.output, motion)
     print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
     return 0

@@ -281,6 +281,8 @@ def run_infer(args) -> int:
             continue
         finally:
             close()
+        for warning in getattr(res, "warnings", ()):
+            _warn(warning, args.progress)
         if args.progress == "json":
             print(progress_line(DONE_TAG, {'output': str(out), 'frames': res.frames, 'valid': res.valid_frames}),
                   flush=True)

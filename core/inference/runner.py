@@ -76,6 +76,7 @@ class InferResult:
     seconds: float
     world: WorldTrajectory = field(repr=False)
     fps: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 def make_box_provider(opts: InferOptions) -> BoxProvider:
@@ -212,7 +213,18 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
         if not opts.keep_work:
             work.remove()
         result.resumed_frames, result.seconds = resumed, time.perf_counter() - t0
+        result.warnings += _timing_warnings(src)
         return result
+
+
+def _timing_warnings(src: FrameSource) -> list[str]:
+    """Variable frame rate (:mod:`.timing`) of the frames decoded in this run; this path only warns (the
+    default fit path also writes the true times)."""
+    from .timing import timing_report
+
+    idx = np.array(sorted(src.times_ms), np.int64)
+    report = timing_report(idx, np.array([src.times_ms[i] for i in idx]), src.info.fps) if len(idx) else None
+    return [report.warning(src.info.path, kept=False)] if report is not None and report.variable else []
 
 
 def _run_chunks(src: FrameSource, provider: BoxProvider, batcher: _Batcher, work: WorkDir, opts: InferOptions,

@@ -47,6 +47,17 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
     if not valid.any():
         raise ValueError(f"no frame has a person with landmark confidence ≥ {stage.min_confidence} (best "
                          f"{float(np.max(motion.confidence)):.2f}); lower --min-confidence or film the whole body")
-    motion = validate_motion(replace(motion, valid=valid))
+    motion = validate_motion(replace(motion, valid=valid, timestamps=_timestamps(stage.landmarks, motion)))
     write_motion(stage.output, motion)
     return MotionOutput(motion, world)
+
+
+def _timestamps(lm: Landmarks, motion: Motion) -> np.ndarray | None:
+    """The frames' presentation times (seconds from the first sample) when the source is variable-rate
+    (:mod:`core.inference.timing`); None for a constant rate (the file stays as before: even samples)."""
+    from core.inference.timing import timing_report
+
+    if lm.time_ms is None or not np.array_equal(np.asarray(motion.frame_index), np.asarray(lm.frame_index)):
+        return None
+    report = timing_report(lm.frame_index, lm.time_ms, lm.fps)
+    return report.times if report is not None and report.variable else None

@@ -44,7 +44,8 @@ class RealOptions(OutputOptions):
 
 @dataclass
 class RealResult:
-    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs."""
+    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs; warnings for
+    the user (e.g. a variable frame rate)."""
 
     output: str
     frames: int
@@ -55,6 +56,7 @@ class RealResult:
     fit: object = field(repr=False)
     motion: MotionOutput = field(repr=False)
     fps: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool = False,
@@ -79,6 +81,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                 work.remove()
             raise
         seconds["detect"] = time.perf_counter() - t
+        warnings = _timing_warnings(lm, input_path)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         start = None
@@ -103,4 +106,12 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         if not opts.keep_work:
             work.remove()
         return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
-                          info.fps)
+                          info.fps, warnings)
+
+
+def _timing_warnings(lm, name: str) -> list[str]:
+    """The variable-frame-rate warning (:mod:`core.inference.timing`), if the video is one."""
+    from core.inference.timing import timing_report
+
+    report = None if lm.time_ms is None else timing_report(lm.frame_index, lm.time_ms, lm.fps)
+    return [report.warning(name)] if report is not None and report.variable else []

@@ -22,10 +22,12 @@ from .npz import NpzError, load_npz_checked
 from .skeleton import GENDERS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
-FORMAT_VERSION = 2  # 2: optional per-frame foot ``contacts``; version-1 files still read
+FORMAT_VERSION = 3  # the newest version in OPTIONAL_FIELDS; older files still read
+#: Which version added which optional field (the one place; readers ignore a field in an older file).
+OPTIONAL_FIELDS = {"contacts": 2, "timestamps": 3}
 UP_AXES = ("y", "z")
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "OPTIONAL_FIELDS", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
            "validate_motion", "load_npz", "fail"]
 
 
@@ -60,7 +62,9 @@ class Motion:
     valid (F,) False where the person was lost (pose is a placeholder, not an estimate);
     camera (F,3) weak-perspective [s, tx, ty] of the crop, or None;
     contacts (F,2) bool planted foot [left, right] per frame, or None when unknown (v1 files,
-    motions without a fit).
+    motions without a fit); timestamps (F,) float64 seconds of each sample from the first (the source's
+    presentation times, strictly increasing), or None: the samples are evenly spaced at ``fps`` (see
+    :func:`sample_times`).
     """
 
     poses: np.ndarray
@@ -74,6 +78,7 @@ class Motion:
     valid: np.ndarray | None = None
     camera: np.ndarray | None = None
     contacts: np.ndarray | None = None
+    timestamps: np.ndarray | None = None
     up_axis: str = "y"
     body_model: str = "unknown"
     joint_names: tuple[str, ...] = SMPL_JOINT_NAMES
@@ -98,7 +103,7 @@ class Motion:
         """A copy holding only ``frames`` (indices or boolean mask) of the per-frame arrays."""
         per_frame = {k: getattr(self, k)[frames] for k in
                      ("poses", "trans", "frame_index", "confidence", "valid")}
-        for k in ("camera", "contacts"):
+        for k in ("camera", "contacts", "timestamps"):
             if getattr(self, k) is not None:
                 per_frame[k] = getattr(self, k)[frames]
         return replace(self, **per_frame)
@@ -186,6 +191,11 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         _check_shape(path, "contacts", np.asarray(m.contacts), (n, 2))
         _check_bool(path, "contacts", np.asarray(m.contacts), "Store foot contacts as an (F, 2) bool array [left, right]")
     _check_bool(path, "valid", np.asarray(m.valid), "Store 'valid' as an (F,) bool array")
+    if m.timestamps is not None:
+        _check_shape(path, "timestamps", np.asarray(m.timestamps), (n,))
+        if np.asarray(m.timestamps).dtype.kind not in "fiu" or np.any(np.diff(np.asarray(m.timestamps)) <= 0):
+            raise fail(path, "field 'timestamps' must be strictly increasing numbers (seconds)",
+                       "Store each sample's presentation time in seconds, or drop the field for an even rate")
     if m.gender not in GENDERS:
         raise fail(path, f"gender '{m.gender}' is not one of {GENDERS}", "Use neutral, male or female")
     if m.up_axis not in UP_AXES:
@@ -212,6 +222,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         betas=np.asarray(m.betas, np.float64), fps=float(m.fps),
         frame_index=np.asarray(m.frame_index, np.int64), confidence=np.asarray(conf, np.float32),
         valid=np.asarray(m.valid, bool), contacts=None if m.contacts is None else np.asarray(m.contacts, bool),
+        timestamps=None if m.timestamps is None else np.asarray(m.timestamps, np.float64),
         parents=np.asarray(m.parents, np.int64),
         joint_names=tuple(str(j) for j in m.joint_names))
 
