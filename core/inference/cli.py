@@ -3,7 +3,8 @@
 Registered by :func:`add_infer_parser` (``core.cli`` wires it). Default: the real-footage path
 (:mod:`core.pipeline`: BlazePose landmarks → HKMR_MF clip fit); ``--no-fit``: the raw network
 (:mod:`core.inference.runner`). Machine-readable progress for the Blender operator with ``--progress json``:
-lines ``HKMR_PROGRESS {"done", "total", "fps"}``, ``HKMR_WARNING {"message"}`` and, at the end,
+lines ``HKMR_PROGRESS {"input", "stage", "done", "total", "fps"}`` (stage "detect": frames, per chunk; "fit":
+frames × passes, per fitted window), ``HKMR_WARNING {"message"}`` and, at the end,
 ``HKMR_DONE {"output", "frames", "valid"}`` on stdout.
 """
 from __future__ import annotations
@@ -157,21 +158,34 @@ def _is_batch(path: str) -> bool:
 
 
 def _progress(kind: str, label: str):
+    """(detection report(done, total, fps), fit report(done, total), close) for ``--progress kind``."""
     if kind == "none":
-        return None, lambda: None
+        return None, None, lambda: None
     if kind == "json":
-        def report(done, total, fps):
-            print(progress_line(PROGRESS_TAG, {'input': label, 'done': done, 'total': total, 'fps': round(fps, 2)}),
-                  flush=True)
-        return report, lambda: None
+        def report(done, total, fps, stage="detect"):
+            print(progress_line(PROGRESS_TAG, {'input': label, 'stage': stage, 'done': done, 'total': total,
+                                              'fps': round(fps, 2)}), flush=True)
+        return report, lambda done, total: report(done, total, 0.0, "fit"), lambda: None
     from tqdm import tqdm
 
     bar = tqdm(desc=os.path.basename(label.rstrip("/")), unit="frame", dynamic_ncols=True, file=sys.stderr)
+    fit_bar = []
 
     def update(done, total, fps):
         bar.total = total
         bar.update(done - bar.n)
-    return update, bar.close
+
+    def fit_update(done, total):
+        if not fit_bar:
+            bar.close()
+            fit_bar.append(tqdm(desc="fit", total=total, unit="frame-pass", dynamic_ncols=True, file=sys.stderr))
+        fit_bar[0].update(done - fit_bar[0].n)
+
+    def close():
+        bar.close()
+        for b in fit_bar:
+            b.close()
+    return update, fit_update, close
 
 
 def _network_runner(args):
@@ -200,7 +214,7 @@ def _network_runner(args):
         if warning:
             _warn(warning, args.progress)
 
-    def run(item, out, report, overlay):
+    def run(item, out, report, overlay, _fit_report=None):  # no fit on this path
         return run_inference(item, str(out), loaded.model, opts, model_id=loaded.identity, resume=args.resume,
                              refiner=refiner, progress=report, overlay=overlay)
     return run
@@ -214,8 +228,9 @@ def _real_runner(args):
     opts = _real_options(args)
     body = load_body_model(args.body)
 
-    def run(item, out, report, overlay):
-        return run_real(item, str(out), body, opts, resume=args.resume, progress=report, overlay=overlay)
+    def run(item, out, report, overlay, fit_report=None):
+        return run_real(item, str(out), body, opts, resume=args.resume, progress=report, overlay=overlay,
+                        fit_progress=fit_report)
     return run
 
 
@@ -270,9 +285,9 @@ def run_infer(args) -> int:
         if len(pairs) > 1 and out.exists() and not args.resume:
             log.warning("%s exists, skipped", out)
             continue
-        report, close = _progress(args.progress, item)
+        report, fit_report, close = _progress(args.progress, item)
         try:
-            res = run(item, out, report, args.overlay if len(pairs) == 1 else None)
+            res = run(item, out, report, args.overlay if len(pairs) == 1 else None, fit_report)
         except (ValueError, OSError, RuntimeError) as exc:
             if len(pairs) == 1:
                 raise

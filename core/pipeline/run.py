@@ -62,8 +62,11 @@ class RealResult:
 def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool = False,
              progress: Callable[[int, int, float], None] | None = None,
              on_chunk: Callable[[int], None] | None = None, overlay: str | None = None,
-             log: Callable[[str], None] | None = None) -> RealResult:
-    """Run the stages on one input (video, image folder or glob) into the motion file ``output``."""
+             log: Callable[[str], None] | None = None,
+             fit_progress: Callable[[int, int], None] | None = None) -> RealResult:
+    """Run the stages on one input (video, image folder or glob) into the motion file ``output``.
+    ``progress(done, total, frames_per_s)``: detection, per chunk; ``fit_progress(done, total)``: the fit,
+    per window."""
     opts = (opts or RealOptions()).validate()
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
@@ -91,7 +94,8 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             seconds["start"] = time.perf_counter() - t
         t = time.perf_counter()
         fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                     None if start is None else start.betas, threads=opts.fit_threads))
+                                     None if start is None else start.betas, threads=opts.fit_threads),
+                      fit_progress)
         seconds["fit"] = time.perf_counter() - t
         t = time.perf_counter()
         out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,

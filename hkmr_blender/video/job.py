@@ -101,6 +101,7 @@ class JobStatus:
     done: int = 0
     total: int = 0
     fps: float = 0.0
+    stage: str = "detect"  # "detect" (done/total frames) or "fit" (frames × passes)
     finished: bool = False
     returncode: int | None = None
     output: str = ""
@@ -173,6 +174,7 @@ class VideoJob:
             kind, data = parsed
             if kind == "progress":
                 st.done, st.total, st.fps = int(data["done"]), int(data["total"]), float(data["fps"])
+                st.stage = str(data.get("stage", "detect"))
                 st.fraction = min(st.done / max(st.total, 1), 1.0)
             elif kind == "warning":
                 st.warnings.append(str(data.get("message", "")))
