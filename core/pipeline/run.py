@@ -87,20 +87,13 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         warnings = _timing_warnings(lm, input_path)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
-        start = None
-        if opts.init == "keypoints" and lm.found.any():
-            t = time.perf_counter()
-            start = run_start(StartStage(lm))
-            seconds["start"] = time.perf_counter() - t
-        t = time.perf_counter()
-        fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                     None if start is None else start.betas, threads=opts.fit_threads),
-                      fit_progress)
-        seconds["fit"] = time.perf_counter() - t
-        t = time.perf_counter()
-        out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
-                                           opts.include_mesh))
-        seconds["write"] = time.perf_counter() - t
+        try:
+            fit, out = _fit_and_write(body, lm, opts, str(output), seconds, fit_progress)
+        except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
+            if not opts.keep_work:
+                work.remove()
+            raise
+        warnings += _presence_warnings(out.motion.valid, input_path)
         if overlay:
             from core.inference.overlay import write_overlay
 
@@ -111,6 +104,36 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             work.remove()
         return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
                           info.fps, warnings)
+
+
+def _fit_and_write(body, lm, opts: RealOptions, output: str, seconds: dict, fit_progress):
+    """The start, fit and motion-file stages (timed into ``seconds``) → (fit, motion output)."""
+    start = None
+    if opts.init == "keypoints" and lm.found.any():
+        t = time.perf_counter()
+        start = run_start(StartStage(lm))
+        seconds["start"] = time.perf_counter() - t
+    t = time.perf_counter()
+    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
+                                 None if start is None else start.betas, threads=opts.fit_threads), fit_progress)
+    seconds["fit"] = time.perf_counter() - t
+    t = time.perf_counter()
+    out = run_motion(body, MotionStage(fit, lm, output, opts.min_confidence, opts.world_origin, opts.include_mesh))
+    seconds["write"] = time.perf_counter() - t
+    return fit, out
+
+
+#: Fewer valid frames than this share (or than 3) make the run say the scene looks empty.
+FEW_VALID = 0.2
+
+
+def _presence_warnings(valid, name: str) -> list[str]:
+    """An (almost) empty scene says so: a person in fewer than :data:`FEW_VALID` of the frames."""
+    n, k = len(valid), int(valid.sum())
+    if k >= max(3, FEW_VALID * n):
+        return []
+    return [f"a person was seen in only {k} of {n} frames of {name} (the others are marked invalid and not keyed "
+            f"as seen): is anyone in view? Film the whole body, or choose them with --person x0,y0,x1,y1"]
 
 
 def _timing_warnings(lm, name: str) -> list[str]:
