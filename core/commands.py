@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from hkmr_blender.base.options import check_output, nonnegative_int, positive_int
+from hkmr_blender.base.outputs import check_output_file
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
 __all__ = ["add_body_parser", "add_convert_parser", "add_demo_parser", "body_report"]
@@ -72,7 +73,7 @@ def _body_command(args: argparse.Namespace) -> int:
     if args.write_motion:
         from hkmr_blender.base.formats import MOTION_SUFFIXES
 
-        check_output(args.write_motion, [args.model], "--write-motion", MOTION_SUFFIXES)
+        check_output_file(args.write_motion, [], "--write-motion", MOTION_SUFFIXES, searched=[args.model])
     report = body_report(args.model, args.gender)
     for key in ("source", "identity", "vertices", "faces"):
         print(f"{key:>18}: {report[key]}")

@@ -243,11 +243,11 @@ def _check_paths(args) -> None:
     from .overlay import is_overlay_folder
     from .workdir import work_dir_for
 
-    inputs = [args.input, args.checkpoint, args.body, args.boxes]
+    inputs = [args.input, args.checkpoint, args.body if args.body and os.path.isfile(args.body) else None, args.boxes]
     if _is_batch(args.input):
         check_into_folder(args.output, inputs, "-o/--output")
     else:
-        check_output_file(args.output, inputs, "-o/--output", MOTION_SUFFIXES)
+        check_output_file(args.output, inputs, "-o/--output", MOTION_SUFFIXES, searched=[args.body])
     if args.overlay:
         suffix = os.path.splitext(args.overlay.rstrip("/"))[1].lower()
         if suffix and suffix not in VIDEO_EXTS:

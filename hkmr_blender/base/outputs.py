@@ -50,7 +50,10 @@ def _inside(child: Path, parent: Path) -> bool:
     return child != parent and parent in child.parents
 
 
-def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool) -> None:
+def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool, searched=()) -> None:
+    for given, item, _, _ in _inputs(searched):  # model folders: searched for named files, never the output
+        if out == item:
+            raise ValueError(f"{option} {shown}: this is also an input ({given}); choose another output name")
     for given, item, is_dir, glob in _inputs(inputs):
         if glob:
             if any(fnmatch.fnmatchcase(str(p), str(item)) for p in (out, *out.parents)):
@@ -69,11 +72,12 @@ def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool
 
 
 def check_output_file(output: str | os.PathLike, inputs: Iterable, option: str,
-                      suffixes: tuple[str, ...] = ()) -> Path:
+                      suffixes: tuple[str, ...] = (), searched: Iterable = ()) -> Path:
     """Refuse a file ``output`` that is an input, lies inside an input folder, is an existing folder or (when
-    ``suffixes`` are given) lacks one of them; ``option`` names the argument. Returns it as a Path."""
+    ``suffixes`` are given) lacks one of them; ``option`` names the argument. ``searched``: inputs that are
+    only searched for named files (an SMPL model folder): the output may lie inside them. Returns it as a Path."""
     out = Path(output)
-    _refuse_inputs(real(out), os.fspath(output), inputs, option, may_hold=True)
+    _refuse_inputs(real(out), os.fspath(output), inputs, option, may_hold=True, searched=searched)
     if suffixes and not out.name.lower().endswith(tuple(s.lower() for s in suffixes)):
         raise ValueError(f"{option} {out}: the name must end with {' or '.join(suffixes)}")
     if out.is_dir() or not out.name:
