@@ -5,7 +5,8 @@ resampled to 30 fps, retargeted onto the open body by a joint-position fit (benc
 motion is the ground truth), seen by a static camera (1280×720, CLIFF focal = diagonal, 3 m high… see
 ``--yaw``), turned into BlazePose-like landmarks with detector noise (core/detect/simulated.py: 2 % torso
 2D noise, 1 % outliers, 5 % dropouts, ±8 % per-frame 3D scale, 2 cm 3D noise, 3 % of frames lost plus a
-6-frame gap) and fitted. Variants: the default fit; without the foot lock; started from a stand-in network
+6-frame gap) and fitted. Variants: the fit from its own start; from the keypoint model's start (``kp``, the default path of
+``hkmr infer``); without the foot lock; started from a stand-in network
 (truth rotated by Gaussian noise of ``--init-noise`` rad per joint — the keypoint network of #15 plugs in
 there). Scores on valid frames: MPJPE / PA-MPJPE (14 LSP joints, mm), median 2D reprojection (% torso),
 jitter of the 24 joints (m/s², truth's alongside), foot skate (mm/frame) while the truth's foot is planted
@@ -41,6 +42,7 @@ from core.fitting.metrics import foot_skate, jitter  # noqa: E402
 from core.fitting.terms import FOOT_POINTS  # noqa: E402
 from core.geometry.metrics import SMPL_TO_LSP14, mpjpe, pa_mpjpe, procrustes_align  # noqa: E402
 from core.fitting.prior import VAEPrior, load_pose_vae  # noqa: E402
+from core.inference.keypoint_regressor import load_keypoint_model, regress_landmarks  # noqa: E402
 from core.geometry.rotations import axis_angle_to_matrix  # noqa: E402
 from training.data.mocap.build import load_clip, load_manifest  # noqa: E402
 
@@ -139,6 +141,7 @@ def main() -> None:
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="override ClipFitConfig fields, e.g. --set w_accel=0.3 iterations=40")
     ap.add_argument("--variants", nargs="*", default=["fit", "nolock", "init"])
+    ap.add_argument("--keypoint-model", default=None, help="for variant kp (default: the shipped one)")
     ap.add_argument("--prior", default=None, help="a pose-VAE file (hkmr-pose-vae) for the fit's prior term")
     ap.add_argument("--mocap", default=None, help="a converted mocap set (training/data/mocap): score its "
                     "held-out clips instead of the BVH clips (--clips then filters by SUBJECT_TRIAL, e.g. 002_05)")
@@ -178,7 +181,11 @@ def main() -> None:
                                            (kv.split("=", 1) for kv in args.set)})
         variants = {"fit": dict(cfg=base), "nolock": dict(cfg=replace(base, lock_feet=False)),
                     "init": dict(cfg=base, init_rotmats=noisy.numpy())}
-        names = {"fit": "fit", "nolock": "fit, no foot lock", "init": f"init GT+{args.init_noise:g} rad noise + fit"}
+        if "kp" in args.variants:  # the default path of `hkmr infer`: the keypoint model's start, then the fit
+            est = regress_landmarks(load_keypoint_model(*([args.keypoint_model] if args.keypoint_model else [])), lm)
+            variants["kp"] = dict(cfg=base, init_rotmats=est.rotmats, init_betas=np.median(est.betas[lm.found], 0))
+        names = {"fit": "fit", "nolock": "fit, no foot lock", "init": f"init GT+{args.init_noise:g} rad noise + fit",
+                 "kp": "keypoint-model start + fit"}
         print(f"\n{clip}: {n} frames at {fps:.0f} fps, {int((~lm.found).sum())} lost; truth β₀ {betas[0]:.2f}; "
               f"truth contacts L/R {ct.foot_contacts(gt_planted).mean(0).round(2)}")
         for key in args.variants:
@@ -187,11 +194,11 @@ def main() -> None:
             fit = fit_clip(body, lm, prior=prior, **kw)
             dt = time.perf_counter() - t
             s = scores(body, fit, rot, betas, transl, fps, gt_planted, floor.normal)
+            pj = pa_per_joint(body, fit, rot, betas)
+            s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pj)})
             print(f"  {name:32s} {n / dt:6.1f} frames/s  " + "  ".join(f"{k} {v:.1f}" for k, v in s.items()
                                                                    if not k.startswith("PA ")), flush=True)
             print(" " * 34 + "PA per joint: " + " ".join(f"{j} {e:.0f}" for j, e in zip(LSP_NAMES, pj)), flush=True)
-            pj = pa_per_joint(body, fit, rot, betas)
-            s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pj)})
             tot = totals.setdefault(name, {})
             for k, v in s.items():
                 tot[k] = tot.get(k, 0.0) + v * n

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--max-bone-deg", type=float, default=25.0)
     b.add_argument("--max-files", type=int, default=None)
     b.add_argument("--max-frames", type=int, default=None, help="first frames only (a small test set)")
+    b.add_argument("--resume", action="store_true", help="reuse clips an interrupted run already converted")
     a = ap.parse_args(argv)
     pairs = {}
     for s in a.source:
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.body.model import load_body_model
 
     m = build(load_body_model(OPEN_BODY_PATH), pairs, a.out, set(a.heldout), a.fps, a.max_bone_deg, a.max_files,
-              a.max_frames)
+              a.max_frames, resume=a.resume)
     import json
     print(json.dumps(m["summary"], indent=1))
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -69,10 +70,18 @@ def convert_clip(body: BodyModel, targets: np.ndarray, names: list[str], chunk: 
     return arrays, bone_check(body, fit, targets, names)
 
 
+def _complete(path: str) -> bool:
+    if not os.path.isfile(path):
+        return False
+    with np.load(path) as z:
+        return {"poses", "bone_deg_p95", "mocap_framerate"} <= set(z.files)
+
+
 def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int], fps: float = 30.0,
           max_bone_deg: float = 25.0, max_files: int | None = None, max_frames: int | None = None,
-          log=print) -> dict:
-    """Convert every clip of ``sources`` (name → snapshot git dir) into ``out``; returns the manifest."""
+          log=print, resume: bool = False) -> dict:
+    """Convert every clip of ``sources`` (name → snapshot git dir) into ``out``; returns the manifest.
+    ``resume``: reuse clips an interrupted run of the same command already converted."""
     os.makedirs(os.path.join(out, "clips"), exist_ok=True)
     manifest = {"format": FORMAT, "version": 1, "fps": fps, "credit": CMU_CREDIT, "reserved_subjects":
                 sorted(RESERVED_SUBJECTS), "heldout_subjects": sorted(heldout), "sources": {}, "clips": []}
@@ -91,9 +100,21 @@ def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int],
                    "description": desc.get((f.subject, f.trial), "unknown"),
                    "split": "heldout" if f.subject in heldout else "train"}
             row["activity"] = activity(row["description"])
+            file = f"clips/{name}_{f.subject:03d}_{f.trial:02d}.npz"
             try:
-                targets, clip_fps = _targets(read_text(git_dir, f.path), name, fps, max_frames)
-                arrays, checks = convert_clip(body, targets, list(src.joints))
+                if resume and _complete(os.path.join(out, file)):  # converted by an earlier, interrupted run
+                    with np.load(os.path.join(out, file)) as z:
+                        arrays = {k: z[k] for k in ("poses", "betas", "trans")}
+                        checks = {k: float(z[k]) for k in ("bone_deg_median", "bone_deg_p95", "joint_mm_mean")}
+                        targets, clip_fps = arrays["poses"], float(z["mocap_framerate"])
+                else:
+                    targets, clip_fps = _targets(read_text(git_dir, f.path), name, fps, max_frames)
+                    arrays, checks = convert_clip(body, targets, list(src.joints))
+            except subprocess.CalledProcessError:
+                row.update(accepted=False, reason="file absent from the snapshot (too large for the fetch)")
+                manifest["clips"].append(row)
+                log(f"  [{k + 1}/{len(files)}] {f.path}: skipped (absent from the snapshot)")
+                continue
             except ValueError as e:
                 row.update(accepted=False, reason=str(e)); manifest["clips"].append(row)
                 log(f"  [{k + 1}/{len(files)}] {f.path}: skipped ({e})")
@@ -101,10 +122,11 @@ def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int],
             row.update(frames=len(targets), fps=round(clip_fps, 3), seconds=round(len(targets) / clip_fps, 2),
                        **{k2: round(v, 2) for k2, v in checks.items()})
             row["accepted"] = checks["bone_deg_p95"] <= max_bone_deg
-            if row["accepted"]:
-                row["file"] = f"clips/{name}_{f.subject:03d}_{f.trial:02d}.npz"
-                np.savez_compressed(os.path.join(out, row["file"]), mocap_framerate=np.float32(clip_fps),
-                                    subject=f.subject, trial=f.trial, **arrays)
+            row["file"] = file
+            np.savez_compressed(os.path.join(out, file), mocap_framerate=np.float32(clip_fps), subject=f.subject,
+                                trial=f.trial, **arrays, **checks)
+            if not row["accepted"]:
+                del row["file"]
             else:
                 row["reason"] = f"bone direction p95 {checks['bone_deg_p95']:.1f}° > {max_bone_deg}°"
             manifest["clips"].append(row)
