@@ -145,6 +145,8 @@ def main() -> None:
     ap.add_argument("--prior", default=None, help="a pose-VAE file (hkmr-pose-vae) for the fit's prior term")
     ap.add_argument("--mocap", default=None, help="a converted mocap set (training/data/mocap): score its "
                     "held-out clips instead of the BVH clips (--clips then filters by SUBJECT_TRIAL, e.g. 002_05)")
+    ap.add_argument("--split", default="heldout", help="with --mocap: the split to score (a subject left out "
+                    "of the prior's training, e.g. for choosing a weight, may sit in 'train')")
     ap.add_argument("--max-frames", type=int, default=None, help="first frames of each clip only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -154,7 +156,7 @@ def main() -> None:
     print(f"CPU threads {torch.get_num_threads()}, {os.cpu_count()} cores visible; camera f={cam.focal:.0f}px")
     prior = VAEPrior(load_pose_vae(args.prior)) if args.prior else None
     if args.mocap:
-        rows = [c for c in load_manifest(args.mocap)["clips"] if c.get("accepted") and c["split"] == "heldout"]
+        rows = [c for c in load_manifest(args.mocap)["clips"] if c.get("accepted") and c["split"] == args.split]
         wanted = set(args.clips) - {"131_02", "131_03"}
         jobs = [(f"{c['subject']:03d}_{c['trial']:02d}", c) for c in rows
                 if not wanted or f"{c['subject']:03d}_{c['trial']:02d}" in wanted]
