@@ -203,13 +203,15 @@ def main() -> None:
             print(" " * 34 + "PA per joint: " + " ".join(f"{j} {e:.0f}" for j, e in zip(LSP_NAMES, pj)), flush=True)
             tot = totals.setdefault(name, {})
             for k, v in s.items():
-                tot[k] = tot.get(k, 0.0) + v * n
-            tot["frames"] = tot.get("frames", 0) + n
+                if np.isfinite(v):  # a clip without contacts has no skate: leave it out of that mean
+                    sw, w = tot.get(k, (0.0, 0))
+                    tot[k] = (sw + v * n, w + n)
+            tot["frames"] = (tot.get("frames", (0, 0))[0] + n, 1)
     if len(jobs) > 1:
         print("\nframe-weighted means over all clips:")
         for name, tot in totals.items():
-            f = tot.pop("frames")
-            print(f"  {name:32s} {f:5d} frames  " + "  ".join(f"{k} {v / f:.1f}" for k, v in tot.items()))
+            f = tot.pop("frames")[0]
+            print(f"  {name:32s} {f:5d} frames  " + "  ".join(f"{k} {sw / w:.1f}" for k, (sw, w) in tot.items()))
 
 
 if __name__ == "__main__":
