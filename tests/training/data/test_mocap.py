@@ -91,3 +91,28 @@ def test_activity_classes():
     assert activity("dance - expressive arms, pirouette") == "dance"
     assert activity("run/jog") == "run"
     assert activity("walk on uneven terrain") == "walk"
+
+
+def test_prior_cli_trains_on_the_real_clip_and_scores_held_out_subjects(tmp_path, open_body):
+    """training.prior on a mocap set: trains on the train split only, saves a loadable VAE, scores the splits;
+    the unobserved joints (toes, head, wrists) are drawn within limits so the prior does not pin them."""
+    from core.fitting.prior import load_pose_vae
+    from training.prior.__main__ import UNOBSERVED, free_unobserved, main
+
+    torch.set_num_threads(1)
+    git_dir = _snapshot(tmp_path, ["007_01", "008_01"])
+    out = tmp_path / "set"
+    build(open_body, {"iclone-cmu": git_dir}, str(out), heldout={8}, log=lambda *_: None)
+    poses = load_poses(str(out), "train")
+    freed = free_unobserved(poses, np.random.default_rng(0)).reshape(-1, 24, 3)
+    keep = [j for j in range(24) if j not in UNOBSERVED]
+    assert np.array_equal(freed[:, keep], poses.reshape(-1, 24, 3)[:, keep])
+    assert np.abs(freed[:, list(UNOBSERVED)] - poses.reshape(-1, 24, 3)[:, list(UNOBSERVED)]).max() > 0.05
+    assert main(["--mocap", str(out), "--out", str(tmp_path / "vae.pt"), "--steps", "30", "--hidden", "32",
+                 "--latent", "8"]) == 0
+    raw = torch.load(tmp_path / "vae.pt", weights_only=True)
+    assert raw["meta"]["train_subjects"] == [7] and raw["meta"]["train_poses"] == 20
+    assert set(raw["meta"]["scores"]) >= {"train", "heldout", "synthetic"}
+    assert raw["meta"]["sources"]["iclone-cmu"]["commit"] == load_manifest(str(out))["sources"]["iclone-cmu"]["commit"]
+    vae = load_pose_vae(tmp_path / "vae.pt")
+    assert vae.latent == 8
