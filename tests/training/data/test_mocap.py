@@ -116,3 +116,22 @@ def test_prior_cli_trains_on_the_real_clip_and_scores_held_out_subjects(tmp_path
     assert raw["meta"]["sources"]["iclone-cmu"]["commit"] == load_manifest(str(out))["sources"]["iclone-cmu"]["commit"]
     vae = load_pose_vae(tmp_path / "vae.pt")
     assert vae.latent == 8
+
+
+def test_mocap_pool_windows_stand_upright_in_the_camera_and_keep_the_roots_motion(tmp_path, open_body):
+    from training.data.keypoint_motion import motion_config
+    from training.data.mocap.pool import make_mocap_pool
+
+    torch.set_num_threads(1)
+    out = tmp_path / "set"
+    build(open_body, {"iclone-cmu": _snapshot(tmp_path, ["007_01"])}, str(out), heldout=set(), log=lambda *_: None)
+    pool = make_mocap_pool(open_body, str(out), 6, 0, motion_config(clip_len=8, yaw_max=np.pi))
+    assert pool.rotmats.shape == (6, 8, 24, 3, 3) and pool.landmarks.shape == (6, 8, 33, 3)
+    lm = pool.landmarks.numpy()
+    assert np.all(lm[:, :, 0, 1] < lm[:, :, 27, 1] - 0.5)     # nose well above the left ankle: y down in the camera
+    assert np.all(lm[..., 2] > 0.5)                           # in front of the camera
+    trans = load_clip(str(out), load_manifest(str(out))["clips"][0])["trans"]
+    walked = np.linalg.norm(trans[7] - trans[0])               # a walk: the root moves over 8 frames ...
+    moved = np.linalg.norm(pool.joints[:, 7, 0].numpy() - pool.joints[:, 0, 0].numpy(), axis=-1)
+    assert walked > 0.1 and np.all(moved > 0.5 * walked)        # ... and so does the pool's pelvis
+    assert np.ptp(pool.yaw[:, 0]) > 0.5                         # random yaw
