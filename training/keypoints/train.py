@@ -84,7 +84,13 @@ class KeypointExperiment:
         return exp
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The recipe; the optional real-motion fields (``mocap``, ``mocap_clips``, ``init_from``) only when a
+        mocap set or a start checkpoint is given, so recipes written before them still compare equal."""
+        d = dataclasses.asdict(self)
+        if d["train"]["mocap"] is None and d["train"]["init_from"] is None:
+            for k in ("mocap", "mocap_clips", "init_from"):
+                d["train"].pop(k)
+        return d
 
 
 def train_keypoints(exp: KeypointExperiment, out: str | None = None, body=None, progress=print):
