@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import math
 import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -30,7 +31,7 @@ import numpy as np
 from .landmarks import NUM_LANDMARKS, Landmarks
 
 __all__ = ["MEDIAPIPE_VERSION", "MODEL_FILES", "ROI_MARGIN", "DetectorError", "DetectorOptions",
-           "FrameResult", "BlazePose", "parse_person", "detect_frames", "stack_results", "model_paths",
+           "FrameResult", "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
            "import_solutions", "native_stderr_silenced"]
 
 MEDIAPIPE_VERSION = "0.10.21"
@@ -84,9 +85,23 @@ def parse_person(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise DetectorError(f"--person {text!r}: give 'auto' or a box in pixels 'x0,y0,x1,y1', e.g. 100,50,400,700") \
             from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise DetectorError(f"--person {text!r}: the box must be finite numbers of pixels 'x0,y0,x1,y1', e.g. "
+                            f"100,50,400,700")
     if not (x1 > x0 and y1 > y0):
         raise DetectorError(f"--person {text!r}: the box needs x1 > x0 and y1 > y0 (pixels, top-left origin)")
     return x0, y0, x1, y1
+
+
+def check_person(box: tuple[float, float, float, float] | None, width: int, height: int) -> None:
+    """``--person`` must lie inside the ``width`` × ``height`` frame (checked on the first frame, before any work)."""
+    if box is None:
+        return
+    x0, y0, x1, y1 = box
+    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+        raise DetectorError(f"--person {','.join(f'{v:g}' for v in box)}: the box must lie inside the {width}×{height} "
+                            f"frame (0 ≤ x0 < x1 ≤ {width}, 0 ≤ y0 < y1 ≤ {height}, pixels, top-left origin); "
+                            f"draw it on the first frame")
 
 
 def model_paths(files: dict[str, str] | None = None) -> dict[str, str]:

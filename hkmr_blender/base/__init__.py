@@ -12,7 +12,7 @@ same code serves the command line and Blender:
 - :mod:`.hands` — the open body's SMPL-H hands file (finger joints regressor, finger skin weights)
 """
 from .formats import read_motion, write_motion
-from .motion import FIELD_VERSIONS, FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, validate_motion
+from .motion import OPTIONAL_FIELDS, FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, validate_motion
 
-__all__ = ["Motion", "RestMesh", "MotionFileError", "FORMAT_NAME", "FORMAT_VERSION", "FIELD_VERSIONS", "read_motion",
+__all__ = ["Motion", "RestMesh", "MotionFileError", "FORMAT_NAME", "FORMAT_VERSION", "OPTIONAL_FIELDS", "read_motion",
            "write_motion", "validate_motion"]

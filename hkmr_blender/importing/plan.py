@@ -45,7 +45,11 @@ class KeyPlan:
 def sample_times(motion: Motion) -> np.ndarray:
     """(F,) seconds of each sample. ``mocap_framerate`` is the rate of the samples; ``frame_index`` may
     step by a stride (e.g. every 2nd video frame) and have gaps (lost frames). The usual step (the
-    median) counts as one sample period, so a gap of k steps lasts k periods."""
+    median) counts as one sample period, so a gap of k steps lasts k periods. A file with ``timestamps``
+    (a variable-frame-rate video's presentation times, motion file v3) is keyed at those true times."""
+    if motion.timestamps is not None:
+        t = np.asarray(motion.timestamps, np.float64)
+        return t - t[0]
     idx = np.asarray(motion.frame_index, np.float64)
     step = float(np.median(np.diff(idx))) if len(idx) > 1 else 1.0
     return (idx - idx[0]) / step / float(motion.fps)

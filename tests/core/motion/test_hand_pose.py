@@ -1,4 +1,4 @@
-"""Motion file v3's optional ``hand_pose``: round trips through every format, AMASS's SMPL-H slots, old
+"""Motion file v4's optional ``hand_pose``: round trips through every format, AMASS's SMPL-H slots, old
 versions still read, bad hands refused with the field named."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hkmr_blender.base import FIELD_VERSIONS, FORMAT_VERSION, MotionFileError, read_motion, write_motion
+from hkmr_blender.base import OPTIONAL_FIELDS, FORMAT_VERSION, MotionFileError, read_motion, write_motion
 from hkmr_blender.base.motion import load_npz
 from hkmr_blender.base.skeleton import HAND_JOINT_NAMES, HAND_PARENTS, HAND_POSE_PARAMS
 
@@ -24,7 +24,7 @@ def test_smplh_hand_constants():
     assert HAND_JOINT_NAMES[15] == "right_index1" and HAND_JOINT_NAMES[29] == "right_thumb3"
     # each finger's first joint hangs on its wrist (SMPL 20/21), the others on the previous joint (52-numbering)
     assert HAND_PARENTS[:3] == (20, 22, 23) and HAND_PARENTS[15:18] == (21, 37, 38)
-    assert FORMAT_VERSION == max(FIELD_VERSIONS.values()) and FIELD_VERSIONS["hand_pose"] == FORMAT_VERSION
+    assert FORMAT_VERSION == max(OPTIONAL_FIELDS.values()) and OPTIONAL_FIELDS["hand_pose"] == FORMAT_VERSION
 
 
 def test_npz_round_trip_and_select(tmp_path):
