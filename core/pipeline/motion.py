@@ -59,7 +59,7 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
                          f"{float(np.max(motion.confidence)):.2f}) whose fitted body matches the landmarks: is anyone "
                          f"in view? Lower --min-confidence or film the whole body")
     motion = validate_motion(replace(motion, valid=valid, timestamps=_timestamps(stage.landmarks, motion),
-                                             hand_pose=stage.hand_pose)))
+                                             hand_pose=stage.hand_pose))
     write_motion(stage.output, motion)
     return MotionOutput(motion, world)
 
