@@ -1,8 +1,8 @@
 """HKMR motion file (``.npz``): the writer (current version) and the reader (every version up to it), numpy only.
 
-Fields: docs/motion-format.md; which version added which optional field: :data:`.motion.FIELD_VERSIONS`
-(``contacts`` in 2, the filming camera ``view_*`` in 3). Older files read with those fields None. (The module
-keeps its historical name.)"""
+Fields: docs/motion-format.md. Optional fields arrived one per version (:data:`.motion.OPTIONAL_FIELDS`:
+``contacts`` in 2, ``timestamps`` in 3, ``hand_pose`` in 4, the filming camera ``view_*`` in 5); an older file
+reads with them None. (The module keeps its historical name.)"""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_savez
-from .motion import (FIELD_VERSIONS, FORMAT_NAME, FORMAT_VERSION, VIEW_KEYS, Motion, RestMesh, ViewCamera, fail,
+from .motion import (FORMAT_NAME, FORMAT_VERSION, OPTIONAL_FIELDS, VIEW_KEYS, Motion, RestMesh, ViewCamera, fail,
                      load_npz, scalar_field, validate_motion)
 
 __all__ = ["write_v1", "read_v1"]
@@ -33,6 +33,10 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
         arrays["camera"] = np.asarray(m.camera, np.float64)
     if m.contacts is not None:
         arrays["contacts"] = np.asarray(m.contacts, bool)
+    if m.timestamps is not None:
+        arrays["timestamps"] = np.asarray(m.timestamps, np.float64)
+    if m.hand_pose is not None:
+        arrays["hand_pose"] = np.asarray(m.hand_pose, np.float64)
     if m.view is not None:
         arrays.update(view_K=m.view.K, view_size=m.view.size, view_R=m.view.R, view_t=m.view.t)
     if m.mesh is not None:
@@ -65,7 +69,7 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         mesh = RestMesh(data["mesh_vertices"], data["mesh_faces"], data["mesh_weights"],
                         data.get("mesh_shapedirs"))
     view = None
-    if version >= FIELD_VERSIONS["view"] and any(k in data for k in VIEW_KEYS):
+    if version >= OPTIONAL_FIELDS["view"] and any(k in data for k in VIEW_KEYS):
         if not all(k in data for k in VIEW_KEYS):
             raise fail(path, f"incomplete camera: {', '.join(k for k in VIEW_KEYS if k not in data)} missing",
                        "Re-export the file, or drop all view_* fields")
@@ -75,7 +79,8 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         fps=scalar_field(data, "mocap_framerate", path, float), gender=scalar_field(data, "gender", path),
         rest_joints=data.get("rest_joints"), frame_index=data.get("frame_index"),
         confidence=data.get("confidence"), valid=data.get("valid"), camera=data.get("camera"),
-        contacts=data.get("contacts") if version >= FIELD_VERSIONS["contacts"] else None, view=view, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
+        **{k: data.get(k) if version >= v else None for k, v in OPTIONAL_FIELDS.items() if k != "view"},
+        view=view, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
         body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
         joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)

@@ -28,7 +28,7 @@ from ..rig import transforms as rm
 from .settings import CONTACT_SOURCES, FootSettings, RigBones
 
 __all__ = ["LegChain", "SMPL_LEGS", "legs_for", "legs_from_bones", "FootSettings", "PinReport", "detect_contacts", "contact_spans",
-           "pin_weights", "two_bone_ik", "pin_feet", "contact_travel", "flags_at_times"]
+           "pin_weights", "pin_targets", "two_bone_ik", "hip_drop", "pin_feet", "contact_travel", "flags_at_times"]
 
 
 @dataclass(frozen=True)
@@ -177,10 +177,13 @@ def _frame(e1: np.ndarray, side: np.ndarray) -> np.ndarray:
     return np.stack([e1, e2, np.cross(e1, e2)], axis=-1)
 
 
-def two_bone_ik(hip, knee, ankle, target, toe) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def two_bone_ik(hip, knee, ankle, target, toe, by_toe: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Points (K,3) → (D1 (K,3,3) thigh world rotation about the hip, D2 (K,3,3) extra shin rotation about
     the new knee, new knee (K,3), reached ankle (K,3)). The thigh's new world rotation is D1·G, the
-    shin's D2·D1·G. See the module docstring for the bend plane."""
+    shin's D2·D1·G. See the module docstring for the bend plane; ``by_toe``: the bend plane holds the
+    toe direction instead (the knee bends towards the toes), for legs that are often nearly straight,
+    whose own plane turns erratically from frame to frame (no knee pop, no thigh twist)."""
     l1 = np.linalg.norm(knee - hip, axis=-1)
     l2 = np.linalg.norm(ankle - knee, axis=-1)
     to_t = target - hip
@@ -192,13 +195,16 @@ def two_bone_ik(hip, knee, ankle, target, toe) -> tuple[np.ndarray, np.ndarray, 
     fallback = _reject(toe - ankle, e1)                    # straight leg: bend towards the toes
     old_side = _reject(ankle - hip, e1)
     straight = np.linalg.norm(old_side, axis=-1) < 1e-4 * l1
+    if by_toe:
+        straight[:] = True
     old = _frame(e1, np.where(straight[:, None], -fallback, old_side))
     pole = _reject(knee - hip, u)                          # the knee's side of the hip→target line
-    pole = np.where((np.linalg.norm(pole, axis=-1) < 1e-4 * l1)[:, None], _reject(toe - ankle, u), pole)
+    flat = np.linalg.norm(pole, axis=-1) < 1e-4 * l1
+    pole = np.where((flat | by_toe)[:, None], _reject(toe - ankle, u), pole)
     cos_a = np.clip((l1 ** 2 + d ** 2 - l2 ** 2) / (2 * l1 * d), -1.0, 1.0)
     new_knee = hip + l1[:, None] * (cos_a[:, None] * u + np.sqrt(1 - cos_a ** 2)[:, None] * _unit(pole))
     reached = hip + d[:, None] * u
-    new = _frame(_unit(new_knee - hip), reached - hip)
+    new = _frame(_unit(new_knee - hip), -_reject(toe - ankle, _unit(new_knee - hip)) if by_toe else reached - hip)
     d1 = new @ np.swapaxes(old, -1, -2)
     shin_now = np.einsum("kij,kj->ki", d1, ankle - knee)
     d2 = _arc(shin_now, reached - new_knee)
@@ -279,29 +285,39 @@ def _common_parent(track: PoseTrack, bones) -> int:
     return next(i for i in ancestors(track, bones[0]) if i in shared)
 
 
-def _lower_hips(track: PoseTrack, pose: np.ndarray, ids, goals, settings: FootSettings) -> PoseTrack:
-    """Lower the hips (the legs' common parent) along world up where a goal is out of its leg's reach,
-    by at most ``max_hip_drop`` metres; the drop is widened and averaged over ``blend_frames`` so it
-    eases in and out (a moving average of a running maximum never falls below the need)."""
-    if settings.max_hip_drop <= 0:
-        return track
-    up = track.up
-    need = np.zeros(len(track.frames))
-    for (hip_i, knee_i, ankle_i, _), goal in zip(ids, goals):
-        hip, knee, ankle = (pose[:, i, :3, 3] for i in (hip_i, knee_i, ankle_i))
+def hip_drop(legs, up: np.ndarray, max_drop: float, blend_frames: int) -> np.ndarray:
+    """(K,) how far to lower the hips along the unit ``up`` so every leg reaches its goal: ``legs`` is a
+    list of (hip, knee, ankle, goal) points (K,3) per leg; at most ``max_drop`` (same units); widened
+    and averaged over ``blend_frames`` so it eases in and out (a moving average of a running maximum
+    never falls below the need)."""
+    need = np.zeros(len(legs[0][0]))
+    for hip, knee, ankle, goal in legs:
         reach = (np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)) * (1 - 1e-4)
         w = goal - hip
         wu = w @ up
         disc = wu ** 2 - np.sum(w * w, -1) + reach ** 2
         drop = np.where(disc >= 0, -wu - np.sqrt(np.maximum(disc, 0)), -wu)
         need = np.maximum(need, np.where(np.linalg.norm(w, axis=-1) > reach, drop, 0.0))
-    need = np.minimum(need, settings.max_hip_drop / track.world_scale)
+    need = np.minimum(need, max_drop)
     if not need.any():
-        return track
-    r = max(settings.blend_frames, 0)
+        return need
+    r = max(blend_frames, 0)
     pad = np.pad(need, r, mode="edge")
     wide = np.max(np.lib.stride_tricks.sliding_window_view(pad, 2 * r + 1), axis=-1)
-    drop = np.convolve(np.pad(wide, r, mode="edge"), np.ones(2 * r + 1) / (2 * r + 1), mode="valid")
+    return np.convolve(np.pad(wide, r, mode="edge"), np.ones(2 * r + 1) / (2 * r + 1), mode="valid")
+
+
+def _lower_hips(track: PoseTrack, pose: np.ndarray, ids, goals, settings: FootSettings) -> PoseTrack:
+    """Lower the hips (the legs' common parent) along world up where a goal is out of its leg's reach,
+    by at most ``max_hip_drop`` metres (:func:`hip_drop`)."""
+    if settings.max_hip_drop <= 0:
+        return track
+    legs = [tuple(pose[:, i, :3, 3] for i in (hip_i, knee_i, ankle_i)) + (goal,)
+            for (hip_i, knee_i, ankle_i, _), goal in zip(ids, goals)]
+    drop = hip_drop(legs, track.up, settings.max_hip_drop / track.world_scale, settings.blend_frames)
+    if not drop.any():
+        return track
+    up = track.up
     hips = _common_parent(track, [i[0] for i in ids])
     moved = pose.copy()
     moved[:, hips, :3, 3] -= drop[:, None] * up

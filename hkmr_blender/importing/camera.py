@@ -1,4 +1,4 @@
-"""The filming camera (motion file v3 ``view_*``) as an animated Blender camera: the rendered body lines up with
+"""The filming camera (motion file v5 ``view_*``) as an animated Blender camera: the rendered body lines up with
 the footage (compositing), also when the camera panned, followed or shook (issue 22).
 
 :func:`camera_keys` is the numpy math (no bpy): the file's world → OpenCV camera pose per frame becomes a

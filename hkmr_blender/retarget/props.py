@@ -8,14 +8,15 @@ import bpy
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
                        StringProperty)
 
-from ..base.skeleton import SMPL_JOINT_NAMES
+from ..base.skeleton import BODY_HAND_NAMES, NUM_JOINTS
 from .mapping import BoneMapping, MapEntry, shipped_presets
 from .solve import RetargetOptions
 
 __all__ = ["HKMRBoneMapItem", "HKMRRetargetSettings", "mapping_from_settings", "mapping_to_settings",
            "options_from_settings", "CLASSES"]
 
-_JOINT_ITEMS = [(n, n, f"SMPL joint {i}") for i, n in enumerate(SMPL_JOINT_NAMES)]
+_JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger joint {i - NUM_JOINTS + 22}")
+                for i, n in enumerate(BODY_HAND_NAMES)]
 
 
 def _is_armature(_self, obj) -> bool:
@@ -56,8 +57,11 @@ class HKMRRetargetSettings(bpy.types.PropertyGroup):
     translation: BoolProperty(name="Hip translation", default=True,
                               description="Key the hip bone's location (off: rotations only)")
     scale_translation: BoolProperty(name="Scale by leg length", default=True,
-                                    description="Scale hip travel by target/source leg length (off: keep world "
-                                                "units)")
+                                    description="Scale horizontal hip travel by target/source leg length (off: "
+                                                "keep world units); height always follows leg length")
+    keep_contacts: BoolProperty(name="Keep planted feet", default=True,
+                                description="Hold the character's feet still where the source's feet are planted "
+                                            "(leg IK on the character's bones; the sole flat on its floor)")
     action_name: StringProperty(name="Action", default="",
                                 description="Name of the new action (empty: '<target>_retarget')")
 
@@ -85,7 +89,8 @@ def mapping_from_settings(settings) -> BoneMapping:
 
 def options_from_settings(settings) -> RetargetOptions:
     return RetargetOptions(align_rest=settings.align_rest, align_body=settings.align_body,
-                           scale_translation=settings.scale_translation, translation=settings.translation)
+                           scale_translation=settings.scale_translation, translation=settings.translation,
+                           keep_contacts=settings.keep_contacts)
 
 
 CLASSES = (HKMRBoneMapItem, HKMRRetargetSettings)

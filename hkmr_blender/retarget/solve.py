@@ -14,12 +14,15 @@ parent (identity basis); SMPL joints without a target bone fold into their neare
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..rig import transforms as rm
-from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_PARENTS, SMPL_JOINT_NAMES, SMPL_PARENTS
+from .align import SMPL_MAIN_CHILD, align_rotations, body_turn, folded_joints, is_ancestor as _is_ancestor
+from .ground import (LEG_JOINTS, GroundInfo, body_up, joint_paths, pelvis_height, pin_legs, planted_level,
+                     rest_floor, sole_points, source_contacts)
 
 __all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "RetargetKeys",
            "world_deltas", "basis_from_world", "folded_joints", "align_rotations", "body_turn", "leg_length",
@@ -28,19 +31,6 @@ __all__ = ["SMPL_MAIN_CHILD", "TargetRig", "SourceMotion", "RetargetOptions", "R
 NJ = len(SMPL_JOINT_NAMES)
 
 
-def _main_children() -> tuple[int, ...]:
-    """For each SMPL joint the child its bone points at (-1 for leaves): the central child for
-    central joints (pelvis → spine1, spine3 → neck), the only child along a limb."""
-    out = []
-    for i, name in enumerate(SMPL_JOINT_NAMES):
-        kids = [c for c, p in enumerate(SMPL_PARENTS) if p == i]
-        central = [c for c in kids if not SMPL_JOINT_NAMES[c].startswith(("left_", "right_"))]
-        side = name.startswith(("left_", "right_"))
-        out.append(central[0] if (central and not side) else (kids[0] if kids else -1))
-    return tuple(out)
-
-
-SMPL_MAIN_CHILD = _main_children()
 _LEG = [(SMPL_JOINT_NAMES.index(f"{s}_hip"), SMPL_JOINT_NAMES.index(f"{s}_knee"),
          SMPL_JOINT_NAMES.index(f"{s}_ankle")) for s in ("left", "right")]
 
@@ -73,14 +63,17 @@ class TargetRig:
 
 @dataclass
 class SourceMotion:
-    """SMPL motion in the target armature's axes (world metres): ``deltas`` (F,24,3,3) world rotation
+    """SMPL motion in the target armature's axes (world metres): ``deltas`` (F,J,3,3) world rotation
     deltas from rest, ``pelvis`` (F,3) pelvis displacement from its rest position, ``rest_joints``
-    (24,3) rest joint positions (T-pose), ``frames`` (F,) scene frames of the keys."""
+    (J,3) rest joint positions (T-pose), ``frames`` (F,) scene frames of the keys. J = 24, or 54 with the
+    finger joints (``BODY_HAND_NAMES`` order) when the motion has hands."""
 
     deltas: np.ndarray
     pelvis: np.ndarray
     rest_joints: np.ndarray
     frames: np.ndarray
+    contacts: np.ndarray | None = None
+    fps: float = 30.0
 
 
 @dataclass
@@ -90,12 +83,18 @@ class RetargetOptions:
     left: right hip → left hip, from the rest pose, to the nearest quarter turn), so a rig lying along
     another axis (an FBX Y-up armature) or facing elsewhere moves as its body; ``scale_translation``:
     pelvis travel × leg-length ratio (False: world units); ``translation``: key the pelvis-mapped
-    bone's location at all."""
+    bone's location at all (the pelvis height is always mapped by leg length onto the target's own floor,
+    see :mod:`.ground`); ``keep_contacts``: hold the target's planted ankles still by leg IK inside contact
+    spans, easing over ``blend_frames`` frames outside them, lowering the hips by up to ``max_hip_drop`` metres
+    where a planted foot is out of the leg's reach."""
 
     align_rest: bool = True
     align_body: bool = True
     scale_translation: bool = True
     translation: bool = True
+    keep_contacts: bool = True
+    blend_frames: int = 4
+    max_hip_drop: float = 0.1
 
 
 @dataclass
@@ -110,6 +109,7 @@ class RetargetKeys:
     location: np.ndarray | None
     frames: np.ndarray
     translation_scale: float
+    ground: GroundInfo | None = None
 
 
 def world_deltas(parents, rest: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -137,128 +137,6 @@ def _basis(rest: np.ndarray, b: int, p: int, wb: np.ndarray, wp: np.ndarray | No
     return rest[b].T @ rel
 
 
-def folded_joints(joint_of_bone: np.ndarray) -> np.ndarray:
-    """(N,) SMPL joint per target bone (-1: none) → the joint whose world delta each bone copies.
-
-    An SMPL joint without a bone folds into its nearest mapped ancestor when it lies on that
-    ancestor's main chain (spine2 into spine1 on a 2-bone spine): the ancestor then copies the
-    delta of the last unmapped joint of that chain, so the mapped descendants' parents match."""
-    mapped = set(int(j) for j in joint_of_bone if j >= 0)
-    out = np.array(joint_of_bone, dtype=np.int64, copy=True)
-    for b, j in enumerate(joint_of_bone):
-        if j < 0:
-            continue
-        cur = int(j)
-        while True:
-            c = SMPL_MAIN_CHILD[cur]
-            if c < 0 or c in mapped or not _has_mapped_below(c, mapped):
-                break
-            cur = c
-        out[b] = cur
-    return out
-
-
-def _has_mapped_below(j: int, mapped: set[int]) -> bool:
-    kids = [c for c, p in enumerate(SMPL_PARENTS) if p == j]
-    return any(c in mapped or _has_mapped_below(c, mapped) for c in kids)
-
-
-def _min_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The smallest rotation (3,3) taking direction ``a`` onto ``b`` (3,) (identity if either is ~0)."""
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na < 1e-9 or nb < 1e-9:
-        return np.eye(3)
-    a, b = a / na, b / nb
-    axis = np.cross(a, b)
-    s, c = np.linalg.norm(axis), float(np.dot(a, b))
-    if s < 1e-9:
-        if c > 0:
-            return np.eye(3)
-        perp = np.cross(a, [1.0, 0, 0] if abs(a[0]) < 0.9 else [0, 1.0, 0])  # opposite: turn 180° about ⟂
-        return rm.axis_angle_to_matrix(np.pi * perp / np.linalg.norm(perp))
-    return rm.axis_angle_to_matrix(axis / s * np.arctan2(s, c))
-
-
-def align_rotations(rig: TargetRig, joint_of_bone: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
-    """(N,3,3) rest alignment O per target bone: the smallest rotation turning the target bone's rest
-    direction onto its SMPL joint's rest direction (joint → next mapped joint down its chain). The target
-    direction is from its head to the head of the bone mapped to that joint when that bone is below it;
-    else (leaves, reversed FK chains like Rigify's lower spine) along the bone, head → tail, against
-    SMPL's joint → main child. Identity for unmapped
-    bones and SMPL leaves (head, hands, toes), whose direction SMPL does not define."""
-    bone_of_joint = {int(j): b for b, j in reversed(list(enumerate(joint_of_bone))) if j >= 0}
-    out = np.tile(np.eye(3), (len(rig.names), 1, 1))
-    for b, j in enumerate(joint_of_bone):
-        c = SMPL_MAIN_CHILD[j] if j >= 0 else -1
-        if c < 0:
-            continue
-        m = c                                   # the next mapped joint down the chain (folded joints skipped)
-        while m >= 0 and m not in bone_of_joint:
-            m = SMPL_MAIN_CHILD[m]
-        tb = bone_of_joint.get(m)
-        if tb is not None and _is_ancestor(rig.parents, b, tb):
-            d_src, d_tgt = rest_joints[m] - rest_joints[j], rig.heads[tb] - rig.heads[b]
-        else:
-            d_src, d_tgt = rest_joints[c] - rest_joints[j], rig.tails[b] - rig.heads[b]
-        out[b] = _min_rotation(d_tgt, d_src)
-    return out
-
-
-def _is_ancestor(parents, a: int, b: int) -> bool:
-    """True when bone ``a`` is a (strict) ancestor of bone ``b``."""
-    i = parents[b]
-    while i >= 0:
-        if i == a:
-            return True
-        i = parents[i]
-    return False
-
-
-def _frame(up: np.ndarray, left: np.ndarray) -> np.ndarray:
-    """(3,3) orthonormal body frame, columns (left, forward, up): up exact, left orthogonalised."""
-    z = up / np.linalg.norm(up)
-    x = left - np.dot(left, z) * z
-    x /= np.linalg.norm(x)
-    return np.stack([x, np.cross(z, x), z], axis=1)
-
-
-_UPS = ("neck", "spine3", "head", "spine2")
-_LEFTS = (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder"), ("left_collar", "right_collar"))
-
-
-def body_turn(rest_joints: np.ndarray, rig: TargetRig, jb: np.ndarray) -> np.ndarray:
-    """(3,3) rotation from SMPL's rest body frame to the target's (both from rest positions: up =
-    pelvis → neck, left = right hip → left hip; the first mapped of the fallbacks), snapped to the
-    nearest quarter turn about the axes: it fixes an armature lying along another axis (Y-up FBX) or
-    facing another way, while posture differences of a few degrees are left to per-bone alignment.
-    Identity when the target lacks the bones to tell."""
-    head = {int(j): rig.heads[b] for b, j in reversed(list(enumerate(jb))) if j >= 0}
-    name = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
-    up = next((name[u] for u in _UPS if name[u] in head), None)
-    side = next(((name[a], name[b]) for a, b in _LEFTS if name[a] in head and name[b] in head), None)
-    if 0 not in head or up is None or side is None:
-        return np.eye(3)
-    src = _frame(rest_joints[up] - rest_joints[0], rest_joints[side[0]] - rest_joints[side[1]])
-    tgt = _frame(head[up] - head[0], head[side[0]] - head[side[1]])
-    raw = tgt @ src.T
-    return max(_AXIS_TURNS, key=lambda t: float(np.sum(t * raw)))   # nearest of the 24
-
-
-def _axis_turns() -> list[np.ndarray]:
-    """The 24 rotations that map coordinate axes onto coordinate axes (signed permutations, det +1)."""
-    out = []
-    for perm in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
-        for signs in np.array(np.meshgrid([1, -1], [1, -1], [1, -1])).T.reshape(-1, 3):
-            m = np.zeros((3, 3))
-            m[range(3), perm] = signs
-            if np.linalg.det(m) > 0:
-                out.append(m)
-    return out
-
-
-_AXIS_TURNS = _axis_turns()
-
-
 def leg_length(points: dict[int, np.ndarray]) -> float | None:
     """Mean hip→knee→ankle length over the legs whose three SMPL joints are in ``points``
     ({joint index: (3,) position}); None if no leg is complete."""
@@ -271,38 +149,28 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
                    ) -> RetargetKeys:
     """Pose-bone keys that put ``src`` on ``rig``. ``joint_of_bone`` (N,): SMPL joint index per target
     bone or -1. Keys every mapped bone; unmapped bones get no keys and stay at rest relative to
-    their parents. The highest pelvis-mapped bone's location makes the target's pelvis point (between
-    its hip bones, see :func:`_pelvis_pivot`) follow the source pelvis path × (target leg length / SMPL
-    leg length) when ``scale_translation`` (else metres as they are)."""
+    their parents. The highest pelvis-mapped bone's location moves the target's pelvis point (between
+    its hip bones, see :func:`_pelvis_pivot`): horizontally along the source pelvis path × (target leg
+    length / SMPL leg length) when ``scale_translation`` (else metres as they are), vertically onto the
+    target's own floor (:mod:`.ground`); planted feet are then pinned (``keep_contacts``)."""
     jb = np.asarray(joint_of_bone, np.int64)
+    jb = np.where(jb < src.deltas.shape[1], jb, -1)  # finger bones of the target stay at rest without hands
     if len(jb) != len(rig.names):
         raise ValueError(f"mapping has {len(jb)} entries for {len(rig.names)} bones")
     if not (jb >= 0).any():
         raise ValueError("the bone mapping is empty: map at least the hips/pelvis bone")
+    if src.contacts is not None and np.shape(src.contacts) != (len(src.deltas), 2):
+        raise ValueError(f"source contacts have shape {np.shape(src.contacts)}, expected ({len(src.deltas)}, 2)")
     if opts.align_body:
         turn = body_turn(src.rest_joints, rig, jb)
-        src = SourceMotion(turn @ src.deltas @ turn.T, src.pelvis @ turn.T, src.rest_joints @ turn.T, src.frames)
+        src = replace(src, deltas=turn @ src.deltas @ turn.T, pelvis=src.pelvis @ turn.T,
+                      rest_joints=src.rest_joints @ turn.T)
     eff = folded_joints(jb)
     align = align_rotations(rig, jb, src.rest_joints) if opts.align_rest else np.tile(np.eye(3), (len(jb), 1, 1))
-    f = len(src.deltas)
     keyed = np.flatnonzero(jb >= 0)
-    world: dict[int, np.ndarray] = {}   # posed rotations (F,3,3) — or (3,3) while constant — of needed bones
-    for b in _needed(rig, keyed):
-        p, c = rig.parents[b], rig.copies[b]
-        if jb[b] >= 0:
-            world[b] = src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b])
-        elif c >= 0:      # a constraint makes it follow another bone, not its parent
-            world[b] = world[c] @ (rig.rest[c].T @ rig.rest[b])
-        elif p < 0:
-            world[b] = rig.rest[b]
-        else:             # at rest relative to its parent
-            world[b] = world[p] @ (rig.rest[p].T @ rig.rest[b])
-    basis = np.empty((f, len(keyed), 3, 3))
-    for k, b in enumerate(keyed):
-        p = rig.parents[b]
-        basis[:, k] = _basis(rig.rest, b, p, world[b], world.get(p))
-    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(basis))
-    loc_bone, loc, ratio = None, None, 1.0
+    keyed_world = {int(b): src.deltas[:, eff[b]] @ (align[b] @ rig.rest[b]) for b in keyed}
+    world = _fill_world(rig, keyed, keyed_world)
+    loc_bone, loc, ratio, ground = None, None, 1.0, None
     pelvis_bones = np.flatnonzero(jb == 0)
     if opts.translation and len(pelvis_bones):
         b = int(pelvis_bones[0])                     # the highest pelvis bone (parents come first)
@@ -311,23 +179,96 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
         size = tgt / ref if tgt and ref else 1.0
         ratio = size if opts.scale_translation else 1.0
         pivot = _pelvis_pivot(rig, jb, src.rest_joints, size, b)
-        want = pivot + src.pelvis * (ratio / rig.scale)          # the pivot follows the source pelvis
+        up = body_up({int(j): rig.heads[i] for i, j in reversed(list(enumerate(jb))) if j >= 0})
+        up = up if up is not None else body_up(dict(enumerate(src.rest_joints)))
+        paths = joint_paths(src.deltas, src.pelvis, src.rest_joints)
+        detected = src.contacts is None
+        contacts = source_contacts(paths, src.fps, up) if detected else np.asarray(src.contacts, bool)
+        level = planted_level(paths, contacts, up)
+        stand = float((src.rest_joints[0] - 0.5 * (src.rest_joints[LEG_JOINTS[0][2]]
+                                                   + src.rest_joints[LEG_JOINTS[1][2]])) @ up)
+        rise = pelvis_height(paths[:, 0], level, stand, up, size)
+        horizontal = src.pelvis - np.outer(src.pelvis @ up, up)
+        want = pivot + (horizontal * ratio + np.outer(rise, up)) / rig.scale   # the pivot's path
         hips = [int(np.flatnonzero(jb == j)[0]) for j in (1, 2) if (jb == j).any()]
+        pos = _posed_heads(rig, world)
         if len(hips) == 2 and all(_is_ancestor(rig.parents, b, h) for h in hips):
             # where the solved rotations alone put the pivot (it hangs from the hip bones, which may hang
             # from a chain that turns elsewhere, e.g. Rigify's hips below its spine pivot); translate the rest
-            pos = _posed_heads(rig, world)
             mid_rest = 0.5 * (rig.heads[hips[0]] + rig.heads[hips[1]])
             now = 0.5 * (pos[hips[0]] + pos[hips[1]]) + src.deltas[:, 0] @ (pivot - mid_rest)
             disp = want - now
         else:          # the bone's head turns about the pivot as SMPL's pelvis turns
             disp = want + src.deltas[:, 0] @ (rig.heads[b] - pivot) - rig.heads[b]
+        legs = _leg_bones(jb)
+        travel, miss, drop = np.zeros((2, 2)), np.zeros(2, np.int64), np.zeros(len(want))
+        if legs is not None and all(i in _moved_by(rig, b, world) for leg in legs for i in leg if i >= 0):
+            heads = {i: np.broadcast_to(pos[i], (len(want), 3)) + disp for leg in legs for i in leg if i >= 0}
+            if opts.keep_contacts:
+                feet = [i for leg in legs for i in leg[2:] if i >= 0]
+                floor = rest_floor(rig.heads, rig.tails, feet, up)
+                tips = sole_points(rig.rest, rig.heads, rig.tails, [leg[2] for leg in legs], [leg[3] for leg in legs],
+                                   up, floor)
+                rests = [rig.heads[t] - rig.heads[f] if t >= 0 else rig.tails[f] - rig.heads[f] for *_, f, t in legs]
+                pinned = pin_legs(heads, world, legs, contacts, tips, rests, up, floor, opts.blend_frames,
+                                  opts.max_hip_drop, rig.scale)
+                keyed_world.update(pinned.world)
+                world = _fill_world(rig, keyed, keyed_world)
+                disp = disp - np.outer(pinned.drop, up)
+                travel, miss = np.stack([pinned.travel_before, pinned.travel_after]), pinned.out_of_reach
+                drop = pinned.drop
+            else:
+                from ..feet.pin import contact_travel
+                travel[:] = [contact_travel(heads[leg[2]], contacts[:, k]) * rig.scale for k, leg in enumerate(legs)]
         p = rig.parents[b]
-        parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (f, 3, 3))
+        parent_delta = np.broadcast_to(np.eye(3) if p < 0 else world[p] @ rig.rest[p].T, (len(want), 3, 3))
         # a location ℓ moves the head by parent_delta·B·ℓ (parents of this bone assumed not translated)
         loc = np.einsum("ij,fkj,fk->fi", rig.rest[b].T, parent_delta, disp)
         loc_bone = rig.names[b]
-    return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio)
+        ground = GroundInfo(up, level, stand, contacts, detected, travel[0], travel[1], miss, drop * rig.scale)
+    basis = np.empty((len(src.deltas), len(keyed), 3, 3))
+    for k, b in enumerate(keyed):
+        p = rig.parents[b]
+        basis[:, k] = _basis(rig.rest, b, p, world[b], world.get(p))
+    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(basis))
+    return RetargetKeys([rig.names[i] for i in keyed], quats, loc_bone, loc, np.asarray(src.frames), ratio, ground)
+
+
+def _fill_world(rig: TargetRig, keyed, keyed_world: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Posed rotations (F,3,3) — or (3,3) while constant — of the keyed bones and everything their poses
+    hang on: keyed bones as given, constraint followers as their source, others at rest under their parent."""
+    world: dict[int, np.ndarray] = {}
+    for b in _needed(rig, keyed):
+        p, c = rig.parents[b], rig.copies[b]
+        if b in keyed_world:
+            world[b] = keyed_world[b]
+        elif c >= 0:      # a constraint makes it follow another bone, not its parent
+            world[b] = world[c] @ (rig.rest[c].T @ rig.rest[b])
+        elif p < 0:
+            world[b] = rig.rest[b]
+        else:             # at rest relative to its parent
+            world[b] = world[p] @ (rig.rest[p].T @ rig.rest[b])
+    return world
+
+
+def _leg_bones(jb: np.ndarray) -> list[tuple[int, int, int, int]] | None:
+    """Per leg [left, right] the (thigh, shin, foot, toe) bones (toe −1 when unmapped), or None unless
+    both legs' hip, knee and ankle joints are mapped."""
+    first = {int(j): int(i) for i, j in reversed(list(enumerate(jb))) if j >= 0}
+    if not all(j in first for leg in LEG_JOINTS for j in leg[:3]):
+        return None
+    return [tuple(first.get(j, -1) for j in leg) for leg in LEG_JOINTS]
+
+
+def _moved_by(rig: TargetRig, b: int, world: dict[int, np.ndarray]) -> set[int]:
+    """Bones in ``world`` that a location on bone ``b`` carries along (its children, and bones copying
+    their transforms)."""
+    moved = set()
+    for i in sorted(world):
+        a = rig.copies[i] if rig.copies[i] >= 0 and rig.copies_location[i] else rig.parents[i]
+        if i == b or a in moved:
+            moved.add(i)
+    return moved
 
 
 def _posed_heads(rig: TargetRig, world: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
@@ -368,9 +309,17 @@ def source_from_motion(motion, opts, object_rot: np.ndarray | None = None) -> So
     """A Y-up :class:`~hkmr_blender.base.Motion` with rest joints → :class:`SourceMotion` in the axes of
     an armature whose object has world rotation ``object_rot`` (3,3; None: Blender's world, Z-up).
     Timing, bad frames and resampling follow :func:`..importing.plan.plan_keys` with ``opts`` (``KeyOptions``)."""
+    from ..importing.hands import finger_rig
     from ..importing.plan import plan_keys
-    ident = np.tile(np.eye(3), (NJ, 1, 1))
-    plan = plan_keys(motion, ident, opts, object_rot, 1.0)   # identity rests: joint-local rotations
+    fingers = finger_rig(motion, None, None) if motion.hand_pose is not None else None
+    rest = np.asarray(motion.rest_joints, np.float64)
+    if fingers is not None:
+        rest = np.concatenate([rest, fingers.joints])
+    ident = np.tile(np.eye(3), (len(rest), 1, 1))
+    plan = plan_keys(motion, ident[:NJ], opts, object_rot, 1.0,   # identity rests: joint-local rotations
+                     None if fingers is None else ident[NJ:])
     a = rm.C_Y_TO_Z if object_rot is None else np.asarray(object_rot).T @ rm.C_Y_TO_Z
-    deltas = world_deltas(SMPL_PARENTS, ident, rm.quaternion_to_matrix(plan.quats))
-    return SourceMotion(deltas, plan.root_loc, np.asarray(motion.rest_joints, np.float64) @ a.T, plan.frames)
+    deltas = world_deltas(BODY_HAND_PARENTS[:len(rest)], ident, rm.quaternion_to_matrix(plan.quats))
+    from ..importing.finish import contacts_for_keys
+    contacts = contacts_for_keys(motion, plan.frames, opts.fps, opts.start_frame)   # the file's flags, or None
+    return SourceMotion(deltas, plan.root_loc, rest @ a.T, plan.frames, contacts, float(opts.fps))

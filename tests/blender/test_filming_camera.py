@@ -1,4 +1,4 @@
-"""The filming camera (motion file v3 ``view_*``) imported as the scene's animated camera: a point of the body's
+"""The filming camera (motion file v5 ``view_*``) imported as the scene's animated camera: a point of the body's
 world projects through the Blender camera onto the same pixel as through the file's camera, on every frame."""
 from __future__ import annotations
 

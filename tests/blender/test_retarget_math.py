@@ -122,12 +122,19 @@ def test_hip_travel_scales_by_leg_length_ratio_or_keeps_world_units(joints):
     jb = mp.joint_of_bone(mp.auto_map(rig.names, rig.parents), rig.names)
     src = _source(rng, joints)
     src.deltas[:] = np.eye(3)                                                 # pure travel, no rotation
-    keys = sv.solve_retarget(src, rig, jb)
+    keys = sv.solve_retarget(src, rig, jb, sv.RetargetOptions(keep_contacts=False))
     assert keys.translation_scale == pytest.approx(1.5, rel=1e-9)
     b = rig.names.index(keys.location_bone)
-    np.testing.assert_allclose(keys.location @ rig.rest[b].T, 1.5 * src.pelvis, atol=TOL)
-    keys = sv.solve_retarget(src, rig, jb, sv.RetargetOptions(scale_translation=False))
-    np.testing.assert_allclose(keys.location @ rig.rest[b].T, src.pelvis, atol=TOL)
+    # height: above the source's planted ankle level, minus its standing height, × the leg ratio — always
+    stand = src.rest_joints[0, 2] - 0.5 * (src.rest_joints[7, 2] + src.rest_joints[8, 2])
+    rise = 1.5 * (src.rest_joints[0, 2] + src.pelvis[:, 2] - keys.ground.source_level - stand)
+    assert keys.ground.up.tolist() == [0, 0, 1]
+    for scale, opts in ((1.5, sv.RetargetOptions(keep_contacts=False)),
+                        (1.0, sv.RetargetOptions(scale_translation=False, keep_contacts=False))):
+        keys = sv.solve_retarget(src, rig, jb, opts)
+        moved = keys.location @ rig.rest[b].T
+        np.testing.assert_allclose(moved[:, :2], scale * src.pelvis[:, :2], atol=TOL)    # travel
+        np.testing.assert_allclose(moved[:, 2], rise, atol=TOL)
 
 
 @pytest.mark.parametrize("family", ["mixamo", "unreal", "unity"])

@@ -58,11 +58,22 @@ def _rest_z(motion, scale=1.0):
     return np.asarray(motion.rest_joints) @ rm.C_Y_TO_Z.T * scale
 
 
+def _hip_path(keys, src_pelvis: np.ndarray, rest_joints: np.ndarray, size: float) -> np.ndarray:
+    """(F,3) the documented hip path (world, Z up): the source pelvis's horizontal travel from rest ×
+    ``keys.translation_scale``; vertically its height above its planted ankle level minus its standing
+    height × ``size`` (the leg-length ratio), from the target's own standing height."""
+    disp = src_pelvis - rest_joints[0]
+    stand = rest_joints[0, 2] - 0.5 * (rest_joints[J["left_ankle"], 2] + rest_joints[J["right_ankle"], 2])
+    rise = (src_pelvis[:, 2] - keys.ground.source_level - stand) * size
+    return np.concatenate([disp[:, :2] * keys.translation_scale, rise[:, None]], axis=1)
+
+
 @pytest.mark.parametrize("family", ["mixamo", "unreal", "unity"])
 def test_family_rigs_follow_the_source_bone_directions_every_frame(source, family):
     import bpy
     from mathutils import Matrix
     from hkmr_blender.retarget.apply import retarget
+    from hkmr_blender.retarget.solve import RetargetOptions
     context = bpy.context
     motion, smpl = source
     joints = _rest_z(motion)
@@ -79,7 +90,7 @@ def test_family_rigs_follow_the_source_bone_directions_every_frame(source, famil
     context.view_layer.update()
     # Mixamo from the scene's SMPL armature (sampled), the others from the motion file data (fast path)
     src = smpl if family == "mixamo" else motion
-    result = retarget(context, src, target)
+    result = retarget(context, src, target, options=RetargetOptions(keep_contacts=False))   # pure rotations
     assert result.mapping.family == family
     bone_of = {e.joint: e.bone for e in result.mapping.entries}
     for bone, joint in EXPECTED[family].items():
@@ -88,11 +99,12 @@ def test_family_rigs_follow_the_source_bone_directions_every_frame(source, famil
     assert _check_directions(context, target, bone_of, src_heads) < MAX_DEG
 
     # hip path: same leg lengths → ratio 1: the pelvis bone's head travels as the source pelvis does
+    # horizontally and stands at the target's own standing height when the source stands
     assert result.keys.translation_scale == pytest.approx(1.0, abs=1e-6)
     hips = heads_over_frames(context, target, [bone_of["pelvis"]], range(1, FRAMES + 1))[:, 0]
     hips_rest = np.array(target.matrix_world) @ [*target.data.bones[bone_of["pelvis"]].head_local, 1.0]
-    np.testing.assert_allclose(hips - hips_rest[:3], src_heads[:, 0] - _rest_z(motion)[0] @ turn.T,
-                               atol=2e-4)   # float32 keys and heads
+    want = _hip_path(result.keys, src_heads[:, 0], _rest_z(motion) @ turn.T, 1.0)
+    np.testing.assert_allclose(hips - hips_rest[:3], want, atol=2e-4)   # float32 keys and heads
     # unmapped bones carry no keys and stay at rest relative to their parents
     from hkmr_blender.rig.keys import action_fcurves
     keyed = {fc.group.name for fc in action_fcurves(target)}
@@ -109,12 +121,14 @@ def test_taller_rig_scales_hip_travel_by_the_leg_length_ratio(source):
     joints = _rest_z(motion, 1.25)
     target = build_armature(context, "mixamo", joints, seed=4)
     src_heads = _source_heads(context, smpl)
-    src_travel = src_heads[:, 0] - _rest_z(motion)[0]
-    for scale, opts in ((1.25, RetargetOptions()), (1.0, RetargetOptions(scale_translation=False))):
+    for scale, opts in ((1.25, RetargetOptions(keep_contacts=False)),
+                        (1.0, RetargetOptions(scale_translation=False, keep_contacts=False))):
         result = retarget(context, motion, target, options=opts)
         assert result.keys.translation_scale == pytest.approx(scale, rel=1e-6)
         hips = heads_over_frames(context, target, ["mixamorig:Hips"], range(1, FRAMES + 1))[:, 0]
-        np.testing.assert_allclose(hips - joints[0], scale * src_travel, atol=2e-4)   # float32 keys
+        # horizontal travel × the ratio (or world units); height always by leg length (1.25)
+        want = _hip_path(result.keys, src_heads[:, 0], _rest_z(motion), 1.25)
+        np.testing.assert_allclose(hips - joints[0], want, atol=2e-4)   # float32 keys
         bone_of = {e.joint: e.bone for e in result.mapping.entries}
         assert _check_directions(context, target, bone_of, src_heads) < MAX_DEG
 
@@ -124,8 +138,9 @@ def test_rigify_fk_controls_drive_the_deform_bones(source):
     from hkmr_blender.retarget.apply import retarget
     context = bpy.context
     motion, smpl = source
+    from hkmr_blender.retarget.solve import RetargetOptions
     rig = rigify_rig(context)
-    result = retarget(context, motion, rig)
+    result = retarget(context, motion, rig, options=RetargetOptions(keep_contacts=False))
     assert result.mapping.family == "rigify"
     got = {e.bone: e.joint for e in result.mapping.entries}
     for bone, joint in EXPECTED["rigify"].items():
@@ -152,7 +167,9 @@ def test_rigify_fk_controls_drive_the_deform_bones(source):
     offset = (j[0] - 0.5 * (j[1] + j[2])) * ratio
     hips = heads_over_frames(context, rig, ["DEF-thigh.L", "DEF-thigh.R"], range(1, FRAMES + 1)).mean(1)
     rest = 0.5 * (np.array(rig.data.bones["DEF-thigh.L"].head_local) + rig.data.bones["DEF-thigh.R"].head_local)
-    np.testing.assert_allclose(hips + src.deltas[:, 0] @ offset - (rest + offset), ratio * src.pelvis,
+    pelvis = src.rest_joints[0] + src.pelvis
+    np.testing.assert_allclose(hips + src.deltas[:, 0] @ offset - (rest + offset),
+                               _hip_path(result.keys, pelvis, src.rest_joints, ratio),
                                atol=1e-3)     # float32 through Rigify's ~12-bone chain to the thighs
 
 

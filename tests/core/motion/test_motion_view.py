@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hkmr_blender.base import MotionFileError, ViewCamera, read_motion, write_motion
-from hkmr_blender.base.motion import FIELD_VERSIONS, FORMAT_VERSION
+from hkmr_blender.base.motion import OPTIONAL_FIELDS, FORMAT_VERSION
 from hkmr_blender.base.rotations import convert_up_axis
 from tests.core.motion.test_motion_file import make_motion
 
@@ -29,7 +29,7 @@ def test_view_round_trip_and_select(tmp_path):
         np.testing.assert_array_equal(getattr(r.view, k), getattr(m.view, k), err_msg=k)
     np.testing.assert_array_equal(r.select(np.arange(2, 5)).view.R, m.view.R[2:5])
     with np.load(tmp_path / "m.npz") as data:
-        assert int(data["format_version"]) == FORMAT_VERSION >= FIELD_VERSIONS["view"]
+        assert int(data["format_version"]) == FORMAT_VERSION >= OPTIONAL_FIELDS["view"]
     write_motion(tmp_path / "none.npz", make_motion())
     assert read_motion(tmp_path / "none.npz").view is None
 
@@ -39,7 +39,7 @@ def test_older_version_ignores_view_keys_and_newer_is_refused(tmp_path):
     write_motion(tmp_path / "m.npz", m)
     with np.load(tmp_path / "m.npz") as data:
         arrays = dict(data)
-    arrays["format_version"] = np.array(FIELD_VERSIONS["view"] - 1)
+    arrays["format_version"] = np.array(OPTIONAL_FIELDS["view"] - 1)
     np.savez(tmp_path / "old.npz", **arrays)
     assert read_motion(tmp_path / "old.npz").view is None
     arrays["format_version"] = np.array(FORMAT_VERSION + 1)
