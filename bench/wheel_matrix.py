@@ -26,9 +26,11 @@ PLATFORMS = {
     "Windows x64": ["win_amd64"],
     "macOS arm64": ["macosx_14_0_arm64"],
     "macOS x86_64": ["macosx_14_0_x86_64"],
-    "Linux x86_64": ["manylinux_2_28_x86_64"],
+    # pip expands macOS tags to older macOS versions itself, but not manylinux_2_28 to older glibc tags
+    "Linux x86_64": [f"manylinux_2_{m}_x86_64" for m in range(28, 16, -1)] + ["manylinux2014_x86_64"],
 }
 PYTHONS = ("3.11", "3.13")
+CERTS = "/etc/ssl/certs/ca-certificates.crt"   # the system CA bundle (--isolated drops pip's configured one)
 # (requirement, role, Pythons it is asked for): role "runtime" = what Motion from Video needs next to
 # Blender's own Python; "dev" = the development venv only; "candidate" = a route under evaluation.
 PINS = [
@@ -58,8 +60,11 @@ PINS = [
 def check(req: str, plat: str, py: str) -> dict:
     """pip's answer for one cell: {"ok", "file", "mb", "seconds", "error"}."""
     with tempfile.TemporaryDirectory(prefix="wheelmatrix-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+        # --isolated: PyPI as a user's pip sees it (no machine-local wheel folders, mirrors or constraints)
+        cmd = [sys.executable, "-m", "pip", "--isolated", "download", "--disable-pip-version-check", "-q", "--no-deps",
                "--only-binary=:all:", "--implementation", "cp", "--python-version", py, "-d", tmp, req]
+        if Path(CERTS).is_file():
+            cmd += ["--cert", CERTS]
         for tag in PLATFORMS[plat]:
             cmd += ["--platform", tag]
         t0 = time.perf_counter()
@@ -97,12 +102,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="write the markdown table here (and the raw cells beside it as .json)")
     ap.add_argument("--only", default="", help="check only pins whose requirement contains this text")
+    ap.add_argument("--platform", default="", help="check only platforms whose label contains this text")
+    ap.add_argument("--merge", type=Path, help="start from the cells of an earlier run's .json (re-checked cells replace them)")
     ap.add_argument("--jobs", type=int, default=4)
     args = ap.parse_args(argv)
-    jobs = [(req, p, py) for req, _, pys in PINS if args.only in req for p in PLATFORMS for py in pys]
+    jobs = [(req, p, py) for req, _, pys in PINS if args.only in req for p in PLATFORMS if args.platform in p
+            for py in pys]
     with ThreadPoolExecutor(args.jobs) as pool:
         cells = list(pool.map(lambda j: check(*j), jobs))
-    results = {f"{r}|{p}|{py}": c for (r, p, py), c in zip(jobs, cells)}
+    results = json.loads(args.merge.read_text()) if args.merge else {}
+    results.update({f"{r}|{p}|{py}": c for (r, p, py), c in zip(jobs, cells)})
     for key, c in results.items():
         print(key, "OK " + c["file"] + f" {c['mb']} MB" if c["ok"] else "NO " + c["error"], flush=True)
     table = markdown(results)

@@ -25,7 +25,7 @@ def _modules(package: str) -> list[str]:
     return [n for n in names if not n.startswith(OPTIONAL) and ".__main__" not in n]
 
 
-MARK = "loaded-modules:"   # bpy prints its own log lines on stdout (5.1+: color management): read ours only
+MARK = "loaded-modules:"   # bpy 5.3 logs a "color_management | Using config from OCIO" line on stdout
 
 
 def _marked(stdout: str) -> str:

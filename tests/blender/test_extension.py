@@ -77,8 +77,10 @@ def test_operators_run_headless(installed, bpy_module, tmp_path):
     assert bpy.ops.hkmr.bake() == {"FINISHED"}
     assert arm.animation_data.action.name.endswith("_baked")
     s.export_dir = str(tmp_path / "out")
+    s.root_mode, s.pin_feet = "root_motion", True      # 4.5.15 raised out of the operator here (issue 23)
     assert bpy.ops.hkmr.export_batch(directory=str(tmp_path), files=[{"name": "clip.npz"}]) == {"FINISHED"}
     assert (tmp_path / "out" / "clip.fbx").stat().st_size > 1000
+    s.root_mode, s.pin_feet = "world", False
 
 
 def test_smpl_codec_file_imports_through_the_operator(installed, bpy_module, tmp_path):
