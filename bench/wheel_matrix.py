@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,10 @@ PLATFORMS = {
     "Linux x86_64": [f"manylinux_2_{m}_x86_64" for m in range(28, 16, -1)] + ["manylinux2014_x86_64"],
 }
 PYTHONS = ("3.11", "3.13")
-CERTS = "/etc/ssl/certs/ca-certificates.crt"   # the system CA bundle (--isolated drops pip's configured one)
+CERTS = "/etc/ssl/certs/ca-certificates.crt"   # the system CA bundle (pip's configured one is dropped below)
+# PyPI as a user's pip sees it: no pip config files (this machine's add local wheel folders, mirrors and a
+# torch constraint) and no PIP_* variables
+PLAIN_PIP = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")}, "PIP_CONFIG_FILE": os.devnull}
 # (requirement, role, Pythons it is asked for): role "runtime" = what Motion from Video needs next to
 # Blender's own Python; "dev" = the development venv only; "candidate" = a route under evaluation.
 PINS = [
@@ -60,15 +64,14 @@ PINS = [
 def check(req: str, plat: str, py: str) -> dict:
     """pip's answer for one cell: {"ok", "file", "mb", "seconds", "error"}."""
     with tempfile.TemporaryDirectory(prefix="wheelmatrix-") as tmp:
-        # --isolated: PyPI as a user's pip sees it (no machine-local wheel folders, mirrors or constraints)
-        cmd = [sys.executable, "-m", "pip", "--isolated", "download", "--disable-pip-version-check", "-q", "--no-deps",
+        cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
                "--only-binary=:all:", "--implementation", "cp", "--python-version", py, "-d", tmp, req]
         if Path(CERTS).is_file():
             cmd += ["--cert", CERTS]
         for tag in PLATFORMS[plat]:
             cmd += ["--platform", tag]
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, env=PLAIN_PIP)
         files = list(Path(tmp).glob("*.whl"))
         cell = {"ok": proc.returncode == 0 and len(files) == 1, "seconds": round(time.perf_counter() - t0, 1)}
         if cell["ok"]:
