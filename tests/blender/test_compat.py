@@ -58,7 +58,7 @@ def test_branch_table_and_this_blender(bpy_module):
 
 
 def test_keys_read_rewrite_assign_and_nla_play_on_every_version(keyed):
-    from hkmr_blender.clips.finish import push_nla_strip
+    from hkmr_blender.importing.finish import push_nla_strip
     from hkmr_blender.export.actions import _assign
     from hkmr_blender.rig import compat
     from hkmr_blender.rig.track_bpy import read_track, write_track
