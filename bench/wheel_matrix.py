@@ -94,7 +94,7 @@ def markdown(results: dict) -> str:
                 cells.append("–")
             elif c["ok"]:
                 ver = c["file"].split("-")[1]
-                cells.append(f"{ver}, {c['mb']} MB")
+                cells.append(f"{ver}, {c['mb']} MB" if c["mb"] >= 0.1 else f"{ver}, < 0.1 MB")
             else:
                 cells.append("**no wheel**")
         lines.append(f"| `{req}` | {role} | " + " | ".join(cells) + " |")
@@ -104,7 +104,8 @@ def markdown(results: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="write the markdown table here (and the raw cells beside it as .json)")
-    ap.add_argument("--only", default="", help="check only pins whose requirement contains this text")
+    ap.add_argument("--only", default="", help="check only pins whose requirement contains this text "
+                    "(with --merge and a text no pin has: just print the merged table)")
     ap.add_argument("--platform", default="", help="check only platforms whose label contains this text")
     ap.add_argument("--merge", type=Path, help="start from the cells of an earlier run's .json (re-checked cells replace them)")
     ap.add_argument("--jobs", type=int, default=4)
