@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from hkmr_blender.base.options import check_output, nonnegative_int, positive_int
+from hkmr_blender.base.outputs import check_output_file
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
 __all__ = ["add_body_parser", "add_convert_parser", "add_demo_parser", "body_report"]
@@ -72,7 +73,7 @@ def _body_command(args: argparse.Namespace) -> int:
     if args.write_motion:
         from hkmr_blender.base.formats import MOTION_SUFFIXES
 
-        check_output(args.write_motion, [args.model], "--write-motion", MOTION_SUFFIXES)
+        check_output_file(args.write_motion, [], "--write-motion", MOTION_SUFFIXES, searched=[args.model])
     report = body_report(args.model, args.gender)
     for key in ("source", "identity", "vertices", "faces"):
         print(f"{key:>18}: {report[key]}")
@@ -132,6 +133,12 @@ def _convert_command(args: argparse.Namespace) -> int:
     up = {"amass": "z", "smpl": "y"}.get(format_for_name(args.output).name, motion.up_axis)
     if up != motion.up_axis and motion.rest_joints is None:
         motion = _with_rest_joints(motion, args.body, str(args.input))
+    if motion.timestamps is not None and format_for_name(args.output).name != "hkmr":
+        import sys
+
+        print(f"warning: {args.input} has per-frame timestamps (a variable-frame-rate source); "
+              f"{args.output}'s format has no field for them: its samples are evenly spaced at {motion.fps:g} fps. "
+              f"Keep an HKMR .npz to keep the true times", file=sys.stderr)
     write_motion(args.output, motion)
     print(f"wrote {args.output} ({motion.num_frames} frames, {motion.fps:g} fps)")
     return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import math
 import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -30,7 +31,8 @@ import numpy as np
 from .landmarks import NUM_LANDMARKS, Landmarks
 
 __all__ = ["MEDIAPIPE_VERSION", "MODEL_FILES", "ROI_MARGIN", "DetectorError", "DetectorOptions",
-           "FrameResult", "BlazePose", "parse_person", "detect_frames", "stack_results", "model_paths"]
+           "FrameResult", "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
+           "import_solutions", "native_stderr_silenced"]
 
 MEDIAPIPE_VERSION = "0.10.21"
 #: Files inside the mediapipe package → sha256 (wheel mediapipe-0.10.21, Apache-2.0; docs/architecture.md).
@@ -83,21 +85,36 @@ def parse_person(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise DetectorError(f"--person {text!r}: give 'auto' or a box in pixels 'x0,y0,x1,y1', e.g. 100,50,400,700") \
             from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise DetectorError(f"--person {text!r}: the box must be finite numbers of pixels 'x0,y0,x1,y1', e.g. "
+                            f"100,50,400,700")
     if not (x1 > x0 and y1 > y0):
         raise DetectorError(f"--person {text!r}: the box needs x1 > x0 and y1 > y0 (pixels, top-left origin)")
     return x0, y0, x1, y1
 
 
-def model_paths() -> dict[str, str]:
-    """Absolute paths of :data:`MODEL_FILES` in the installed mediapipe, after checking their sha256.
-    Does not import mediapipe (so the check runs before any graph is built)."""
+def check_person(box: tuple[float, float, float, float] | None, width: int, height: int) -> None:
+    """``--person`` must lie inside the ``width`` × ``height`` frame (checked on the first frame, before any work)."""
+    if box is None:
+        return
+    x0, y0, x1, y1 = box
+    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+        raise DetectorError(f"--person {','.join(f'{v:g}' for v in box)}: the box must lie inside the {width}×{height} "
+                            f"frame (0 ≤ x0 < x1 ≤ {width}, 0 ≤ y0 < y1 ≤ {height}, pixels, top-left origin); "
+                            f"draw it on the first frame")
+
+
+def model_paths(files: dict[str, str] | None = None) -> dict[str, str]:
+    """Absolute paths of ``files`` (default :data:`MODEL_FILES`; relative path → sha256) in the installed
+    mediapipe, after checking their sha256. Does not import mediapipe (so the check runs before any graph is
+    built)."""
     spec = importlib.util.find_spec("mediapipe")
     if spec is None or not spec.submodule_search_locations:
         raise DetectorError(f"the person detector needs mediapipe {MEDIAPIPE_VERSION}, which is not installed; "
                             f"run {_INSTALL}")
     root = list(spec.submodule_search_locations)[0]
     out = {}
-    for rel, want in MODEL_FILES.items():
+    for rel, want in (MODEL_FILES if files is None else files).items():
         path = os.path.join(root, rel)
         if not os.path.isfile(path):
             raise DetectorError(f"{path} is missing: mediapipe {MEDIAPIPE_VERSION} ships it (0.10.30 and later ship "
@@ -105,24 +122,26 @@ def model_paths() -> dict[str, str]:
         with open(path, "rb") as fh:
             got = hashlib.sha256(fh.read()).hexdigest()
         if got != want:
-            raise DetectorError(f"{path}: sha256 {got[:16]}… is not the BlazePose model this project was tested "
+            raise DetectorError(f"{path}: sha256 {got[:16]}… is not the model this project was tested "
                                 f"with ({want[:16]}…, mediapipe {MEDIAPIPE_VERSION}); reinstall with {_INSTALL}")
         out[rel] = path
     return out
 
 
-def _import_pose():
-    model_paths()
+def import_solutions(files: dict[str, str] | None = None):
+    """mediapipe's legacy ``solutions`` package after checking ``files`` (see :func:`model_paths`) and the
+    version. The one import of mediapipe in the project (:mod:`.hands` comes through here too)."""
+    model_paths(files)
     import mediapipe as mp  # noqa: the one import of mediapipe in the project
 
     if mp.__version__ != MEDIAPIPE_VERSION:
         raise DetectorError(f"mediapipe {mp.__version__} is installed but {MEDIAPIPE_VERSION} is required; "
                             f"run {_INSTALL}")
-    return mp.solutions.pose
+    return mp.solutions
 
 
 @contextlib.contextmanager
-def _native_stderr_silenced():
+def native_stderr_silenced():
     """mediapipe's C++ side logs start-up notes (XNNPACK delegate, feedback tensors) straight to fd 2 at graph
     creation and on the first frame with a person, which no setting turns off; hide fd 2 for just those calls. Python
     errors are unaffected (they are raised, not printed, inside)."""
@@ -166,10 +185,10 @@ class BlazePose:
         for name in ("min_detection", "min_tracking"):
             if not 0.0 <= getattr(o, name) <= 1.0:
                 raise DetectorError(f"{name} must be in [0, 1], got {getattr(o, name)}")
-        pose = _import_pose()
+        pose = import_solutions().pose
         self._first = True
         # model_complexity=1 is pose_landmark_full.tflite, the one the wheel ships (0 and 2 would download)
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             self._pose = pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth,
                                    enable_segmentation=False, min_detection_confidence=o.min_detection,
                                    min_tracking_confidence=o.min_tracking)
@@ -193,7 +212,7 @@ class BlazePose:
         x0, y0, x1, y1 = (0, 0, w, h) if self.options.person is None else _roi(self.options.person, w, h)
         roi = np.ascontiguousarray(image[y0:y1, x0:x1])
         if self._first:  # the native notes come when the graph first runs the landmark model
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 res = self._pose.process(roi)
             self._first = res.pose_landmarks is None
         else:

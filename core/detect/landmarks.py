@@ -55,7 +55,8 @@ class Landmarks:
     world (F,33,3) float32 metres (BlazePose world frame, see module docstring); boxes (F,4) float32
     person box x0, y0, x1, y1 in pixels; found (F,) bool — False where no person was detected (the other
     arrays hold zeros there and must not be used); image_size (width, height) px; frame_index (F,) int64
-    source frame of each row; fps frames per second of the source (0 when unknown, e.g. an image folder).
+    source frame of each row; fps frames per second of the source (0 when unknown, e.g. an image folder);
+    time_ms (F,) float64 presentation time of each row's frame in milliseconds (videos), or None.
     """
 
     points2d: np.ndarray
@@ -67,6 +68,7 @@ class Landmarks:
     image_size: tuple[int, int]
     frame_index: np.ndarray
     fps: float = 0.0
+    time_ms: np.ndarray | None = None
 
     @property
     def num_frames(self) -> int:
@@ -75,4 +77,5 @@ class Landmarks:
     def select(self, frames: np.ndarray) -> "Landmarks":
         """A copy holding only ``frames`` (indices or boolean mask)."""
         return replace(self, **{k: getattr(self, k)[frames] for k in
-                                ("points2d", "visibility", "presence", "world", "boxes", "found", "frame_index")})
+                                ("points2d", "visibility", "presence", "world", "boxes", "found", "frame_index")},
+                       time_ms=None if self.time_ms is None else self.time_ms[frames])

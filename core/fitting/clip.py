@@ -23,6 +23,7 @@ locks each planted heel/toe to one point over its contact span, and the root fol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import roma
@@ -145,7 +146,8 @@ def _data(body: BodyModel, lm: Landmarks) -> _Data:
 
 
 def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: FullCamera,
-                   init_rotmats: np.ndarray | None, data: _Data, cfg: ClipFitConfig, prior) -> _State:
+                   init_rotmats: np.ndarray | None, data: _Data, cfg: ClipFitConfig, prior,
+                   tick: Callable[[int], None] | None = None) -> _State:
     """Start: the network's rotations or a neutral pose turned like the torso, fitted to the 3D world
     landmarks frame by frame (``cfg.start_iterations``), then the closed-form translation onto the 2D landmarks;
     all filtered over time. Frames without a person: interpolated between found ones."""
@@ -164,7 +166,7 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
     root_t = roma.special_procrustes(torch.as_tensor(_fill_missing(root, found), dtype=torch.float32))
     s = _State(torch.as_tensor(_fill_missing(body_aa, found), dtype=torch.float32), matrix_to_rot6d(root_t),
                torch.zeros(n, 3))
-    s = _pass(body, s, betas, data, cam, cfg, prior, None, cfg.start_iterations, pose_only=True)
+    s = _pass(body, s, betas, data, cam, cfg, prior, None, cfg.start_iterations, pose_only=True, tick=tick)
     with torch.no_grad():
         pts = landmark_points(body, _rotmats(s), betas.expand(n, -1))
         t = cam.translation_for(pts.double(), data.px.double(), data.w2.double()).float().numpy()
@@ -231,9 +233,10 @@ def _slice(s: _State, a: int, b: int) -> _State:
 
 
 def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock, iterations: int,
-          pose_only: bool = False) -> _State:
+          pose_only: bool = False, tick: Callable[[int], None] | None = None) -> _State:
     """Fit overlapping windows in order; each starts from the blend so far (warm start) and is blended in
-    over the overlap with linearly rising weight (rotations re-projected onto SO(3))."""
+    over the overlap with linearly rising weight (rotations re-projected onto SO(3)). ``tick(b)`` after each
+    window: frames [0, b) are fitted in this pass."""
     n = len(s.transl)
     out = _State(s.body_aa.clone(), s.root6d.clone(), s.transl.clone())
     step = cfg.window - cfg.overlap
@@ -252,6 +255,8 @@ def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock
         out.body_aa[a:b] = w[:, None, None] * fit.body_aa + (1 - w[:, None, None]) * old.body_aa
         mix = w[:, None, None] * rot6d_to_matrix(fit.root6d) + (1 - w[:, None, None]) * rot6d_to_matrix(old.root6d)
         out.root6d[a:b] = matrix_to_rot6d(roma.special_procrustes(mix))
+        if tick is not None:
+            tick(b)
         if b >= n:
             return out
         a += step
@@ -260,12 +265,13 @@ def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock
 @torch.no_grad()
 def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None = None,
              init_rotmats: np.ndarray | None = None, init_betas: np.ndarray | None = None, prior=None,
-             cfg: ClipFitConfig | None = None) -> ClipFit:
+             cfg: ClipFitConfig | None = None, progress: Callable[[int, int], None] | None = None) -> ClipFit:
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
     median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None. Raises ValueError when
-    no frame has a person."""
+    no frame has a person. ``progress(done, total)`` after every window of every pass (frames × passes: the
+    start, the fit and, when feet may be locked, the locked pass)."""
     cfg = (cfg or ClipFitConfig()).validate()
     lm = landmarks
     found = np.asarray(lm.found, bool)
@@ -277,8 +283,12 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
     data = _data(body, lm)
-    state = _initial_state(body, lm, betas, cam, init_rotmats, data, cfg, prior)
-    state = _pass(body, state, betas, data, cam, cfg, prior, None, cfg.iterations)
+    n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
+
+    def tick(k: int):
+        return None if progress is None else (lambda b: progress(k * n + b, passes * n))
+    state = _initial_state(body, lm, betas, cam, init_rotmats, data, cfg, prior, tick(0))
+    state = _pass(body, state, betas, data, cam, cfg, prior, None, cfg.iterations, tick=tick(1))
     feet = _feet(body, state, betas)
     floor = ct.estimate_floor(feet, found, cfg.contact)
     fps = lm.fps if lm.fps > 0 else 30.0
@@ -287,8 +297,10 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         lock = (torch.as_tensor(ct.lock_targets(feet, planted, ease), dtype=torch.float32),
                 torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
-        state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations)
+        state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2))
         state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
+    if progress is not None:
+        progress(passes * n, passes * n)
     return _result(body, state, betas, data, cam, lm, planted, floor)
 
 

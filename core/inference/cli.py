@@ -3,7 +3,8 @@
 Registered by :func:`add_infer_parser` (``core.cli`` wires it). Default: the real-footage path
 (:mod:`core.pipeline`: BlazePose landmarks → HKMR_MF clip fit); ``--no-fit``: the raw network
 (:mod:`core.inference.runner`). Machine-readable progress for the Blender operator with ``--progress json``:
-lines ``HKMR_PROGRESS {"done", "total", "fps"}``, ``HKMR_WARNING {"message"}`` and, at the end,
+lines ``HKMR_PROGRESS {"input", "stage", "done", "total", "fps"}`` (stage "detect": frames, per chunk; "fit":
+frames × passes, per fitted window), ``HKMR_WARNING {"message"}`` and, at the end,
 ``HKMR_DONE {"output", "frames", "valid"}`` on stdout.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hkmr_blender.base.options import check_output, nonnegative_float, positive_float, positive_int, unit_float
+from hkmr_blender.base.options import nonnegative_float, positive_float, positive_int, unit_float
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.pipeline.start import INITS
@@ -49,6 +50,9 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    help="whom to follow when several people are in view: auto (BlazePose's most confident "
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
                    "detection, so the person must stay inside it")
+    p.add_argument("--hands", action="store_true",
+                   help="also find both hands (MediaPipe Hands on crops at the body's wrists) and fit SMPL-H's "
+                   "finger joints into the motion file's hand_pose (open body; adds ~40-80 ms per frame)")
     p.add_argument("--checkpoint", help="with --no-fit: HKMR checkpoint or SPIN's model_checkpoint.pt "
                                         "(default: $HKMR_CHECKPOINT or the shipped demo checkpoint)")
     p.add_argument("--body", help="SMPL model file/folder (default: discovered SMPL or the open body)")
@@ -117,7 +121,8 @@ def _real_options(args):
                        focal_length=args.focal_length, min_confidence=args.min_confidence,
                        chunk_size=args.chunk_size, world_origin=args.world_origin,
                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
-                       init=args.init or "keypoints", fit_threads=args.threads or 1).validate()
+                       init=args.init or "keypoints", fit_threads=args.threads or 1,
+                       hands=args.hands).validate()
 
 
 def synthetic_warning(loaded) -> str | None:
@@ -157,21 +162,34 @@ def _is_batch(path: str) -> bool:
 
 
 def _progress(kind: str, label: str):
+    """(detection report(done, total, fps), fit report(done, total), close) for ``--progress kind``."""
     if kind == "none":
-        return None, lambda: None
+        return None, None, lambda: None
     if kind == "json":
-        def report(done, total, fps):
-            print(progress_line(PROGRESS_TAG, {'input': label, 'done': done, 'total': total, 'fps': round(fps, 2)}),
-                  flush=True)
-        return report, lambda: None
+        def report(done, total, fps, stage="detect"):
+            print(progress_line(PROGRESS_TAG, {'input': label, 'stage': stage, 'done': done, 'total': total,
+                                              'fps': round(fps, 2)}), flush=True)
+        return report, lambda done, total: report(done, total, 0.0, "fit"), lambda: None
     from tqdm import tqdm
 
     bar = tqdm(desc=os.path.basename(label.rstrip("/")), unit="frame", dynamic_ncols=True, file=sys.stderr)
+    fit_bar = []
 
     def update(done, total, fps):
         bar.total = total
         bar.update(done - bar.n)
-    return update, bar.close
+
+    def fit_update(done, total):
+        if not fit_bar:
+            bar.close()
+            fit_bar.append(tqdm(desc="fit", total=total, unit="frame-pass", dynamic_ncols=True, file=sys.stderr))
+        fit_bar[0].update(done - fit_bar[0].n)
+
+    def close():
+        bar.close()
+        for b in fit_bar:
+            b.close()
+    return update, fit_update, close
 
 
 def _network_runner(args):
@@ -186,6 +204,8 @@ def _network_runner(args):
         raise ValueError("--person chooses whom the detector follows; with --no-fit use --boxes FILE or --track")
     if args.init is not None:
         raise ValueError("--init chooses the fit's start; --no-fit runs no fit: drop one of them")
+    if args.hands:
+        raise ValueError("--hands needs the default path (BlazePose + fit); drop --no-fit or --hands")
     if args.threads is not None:
         import torch
 
@@ -200,7 +220,7 @@ def _network_runner(args):
         if warning:
             _warn(warning, args.progress)
 
-    def run(item, out, report, overlay):
+    def run(item, out, report, overlay, _fit_report=None):  # no fit on this path
         return run_inference(item, str(out), loaded.model, opts, model_id=loaded.identity, resume=args.resume,
                              refiner=refiner, progress=report, overlay=overlay)
     return run
@@ -214,24 +234,36 @@ def _real_runner(args):
     opts = _real_options(args)
     body = load_body_model(args.body)
 
-    def run(item, out, report, overlay):
-        return run_real(item, str(out), body, opts, resume=args.resume, progress=report, overlay=overlay)
+    def run(item, out, report, overlay, fit_report=None):
+        return run_real(item, str(out), body, opts, resume=args.resume, progress=report, overlay=overlay,
+                        fit_progress=fit_report)
     return run
 
 
 def _check_paths(args) -> None:
-    """Outputs never overwrite an input and have the suffix their writer needs (before any work)."""
+    """Outputs never overwrite, hold or sit inside an input and have the suffix their writer needs; an overlay
+    folder is new, empty or a previous overlay (before any work; :mod:`hkmr_blender.base.outputs`)."""
     from hkmr_blender.base.formats import MOTION_SUFFIXES
+    from hkmr_blender.base.outputs import check_into_folder, check_new_folder, check_output_file
 
-    inputs = [args.input, args.checkpoint, args.body, args.boxes]
-    if not _is_batch(args.input):
-        check_output(args.output, inputs, "-o/--output", MOTION_SUFFIXES)
+    from .overlay import is_overlay_folder
+    from .workdir import work_dir_for
+
+    inputs = [args.input, args.checkpoint, args.body if args.body and os.path.isfile(args.body) else None, args.boxes]
+    if _is_batch(args.input):
+        check_into_folder(args.output, inputs, "-o/--output")
+    else:
+        check_output_file(args.output, inputs, "-o/--output", MOTION_SUFFIXES, searched=[args.body])
     if args.overlay:
-        check_output(args.overlay, inputs + [args.output], "--overlay")
         suffix = os.path.splitext(args.overlay.rstrip("/"))[1].lower()
         if suffix and suffix not in VIDEO_EXTS:
             raise ValueError(f"--overlay {args.overlay}: give a video file ({', '.join(VIDEO_EXTS[:3])}…) or a "
                              f"folder name for PNG frames")
+        outputs = inputs + [args.output, work_dir_for(args.output)]
+        if suffix:
+            check_output_file(args.overlay, outputs, "--overlay")
+        else:
+            check_new_folder(args.overlay, outputs, "--overlay", is_overlay_folder)
 
 
 def run_infer(args) -> int:
@@ -259,9 +291,9 @@ def run_infer(args) -> int:
         if len(pairs) > 1 and out.exists() and not args.resume:
             log.warning("%s exists, skipped", out)
             continue
-        report, close = _progress(args.progress, item)
+        report, fit_report, close = _progress(args.progress, item)
         try:
-            res = run(item, out, report, args.overlay if len(pairs) == 1 else None)
+            res = run(item, out, report, args.overlay if len(pairs) == 1 else None, fit_report)
         except (ValueError, OSError, RuntimeError) as exc:
             if len(pairs) == 1:
                 raise
@@ -270,6 +302,8 @@ def run_infer(args) -> int:
             continue
         finally:
             close()
+        for warning in getattr(res, "warnings", ()):
+            _warn(warning, args.progress)
         if args.progress == "json":
             print(progress_line(DONE_TAG, {'output': str(out), 'frames': res.frames, 'valid': res.valid_frames}),
                   flush=True)

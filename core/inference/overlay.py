@@ -4,12 +4,14 @@ Re-decodes the source (frames are never kept in memory), poses the body for each
 world frame, maps it into the camera with the run's world → camera transform and renders it with
 the one CPU rasterizer (:func:`core.render.overlay`). Invalid frames show the input only.
 Written to a temporary path in the same folder, checked (a video is re-opened and its frames counted)
-and then renamed into place, with ordinary file permissions.
+and then renamed into place, with ordinary file permissions. A PNG folder is created new (it carries the
+marker :data:`OVERLAY_MARKER`): an existing folder is used only when empty or a previous overlay, never emptied.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,12 +21,13 @@ import numpy as np
 import torch
 
 from core.geometry.full_image_camera import principal_point
-from hkmr_blender.base.atomic import atomic_path, clean_stale_temps
+from hkmr_blender.base.atomic import atomic_path, clean_stale_temps, temp_prefix
+from hkmr_blender.base.outputs import real
 
 from .sources import FrameSource, VIDEO_EXTS
 from .world import WorldTrajectory
 
-__all__ = ["OVERLAY_MAX_SIZE", "write_overlay", "overlay_frames"]
+__all__ = ["OVERLAY_MAX_SIZE", "OVERLAY_MARKER", "is_overlay_folder", "write_overlay", "overlay_frames"]
 
 #: Overlay videos render the body's window at most this many pixels on its longer side (then resize it up):
 #: a bounded cost per frame at any resolution (docs/BENCHMARKS.md, "Overlay").
@@ -53,28 +56,58 @@ def _video_writer(path: str, fps: float, size: tuple[int, int]):
                           f"frames readable; disk full or no permission?); nothing was kept")
 
 
+#: The file that marks a PNG folder as an overlay written by HKMR (a later run may replace such a folder).
+OVERLAY_MARKER = ".hkmr-overlay"
+_FRAME = re.compile(r"\d{6}\.png")
+
+
+def is_overlay_folder(path: str | os.PathLike) -> bool:
+    """True for a folder written by :func:`write_overlay`: the marker and frame PNGs, nothing else (so
+    replacing it loses nothing of the user's)."""
+    p = Path(path)
+    try:
+        names = [(e.name, e.is_file(follow_symlinks=False)) for e in os.scandir(p)]
+    except OSError:
+        return False
+    return (OVERLAY_MARKER, True) in names and all(f and (n == OVERLAY_MARKER or _FRAME.fullmatch(n))
+                                                   for n, f in names)
+
+
+def _check_png_dest(dest: Path) -> None:
+    if dest.is_file() or (dest.is_dir() and any(dest.iterdir()) and not is_overlay_folder(dest)):
+        raise OSError(f"{dest}: exists and is not an HKMR overlay folder; an overlay folder is created new and "
+                      f"never emptied: give a new folder name")
+
+
 @contextlib.contextmanager
 def _png_writer(path: str):
-    """Yield ``write(index, rgb)`` into a temporary folder next to ``path``, renamed to ``path`` on success."""
-    dest = Path(path.rstrip("/") or path)
+    """Yield ``write(index, rgb)`` into a temporary folder next to ``path``, renamed to ``path`` on success.
+    ``path`` must be new, empty or a previous overlay (:func:`is_overlay_folder`): nothing else is replaced."""
+    dest = real(path)
+    _check_png_dest(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(dest)
-    tmp = tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.")
+    tmp = tempfile.mkdtemp(dir=dest.parent, prefix=temp_prefix(dest))
+    old = None
     try:
         def write(i: int, rgb: np.ndarray) -> None:
             name = os.path.join(tmp, f"{i:06d}.png")
             if not cv2.imwrite(name, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
                 raise OSError(f"{name}: cannot write the overlay frame (disk full or no permission?)")
         yield write
+        Path(tmp, OVERLAY_MARKER).write_text("frames of an HKMR overlay; a later --overlay run may replace this folder\n")
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700
-        if dest.is_dir():
-            shutil.rmtree(dest)
+        _check_png_dest(dest)
+        if dest.is_dir() and any(dest.iterdir()):  # a previous overlay: moved aside, removed after the swap
+            old = tempfile.mkdtemp(dir=dest.parent, prefix=temp_prefix(dest))
+            os.replace(dest, old)
         os.replace(tmp, dest)
     finally:
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp)
+        for leftover in (tmp, old):
+            if leftover and os.path.isdir(leftover):
+                shutil.rmtree(leftover)
 
 
 def _overlaid(src: FrameSource, body: torch.nn.Module, world: WorldTrajectory, betas: np.ndarray,

@@ -76,6 +76,7 @@ class InferResult:
     seconds: float
     world: WorldTrajectory = field(repr=False)
     fps: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 def make_box_provider(opts: InferOptions) -> BoxProvider:
@@ -197,22 +198,33 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
                 if k in ("batch_size", "boxes", "track", "min_confidence", "chunk_size", "precision")}
     fingerprint = {**source_fingerprint(src), "model": model_id, "device": device.type, **settings,
                    "refine": refiner is not None, "img_res": res}
-    work = WorkDir(work_dir_for(output), fingerprint).open(resume)
-    provider.load_state(work.last_state())
-    resumed = work.frames_done
-    batcher = _Batcher(model, device, opts, provider, (info.width, info.height), refiner)
-    try:
-        if not work.complete:
-            _run_chunks(src, provider, batcher, work, opts, res, progress, on_chunk)
-    except BaseException:
-        if not work.chunks:  # nothing worth resuming: leave no trace
+    with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
+        provider.load_state(work.last_state())
+        resumed = work.frames_done
+        batcher = _Batcher(model, device, opts, provider, (info.width, info.height), refiner)
+        try:
+            if not work.complete:
+                _run_chunks(src, provider, batcher, work, opts, res, progress, on_chunk)
+        except BaseException:
+            if not work.chunks:  # nothing worth resuming: leave no trace
+                work.remove()
+            raise
+        result = _finish(work, model, info, opts, output, overlay, src)
+        if not opts.keep_work:
             work.remove()
-        raise
-    result = _finish(work, model, info, opts, output, overlay, src)
-    if not opts.keep_work:
-        work.remove()
-    result.resumed_frames, result.seconds = resumed, time.perf_counter() - t0
-    return result
+        result.resumed_frames, result.seconds = resumed, time.perf_counter() - t0
+        result.warnings += _timing_warnings(src)
+        return result
+
+
+def _timing_warnings(src: FrameSource) -> list[str]:
+    """Variable frame rate (:mod:`.timing`) of the frames decoded in this run; this path only warns (the
+    default fit path also writes the true times)."""
+    from .timing import timing_report
+
+    idx = np.array(sorted(src.times_ms), np.int64)
+    report = timing_report(idx, np.array([src.times_ms[i] for i in idx]), src.info.fps) if len(idx) else None
+    return [report.warning(src.info.path, kept=False)] if report is not None and report.variable else []
 
 
 def _run_chunks(src: FrameSource, provider: BoxProvider, batcher: _Batcher, work: WorkDir, opts: InferOptions,

@@ -72,6 +72,7 @@ class FrameSource:
         self.info = info
         self._files = files
         self.repeats: set[int] = set()  # video frames identical to the one before (see the module docstring)
+        self.times_ms: dict[int, float] = {}  # video frame → presentation time (CAP_PROP_POS_MSEC, .timing)
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         return self.frames()
@@ -94,6 +95,7 @@ class FrameSource:
                     return
                 if prev is not None and np.array_equal(bgr, prev):
                     self.repeats.add(i)
+                self.times_ms[i] = float(cap.get(cv2.CAP_PROP_POS_MSEC))
                 prev = bgr
                 yield i, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 i += 1

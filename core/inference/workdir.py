@@ -7,12 +7,18 @@ rewritten atomically to list it (with the tracker state after it), so an interru
 moment loses at most the chunk in progress. A resumed run must have the same fingerprint
 (input, model file, settings that change results); it skips the listed chunks and, since
 batches never cross a chunk boundary, recomputes the rest exactly as an uninterrupted run.
+
+One run at a time: :meth:`WorkDir.open` takes ``.motion.npz.hkmr-work.lock`` (created with O_EXCL, holding
+the owner's pid) and the ``with`` block releases it; a second run on the same output is refused, naming the
+other pid; the lock of a dead process is taken over. A folder of that name that is not a work folder (no
+manifest) is never removed. A resumed run keeps the readable prefix of its chunks (a truncated chunk is redone).
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +26,10 @@ import numpy as np
 from hkmr_blender.base.atomic import atomic_write
 from hkmr_blender.base.atomic import atomic_savez
 
-__all__ = ["WorkDirError", "WorkDir", "work_dir_for"]
+__all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock"]
 
 _VERSION = 1
+_HELD: set[str] = set()  # lock files this process holds (its own pid in a lock it does not hold is stale)
 
 
 class WorkDirError(ValueError):
@@ -34,6 +41,71 @@ def work_dir_for(output: str | os.PathLike) -> Path:
     return out.with_name(f".{out.name}.hkmr-work")
 
 
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+class RunLock:
+    """An O_EXCL lock file holding the owner's pid. :meth:`acquire` refuses (:class:`WorkDirError`) while a
+    live process holds it and takes over the lock of a dead one; :meth:`release` removes it."""
+
+    def __init__(self, path: str | os.PathLike, what: str):
+        self.path, self.what = Path(path), what
+
+    def _owner(self) -> int | None:
+        try:
+            text = self.path.read_text().split()
+            return int(text[0]) if text else None
+        except (OSError, ValueError):
+            return None
+
+    def acquire(self) -> "RunLock":
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                pid = self._owner()
+                held_here = str(self.path) in _HELD
+                if pid is not None and (held_here or (pid != os.getpid() and _pid_alive(pid))):
+                    raise WorkDirError(f"{self.what}: another hkmr run (pid {pid}) is writing this output now "
+                                       f"(lock {self.path}); wait for it to finish or choose another output. If "
+                                       f"no such process exists, delete {self.path}") from None
+                if pid is None and self.path.exists():  # being written this instant, or garbage: look again
+                    import time
+
+                    time.sleep(0.05)
+                    if self._owner() is not None:
+                        continue
+                if self._owner() == pid:  # still the stale lock we read: take it over
+                    try:
+                        self.path.unlink()
+                    except FileNotFoundError:
+                        pass
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+            _HELD.add(str(self.path))
+            return self
+        raise WorkDirError(f"{self.what}: could not take the lock {self.path} (other runs keep taking it); "
+                           f"try again")
+
+    def release(self) -> None:
+        if str(self.path) in _HELD:
+            _HELD.discard(str(self.path))
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+
 class WorkDir:
     """Chunk files + manifest for one run. ``fingerprint``: JSON-able dict that must match to resume."""
 
@@ -41,13 +113,33 @@ class WorkDir:
         self.path = Path(path)
         self.fingerprint = json.loads(json.dumps(fingerprint))
         self.manifest = {"version": _VERSION, "fingerprint": self.fingerprint, "chunks": [], "complete": False}
+        self.lock = RunLock(self.path.with_name(self.path.name + ".lock"), str(self.path))
 
     @property
     def _manifest_path(self) -> Path:
         return self.path / "manifest.json"
 
+    def __enter__(self) -> "WorkDir":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
     def open(self, resume: bool) -> "WorkDir":
-        """Start fresh (an old folder is removed), or with ``resume`` continue a matching one."""
+        """Take the lock, then start fresh (an old work folder is removed), or with ``resume`` continue a
+        matching one. Use as ``with WorkDir(...).open(resume) as work:`` (the block releases the lock)."""
+        self.lock.acquire()
+        try:
+            return self._open(resume)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self, resume: bool) -> "WorkDir":
+        if self.path.exists() and not (self.path.is_dir() and (self._manifest_path.is_file()
+                                                                 or not any(self.path.iterdir()))):
+            raise WorkDirError(f"{self.path}: exists but is not an HKMR work folder (no manifest.json); it is "
+                               f"left alone: move it away or choose another output name")
         if self.path.exists() and resume and self._manifest_path.is_file():
             with open(self._manifest_path) as fh:
                 old = json.load(fh)
@@ -56,7 +148,9 @@ class WorkDir:
                               if self.fingerprint.get(k) != old.get("fingerprint", {}).get(k))
                 raise WorkDirError(f"{self.path}: the interrupted run used other settings ({', '.join(diff)}); "
                                    f"run again without --resume to start over, or restore those settings")
-            old["chunks"] = [c for c in old["chunks"] if (self.path / c["file"]).is_file()]
+            kept = self._readable_prefix(old["chunks"])
+            old["complete"] = bool(old.get("complete")) and len(kept) == len(old["chunks"])
+            old["chunks"] = kept
             self.manifest = old
             return self
         if self.path.exists():
@@ -64,6 +158,19 @@ class WorkDir:
         self.path.mkdir(parents=True)
         self._save_manifest()
         return self
+
+    def _readable_prefix(self, chunks: list[dict]) -> list[dict]:
+        """The listed chunks up to the first missing or unreadable one (a truncated file is redone)."""
+        kept = []
+        for c in chunks:
+            try:
+                with zipfile.ZipFile(self.path / c["file"]) as zf:
+                    if zf.testzip() is not None:
+                        break
+            except (OSError, zipfile.BadZipFile, KeyError, TypeError):
+                break
+            kept.append(c)
+        return kept
 
     @property
     def chunks(self) -> list[dict]:

@@ -40,7 +40,10 @@ def landmarks_to_arrays(lm: Landmarks) -> dict[str, np.ndarray]:
 
 
 def landmarks_from_arrays(arrays: dict[str, np.ndarray], image_size: tuple[int, int], fps: float) -> Landmarks:
-    return Landmarks(**{k: arrays[k] for k in _ARRAYS}, image_size=image_size, fps=fps)
+    times = arrays.get("time_ms")  # videos only; absent in work folders of older runs
+    ok = times is not None and len(times) == len(arrays["found"])
+    return Landmarks(**{k: arrays[k] for k in _ARRAYS}, image_size=image_size, fps=fps,
+                     time_ms=np.asarray(times, np.float64) if ok else None)
 
 
 def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, float], None] | None = None,
@@ -57,7 +60,10 @@ def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, 
 
         def flush() -> None:
             if index:
-                work.add_chunk(landmarks_to_arrays(stack_results(results, index, size, info.fps)), len(index), {})
+                arrays = landmarks_to_arrays(stack_results(results, index, size, info.fps))
+                if info.kind == "video":  # presentation times (core.inference.timing)
+                    arrays["time_ms"] = np.array([stage.source.times_ms.get(i, np.nan) for i in index])
+                work.add_chunk(arrays, len(index), {})
                 results.clear()
                 index.clear()
                 if on_chunk is not None:

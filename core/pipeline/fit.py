@@ -10,6 +10,7 @@ and on the shared 2-core CPU one thread fitted the 100-frame demo clip in 1.9–
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -32,8 +33,9 @@ class FitStage:
     threads: int | None = 1
 
 
-def run_fit(body, stage: FitStage):
-    """→ :class:`core.fitting.clip.ClipFit`. Raises ValueError when no frame has a person."""
+def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None = None):
+    """→ :class:`core.fitting.clip.ClipFit`. Raises ValueError when no frame has a person. ``progress(done,
+    total)`` after every fitted window (see :func:`core.fitting.clip.fit_clip`)."""
     from core.fitting.clip import fit_clip
     from core.fitting.full_camera import FullCamera
 
@@ -46,6 +48,7 @@ def run_fit(body, stage: FitStage):
     if stage.threads is not None:
         torch.set_num_threads(stage.threads)
     try:
-        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas)
+        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas,
+                        progress=progress)
     finally:
         torch.set_num_threads(before)

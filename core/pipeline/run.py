@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 
-from core.detect.blazepose import DetectorOptions
+from core.detect.blazepose import DetectorOptions, check_person
 from core.detect.landmarks import Landmarks
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
@@ -19,6 +19,7 @@ from core.inference.workdir import WorkDir, work_dir_for
 
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
+from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, run_motion
 from .start import INITS, StartStage, run_start
 
@@ -30,11 +31,13 @@ class RealOptions(OutputOptions):
     """detector: BlazePose settings (incl. ``person``); init: the fit's start, one of :data:`.start.INITS`
     ("keypoints": the keypoint model, "none": a neutral pose); fit_threads: torch threads for the fit (see
     :mod:`.fit`; None: torch's setting); and the shared
-    :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility)."""
+    :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility);
+    hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
     fit_threads: int | None = 1
+    hands: bool = False
 
     def validate(self) -> "RealOptions":
         if self.init not in INITS:
@@ -44,7 +47,8 @@ class RealOptions(OutputOptions):
 
 @dataclass
 class RealResult:
-    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs."""
+    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs; warnings for
+    the user (e.g. a variable frame rate)."""
 
     output: str
     frames: int
@@ -55,31 +59,61 @@ class RealResult:
     fit: object = field(repr=False)
     motion: MotionOutput = field(repr=False)
     fps: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    hands: object = field(default=None, repr=False)
+    hand_fit: object = field(default=None, repr=False)
 
 
 def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool = False,
              progress: Callable[[int, int, float], None] | None = None,
              on_chunk: Callable[[int], None] | None = None, overlay: str | None = None,
-             log: Callable[[str], None] | None = None) -> RealResult:
-    """Run the stages on one input (video, image folder or glob) into the motion file ``output``."""
+             log: Callable[[str], None] | None = None,
+             fit_progress: Callable[[int, int], None] | None = None) -> RealResult:
+    """Run the stages on one input (video, image folder or glob) into the motion file ``output``.
+    ``progress(done, total, frames_per_s)``: detection, per chunk; ``fit_progress(done, total)``: the fit,
+    per window."""
     opts = (opts or RealOptions()).validate()
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
+    check_person(opts.detector.person, info.width, info.height)
     fingerprint = {**source_fingerprint(src), "path": "detect+fit", "chunk_size": opts.chunk_size,
                    **detector_fingerprint(opts.detector)}
-    work = WorkDir(work_dir_for(output), fingerprint).open(resume)
-    resumed = work.frames_done
-    seconds: dict[str, float] = {}
-    t = time.perf_counter()
-    try:
-        lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
-    except BaseException:
-        if not work.chunks:  # nothing worth resuming: leave no trace
+    with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
+        resumed = work.frames_done
+        seconds: dict[str, float] = {}
+        t = time.perf_counter()
+        try:
+            lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+        except BaseException:
+            if not work.chunks:  # nothing worth resuming: leave no trace
+                work.remove()
+            raise
+        seconds["detect"] = time.perf_counter() - t
+        warnings = _timing_warnings(lm, input_path)
+        if log:
+            log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
+        try:
+            fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log)
+        except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
+            if not opts.keep_work:
+                work.remove()
+            raise
+        warnings += _presence_warnings(out.motion.valid, input_path)
+        if overlay:
+            from core.inference.overlay import write_overlay
+
+            t = time.perf_counter()
+            write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay)
+            seconds["overlay"] = time.perf_counter() - t
+        if not opts.keep_work:
             work.remove()
-        raise
-    seconds["detect"] = time.perf_counter() - t
-    if log:
-        log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
+        return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
+                          info.fps, warnings, hands, hand_fit)
+
+
+def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log):
+    """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
+    (fit, motion output, hand landmarks or None, hand fit or None)."""
     start = None
     if opts.init == "keypoints" and lm.found.any():
         t = time.perf_counter()
@@ -87,19 +121,44 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         seconds["start"] = time.perf_counter() - t
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                 None if start is None else start.betas, threads=opts.fit_threads))
+                                 None if start is None else start.betas, threads=opts.fit_threads), fit_progress)
     seconds["fit"] = time.perf_counter() - t
-    t = time.perf_counter()
-    out = run_motion(body, MotionStage(fit, lm, str(output), opts.min_confidence, opts.world_origin,
-                                       opts.include_mesh))
-    seconds["write"] = time.perf_counter() - t
-    if overlay:
-        from core.inference.overlay import write_overlay
-
+    hands = hand_fit = None
+    if opts.hands:
         t = time.perf_counter()
-        write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay)
-        seconds["overlay"] = time.perf_counter() - t
-    if not opts.keep_work:
-        work.remove()
-    return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
-                      info.fps)
+        hands = run_hand_detect(HandStage(src, lm))
+        seconds["hand_detect"] = time.perf_counter() - t
+        t = time.perf_counter()
+        hand_fit = run_hand_fit(body, fit.betas, hands)
+        fit, refined = refine_body_wrists(body, fit, hand_fit)
+        seconds["hand_fit"] = time.perf_counter() - t
+        if log:
+            log(f"hands: left found in {int(hands.found[:, 0].sum())}, right in {int(hands.found[:, 1].sum())} of "
+                f"{hands.num_frames} frames, wrists refined in {int(refined.sum())} "
+                f"({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")
+    t = time.perf_counter()
+    out = run_motion(body, MotionStage(fit, lm, output, opts.min_confidence, opts.world_origin, opts.include_mesh,
+                                       None if hand_fit is None else hand_fit.hand_pose))
+    seconds["write"] = time.perf_counter() - t
+    return fit, out, hands, hand_fit
+
+
+#: Fewer valid frames than this share (or than 3) make the run say the scene looks empty.
+FEW_VALID = 0.2
+
+
+def _presence_warnings(valid, name: str) -> list[str]:
+    """An (almost) empty scene says so: a person in fewer than :data:`FEW_VALID` of the frames."""
+    n, k = len(valid), int(valid.sum())
+    if k >= max(3, FEW_VALID * n):
+        return []
+    return [f"a person was seen in only {k} of {n} frames of {name} (the others are marked invalid and not keyed "
+            f"as seen): is anyone in view? Film the whole body, or choose them with --person x0,y0,x1,y1"]
+
+
+def _timing_warnings(lm, name: str) -> list[str]:
+    """The variable-frame-rate warning (:mod:`core.inference.timing`), if the video is one."""
+    from core.inference.timing import timing_report
+
+    report = None if lm.time_ms is None else timing_report(lm.frame_index, lm.time_ms, lm.fps)
+    return [report.warning(name)] if report is not None and report.variable else []

@@ -9,9 +9,10 @@ same code serves the command line and Blender:
 - :mod:`.formats` — every motion file format behind one table (:mod:`.motion_v1`, :mod:`.amass`,
   :mod:`.smpl_codec`)
 - :mod:`.smpl_file` — SMPL model files without chumpy, scipy or arbitrary pickles
+- :mod:`.hands` — the open body's SMPL-H hands file (finger joints regressor, finger skin weights)
 """
 from .formats import read_motion, write_motion
-from .motion import FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, validate_motion
+from .motion import OPTIONAL_FIELDS, FORMAT_NAME, FORMAT_VERSION, Motion, MotionFileError, RestMesh, validate_motion
 
-__all__ = ["Motion", "RestMesh", "MotionFileError", "FORMAT_NAME", "FORMAT_VERSION", "read_motion",
+__all__ = ["Motion", "RestMesh", "MotionFileError", "FORMAT_NAME", "FORMAT_VERSION", "OPTIONAL_FIELDS", "read_motion",
            "write_motion", "validate_motion"]

@@ -19,13 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from .npz import NpzError, load_npz_checked
-from .skeleton import GENDERS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
+from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
-FORMAT_VERSION = 2  # 2: optional per-frame foot ``contacts``; version-1 files still read
+#: The one place that says which format version added which optional field (a reader of an older file
+#: reads it as None). Versions only grow; every older version still reads.
+OPTIONAL_FIELDS: dict[str, int] = {"contacts": 2, "timestamps": 3, "hand_pose": 4}
+FORMAT_VERSION = max(OPTIONAL_FIELDS.values())
 UP_AXES = ("y", "z")
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "OPTIONAL_FIELDS", "UP_AXES", "Motion", "RestMesh", "MotionFileError",
            "validate_motion", "load_npz", "fail"]
 
 
@@ -60,7 +63,12 @@ class Motion:
     valid (F,) False where the person was lost (pose is a placeholder, not an estimate);
     camera (F,3) weak-perspective [s, tx, ty] of the crop, or None;
     contacts (F,2) bool planted foot [left, right] per frame, or None when unknown (v1 files,
-    motions without a fit).
+    motions without a fit); timestamps (F,) float64 seconds of each sample from the first (the source's
+    presentation times, strictly increasing), or None: the samples are evenly spaced at ``fps`` (see
+    :func:`sample_times`);
+    hand_pose (F,90) axis-angle of SMPL-H's 2×15 finger joints (``skeleton.HAND_JOINT_NAMES``: left hand
+    then right, MANO order index, middle, pinky, ring, thumb; joint-local like ``poses``, zero = the flat
+    hand), or None when the motion has no hands.
     """
 
     poses: np.ndarray
@@ -74,6 +82,8 @@ class Motion:
     valid: np.ndarray | None = None
     camera: np.ndarray | None = None
     contacts: np.ndarray | None = None
+    timestamps: np.ndarray | None = None
+    hand_pose: np.ndarray | None = None
     up_axis: str = "y"
     body_model: str = "unknown"
     joint_names: tuple[str, ...] = SMPL_JOINT_NAMES
@@ -98,7 +108,7 @@ class Motion:
         """A copy holding only ``frames`` (indices or boolean mask) of the per-frame arrays."""
         per_frame = {k: getattr(self, k)[frames] for k in
                      ("poses", "trans", "frame_index", "confidence", "valid")}
-        for k in ("camera", "contacts"):
+        for k in ("camera", "contacts", "timestamps", "hand_pose"):
             if getattr(self, k) is not None:
                 per_frame[k] = getattr(self, k)[frames]
         return replace(self, **per_frame)
@@ -121,6 +131,49 @@ def _check_shape(path: str, name: str, arr: np.ndarray, shape: tuple) -> None:
                     "Mark lost frames with valid=False and a finite placeholder pose instead of NaN")
 
 
+#: Skin weights of a vertex must sum to 1 within this (float32 files of SMPL sum to 1 within ~1e-6).
+WEIGHT_SUM_TOLERANCE = 1e-3
+
+
+def _check_bool(path: str, name: str, arr: np.ndarray, fix: str) -> None:
+    """A boolean field: bool, or integers that are all 0 or 1 (2 or −1 would silently read as True)."""
+    if arr.dtype.kind == "b":
+        return
+    if arr.dtype.kind not in "ui" or (arr.size and not np.isin(arr, (0, 1)).all()):
+        seen = np.unique(arr)[:4] if arr.dtype.kind in "uif" else arr.dtype
+        raise fail(path, f"field '{name}' must be boolean (or 0/1), got {arr.dtype} values {seen}", fix)
+
+
+def _check_skeleton(path: str, names, parents: np.ndarray) -> None:
+    """SMPL's joint names in SMPL's order and SMPL's parents (a tree: each parent before its child)."""
+    names = tuple(str(j) for j in names)
+    if names != SMPL_JOINT_NAMES:
+        k = next(i for i, (a, b) in enumerate(zip(names, SMPL_JOINT_NAMES)) if a != b)
+        raise fail(path, f"field 'joint_names' is not SMPL's joints in SMPL's order (joint {k} is '{names[k]}', "
+                   f"expected '{SMPL_JOINT_NAMES[k]}')", "Write the 24 SMPL joint names in SMPL's order (poses "
+                   "follow that order)")
+    if parents.dtype.kind not in "ui" or parents[0] != -1 or np.any(parents[1:] >= np.arange(1, NUM_JOINTS)) \
+            or np.any(parents[1:] < 0):
+        raise fail(path, f"field 'parents' {parents.tolist()} is not a tree rooted at joint 0 (a joint's parent "
+                   "must come before it: this one is cyclic or rootless)", "Write SMPL's parents "
+                   f"{list(SMPL_PARENTS)}")
+    if not np.array_equal(parents, SMPL_PARENTS):
+        k = int(np.argmax(parents != np.asarray(SMPL_PARENTS)))
+        raise fail(path, f"field 'parents' is not SMPL's (joint {k} '{SMPL_JOINT_NAMES[k]}' has parent "
+                   f"{parents[k]}, expected {SMPL_PARENTS[k]})", f"Write SMPL's parents {list(SMPL_PARENTS)}")
+
+
+def _check_weights(path: str, w: np.ndarray) -> None:
+    if w.dtype.kind != "f" or not len(w):
+        return
+    sums = w.sum(1)
+    bad = np.flatnonzero(~(np.abs(sums - 1) <= WEIGHT_SUM_TOLERANCE) | (w.min(1) < -WEIGHT_SUM_TOLERANCE))
+    if bad.size:
+        raise fail(path, f"field 'mesh_weights': {bad.size} vertices' skin weights do not sum to 1 or are negative "
+                   f"(vertex {bad[0]} sums to {sums[bad[0]]:.4g})", "Normalise each row of mesh_weights to sum to "
+                   "1 (non-negative), or drop the mesh_* fields")
+
+
 def validate_motion(m: Motion, path: str = "") -> Motion:
     """Check shapes, finiteness and ranges; return ``m`` with canonical dtypes. Raises MotionFileError."""
     _check_shape(path, "poses", np.asarray(m.poses), (None, 3 * NUM_JOINTS))
@@ -130,6 +183,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
     if len(m.joint_names) != NUM_JOINTS or np.asarray(m.parents).shape != (NUM_JOINTS,):
         raise fail(path, f"expected SMPL's {NUM_JOINTS} joints, got {len(m.joint_names)} joint names",
                     "Only SMPL (24-joint) motions are supported; convert SMPL-H/X poses to their 22 body joints")
+    _check_skeleton(path, m.joint_names, np.asarray(m.parents))
     _check_shape(path, "poses", m.poses, (None, 3 * NUM_JOINTS))
     for name, shape in (("trans", (n, 3)), ("frame_index", (n,)), ("confidence", (n,)), ("valid", (n,))):
         _check_shape(path, name, np.asarray(getattr(m, name)), shape)
@@ -140,9 +194,18 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         _check_shape(path, "camera", m.camera, (n, 3))
     if m.contacts is not None:
         _check_shape(path, "contacts", np.asarray(m.contacts), (n, 2))
-        if np.asarray(m.contacts).dtype.kind not in "bui":
-            raise fail(path, f"field 'contacts' must be boolean, got {np.asarray(m.contacts).dtype}",
-                       "Store foot contacts as an (F, 2) bool array [left, right]")
+        _check_bool(path, "contacts", np.asarray(m.contacts), "Store foot contacts as an (F, 2) bool array [left, right]")
+    _check_bool(path, "valid", np.asarray(m.valid), "Store 'valid' as an (F,) bool array")
+    if m.timestamps is not None:
+        _check_shape(path, "timestamps", np.asarray(m.timestamps), (n,))
+        if np.asarray(m.timestamps).dtype.kind not in "fiu" or np.any(np.diff(np.asarray(m.timestamps)) <= 0):
+            raise fail(path, "field 'timestamps' must be strictly increasing numbers (seconds)",
+                       "Store each sample's presentation time in seconds, or drop the field for an even rate")
+    if m.hand_pose is not None:
+        _check_shape(path, "hand_pose", np.asarray(m.hand_pose), (n, HAND_POSE_PARAMS))
+        if np.asarray(m.hand_pose).dtype.kind != "f":
+            raise fail(path, f"field 'hand_pose' must be float axis-angle, got {np.asarray(m.hand_pose).dtype}",
+                       "Store finger rotations as an (F, 90) float array (left hand's 15 joints, then the right's)")
     if m.gender not in GENDERS:
         raise fail(path, f"gender '{m.gender}' is not one of {GENDERS}", "Use neutral, male or female")
     if m.up_axis not in UP_AXES:
@@ -163,11 +226,14 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
             _check_shape(path, "mesh_shapedirs", m.mesh.shapedirs, (len(v), 3, None))
         if m.mesh.faces.size and (m.mesh.faces.min() < 0 or m.mesh.faces.max() >= len(v)):
             raise fail(path, "mesh_faces index vertices that do not exist", "Re-export the rest mesh")
+        _check_weights(path, np.asarray(m.mesh.weights))
     return replace(
         m, poses=np.asarray(m.poses, np.float64), trans=np.asarray(m.trans, np.float64),
         betas=np.asarray(m.betas, np.float64), fps=float(m.fps),
         frame_index=np.asarray(m.frame_index, np.int64), confidence=np.asarray(conf, np.float32),
         valid=np.asarray(m.valid, bool), contacts=None if m.contacts is None else np.asarray(m.contacts, bool),
+        timestamps=None if m.timestamps is None else np.asarray(m.timestamps, np.float64),
+        hand_pose=None if m.hand_pose is None else np.asarray(m.hand_pose, np.float64),
         parents=np.asarray(m.parents, np.int64),
         joint_names=tuple(str(j) for j in m.joint_names))
 

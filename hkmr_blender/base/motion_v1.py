@@ -1,7 +1,8 @@
-"""HKMR motion file (``.npz``): the writer (current version, 2) and the reader (versions 1 and 2), numpy only.
+"""HKMR motion file (``.npz``): the writer (current version) and the reader (every version up to it), numpy only.
 
-Fields: docs/motion-format.md. Version 2 adds the optional ``contacts``; a version-1 file reads with
-``contacts=None``. (The module keeps its historical name.)"""
+Fields: docs/motion-format.md. Optional fields arrived one per version (:data:`.motion.OPTIONAL_FIELDS`:
+``contacts`` in 2, ``timestamps`` in 3, ``hand_pose`` in 4); an older file reads with them None. (The module
+keeps its historical name.)"""
 from __future__ import annotations
 
 import os
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_savez
-from .motion import (FORMAT_NAME, FORMAT_VERSION, Motion, RestMesh, fail, load_npz, scalar_field,
-                     validate_motion)
+from .motion import (FORMAT_NAME, FORMAT_VERSION, OPTIONAL_FIELDS, Motion, RestMesh, fail, load_npz,
+                     scalar_field, validate_motion)
 
 __all__ = ["write_v1", "read_v1"]
 
@@ -32,6 +33,10 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
         arrays["camera"] = np.asarray(m.camera, np.float64)
     if m.contacts is not None:
         arrays["contacts"] = np.asarray(m.contacts, bool)
+    if m.timestamps is not None:
+        arrays["timestamps"] = np.asarray(m.timestamps, np.float64)
+    if m.hand_pose is not None:
+        arrays["hand_pose"] = np.asarray(m.hand_pose, np.float64)
     if m.mesh is not None:
         arrays.update(mesh_vertices=np.asarray(m.mesh.vertices, np.float32),
                       mesh_faces=np.asarray(m.mesh.faces, np.int32),
@@ -66,7 +71,8 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         fps=scalar_field(data, "mocap_framerate", path, float), gender=scalar_field(data, "gender", path),
         rest_joints=data.get("rest_joints"), frame_index=data.get("frame_index"),
         confidence=data.get("confidence"), valid=data.get("valid"), camera=data.get("camera"),
-        contacts=data.get("contacts") if version >= 2 else None, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
+        **{k: data.get(k) if version >= v else None for k, v in OPTIONAL_FIELDS.items()},
+        up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
         body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
         joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)

@@ -5,16 +5,18 @@ arguments are parsed*, so a bad option stops the command before anything is read
 names the option in its message (``argument --fps: …``). Comparisons are written ``not x > 0`` so NaN
 fails them.
 
-Paths: :func:`check_output` refuses an output that is one of the inputs (``hkmr infer clip.mp4 -o
-clip.mp4`` would otherwise replace the video) or lacks the suffix its writer needs.
+Paths: :func:`check_output` refuses a file output that is one of the inputs (``hkmr infer clip.mp4 -o
+clip.mp4`` would otherwise replace the video), lies inside an input folder or lacks the suffix its writer
+needs (:mod:`.outputs` has the folder checks).
 """
 from __future__ import annotations
 
 import argparse
 import math
 import os
-from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
+
+from .outputs import check_output_file
 
 __all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int",
            "check_output", "same_file"]
@@ -61,17 +63,5 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def check_output(output: str | os.PathLike, inputs: Iterable[str | os.PathLike], option: str,
-                 suffixes: tuple[str, ...] = ()) -> Path:
-    """Refuse an ``output`` that is one of ``inputs`` or (when ``suffixes`` are given) does not end with
-    one of them; ``option`` names the argument in the message. Returns the output as a Path."""
-    out = Path(output)
-    for item in inputs:
-        if item is not None and same_file(out, item):
-            raise ValueError(f"{option} {out}: this is also an input ({item}); writing it would destroy the "
-                             f"input. Choose another output name")
-    if suffixes and not out.name.lower().endswith(tuple(s.lower() for s in suffixes)):
-        raise ValueError(f"{option} {out}: the name must end with {' or '.join(suffixes)}")
-    if out.is_dir() and suffixes:
-        raise ValueError(f"{option} {out}: this is a folder; give a file name ending with {' or '.join(suffixes)}")
-    return out
+#: A file output's check (is an input, inside an input folder, a folder, wrong suffix): see :mod:`.outputs`.
+check_output = check_output_file

@@ -1,6 +1,9 @@
 """Meshcapade ``.smpl`` ↔ :class:`Motion` through ``smplcodec`` (MIT; bundled as a wheel in the add-on zip).
 
-``.smpl`` bodies are in SMPL's canonical Y-up frame; SMPL-H/X bodies keep their 22 body joints.
+``.smpl`` bodies are in SMPL's canonical Y-up frame; SMPL-H/X bodies keep their 22 body joints and their
+finger joints (``leftHandPose``/``rightHandPose`` (F,15,3) → ``hand_pose``). A motion with ``hand_pose`` is
+written as an SMPL-H ``.smpl`` (22 body joints + both hands: SMPL's two hand joints are dropped, as in AMASS);
+one without as an SMPL ``.smpl`` (24 joints).
 """
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ import os
 
 import numpy as np
 
-from .amass import smpl_poses
+from .amass import hand_poses, smpl_poses
 from .atomic import atomic_savez
 from .motion import Motion, MotionFileError, validate_motion
 from .rotations import to_file_up_axis
-from .skeleton import NUM_JOINTS
+from .skeleton import NUM_HAND_JOINTS, NUM_JOINTS
 
 __all__ = ["read_smpl_codec", "write_smpl_codec"]
 
@@ -40,12 +43,15 @@ def read_smpl_codec(path: str | os.PathLike) -> Motion:
         raise MotionFileError(f"{path}: .smpl file without body motion (bodyPose/frameCount). "
                               "It may be a shape-only avatar; export an animation instead.")
     frames = int(codec.frame_count)
-    poses = smpl_poses(np.asarray(codec.body_pose).reshape(frames, -1), path)
+    full = np.asarray(codec.full_pose).reshape(frames, -1)  # SMPL 72, SMPL-H 156, SMPL-X 165 (absent parts zero)
+    poses = smpl_poses(full, path)
     trans = codec.body_translation if codec.body_translation is not None else np.zeros((frames, 3))
     betas = codec.shape_parameters if codec.shape_parameters is not None else np.zeros(10)
+    has_hands = codec.left_hand_pose is not None or codec.right_hand_pose is not None
+    hands = hand_poses(full) if has_hands else None
     motion = Motion(poses=poses, trans=np.asarray(trans), betas=np.asarray(betas),
                     fps=float(codec.frame_rate or 30.0), gender=sc.SMPLGender(codec.gender).name.lower(),
-                    up_axis="y", body_model="smplcodec", source=path)
+                    up_axis="y", body_model="smplcodec", hand_pose=hands, source=path)
     return validate_motion(motion, path)
 
 
@@ -54,9 +60,14 @@ def write_smpl_codec(path: str | os.PathLike, motion: Motion) -> None:
     sc = _codec()
     m = validate_motion(motion, str(path))
     m = to_file_up_axis(m, "y", path, ".smpl")
-    codec = sc.SMPLCodec(smpl_version=sc.SMPLVersion.SMPL, gender=sc.SMPLGender.from_string(m.gender),
-                         shape_parameters=m.betas, frame_count=m.num_frames, frame_rate=float(m.fps),
-                         body_translation=m.trans, body_pose=m.poses.reshape(-1, NUM_JOINTS, 3))
+    common = dict(gender=sc.SMPLGender.from_string(m.gender), shape_parameters=m.betas, frame_count=m.num_frames,
+                  frame_rate=float(m.fps), body_translation=m.trans)
+    if m.hand_pose is None:
+        codec = sc.SMPLCodec(smpl_version=sc.SMPLVersion.SMPL, body_pose=m.poses.reshape(-1, NUM_JOINTS, 3), **common)
+    else:
+        hands = m.hand_pose.reshape(-1, 2, NUM_HAND_JOINTS, 3)
+        codec = sc.SMPLCodec(smpl_version=sc.SMPLVersion.SMPLH, body_pose=m.poses.reshape(-1, NUM_JOINTS, 3)[:, :22],
+                             left_hand_pose=hands[:, 0], right_hand_pose=hands[:, 1], **common)
     # SMPLCodec.write's own content (validate, camelCase fields, savez_compressed) through atomic_savez:
     # np.savez leaves its zip open when the disk is full, which prints a second traceback
     from dataclasses import asdict

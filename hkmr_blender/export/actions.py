@@ -9,10 +9,9 @@ switch, name and the scene's frame range are restored afterwards.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from ..rig import compat
-from .batch import BatchReport
+from .batch import BatchReport, check_export_outputs
 from .files import FORMATS, PRESETS, export_clip
 
 __all__ = ["armature_actions", "skinned_meshes", "export_actions"]
@@ -56,7 +55,10 @@ def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", p
     actions = list(actions) if actions is not None else armature_actions(armature)
     if not actions:
         raise ValueError(f"'{armature.name}' has no actions (assigned or in NLA strips) to export")
-    out_dir = Path(out_dir)
+    import bpy
+
+    out_dir = check_export_outputs(out_dir, [bpy.data.filepath],
+                                   [(f"action '{a.name}'", [f"{_safe_name(a.name)}.{fmt}"]) for a in actions])
     out_dir.mkdir(parents=True, exist_ok=True)
     meshes = skinned_meshes(context, armature) if with_mesh and fmt != "bvh" else []
     scene = context.scene

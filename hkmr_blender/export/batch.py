@@ -7,7 +7,8 @@
 module (no Blender binary). Each clip is imported into the current scene, exported, and its objects
 and data removed again, so the function can also run inside an interactive session. ``--blend`` also
 saves ``OUTDIR/<name>.blend`` holding the imported clip (armature, mesh, action, scene frame range and
-rate) before it is removed. A failing clip is reported and the batch goes on; outputs are written to a
+rate) before it is removed. The output folder may not be or lie inside an input, and two inputs that
+would write the same name are refused before any work (:func:`check_export_outputs`). A failing clip is reported and the batch goes on; outputs are written to a
 temporary name and renamed. Ctrl-C stops the batch after the current clip (twice: at once) and prints
 what was written and what was not started (exit code 130).
 ``add_export_parser`` plugs the same command into ``hkmr export`` (entry point); bpy is imported only
@@ -26,10 +27,11 @@ from pathlib import Path
 from ..base.atomic import atomic_path
 from ..base.formats import MOTION_SUFFIXES
 from ..base.options import positive_float
+from ..base.outputs import check_into_folder, check_output_file, colliding_outputs
 from .files import FORMATS, PRESETS
 from ..root.settings import ROOT_MODES
 
-__all__ = ["BatchReport", "StopRequest", "collect_inputs", "save_blend", "export_batch", "add_export_parser", "run_export", "main"]
+__all__ = ["BatchReport", "StopRequest", "collect_inputs", "save_blend", "check_export_outputs", "export_batch", "add_export_parser", "run_export", "main"]
 
 
 
@@ -152,12 +154,12 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     context = context or bpy.context
     settings = settings or ImportSettings(target="new", rate="set_scene")
-    out_dir = Path(out_dir)
+    paths = collect_inputs(inputs)
+    out_dir = check_export_outputs(out_dir, [*inputs, bpy.data.filepath], _output_names(paths, fmt, blend))
     out_dir.mkdir(parents=True, exist_ok=True)
     scene = context.scene
     saved = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end)
     report = BatchReport()
-    paths = collect_inputs(inputs)
     try:
         for k, path in enumerate(_progress(paths, progress)):
             if stop is not None and stop.requested:
@@ -190,6 +192,26 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     return report
 
 
+def _output_names(paths: list[Path], fmt: str, blend: bool) -> list[tuple[Path, list[str]]]:
+    return [(p, [f"{p.stem}.{fmt}"] + ([f"{p.stem}.blend"] if blend else [])) for p in paths]
+
+
+def check_export_outputs(out_dir, reads, named) -> Path:
+    """Refuse (ValueError, before any work) an export folder that is or lies inside an input, an output file
+    that is an input or a folder, and inputs that would write the same file (named, with the inputs).
+    ``reads``: every path the export reads; ``named``: (source, [output file names]) per clip."""
+    out_dir = check_into_folder(out_dir, reads, "output folder")
+    pairs = [(str(src), out_dir / name) for src, names in named for name in names]
+    clash = colliding_outputs(pairs)
+    if clash:
+        said = "; ".join(f"{', '.join(srcs)} → {dest}" for dest, srcs in clash.items())
+        raise ValueError(f"several inputs would write the same file ({said}); rename one of them or export them "
+                         f"to separate folders — nothing was exported")
+    for _src, dest in pairs:
+        check_output_file(dest, reads, "output")
+    return out_dir
+
+
 def _add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("inputs", nargs="+", help="motion files (.npz, .smpl) or folders of them")
     ap.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
@@ -211,6 +233,8 @@ def _add_arguments(ap: argparse.ArgumentParser) -> None:
 def run_export(args: argparse.Namespace) -> int:
     """Run a batch from parsed arguments in a fresh empty Blender file; print a summary. Exit code 1
     if any clip failed."""
+    blend = getattr(args, "blend", False)
+    check_export_outputs(args.out, args.inputs, _output_names(collect_inputs(args.inputs), args.format, blend))
     import bpy
 
     from ..feet.settings import FootSettings
@@ -225,7 +249,6 @@ def run_export(args: argparse.Namespace) -> int:
     if args.fps:
         whole = max(1, round(args.fps))
         bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = whole, whole / args.fps
-    blend = getattr(args, "blend", False)
     with StopRequest() as stop:
         report = export_batch(args.inputs, args.out, args.preset, args.format, settings, blend=blend, stop=stop)
     for src, out, secs in report.done:

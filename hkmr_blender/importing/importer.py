@@ -15,7 +15,8 @@ import numpy as np
 
 from ..rig import armature as arm_mod
 from .finish import contacts_for_keys, finish_clip
-from .body import body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
+from .body import OPEN_BODY_PATH, body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
+from .hands import finger_rig, finger_weights
 from ..rig.keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
 from ..base import Motion, MotionFileError, read_motion
@@ -98,7 +99,16 @@ def _prepare(motion: Motion, settings: ImportSettings, want_mesh: bool):
     except (MotionFileError, ValueError) as exc:
         raise HKMRImportError(str(exc)) from exc
     mesh = body_mesh_for(motion, arrays) if want_mesh else None
-    return motion, mesh, warnings
+    fingers = None
+    if motion.hand_pose is not None:  # finger bones: placed from the open body's hands (importing/hands.py)
+        open_body = arrays if settings.model_path in (None, "") else None
+        if open_body is None and OPEN_BODY_PATH.is_file():
+            open_body = load_body_arrays(None)
+        try:
+            fingers = finger_rig(motion, mesh, open_body)
+        except ValueError as exc:  # HandFileError
+            raise HKMRImportError(str(exc)) from exc
+    return motion, mesh, fingers, warnings
 
 
 def import_motion(context, motion: Motion, settings: ImportSettings, name: str = "SMPL") -> ImportResult:
@@ -115,27 +125,39 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
             rig = arm_mod.smpl_rig(context.active_object)
         except ValueError as exc:
             raise HKMRImportError(str(exc)) from exc
-    motion, body, warnings = _prepare(motion, settings, settings.create_mesh and rig is None)
+    motion, body, fingers, warnings = _prepare(motion, settings, settings.create_mesh and rig is None)
+    finger_names = None
+    if rig is not None and fingers is not None:
+        finger_names = arm_mod.finger_bones(rig.obj)
+        if finger_names is None:
+            warnings.append(f"the file has finger rotations but armature '{rig.obj.name}' has no finger bones named "
+                            "like left_index1 … right_thumb3; the fingers are not keyed (retarget them instead)")
     fps = motion.fps if settings.rate == "set_scene" else _scene_fps(scene)
     opts = KeyOptions(fps=fps, resample=settings.rate == "resample", start_frame=settings.start_frame,
                       bad_frames=settings.bad_frames, min_confidence=settings.min_confidence)
     rest_z = np.asarray(motion.rest_joints) @ C_Y_TO_Z.T
     if rig is not None:  # plan before touching the scene: it validates the options
-        plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale)
+        plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale, _finger_rest(rig.obj, finger_names))
 
     created, action = [], None
     try:
         if rig is None:
-            obj = arm_mod.create_smpl_armature(context, name, rest_z)
+            obj = arm_mod.create_smpl_armature(context, name, rest_z, fingers_z=None if fingers is None else
+                                               fingers.joints @ C_Y_TO_Z.T)
             created.append(obj)
             rig = arm_mod.smpl_rig(obj)
-            plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale)
+            finger_names = None if fingers is None else arm_mod.finger_bones(obj)
+            plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale, _finger_rest(obj, finger_names))
         mesh_obj = None
+        bones = rig.bone_names + (finger_names or [])
         if body is not None:
-            mesh_obj = create_skinned_mesh(context, rig.obj, body, rig.bone_names, f"{name}_body")
+            weights = None if not finger_names else finger_weights(body, fingers)
+            skin = body if weights is None else replace(body, weights=weights)
+            mesh_obj = create_skinned_mesh(context, rig.obj, skin, bones if weights is not None else rig.bone_names,
+                                           f"{name}_body")
             created.append(mesh_obj)
         previous = rig.obj.animation_data.action if rig.obj.animation_data else None
-        action = write_action(rig.obj, name, plan.frames, pose_channels(rig.bone_names, plan.quats, plan.root_loc))
+        action = write_action(rig.obj, name, plan.frames, pose_channels(bones, plan.quats, plan.root_loc))
         clip = finish_clip(context, rig.obj, action, settings.feet, settings.root, settings.clip,
                            contacts_for_keys(motion, plan.frames, opts.fps, opts.start_frame), fps=opts.fps)
     except Exception as exc:
@@ -172,9 +194,16 @@ def remove_objects(objects) -> None:
             (bpy.data.armatures if kind == "ARMATURE" else bpy.data.meshes).remove(data)
 
 
-def _plan(motion, rest, opts, object_rot, object_scale):
+def _finger_rest(obj, names):
+    """(30,3,3) rest rotations of the finger bones ``names`` of armature ``obj``, or None."""
+    if not names:
+        return None
+    return np.array([np.array(obj.data.bones[n].matrix_local.to_3x3(), np.float64) for n in names])
+
+
+def _plan(motion, rest, opts, object_rot, object_scale, finger_rest=None):
     try:
-        return plan_keys(motion, rest, opts, object_rot, object_scale)
+        return plan_keys(motion, rest, opts, object_rot, object_scale, finger_rest)
     except ValueError as exc:
         raise HKMRImportError(str(exc)) from exc
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..rig import transforms as rm
 from ..base import Motion
-from ..base.skeleton import NUM_JOINTS
+from ..base.skeleton import HAND_JOINT_NAMES, NUM_JOINTS
 
 __all__ = ["KeyOptions", "KeyPlan", "sample_times", "plan_keys"]
 
@@ -34,8 +34,8 @@ class KeyOptions:
 
 @dataclass
 class KeyPlan:
-    """Keys for 24 bones: ``frames`` (K,) scene frames, ``quats`` (K,24,4) WXYZ pose-bone rotations
-    (sign-continuous), ``root_loc`` (K,3) pelvis pose-bone location."""
+    """Keys for 24 bones (54 with the 30 finger bones): ``frames`` (K,) scene frames, ``quats`` (K,J,4) WXYZ
+    pose-bone rotations (sign-continuous), ``root_loc`` (K,3) pelvis pose-bone location."""
 
     frames: np.ndarray
     quats: np.ndarray
@@ -45,19 +45,26 @@ class KeyPlan:
 def sample_times(motion: Motion) -> np.ndarray:
     """(F,) seconds of each sample. ``mocap_framerate`` is the rate of the samples; ``frame_index`` may
     step by a stride (e.g. every 2nd video frame) and have gaps (lost frames). The usual step (the
-    median) counts as one sample period, so a gap of k steps lasts k periods."""
+    median) counts as one sample period, so a gap of k steps lasts k periods. A file with ``timestamps``
+    (a variable-frame-rate video's presentation times, motion file v3) is keyed at those true times."""
+    if motion.timestamps is not None:
+        t = np.asarray(motion.timestamps, np.float64)
+        return t - t[0]
     idx = np.asarray(motion.frame_index, np.float64)
     step = float(np.median(np.diff(idx))) if len(idx) > 1 else 1.0
     return (idx - idx[0]) / step / float(motion.fps)
 
 
 def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
-              object_rot: np.ndarray | None = None, object_scale: float = 1.0) -> KeyPlan:
+              object_rot: np.ndarray | None = None, object_scale: float = 1.0,
+              finger_rest: np.ndarray | None = None) -> KeyPlan:
     """Keys that make the armature's bone heads follow SMPL forward kinematics in Blender's Z-up world.
 
     ``motion`` must be Y-up (convert AMASS with :func:`..rig.transforms.convert_up_axis`); ``bone_rest``
     (24,3,3) are the SMPL bones' ``matrix_local`` rotations in SMPL joint order; ``object_rot`` (3,3)
-    and ``object_scale`` the armature object's world rotation and uniform scale."""
+    and ``object_scale`` the armature object's world rotation and uniform scale. With ``finger_rest`` (30,3,3)
+    (the finger bones' rest rotations, ``HAND_JOINT_NAMES`` order) and a motion with ``hand_pose``, the plan
+    also keys the 30 finger bones (after the 24), through exactly the same timing, bad-frame and rest math."""
     if motion.up_axis != "y":
         raise ValueError("plan_keys needs a Y-up motion; use hkmr_blender.rig.transforms.convert_up_axis(motion, 'y')")
     if not (opts.fps > 0 and np.isfinite(opts.fps)):  # NaN-proof: a negative rate would never end
@@ -66,8 +73,13 @@ def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
         raise ValueError(f"bad_frames must be one of {BAD_FRAME_MODES}, got {opts.bad_frames!r}")
     f = motion.num_frames
     times = sample_times(motion)
-    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(
-        rm.axis_angle_to_matrix(motion.poses.reshape(f, NUM_JOINTS, 3))))
+    rotvecs = motion.poses.reshape(f, NUM_JOINTS, 3)
+    if finger_rest is not None:
+        if motion.hand_pose is None:
+            raise ValueError("finger bones given but the motion has no hand_pose")
+        rotvecs = np.concatenate([rotvecs, motion.hand_pose.reshape(f, len(HAND_JOINT_NAMES), 3)], axis=1)
+        bone_rest = np.concatenate([bone_rest, finger_rest], axis=0)
+    quats = rm.quaternion_continuity(rm.matrix_to_quaternion(rm.axis_angle_to_matrix(rotvecs)))
     trans = np.asarray(motion.trans, np.float64)
     bad = ~np.asarray(motion.valid, bool) | (np.asarray(motion.confidence) < opts.min_confidence)
     if bad.all():

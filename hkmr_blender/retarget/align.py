@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_NAMES, BODY_HAND_PARENTS, SMPL_JOINT_NAMES
 from ..rig import transforms as rm
 
 __all__ = ["SMPL_MAIN_CHILD", "folded_joints", "align_rotations", "body_turn", "is_ancestor"]
 
 
 def _main_children() -> tuple[int, ...]:
-    """For each SMPL joint the child its bone points at (-1 for leaves): the central child for
-    central joints (pelvis → spine1, spine3 → neck), the only child along a limb."""
+    """For each joint of ``BODY_HAND_NAMES`` (SMPL's 24, then the 30 finger joints) the child its bone points at
+    (-1 for leaves): the central child for central joints (pelvis → spine1, spine3 → neck), the first child
+    along a limb (a wrist → SMPL's hand joint; a finger joint → the next one)."""
     out = []
-    for i, name in enumerate(SMPL_JOINT_NAMES):
-        kids = [c for c, p in enumerate(SMPL_PARENTS) if p == i]
-        central = [c for c in kids if not SMPL_JOINT_NAMES[c].startswith(("left_", "right_"))]
+    for i, name in enumerate(BODY_HAND_NAMES):
+        kids = [c for c, p in enumerate(BODY_HAND_PARENTS) if p == i]
+        central = [c for c in kids if not BODY_HAND_NAMES[c].startswith(("left_", "right_"))]
         side = name.startswith(("left_", "right_"))
         out.append(central[0] if (central and not side) else (kids[0] if kids else -1))
     return tuple(out)
@@ -48,7 +49,7 @@ def folded_joints(joint_of_bone: np.ndarray) -> np.ndarray:
 
 
 def _has_mapped_below(j: int, mapped: set[int]) -> bool:
-    kids = [c for c, p in enumerate(SMPL_PARENTS) if p == j]
+    kids = [c for c, p in enumerate(BODY_HAND_PARENTS) if p == j]
     return any(c in mapped or _has_mapped_below(c, mapped) for c in kids)
 
 

@@ -11,16 +11,16 @@ Everything that can fail on bad input runs before the scene is touched.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import bpy
 import numpy as np
 
 from ..rig import transforms as rm
-from ..rig.armature import smpl_rig
+from ..rig.armature import finger_bones, smpl_rig
 from ..bake.apply import sample_pose
 from ..base import Motion
-from ..base.skeleton import SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_PARENTS, SMPL_JOINT_NAMES
 from ..rig.keys import Channel, write_action
 from ..importing.plan import KeyOptions
 from .mapping import BoneMapping, auto_map, joint_of_bone
@@ -107,21 +107,25 @@ def source_from_armature(context, obj, target_rot: np.ndarray, frame_start: int,
     """An SMPL armature's pose on frames ``frame_start..frame_end`` → a :class:`SourceMotion` in the axes
     of an object with world rotation ``target_rot`` (identity: world). Read straight from its keys when
     they alone decide the pose (see :func:`_pose_from_keys`), else evaluated frame by frame. Its foot
-    contacts are left to the solve to detect (``contacts`` None); ``fps`` is the scene's."""
+    contacts are left to the solve to detect (``contacts`` None); ``fps`` is the scene's. An armature with
+    the 30 finger bones (an import with hands) is read with them (``BODY_HAND_NAMES`` order)."""
     src = smpl_rig(obj)
+    names = src.bone_names + (finger_bones(obj) or [])
+    rest = np.concatenate([src.rest, np.array([np.array(obj.data.bones[n].matrix_local.to_3x3(), np.float64)
+                                               for n in names[len(src.bone_names):]]).reshape(-1, 3, 3)])
     frames = np.arange(frame_start, frame_end + 1)
-    read = _pose_from_keys(obj, src.bone_names, src.rest, frames)
-    pose_rot, heads = read if read is not None else sample_pose(context, obj, src.bone_names, frames)
+    read = _pose_from_keys(obj, names, rest, frames)
+    pose_rot, heads = read if read is not None else sample_pose(context, obj, names, frames)
     a = target_rot.T @ src.object_rot                          # source armature axes → target armature axes
-    deltas = a @ (pose_rot @ np.swapaxes(src.rest, -1, -2)) @ a.T
-    rest_heads = np.array([tuple(obj.data.bones[n].head_local) for n in src.bone_names], np.float64)
+    deltas = a @ (pose_rot @ np.swapaxes(rest, -1, -2)) @ a.T
+    rest_heads = np.array([tuple(obj.data.bones[n].head_local) for n in names], np.float64)
     pelvis = (heads[:, 0] - rest_heads[0]) @ a.T * src.object_scale
     fps = context.scene.render.fps / context.scene.render.fps_base
     return SourceMotion(deltas, pelvis, rest_heads @ a.T * src.object_scale, frames.astype(np.float64), None, fps)
 
 
 def _pose_from_keys(obj, names: list[str], rest: np.ndarray, frames: np.ndarray):
-    """(posed rotations (K,24,3,3), heads (K,24,3) — only the pelvis head is filled) read from the action's
+    """(posed rotations (K,J,3,3), heads (K,J,3) — only the pelvis head is filled) read from the action's
     keys, or None unless they alone decide the pose: an action without NLA tracks or drivers, no bone
     constraints, the SMPL bones parented as in SMPL with the pelvis as a root, and a quaternion key for
     each SMPL bone (and the pelvis location) on exactly these frames — what the importer writes."""
@@ -130,8 +134,8 @@ def _pose_from_keys(obj, names: list[str], rest: np.ndarray, frames: np.ndarray)
     if ad is None or ad.action is None or len(ad.nla_tracks) or len(ad.drivers):
         return None
     bones = obj.data.bones
-    if bones[names[0]].parent is not None or any(
-            bones[n].parent is None or bones[n].parent.name != names[p] for n, p in zip(names[1:], SMPL_PARENTS[1:])):
+    if bones[names[0]].parent is not None or any(bones[n].parent is None or bones[n].parent.name != names[p]
+                                                 for n, p in zip(names[1:], BODY_HAND_PARENTS[1:])):
         return None
     if any(len(obj.pose.bones[n].constraints) for n in names):
         return None
@@ -151,7 +155,7 @@ def _pose_from_keys(obj, names: list[str], rest: np.ndarray, frames: np.ndarray)
                 values[(j, path, i)] = co[1::2]
     quats = np.array([[values[(j, ".rotation_quaternion", i)] for i in range(4)] for j in range(len(names))])
     basis = rm.quaternion_to_matrix(np.moveaxis(quats, -1, 0))        # (24,4,K) → (K,24,3,3)
-    pose_rot = world_deltas(SMPL_PARENTS, rest, basis) @ rest
+    pose_rot = world_deltas(BODY_HAND_PARENTS[:len(names)], rest, basis) @ rest
     heads = np.zeros((len(frames), len(names), 3))
     loc = np.stack([values[(0, ".location", i)] for i in range(3)], axis=1)
     heads[:, 0] = np.array(tuple(bones[names[0]].head_local)) + loc @ rest[0].T
@@ -203,6 +207,8 @@ def retarget(context, source, target, mapping: BoneMapping | None = None,
                     pb[prop] = value
         context.view_layer.update()
         rig, rot = read_target(target)
+    if src.deltas.shape[1] < len(BODY_HAND_PARENTS):  # a source without hands: its finger entries key nothing
+        mapping = replace(mapping, entries=[e for e in mapping.entries if e.joint in SMPL_JOINT_NAMES])
     keys = solve_retarget(src, rig, joint_of_bone(mapping, rig.names), options)
     action = write_keys(target, keys, name or f"{target.name}_retarget")
     return RetargetResult(action, mapping, keys)

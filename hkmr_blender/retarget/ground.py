@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_PARENTS, SMPL_JOINT_NAMES
 from ..rig import transforms as rm
 from ..feet.pin import contact_travel, detect_contacts, hip_drop, pin_targets, pin_weights, two_bone_ik
 from ..feet.settings import FootSettings
@@ -88,12 +88,13 @@ def body_up(heads: dict[int, np.ndarray]) -> np.ndarray | None:
 
 
 def joint_paths(deltas: np.ndarray, pelvis: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
-    """(F,24,3) SMPL joint positions from world deltas (F,24,3,3), the pelvis displacement from rest (F,3)
-    and the rest joints (24,3): p_j = p_parent + D_parent · (rest_j − rest_parent)."""
+    """(F,J,3) joint positions from world deltas (F,J,3,3), the pelvis displacement from rest (F,3) and the rest
+    joints (J,3): p_j = p_parent + D_parent · (rest_j − rest_parent). J = 24, or 54 with the finger joints
+    (``BODY_HAND_PARENTS``)."""
     out = np.empty((len(deltas), len(rest_joints), 3))
     out[:, 0] = rest_joints[0] + pelvis
     for j in range(1, len(rest_joints)):
-        p = SMPL_PARENTS[j]
+        p = BODY_HAND_PARENTS[j]
         out[:, j] = out[:, p] + deltas[:, p] @ (rest_joints[j] - rest_joints[p])
     return out
 

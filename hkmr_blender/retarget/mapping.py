@@ -13,6 +13,9 @@ preset, 0.9 SMPL name, 0.7 body-part word, 0.6 spine chain position; a guessed b
 halved when it is not below the bone of its SMPL parent joint (hierarchy disagrees). Preset bones are not
 checked: a family preset names that family's own bones, and a rig's controls need not mirror SMPL's chain
 (Rigify's upper spine and arm FK controls hang below mechanism bones, not below the FK bone before them).
+Where two bones answer to one name, the one in the rig's main
+(largest connected) hierarchy wins; the confidence is × 0.8 (the other lies outside it: a decoy) or × 0.5 (both
+inside: ambiguous) and the entry's ``how`` names the second candidate.
 """
 from __future__ import annotations
 
@@ -24,33 +27,22 @@ from pathlib import Path
 import numpy as np
 
 from ..base.atomic import atomic_write
-from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_NAMES, BODY_HAND_PARENTS, NUM_JOINTS, SMPL_JOINT_NAMES
 from ..rig.bones import BoneMatchError, canonical_key, match_smpl_bones
+from .preset_schema import PRESET_MAX_BYTES, Preset, PresetError, load_preset
 
-__all__ = ["PRESET_DIR", "Preset", "MapEntry", "BoneMapping", "PresetError", "normalize_name", "load_preset",
+__all__ = ["PRESET_DIR", "PRESET_MAX_BYTES", "Preset", "MapEntry", "BoneMapping", "PresetError", "normalize_name", "load_preset",
            "save_preset", "shipped_presets", "apply_preset", "auto_map", "joint_of_bone"]
 
 PRESET_DIR = Path(__file__).with_name("presets")
 _NAMESPACE = re.compile(r"^.*[:|]")
-_JOINT = {n: i for i, n in enumerate(SMPL_JOINT_NAMES)}
-
-
-class PresetError(ValueError):
-    """A preset file is unreadable or malformed; the message names the file and the fix."""
-
-
-@dataclass
-class Preset:
-    name: str
-    description: str = ""
-    bones: dict[str, list[str]] = field(default_factory=dict)
-    also: dict[str, str] = field(default_factory=dict)
-    properties: dict[str, dict[str, float]] = field(default_factory=dict)
+_JOINT = {n: i for i, n in enumerate(BODY_HAND_NAMES)}  # SMPL's 24, then SMPL-H's 30 finger joints
 
 
 @dataclass
 class MapEntry:
-    """Target ``bone`` ← SMPL ``joint`` (a name of SMPL_JOINT_NAMES), ``confidence`` in [0, 1], ``how``."""
+    """Target ``bone`` ← SMPL ``joint`` (a name of BODY_HAND_NAMES: SMPL's joints or SMPL-H's finger joints),
+    ``confidence`` in [0, 1], ``how``."""
 
     bone: str
     joint: str
@@ -83,28 +75,6 @@ def normalize_name(name: str) -> str:
     return _NAMESPACE.sub("", name.strip()).lower()
 
 
-def _preset_from_dict(d: dict, where: str) -> Preset:
-    if not isinstance(d, dict) or not isinstance(d.get("bones"), dict):
-        raise PresetError(f"{where}: not a bone-mapping preset (needs a 'bones' object: SMPL joint → bone names)")
-    bad = [k for k in list(d["bones"]) + list(d.get("also", {}).values()) if k not in _JOINT]
-    if bad:
-        raise PresetError(f"{where}: unknown SMPL joint name(s) {', '.join(map(str, bad))}; "
-                          f"use {', '.join(SMPL_JOINT_NAMES)}")
-    bones = {k: [v] if isinstance(v, str) else [str(x) for x in v] for k, v in d["bones"].items()}
-    props = {str(b): {str(k): float(v) for k, v in p.items()} for b, p in d.get("properties", {}).items()}
-    return Preset(str(d.get("name", Path(where).stem)), str(d.get("description", "")), bones,
-                  {str(k): str(v) for k, v in d.get("also", {}).items()}, props)
-
-
-def load_preset(path: str | Path) -> Preset:
-    """Read a preset JSON file; :class:`PresetError` names the file on any problem."""
-    try:
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PresetError(f"cannot read bone-mapping preset {path}: {exc}") from exc
-    return _preset_from_dict(d, str(path))
-
-
 def save_preset(path: str | Path, mapping: BoneMapping, name: str | None = None) -> Path:
     """Write ``mapping`` as a preset (first bone per joint under "bones", the rest under "also");
     atomic: an existing file is replaced whole or not at all."""
@@ -128,23 +98,81 @@ def shipped_presets() -> dict[str, Preset]:
     return {p.name: p for p in (load_preset(f) for f in sorted(PRESET_DIR.glob("*.json")))}
 
 
-def apply_preset(preset: Preset, bone_names: list[str]) -> BoneMapping:
-    """Resolve ``preset`` against an armature's bones. Joints are resolved deepest first so a shared
-    candidate (UE4 'spine_03' listed for spine2 and spine3) goes to the deeper joint."""
-    lookup = {normalize_name(n): n for n in bone_names}
+#: Confidence factor when a second bone answers to the same name: inside the rig's main hierarchy too
+#: (ambiguous), or outside it (a decoy, e.g. an unparented ``Hips`` beside ``mixamorig:Hips``).
+RIVAL_IN_HIERARCHY, RIVAL_OUTSIDE = 0.5, 0.8
+
+
+def _hierarchy(parents, n: int) -> tuple[set[int], list[int]]:
+    """(bones of the rig's main hierarchy — the connected tree with the most bones —, descendants per bone)."""
+    if parents is None:
+        return set(range(n)), [0] * n
+    parents = [int(p) for p in parents]
+    size = [0] * n
+    root = list(range(n))
+    for i in range(n):  # walk up from each bone (cycles cut off after n steps)
+        a, steps = parents[i], 0
+        while 0 <= a < n and steps < n:
+            size[a] += 1
+            root[i] = a
+            a, steps = parents[a], steps + 1
+    members: dict[int, set[int]] = {}
+    for i in range(n):
+        members.setdefault(root[i], set()).add(i)
+    main = max(members.values(), key=len) if members else set()
+    return main, size
+
+
+def _ranked_lookup(bone_names: list[str], parents) -> tuple[dict[str, list[str]], set[str]]:
+    """normalized name → the rig's bones of that name, best first (in the main hierarchy, then most
+    descendants); and the names of the main hierarchy's bones."""
+    main, size = _hierarchy(parents, len(bone_names))
+    groups: dict[str, list[int]] = {}
+    for i, n in enumerate(bone_names):
+        groups.setdefault(normalize_name(n), []).append(i)
+    ranked = {k: [bone_names[i] for i in sorted(v, key=lambda i: (i not in main, -size[i], i))]
+              for k, v in groups.items()}
+    return ranked, {bone_names[i] for i in main}
+
+
+def _pick(candidates: list[str], lookup: dict[str, list[str]], main: set[str], used: set[str]
+          ) -> tuple[str, float, str] | None:
+    """The best unused bone for the first candidate name present: (bone, confidence factor, note naming a
+    second bone of that name, if any)."""
+    for c in candidates:
+        free = [b for b in lookup.get(normalize_name(c), []) if b not in used]
+        if not free:
+            continue
+        bone, rivals = free[0], free[1:]
+        if not rivals:
+            return bone, 1.0, ""
+        inside = [r for r in rivals if r in main]
+        factor = RIVAL_IN_HIERARCHY if inside or bone not in main else RIVAL_OUTSIDE
+        where = "also in the rig's hierarchy" if inside or bone not in main else "outside the rig's hierarchy"
+        return bone, factor, f"; 2nd candidate '{rivals[0]}' ({where})"
+    return None
+
+
+def apply_preset(preset: Preset, bone_names: list[str], parents=None) -> BoneMapping:
+    """Resolve ``preset`` against an armature's bones (``parents``: index per bone, -1 for roots; None: unknown).
+    Joints are resolved deepest first so a shared candidate (UE4 'spine_03' listed for spine2 and spine3) goes
+    to the deeper joint. Where two bones answer to a name (``mixamorig:Hips`` and an unparented ``Hips``), the
+    one in the rig's main hierarchy wins and the entry's confidence drops (:data:`RIVAL_OUTSIDE`,
+    :data:`RIVAL_IN_HIERARCHY`), its ``how`` naming the other."""
+    lookup, main = _ranked_lookup(list(bone_names), parents)
     used: set[str] = set()
     entries = []
     for joint in sorted(preset.bones, key=lambda j: -_JOINT[j]):
-        bone = next((lookup[normalize_name(c)] for c in preset.bones[joint]
-                     if normalize_name(c) in lookup and lookup[normalize_name(c)] not in used), None)
-        if bone is not None:
-            used.add(bone)
-            entries.append(MapEntry(bone, joint, 1.0, f"preset {preset.name}"))
+        found = _pick(preset.bones[joint], lookup, main, used)
+        if found is not None:
+            used.add(found[0])
+            entries.append(MapEntry(found[0], joint, found[1], f"preset {preset.name}{found[2]}"))
     for bone, joint in preset.also.items():
-        if normalize_name(bone) in lookup and lookup[normalize_name(bone)] not in used:
-            entries.append(MapEntry(lookup[normalize_name(bone)], joint, 1.0, f"preset {preset.name}"))
+        found = _pick([bone], lookup, main, used)
+        if found is not None:
+            entries.append(MapEntry(found[0], joint, found[1], f"preset {preset.name}{found[2]}"))
     entries.sort(key=lambda e: _JOINT[e.joint])
-    props = {lookup[normalize_name(b)]: p for b, p in preset.properties.items() if normalize_name(b) in lookup}
+    props = {lookup[normalize_name(b)][0]: p for b, p in preset.properties.items() if normalize_name(b) in lookup}
     return BoneMapping(entries, preset.name, props)
 
 
@@ -161,19 +189,21 @@ _WORDS = {
 _WORD_ORDER = ["pelvis", "neck", "head", "shoulder", "collar", "elbow", "wrist", "hip", "knee", "ankle", "foot"]
 
 
-def _word_matches(names: list[str], used: set[str]) -> list[MapEntry]:
-    keys = {}
-    for n in names:
-        keys.setdefault(canonical_key(n), n)
+def _word_matches(names: list[str], parents, used: set[str]) -> list[MapEntry]:
+    main, size = _hierarchy(parents, len(names))
+    keys: dict[str, list[str]] = {}
+    for i in sorted(range(len(names)), key=lambda i: (i not in main, -size[i], i)):
+        keys.setdefault(canonical_key(names[i]), []).append(names[i])
+    main_names = {names[i] for i in main}
     out = []
     for part in _WORD_ORDER:
         for side in (("",) if part in ("pelvis", "neck", "head") else ("left", "right")):
             joint = f"{side}_{part}" if side else part
             for w in _WORDS[part]:
-                bone = keys.get(f"{side} {w}".strip())
-                if bone is not None and bone not in used:
-                    used.add(bone)
-                    out.append(MapEntry(bone, joint, 0.7, f"name '{w}'"))
+                found = _pick([f"{side} {w}".strip()], keys, main_names, used)
+                if found is not None:
+                    used.add(found[0])
+                    out.append(MapEntry(found[0], joint, 0.7 * found[1], f"name '{w}'{found[2]}"))
                     break
     return out
 
@@ -208,16 +238,16 @@ def _check_hierarchy(entries: list[MapEntry], names: list[str], parents) -> None
     for e in entries:
         if e.how.startswith("preset "):
             continue
-        a = SMPL_PARENTS[_JOINT[e.joint]]
-        while a >= 0 and SMPL_JOINT_NAMES[a] not in bones_of:
-            a = SMPL_PARENTS[a]
+        a = BODY_HAND_PARENTS[_JOINT[e.joint]]
+        while a >= 0 and BODY_HAND_NAMES[a] not in bones_of:
+            a = BODY_HAND_PARENTS[a]
         if a < 0:
             continue
         anc, i = set(), parents[index[e.bone]]
         while i >= 0:
             anc.add(i)
             i = parents[i]
-        if not anc & bones_of[SMPL_JOINT_NAMES[a]]:
+        if not anc & bones_of[BODY_HAND_NAMES[a]]:
             e.confidence *= 0.5
             e.how += " (hierarchy disagrees)"
 
@@ -225,14 +255,16 @@ def _check_hierarchy(entries: list[MapEntry], names: list[str], parents) -> None
 def auto_map(bone_names: list[str], parents, min_coverage: float = 0.6) -> BoneMapping:
     """Map an armature's bones (``parents``: index per bone, -1 for roots) to SMPL joints.
 
-    Uses the shipped preset that resolves the largest share (≥ ``min_coverage``) of its joints, then
-    fills the joints still free from names and hierarchy; see the module docstring for confidences."""
+    Uses the shipped preset that resolves the largest share (≥ ``min_coverage``) of its body joints (a rig
+    without fingers is still its family's), then fills the joints still free from names and hierarchy; see the
+    module docstring for confidences. Finger bones come from the preset and from SMPL-H names
+    (``left_index1`` …, e.g. an imported armature)."""
     names = list(bone_names)
     best, best_cov = None, 0.0
     for preset in shipped_presets().values():
-        m = apply_preset(preset, names)
-        wanted = sum(1 for c in preset.bones.values() if c)
-        cov = len({e.joint for e in m.entries}) / max(wanted, 1)
+        m = apply_preset(preset, names, parents)
+        wanted = sum(1 for j, c in preset.bones.items() if c and _JOINT[j] < NUM_JOINTS)
+        cov = len({e.joint for e in m.entries if _JOINT[e.joint] < NUM_JOINTS}) / max(wanted, 1)
         if cov > best_cov:
             best, best_cov = m, cov
     mapping = best if best is not None and best_cov >= min_coverage else BoneMapping([], "generic")
@@ -246,7 +278,12 @@ def auto_map(bone_names: list[str], parents, min_coverage: float = 0.6) -> BoneM
             pass
         used = {e.bone for e in mapping.entries}
         have = {e.joint for e in mapping.entries}
-    mapping.entries += [e for e in _word_matches(names, set(used)) if e.joint not in have]
+    mapping.entries += [e for e in _word_matches(names, list(parents), set(used)) if e.joint not in have]
+    lookup = {normalize_name(n): n for n in names}       # SMPL-H finger names (an imported armature's)
+    have = {e.joint for e in mapping.entries}
+    used = {e.bone for e in mapping.entries}
+    mapping.entries += [MapEntry(lookup[j], j, 0.9, "SMPL-H name") for j in BODY_HAND_NAMES[NUM_JOINTS:]
+                        if j not in have and j in lookup and lookup[j] not in used]
     used |= {e.bone for e in mapping.entries}
     mapping.entries += _spine_chain(names, list(parents), mapping.entries, used)
     mapping.entries.sort(key=lambda e: _JOINT[e.joint])

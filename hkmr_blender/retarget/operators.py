@@ -23,6 +23,13 @@ def _target_names(settings) -> tuple[list[str], list[int]]:
     return rig.names, list(rig.parents)
 
 
+def _report_rivals(op, mapping) -> None:
+    """Warn about each mapped bone that had a second candidate of the same name (shown in the list too)."""
+    for e in mapping.entries:
+        if "2nd candidate" in e.how:
+            op.report({"WARNING"}, f"{e.joint} → '{e.bone}' ({e.how}): check it")
+
+
 class _NeedsTarget:
     @classmethod
     def poll(cls, context):
@@ -46,6 +53,7 @@ class HKMR_OT_retarget_auto_map(_NeedsTarget, bpy.types.Operator):
             return {"CANCELLED"}
         m = auto_map(names, parents)
         mapping_to_settings(s, m)
+        _report_rivals(self, m)
         low = sum(e.confidence < 0.75 for e in m.entries)
         self.report({"INFO"}, f"Mapped {len(m.entries)} bones ({m.family}); {low} with low confidence: check them")
         return {"FINISHED"}
@@ -71,12 +79,13 @@ class HKMR_OT_retarget_load_preset(_NeedsTarget, bpy.types.Operator, ImportHelpe
         s = _settings(context)
         try:
             preset = shipped_presets()[self.shipped] if self.shipped else load_preset(self.filepath)
-            names, _ = _target_names(s)
+            names, parents = _target_names(s)
         except (PresetError, ValueError, KeyError) as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        m = apply_preset(preset, names)
+        m = apply_preset(preset, names, parents)
         mapping_to_settings(s, m)
+        _report_rivals(self, m)
         self.report({"INFO"}, f"Preset '{preset.name}': {len(m.entries)} bones found on '{s.target.name}'")
         return {"FINISHED"}
 

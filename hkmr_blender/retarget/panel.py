@@ -52,6 +52,9 @@ class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
         col = row.column(align=True)
         col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="ADD").action = "ADD"
         col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="REMOVE").action = "REMOVE"
+        if 0 <= s.active_index < len(s.items) and s.items[s.active_index].how:
+            item = s.items[s.active_index]  # why this bone: preset/name/hierarchy and a 2nd candidate, if any
+            layout.label(text=f"{item.bone}: {item.how}", icon="ERROR" if "2nd candidate" in item.how else "INFO")
         row = layout.row(align=True)
         row.operator(HKMR_OT_retarget_load_preset.bl_idname, text="Load…", icon="FILEBROWSER").shipped = ""
         row.operator(HKMR_OT_retarget_save_preset.bl_idname, text="Save…", icon="FILE_TICK")

@@ -8,14 +8,15 @@ import bpy
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
                        StringProperty)
 
-from ..base.skeleton import SMPL_JOINT_NAMES
+from ..base.skeleton import BODY_HAND_NAMES, NUM_JOINTS
 from .mapping import BoneMapping, MapEntry, shipped_presets
 from .solve import RetargetOptions
 
 __all__ = ["HKMRBoneMapItem", "HKMRRetargetSettings", "mapping_from_settings", "mapping_to_settings",
            "options_from_settings", "CLASSES"]
 
-_JOINT_ITEMS = [(n, n, f"SMPL joint {i}") for i, n in enumerate(SMPL_JOINT_NAMES)]
+_JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger joint {i - NUM_JOINTS + 22}")
+                for i, n in enumerate(BODY_HAND_NAMES)]
 
 
 def _is_armature(_self, obj) -> bool:

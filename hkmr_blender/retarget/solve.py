@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..rig import transforms as rm
-from ..base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import BODY_HAND_PARENTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 from .align import SMPL_MAIN_CHILD, align_rotations, body_turn, folded_joints, is_ancestor as _is_ancestor
 from .ground import (LEG_JOINTS, GroundInfo, body_up, joint_paths, pelvis_height, pin_legs, planted_level,
                      rest_floor, sole_points, source_contacts)
@@ -63,9 +63,10 @@ class TargetRig:
 
 @dataclass
 class SourceMotion:
-    """SMPL motion in the target armature's axes (world metres): ``deltas`` (F,24,3,3) world rotation
+    """SMPL motion in the target armature's axes (world metres): ``deltas`` (F,J,3,3) world rotation
     deltas from rest, ``pelvis`` (F,3) pelvis displacement from its rest position, ``rest_joints``
-    (24,3) rest joint positions (T-pose), ``frames`` (F,) scene frames of the keys."""
+    (J,3) rest joint positions (T-pose), ``frames`` (F,) scene frames of the keys. J = 24, or 54 with the
+    finger joints (``BODY_HAND_NAMES`` order) when the motion has hands."""
 
     deltas: np.ndarray
     pelvis: np.ndarray
@@ -153,6 +154,7 @@ def solve_retarget(src: SourceMotion, rig: TargetRig, joint_of_bone, opts: Retar
     length / SMPL leg length) when ``scale_translation`` (else metres as they are), vertically onto the
     target's own floor (:mod:`.ground`); planted feet are then pinned (``keep_contacts``)."""
     jb = np.asarray(joint_of_bone, np.int64)
+    jb = np.where(jb < src.deltas.shape[1], jb, -1)  # finger bones of the target stay at rest without hands
     if len(jb) != len(rig.names):
         raise ValueError(f"mapping has {len(jb)} entries for {len(rig.names)} bones")
     if not (jb >= 0).any():
@@ -307,12 +309,17 @@ def source_from_motion(motion, opts, object_rot: np.ndarray | None = None) -> So
     """A Y-up :class:`~hkmr_blender.base.Motion` with rest joints → :class:`SourceMotion` in the axes of
     an armature whose object has world rotation ``object_rot`` (3,3; None: Blender's world, Z-up).
     Timing, bad frames and resampling follow :func:`..importing.plan.plan_keys` with ``opts`` (``KeyOptions``)."""
+    from ..importing.hands import finger_rig
     from ..importing.plan import plan_keys
-    ident = np.tile(np.eye(3), (NJ, 1, 1))
-    plan = plan_keys(motion, ident, opts, object_rot, 1.0)   # identity rests: joint-local rotations
+    fingers = finger_rig(motion, None, None) if motion.hand_pose is not None else None
+    rest = np.asarray(motion.rest_joints, np.float64)
+    if fingers is not None:
+        rest = np.concatenate([rest, fingers.joints])
+    ident = np.tile(np.eye(3), (len(rest), 1, 1))
+    plan = plan_keys(motion, ident[:NJ], opts, object_rot, 1.0,   # identity rests: joint-local rotations
+                     None if fingers is None else ident[NJ:])
     a = rm.C_Y_TO_Z if object_rot is None else np.asarray(object_rot).T @ rm.C_Y_TO_Z
-    deltas = world_deltas(SMPL_PARENTS, ident, rm.quaternion_to_matrix(plan.quats))
+    deltas = world_deltas(BODY_HAND_PARENTS[:len(rest)], ident, rm.quaternion_to_matrix(plan.quats))
     from ..importing.finish import contacts_for_keys
     contacts = contacts_for_keys(motion, plan.frames, opts.fps, opts.start_frame)   # the file's flags, or None
-    return SourceMotion(deltas, plan.root_loc, np.asarray(motion.rest_joints, np.float64) @ a.T, plan.frames,
-                        contacts, float(opts.fps))
+    return SourceMotion(deltas, plan.root_loc, rest @ a.T, plan.frames, contacts, float(opts.fps))

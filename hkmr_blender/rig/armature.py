@@ -12,9 +12,9 @@ import bpy
 import numpy as np
 
 from .bones import match_smpl_bones
-from ..base.skeleton import NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
+from ..base.skeleton import HAND_JOINT_NAMES, HAND_PARENTS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
-__all__ = ["SmplRig", "create_smpl_armature", "smpl_rig", "world_heads"]
+__all__ = ["SmplRig", "create_smpl_armature", "smpl_rig", "world_heads", "finger_tails", "finger_bones"]
 
 
 @dataclass
@@ -47,8 +47,29 @@ def _tail_targets(joints: np.ndarray) -> np.ndarray:
     return tails
 
 
-def create_smpl_armature(context, name: str, rest_joints_z: np.ndarray, collection=None):
-    """New armature object with 24 SMPL bones; ``rest_joints_z`` (24,3) in Blender's Z-up frame.
+def finger_tails(fingers: np.ndarray) -> np.ndarray:
+    """(30,3) tails of the finger bones: the next joint of the finger; the last joint continues its phalanx by
+    80 %. ``fingers`` (30,3) in ``HAND_JOINT_NAMES`` order (any frame)."""
+    tails = np.empty_like(fingers)
+    for k in range(len(HAND_JOINT_NAMES)):
+        if k % 3 < 2:
+            tails[k] = fingers[k + 1]
+        else:
+            tails[k] = fingers[k] + 0.8 * (fingers[k] - fingers[k - 1])
+    return tails
+
+
+def finger_bones(obj) -> list[str] | None:
+    """The 30 finger bone names (``HAND_JOINT_NAMES``) if ``obj`` has them all, else None."""
+    have = set(obj.data.bones.keys())
+    return list(HAND_JOINT_NAMES) if all(n in have for n in HAND_JOINT_NAMES) else None
+
+
+def create_smpl_armature(context, name: str, rest_joints_z: np.ndarray, collection=None,
+                         fingers_z: np.ndarray | None = None):
+    """New armature object with 24 SMPL bones; ``rest_joints_z`` (24,3) in Blender's Z-up frame; with
+    ``fingers_z`` (30,3) also SMPL-H's 30 finger bones (``HAND_JOINT_NAMES``; each finger's first bone
+    parented to its wrist).
 
     Bones use quaternion rotation mode and are not connected (any bone may translate)."""
     arm = bpy.data.armatures.new(name)
@@ -65,6 +86,13 @@ def create_smpl_armature(context, name: str, rest_joints_z: np.ndarray, collecti
             eb.head, eb.tail, eb.roll = rest_joints_z[i], tails[i], 0.0
             if SMPL_PARENTS[i] >= 0:
                 eb.parent = edit[SMPL_PARENTS[i]]
+        if fingers_z is not None:
+            ftails = finger_tails(fingers_z)
+            fingers = [arm.edit_bones.new(n) for n in HAND_JOINT_NAMES]
+            for k, eb in enumerate(fingers):
+                eb.head, eb.tail, eb.roll = fingers_z[k], ftails[k], 0.0
+                p = HAND_PARENTS[k]
+                eb.parent = edit[p] if p < 22 else fingers[p - 22]  # 52-joint numbering: 22.. are fingers
     finally:
         bpy.ops.object.mode_set(mode="OBJECT")
     for pb in obj.pose.bones:

@@ -5,7 +5,8 @@ interpreter set in the add-on's preferences (one that has HKMR and torch install
 module builds that command, starts it, reads its machine-readable progress lines
 (``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see :mod:`.base.progress`) on a reader
 thread so Blender's timer can poll without blocking, keeps the tail of stderr for error
-reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues).
+reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues). Before the
+launch the interpreter is probed (:mod:`.probe`) so a wrong one is reported with its real cause.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..base.progress import parse_line
+from .probe import ProbeError, probe_interpreter
 
 __all__ = ["VideoJobError", "VideoJobConfig", "JobStatus", "VideoJob", "build_command", "parse_line",
            "default_output"]
@@ -99,6 +101,7 @@ class JobStatus:
     done: int = 0
     total: int = 0
     fps: float = 0.0
+    stage: str = "detect"  # "detect" (done/total frames) or "fit" (frames × passes)
     finished: bool = False
     returncode: int | None = None
     output: str = ""
@@ -136,6 +139,10 @@ class VideoJob:
         env["PYTHONUNBUFFERED"] = "1"
         if self.cfg.pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (self.cfg.pythonpath, env.get("PYTHONPATH")) if p)
+        try:
+            probe_interpreter(cmd[0], env)
+        except ProbeError as exc:
+            raise VideoJobError(str(exc)) from None
         flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
         try:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -167,6 +174,7 @@ class VideoJob:
             kind, data = parsed
             if kind == "progress":
                 st.done, st.total, st.fps = int(data["done"]), int(data["total"]), float(data["fps"])
+                st.stage = str(data.get("stage", "detect"))
                 st.fraction = min(st.done / max(st.total, 1), 1.0)
             elif kind == "warning":
                 st.warnings.append(str(data.get("message", "")))
@@ -180,6 +188,9 @@ class VideoJob:
             st.finished, st.returncode = True, self.proc.returncode
             if st.returncode != 0:
                 st.error = self.error_text()
+            elif not st.output or not os.path.isfile(st.output):  # exit 0 without HKMR_DONE: not a real run
+                st.error = (f"{self.cfg.python} exited without writing the motion file "
+                            f"({st.output or self.cfg.output}); {self.error_text()}")
         return st
 
     def error_text(self) -> str:

@@ -100,6 +100,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         st = self._job.poll()
         context.window_manager.progress_update(int(100 * st.fraction))
         context.workspace.status_text_set(
+            f"HKMR: fitting the motion, {100 * st.fraction:.0f} % — Esc to cancel" if st.stage == "fit" else
             f"HKMR: {st.done}/{st.total or '?'} frames, {st.fps:.1f} frames/s — Esc to cancel")
         return self._finish(context, st) if st.finished else {"RUNNING_MODAL"}
 
@@ -114,7 +115,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         if self._job.cancelled:
             self.report({"WARNING"}, "Motion from video cancelled; run it again to resume")
             return {"CANCELLED"}
-        if st.returncode != 0:
+        if st.returncode != 0 or st.error:
             self.report({"ERROR"}, f"hkmr infer failed: {st.error}")
             return {"CANCELLED"}
         out = st.output or self._job.cfg.output

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES
+from hkmr_blender.base.skeleton import BODY_HAND_NAMES, SMPL_JOINT_NAMES
 
 SIDES = (("left", "Left", "l", "L"), ("right", "Right", "r", "R"))
 
@@ -63,7 +63,11 @@ UNITY = _sided([
     ("{Side}UpperLeg", "Hips", "{side}_hip"), ("{Side}LowerLeg", "{Side}UpperLeg", "{side}_knee"),
     ("{Side}Foot", "{Side}LowerLeg", "{side}_ankle"), ("{Side}Toes", "{Side}Foot", "{side}_foot"),
 ])
-FAMILIES = {"mixamo": MIXAMO, "unreal": UNREAL, "unity": UNITY}
+MIXAMO_HANDS = [r for r in MIXAMO if "HandMiddle1" not in r[0]] + _sided([
+    (f"mixamorig:{{Side}}Hand{f.title()}{k}",
+     "mixamorig:{Side}Hand" if k == 1 else f"mixamorig:{{Side}}Hand{f.title()}{k - 1}", f"{{side}}_{f}{k}")
+    for f in ("index", "middle", "pinky", "ring", "thumb") for k in (1, 2, 3)])
+FAMILIES = {"mixamo": MIXAMO, "unreal": UNREAL, "unity": UNITY, "mixamo_hands": MIXAMO_HANDS}
 
 # the mapping each family's auto-map must find (bone ← SMPL joint), besides the left/right twins
 EXPECTED = {
@@ -90,14 +94,15 @@ EXPECTED = {
 
 
 def head_position(spec: str, joints: np.ndarray) -> np.ndarray:
-    """Rest head for a table entry: an SMPL joint name, 'a|b|t' or 'origin'; ``joints`` (24,3)."""
+    """Rest head for a table entry: a joint name, 'a|b|t' or 'origin'; ``joints`` (24,3), or (54,3) with the
+    finger joints (``BODY_HAND_NAMES``)."""
     if spec == "origin":
         return np.zeros(3)
     if "|" in spec:
         a, b, t = spec.split("|")
-        ja, jb = joints[SMPL_JOINT_NAMES.index(a)], joints[SMPL_JOINT_NAMES.index(b)]
+        ja, jb = joints[BODY_HAND_NAMES.index(a)], joints[BODY_HAND_NAMES.index(b)]
         return ja + float(t) * (jb - ja)
-    return joints[SMPL_JOINT_NAMES.index(spec)]
+    return joints[BODY_HAND_NAMES.index(spec)]
 
 
 def names_and_parents(rows) -> tuple[list[str], list[int]]:

@@ -185,18 +185,20 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     s = bpy.context.scene.hkmr_retarget
     s.source, s.target = source, target
     assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
-    assert s.family == "mixamo" and len(s.items) == 22 and min(i.confidence for i in s.items) == 1.0
+    # 22 body joints + the two LeftHandMiddle1/RightHandMiddle1 finger bones the test rig has (SMPL-H middle1)
+    assert s.family == "mixamo" and len(s.items) == 24 and min(i.confidence for i in s.items) == 1.0
+    assert {i.joint: i.bone for i in s.items}["left_middle1"] == "mixamorig:LeftHandMiddle1"
     assert {i.joint: i.bone for i in s.items}["left_elbow"] == "mixamorig:LeftForeArm"
     assert bpy.ops.hkmr.retarget_save_preset(filepath=str(tmp_path / "mine.json")) == {"FINISHED"}
     s.items.clear()
     assert bpy.ops.hkmr.retarget_load_preset(filepath=str(tmp_path / "mine.json")) == {"FINISHED"}
-    assert len(s.items) == 22
+    assert len(s.items) == 24
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(RuntimeError, match="bad.json"):
         bpy.ops.hkmr.retarget_load_preset(filepath=str(tmp_path / "bad.json"))
-    assert len(s.items) == 22                                          # unchanged after the error
-    assert bpy.ops.hkmr.retarget_map_edit(action="ADD") == {"FINISHED"} and len(s.items) == 23
-    assert bpy.ops.hkmr.retarget_map_edit(action="REMOVE") == {"FINISHED"} and len(s.items) == 22
+    assert len(s.items) == 24                                          # unchanged after the error
+    assert bpy.ops.hkmr.retarget_map_edit(action="ADD") == {"FINISHED"} and len(s.items) == 25
+    assert bpy.ops.hkmr.retarget_map_edit(action="REMOVE") == {"FINISHED"} and len(s.items) == 24
     assert bpy.ops.hkmr.retarget_load_preset(shipped="mixamo") == {"FINISHED"}
     s.action_name = "walk_on_mixamo"
     assert bpy.ops.hkmr.retarget() == {"FINISHED"}

@@ -73,6 +73,31 @@ MOTION_CASES = [
                                                  mocap_framerate=np.array(60.0)), "(5, 69)"),
     ("amass-no-framerate", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3))),
      "mocap_framerate"),
+    # issue 19: silently accepted before (contacts 2/−1 read as "both feet planted", cyclic parents, ...)
+    ("contacts-int-2", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), 2)), "'contacts' must be boolean"),
+    ("contacts-int-minus-1", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), -1)), "'contacts' must be boolean"),
+    ("contacts-float", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), 0.5)), "'contacts' must be boolean"),
+    ("contacts-strings", lambda d, p, s: _v1(d, p, contacts=np.full((60, 2), "yes")), "'contacts' must be boolean"),
+    ("contacts-wrong-width", lambda d, p, s: _v1(d, p, contacts=np.zeros((60, 3), bool)), "'contacts' has shape"),
+    ("valid-int-2", lambda d, p, s: _v1(d, p, valid=np.full(60, 2)), "'valid' must be boolean"),
+    ("parents-cyclic", lambda d, p, s: _v1(d, p, parents=np.r_[-1, 2, 1, d["parents"][3:]]), "cyclic"),
+    ("parents-no-root", lambda d, p, s: _v1(d, p, parents=np.r_[0, d["parents"][1:]]), "rootless"),
+    ("parents-other-tree", lambda d, p, s: _v1(d, p, parents=np.r_[d["parents"][:4], 2, d["parents"][5:]]),
+     "joint 4 'left_knee' has parent 2"),
+    ("parents-float", lambda d, p, s: _v1(d, p, parents=d["parents"].astype(float)), "'parents'"),
+    ("joint-names-reversed", lambda d, p, s: _v1(d, p, joint_names=d["joint_names"][::-1].copy()),
+     "joint 0 is 'right_hand'"),
+    ("joint-names-two-swapped", lambda d, p, s: _v1(d, p, joint_names=d["joint_names"][[0, 2, 1, *range(3, 24)]]),
+     "joint 1 is 'right_hip'"),
+    ("timestamps-decreasing", lambda d, p, s: _v1(d, p, timestamps=np.linspace(2, 0, 60)), "'timestamps' must be"),
+    ("timestamps-repeated", lambda d, p, s: _v1(d, p, timestamps=np.zeros(60)), "strictly increasing"),
+    ("timestamps-nan", lambda d, p, s: _v1(d, p, timestamps=np.full(60, np.nan)), "NaN"),
+    ("timestamps-wrong-length", lambda d, p, s: _v1(d, p, timestamps=np.arange(59) / 30), "'timestamps' has shape"),
+    ("timestamps-strings", lambda d, p, s: _v1(d, p, timestamps=np.array([str(i) for i in range(60)])),
+     "'timestamps' must be"),
+    ("skin-weights-sum-168", lambda d, p, s: _v1(d, p, mesh_weights=d["mesh_weights"] * 168), "sum to 1"),
+    ("skin-weights-negative", lambda d, p, s: _v1(d, p, mesh_weights=d["mesh_weights"] * 2 - d["mesh_weights"].max(1,
+                                                  keepdims=True)), "skin weights"),
 ]
 
 
@@ -199,3 +224,32 @@ def test_bad_training_config_is_refused(text, extra, says, tmp_path, capsys):
     before = listing(tmp_path)
     rc, _, err = run(["train", "--config", cfg, "--out-dir", tmp_path / "run", *extra], capsys)
     check_refused(rc, err, tmp_path, before, names=[says])
+
+
+def test_older_versions_still_read_and_ignore_later_fields(motion_file, tmp_path):
+    """A version-2 file carrying a ``timestamps`` array (added in 3) reads as evenly spaced; version 1 ignores
+    ``contacts`` too (motion file versions: hkmr_blender.base.motion.OPTIONAL_FIELDS)."""
+    from core.motion import read_motion
+
+    with np.load(motion_file) as f:
+        valid = {k: f[k] for k in f.files}
+    for version, expect_contacts in ((2, True), (1, False)):
+        path = tmp_path / f"v{version}.npz"
+        _v1(valid, path, format_version=np.array(version), timestamps=np.arange(60) / 10.0,
+            contacts=np.zeros((60, 2), bool))
+        m = read_motion(path)
+        assert m.timestamps is None and (m.contacts is not None) == expect_contacts
+
+
+def test_converting_timestamps_to_a_format_without_them_warns(motion_file, tmp_path, capsys):
+    with np.load(motion_file) as f:
+        valid = {k: f[k] for k in f.files}
+    src = tmp_path / "vfr.npz"
+    _v1(valid, src, timestamps=np.cumsum(np.r_[0, np.full(59, 0.05)]))
+    rc, _, err = run(["convert", src, tmp_path / "out.smpl"], capsys)
+    assert rc == 0 and "has per-frame timestamps" in err and "evenly spaced" in err, err
+    rc, _, err = run(["convert", src, tmp_path / "copy.npz"], capsys)
+    assert rc == 0 and "timestamps" not in err
+    from core.motion import read_motion
+
+    np.testing.assert_allclose(read_motion(tmp_path / "copy.npz").timestamps, read_motion(src).timestamps)

@@ -24,7 +24,8 @@ from core.render import PinholeCamera
 from core.render.scene import place_body
 from training.data.synthetic import SynthConfig
 
-__all__ = ["motion_config", "MotionPool", "make_motion_pool", "project", "landmark_truth", "yaw_of", "MOUTH"]
+__all__ = ["motion_config", "MotionPool", "make_motion_pool", "scene_draws", "pose_clips", "concat_pools", "project",
+           "landmark_truth", "yaw_of", "MOUTH"]
 
 #: BlazePose's mouth corners have no point on the body (core.detect.landmarks); their stand-in truth is
 #: the nose, so the detector's offset of the mouth from the nose is part of their calibrated error.
@@ -82,17 +83,35 @@ def make_motion_pool(body, num: int, seed: int = 0, cfg: SynthConfig | None = No
     cfg = cfg or motion_config()
     n, length = num, cfg.clip_len
     poses = np.zeros((n, length, NUM_POSE_PARAMS))
-    betas = np.zeros((n, body.num_betas))
-    fov, size, offset = np.zeros(n), np.zeros(n), np.zeros((n, 2))
     for i in range(n):
         rng = np.random.default_rng([seed, i])
         poses[i] = sample_clip_motion(rng, length, cfg.key_every, cfg.max_tilt, cfg.yaw_max)
+    return pose_clips(body, poses, scene_draws(body, n, seed, cfg, 0), cfg, chunk=chunk)
+
+
+def scene_draws(body, n: int, seed: int, cfg: SynthConfig, stream: int) -> dict[str, np.ndarray]:
+    """Per clip: betas ~ N(0, betas_std) clipped, field of view, body size and offset (the renders' settings);
+    clip ``i`` draws from ``default_rng([seed, i] + [stream] if stream)`` after its motion."""
+    betas, fov, size, offset = np.zeros((n, body.num_betas)), np.zeros(n), np.zeros(n), np.zeros((n, 2))
+    for i in range(n):
+        rng = np.random.default_rng([seed, i] + ([stream] if stream else []))
+        if not stream:  # the synthetic pool's clip i: its motion came first from the same stream
+            sample_clip_motion(rng, cfg.clip_len, cfg.key_every, cfg.max_tilt, cfg.yaw_max)
         betas[i] = np.clip(rng.normal(0, cfg.betas_std, body.num_betas), -cfg.betas_clip, cfg.betas_clip)
         fov[i], size[i] = rng.uniform(cfg.fov_min, cfg.fov_max), rng.uniform(cfg.size_min, cfg.size_max)
         offset[i] = rng.uniform(-cfg.offset, cfg.offset, 2) * cfg.res
+    return {"betas": betas, "fov": fov, "size": size, "offset": offset}
+
+
+@torch.no_grad()
+def pose_clips(body, poses: np.ndarray, draws: dict[str, np.ndarray], cfg: SynthConfig,
+               shift: np.ndarray | None = None, chunk: int = 4096) -> MotionPool:
+    """Pose (N,L,72) camera-frame axis-angle clips with :func:`scene_draws`' shapes and cameras; the body is
+    placed by its first frame; ``shift`` (N,L,3): camera-frame root displacement from the first frame (metres)."""
+    n, length = poses.shape[:2]
     rot = axis_angle_to_matrix(torch.as_tensor(poses, dtype=torch.float32).reshape(-1, NUM_JOINTS, 3))
     rot = rot.reshape(n, length, NUM_JOINTS, 3, 3)
-    b = torch.as_tensor(betas, dtype=torch.float32)
+    b = torch.as_tensor(draws["betas"], dtype=torch.float32)
     flat_rot, flat_b = rot.reshape(-1, NUM_JOINTS, 3, 3), b.repeat_interleave(length, 0)
     lms, joints = [], []
     for s in range(0, len(flat_rot), chunk):
@@ -100,12 +119,26 @@ def make_motion_pool(body, num: int, seed: int = 0, cfg: SynthConfig | None = No
         joints.append(body.joints(flat_rot[s:s + chunk], flat_b[s:s + chunk]))
     lm = torch.cat(lms).reshape(n, length, 33, 3)
     jt = torch.cat(joints).reshape(n, length, NUM_JOINTS, 3)
+    if shift is not None:
+        d = torch.as_tensor(shift, dtype=torch.float32)[:, :, None]
+        lm += d
+        jt += d
     focal = np.zeros(n)
     for i in range(n):
-        cam = PinholeCamera.from_fov(float(fov[i]), cfg.res, cfg.res)
+        cam = PinholeCamera.from_fov(float(draws["fov"][i]), cfg.res, cfg.res)
         focal[i] = cam.fx
-        t = torch.as_tensor(place_body(lm[i, 0].double().numpy(), cam, float(size[i]), offset[i]), dtype=torch.float32)
+        t = torch.as_tensor(place_body(lm[i, 0].double().numpy(), cam, float(draws["size"][i]),
+                                       draws["offset"][i]), dtype=torch.float32)
         lm[i] += t
         jt[i] += t
     yaw = np.stack([yaw_of(p[:, :3]) for p in poses])
     return MotionPool(rot, b, lm, jt, focal, yaw, cfg.res)
+
+
+def concat_pools(a: MotionPool, b: MotionPool) -> MotionPool:
+    """Two pools of the same clip length and image size as one."""
+    if a.res != b.res or a.rotmats.shape[1] != b.rotmats.shape[1]:
+        raise ValueError("pools differ in image size or clip length")
+    return MotionPool(torch.cat([a.rotmats, b.rotmats]), torch.cat([a.betas, b.betas]),
+                      torch.cat([a.landmarks, b.landmarks]), torch.cat([a.joints, b.joints]),
+                      np.concatenate([a.focal, b.focal]), np.concatenate([a.yaw, b.yaw]), a.res)

@@ -25,7 +25,7 @@ from core.model.checkpoint import save_checkpoint
 from core.model.config import ModelConfig, config_from_dict
 from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, sample_batch
-from training.data.keypoint_motion import make_motion_pool, motion_config
+from training.data.keypoint_motion import concat_pools, make_motion_pool, motion_config
 from training.losses.total import HKMRLoss, LossWeights, SmplTargets
 
 __all__ = ["NOISE_PATH", "resolve_noise", "KeypointTrainConfig", "KeypointExperiment", "train_keypoints"]
@@ -60,6 +60,9 @@ class KeypointTrainConfig:
     noise: str | None = NOISE_PATH
     occlusion_prob: float = 0.5
     yaw_max_deg: float = 180.0
+    mocap: str | None = None      # a converted mocap set (training/data/mocap): its "train" windows join the pool
+    mocap_clips: int = 2000
+    init_from: str | None = None  # a keypoint checkpoint to start from (fine-tuning)
     threads: int = 1
     log_every: int = 100
 
@@ -81,7 +84,13 @@ class KeypointExperiment:
         return exp
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The recipe; the optional real-motion fields (``mocap``, ``mocap_clips``, ``init_from``) only when a
+        mocap set or a start checkpoint is given, so recipes written before them still compare equal."""
+        d = dataclasses.asdict(self)
+        if d["train"]["mocap"] is None and d["train"]["init_from"] is None:
+            for k in ("mocap", "mocap_clips", "init_from"):
+                d["train"].pop(k)
+        return d
 
 
 def train_keypoints(exp: KeypointExperiment, out: str | None = None, body=None, progress=print):
@@ -102,11 +111,20 @@ def _train(exp: KeypointExperiment, out: str | None, body, progress):
         from core.body.model import load_body_model
 
         body = load_body_model(exp.model.body.path, exp.model.body.gender, exp.model.num_betas)
-    pool = make_motion_pool(body, t.pool_clips, t.pool_seed, motion_config(yaw_max=float(np.radians(t.yaw_max_deg))))
+    mcfg = motion_config(yaw_max=float(np.radians(t.yaw_max_deg)))
+    pool = make_motion_pool(body, t.pool_clips, t.pool_seed, mcfg)
+    if t.mocap:
+        from training.data.mocap.pool import make_mocap_pool
+
+        pool = concat_pools(pool, make_mocap_pool(body, t.mocap, t.mocap_clips, t.pool_seed, mcfg))
     noise = DetectorNoise.load(resolve_noise(t.noise)) if t.noise else None
     occ = OcclusionSpec(prob=t.occlusion_prob)
     torch.manual_seed(t.seed)
     model = build_model(exp.model, body=body)
+    if t.init_from:
+        from core.model.checkpoint import load_state_strict, read_checkpoint
+
+        load_state_strict(model, read_checkpoint(t.init_from).state_dict, t.init_from)
     loss_fn = HKMRLoss(body, exp.loss)
     opt = torch.optim.Adam(model.parameters(), lr=t.lr)
     span = max(t.steps - t.warmup_steps, 1)

@@ -57,3 +57,36 @@ def loaded(assets):
     from core.inference.loading import load_inference_model
 
     return load_inference_model(assets["ckpt"])
+
+
+def retime_mp4(src, dst, factors) -> list[float]:
+    """Copy the MP4 ``src`` (as OpenCV's writer makes it: one video track, moov after mdat) to ``dst`` with a
+    variable frame rate: sample k lasts ``factors[k]`` × the original interval (the time-to-sample box ``stts``
+    rewritten, one entry per sample; pixels untouched). Returns the new presentation times in seconds."""
+    import struct
+
+    data = open(src, "rb").read()
+    found = {}
+
+    def walk(buf: bytes) -> bytes:
+        out, off = b"", 0
+        while off < len(buf):
+            size, kind = struct.unpack(">I4s", buf[off:off + 8])
+            body = buf[off + 8:off + size]
+            if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+                body = walk(body)
+            elif kind == b"mdhd":
+                found["timescale"] = struct.unpack(">I", body[12:16])[0]
+            elif kind == b"stts":
+                count, delta = struct.unpack(">II", body[8:16])
+                assert struct.unpack(">I", body[4:8])[0] == 1 and count == len(factors), "one stts entry expected"
+                found["deltas"] = [int(round(delta * f)) for f in factors]
+                body = struct.pack(">II", 0, count) + b"".join(struct.pack(">II", 1, d) for d in found["deltas"])
+            out += struct.pack(">I4s", len(body) + 8, kind) + body
+            off += size
+        return out
+
+    moov = data.index(b"moov") - 4
+    assert data.index(b"mdat") < moov, "moov must follow mdat (chunk offsets stay valid)"
+    open(dst, "wb").write(data[:moov] + walk(data[moov:]))
+    return list(np.cumsum([0] + found["deltas"][:-1]) / found["timescale"])

@@ -50,6 +50,7 @@ def test_infer_defaults_to_detector_and_fit(inferred):
     out, stdout = inferred
     m = read_motion(out)
     assert m.num_frames == 24 and m.fps == 30.0 and m.contacts is not None and m.contacts.shape == (24, 2)
+    assert m.hand_pose is None  # hands only with --hands
     # frames without a person are invalid with zero confidence, never filled in as if seen
     assert not m.valid[list(BLANK)].any() and (m.confidence[list(BLANK)] == 0).all()
     seen = np.setdiff1d(np.arange(24), BLANK)
@@ -58,6 +59,20 @@ def test_infer_defaults_to_detector_and_fit(inferred):
     done = [json.loads(ln.split(" ", 1)[1]) for ln in stdout.splitlines() if ln.startswith("HKMR_DONE")]
     assert done == [{"output": str(out), "frames": 24, "valid": int(m.valid.sum())}]
     assert "HKMR_WARNING" not in stdout and not work_dir_for(out).exists()
+
+
+def test_fit_progress_is_reported_after_detection(inferred):
+    """--progress json (what Blender shows): detection per chunk, then the fit per window, up to done = total
+    (issue 19: the bar sat at 100 % with no output while the fit ran)."""
+    _, stdout = inferred
+    lines = [json.loads(ln.split(" ", 1)[1]) for ln in stdout.splitlines() if ln.startswith("HKMR_PROGRESS")]
+    stages = [ln["stage"] for ln in lines]
+    assert stages[0] == "detect" and "fit" in stages
+    assert stages == sorted(stages, key=["detect", "fit"].index)       # every detect line before the fit's
+    fit = [ln for ln in lines if ln["stage"] == "fit"]
+    assert len(fit) >= 3 and len({ln["total"] for ln in fit}) == 1 and fit[0]["total"] in (2 * 24, 3 * 24)
+    done = [ln["done"] for ln in fit]
+    assert done == sorted(done) and done[0] < done[-1] == fit[-1]["total"]
 
 
 def test_interrupted_detection_resumes(clip, tmp_path):

@@ -1,0 +1,214 @@
+"""Hands on rendered hands with known finger poses: detection share, 2D landmark error, finger angle error.
+
+The open body with its SMPL-H fingers (hkmr_open_hands.npz: finger joints and skin weights) is posed with named
+hand poses (flat, fist, point, peace, thumbs-up, three, pinch, relaxed; both hands), rendered by the project's
+CPU rasterizer over procedural backgrounds from three view directions (back of the hand, palm, side) at three
+distances (hand ≈ 40 / 80 / 160 px long in a 640×480 image). The hand detector gets the crop the body's wrists
+would give (the true wrist/elbow/finger points projected; the body detector is measured elsewhere), so this
+measures MediaPipe Hands + the finger fit on their own. Truth 2D points: the skeleton's joints and fingertip
+vertices projected (MediaPipe's points sit on its own joint definitions: a few % of the palm is definition).
+
+    python bench/bench_hands.py [--out docs/img/hands_rendered.jpg] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import cv2
+import numpy as np
+import torch
+from smplx.lbs import lbs
+
+from core.body.model import load_body_model
+from core.detect.hand_landmarks import HandLandmarks
+from core.detect.hands import HandDetector, HandOptions
+from core.detect.landmarks import BLAZEPOSE_NAMES
+from core.fitting import hands as fh
+from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from core.pipeline.hands import body_hand_skeleton
+from core.render.appearance import random_background
+from core.render.rasterizer import PinholeCamera, project, rasterize
+from core.render.shading import Light, shade
+from hkmr_blender.base.hands import load_open_hands
+from hkmr_blender.base.skeleton import BODY_HAND_PARENTS, NUM_JOINTS, SMPL_JOINT_NAMES
+
+# per pose: flexion (radians) of the 2nd/3rd joints of index, middle, pinky, ring, thumb and MCP flexion
+POSES = {
+    "flat": ((0, 0, 0, 0, 0), (0, 0, 0, 0, 0)),
+    "relaxed": ((0.4, 0.4, 0.5, 0.45, 0.2), (0.3, 0.35, 0.4, 0.35, 0.1)),
+    "fist": ((1.6, 1.6, 1.6, 1.6, 0.8), (1.4, 1.4, 1.4, 1.4, 0.5)),
+    "point": ((0.05, 1.6, 1.6, 1.6, 0.8), (0.0, 1.4, 1.4, 1.4, 0.5)),
+    "peace": ((0.05, 0.05, 1.6, 1.6, 0.8), (0.0, 0.0, 1.4, 1.4, 0.5)),
+    "thumbs_up": ((1.6, 1.6, 1.6, 1.6, 0.0), (1.4, 1.4, 1.4, 1.4, -0.3)),
+    "three": ((0.05, 0.05, 1.6, 0.05, 0.8), (0.0, 0.0, 1.4, 0.0, 0.5)),
+    "pinch": ((0.7, 0.2, 0.2, 0.2, 0.5), (0.6, 0.1, 0.1, 0.1, 0.4)),
+}
+VIEWS = {"back": np.array([0.0, 1.0, 0.25]), "palm": np.array([0.0, -1.0, 0.25]), "side": np.array([0.0, 0.3, 1.0])}
+HAND_PX = (40, 80, 160)
+SKIN = np.array([0.80, 0.62, 0.50])
+
+
+def pose_angles(name: str) -> torch.Tensor:
+    """(1, 20) angles in :data:`core.fitting.hands.LIMITS` order for a named pose."""
+    distal, mcp = POSES[name]
+    out = []
+    for f in range(5):
+        for k in range(3):
+            a = np.zeros(len(fh.LIMITS[3 * f + k]))
+            a[0] = mcp[f] if k == 0 else distal[f] * (0.8 if k == 2 else 1.0)
+            if f == 4 and k == 0:
+                a[1] = 0.3  # thumb CMC abducted a little
+            out.extend(a)
+    return torch.tensor(np.array(out)[None], dtype=torch.float64)
+
+
+def look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(3,3) world → camera rotation (camera x right, y down, z forward)."""
+    z = (target - eye) / np.linalg.norm(target - eye)
+    up = np.array([0.0, 1.0, 0.0]) if abs(z[1]) < 0.95 else np.array([0.0, 0.0, 1.0])
+    x = np.cross(up, z)
+    x /= np.linalg.norm(x)
+    return np.stack([x, np.cross(z, x), z])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=None, help="PNG contact sheet of some renders with detections")
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--image", type=float, default=4.0, help="weight of the fit's 2D term (fit_hands' image)")
+    ap.add_argument("--debug", action="store_true", help="also compare the hand model's 3D points with the truth")
+    args = ap.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    torch.set_num_threads(1)
+    body = load_body_model(None)
+    arrays = body.layer
+    hands = load_open_hands()
+    betas = torch.zeros(1, body.num_betas)
+    skel = body_hand_skeleton(body, np.zeros(body.num_betas))
+    weights = np.asarray(body.skin_weights, np.float64).copy()
+    weights[:, [22, 23]] = 0.0
+    weights = np.concatenate([weights, hands.weights], axis=1)
+    j_reg = np.concatenate([arrays.J_regressor.double().numpy(), hands.regressor])
+    nv = weights.shape[0]
+    tips = {str(n): int(i) for n, i in zip(body.surface_names, body.surface_vertex_ids)}
+    tip_ids = [tips[f"l{f}"] for f in ("index", "middle", "pinky", "ring", "thumb")]
+    detector = HandDetector(HandOptions())
+    # the "no fit" baseline: every hand answered with the fit's relaxed starting pose
+    relaxed = fh.finger_rotations(torch.as_tensor(np.where(np.arange(fh.NUM_ANGLES) >= 0, [
+        0.25 if i == 0 else 0.0 for _, i in fh._SLOTS], 0.0))[None], fh.joint_axes(skel, 0))[0].numpy()
+    baseline = {}
+    for pname in POSES:
+        loc = fh.finger_rotations(pose_angles(pname), fh.joint_axes(skel, 0))[0].numpy()
+        rel = np.swapaxes(loc, -1, -2) @ relaxed
+        baseline[pname] = np.degrees(np.arccos(np.clip((np.trace(rel, axis1=-2, axis2=-1) - 1) / 2, -1, 1))).mean()
+    results, sheet = [], []
+    t_det = t_fit = 0.0
+    for pname in POSES:
+        ang = pose_angles(pname)
+        local = fh.finger_rotations(ang, fh.joint_axes(skel, 0))[0]
+        hand_aa = matrix_to_axis_angle(local).numpy()  # (15,3) left hand, truth
+        pose = np.zeros((54, 3))
+        pose[SMPL_JOINT_NAMES.index("left_elbow")] = [0, -0.3, 0]
+        pose[NUM_JOINTS:NUM_JOINTS + 15] = hand_aa
+        t = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float64)  # noqa: E731
+        verts, joints = lbs(t(betas.double()), t(pose.reshape(1, -1)), t(arrays.v_template.double()),
+                            t(arrays.shapedirs.double()), torch.zeros(53 * 9, nv * 3, dtype=torch.float64), t(j_reg),
+                            torch.as_tensor(BODY_HAND_PARENTS), t(weights))
+        verts, joints = verts[0].numpy(), joints[0].numpy()
+        # the 21 truth points: the posed skeleton's wrist and finger joints, the fingertip vertices
+        pts3d = np.array([joints[SMPL_JOINT_NAMES.index("left_wrist")] if kind == "joint" and i == 0 else
+                          joints[NUM_JOINTS + i - 1] if kind == "joint" else verts[tip_ids[i]]
+                          for kind, i in fh.LANDMARK_TO_SKELETON])
+        centre = pts3d.mean(0)
+        length = np.linalg.norm(pts3d[12] - pts3d[0]) + 0.02
+        for vname, vdir in VIEWS.items():
+            for px in HAND_PX:
+                cam = PinholeCamera.from_fov(50.0, 640, 480)
+                dist = cam.fx * length / px
+                eye = centre + dist * vdir / np.linalg.norm(vdir)
+                rot = look_at(eye, centre)
+                to_cam = lambda p: (np.asarray(p) - eye) @ rot.T  # noqa: E731
+                frags = rasterize(to_cam(verts), body.faces, cam)
+                rgb = shade(frags, to_cam(verts), body.faces, SKIN, Light(direction=(0.2, 0.6, 1.0)))
+                bg = random_background(rng, 480, 640)
+                img = np.where(frags.mask[..., None], (rgb * 255).astype(np.uint8), bg)
+                uv, _ = project(to_cam(pts3d), cam)
+                bp = np.zeros((33, 2), np.float32)
+                j2 = lambda n: project(to_cam(joints[[SMPL_JOINT_NAMES.index(n)]]), cam)[0][0]  # noqa: E731
+                bp[BLAZEPOSE_NAMES.index("left_wrist")] = j2("left_wrist")
+                bp[BLAZEPOSE_NAMES.index("left_elbow")] = j2("left_elbow")
+                bp[BLAZEPOSE_NAMES.index("left_index")] = uv[8]
+                bp[BLAZEPOSE_NAMES.index("left_pinky")] = uv[20]
+                t0 = time.perf_counter()
+                p2, world, score, found, crops = detector.process(img, bp, (True, False))
+                t_det += time.perf_counter() - t0
+                palm_px = float(np.linalg.norm(uv[9] - uv[0]))
+                rec = {"pose": pname, "view": vname, "hand_px": px, "found": bool(found[0])}
+                if found[0]:
+                    err = np.linalg.norm(p2[0] - uv, axis=1)
+                    rec.update(err_px=float(err.mean()), err_palm=float(err.mean() / max(palm_px, 1e-6)))
+                    if args.debug:
+                        tc = to_cam(pts3d)
+                        for flip in (1.0, -1.0):
+                            wv = world[0] * [1, 1, flip]
+                            a, b = tc - tc.mean(0), wv - wv.mean(0)
+                            r = fh.kabsch(a, b)
+                            sc = np.sum((a @ r.T) * b) / np.sum(a * a)
+                            rec[f"procrustes_flip{flip:+.0f}"] = float(np.linalg.norm(sc * a @ r.T - b, axis=1).mean()
+                                                                      / np.linalg.norm(b[9] - b[0]))
+                    hl = HandLandmarks(p2[None], world[None], score[None], found[None], crops[None], np.zeros(1))
+                    t0 = time.perf_counter()
+                    fit = fh.fit_hands(skel, hl, smooth=0.0, image=args.image)
+                    t_fit += time.perf_counter() - t0
+                    est = axis_angle_to_matrix(torch.as_tensor(fit.hand_pose[0, :45].reshape(15, 3))).numpy()
+                    rel = np.swapaxes(local.numpy(), -1, -2) @ est
+                    deg = np.degrees(np.arccos(np.clip((np.trace(rel, axis1=-2, axis2=-1) - 1) / 2, -1, 1)))
+                    rec.update(angle_deg=float(deg.mean()), reproj_px=float(fit.reprojection_px[0, 0]),
+                               angle_fingers_deg=float(deg[:12].mean()), angle_thumb_deg=float(deg[12:].mean()),
+                               relaxed_baseline_deg=float(baseline[pname]))
+                results.append(rec)
+                if px == 160 and len(sheet) < 8 and vname != "side":
+                    vis = img.copy()
+                    for q in uv:
+                        cv2.circle(vis, (int(q[0]), int(q[1])), 3, (0, 255, 0), -1)
+                    if found[0]:
+                        for a, b in fh.HAND_BONES:
+                            cv2.line(vis, tuple(int(v) for v in p2[0, a]), tuple(int(v) for v in p2[0, b]),
+                                     (255, 0, 0), 2)
+                    c = np.mean(uv, 0).astype(int)
+                    x0, y0 = np.clip(c - 150, 0, [640 - 300, 480 - 300])
+                    tile = vis[y0:y0 + 300, x0:x0 + 300]
+                    cv2.putText(tile, f"{pname}/{vname}", (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
+                    sheet.append(tile)
+    detector.close()
+    summary = {"images": len(results), "found_share": float(np.mean([r["found"] for r in results]))}
+    for key in ("err_px", "err_palm", "angle_deg", "reproj_px", "angle_fingers_deg", "angle_thumb_deg",
+                "relaxed_baseline_deg", "procrustes_flip+1", "procrustes_flip-1"):
+        vals = [r[key] for r in results if key in r]
+        summary[f"{key}_median"] = float(np.median(vals)) if vals else None
+    for px in HAND_PX:
+        sub = [r for r in results if r["hand_px"] == px]
+        summary[f"found_share_{px}px"] = float(np.mean([r["found"] for r in sub]))
+        summary[f"err_palm_median_{px}px"] = float(np.median([r["err_palm"] for r in sub if r["found"]] or [np.nan]))
+        summary[f"angle_deg_median_{px}px"] = float(np.median([r["angle_deg"] for r in sub if r["found"]] or [np.nan]))
+    for v in VIEWS:
+        sub = [r for r in results if r["view"] == v]
+        summary[f"found_share_{v}"] = float(np.mean([r["found"] for r in sub]))
+        summary[f"angle_deg_median_{v}"] = float(np.median([r["angle_deg"] for r in sub if r["found"]] or [np.nan]))
+    summary["detect_ms_per_crop"] = 1e3 * t_det / len(results)
+    summary["fit_ms_per_hand"] = 1e3 * t_fit / max(1, sum(r["found"] for r in results))
+    print(json.dumps(summary, indent=1))
+    if args.json:
+        with open(args.json, "w") as fh_:
+            json.dump({"summary": summary, "images": results}, fh_, indent=1)
+    if args.out and sheet:
+        rows = [np.concatenate(sheet[i:i + 4], axis=1) for i in range(0, len(sheet) - len(sheet) % 4, 4)]
+        cv2.imwrite(args.out, cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_RGB2BGR))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

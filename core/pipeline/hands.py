@@ -1,0 +1,61 @@
+"""Stage "hands" (``hkmr infer --hands``): body landmarks + frames → hand landmarks → finger rotations.
+
+Runs after the body's detect stage (it needs the body's wrists to crop around) and after the fit (the finger
+skeleton follows the fitted betas): :func:`run_hand_detect` decodes the clip a second time and searches crops
+around both wrists (:mod:`core.detect.hands`); :func:`run_hand_fit` fits SMPL-H's 2×15 finger joints
+(:mod:`core.fitting.hands`) on the open body's hand skeleton (:mod:`core.body.hands`); :func:`refine_body_wrists`
+turns the body's wrists to the fitted hands. Not resumable per chunk: an interrupted run redoes the hands.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from core.body.hands import HandSkeleton, hand_skeleton
+from core.detect.hand_landmarks import HandLandmarks
+from core.detect.landmarks import Landmarks
+from core.fitting.hands import HandFit, fit_hands, refine_wrists
+
+__all__ = ["HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit", "refine_body_wrists"]
+
+
+@dataclass
+class HandStage:
+    """source: the decoded input (the same frames the body was detected on); landmarks: the body's;
+    options: :class:`core.detect.hands.HandOptions` (None: defaults)."""
+
+    source: object
+    landmarks: Landmarks
+    options: object = field(default=None)
+
+
+def run_hand_detect(stage: HandStage) -> HandLandmarks:
+    from core.detect.hands import detect_hands  # mediapipe only when hands are asked for
+
+    first = int(stage.landmarks.frame_index[0]) if stage.landmarks.num_frames else 0
+    return detect_hands(stage.source.frames(first), stage.landmarks, stage.options)
+
+
+def body_hand_skeleton(body, betas: np.ndarray) -> HandSkeleton:
+    """The rest hands of ``body`` (a :class:`core.body.model.BodyModel`) shaped by ``betas`` (NB,)."""
+    with torch.no_grad():
+        b = torch.as_tensor(np.asarray(betas, np.float32)[None], dtype=torch.float32)
+        verts = body.shaped_vertices(b)[0].double().numpy()
+        joints = body.rest_joints(b)[0].double().numpy()
+    tips = {str(n): int(i) for n, i in zip(body.surface_names, body.surface_vertex_ids)}
+    return hand_skeleton(verts, joints, tips)
+
+
+def run_hand_fit(body, betas: np.ndarray, hands: HandLandmarks) -> HandFit:
+    return fit_hands(body_hand_skeleton(body, betas), hands)
+
+
+def refine_body_wrists(body, clip_fit, hand_fit: HandFit):
+    """The clip fit with its wrists turned to the fitted hands' orientations (frames with a hand, changes
+    ≤ 60°; :func:`core.fitting.hands.refine_wrists`). Returns (new fit, (F,2) bool refined)."""
+    from dataclasses import replace
+
+    rotmats, done = refine_wrists(clip_fit.rotmats, hand_fit, [int(p) for p in body.parents])
+    return replace(clip_fit, rotmats=rotmats), done

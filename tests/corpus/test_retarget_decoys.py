@@ -1,0 +1,93 @@
+"""Corpus: retarget decoys (issue 19, item 6). A Mixamo rig with an extra unparented bone named ``Hips``:
+auto-map and the Mixamo preset used to map the pelvis to the decoy at confidence 1.0 and never key the real
+hips. The bone in the rig's connected hierarchy now wins; a second candidate lowers the confidence and is named."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hkmr_blender.retarget import mapping as mp
+from tests.blender.conftest import bpy_module, empty_scene  # noqa: F401  (fixtures)
+from tests.blender.retarget_rigs import FAMILIES, names_and_parents
+
+
+def _mixamo_with(decoys: list[tuple[str, str | None]], first: bool = True):
+    names, parents = names_and_parents(FAMILIES["mixamo"])
+    extra_names = [d[0] for d in decoys]
+    if first:  # decoys listed before the real bones (dict order used to pick the last one, list order the first)
+        all_names = extra_names + names
+        all_parents = [(-1 if p is None else len(extra_names) + names.index(p)) for _, p in decoys] + \
+                      [(-1 if p < 0 else p + len(extra_names)) for p in parents]
+    else:
+        all_names = names + extra_names
+        all_parents = parents + [(-1 if p is None else names.index(p)) for _, p in decoys]
+    return all_names, all_parents
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["decoy-first", "decoy-last"])
+@pytest.mark.parametrize("how", ["auto", "preset"])
+def test_unparented_hips_decoy_loses_to_the_real_hips(first, how):
+    names, parents = _mixamo_with([("Hips", None)], first)
+    m = mp.auto_map(names, parents) if how == "auto" else mp.apply_preset(mp.shipped_presets()["mixamo"], names,
+                                                                            parents)
+    pelvis = next(e for e in m.entries if e.joint == "pelvis")
+    assert pelvis.bone == "mixamorig:Hips"
+    assert pelvis.confidence == pytest.approx(mp.RIVAL_OUTSIDE) and "2nd candidate 'Hips'" in pelvis.how
+    assert "outside the rig's hierarchy" in pelvis.how
+    others = [e for e in m.entries if e.joint != "pelvis"]
+    assert all(e.confidence == 1.0 and "2nd" not in e.how for e in others)   # the rest of the rig is unaffected
+
+
+def test_two_candidates_inside_the_hierarchy_are_ambiguous():
+    """A second ``Hips`` parented into the rig (e.g. a helper under the real hips): both are in the hierarchy;
+    the one with more bones below wins and the confidence is halved (red in the list)."""
+    names, parents = _mixamo_with([("Hips", "mixamorig:Spine2")], first=True)
+    m = mp.auto_map(names, parents)
+    pelvis = next(e for e in m.entries if e.joint == "pelvis")
+    assert pelvis.bone == "mixamorig:Hips" and pelvis.confidence == pytest.approx(mp.RIVAL_IN_HIERARCHY)
+    assert "also in the rig's hierarchy" in pelvis.how
+
+
+def test_decoy_chain_outside_the_rig_loses_on_word_matching():
+    """A rig no preset knows (body-part words): a detached 'thigh_l' helper chain beside the real legs."""
+    rows = [("root", -1), ("pelvis_bone", 0), ("spine", 1), ("neck", 2), ("head", 3)]
+    for side in ("l", "r"):
+        rows += [(f"thigh_{side}", 1), (f"calf_{side}", len(rows)), (f"foot_{side}", len(rows) + 1)]
+    rows += [("thigh_l.decoy", -1)]  # does not normalise the same: no rival
+    rows += [("THIGH_L", -1)]        # canonical_key equal to thigh_l: a rival outside the hierarchy
+    names = [r[0] for r in rows]
+    parents = [r[1] for r in rows]
+    m = mp.auto_map(names, parents)
+    hip = next(e for e in m.entries if e.joint == "left_hip")
+    assert hip.bone == "thigh_l" and "2nd candidate 'THIGH_L'" in hip.how
+    assert hip.confidence < 0.7
+
+
+def test_decoy_rig_retargets_the_real_hips(empty_scene):  # noqa: F811  (the fixture)
+    """With a real Blender armature: the decoy gets no keys, the real hips follow the source pelvis."""
+    import bpy
+
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
+    from hkmr_blender.retarget.apply import read_target, retarget
+    from hkmr_blender.rig import transforms as rm
+    from hkmr_blender.rig.keys import action_fcurves
+    from tests.blender.conftest import make_motion
+    from tests.blender.retarget_rigs import build_armature
+
+    motion, _ = make_motion(np.random.default_rng(5), frames=8)
+    import_motion(empty_scene, motion, ImportSettings(rate="set_scene", create_mesh=False))
+    joints = (np.asarray(motion.rest_joints) - motion.rest_joints[0]) @ rm.C_Y_TO_Z.T
+    target = build_armature(empty_scene, "mixamo", joints, seed=1)
+    bpy.context.view_layer.objects.active = target
+    bpy.ops.object.mode_set(mode="EDIT")
+    decoy = target.data.edit_bones.new("Hips")
+    decoy.head, decoy.tail = (1.0, 0.0, 0.0), (1.0, 0.0, 0.2)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    rig, _ = read_target(target)
+    assert "Hips" in rig.names and "mixamorig:Hips" in rig.names
+    result = retarget(empty_scene, motion, target)
+    keyed = {fc.group.name for fc in action_fcurves(target)}
+    assert "mixamorig:Hips" in keyed and "Hips" not in keyed
+    pelvis = next(e for e in result.mapping.entries if e.joint == "pelvis")
+    assert pelvis.bone == "mixamorig:Hips" and pelvis.confidence < 1.0
+

@@ -1,0 +1,86 @@
+"""Corpus: Motion from Video with a wrong interpreter (issue 19, item 7). The preferences' Python is probed with
+a tiny ``-c`` import check before ``hkmr infer`` starts: ``/bin/true`` used to end in a traceback blaming the
+missing motion file, a python without numpy in ``unrecognized arguments``; now the real cause is reported,
+with the fix, and nothing is written. A "python" that passes the probe but writes nothing is caught at the end."""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import pytest
+
+from hkmr_blender.video.job import VideoJob, VideoJobConfig, VideoJobError
+from hkmr_blender.video.probe import ProbeError, probe_interpreter
+
+from .conftest import ROOT, listing
+
+
+def _script(path, body: str) -> str:
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def _cfg(python, tmp_path) -> VideoJobConfig:
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"never read: the interpreter is refused first")
+    return VideoJobConfig(python=python, input=str(video), output=str(tmp_path / "clip.motion.npz"),
+                          pythonpath=str(ROOT))
+
+
+# (id, make the interpreter in tmp_path, what the message says)
+CASES = [
+    ("bin-true", lambda d: "/bin/true", "printed nothing"),
+    ("bin-false", lambda d: "/bin/false", "exit code 1"),
+    ("python-without-numpy", lambda d: _script(d / "python3", f'exec "{sys.executable}" -I -S "$@"'),
+     "No module named"),
+    ("python-printing-garbage", lambda d: _script(d / "python", 'echo "Python 2.7 says hi"; exit 0'), "printed nothing"),
+    ("crashing-interpreter", lambda d: _script(d / "python", 'echo "Segmentation fault" >&2; exit 139'),
+     "Segmentation fault"),
+    ("not-an-executable-format", lambda d: _binary(d / "python"), "cannot be run"),
+]
+
+
+def _binary(path) -> str:
+    path.write_bytes(b"\x7fELF garbage that is no program")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("make,says", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_wrong_interpreter_is_refused_with_the_real_cause(make, says, tmp_path):
+    (tmp_path / "bin").mkdir()
+    python = make(tmp_path / "bin")
+    cfg = _cfg(python, tmp_path)
+    before = listing(tmp_path)
+    with pytest.raises(VideoJobError) as exc:
+        VideoJob(cfg).start()
+    message = str(exc.value)
+    assert python in message and says in message, message
+    assert "preferences" in message                     # the fix
+    assert listing(tmp_path) == before                  # nothing written, no motion file expected
+
+
+def test_the_project_interpreter_passes_the_probe():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    report = probe_interpreter(sys.executable, env)
+    version, numpy_version, torch_version = report.split()
+    assert version.startswith("3.") and numpy_version[0].isdigit() and torch_version.startswith("2.")
+
+
+def test_probe_passing_fake_that_writes_nothing_is_an_error_not_an_import(tmp_path):
+    """A program that answers the probe but exits 0 without a motion file: the job ends with an error naming
+    the missing file (the operator then imports nothing)."""
+    (tmp_path / "bin").mkdir()
+    fake = _script(tmp_path / "bin" / "python", 'if [ "$1" = "-c" ]; then echo "HKMR_PROBE 3.11 1.26 2.13"; fi; '
+                                                 'exit 0')
+    st = VideoJob(_cfg(fake, tmp_path)).start().wait(60)
+    assert st.finished and st.returncode == 0
+    assert "exited without writing the motion file" in st.error and "clip.motion.npz" in st.error
+
+
+def test_probe_error_is_a_runtime_error_with_one_line():
+    with pytest.raises(ProbeError) as exc:
+        probe_interpreter("/bin/true")
+    assert "\n" not in str(exc.value) and "Traceback" not in str(exc.value)

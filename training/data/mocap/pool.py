@@ -1,0 +1,47 @@
+"""Real motion for the keypoint model: windows of a converted mocap set as a :class:`MotionPool`.
+
+Clip ``i`` (seed, i): a ``clip_len``-frame window of a "train" clip (chosen in proportion to its windows), turned
+by a random yaw about the vertical (±``yaw_max``), seen by a level camera (Y-up world → camera: x right, y down,
+z forward; yaw 0 = facing the camera), with the renders' random shape, field of view, size and offset
+(:func:`training.data.keypoint_motion.scene_draws`); the root's own motion over the window is kept.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from training.data.keypoint_motion import MotionPool, pose_clips, scene_draws
+from training.data.synthetic import SynthConfig
+
+from .build import load_clip, load_manifest
+
+__all__ = ["make_mocap_pool"]
+
+FLIP = np.diag([1.0, -1.0, -1.0])  # Y-up world → camera (y down, z forward)
+
+
+def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, split: str = "train") -> MotionPool:
+    rows = [c for c in load_manifest(root)["clips"] if c.get("accepted") and c["split"] == split]
+    clips = [load_clip(root, r) for r in rows]
+    length = cfg.clip_len
+    clips = [c for c in clips if len(c["poses"]) >= length]
+    if not clips:
+        raise ValueError(f"{root}: no {split!r} clip has {length} frames")
+    weight = np.array([len(c["poses"]) - length + 1 for c in clips], float)
+    poses = np.zeros((num, length, 72))
+    shift = np.zeros((num, length, 3))
+    for i in range(num):
+        rng = np.random.default_rng([seed, i, 1])
+        c = clips[rng.choice(len(clips), p=weight / weight.sum())]
+        a = rng.integers(0, len(c["poses"]) - length + 1)
+        psi = rng.uniform(-cfg.yaw_max, cfg.yaw_max)
+        ry = np.array([[np.cos(psi), 0, np.sin(psi)], [0, 1, 0], [-np.sin(psi), 0, np.cos(psi)]])
+        m = FLIP @ ry
+        p = c["poses"][a:a + length].reshape(length, 24, 3).astype(np.float64)
+        root_w = axis_angle_to_matrix(torch.as_tensor(p[:, 0]))
+        p[:, 0] = matrix_to_axis_angle(torch.as_tensor(m) @ root_w).numpy()
+        poses[i] = p.reshape(length, 72)
+        tr = c["trans"][a:a + length].astype(np.float64)
+        shift[i] = (tr - tr[0]) @ m.T
+    return pose_clips(body, poses, scene_draws(body, num, seed, cfg, stream=2), cfg, shift=shift)
