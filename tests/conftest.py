@@ -61,3 +61,18 @@ def open_body():
     from core.body.model import load_body_model
 
     return load_body_model(OPEN_BODY_PATH)
+
+
+def pytest_unconfigure(config):
+    """With HKMR_HARD_EXIT=1 (set by .ci/bpy-versions), leave right after pytest's summary with its exit code:
+    some bpy builds crash (4.2.23: SIGSEGV) or hang (4.5.15: a futex wait) while Python shuts down."""
+    import os
+    import sys
+    if os.environ.get("HKMR_HARD_EXIT") == "1":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(getattr(config, "_hkmr_exitstatus", 0)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config._hkmr_exitstatus = exitstatus

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from ..rig import compat
 from .batch import BatchReport, check_export_outputs
 from .files import FORMATS, PRESETS, export_clip
 
@@ -37,12 +38,7 @@ def _safe_name(name: str) -> str:
 
 
 def _assign(armature, action) -> None:
-    ad = armature.animation_data or armature.animation_data_create()
-    ad.action = action
-    if hasattr(ad, "action_slot") and ad.action_slot is None:
-        slots = [s for s in action.slots if s.target_id_type == "OBJECT"]
-        if slots:
-            ad.action_slot = slots[0]
+    compat.assign_action(armature, action)
 
 
 def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", preset: str = "generic",
@@ -67,7 +63,7 @@ def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", p
     meshes = skinned_meshes(context, armature) if with_mesh and fmt != "bvh" else []
     scene = context.scene
     ad = armature.animation_data or armature.animation_data_create()
-    saved = (ad.action, getattr(ad, "action_slot", None), ad.use_nla, armature.name,
+    saved = (ad.action, compat.assigned_slot(armature), ad.use_nla, armature.name,
              scene.frame_start, scene.frame_end)
     report = BatchReport()
     try:
@@ -85,8 +81,7 @@ def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", p
                 report.failed.append((action.name, str(exc)))
     finally:
         armature.name = saved[3]
-        ad.action, ad.use_nla = saved[0], saved[2]
-        if saved[0] is not None and saved[1] is not None:
-            ad.action_slot = saved[1]
+        compat.assign_action(armature, saved[0], saved[1])
+        ad.use_nla = saved[2]
         scene.frame_start, scene.frame_end = saved[4], saved[5]
     return report

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..feet.pin import PinReport, flags_at_times
+from ..rig import compat
 from ..root.plan import RootPlan
 from .settings import ClipSettings
 from ..feet.settings import FootSettings
@@ -68,15 +69,14 @@ def push_nla_strip(obj, action, track_name: str = NLA_TRACK):
     after the last strip there (at the action's own start if the track is empty); the object's active
     action is cleared so the NLA plays. Returns the strip."""
     ad = obj.animation_data or obj.animation_data_create()
-    slot = ad.action_slot if ad.action == action else None
+    slot = compat.object_slot(action, obj)
     track = ad.nla_tracks.get(track_name) or ad.nla_tracks.new()
     track.name = track_name
     start = float(action.frame_range[0])
     if len(track.strips):
         start = max(start, max(s.frame_end for s in track.strips) + 1.0)
     strip = track.strips.new(action.name, int(np.ceil(start)), action)
-    if slot is not None and hasattr(strip, "action_slot"):
-        strip.action_slot = slot
+    compat.set_strip_slot(strip, slot)
     if ad.action == action:
         ad.action = None
     return strip

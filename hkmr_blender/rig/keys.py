@@ -8,7 +8,7 @@ Keys go in with ``keyframe_points.add(n)`` + ``foreach_set`` (≈ 1000× faster 
   ``animation_data.action`` and ``animation_data.action_slot`` are assigned so the action plays.
 - 4.2/4.3: legacy ``action.fcurves``.
 
-Only the slotted path runs on the bpy 5.0.1 module tested here; the legacy path follows the 4.2 API.
+The version differences live in :mod:`.compat`; tests run on every supported bpy (``.ci/bpy-versions``).
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import bpy
 import numpy as np
 
-__all__ = ["Channel", "SLOTTED", "write_action", "pose_channels", "action_fcurves"]
+from . import compat
 
-SLOTTED = bpy.app.version >= (4, 4, 0)
+__all__ = ["Channel", "write_action", "pose_channels", "action_fcurves"]
+
 _LINEAR = 1  # Keyframe.interpolation enum value of 'LINEAR' (CONSTANT 0, LINEAR 1, BEZIER 2)
 
 
@@ -34,38 +35,12 @@ class Channel:
     values: np.ndarray
 
 
-def _fcurve_factory(action, obj):
-    """A function (data_path, index, group) → new FCurve, for this Blender version."""
-    if SLOTTED:
-        slot = action.slots.new(id_type="OBJECT", name=obj.name)
-        layer = action.layers.new("Layer") if len(action.layers) == 0 else action.layers[0]
-        strip = layer.strips.new(type="KEYFRAME") if len(layer.strips) == 0 else layer.strips[0]
-        bag = strip.channelbag(slot, ensure=True)
-        groups: dict = {}
-
-        def new(path, index, group):
-            fc = bag.fcurves.new(path, index=index)
-            if group not in groups:
-                groups[group] = bag.groups.new(group)
-            fc.group = groups[group]
-            return fc
-        return new, slot
-
-    def new_legacy(path, index, group):
-        return action.fcurves.new(path, index=index, action_group=group)
-    return new_legacy, None
-
-
 def action_fcurves(obj) -> list:
     """The F-curves of ``obj``'s assigned action (its slot's channelbag on 4.4+)."""
     ad = obj.animation_data
     if ad is None or ad.action is None:
         return []
-    if not SLOTTED:
-        return list(ad.action.fcurves)
-    from bpy_extras import anim_utils
-    bag = anim_utils.action_get_channelbag_for_slot(ad.action, ad.action_slot)
-    return [] if bag is None else list(bag.fcurves)
+    return compat.action_fcurves(ad.action, obj)
 
 
 def write_action(obj, name: str, frames: np.ndarray, channels: list[Channel]):
@@ -73,21 +48,20 @@ def write_action(obj, name: str, frames: np.ndarray, channels: list[Channel]):
     and assign it (with its slot) to ``obj``. Returns the action."""
     frames = np.asarray(frames, np.float64)
     action = bpy.data.actions.new(name)
-    new_fcurve, slot = _fcurve_factory(action, obj)
+    slot = compat.object_slot(action, obj, create=True)
+    bag = compat.channelbag(action, obj, create=True)
+    groups: dict = {}
     co = np.empty((len(frames), 2), np.float32)
     co[:, 0] = frames
     interp = np.full(len(frames), _LINEAR, np.int32)
     for ch in channels:
-        fc = new_fcurve(ch.data_path, ch.index, ch.group)
+        fc = compat.new_fcurve(bag, ch.data_path, ch.index, ch.group, groups)
         co[:, 1] = ch.values
         fc.keyframe_points.add(len(frames))
         fc.keyframe_points.foreach_set("co", co.ravel())
         fc.keyframe_points.foreach_set("interpolation", interp)
         fc.update()
-    ad = obj.animation_data or obj.animation_data_create()
-    ad.action = action
-    if slot is not None:
-        ad.action_slot = slot
+    compat.assign_action(obj, action, slot)
     return action
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from .keys import SLOTTED, _LINEAR
+from . import compat
+from .keys import _LINEAR
 from .track import PoseTrack
 
 __all__ = ["with_ancestors", "action_channels", "read_track", "write_track", "assigned_action"]
@@ -43,28 +44,9 @@ def with_ancestors(obj, names) -> list[str]:
     return sorted(keep, key=lambda n: (depth[n], n))
 
 
-def _bag(action, obj, create: bool):
-    """Container of ``obj``'s F-curves in ``action``: the slot's channelbag (4.4+) or the action."""
-    if not SLOTTED:
-        return action
-    from bpy_extras import anim_utils
-    ad = obj.animation_data
-    slot = ad.action_slot if ad is not None and ad.action == action and ad.action_slot else None
-    if slot is None:
-        slot = anim_utils.action_get_first_suitable_slot(action, "OBJECT")
-    if slot is None:
-        if not create:
-            return None
-        slot = action.slots.new(id_type="OBJECT", name=obj.name)
-    if create:
-        return anim_utils.action_ensure_channelbag_for_slot(action, slot)
-    return anim_utils.action_get_channelbag_for_slot(action, slot)
-
-
 def action_channels(action, obj) -> dict:
     """{(data_path, index): FCurve} of ``obj``'s channels in ``action``."""
-    bag = _bag(action, obj, create=False)
-    return {} if bag is None else {(fc.data_path, fc.array_index): fc for fc in bag.fcurves}
+    return {(fc.data_path, fc.array_index): fc for fc in compat.action_fcurves(action, obj)}
 
 
 def _path(bone: str, prop: str) -> str:
@@ -121,8 +103,9 @@ def write_track(obj, track: PoseTrack, names, action=None, location: bool = Fals
     """Replace the rotation keys (and ``location`` keys) of bones ``names`` in ``action`` (default: the
     assigned one) by the track's values at the track's frames (linear). Bones become quaternion-rotated."""
     action = action or assigned_action(obj)
-    bag = _bag(action, obj, create=True)
+    bag = compat.channelbag(action, obj, create=True)
     curves = action_channels(action, obj)
+    groups: dict = {}
     co = np.empty((len(track.frames), 2), np.float32)
     co[:, 0] = track.frames
     interp = np.full(len(track.frames), _LINEAR, np.int32)
@@ -134,8 +117,7 @@ def write_track(obj, track: PoseTrack, names, action=None, location: bool = Fals
             for i in range(values.shape[-1]):
                 fc = curves.get((_path(n, prop), i))
                 if fc is None:
-                    fc = (bag.fcurves.new(_path(n, prop), index=i, group_name=n) if SLOTTED
-                          else bag.fcurves.new(_path(n, prop), index=i, action_group=n))
+                    fc = compat.new_fcurve(bag, _path(n, prop), i, n, groups)
                 co[:, 1] = values[:, i]
                 kp = fc.keyframe_points
                 if len(kp) != len(co):

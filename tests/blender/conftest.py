@@ -6,8 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
-from smplx.lbs import lbs
 
 from hkmr_blender.importing.body import rest_joints_for
 from hkmr_blender.base import Motion
@@ -25,8 +23,24 @@ def make_motion(rng, frames: int = 12, arrays: dict | None = None) -> tuple[Moti
     return Motion(poses=poses, trans=trans, betas=betas, fps=30.0, rest_joints=rest_joints_for(arrays, betas)), arrays
 
 
+def has_torch() -> bool:
+    """Whether torch and smplx import here: not in the version-matrix venvs (.ci/bpy-versions), where
+    :func:`smplx_joints` falls back to the numpy reference FK (checked equal to smplx in the main venv)."""
+    try:
+        import smplx.lbs  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def smplx_joints(motion: Motion, arrays: dict) -> np.ndarray:
-    """(F,24,3) joints from smplx.lbs (the reference FK: betas → joints → posed) + transl."""
+    """(F,24,3) joints from smplx.lbs (the reference FK: betas → joints → posed) + transl; without torch,
+    from :mod:`tests.blender.reference_fk` on the same betas-shaped rest joints."""
+    if not has_torch():
+        return numpy_joints(motion, arrays)
+    import torch
+    from smplx.lbs import lbs
     f = motion.num_frames
     t = lambda a, dt=torch.float64: torch.as_tensor(np.asarray(a), dtype=dt)  # noqa: E731
     nb = arrays["shapedirs"].shape[-1]
@@ -39,6 +53,13 @@ def smplx_joints(motion: Motion, arrays: dict) -> np.ndarray:
                     t(arrays["shapedirs"]), t(posedirs), t(arrays["J_regressor"]),
                     torch.as_tensor(SMPL_PARENTS), t(arrays["weights"]))
     return joints.numpy() + np.asarray(motion.trans)[:, None]
+
+
+def numpy_joints(motion: Motion, arrays: dict) -> np.ndarray:
+    """(F,24,3) joints by the numpy reference FK from the body's betas-shaped rest joints + transl."""
+    from tests.blender.reference_fk import forward_kinematics
+    rest = rest_joints_for(arrays, np.asarray(motion.betas))
+    return forward_kinematics(motion.poses, motion.trans, rest)[0]
 
 
 def to_blender(points: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ def test_zip_contents_and_registration(installed, bpy_module):
     got, want = (dataclasses.asdict(s) for s in (from_props(ImportSettings, bpy_module.context.scene.hkmr),
                                                   ImportSettings()))
     assert got.pop("min_confidence") == pytest.approx(want.pop("min_confidence"), rel=1e-6) and got == want
-    assert module.rig.keys.SLOTTED                  # 5.0: the channelbag path is the one exercised here
+    assert module.rig.compat.BRANCH == module.rig.compat.branch_for(bpy_module.app.version)
     src = "".join(p.read_text() for p in Path(module.__file__).parent.rglob("*.py"))
     assert "import torch" not in src and "import scipy" not in src
 
@@ -69,15 +69,18 @@ def test_operators_run_headless(installed, bpy_module, tmp_path):
     assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
     arm = bpy.context.active_object
     assert arm.type == "ARMATURE" and len(arm.data.bones) == 24
-    assert arm.animation_data.action_slot is not None
+    from hkmr_blender.rig import compat
+    assert (compat.assigned_slot(arm) is not None) == compat.slotted()   # the action plays through its slot
     assert any(o.type == "MESH" for o in bpy.context.scene.objects) == module_has_body(installed)
     site = Path(bpy.utils.user_resource("EXTENSIONS")) / ".local" / "lib"
     assert list(site.glob("python3*/site-packages/smplcodec/__init__.py"))   # bundled wheel installed
     assert bpy.ops.hkmr.bake() == {"FINISHED"}
     assert arm.animation_data.action.name.endswith("_baked")
     s.export_dir = str(tmp_path / "out")
+    s.root_mode, s.pin_feet = "root_motion", True      # 4.5.15 raised out of the operator here (issue 23)
     assert bpy.ops.hkmr.export_batch(directory=str(tmp_path), files=[{"name": "clip.npz"}]) == {"FINISHED"}
     assert (tmp_path / "out" / "clip.fbx").stat().st_size > 1000
+    s.root_mode, s.pin_feet = "world", False
 
 
 def test_smpl_codec_file_imports_through_the_operator(installed, bpy_module, tmp_path):

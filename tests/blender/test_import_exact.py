@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from scipy.spatial.transform import Rotation
-from smplx.lbs import lbs
 
 from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.atomic import atomic_savez
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
-from tests.blender.conftest import heads_over_frames, make_motion, smplx_joints, to_blender
+from tests.blender.conftest import has_torch, heads_over_frames, make_motion, smplx_joints, to_blender
 
 pytestmark = pytest.mark.blender
 FRAMES = 24
@@ -78,6 +76,10 @@ def test_own_armature_heads_match_smplx_every_frame(empty_scene, clip, tmp_path)
     # the skinned mesh follows smplx LBS (pose correctives off: Blender's armature modifier is plain LBS)
     mesh = res.mesh
     assert [k.name for k in mesh.data.shape_keys.key_blocks][:2] == ["Basis", "beta_00"]
+    if not has_torch():
+        pytest.skip("the skinned-mesh reference is smplx.lbs (torch): checked in the main venv")
+    import torch
+    from smplx.lbs import lbs
     t = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float64)  # noqa: E731
     verts, _ = lbs(t(motion.betas[None].repeat(FRAMES, 0)), t(motion.poses), t(arrays["v_template"]),
                    t(arrays["shapedirs"]), torch.zeros(207, len(arrays["v_template"]) * 3, dtype=torch.float64),
