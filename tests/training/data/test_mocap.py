@@ -19,6 +19,16 @@ EXCERPT = os.path.join(os.path.dirname(__file__), "..", "..", "data", "mocap", "
 SRC = SOURCES["iclone-cmu"]
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These tests fit single-threaded (stable on loaded machines); the suite's setting comes back after each, so
+    later tests that compare in-process and subprocess runs bit for bit see torch's default again."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _snapshot(tmp_path, names: list[str]) -> str:
     """A bare-repo-like snapshot (git dir) holding the excerpt under each CMU clip name, and an index CSV."""
     work = tmp_path / "work"
@@ -60,7 +70,6 @@ def test_reserved_subjects_never_listed(tmp_path):
 
 
 def test_build_converts_a_real_clip_with_bones_where_the_mocap_has_them(tmp_path, open_body):
-    torch.set_num_threads(1)
     git_dir = _snapshot(tmp_path, ["001_01", "007_01", "008_01"])
     out = tmp_path / "set"
     build(open_body, {"iclone-cmu": git_dir}, str(out), heldout={8}, log=lambda *_: None)
@@ -99,7 +108,6 @@ def test_prior_cli_trains_on_the_real_clip_and_scores_held_out_subjects(tmp_path
     from core.fitting.prior import load_pose_vae
     from training.prior.__main__ import UNOBSERVED, free_unobserved, main
 
-    torch.set_num_threads(1)
     git_dir = _snapshot(tmp_path, ["007_01", "008_01"])
     out = tmp_path / "set"
     build(open_body, {"iclone-cmu": git_dir}, str(out), heldout={8}, log=lambda *_: None)
@@ -122,7 +130,6 @@ def test_mocap_pool_windows_stand_upright_in_the_camera_and_keep_the_roots_motio
     from training.data.keypoint_motion import motion_config
     from training.data.mocap.pool import make_mocap_pool
 
-    torch.set_num_threads(1)
     out = tmp_path / "set"
     build(open_body, {"iclone-cmu": _snapshot(tmp_path, ["007_01"])}, str(out), heldout=set(), log=lambda *_: None)
     pool = make_mocap_pool(open_body, str(out), 6, 0, motion_config(clip_len=8, yaw_max=np.pi))
