@@ -20,7 +20,7 @@ from core.body.model import BodyModel  # noqa: E402
 from training.data.mocap.bvh import Bvh, bvh_positions, read_bvh  # noqa: E402
 from training.data.mocap.retarget import retarget as _retarget  # noqa: E402
 
-__all__ = ["Bvh", "read_bvh", "bvh_positions", "BVH_TO_SMPL", "retarget"]
+__all__ = ["Bvh", "read_bvh", "bvh_positions", "BVH_TO_SMPL", "retarget", "bvh_motion"]
 
 #: SMPL joint ← BVH joint (CMU "cgspeed" names).
 BVH_TO_SMPL = {"pelvis": "Hips", "left_hip": "LeftHip", "right_hip": "RightHip", "left_knee": "LeftKnee",
@@ -35,3 +35,27 @@ def retarget(body: BodyModel, targets: np.ndarray, iterations: int = 200) -> tup
     whose joints best match them (:func:`training.data.mocap.retarget.retarget`)."""
     fit = _retarget(body, targets, list(BVH_TO_SMPL), iterations)
     return fit.rotmats, fit.betas, fit.transl
+
+
+def bvh_motion(path: str, start_s: float = 0.0, seconds: float | None = None, fps: float = 30.0,
+               iterations: int = 200):
+    """``seconds`` (None: to the end) of a BVH clip from ``start_s``, subsampled to about ``fps``, as SMPL
+    motion on the open body (:func:`retarget` fit): a :class:`hkmr_blender.base.Motion` with the fitted betas'
+    rest joints, ready to import. Used by bench/figure_retarget.py and the end-to-end tests."""
+    from core.body.model import load_body_model
+    from core.geometry.rotations import matrix_to_axis_angle
+    from hkmr_blender.base import Motion
+    from hkmr_blender.importing.body import load_body_arrays, rest_joints_for
+    b = read_bvh(path)
+    step = max(1, int(round(1.0 / (b.frame_time * fps))))
+    first = int(round(start_s / (b.frame_time * step)))
+    count = None if seconds is None else int(round(seconds * fps))
+    pos = bvh_positions(b, 0.0254 / 0.45)[::step][first:None if count is None else first + count]
+    body = load_body_model(None)
+    rot, betas, transl = retarget(body, pos[:, [b.names.index(v) for v in BVH_TO_SMPL.values()]], iterations)
+    with torch.no_grad():
+        aa = matrix_to_axis_angle(rot).reshape(len(rot), 72).numpy().astype(np.float64)
+    betas = betas.numpy().astype(np.float64)
+    rest = rest_joints_for(load_body_arrays(), betas)
+    return Motion(poses=aa, trans=transl.numpy().astype(np.float64), betas=betas, fps=1.0 / (b.frame_time * step),
+                  rest_joints=rest)

@@ -67,27 +67,6 @@ def walk(frames: int, rest: np.ndarray) -> Motion:
     return Motion(poses=aa.reshape(frames, 72), trans=trans, betas=np.zeros(10), fps=30.0, rest_joints=rest)
 
 
-def cmu_motion(path: str, start_s: float, seconds: float, fps: float = 30.0) -> Motion:
-    """``seconds`` of a CMU BVH clip from ``start_s`` as SMPL motion on the open body (bench/bvh_truth.py fit)."""
-    import torch
-    sys.path.insert(0, str(ROOT / "bench"))
-    from bvh_truth import BVH_TO_SMPL, bvh_positions, read_bvh, retarget as fit_bvh
-    from core.body.model import load_body_model
-    from core.geometry.rotations import matrix_to_axis_angle
-    b = read_bvh(path)
-    step = max(1, int(round(1.0 / (b.frame_time * fps))))
-    first = int(round(start_s / (b.frame_time * step)))
-    pos = bvh_positions(b, 0.0254 / 0.45)[::step][first:first + int(round(seconds * fps))]
-    body = load_body_model(None)
-    rot, betas, transl = fit_bvh(body, pos[:, [b.names.index(v) for v in BVH_TO_SMPL.values()]])
-    with torch.no_grad():
-        aa = matrix_to_axis_angle(rot).reshape(len(rot), 72).numpy().astype(np.float64)
-    betas = betas.numpy().astype(np.float64)
-    rest = rest_joints_for(load_body_arrays(), betas)
-    return Motion(poses=aa, trans=transl.numpy().astype(np.float64), betas=betas, fps=1.0 / (b.frame_time * step),
-                  rest_joints=rest)
-
-
 def stick(name: str, a, b, radius: float, mat) -> object:
     """A cylinder from world point a to b."""
     a, b = Vector(a), Vector(b)
@@ -177,7 +156,9 @@ def main() -> None:
     ctx.scene.render.fps = 30
     rest = rest_joints_for(load_body_arrays(), np.zeros(10))
     if args.clip == "cmu":
-        motion = cmu_motion(args.bvh, args.start, args.seconds)
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bvh_truth import bvh_motion
+        motion = bvh_motion(args.bvh, args.start, args.seconds)
     else:
         motion = walk(30, rest)
     settings = ImportSettings(rate="set_scene", create_mesh=True, set_frame_range=True,
