@@ -10,13 +10,15 @@ import numpy as np
 @dataclass
 class FbxSkeleton:
     """``names`` of the bone nodes (LimbNode), ``parent`` per bone (None: no bone above it — a root),
-    ``world`` (F,B,3) bone node origins in metres, Z up (Blender's axes), at the times asked,
+    ``world`` (F,B,3) bone node origins in metres, Z up (Blender's axes), at the times asked, ``matrix``
+(F,B,4,4) the nodes' whole world transforms (node to world, same axes and unit),
     ``frames`` (the file's animation length in frames at its frame rate), ``fps``, ``unit_meters`` (the
     file's unit), ``meshes`` (mesh node names) and ``skin_bones`` (bone names each skin cluster uses)."""
 
     names: list[str]
     parent: dict[str, str | None]
     world: np.ndarray
+    matrix: np.ndarray
     frames: int
     fps: float
     unit_meters: float
@@ -55,14 +57,16 @@ def _read(ufbx, scene, frames, skin_bones: set[str]) -> FbxSkeleton:
         parent[nodes[i].name] = pname if pname in is_bone else None
     fps = float(scene.settings.frames_per_second)
     length = int(round((scene.anim.time_end - scene.anim.time_begin) * fps)) + 1
-    world = np.zeros((0, len(names), 3))
+    matrix = np.zeros((0, len(names), 4, 4))
     if frames is not None:
         out = []
         for f in frames:
             ev = ufbx.evaluate_scene(scene, scene.anim, float(f) / fps)
             evn = list(ev.nodes)
-            out.append([tuple(evn[i].node_to_world.c3) for i in bone_idx])
-        world = np.array(out, np.float64)
+            mats = [evn[i].node_to_world for i in bone_idx]
+            out.append([[[*m.c0, 0], [*m.c1, 0], [*m.c2, 0], [*m.c3, 1]] for m in mats])
+        matrix = np.array(out, np.float64).transpose(0, 1, 3, 2)     # columns → 4×4
+    world = matrix[..., :3, 3]
     meshes = [n.name for n in nodes if n.mesh is not None]
-    return FbxSkeleton(names, parent, world, length, fps, float(scene.settings.original_unit_meters), meshes,
+    return FbxSkeleton(names, parent, world, matrix, length, fps, float(scene.settings.original_unit_meters), meshes,
                        skin_bones)

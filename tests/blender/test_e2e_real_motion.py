@@ -237,6 +237,8 @@ def test_pinning_eases_at_span_edges_and_leaves_swing_frames_alone(chain):
     context, src = chain["context"], chain["source"]
     target, pinned = chain["rigs"]["mixamo"]
     free = retarget(context, src, target, options=RetargetOptions(keep_contacts=False)).keys
+    target.animation_data.action = pinned.action              # the chain's rig keeps its pinned keys (export test)
+    assert target.animation_data.action_slot is not None
     keys = pinned.keys
     w = np.max([pin_weights(keys.ground.contacts[:, k], RetargetOptions().blend_frames) for k in range(2)], axis=0)
     assert 0 < (w == 0).sum() < len(w)
@@ -251,3 +253,47 @@ def test_pinning_eases_at_span_edges_and_leaves_swing_frames_alone(chain):
         dot = np.abs(np.sum(q[1:] * q[:-1], -1)).clip(0, 1)
         return np.degrees(2 * np.arccos(dot))
     assert steps(keys.quats[:, legs]).max() < steps(free.quats[:, legs]).max() + 10.0
+
+
+@pytest.mark.parametrize("family", ["mixamo", "rigify"])
+def test_chain_continues_to_the_engine_file(chain, family, tmp_path):
+    """… → export with the Unreal preset (the export room) → read the FBX back without Blender (ufbx): one
+    root, the expected bones (Rigify: its DEF bones + root), Blender's frame count and rate; in the file the
+    feet are on the floor at contact frames (the lowest foot point — ankle, toe head and tail, heel, carried
+    by the file's foot and toe nodes — within 2 cm), planted ankles travel < 2 mm, the foot nodes follow
+    the evaluated rig within 1 mm, and the hips never rise above standing height (no float)."""
+    from hkmr_blender.base.spans import contact_spans
+    from hkmr_blender.export.files import export_clip
+    from tests.blender.fbx_read import read_fbx
+    context, frames = chain["context"], chain["frames"]
+    target, result = chain["rigs"][family]
+    path = export_clip(context, target, None, tmp_path / f"{family}.fbx", "fbx", "unreal")
+    fbx = read_fbx(path, frames)
+    bones = target.data.bones
+    if family == "rigify":
+        expect, root, hips = {b.name for b in bones if b.use_deform} | {"root"}, "root", ["DEF-thigh.L", "DEF-thigh.R"]
+    else:
+        expect, root = {b.name for b in bones}, result.mapping.bone_for("pelvis")
+        hips = [result.mapping.bone_for("left_hip"), result.mapping.bone_for("right_hip")]
+    assert fbx.roots == [root] and set(fbx.names) == expect
+    assert fbx.frames == len(frames) and fbx.fps == pytest.approx(context.scene.render.fps)
+    node = {n: i for i, n in enumerate(fbx.names)}
+    legs = _feet(family, result)
+    floor = min(_rest_floor(target, leg) for leg in legs)
+    for leg, names in enumerate(legs):
+        np.testing.assert_allclose(fbx.world[:, [node[n] for n in names]],
+                                   heads_over_frames(context, target, names, frames), atol=1e-3)
+        # the foot points of the evaluated-rig test, each carried by its node in the file (placed at frame 1)
+        carrier = [names[0], *[n for n in names for _ in (0, 1)], names[0]]
+        first = _foot_points(context, target, names, frames[:1], floor)[0]
+        mats = fbx.matrix[:, [node[n] for n in carrier]]                            # (F, P, 4, 4)
+        local = np.einsum("pab,pb->pa", np.linalg.inv(mats[0]), np.c_[first, np.ones(len(first))])
+        pts = np.einsum("fpab,pb->fpa", mats, local)[..., :3]
+        low = pts[..., 2].min(axis=1) - floor
+        for s, e in contact_spans(result.keys.ground.contacts[:, leg]):
+            assert np.abs(low[s:e + 1]).max() < FLOOR_CM / 100, (family, leg, s, e, low[s:e + 1])
+            assert np.linalg.norm(pts[s:e + 1, 0] - pts[s, 0], axis=-1).max() < TRAVEL_MM / 1000
+    mw = np.array(target.matrix_world)
+    stand = np.mean([(mw @ [*bones[h].head_local, 1])[2] for h in hips]) - floor
+    hip_z = fbx.world[:, [node[h] for h in hips], 2].mean(axis=1) - floor
+    assert hip_z.max() < 1.05 * stand and hip_z.min() > 0.6 * stand, (family, hip_z.min(), hip_z.max(), stand)
