@@ -115,7 +115,7 @@ def material(name, rgb):
 
 
 def label(text: str, x: float) -> None:
-    bpy.ops.object.text_add(location=(x, -0.45, 0.01), rotation=(np.pi / 2, 0, 0))
+    bpy.ops.object.text_add(location=(x, -1.3, 0.01), rotation=(np.pi / 2, 0, 0))
     ob = bpy.context.object
     ob.data.body, ob.data.align_x, ob.data.size = text, "CENTER", 0.11
     ob.data.materials.append(material("label", (0.1, 0.1, 0.1)))
