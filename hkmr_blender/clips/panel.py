@@ -27,7 +27,11 @@ class HKMR_PT_clips(SubPanel, bpy.types.Panel):
         row = layout.row()
         row.operator(HKMR_OT_pin_feet.bl_idname)
         row.operator(HKMR_OT_root_motion.bl_idname)
-        layout.operator(HKMR_OT_export_actions.bl_idname, icon="EXPORT")
+        row = layout.row()
+        row.operator(HKMR_OT_export_actions.bl_idname, icon="EXPORT")
+        sub = row.row()
+        sub.enabled = context.scene.hkmr.export_preset in ("unreal", "unity")
+        sub.prop(context.scene.hkmr, "export_root_motion")
 
 
 CLASSES = (HKMR_PT_clips,)

@@ -42,8 +42,9 @@ def _assign(armature, action) -> None:
 
 
 def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", preset: str = "generic",
-                   with_mesh: bool = True) -> BatchReport:
+                   with_mesh: bool = True, root_motion=None, hips: str | None = None, feet=None) -> BatchReport:
     """Write ``out_dir/<action>.<fmt>`` for each of ``actions`` (default: :func:`armature_actions`).
+    ``root_motion``/``hips``/``feet``: travel onto the root bone in each file (:func:`.files.export_clip`).
     Returns a :class:`.batch.BatchReport` (``done`` entries are (action name, output, seconds)); a
     failing action is reported and the others go on."""
     if preset not in PRESETS:
@@ -75,7 +76,8 @@ def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", p
                 f0, f1 = action.frame_range
                 scene.frame_start, scene.frame_end = int(f0), int(round(f1))
                 out = out_dir / f"{_safe_name(action.name)}.{fmt}"
-                export_clip(context, armature, meshes[0] if meshes else None, out, fmt, preset, extra=meshes[1:])
+                export_clip(context, armature, meshes[0] if meshes else None, out, fmt, preset, extra=meshes[1:],
+                            root_motion=root_motion, hips=hips, feet=feet)
                 report.done.append((action.name, str(out), time.perf_counter() - t0))
             except (RuntimeError, OSError, ValueError) as exc:
                 report.failed.append((action.name, str(exc)))

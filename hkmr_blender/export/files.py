@@ -141,10 +141,13 @@ def _renamed(obj, name: str | None):
 
 
 def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str = "fbx",
-                preset: str = "generic", extra=(), game_rig: bool = True) -> Path:
+                preset: str = "generic", extra=(), game_rig: bool = True, root_motion=None, hips: str | None = None,
+                feet=None) -> Path:
     """Write ``armature`` (+ ``mesh`` and ``extra`` objects) with its action over the scene's frame range
     to ``out_path``. BVH holds the skeleton only. ``game_rig``: export a rig that needs it through the
-    game-rig step (module docstring). Returns the final path; the scene is left as it was (names too)."""
+    game-rig step (module docstring). ``root_motion``: a :class:`..root.settings.RootSettings` to move the
+    travel onto a root bone first (:mod:`.root`; ``hips``/``feet``: the rig's bones, default SMPL-named), for
+    Unreal/Unity root motion. Returns the final path; the scene is left as it was (names too)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; use one of {tuple(PRESETS)}")
     out = Path(out_path)
@@ -154,6 +157,9 @@ def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str =
     frame_range = (scene.frame_start, scene.frame_end)
     with contextlib.ExitStack() as stack:
         from .game_rig import game_rig as bake_game_rig, needs_game_rig
+        if root_motion is not None:
+            from .root import with_root_motion
+            armature = stack.enter_context(with_root_motion(context, armature, root_motion, hips, feet, meshes))
         if game_rig and needs_game_rig(armature):
             armature = stack.enter_context(bake_game_rig(context, armature, frame_range, name, meshes))
         else:

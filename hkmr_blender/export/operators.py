@@ -7,7 +7,9 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from ..ui.actions import armature_poll
+from ..root.settings import RootSettings
+from ..ui.actions import armature_poll, scene_rig_bones
+from ..ui.fields import from_props
 from ..ui.properties import import_settings
 from .actions import export_actions
 from .batch import export_batch
@@ -68,8 +70,12 @@ class HKMR_OT_export_actions(bpy.types.Operator):
         s = context.scene.hkmr
         try:
             out_dir = output_folder(s.export_dir)
+            root = None
+            if s.export_root_motion and s.export_preset in ("unreal", "unity"):
+                root = from_props(RootSettings, s)
+            _, hips, feet = scene_rig_bones(s)
             report = export_actions(context, context.active_object, out_dir, fmt=s.export_format,
-                                    preset=s.export_preset)
+                                    preset=s.export_preset, root_motion=root, hips=hips, feet=feet)
         except (ValueError, OSError) as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

@@ -62,6 +62,10 @@ HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations_
     "export_preset": EnumProperty(name="Preset", items=[(p, p.title(), f"{p} FBX settings") for p in PRESETS],
                                   default="generic"),
     "export_format": EnumProperty(name="Format", items=[(f, f.upper(), "") for f in FORMATS], default="fbx"),
+    "export_root_motion": BoolProperty(name="Root motion", default=False,
+                                       description="Unreal/Unity presets, Export Actions: move the hips' travel "
+                                                   "(and heading) onto the root bone in the file (the rig in the "
+                                                   "scene is left as it is)"),
 }})
 
 

@@ -206,3 +206,43 @@ def test_smpl_rig_with_root_motion_exports_root_as_the_single_root(empty_scene, 
         assert fbx.roots == ["root"] and fbx.parent["pelvis"] == "root"
         travel = fbx.world[-1, fbx.names.index("root")] - fbx.world[0, fbx.names.index("root")]
         assert np.linalg.norm(travel[:2]) > 0.5                    # the root bone carries the travel
+
+
+@pytest.mark.blender
+@pytest.mark.parametrize("preset", ["unreal", "unity"])
+def test_root_motion_when_chosen_rides_on_the_root_bone_of_the_engine_file(empty_scene, tmp_path, preset):
+    """A UE-named rig retargeted from a travelling clip (its `root` bone still at the origin): exported with
+    root motion chosen, the file's root node carries the hips' travel on the floor while every bone stays
+    where the evaluated rig has it (within 1 mm); without it the root stays put. The user's rig, action and
+    scene are unchanged."""
+    import bpy
+    from hkmr_blender.export.files import export_clip
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
+    from hkmr_blender.retarget.apply import retarget
+    from hkmr_blender.rig.transforms import C_Y_TO_Z
+    from hkmr_blender.root.settings import RootSettings
+    context = empty_scene
+    motion, _ = make_motion(np.random.default_rng(7), frames=FRAMES)
+    motion.trans[:, 2] += np.linspace(0, 1.2, FRAMES)                # 1.2 m forward
+    smpl = import_motion(context, motion, ImportSettings(rate="set_scene", create_mesh=False)).armature
+    rig = build_armature(context, "unreal", np.asarray(motion.rest_joints) @ C_Y_TO_Z.T, seed=3)
+    action = retarget(context, smpl, rig).action
+    context.scene.frame_start, context.scene.frame_end = 1, FRAMES
+    frames = range(1, FRAMES + 1)
+    before = _scene_state(bpy)
+    plain = read_fbx(export_clip(context, rig, None, tmp_path / "plain.fbx", "fbx", preset), frames)
+    path = export_clip(context, rig, None, tmp_path / "root.fbx", "fbx", preset, root_motion=RootSettings(),
+                       hips="pelvis", feet=["foot_l", "foot_r", "ball_l", "ball_r"])
+    fbx = read_fbx(path, frames)
+    assert fbx.roots == ["root"] and fbx.parent["pelvis"] == "root" and fbx.names == plain.names
+    assert fbx.frames == FRAMES
+    # the body (pelvis and below) where the rig has it; unkeyed helpers under the root (ik_foot_*) ride with it
+    body = ["pelvis"] + [b.name for b in rig.data.bones["pelvis"].children_recursive]
+    err = np.abs(fbx.world[:, [fbx.names.index(n) for n in body]] - heads_over_frames(context, rig, body, frames))
+    assert err.max() < MM
+    root, pelvis = (fbx.world[:, fbx.names.index(n)] for n in ("root", "pelvis"))
+    assert np.abs(plain.world[:, plain.names.index("root")] - plain.world[0, plain.names.index("root")]).max() < MM
+    np.testing.assert_allclose(root[:, :2] - root[0, :2], pelvis[:, :2] - pelvis[0, :2], atol=0.01)
+    assert np.linalg.norm(root[-1, :2] - root[0, :2]) > 1.0 and len(body) > 20 and np.abs(root[:, 2]).max() < MM   # on the floor
+    assert _scene_state(bpy) == before and rig.animation_data.action == action
+    assert "root" in rig.data.bones and len(rig.data.bones) == len(rig.data.bones.keys())
