@@ -5,8 +5,8 @@ figure) → import → Pin Feet → retarget onto a Mixamo rig (Y-up cm, its own
 evaluated target rig: feet on the floor at contact frames, planted ankles travel < 2 mm, the hips travel as
 the source's × the leg-length ratio, and the hop stays a hop (the target leaves the floor with the source).
 
-The clip lives outside the repository (``HKMR_CMU_DIR``, default /work/shared/data/cmu_131): skipped where it
-is absent."""
+The clip lives outside the repository (``HKMR_CMU_DIR``, else ``shared/data/cmu_131`` beside the checkout):
+skipped where it is absent."""
 from __future__ import annotations
 
 import os
@@ -20,7 +20,10 @@ from tests.blender.conftest import heads_over_frames
 from tests.blender.test_e2e_real_motion import _family_rig, _on_floor_and_planted
 
 pytestmark = pytest.mark.blender
-CLIP = Path(os.environ.get("HKMR_CMU_DIR", "/work/shared/data/cmu_131")) / "131_03.bvh"
+_ROOT = Path(__file__).resolve().parents[2]
+_DIRS = [os.environ["HKMR_CMU_DIR"]] if "HKMR_CMU_DIR" in os.environ else \
+    [_ROOT.parent / "shared" / "data" / "cmu_131", "/work/shared/data/cmu_131"]  # shared/ lies beside the checkout
+CLIP = next((Path(d) / "131_03.bvh" for d in _DIRS if (Path(d) / "131_03.bvh").is_file()), Path(_DIRS[0]) / "131_03.bvh")
 START_S, SECONDS = 5.6, 2.4          # a turn, a hop (both feet off the floor near 6.8 s) and 1.8 m of travel
 SIZE = 0.85                          # the Mixamo character is shorter than the performer: legs × 0.85
 
