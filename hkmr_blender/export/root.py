@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import bpy
 
+from ..rig import compat
 from ..rig.track_bpy import assigned_action
 from ..root.apply import apply_root_on_action
 from ..root.settings import RootSettings
@@ -40,9 +41,7 @@ def with_root_motion(context, armature, settings: RootSettings, hips: str | None
             act = action.copy()
             context.scene.collection.objects.link(obj)
             obj.name = name
-            obj.animation_data.action = act
-            if obj.animation_data.action_slot is None and getattr(act, "slots", None):
-                obj.animation_data.action_slot = act.slots[0]
+            compat.assign_action(obj, act)
             for m in mods:
                 m.object = obj
             context.view_layer.update()

@@ -32,6 +32,7 @@ SIZE = 0.85                          # the Mixamo character is shorter than the 
 def cmu(bpy_module):
     if not CLIP.is_file():
         pytest.skip(f"CMU clip {CLIP} not here (set HKMR_CMU_DIR to the folder holding 131_03.bvh)")
+    pytest.importorskip("torch", reason="the BVH → SMPL fit needs torch (the main venv; the bpy matrix has none)")
     from bench.bvh_truth import bvh_motion
     from hkmr_blender.feet.apply import pin_feet_on_action
     from hkmr_blender.feet.settings import FootSettings
