@@ -58,7 +58,8 @@ def _median(fn, repeats: int) -> str:
 
 def tiled(path: str, frames: int):
     """The motion file at ``path`` repeated to ``frames`` samples: each repeat continues the path where the
-    last one ended (horizontal travel accumulates), contacts and validity repeat."""
+    last one ended (horizontal travel accumulates), contacts, validity and finger poses repeat; the filming
+    camera and the source's frame times belong to the original footage and are dropped."""
     from dataclasses import replace
     from hkmr_blender.base import read_motion
     from hkmr_blender.importing.body import with_rest_joints
@@ -69,7 +70,8 @@ def tiled(path: str, frames: int):
     trans = np.concatenate([m.trans + k * (step + (step / max(m.num_frames - 1, 1))) for k in range(n)])[:frames]
     rep = lambda a: None if a is None else np.concatenate([a] * n)[:frames]  # noqa: E731
     return replace(m, poses=rep(m.poses), trans=trans, valid=rep(m.valid), confidence=rep(m.confidence),
-                   contacts=rep(m.contacts), frame_index=np.arange(frames), camera=None, mesh=m.mesh)
+                   contacts=rep(m.contacts), hand_pose=rep(m.hand_pose), frame_index=np.arange(frames), camera=None,
+                   view=None, timestamps=None, mesh=m.mesh)
 
 
 def main() -> None:
