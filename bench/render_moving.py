@@ -70,15 +70,19 @@ def look_at(centre: np.ndarray, target: np.ndarray, roll: float = 0.0) -> np.nda
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]]) @ R
 
 
-def camera_path(pelvis: np.ndarray, fps: float, kind: str, truck: float, seed: int):
-    """pelvis (F,3) world → (cam_R (F,3,3), cam_t (F,3)) world → camera."""
+def camera_path(pelvis: np.ndarray, fps: float, kind: str, truck: float, seed: int, azimuth: float = 0.0,
+                distance: float = 5.0, height: float = 1.5):
+    """pelvis (F,3) world → (cam_R (F,3,3), cam_t (F,3)) world → camera. ``azimuth`` (rad) turns the start
+    position about the vertical through the path's middle (0: side-on to the person's travel)."""
     n = len(pelvis)
     mid = (pelvis.min(0) + pelvis.max(0)) / 2
     travel = pelvis[-1] - pelvis[0]
     side = np.cross([0.0, 1.0, 0.0], travel if np.linalg.norm(travel[[0, 2]]) > 0.3 else [1.0, 0, 0])
     side = side / np.linalg.norm(side)
-    c0 = mid + 5.0 * side
-    c0[1] = 1.5
+    c, s = np.cos(azimuth), np.sin(azimuth)
+    side = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]) @ side
+    c0 = mid + distance * side
+    c0[1] = height
     aim = mid.copy()
     if kind == "static":
         R = look_at(c0, aim)
@@ -111,7 +115,13 @@ def camera_path(pelvis: np.ndarray, fps: float, kind: str, truck: float, seed: i
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--motion", default="cmu", choices=("cmu", "walk"))
+    ap.add_argument("--motion", default="cmu", choices=("cmu", "walk", "mocap"))
+    ap.add_argument("--mocap-clip", help="--motion mocap: a converted clip (training/data/mocap clips/*.npz; "
+                    "held-out subjects only)")
+    ap.add_argument("--azimuth", type=float, default=0.0, help="static/start camera: degrees about the vertical "
+                    "from side-on to the travel")
+    ap.add_argument("--distance", type=float, default=5.0, help="camera distance from the path's middle (m)")
+    ap.add_argument("--height", type=float, default=1.5, help="camera height (m)")
     ap.add_argument("--clip", default="131_03", help="CMU clip name (--motion cmu)")
     ap.add_argument("--data", default="/work/shared/data/cmu_131")
     ap.add_argument("--frames", type=int, default=0, help="first N frames only (0: all)")
@@ -127,7 +137,11 @@ def main(argv=None) -> int:
     w, h = (int(v) for v in args.size.split("x"))
     body = load_body_model(OPEN_BODY_PATH)
     cache = os.path.splitext(args.out)[0] + f".{args.motion}{args.clip if args.motion == 'cmu' else ''}.motion.npz"
-    if os.path.exists(cache):
+    if args.motion == "mocap":
+        z = np.load(args.mocap_clip)
+        rot = axis_angle_to_matrix(torch.as_tensor(z["poses"]).reshape(-1, 24, 3)).numpy()
+        betas, transl, fps = z["betas"], z["trans"], float(z["mocap_framerate"])
+    elif os.path.exists(cache):
         z = np.load(cache)
         rot, betas, transl, fps = z["rot"], z["betas"], z["transl"], float(z["fps"])
     else:
@@ -145,7 +159,8 @@ def main(argv=None) -> int:
     verts[..., 1] -= ground
     joints[..., 1] -= ground
     transl = transl - np.array([0.0, ground, 0.0], transl.dtype)
-    cam_R, cam_t = camera_path(joints[:, 0], fps, args.camera, args.truck, args.seed)
+    cam_R, cam_t = camera_path(joints[:, 0], fps, args.camera, args.truck, args.seed, np.radians(args.azimuth),
+                               args.distance, args.height)
     cam = PinholeCamera.from_fov(args.fov, w, h)
     geom = BodyGeometry.from_model(body)
     rng = np.random.default_rng(args.seed + 7)

@@ -1,0 +1,169 @@
+"""The fit's start and landmark preprocessing on real-detector footage with exact truth (issue 20).
+
+Input: videos from bench/render_moving.py with ``--camera static`` (VIDEO.mp4 + VIDEO.npz truth: real mocap —
+CMU 131 for evaluation only, or held-out subjects of the converted set — rendered over a textured room).
+BlazePose runs once per video (video mode, the detect stage's own code) and its landmarks are cached beside it
+(VIDEO.landmarks.npz); then the clip fit runs from each start in ``--starts``, with the render's focal length:
+
+- ``none``: the fit's own start (a neutral pose turned like the detected torso; ``hkmr infer --init none``);
+- ``keypoints``: the shipped keypoint model's rotations and median shape (``--init keypoints``);
+- ``keypoints=PATH``: another keypoint checkpoint.
+
+``--pre`` names landmark preprocessing steps applied before the start and fit (compared against none).
+Scores on frames with a person (bench/bench_fit.py's definitions, camera frame): MPJPE and PA-MPJPE on the
+14 LSP joints, root orientation error, accel error (mm/frame²), foot skate while the truth's foot is planted,
+PA per joint; frame-weighted means over all videos at the end.
+
+    nice -n 10 .venv/bin/python bench/bench_starts.py /tmp/rs/*.mp4 --starts none keypoints
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench_fit import LSP_NAMES, TRUTH_CONTACTS, pa_per_joint, scores  # noqa: E402
+
+from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
+from core.body.landmark_points import landmark_points  # noqa: E402
+from core.body.model import load_body_model  # noqa: E402
+from core.detect.blazepose import DetectorOptions  # noqa: E402
+from core.detect.landmarks import Landmarks  # noqa: E402
+from core.fitting import contacts as ct  # noqa: E402
+from core.fitting.clip import ClipFitConfig, fit_clip  # noqa: E402
+from core.fitting.full_camera import FullCamera  # noqa: E402
+from core.fitting.terms import FOOT_POINTS  # noqa: E402
+from core.inference.sources import open_source  # noqa: E402
+from core.inference.workdir import WorkDir  # noqa: E402
+from core.pipeline.detect import DetectStage, landmarks_from_arrays, landmarks_to_arrays, run_detect  # noqa: E402
+from core.pipeline.start import StartStage, run_start  # noqa: E402
+
+
+def landmarks_for(video: str) -> Landmarks:
+    """BlazePose landmarks of ``video`` (cached in VIDEO.landmarks.npz)."""
+    cache = os.path.splitext(video)[0] + ".landmarks.npz"
+    if os.path.exists(cache):
+        z = dict(np.load(cache))
+        return landmarks_from_arrays(z, tuple(int(v) for v in z["image_size"]), float(z["fps"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        lm = run_detect(DetectStage(open_source(video), DetectorOptions()), WorkDir(os.path.join(tmp, "w"), {}).open(False))
+    extra = {} if lm.time_ms is None else {"time_ms": lm.time_ms}
+    np.savez_compressed(cache, **landmarks_to_arrays(lm), **extra, image_size=np.array(lm.image_size), fps=lm.fps)
+    return lm
+
+
+def camera_truth(body, z: dict):
+    """The render's world truth → the fit's frame (static camera): (rotmats (F,24,3,3), betas, transl (F,3))."""
+    R = torch.as_tensor(z["cam_R"][0], dtype=torch.float32)
+    t = torch.as_tensor(z["cam_t"][0], dtype=torch.float32)
+    if np.abs(z["cam_R"] - z["cam_R"][:1]).max() > 1e-6:
+        raise ValueError("bench_starts scores static-camera renders (render_moving.py --camera static)")
+    rot = torch.as_tensor(z["rotmats"], dtype=torch.float32).clone()
+    betas = torch.as_tensor(z["betas"], dtype=torch.float32)
+    j0 = body.rest_joints(betas[None])[0, 0]
+    rot[:, 0] = R @ rot[:, 0]
+    transl = (j0 + torch.as_tensor(z["transl"], dtype=torch.float32)) @ R.T + t - j0
+    return rot, betas, transl
+
+
+def true_swaps(lm: Landmarks, truth_px: np.ndarray) -> dict[str, float]:
+    """Share of found frames whose limb group's labels are exchanged against the truth: the exchanged labelling
+    lies nearer the truth's projected landmarks (truth_px (F,33,2)) than the detected one, by 5 % of a torso."""
+    from core.detect.swaps import LIMB_GROUPS, limb_pairs
+    torso = np.linalg.norm(truth_px[:, [11, 12]].mean(1) - truth_px[:, [23, 24]].mean(1), axis=-1)
+    out = {}
+    for g in LIMB_GROUPS:
+        left, right = limb_pairs(g)
+        p = lm.points2d[:, left + right]
+        d0 = np.linalg.norm(p - truth_px[:, left + right], axis=-1).mean(1)
+        d1 = np.linalg.norm(p - truth_px[:, right + left], axis=-1).mean(1)
+        out[f"swap% {g}"] = float(100 * ((d1 + 0.05 * torso < d0) & lm.found).sum() / max(lm.found.sum(), 1))
+    return out
+
+
+def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
+    for step in steps:
+        if step == "swap":
+            from core.detect.swaps import fix_swaps
+            lm = fix_swaps(lm).landmarks
+        else:
+            raise ValueError(f"--pre {step!r}: unknown")
+    return lm
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("videos", nargs="+")
+    ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
+    ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing, e.g. swap")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
+    ap.add_argument("--json", help="write the per-video rows here")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    body = load_body_model(OPEN_BODY_PATH)
+    cfg = replace(ClipFitConfig(), **{k: type(getattr(ClipFitConfig(), k))(v) for k, v in
+                                      (kv.split("=", 1) for kv in args.set)})
+    rows, totals = [], {}
+    for video in args.videos:
+        z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
+        fps = float(z["fps"])
+        rot, betas, transl = camera_truth(body, z)
+        lm = preprocess(landmarks_for(video), args.pre)
+        n = min(lm.num_frames, len(rot))
+        lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
+        with torch.no_grad():
+            gt_feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
+        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), TRUTH_CONTACTS)
+        planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, TRUTH_CONTACTS)
+        cam = FullCamera.for_image(*lm.image_size, focal=float(z["K"][0, 0]))
+        with torch.no_grad():
+            tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()
+        truth_px = tp[..., :2] / tp[..., 2:] * z["K"][0, 0] + z["K"][:2, 2]
+        sw = true_swaps(lm, truth_px)
+        print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {args.pre or '-'}; "
+              + " ".join(f"{k} {v:.1f}" for k, v in sw.items()), flush=True)
+        for start in args.starts:
+            t0 = time.perf_counter()
+            kw = {}
+            if start != "none":
+                model = start.partition("=")[2] or None
+                st = run_start(StartStage(lm, model))
+                kw = dict(init_rotmats=st.rotmats, init_betas=st.betas)
+            fit = fit_clip(body, lm, cfg, camera=cam, **kw)
+            dt = time.perf_counter() - t0
+            s = scores(body, fit, rot, betas, transl, fps, planted, floor.normal)
+            s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pa_per_joint(body, fit, rot, betas))})
+            s["frames/s"] = n / dt
+            s.update(sw)
+            print(f"  {start:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
+                  flush=True)
+            print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
+            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "frames": int(fit.valid.sum()),
+                         **s})
+            tot = totals.setdefault(start, {})
+            w = int(fit.valid.sum())
+            for k, v in s.items():
+                if np.isfinite(v):
+                    sw, ww = tot.get(k, (0.0, 0))
+                    tot[k] = (sw + v * w, ww + w)
+    if len(args.videos) > 1:
+        print("\nframe-weighted means over all videos:")
+        for start, tot in totals.items():
+            print(f"  {start:24s} " + "  ".join(f"{k} {sw / w:.1f}" for k, (sw, w) in tot.items()))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
