@@ -90,9 +90,28 @@ def true_swaps(lm: Landmarks, truth_px: np.ndarray) -> dict[str, float]:
     return out
 
 
+def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
+    """Mean rotation vector (degrees, camera axes) of truth · fitᵀ for the root over valid frames: x = the body
+    leaning towards/away from the camera, y = turned about the image's vertical, z = rolled in the image plane."""
+    from core.geometry.rotations import matrix_to_axis_angle
+    d = rot[:, 0].double() @ torch.as_tensor(fit.rotmats[:, 0]).transpose(-1, -2)
+    aa = np.degrees(matrix_to_axis_angle(d).numpy())[fit.valid]
+    return {f"root bias {a}": float(v) for a, v in zip("xyz", aa.mean(0))}
+
+
 def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
+    """Apply ``steps`` in order: "swap" (:func:`core.detect.swaps.fix_swaps`) or "inject:GROUP:A:B" (exchange
+    GROUP's left/right labels on frames A…B−1, as BlazePose does on side views: a robustness test)."""
     for step in steps:
-        if step == "swap":
+        if step.startswith("inject:"):
+            from core.detect.swaps import limb_pairs
+            _, group, a, b = step.split(":")
+            left, right = limb_pairs(group)
+            arrays = {k: getattr(lm, k).copy() for k in ("points2d", "visibility", "presence", "world")}
+            for x in arrays.values():
+                x[int(a):int(b), left + right] = x[int(a):int(b), right + left]
+            lm = replace(lm, **arrays)
+        elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks
         else:
@@ -104,7 +123,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
-    ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing, e.g. swap")
+    ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, inject:GROUP:A:B")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
     ap.add_argument("--json", help="write the per-video rows here")
     args = ap.parse_args(argv)
@@ -128,9 +147,9 @@ def main(argv=None) -> int:
         with torch.no_grad():
             tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()
         truth_px = tp[..., :2] / tp[..., 2:] * z["K"][0, 0] + z["K"][:2, 2]
-        sw = true_swaps(lm, truth_px)
+        swaps = true_swaps(lm, truth_px)
         print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {args.pre or '-'}; "
-              + " ".join(f"{k} {v:.1f}" for k, v in sw.items()), flush=True)
+              + " ".join(f"{k} {v:.1f}" for k, v in swaps.items()), flush=True)
         for start in args.starts:
             t0 = time.perf_counter()
             kw = {}
@@ -138,16 +157,18 @@ def main(argv=None) -> int:
                 model = start.partition("=")[2] or None
                 st = run_start(StartStage(lm, model))
                 kw = dict(init_rotmats=st.rotmats, init_betas=st.betas)
-            fit = fit_clip(body, lm, cfg, camera=cam, **kw)
+            fit = fit_clip(body, lm, cfg=cfg, camera=cam, **kw)
             dt = time.perf_counter() - t0
             s = scores(body, fit, rot, betas, transl, fps, planted, floor.normal)
             s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pa_per_joint(body, fit, rot, betas))})
+            s.update(root_bias(fit, rot))
             s["frames/s"] = n / dt
-            s.update(sw)
+            s.update(swaps)
             print(f"  {start:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
-            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "frames": int(fit.valid.sum()),
+            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "set": args.set,
+                         "frames": int(fit.valid.sum()),
                          **s})
             tot = totals.setdefault(start, {})
             w = int(fit.valid.sum())

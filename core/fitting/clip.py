@@ -66,6 +66,7 @@ class ClipFitConfig:
     w_vae: float = 1e-3
     w_accel: float = 0.003
     w_lock: float = 1000.0
+    visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     contact: ct.ContactConfig = ct.ContactConfig()
 
@@ -74,6 +75,8 @@ class ClipFitConfig:
             raise ValueError(f"clip fit: need window ≥ 3 and 0 ≤ overlap < window, got {self.window}/{self.overlap}")
         if self.iterations < 0 or self.lock_iterations < 0:
             raise ValueError("clip fit: iterations must be ≥ 0")
+        if self.visibility_power < 0:
+            raise ValueError(f"clip fit: need visibility_power ≥ 0, got {self.visibility_power}")
         return self
 
 
@@ -136,9 +139,9 @@ def _torso_px(lm: Landmarks) -> float:
     return float(max(np.median(np.linalg.norm(sh[ok], axis=-1)), 1.0))
 
 
-def _data(body: BodyModel, lm: Landmarks) -> _Data:
+def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0) -> _Data:
     found = torch.as_tensor(np.asarray(lm.found, bool))
-    vis = torch.as_tensor(lm.visibility, dtype=torch.float32).clamp(0, 1)
+    vis = torch.as_tensor(lm.visibility, dtype=torch.float32).clamp(0, 1) ** visibility_power
     usable = torch.as_tensor(landmark_weights(body))
     w = vis * usable * found[:, None]
     fps = lm.fps if lm.fps > 0 else 30.0
@@ -287,7 +290,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         betas = torch.as_tensor(np.asarray(init_betas, np.float32)).reshape(1, body.num_betas)
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
-    data = _data(body, lm)
+    data = _data(body, lm, cfg.visibility_power)
     n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
 
     def tick(k: int):

@@ -1,5 +1,5 @@
-"""``hkmr infer`` on real footage (the default): frames → detect → start → fit → motion file (world, contacts)
-(+ overlay).
+"""``hkmr infer`` on real footage (the default): frames → detect (+ left/right swaps undone,
+:mod:`core.detect.swaps`) → start → fit → motion file (world, contacts) (+ overlay).
 
 Each stage is one module of this package with a dataclass in and out; this function only strings them
 together, times them and keeps the work folder (resume per chunk of detection, see :mod:`.detect`).
@@ -14,6 +14,7 @@ import numpy as np
 
 from core.detect.blazepose import DetectorOptions, check_person
 from core.detect.landmarks import Landmarks
+from core.detect.swaps import fix_swaps
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
@@ -98,6 +99,11 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         warnings = _timing_warnings(lm, input_path)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
+        swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels
+        lm = swaps.landmarks
+        if log and any(s.any() for s in swaps.swapped.values()):
+            log("detect: left/right labels swapped back on " + ", ".join(
+                f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log)
         except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
