@@ -111,6 +111,10 @@ def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
             for x in arrays.values():
                 x[int(a):int(b), left + right] = x[int(a):int(b), right + left]
             lm = replace(lm, **arrays)
+        elif step.startswith("pitch:"):  # BlazePose's world landmarks turned about the camera's x axis
+            a = np.radians(float(step.split(":")[1]))
+            rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]], np.float32)
+            lm = replace(lm, world=lm.world @ rx.T)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks

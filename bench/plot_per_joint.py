@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 
 import matplotlib
 
@@ -21,12 +22,12 @@ from bench_fit import LSP_NAMES  # noqa: E402
 
 
 def series(spec: str) -> tuple[str, np.ndarray, float, int]:
-    """"LABEL=FILE:START" → (label, PA per joint (14,), PA-MPJPE, frames)."""
+    """"LABEL=FILE[,FILE…]:START" → (label, PA per joint (14,), PA-MPJPE, frames)."""
     label, _, rest = spec.partition("=")
-    path, _, start = rest.rpartition(":")
-    rows = [r for r in json.load(open(path)) if r["start"] == start]
+    paths, _, start = rest.rpartition(":")
+    rows = [r for p in paths.split(",") for r in json.load(open(p)) if r["start"] == start]
     if not rows:
-        raise SystemExit(f"{path}: no rows with start {start!r}")
+        raise SystemExit(f"{paths}: no rows with start {start!r}")
     w = np.array([r["frames"] for r in rows], float)
     pj = np.array([[r[f"PA {j}"] for j in LSP_NAMES] for r in rows])
     pa = np.array([r["PA-MPJPE"] for r in rows])
@@ -35,7 +36,7 @@ def series(spec: str) -> tuple[str, np.ndarray, float, int]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--series", nargs="+", required=True, metavar="LABEL=FILE:START")
+    ap.add_argument("--series", nargs="+", required=True, metavar="LABEL=FILE[,FILE…]:START")
     ap.add_argument("--title", default="PA-MPJPE per joint")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
         ax.bar(x + (k - (len(data) - 1) / 2) * width, pj, width, label=f"{label}: PA {pa:.1f} mm ({frames} f)")
     ax.set_xticks(x, LSP_NAMES)
     ax.set_ylabel("PA-MPJPE (mm)")
-    ax.set_title(args.title, fontsize=10)
+    ax.set_title(textwrap.fill(args.title, 120), fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

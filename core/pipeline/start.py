@@ -4,8 +4,9 @@ The shipped keypoint model (:mod:`core.inference.keypoint_regressor`, docs/keypo
 rotations and shape from a window of BlazePose landmarks; the fit starts from its rotations (camera frame) and
 the median of its per-frame shapes over frames with a person. Measured (docs/experiments.md, "As the clip
 fit's initialisation"): on detector-on-render clips with known truth the fit from this start is 10 mm MPJPE
-better at the same cost (17 mm under a bar occluder), so it is the default; ``--init none`` starts from a
-neutral pose turned like the detected torso instead.
+better at the same cost (17 mm under a bar occluder), so it is the default; on real mocap rendered and seen by
+BlazePose (held-out subjects, bench/bench_starts.py, issue 20) it is better on all five clips (PA-MPJPE by
+3–16 mm). ``--init none`` starts from a neutral pose turned like the detected torso instead.
 """
 from __future__ import annotations
 
