@@ -100,8 +100,10 @@ def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
 
 
 def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
-    """Apply ``steps`` in order: "swap" (:func:`core.detect.swaps.fix_swaps`) or "inject:GROUP:A:B" (exchange
-    GROUP's left/right labels on frames A…B−1, as BlazePose does on side views: a robustness test)."""
+    """Apply ``steps`` in order: "swap" (:func:`core.detect.swaps.fix_swaps`), "lean:DEG"
+    (:func:`core.detect.world_lean.level_world`) or "inject:GROUP:A:B" (exchange GROUP's left/right labels on
+    frames A…B−1, as BlazePose does on side views: a robustness test). The default path applies swap and
+    lean:12 (``core/pipeline/run.py``); this bench applies only what ``--pre`` names."""
     for step in steps:
         if step.startswith("inject:"):
             from core.detect.swaps import limb_pairs
@@ -111,10 +113,9 @@ def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
             for x in arrays.values():
                 x[int(a):int(b), left + right] = x[int(a):int(b), right + left]
             lm = replace(lm, **arrays)
-        elif step.startswith("pitch:"):  # BlazePose's world landmarks turned about the camera's x axis
-            a = np.radians(float(step.split(":")[1]))
-            rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]], np.float32)
-            lm = replace(lm, world=lm.world @ rx.T)
+        elif step.startswith("lean:"):  # BlazePose's world landmarks turned towards the camera by DEG
+            from core.detect.world_lean import level_world
+            lm = level_world(lm, float(step.split(":")[1]))
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks
@@ -127,7 +128,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
-    ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, inject:GROUP:A:B")
+    ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, lean:DEG, inject:GROUP:A:B")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
     ap.add_argument("--json", help="write the per-video rows here")
     args = ap.parse_args(argv)

@@ -1,5 +1,6 @@
 """``hkmr infer`` on real footage (the default): frames → detect (+ left/right swaps undone,
-:mod:`core.detect.swaps`) → start → fit → motion file (world, contacts) (+ overlay).
+:mod:`core.detect.swaps`; world landmarks levelled, :mod:`core.detect.world_lean`) → start → fit → motion file
+(world, contacts) (+ overlay).
 
 Each stage is one module of this package with a dataclass in and out; this function only strings them
 together, times them and keeps the work folder (resume per chunk of detection, see :mod:`.detect`).
@@ -15,6 +16,7 @@ import numpy as np
 from core.detect.blazepose import DetectorOptions, check_person
 from core.detect.landmarks import Landmarks
 from core.detect.swaps import fix_swaps
+from core.detect.world_lean import level_world
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
@@ -100,7 +102,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels
-        lm = swaps.landmarks
+        lm = level_world(swaps.landmarks)  # and its world landmarks' lean away from the camera
         if log and any(s.any() for s in swaps.swapped.values()):
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
