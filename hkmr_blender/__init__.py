@@ -21,12 +21,13 @@ def _classes() -> tuple:
     from .importing import operators as import_ops
     from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
     from .root import operators as root_ops
+    from .runtime import operators as runtime_ops
     from . import panel
     from .ui import preferences, properties
     from .video import operators as video_ops
 
     return (preferences.HKMRPreferences, properties.HKMRSettings,
-            *import_ops.CLASSES, *bake_ops.CLASSES, *export_ops.CLASSES, *video_ops.CLASSES, *panel.CLASSES,
+            *import_ops.CLASSES, *bake_ops.CLASSES, *export_ops.CLASSES, *video_ops.CLASSES, *runtime_ops.CLASSES, *panel.CLASSES,
             *clip_ops.CLASSES, *feet_ops.CLASSES, *root_ops.CLASSES, *clip_panel.CLASSES,
             *rt_props.CLASSES, *rt_operators.CLASSES, *rt_panel.CLASSES)
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from .locate import MARKER, read_marker, write_marker
-from .pins import RuntimePins
+from .pins import RuntimePins, python_version
 from .pip_output import classify, progress_of
 from .plan import commands_for
 
@@ -131,7 +131,7 @@ class SetupJob:
         if self.cancelled:
             return st
         if self.proc.returncode != 0:
-            problem = classify("\n".join(self._tail), f"{self.pins.tag[2]}.{self.pins.tag[3:]}")
+            problem = classify("\n".join(self._tail), python_version(self.pins.tag))
             self._fail(problem.kind, problem.message)
         elif st.step < st.steps:
             self._next_step()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Step", "RuntimePins", "PINS", "TORCH_VERSION", "TORCH_CPU_INDEX", "python_tag", "pins_for",
+__all__ = ["Step", "RuntimePins", "PINS", "TORCH_VERSION", "TORCH_CPU_INDEX", "python_tag", "python_version", "pins_for",
            "requirements_for"]
 
 TORCH_VERSION = "2.13.0"
@@ -79,12 +79,17 @@ def python_tag(version_info=None) -> str:
     return f"cp{v[0]}{v[1]}"
 
 
+def python_version(tag: str) -> str:
+    """"cp311" → "3.11"."""
+    return f"{tag[2]}.{tag[3:]}"
+
+
 def pins_for(tag: str) -> RuntimePins:
     """The row for ``tag``; ValueError names the Blender versions that have a row."""
     try:
         return PINS[tag]
     except KeyError:
-        raise ValueError(f"video support has no runtime for Python {tag[2]}.{tag[3:]} ({tag}); it exists for "
+        raise ValueError(f"video support has no runtime for Python {python_version(tag)} ({tag}); it exists for "
                          f"{', '.join(sorted(PINS))} (Blender 4.2–5.0: Python 3.11, Blender 5.1+: Python 3.13)") from None
 
 
