@@ -50,7 +50,7 @@ PINS: dict[str, RuntimePins] = {
     "cp311": RuntimePins(
         tag="cp311",
         steps=(
-            Step((f"torch=={TORCH_VERSION}", "numpy>=1.26,<2", "opencv-python-headless>=4.8,<4.11", "scipy>=1.11",
+            Step((f"torch=={TORCH_VERSION}", "numpy>=1.26,<2", "opencv-python-headless<4.11", "scipy>=1.11",
                   "smplx==0.1.28", "roma==1.8.0", "tqdm>=4.66", "protobuf>=4.25.3,<5", "attrs>=19.1.0",
                   "matplotlib>=3.7")),
             Step(("mediapipe==0.10.21",), no_deps=True),
