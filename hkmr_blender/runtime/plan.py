@@ -97,5 +97,6 @@ def plan_download(pins: RuntimePins, python: str, platform: str, wheel_dir: str 
             with open(report, encoding="utf-8") as f:
                 for item in json.load(f).get("install", []):
                     url = item.get("download_info", {}).get("url", "")
-                    files.append((url.rsplit("/", 1)[-1].split("#")[0], _size_of(url, head_timeout)))
+                    name = urllib.parse.unquote(url.rsplit("/", 1)[-1].split("#")[0])
+                    files.append((name, _size_of(url, head_timeout)))
     return DownloadPlan(files)
