@@ -1,6 +1,7 @@
 """Build the HKMR Blender extension zip and validate it — no Blender binary needed.
 
     python build.py [--out dist]
+    Blender, no terminal: Scripting workspace → Text → Open… build.py → Run Script (writes dist/ beside it)
 
 Stages ``hkmr_blender/**/*.py``, the retarget presets ``retarget/presets/*.json``,
 ``hkmr_blender/assets/*.npz`` and ``hkmr_blender/wheels/*.whl`` with the
@@ -51,9 +52,20 @@ MANIFEST_REQUIRED = ("schema_version", "id", "version", "name", "tagline", "main
                      "blender_version_min", "license")
 
 
+def in_blender() -> bool:
+    """Whether this runs inside a Blender binary (Scripting workspace → Run Script), not the bpy module."""
+    bpy = sys.modules.get("bpy")
+    return bool(bpy is not None and getattr(bpy.app, "binary_path", ""))
+
+
 def blender_ext_cli() -> Path | None:
-    """Path of Blender's extension command-line tool inside the installed bpy module (None without bpy)."""
+    """Path of Blender's extension command-line tool inside the installed bpy module, or of the running Blender
+    (None without bpy)."""
     import importlib.util
+    if in_blender():
+        import bpy
+        found = bpy.utils.system_resource("SCRIPTS", path="addons_core/bl_pkg/cli/blender_ext.py")
+        return Path(found) if found and Path(found).is_file() else None
     spec = importlib.util.find_spec("bpy")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -208,4 +220,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if in_blender():  # run from Blender's Text Editor: no command line to parse, and no sys.exit (it would quit)
+        main([])
+    else:
+        sys.exit(main())
