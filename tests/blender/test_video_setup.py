@@ -75,7 +75,7 @@ def test_install_set_up_motion_from_video_remove(installed, bpy_module, runtime_
     assert arm.type == "ARMATURE" and arm.animation_data and arm.animation_data.action
     from hkmr_blender.rig import compat
     curves = compat.action_fcurves(arm.animation_data.action, arm)
-    keyed = [fc for fc in curves if len(fc.keyframe_points) >= 90]
+    keyed = [fc for fc in curves if len(fc.keyframe_points) >= 75]     # 100 samples at 30 fps → 80 frames at 24
     assert len(keyed) >= 24 * 4
     hips = [fc.keyframe_points[i].co[1] for fc in curves if "pelvis" in fc.data_path and "location" in fc.data_path
             for i in range(len(fc.keyframe_points))]
