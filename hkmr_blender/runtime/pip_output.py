@@ -14,7 +14,7 @@ __all__ = ["PipProblem", "classify", "progress_of", "last_error_line"]
 
 @dataclass(frozen=True)
 class PipProblem:
-    """kind: "offline" | "proxy" | "disk_full" | "no_wheel" | "permission" | "ssl" | "other"; message: the cause
+    """kind: "offline" | "proxy" | "disk_full" | "no_wheel" | "no_pip" | "permission" | "ssl" | "other"; message: the cause
     and the fix, for the user."""
 
     kind: str
@@ -47,6 +47,9 @@ _RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
      "a file could not be written (permission denied)",
      "close other Blender windows that use video support, check that the extension's user folder is writable, "
      "then run Set up video support again"),
+    ("no_pip", (r"No module named pip",),
+     "this Blender's Python has no pip (some Linux distribution packages of Blender remove it)",
+     "use Blender from blender.org (it ships pip), or set an External Python under Advanced in the preferences"),
     ("no_wheel", (r"No matching distribution found for (?P<req>\S+)",
                   r"Could not find a version that satisfies the requirement (?P<req>\S+)"),
      "no wheel of {req} for this Blender's Python {python}",

@@ -26,7 +26,7 @@ class RuntimeState:
 def runtime_state(runtime_dir: str, pins: RuntimePins) -> RuntimeState:
     marker = read_marker(runtime_dir) if os.path.isdir(runtime_dir) else None
     if marker is None:
-        return RuntimeState("missing", "Not set up: Set up video support installs it (about 370 MB download)")
+        return RuntimeState("missing", "Not set up: Set up video support installs it (the download size is shown first)")
     if not marker.get("complete"):
         return RuntimeState("incomplete", "Set-up did not finish: run Set up video support again to repair it")
     if marker.get("pins") != pins_digest(pins):

@@ -38,9 +38,11 @@ def _interpreter(context, override: str = "") -> dict:
         state = runtime_state(runtime_dir(), pins_for(python_tag()))
     except ValueError as exc:
         raise VideoJobError(f"{exc}; or set an External Python under Advanced in the HKMR add-on preferences") from None
+    if state.kind == "missing":
+        raise VideoJobError("video support is not set up yet: Edit > Preferences > Add-ons > HKMR Mocap > Set up video "
+                            "support (or set an External Python under Advanced there)")
     if not state.ready:
-        raise VideoJobError(f"video support is not set up ({state.text}): Edit > Preferences > Add-ons > HKMR Mocap > "
-                            "Set up video support")
+        raise VideoJobError(f"video support: {state.text} (Edit > Preferences > Add-ons > HKMR Mocap)")
     if not core_dir():
         raise VideoJobError("this add-on has no core_runtime folder: install the zip made by build.py")
     return {"python": sys.executable, "pythonpath": os.pathsep.join([core_dir(), runtime_dir()]), "isolated": True}

@@ -85,3 +85,13 @@ def test_failed_job_names_the_cause_and_removes_only_its_own_folder(tmp_path):
     with pytest.raises(RuntimeError, match="wheel folder .* not found"):
         SetupJob(pins, sys.executable, str(tmp_path / "rt2"), str(tmp_path / "nowhere")).start()
     assert not (tmp_path / "rt2").exists()
+
+
+def test_python_without_pip(tmp_path):
+    """A real interpreter without pip (a venv made --without-pip), as some distributions' Blender builds are."""
+    import venv
+    venv.EnvBuilder(with_pip=False).create(tmp_path / "nopip")
+    py = tmp_path / "nopip" / "bin" / "python"
+    proc = subprocess.run([str(py), "-m", "pip", "install", "roma"], capture_output=True, text=True)
+    problem = classify(proc.stdout + proc.stderr)
+    assert problem.kind == "no_pip" and "External Python" in problem.message
