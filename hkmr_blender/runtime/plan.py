@@ -26,7 +26,7 @@ def install_command(python: str, target: str, step: Step, platform: str, wheel_d
     """argv of one step; ``report``: a JSON path → ``--dry-run --report`` (nothing installed)."""
     reqs = requirements_for(step, platform, local=bool(wheel_dir))
     cmd = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-           "--target", target, "--upgrade", "--only-binary=:all:", "--no-warn-script-location"]
+           "--target", target, "--upgrade", "--only-binary=:all:", "--no-warn-script-location", "--no-compile"]
     if step.no_deps:
         cmd.append("--no-deps")
     if wheel_dir:
