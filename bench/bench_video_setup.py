@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
                                                              times["motion from video → imported"], 1)}
     print(json.dumps(result, indent=1))
     bpy.ops.hkmr.remove_video_support()
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
