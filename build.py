@@ -1,6 +1,7 @@
 """Build the HKMR Blender extension zip and validate it — no Blender binary needed.
 
     python build.py [--out dist]
+    Blender, no terminal: Scripting workspace → Text → Open… build.py → Run Script (writes dist/ beside it)
 
 Stages ``hkmr_blender/**/*.py``, the retarget presets ``retarget/presets/*.json``,
 ``hkmr_blender/assets/*.npz`` and ``hkmr_blender/wheels/*.whl`` with the
@@ -9,12 +10,20 @@ top-level ``blender_manifest.toml`` into a temporary folder, then runs Blender's
 Without the ``bpy`` module (any Python 3.11+, outside the project's venv) the same staged files are zipped
 with :mod:`zipfile` (manifest at the zip's root, as Blender's tool writes it) after a check of the
 manifest's required fields and wheels, and a note says that Blender's own validation was skipped.
+The extension also carries ``hkmr infer``'s default path for "Motion from Video" (docs/architecture.md,
+"Video support inside Blender"): ``core``'s sources and the keypoint model's weights go into
+``core_runtime/core``, beside a two-line ``core_runtime/hkmr_blender`` package that points at the extension's
+own folder (so core's ``hkmr_blender.base`` imports are the installed extension's files). The image model
+(``hkmr_demo.pt``, ``--no-fit`` only) and the demo clip stay out. ``core_runtime/CHECKSUMS.json`` records the
+sha256 of every shipped model/body file; after building, the zip is checked to hold each with that checksum.
 The wheels listed in the manifest are committed (pure Python, 30 KB); a missing one is fetched with
 ``pip download <name>==<version> --no-deps --only-binary=:all:``.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -29,13 +38,34 @@ PACKAGE = ROOT / "hkmr_blender"
 MANIFEST = ROOT / "blender_manifest.toml"
 
 
+CORE = ROOT / "core"
+CORE_FOLDER = "core_runtime"  # hkmr_blender/runtime/locate.py reads the same name
+#: core's data files the default ``hkmr infer`` path needs (the keypoint model; the open body is in assets/).
+CORE_DATA = ("model/assets/hkmr_keypoints.pt",)
+CHECKSUMS = "CHECKSUMS.json"
+SHIM = ('"""The add-on package as seen by core inside the installed extension: its path is the extension\'s own\n'
+        'folder, so ``hkmr_blender.base`` resolves to the extension\'s files and its bpy ``__init__`` never runs."""\n'
+        'import os as _os\n\n'
+        '__path__ = [_os.path.dirname(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))]\n')
+
 MANIFEST_REQUIRED = ("schema_version", "id", "version", "name", "tagline", "maintainer", "type",
                      "blender_version_min", "license")
 
 
+def in_blender() -> bool:
+    """Whether this runs inside a Blender binary (Scripting workspace → Run Script), not the bpy module."""
+    bpy = sys.modules.get("bpy")
+    return bool(bpy is not None and getattr(bpy.app, "binary_path", ""))
+
+
 def blender_ext_cli() -> Path | None:
-    """Path of Blender's extension command-line tool inside the installed bpy module (None without bpy)."""
+    """Path of Blender's extension command-line tool inside the installed bpy module, or of the running Blender
+    (None without bpy)."""
     import importlib.util
+    if in_blender():
+        import bpy
+        found = bpy.utils.system_resource("SCRIPTS", path="addons_core/bl_pkg/cli/blender_ext.py")
+        return Path(found) if found and Path(found).is_file() else None
     spec = importlib.util.find_spec("bpy")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -77,6 +107,50 @@ def stage(dest: Path, manifest: dict) -> None:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PACKAGE / rel, dest / rel)
     shutil.copy2(MANIFEST, dest / MANIFEST.name)
+    stage_core(dest)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def stage_core(dest: Path) -> dict[str, str]:
+    """Copy core's sources and :data:`CORE_DATA` to ``dest/core_runtime``, write the shim package and
+    CHECKSUMS.json (extension-relative path → sha256 of every shipped model/body file); return the checksums."""
+    folder = dest / CORE_FOLDER
+    for src in sorted(CORE.rglob("*.py")):
+        if "__pycache__" in src.parts:
+            continue
+        out = folder / "core" / src.relative_to(CORE)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, out)
+    for rel in CORE_DATA:
+        (folder / "core" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(CORE / rel, folder / "core" / rel)
+    (folder / "hkmr_blender").mkdir()
+    (folder / "hkmr_blender" / "__init__.py").write_text(SHIM)
+    shipped = [folder / "core" / rel for rel in CORE_DATA] + sorted((dest / "assets").glob("*.npz"))
+    sums = {p.relative_to(dest).as_posix(): sha256_of(p) for p in shipped}
+    (folder / CHECKSUMS).write_text(json.dumps(sums, indent=1) + "\n")
+    return sums
+
+
+def check_zip(zip_path: Path) -> dict[str, str]:
+    """The built zip holds core's entry point, the shim and every file of CHECKSUMS.json with its checksum."""
+    with zipfile.ZipFile(zip_path) as zf:
+        names = set(zf.namelist())
+        need = [f"{CORE_FOLDER}/{CHECKSUMS}", f"{CORE_FOLDER}/hkmr_blender/__init__.py",
+                f"{CORE_FOLDER}/core/inference/cli.py", "base/smpl_file.py"]
+        missing = [n for n in need if n not in names]
+        if missing:
+            raise SystemExit(f"{zip_path}: missing {', '.join(missing)}")
+        sums = json.loads(zf.read(f"{CORE_FOLDER}/{CHECKSUMS}"))
+        for rel, want in sums.items():
+            if rel not in names:
+                raise SystemExit(f"{zip_path}: {rel} listed in {CHECKSUMS} is not in the zip")
+            if hashlib.sha256(zf.read(rel)).hexdigest() != want:
+                raise SystemExit(f"{zip_path}: {rel} does not match its checksum in {CHECKSUMS}")
+    return sums
 
 
 def check_manifest(manifest: dict) -> None:
@@ -123,6 +197,7 @@ def build(out_dir: Path, cli: Path | None = None) -> Path:
                 run_cli(cli, "build", "--source-dir", str(src), "--output-filepath", str(tmp_zip))
         if cli is not None:
             run_cli(cli, "validate", str(tmp_zip))
+        check_zip(tmp_zip)
         tmp_zip.replace(zip_path)
     finally:
         tmp_zip.unlink(missing_ok=True)
@@ -135,7 +210,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     cli = blender_ext_cli()
     path = build(Path(args.out), cli)
-    size = f"{path.stat().st_size / 1024:.0f} KB"
+    size = f"{path.stat().st_size / 1e6:.1f} MB"
     if cli is None:
         print(f"built {path} ({size}); Blender's extension validation skipped: this Python has no bpy module "
               "(pip install bpy==5.0.1, or run with the project's .venv/bin/python, to validate)")
@@ -145,4 +220,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if in_blender():  # run from Blender's Text Editor: no command line to parse, and no sys.exit (it would quit)
+        main([])
+    else:
+        sys.exit(main())

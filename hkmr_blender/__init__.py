@@ -3,7 +3,8 @@
 One room per capability, each with its bpy-free math beside its bpy layer, operators and panel:
 :mod:`.importing` (motion file → keys), :mod:`.feet` (planted feet), :mod:`.root` (root motion),
 :mod:`.clips` (several files as actions), :mod:`.bake`, :mod:`.retarget` (onto any rig), :mod:`.export`
-(FBX/glTF/BVH for engines), :mod:`.video` (Motion from Video); :mod:`.rig` holds what they share of an
+(FBX/glTF/BVH for engines), :mod:`.video` (Motion from Video), :mod:`.runtime` (Set up video support: its pinned
+third-party runtime in the extension's user folder); :mod:`.rig` holds what they share of an
 armature and its action, :mod:`.ui` the scene properties, main panel and preferences. :mod:`.base` is the
 numpy-only base that ``core`` and ``training`` import too. bpy is imported only by the bpy-layer modules,
 so this package and its bpy-free modules import without Blender.
@@ -21,12 +22,13 @@ def _classes() -> tuple:
     from .importing import operators as import_ops
     from .retarget import operators as rt_operators, panel as rt_panel, props as rt_props
     from .root import operators as root_ops
+    from .runtime import operators as runtime_ops
     from . import panel
     from .ui import preferences, properties
     from .video import operators as video_ops
 
     return (preferences.HKMRPreferences, properties.HKMRSettings,
-            *import_ops.CLASSES, *bake_ops.CLASSES, *export_ops.CLASSES, *video_ops.CLASSES, *panel.CLASSES,
+            *import_ops.CLASSES, *bake_ops.CLASSES, *export_ops.CLASSES, *video_ops.CLASSES, *runtime_ops.CLASSES, *panel.CLASSES,
             *clip_ops.CLASSES, *feet_ops.CLASSES, *root_ops.CLASSES, *clip_panel.CLASSES,
             *rt_props.CLASSES, *rt_operators.CLASSES, *rt_panel.CLASSES)
 

@@ -1,10 +1,18 @@
 """Shared fixtures: small SMPL-format arrays and an isolated HOME/config for every test."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from hkmr_blender.base.skeleton import SMPL_PARENTS
+
+#: Where .ci/wheels.py caches the video runtime's wheels (read before the per-test HOME is set).
+CI_CACHE = os.environ.get("HKMR_CI_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "hkmr-ci")
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +69,27 @@ def open_body():
     from core.body.model import load_body_model
 
     return load_body_model(OPEN_BODY_PATH)
+
+
+@pytest.fixture(scope="session")
+def runtime_wheels() -> Path:
+    """The local wheel folder of the video runtime for this Python, filled once by .ci/wheels.py (outside the
+    clone, reused across runs: the suite itself needs no network once it is filled)."""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, str(root / ".ci" / "wheels.py")], capture_output=True, text=True,
+                          env=dict(os.environ, HKMR_CI_CACHE=CI_CACHE), timeout=1200)
+    if proc.returncode != 0:
+        pytest.skip(f"the runtime's wheel folder could not be filled (run `python .ci/wheels.py` once with "
+                    f"network): {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def offline_pip_env() -> dict:
+    """This process's environment without pip's configuration (no index, no find-links): what a set-up from
+    a local wheel folder must manage with."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
 
 
 def pytest_unconfigure(config):

@@ -1,8 +1,8 @@
 """Run ``hkmr infer`` in a subprocess for Blender (bpy-free, stdlib only).
 
-Blender's Python has no torch, so the "Motion from video" operator runs inference with the
-interpreter set in the add-on's preferences (one that has HKMR and torch installed). This
-module builds that command, starts it, reads its machine-readable progress lines
+The "Motion from video" operator runs inference in a subprocess: Blender's own Python with the video runtime
+and the extension's core folder on its path (:mod:`..runtime`), or an external interpreter set in the
+add-on's preferences (one that has HKMR and torch installed). This module builds that command, starts it, reads its machine-readable progress lines
 (``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see :mod:`.base.progress`) on a reader
 thread so Blender's timer can poll without blocking, keeps the tail of stderr for error
 reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues). Before the
@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..base.progress import parse_line
+from ..runtime.locate import infer_env
 from .probe import ProbeError, probe_interpreter
 
 __all__ = ["VideoJobError", "VideoJobConfig", "JobStatus", "VideoJob", "build_command", "parse_line",
@@ -37,7 +38,8 @@ class VideoJobConfig:
     clip fit; ``person_box`` "x0,y0,x1,y1" chooses whom to follow, empty = auto) or "network" (``--no-fit``:
     the image model with ``checkpoint`` and person crops ``person`` "full" | "track" | "boxes" (needs ``boxes``));
     ``smooth``: One-Euro smoothing, network only; pythonpath: optional folder put in front of PYTHONPATH (an HKMR
-    checkout not installed)."""
+    checkout not installed); isolated: PYTHONPATH is exactly ``pythonpath`` and user site-packages are off (Blender's
+    own Python with the video runtime, :func:`..runtime.locate.infer_env`)."""
 
     python: str
     input: str
@@ -52,6 +54,7 @@ class VideoJobConfig:
     resume: bool = True
     overlay: str = ""
     pythonpath: str = ""
+    isolated: bool = False
     extra_args: list[str] = field(default_factory=list)
 
 
@@ -137,7 +140,10 @@ class VideoJob:
         cmd[0] = _resolve_python(self.cfg.python)
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
-        if self.cfg.pythonpath:
+        if self.cfg.isolated:
+            core_dir, _, runtime_dir = self.cfg.pythonpath.partition(os.pathsep)
+            env = infer_env(runtime_dir, core_dir)
+        elif self.cfg.pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (self.cfg.pythonpath, env.get("PYTHONPATH")) if p)
         try:
             probe_interpreter(cmd[0], env)

@@ -1,8 +1,9 @@
 """Operator "Motion from Video": runs ``hkmr infer`` in a subprocess, then imports the result.
 
-Blender's Python has no torch, so inference runs with the interpreter set in the add-on's
-preferences (``python_path``; optional ``hkmr_source_dir`` for an HKMR checkout that is not
-installed in it). Interactive: a modal operator polls the job on a timer, shows progress in the
+Inference runs as a subprocess of Blender's own Python with the video runtime (installed by "Set up video
+support" in the preferences, :mod:`..runtime`) and the extension's core folder on its path; if the runtime is
+not set up the operator says so and points to that button. Advanced: an external interpreter set in the
+preferences (``python_path``; optional ``hkmr_source_dir`` for an HKMR checkout not installed in it) is used instead. Interactive: a modal operator polls the job on a timer, shows progress in the
 window's progress indicator and the status bar, and Esc cancels (the finished chunks stay; running
 again resumes). Headless (``bpy.app.background``): it blocks until the job ends. When it finishes,
 ``bpy.ops.hkmr.import_motion(filepath=...)`` imports the motion; a missing interpreter or a failed
@@ -11,6 +12,7 @@ run is reported with the subprocess's own error text.
 from __future__ import annotations
 
 import os
+import sys
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
@@ -21,6 +23,29 @@ from .job import VideoJob, VideoJobConfig, VideoJobError, default_output
 
 __all__ = ["HKMR_OT_motion_from_video", "CLASSES"]
 
+
+
+def _interpreter(context, override: str = "") -> dict:
+    """``python``/``pythonpath``/``isolated`` of the job: an external interpreter when one is set (operator
+    override or preferences), else Blender's own Python with the video runtime (VideoJobError when not set up)."""
+    external = override or preference_path(context, "python_path")
+    if external:
+        return {"python": external, "pythonpath": preference_path(context, "hkmr_source_dir")}
+    from ..runtime.operators import core_dir, runtime_dir
+    from ..runtime.pins import pins_for, python_tag
+    from ..runtime.state import runtime_state
+    try:
+        state = runtime_state(runtime_dir(), pins_for(python_tag()))
+    except ValueError as exc:
+        raise VideoJobError(f"{exc}; or set an External Python under Advanced in the HKMR add-on preferences") from None
+    if state.kind == "missing":
+        raise VideoJobError("video support is not set up yet: Edit > Preferences > Add-ons > HKMR Mocap > Set up video "
+                            "support (or set an External Python under Advanced there)")
+    if not state.ready:
+        raise VideoJobError(f"video support: {state.text} (Edit > Preferences > Add-ons > HKMR Mocap)")
+    if not core_dir():
+        raise VideoJobError("this add-on has no core_runtime folder: install the zip made by build.py")
+    return {"python": sys.executable, "pythonpath": os.pathsep.join([core_dir(), runtime_dir()]), "isolated": True}
 
 
 class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
@@ -66,16 +91,24 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         for prop in (*props, "import_result"):
             col.prop(self, prop)
 
+    def invoke(self, context, event):
+        try:  # say "set up video support first" before the file browser, not after
+            _interpreter(context, self.python_path)
+        except VideoJobError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return ImportHelper.invoke(self, context, event)
+
     def _config(self, context) -> VideoJobConfig:
         video = bpy.path.abspath(self.filepath)
         if not os.path.exists(video):
             raise VideoJobError(f"{video}: video not found")
         return VideoJobConfig(
-            python=self.python_path or preference_path(context, "python_path"), input=video,
+            **_interpreter(context, self.python_path), input=video,
             output=bpy.path.abspath(self.output) if self.output else default_output(video),
             method=self.method, person_box=self.person_box.strip(), checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
             person=self.person, boxes=bpy.path.abspath(self.boxes) if self.boxes else "", smooth=self.smooth,
-            pythonpath=preference_path(context, "hkmr_source_dir"))
+        )
 
     def execute(self, context):
         try:

@@ -77,6 +77,33 @@ def bpy_module(tmp_path_factory):
     return pytest.importorskip("bpy")
 
 
+@pytest.fixture(scope="session")
+def built_zip(bpy_module, tmp_path_factory):
+    """The extension zip built once per session by build.py (Blender's validator included)."""
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path_factory.mktemp("dist")
+    proc = subprocess.run([sys.executable, str(root / "build.py"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    zips = list(out.glob("hkmr_mocap-*.zip"))
+    assert len(zips) == 1 and "validated" in proc.stdout
+    return zips[0]
+
+
+@pytest.fixture(scope="module")
+def installed(bpy_module, built_zip):
+    """The built zip installed + enabled like "Install from Disk" into the temporary user extensions repository
+    (again per module: other modules reset to factory settings); (zip path, the installed module)."""
+    import importlib
+    bpy_module.ops.wm.read_factory_settings(use_empty=True)
+    result = bpy_module.ops.extensions.package_install_files(filepath=str(built_zip), repo="user_default",
+                                                             enable_on_install=True)
+    assert result == {"FINISHED"}
+    return built_zip, importlib.import_module("bl_ext.user_default.hkmr_mocap")
+
+
 def clear_scene(bpy) -> None:
     """Remove every object, armature, mesh and action (keeps preferences and enabled add-ons,
     unlike ``read_factory_settings``)."""
