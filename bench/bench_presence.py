@@ -25,9 +25,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from core.body.model import load_body_model  # noqa: E402
 from core.detect.blazepose import DetectorOptions, detect_frames  # noqa: E402
 from core.pipeline.fit import FitStage, run_fit  # noqa: E402
-from core.pipeline.motion import MAX_REPROJECTION, MIN_LEG_VISIBILITY, leg_visibility  # noqa: E402
+from core.pipeline.motion import (MAX_REPROJECTION, MIN_LEG_VISIBILITY, MIN_RUN, _without_short_runs,  # noqa: E402
+                                  leg_visibility)
 
-LEG_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+LEG_GRID = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
 REPROJ_GRID = (0.2, 0.3, 0.4, np.inf)
 
 
@@ -56,14 +57,15 @@ def signals(body, path: str, limit: int = 300, options: DetectorOptions | None =
     return out
 
 
-def share(rows: dict, legs: float, reproj: float, vis: float = 0.3) -> tuple[int, int]:
-    """(frames passing all three thresholds, all frames) summed over ``rows``."""
+def share(rows: dict, legs: float, reproj: float, vis: float = 0.3, run: int = MIN_RUN) -> tuple[int, int]:
+    """(frames passing all thresholds in runs of ≥ ``run`` frames, all frames) summed over ``rows``."""
     k = n = 0
     for r in rows.values():
         n += r["frames"]
-        ok = (np.asarray(r["vis"]) >= vis) & (np.asarray(r.get("legs", r["vis"])) >= legs) \
-            & (np.asarray(r["reproj"]) <= reproj)
-        k += int(ok.sum())
+        ok = np.zeros(r["frames"], bool)
+        idx = np.asarray(r["index"], int)
+        ok[idx] = (np.asarray(r["vis"]) >= vis) & (np.asarray(r["legs"]) >= legs) & (np.asarray(r["reproj"]) <= reproj)
+        k += int(_without_short_runs(ok, min(run, len(ok))).sum())
     return k, n
 
 
@@ -97,17 +99,23 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(data, fh)
-    print("\nvalid frames, empty scenes · person clips: mean visibility ≥ 0.3, better leg ≥ l, reprojection ≤ r")
+    for run in (1, MIN_RUN):
+        _table(data, run)
+    return 0
+
+
+def _table(data: dict, run: int) -> None:
+    print(f"\nvalid frames, empty scenes · person clips: mean visibility ≥ 0.3, better leg ≥ l, reprojection ≤ r, "
+          f"runs ≥ {run} frames")
     print("| l \\ r | " + " | ".join(f"{r:g}" for r in REPROJ_GRID) + " |")
     print("|---" * (len(REPROJ_GRID) + 1) + "|")
     for leg in LEG_GRID:
         cells = []
         for r in REPROJ_GRID:
-            ke, ne = share(data["empty"], leg, r)
-            kp, np_ = share(data["person"], leg, r)
+            ke, ne = share(data["empty"], leg, r, run=run)
+            kp, np_ = share(data["person"], leg, r, run=run)
             cells.append(f"{ke}/{ne} · {kp}/{np_}")
         print(f"| {leg:g} | " + " | ".join(cells) + " |")
-    return 0
 
 
 if __name__ == "__main__":

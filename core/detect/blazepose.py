@@ -30,7 +30,7 @@ import numpy as np
 
 from .landmarks import NUM_LANDMARKS, Landmarks
 
-__all__ = ["MEDIAPIPE_VERSION", "MODEL_FILES", "ROI_MARGIN", "DetectorError", "DetectorOptions",
+__all__ = ["MEDIAPIPE_VERSION", "MODEL_FILES", "MIN_POSE_PRESENCE", "ROI_MARGIN", "DetectorError", "DetectorOptions",
            "FrameResult", "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
            "import_solutions", "native_stderr_silenced"]
 
@@ -42,6 +42,11 @@ MODEL_FILES: dict[str, str] = {
     "modules/pose_landmark/pose_landmark_full.tflite":
         "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
 }
+#: BlazePose's landmark model scores whether a person is in its region (its "pose flag"); frames below this are
+#: "nobody" (mediapipe's ``min_tracking_confidence``, default 0.5). Real empty scenes that fooled it at 0.5 (a
+#: launch pad, a bird filling the frame: 40 false frames of 180) keep 4 at 0.9; real people walking, entering or
+#: leaving lose none (docs/inference.md, "Person presence"; bench/bench_presence.py).
+MIN_POSE_PRESENCE = 0.9
 #: A ``person`` box is enlarged by this fraction of its size on every side before cropping.
 ROI_MARGIN = 0.15
 _INSTALL = "bash .ci/venv python -c 1 (or: pip install --no-deps mediapipe==0.10.21 'protobuf>=4.25.3,<5' attrs " \
@@ -54,11 +59,12 @@ class DetectorError(RuntimeError):
 
 @dataclass
 class DetectorOptions:
-    """min_detection / min_tracking: mediapipe's thresholds in [0, 1]; smooth: mediapipe's own landmark
-    filter across frames (video mode); person: None (BlazePose's choice) or a box x0, y0, x1, y1 px."""
+    """min_detection: the person detector's threshold in [0, 1]; min_tracking: the landmark model's pose-presence
+    threshold in [0, 1] (:data:`MIN_POSE_PRESENCE`); smooth: mediapipe's own landmark filter across frames (video
+    mode); person: None (BlazePose's choice) or a box x0, y0, x1, y1 px."""
 
     min_detection: float = 0.5
-    min_tracking: float = 0.5
+    min_tracking: float = MIN_POSE_PRESENCE
     smooth: bool = True
     person: tuple[float, float, float, float] | None = None
 

@@ -90,3 +90,46 @@ def motion_file(tmp_path, capsys) -> Path:
     assert main(["body", "--model", str(inputs / "body.npz"), "--write-motion", str(inputs / "walk.npz")]) == 0
     capsys.readouterr()
     return inputs / "walk.npz"
+
+
+def walk_frames(first: int, count: int, rows=(0, 480), cols=(0, 854), gain: float = 1.0) -> list[np.ndarray]:
+    """BGR frames ``first``…``first + count - 1`` of the vendored real clip core/assets/walk.mp4 (854×480: a woman
+    walks right to left in rows 210–480, a man stands on the box above her), cropped, brightness × ``gain``."""
+    import cv2
+
+    from core.assets import REAL_DEMO_CLIP
+
+    cap = cv2.VideoCapture(str(REAL_DEMO_CLIP))
+    for _ in range(first):
+        cap.grab()
+    out = []
+    for _ in range(count):
+        f = cap.read()[1][rows[0]:rows[1], cols[0]:cols[1]]
+        out.append(np.ascontiguousarray(f if gain == 1.0 else np.clip(f * gain, 0, 255).astype(np.uint8)))
+    return out
+
+
+def video_frames(path, gain: float = 1.0, size=None) -> list[np.ndarray]:
+    """Every BGR frame of ``path``, brightness × ``gain``, resized to ``size`` (w, h) if given."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    out = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            return out
+        f = f if size is None else cv2.resize(f, size, interpolation=cv2.INTER_AREA)
+        out.append(f if gain == 1.0 else np.clip(f * gain, 0, 255).astype(np.uint8))
+
+
+def write_clip(path, frames, fps: float = 30.0) -> str:
+    """BGR frames → an mp4v video at ``path``."""
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for f in frames:
+        vw.write(f)
+    vw.release()
+    return str(path)

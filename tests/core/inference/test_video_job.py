@@ -122,3 +122,21 @@ def test_operator_runs_job_and_imports(assets, tmp_path, bpy_module, monkeypatch
         assert any(o.type == "ARMATURE" for o in new)
     finally:
         hkmr_blender.unregister()
+
+
+@pytest.mark.slow
+def test_empty_scene_and_few_person_frames_reach_blender(tmp_path):
+    """Motion from Video on a real empty scene reports hkmr infer's "no person" error; on a clip the person walks
+    out of, the "seen in only k of N frames" warning (the operator reports both, see operators.py)."""
+    from tests.corpus.conftest import walk_frames, write_clip
+
+    scene = os.path.join(REPO, "tests", "data", "scenes", "towers.mp4")
+    st = VideoJob(VideoJobConfig(python=sys.executable, input=scene, output=str(tmp_path / "e.npz"),
+                                 pythonpath=REPO)).start().wait(300)
+    assert st.returncode == 2 and "no person" in st.error, st.error
+    assert not os.path.exists(tmp_path / "e.npz")
+    leaving = write_clip(tmp_path / "leaving.mp4", walk_frames(28, 50, rows=(210, 480), cols=(560, 854)))
+    st = VideoJob(VideoJobConfig(python=sys.executable, input=leaving, output=str(tmp_path / "l.npz"),
+                                 pythonpath=REPO)).start().wait(300)
+    assert st.returncode == 0, st.error
+    assert any("a person was seen in only" in w and "of 50 frames" in w for w in st.warnings), st.warnings
