@@ -29,9 +29,9 @@ __all__ = ["MotionStage", "MotionOutput", "run_motion", "MAX_REPROJECTION", "MIN
 MAX_REPROJECTION = 0.40
 #: A detected frame shows a person only if BlazePose also sees at least one leg: the better side's mean knee and
 #: ankle visibility ≥ this. BlazePose's false detections in real empty scenes (a launch pad's towers, a bird
-#: filling the frame) are upper bodies at full visibility with the legs unseen (better leg 0.19–0.30), which the
-#: fit matches as well as a real person (reprojection 9–19 %); real people walking, entering at the frame's edge
-#: or leaving it: ≥ 0.77 (docs/inference.md, "Person presence"; bench/bench_presence.py).
+#: filling the frame) are mostly upper bodies with the legs unseen (better leg ≤ 0.60 on every empty clip), which
+#: the fit matches as well as a real person's (reprojection mostly 9–20 %); real people walking, entering at the
+#: frame's edge or leaving it: 0.93–1.00 (docs/inference.md, "Person presence"; bench/bench_presence.py).
 MIN_LEG_VISIBILITY = 0.7
 #: A person stays: frames that pass every other check but form a run shorter than this (or than the clip) are
 #: not a person. BlazePose's false detections that pass the per-frame checks come in bursts of 1–3 frames (a
