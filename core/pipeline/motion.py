@@ -3,9 +3,9 @@
 That function builds the Y-up world on the fit's floor (a tilted phone is undone, the floor at y = 0, the
 camera assumed static), foot contacts, ``valid`` = person found and confidence = mean landmark visibility.
 This stage adds the user's threshold — frames whose confidence is below ``min_confidence`` are invalid too — the
-detector's own evidence of a whole body (a leg seen: :func:`leg_visibility`) and the fit's agreement
-(:func:`presence`: a frame whose fitted body does not reproject onto the landmarks is no person), and writes the
-file atomically (format from the file name). Invalid frames keep the fit's interpolated values
+detector's own evidence of a whole body (a leg seen: :func:`leg_visibility`), the fit's agreement (a frame whose
+fitted body does not reproject onto the landmarks is no person) and persistence (a run of frames), all in
+:func:`presence`, and writes the file atomically (format from the file name). Invalid frames keep the fit's interpolated values
 in the file but are flagged ``valid = False`` (never silently presented as seen).
 """
 from __future__ import annotations
