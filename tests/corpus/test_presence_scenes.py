@@ -78,3 +78,14 @@ def test_dim_footage_of_a_person_keeps_her_frames(tmp_path, capsys):
     """The walk clip at a quarter of its brightness (an underexposed evening clip): she is still there."""
     m, _ = _infer(tmp_path, walk_frames(30, 30, rows=(210, 480), gain=0.25), capsys)
     assert int(m.valid.sum()) >= 27, np.flatnonzero(m.valid)
+
+
+def test_person_cut_above_the_knees_is_no_person_and_says_film_the_whole_body(tmp_path, capsys):
+    """The woman of the walk clip with the frame cut at her thighs (no leg in view): the tool needs the whole body,
+    so nothing is keyed and the error says how to film."""
+    video = write_clip(tmp_path / "cut.mp4", walk_frames(30, 30, rows=(200, 380), cols=(400, 854)))
+    before = listing(tmp_path)
+    rc, out, err = run(["infer", video, "-o", tmp_path / "m.npz"], capsys)
+    assert rc == 2 and "Traceback" not in err, err
+    assert "no person" in err and "a leg in view" in err and "Film the whole body" in err, err
+    assert listing(tmp_path) == before
