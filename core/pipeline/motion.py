@@ -39,6 +39,7 @@ class MotionStage:
     origin: str = "first_frame"
     include_mesh: bool = True
     hand_pose: np.ndarray | None = None  # (F,90) SMPL-H finger joints (``hkmr infer --hands``), else None
+    hand_seen: np.ndarray | None = None  # (F,2) bool: that hand was detected (else hand_pose is the fit's bridge)
 
 
 @dataclass
@@ -59,7 +60,7 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
                          f"{float(np.max(motion.confidence)):.2f}) whose fitted body matches the landmarks: is anyone "
                          f"in view? Lower --min-confidence or film the whole body")
     motion = validate_motion(replace(motion, valid=valid, timestamps=_timestamps(stage.landmarks, motion),
-                                             hand_pose=stage.hand_pose))
+                                             hand_pose=stage.hand_pose, hand_seen=stage.hand_seen))
     write_motion(stage.output, motion)
     return MotionOutput(motion, world)
 
