@@ -204,7 +204,8 @@ def summarize(results: list[dict], t_fit: float, t_det: float) -> dict:
     summary = {"images": len(results), "found_share": float(np.mean([r["found"] for r in results])),
                "err_px_median": med(found, "err_px"), "err_palm_median": med(found, "err_palm"),
                "reproj_px_median": med(found, "reproj_px"),
-               "angle_deg_median": med(found, "angle_deg"), "relaxed_deg_median_found": med(found, "relaxed_baseline_deg"),
+               "angle_deg_median": med(found, "angle_deg"),
+               "relaxed_deg_median_found": med(found, "relaxed_baseline_deg"),
                "angle_deg_mean": float(np.mean([r["angle_deg"] for r in found])),
                "relaxed_deg_mean_found": float(np.mean([r["relaxed_baseline_deg"] for r in found]))}
     for g, idx in GROUPS.items():

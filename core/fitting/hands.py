@@ -25,7 +25,8 @@ from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, 
 from hkmr_blender.base.hands import RELAXED_FLEXION, finger_axes
 from hkmr_blender.base.skeleton import NUM_HAND_JOINTS
 
-__all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "RELAXED", "LANDMARK_TO_SKELETON", "HAND_BONES", "HandFit", "joint_axes",
+__all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "RELAXED", "DIP_PER_PIP", "LANDMARK_TO_SKELETON", "HAND_BONES",
+           "HandFit", "joint_axes",
            "finger_rotations", "hand_points", "fit_hands", "kabsch", "refine_wrists"]
 
 #: Per finger joint (order of HandSkeleton.joints[side, 1:]): (lo, hi) radians of each axis.
@@ -127,8 +128,8 @@ def _weak_perspective(model: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     return s[..., None, None] * m + obs.mean(-2, keepdim=True)
 
 
-def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, prior: float = 0.01,
-              image: float = 4.0, iterations: int = 60, thumb_prior: float = 1.0, coupling: float = 0.0) -> HandFit:
+def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, prior: float = 1.0,
+              image: float = 12.0, iterations: int = 60, thumb_prior: float = 10.0, coupling: float = 1.0) -> HandFit:
     """Fit both hands over the clip (see module docstring). ``image`` weighs the 2D term: the fitted hand, seen
     in weak perspective along the camera axes, against the image points (scale-free: in palm lengths), which are
     more reliable than the hand model's depths. Frames/sides with ``found`` False get the smoothness bridge and

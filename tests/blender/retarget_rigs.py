@@ -73,7 +73,7 @@ _FINGERS = ("middle", "index", "pinky", "ring", "thumb")  # middle first: a hand
 #: wrist, unmapped: it stays at rest), then *_01…03_l on the finger joints; the thumb's thumb_01_l is its CMC.
 UNREAL_HANDS = [r for r in UNREAL if not r[0].startswith("middle_01")] + _sided(
     [(f"{f}_metacarpal_{{s}}", "hand_{s}", f"{{side}}_wrist|{{side}}_{f}1|0.3") for f in _FINGERS[:4]]
-    + [(f"{f}_0{k}_{{s}}", (f"{f}_metacarpal_{{s}}" if f != "thumb" else "hand_{s}") if k == 1 else f"{f}_0{k - 1}_{{s}}",
+    + [(f"{f}_0{k}_{{s}}", f"{f}_0{k - 1}_{{s}}" if k > 1 else "hand_{s}" if f == "thumb" else f"{f}_metacarpal_{{s}}",
         f"{{side}}_{f}{k}") for f in _FINGERS for k in (1, 2, 3)])
 #: Unity humanoid (HumanBodyBones as FBX exporters name them, e.g. UniVRM/VRoid): Proximal, Intermediate, Distal;
 #: the little finger is "Little"; the thumb's Proximal is its CMC.

@@ -130,7 +130,8 @@ def test_fbx_export_keeps_the_fingers(empty_scene, tmp_path):
 
 def test_unseen_hands_ease_to_relaxed(empty_scene, tmp_path):
     """``hand_seen`` (v6) on the real clip's finger rotations (tests/data/mocap/walk_hands.npz): the left hand
-    is lost after 0.4 s, the right for one frame. Seen frames keep the file's fingers exactly; from
+    holds one of its poses and is lost after 0.4 s, the right plays the clip and is lost for one frame. Seen
+    frames keep the file's fingers exactly; from
     ``EASE_SECONDS`` after the last sighting the left fingers are the relaxed hand (slightly curled towards the
     palm); in between they move there gradually, not in one jump; a one-frame dropout hardly moves."""
     from hkmr_blender.base import read_motion, write_motion
@@ -143,8 +144,11 @@ def test_unseen_hands_ease_to_relaxed(empty_scene, tmp_path):
     from hkmr_blender.importing.hands import finger_rig
     arrays = load_body_arrays(None)
     motion, _ = make_motion(np.random.default_rng(5), frames, arrays)
-    real = walk.hand_pose[walk.hand_seen.all(1)][:frames] if walk.hand_seen.all(1).sum() >= frames else \
-        walk.hand_pose[:frames]
+    real = walk.hand_pose[:frames].copy()
+    seen_left = np.flatnonzero(walk.hand_seen[:, 0])
+    flexed = seen_left[np.argmax(np.linalg.norm(walk.hand_pose[seen_left, :45], axis=1))]
+    real[:, :45] = walk.hand_pose[flexed, :45]   # the left hand holds its most bent seen pose: only the easing moves it
+    motion = replace(motion, poses=np.tile(motion.poses[:1], (frames, 1)), trans=np.tile(motion.trans[:1], (frames, 1)))
     seen = np.ones((frames, 2), bool)
     seen[12:, 0] = False          # left lost from sample 12 (0.4 s at 30 fps) to the end
     seen[20, 1] = False           # right: one frame
