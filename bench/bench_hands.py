@@ -92,9 +92,11 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip((np.trace(rel, axis1=-2, axis2=-1) - 1) / 2, -1, 1)))
 
 
-def render_and_detect(poses: dict, seed: int, sheet: list | None = None) -> dict:
+def render_and_detect(poses: dict, seed: int, sheet: list | None = None, side: int = 0) -> dict:
     """Render every pose × view × distance, run the hand detector on the body-wrist crop. Returns arrays (N,...)
-    ready for :func:`evaluate` (and for ``--cache``): truth local rotations, detections, truth 2D points."""
+    ready for :func:`evaluate` (and for ``--cache``): truth local rotations, detections, truth 2D points.
+    ``side`` 0 poses and looks at the left hand, 1 the right (the other hand stays flat)."""
+    sn = ("left", "right")[side]
     rng = np.random.default_rng(seed)
     body = load_body_model(None)
     arrays = body.layer
@@ -107,23 +109,23 @@ def render_and_detect(poses: dict, seed: int, sheet: list | None = None) -> dict
     j_reg = np.concatenate([arrays.J_regressor.double().numpy(), hands.regressor])
     nv = weights.shape[0]
     tips = {str(n): int(i) for n, i in zip(body.surface_names, body.surface_vertex_ids)}
-    tip_ids = [tips[f"l{f}"] for f in ("index", "middle", "pinky", "ring", "thumb")]
+    tip_ids = [tips[f"{sn[0]}{f}"] for f in ("index", "middle", "pinky", "ring", "thumb")]
     detector = HandDetector(HandOptions())
-    out = {k: [] for k in ("pose", "view", "hand_px", "truth", "points2d", "world", "score", "found", "crops",
+    out = {k: [] for k in ("side", "pose", "view", "hand_px", "truth", "points2d", "world", "score", "found", "crops",
                            "uv", "palm_px", "detect_s")}
     for pname in poses:
-        local = fh.finger_rotations(pose_angles(pname, poses), fh.joint_axes(skel, 0))[0]
+        local = fh.finger_rotations(pose_angles(pname, poses), fh.joint_axes(skel, side))[0]
         pose = np.zeros((54, 3))
-        pose[SMPL_JOINT_NAMES.index("left_elbow")] = [0, -0.3, 0]
-        pose[NUM_JOINTS:NUM_JOINTS + 15] = matrix_to_axis_angle(local).numpy()
+        pose[SMPL_JOINT_NAMES.index(f"{sn}_elbow")] = [0, -0.3 if side == 0 else 0.3, 0]
+        pose[NUM_JOINTS + 15 * side:NUM_JOINTS + 15 * side + 15] = matrix_to_axis_angle(local).numpy()
         t = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float64)  # noqa: E731
         verts, joints = lbs(t(betas.double()), t(pose.reshape(1, -1)), t(arrays.v_template.double()),
                             t(arrays.shapedirs.double()), torch.zeros(53 * 9, nv * 3, dtype=torch.float64), t(j_reg),
                             torch.as_tensor(BODY_HAND_PARENTS), t(weights))
         verts, joints = verts[0].numpy(), joints[0].numpy()
         # the 21 truth points: the posed skeleton's wrist and finger joints, the fingertip vertices
-        pts3d = np.array([joints[SMPL_JOINT_NAMES.index("left_wrist")] if kind == "joint" and i == 0 else
-                          joints[NUM_JOINTS + i - 1] if kind == "joint" else verts[tip_ids[i]]
+        pts3d = np.array([joints[SMPL_JOINT_NAMES.index(f"{sn}_wrist")] if kind == "joint" and i == 0 else
+                          joints[NUM_JOINTS + 15 * side + i - 1] if kind == "joint" else verts[tip_ids[i]]
                           for kind, i in fh.LANDMARK_TO_SKELETON])
         centre = pts3d.mean(0)
         length = np.linalg.norm(pts3d[12] - pts3d[0]) + 0.02
@@ -141,14 +143,14 @@ def render_and_detect(poses: dict, seed: int, sheet: list | None = None) -> dict
                 uv, _ = project(to_cam(pts3d), cam)
                 bp = np.zeros((33, 2), np.float32)
                 j2 = lambda n: project(to_cam(joints[[SMPL_JOINT_NAMES.index(n)]]), cam)[0][0]  # noqa: E731
-                bp[BLAZEPOSE_NAMES.index("left_wrist")] = j2("left_wrist")
-                bp[BLAZEPOSE_NAMES.index("left_elbow")] = j2("left_elbow")
-                bp[BLAZEPOSE_NAMES.index("left_index")] = uv[8]
-                bp[BLAZEPOSE_NAMES.index("left_pinky")] = uv[20]
+                bp[BLAZEPOSE_NAMES.index(f"{sn}_wrist")] = j2(f"{sn}_wrist")
+                bp[BLAZEPOSE_NAMES.index(f"{sn}_elbow")] = j2(f"{sn}_elbow")
+                bp[BLAZEPOSE_NAMES.index(f"{sn}_index")] = uv[8]
+                bp[BLAZEPOSE_NAMES.index(f"{sn}_pinky")] = uv[20]
                 t0 = time.perf_counter()
-                p2, world, score, found, crops = detector.process(img, bp, (True, False))
-                for k, v in (("pose", pname), ("view", vname), ("hand_px", px), ("truth", local.numpy()),
-                             ("points2d", p2), ("world", world), ("score", score), ("found", found),
+                p2, world, score, found, crops = detector.process(img, bp, (side == 0, side == 1))
+                for k, v in (("side", side), ("pose", pname), ("view", vname), ("hand_px", px),
+                             ("truth", local.numpy()), ("points2d", p2), ("world", world), ("score", score), ("found", found),
                              ("crops", crops), ("uv", uv), ("palm_px", float(np.linalg.norm(uv[9] - uv[0]))),
                              ("detect_s", time.perf_counter() - t0)):
                     out[k].append(v)
@@ -156,9 +158,9 @@ def render_and_detect(poses: dict, seed: int, sheet: list | None = None) -> dict
                     vis = img.copy()
                     for q in uv:
                         cv2.circle(vis, (int(q[0]), int(q[1])), 3, (0, 255, 0), -1)
-                    if found[0]:
+                    if found[side]:
                         for a, b in fh.HAND_BONES:
-                            cv2.line(vis, tuple(int(v) for v in p2[0, a]), tuple(int(v) for v in p2[0, b]),
+                            cv2.line(vis, tuple(int(v) for v in p2[side, a]), tuple(int(v) for v in p2[side, b]),
                                      (255, 0, 0), 2)
                     c = np.mean(uv, 0).astype(int)
                     x0, y0 = np.clip(c - 150, 0, [640 - 300, 480 - 300])
@@ -172,26 +174,28 @@ def render_and_detect(poses: dict, seed: int, sheet: list | None = None) -> dict
 def evaluate(data: dict, skel, fit_kwargs: dict) -> tuple[list[dict], dict]:
     """Fit every found hand (one image = one frame, no smoothness) and compare with the truth. Returns per-image
     records (per joint errors included) and a summary by pose, distance, view and joint group."""
-    relaxed = fh.finger_rotations(torch.as_tensor(fh.RELAXED)[None], fh.joint_axes(skel, 0))[0].numpy()
+    relaxed = [fh.finger_rotations(torch.as_tensor(fh.RELAXED)[None], fh.joint_axes(skel, s))[0].numpy()
+               for s in (0, 1)]
     results, t_fit = [], 0.0
     for n in range(len(data["pose"])):
+        side = int(data["side"][n]) if "side" in data else 0
         rec = {"pose": str(data["pose"][n]), "view": str(data["view"][n]), "hand_px": int(data["hand_px"][n]),
-               "found": bool(data["found"][n][0])}
+               "side": side, "found": bool(data["found"][n][side])}
         truth, uv = data["truth"][n], data["uv"][n]
-        base = _angle_deg(truth, relaxed)
+        base = _angle_deg(truth, relaxed[side])
         rec.update(relaxed_baseline_deg=float(base.mean()), relaxed_joints=base.tolist())
         if rec["found"]:
             p2, world = data["points2d"][n], data["world"][n]
-            err = np.linalg.norm(p2[0] - uv, axis=1)
+            err = np.linalg.norm(p2[side] - uv, axis=1)
             rec.update(err_px=float(err.mean()), err_palm=float(err.mean() / max(float(data["palm_px"][n]), 1e-6)))
             hl = HandLandmarks(p2[None], world[None], data["score"][n][None], data["found"][n][None],
                                data["crops"][n][None], np.zeros(1))
             t0 = time.perf_counter()
             fit = fh.fit_hands(skel, hl, smooth=0.0, **fit_kwargs)
             t_fit += time.perf_counter() - t0
-            est = axis_angle_to_matrix(torch.as_tensor(fit.hand_pose[0, :45].reshape(15, 3))).numpy()
-            deg = _angle_deg(truth, est)
-            rec.update(angle_deg=float(deg.mean()), reproj_px=float(fit.reprojection_px[0, 0]),
+            est = axis_angle_to_matrix(torch.as_tensor(fit.hand_pose[0, 45 * side:45 * side + 45].reshape(15, 3)))
+            deg = _angle_deg(truth, est.numpy())
+            rec.update(angle_deg=float(deg.mean()), reproj_px=float(fit.reprojection_px[0, side]),
                        angle_fingers_deg=float(deg[:12].mean()), angle_thumb_deg=float(deg[12:].mean()),
                        joints=deg.tolist())
         results.append(rec)
@@ -229,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tune", action="store_true", help="the tuning poses (TUNE_POSES) instead of the reported ones")
+    ap.add_argument("--side", choices=("left", "right"), default="left", help="which hand to pose and render")
     ap.add_argument("--cache", default=None, help="npz of renders' detections: written if absent, else reused")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a fit_hands keyword (float), e.g. --set pose_prior=1")
@@ -239,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cache and os.path.exists(args.cache):
         data = dict(np.load(args.cache))
     else:
-        data = render_and_detect(poses, args.seed + (1 if args.tune else 0), sheet)
+        data = render_and_detect(poses, args.seed + (1 if args.tune else 0), sheet, ("left", "right").index(args.side))
         if args.cache:
             np.savez_compressed(args.cache, **data)
     body = load_body_model(None)
