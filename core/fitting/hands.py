@@ -6,8 +6,9 @@ the palm's plane at the knuckles (MCP), flexion only at PIP and DIP, three axes 
 MCP, one at its IP. Every angle is bounded by :data:`LIMITS` through a sigmoid (hard joint limits). The energy
 compares **bone directions** (unit vectors of the 20 bones of the 21-point hand, so the hand's size does not
 matter) with the hand model's metric world points, plus temporal smoothness of the angles and orientation
-between consecutive samples, plus a weak pull towards a relaxed hand (it decides frames where the hand was not
-seen, which the smoothness bridges), plus the image term: the fitted hand in weak perspective against the
+between consecutive samples, plus a hand prior — a pull towards the relaxed hand (it also decides frames where
+the hand was not seen, which the smoothness bridges), stronger on the thumb, and the DIP/PIP coupling
+:data:`DIP_PER_PIP` — plus the image term: the fitted hand in weak perspective against the
 detected 2D points (the hand model's depths are its weakest part). The local rotation of a finger joint is
 the product of its axis rotations, expressed in the rest frame — exactly SMPL-H's joint-local axis-angle (zero =
 the flat hand).
@@ -128,12 +129,16 @@ def _weak_perspective(model: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     return s[..., None, None] * m + obs.mean(-2, keepdim=True)
 
 
-def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, prior: float = 1.0,
-              image: float = 12.0, iterations: int = 60, thumb_prior: float = 10.0, coupling: float = 1.0) -> HandFit:
+def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 10.0, prior: float = 1.0,
+              image: float = 12.0, iterations: int = 60, thumb_prior: float = 10.0, coupling: float = 1.0,
+              flexion_prior: float = 1.0) -> HandFit:
     """Fit both hands over the clip (see module docstring). ``image`` weighs the 2D term: the fitted hand, seen
     in weak perspective along the camera axes, against the image points (scale-free: in palm lengths), which are
-    more reliable than the hand model's depths. Frames/sides with ``found`` False get the smoothness bridge and
-    the relaxed-hand pull only."""
+    more reliable than the hand model's depths. ``prior`` weighs the pull to :data:`RELAXED`, times
+    ``thumb_prior`` on the thumb's angles and ``flexion_prior`` on the long fingers' flexions; ``coupling`` the
+    soft θ_DIP = :data:`DIP_PER_PIP`·θ_PIP; ``smooth`` the frame-to-frame change. The defaults were chosen on
+    the tuning renders of ``bench/bench_hands.py --tune`` and the real clip's jitter (docs/hands.md). Frames/sides
+    with ``found`` False get the smoothness bridge and the prior only."""
     dtype = torch.float64
     n = hands.num_frames
     obs_all = torch.as_tensor(hands.world, dtype=dtype)
@@ -147,7 +152,8 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
     points2d, reproj = np.zeros((n, 2, 21, 2)), np.full((n, 2), np.nan)
     lo, hi = torch.as_tensor(LOWER, dtype=dtype), torch.as_tensor(UPPER, dtype=dtype)
     relaxed = torch.as_tensor(RELAXED, dtype=dtype)
-    slot_w = torch.as_tensor([thumb_prior if k >= 12 else 1.0 for k, _ in _SLOTS], dtype=dtype)
+    slot_w = torch.as_tensor([thumb_prior if k >= 12 else flexion_prior if i == 0 else 1.0 for k, i in _SLOTS],
+                             dtype=dtype)
     pip = [_SLOTS.index((3 * f + 1, 0)) for f in range(4)]
     dip = [_SLOTS.index((3 * f + 2, 0)) for f in range(4)]
     for side in (0, 1):
