@@ -2,7 +2,8 @@
 
 Runs the body detector, the hand detector (crops at the body's wrists) and the finger fit on a clip or a picture,
 then writes a PNG: for a few frames with a hand, the hand's crop enlarged, detected points in green, the fitted
-hand's bones (weak perspective, see ``HandFit.points2d``) in red (left) / blue (right), and prints the numbers
+hand's bones (weak perspective, see ``HandFit.points2d``) in red (left) / blue (right) with an inset of the fitted
+3D hand seen from the side (the curl in depth), and prints the numbers
 (hands found per side, median reprojection error in px and in % of the detected palm length).
 
     python bench/figure_hands.py core/assets/walk.mp4 --out docs/img/hands_walk.jpg [--frames 100]
@@ -40,6 +41,20 @@ def _tile(img: np.ndarray, box: np.ndarray, det: np.ndarray, fitted: np.ndarray,
     return tile
 
 
+def _side_view(tile: np.ndarray, points: np.ndarray, color) -> None:
+    """Inset (bottom right) of the fitted hand's 3D points (21,3, camera axes) seen from the camera's side (depth z
+    to the right, image y down): the finger curl the front view cannot show."""
+    box = TILE // 3
+    x0, y0 = TILE - box - 4, TILE - box - 4
+    cv2.rectangle(tile, (x0, y0), (x0 + box, y0 + box), (20, 20, 20), -1)
+    uv = points[:, [2, 1]] - points[:, [2, 1]].mean(0)
+    s = 0.8 * box / max(float(np.ptp(uv, axis=0).max()), 1e-9)
+    to = lambda p: (int(round(x0 + box / 2 + p[0] * s)), int(round(y0 + box / 2 + p[1] * s)))  # noqa: E731
+    for a, b in HAND_BONES:
+        cv2.line(tile, to(uv[a]), to(uv[b]), color, 1, cv2.LINE_AA)
+    cv2.putText(tile, "side", (x0 + 3, y0 + 11), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1, cv2.LINE_AA)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("input")
@@ -70,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     tiles = []
     for i, s in pick:
         img = frames[i][1]
-        tiles.append(_tile(img, hands.crops[i, s], hands.points2d[i, s], fit.points2d[i, s],
-                           (230, 40, 40) if s == 0 else (40, 80, 255),
+        color = (230, 40, 40) if s == 0 else (40, 80, 255)
+        tiles.append(_tile(img, hands.crops[i, s], hands.points2d[i, s], fit.points2d[i, s], color,
                            f"frame {int(hands.frame_index[i])} {('left', 'right')[s]}"))
+        _side_view(tiles[-1], fit.points[i, s], color)
     if not tiles:  # no hand found: show the searched crops so the picture says why
         for i in range(min(len(frames), 2)):
             for s in (0, 1):

@@ -6,8 +6,9 @@ the palm's plane at the knuckles (MCP), flexion only at PIP and DIP, three axes 
 MCP, one at its IP. Every angle is bounded by :data:`LIMITS` through a sigmoid (hard joint limits). The energy
 compares **bone directions** (unit vectors of the 20 bones of the 21-point hand, so the hand's size does not
 matter) with the hand model's metric world points, plus temporal smoothness of the angles and orientation
-between consecutive samples, plus a weak pull towards a relaxed hand (it decides frames where the hand was not
-seen, which the smoothness bridges), plus the image term: the fitted hand in weak perspective against the
+between consecutive samples, plus a hand prior — a pull towards the relaxed hand (it also decides frames where
+the hand was not seen, which the smoothness bridges), stronger on the thumb, and the DIP/PIP coupling
+:data:`DIP_PER_PIP` — plus the image term: the fitted hand in weak perspective against the
 detected 2D points (the hand model's depths are its weakest part). The local rotation of a finger joint is
 the product of its axis rotations, expressed in the rest frame — exactly SMPL-H's joint-local axis-angle (zero =
 the flat hand).
@@ -22,9 +23,11 @@ import torch
 from core.body.hands import HandSkeleton
 from core.detect.hand_landmarks import HandLandmarks
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, rot6d_to_matrix
+from hkmr_blender.base.hands import RELAXED_FLEXION, finger_axes
 from hkmr_blender.base.skeleton import NUM_HAND_JOINTS
 
-__all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "LANDMARK_TO_SKELETON", "HAND_BONES", "HandFit", "joint_axes",
+__all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "RELAXED", "DIP_PER_PIP", "LANDMARK_TO_SKELETON", "HAND_BONES",
+           "HandFit", "joint_axes",
            "finger_rotations", "hand_points", "fit_hands", "kabsch", "refine_wrists"]
 
 #: Per finger joint (order of HandSkeleton.joints[side, 1:]): (lo, hi) radians of each axis.
@@ -33,7 +36,6 @@ __all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "LANDMARK_TO_SKELETON", "HA
 _FINGER = (((-0.5, 1.6), (-0.4, 0.4)), ((-0.1, 1.9),), ((-0.2, 1.5),))
 _THUMB = (((-0.6, 0.9), (-0.8, 0.8), (-0.6, 0.6)), ((-0.3, 1.2), (-0.3, 0.3)), ((-0.4, 1.5),))
 LIMITS: tuple[tuple[tuple[float, float], ...], ...] = _FINGER * 4 + _THUMB
-_RELAXED = 0.25  # flexion of the relaxed hand, radians, every finger joint
 
 #: 21 hand points (core.detect.hand_landmarks order) → ("joint", k) of HandSkeleton.joints[side] or ("tip", f).
 LANDMARK_TO_SKELETON: tuple[tuple[str, int], ...] = (
@@ -72,23 +74,17 @@ _SLOTS = [(k, i) for k, lim in enumerate(LIMITS) for i in range(len(lim))]  # (j
 NUM_ANGLES = len(_SLOTS)  # 20
 LOWER = np.array([LIMITS[k][i][0] for k, i in _SLOTS])
 UPPER = np.array([LIMITS[k][i][1] for k, i in _SLOTS])
+#: Flexion coupling of the fingers' last two joints, θ_DIP ≈ ⅔ θ_PIP (a standard biomechanical approximation, e.g.
+#: Rijpkema & Girard 1991; Lin, Wu & Huang 2000), used as a soft prior by ``fit_hands(coupling=...)``.
+DIP_PER_PIP = 2.0 / 3.0
+#: (20,) the relaxed hand's angles: every flexion RELAXED_FLEXION, the rest 0.
+RELAXED = np.array([RELAXED_FLEXION if i == 0 else 0.0 for _, i in _SLOTS])
 
 
 def joint_axes(skel: HandSkeleton, side: int) -> np.ndarray:
-    """(15,3,3) per finger joint its axes (rows; flexion, abduction, twist) in the rest frame; only the first
-    ``len(LIMITS[k])`` are used."""
-    j = skel.joints[side]
-    normal = np.cross(j[1] - j[0], j[7] - j[0])  # index MCP × pinky MCP: back of the hand on the left side
-    palm = normal / np.linalg.norm(normal) * (-1.0 if side == 0 else 1.0)  # palm side, both hands
-    out = np.zeros((NUM_HAND_JOINTS, 3, 3))
-    for k in range(1, NUM_HAND_JOINTS + 1):
-        child = k + 1 if k % 3 else None
-        d = (j[child] if child else skel.tips[side][(k - 1) // 3]) - j[k]
-        d /= np.linalg.norm(d)
-        p = palm - (palm @ d) * d
-        p /= np.linalg.norm(p)
-        out[k - 1] = np.stack([np.cross(d, p), p, d])  # rotating d about the first moves it towards the palm
-    return out
+    """(15,3,3) per finger joint its axes (rows; flexion, abduction, twist) in the rest frame
+    (:func:`hkmr_blender.base.hands.finger_axes`); only the first ``len(LIMITS[k])`` are used."""
+    return finger_axes(skel.joints[side], skel.tips[side], side)
 
 
 def finger_rotations(theta: torch.Tensor, axes: np.ndarray) -> torch.Tensor:
@@ -133,12 +129,16 @@ def _weak_perspective(model: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     return s[..., None, None] * m + obs.mean(-2, keepdim=True)
 
 
-def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, prior: float = 0.01,
-              image: float = 4.0, iterations: int = 60) -> HandFit:
+def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 10.0, prior: float = 1.0,
+              image: float = 12.0, iterations: int = 60, thumb_prior: float = 10.0, coupling: float = 1.0,
+              flexion_prior: float = 1.0) -> HandFit:
     """Fit both hands over the clip (see module docstring). ``image`` weighs the 2D term: the fitted hand, seen
     in weak perspective along the camera axes, against the image points (scale-free: in palm lengths), which are
-    more reliable than the hand model's depths. Frames/sides with ``found`` False get the smoothness bridge and
-    the relaxed-hand pull only."""
+    more reliable than the hand model's depths. ``prior`` weighs the pull to :data:`RELAXED`, times
+    ``thumb_prior`` on the thumb's angles and ``flexion_prior`` on the long fingers' flexions; ``coupling`` the
+    soft θ_DIP = :data:`DIP_PER_PIP`·θ_PIP; ``smooth`` the frame-to-frame change. The defaults were chosen on
+    the tuning renders of ``bench/bench_hands.py --tune`` and the real clip's jitter (docs/hands.md). Frames/sides
+    with ``found`` False get the smoothness bridge and the prior only."""
     dtype = torch.float64
     n = hands.num_frames
     obs_all = torch.as_tensor(hands.world, dtype=dtype)
@@ -151,7 +151,11 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
     err = np.full((n, 2), np.nan)
     points2d, reproj = np.zeros((n, 2, 21, 2)), np.full((n, 2), np.nan)
     lo, hi = torch.as_tensor(LOWER, dtype=dtype), torch.as_tensor(UPPER, dtype=dtype)
-    relaxed = torch.tensor([_RELAXED if i == 0 else 0.0 for _, i in _SLOTS], dtype=dtype)
+    relaxed = torch.as_tensor(RELAXED, dtype=dtype)
+    slot_w = torch.as_tensor([thumb_prior if k >= 12 else flexion_prior if i == 0 else 1.0 for k, i in _SLOTS],
+                             dtype=dtype)
+    pip = [_SLOTS.index((3 * f + 1, 0)) for f in range(4)]
+    dip = [_SLOTS.index((3 * f + 2, 0)) for f in range(4)]
     for side in (0, 1):
         if not hands.found[:, side].any():
             continue
@@ -185,7 +189,9 @@ def fit_hands(skel: HandSkeleton, hands: HandLandmarks, smooth: float = 0.3, pri
             per_frame = ((d - obs_dir) ** 2).sum(-1).sum(-1)
             if image > 0:
                 per_frame = per_frame + image * ((_weak_perspective(pts[..., :2], img) - img) ** 2).sum(-1).sum(-1)
-            e = (per_frame * w).sum() / w.sum().clamp_min(1.0) + prior * ((th - relaxed) ** 2).sum(-1).mean()
+            e = (per_frame * w).sum() / w.sum().clamp_min(1.0) + prior * (slot_w * (th - relaxed) ** 2).sum(-1).mean()
+            if coupling > 0:
+                e = e + coupling * ((th[:, dip] - DIP_PER_PIP * th[:, pip]) ** 2).sum(-1).mean()
             if n > 1:
                 e = e + smooth * ((th[1:] - th[:-1]) ** 2).sum(-1).mean()
                 e = e + smooth * ((r6[1:] - r6[:-1]) ** 2).sum(-1).mean()

@@ -54,6 +54,7 @@ class MotionStage:
     origin: str = "first_frame"
     include_mesh: bool = True
     hand_pose: np.ndarray | None = None  # (F,90) SMPL-H finger joints (``hkmr infer --hands``), else None
+    hand_seen: np.ndarray | None = None  # (F,2) bool: that hand was detected (else hand_pose is the fit's bridge)
 
 
 @dataclass
@@ -74,7 +75,7 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
                          f"(best {float(np.max(motion.confidence)):.2f}), a leg in view and a fitted body that "
                          f"matches the landmarks: is anyone in view? Film the whole body (or lower --min-confidence)")
     motion = validate_motion(replace(motion, valid=valid, timestamps=_timestamps(stage.landmarks, motion),
-                                             hand_pose=stage.hand_pose))
+                                             hand_pose=stage.hand_pose, hand_seen=stage.hand_seen))
     write_motion(stage.output, motion)
     return MotionOutput(motion, world)
 

@@ -165,7 +165,8 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
                 f"({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")
     t = time.perf_counter()
     out = run_motion(body, MotionStage(fit, lm, output, opts.min_confidence, opts.world_origin, opts.include_mesh,
-                                       None if hand_fit is None else hand_fit.hand_pose))
+                                       None if hand_fit is None else hand_fit.hand_pose,
+                                       None if hand_fit is None else hand_fit.found))
     seconds["write"] = time.perf_counter() - t
     return fit, out, hands, hand_fit
 

@@ -15,12 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from .npz import NpzError, load_npz_checked
-from .skeleton import HAND_JOINT_NAMES
+from .skeleton import HAND_JOINT_NAMES, NUM_HAND_JOINTS
 from .smpl_file import OPEN_BODY_PATH
 
-__all__ = ["OPEN_HANDS_PATH", "HandAssets", "load_open_hands", "HandFileError"]
+__all__ = ["OPEN_HANDS_PATH", "HandAssets", "load_open_hands", "HandFileError", "RELAXED_FLEXION", "finger_axes",
+           "relaxed_hand_pose"]
 
 OPEN_HANDS_PATH = OPEN_BODY_PATH.with_name("hkmr_open_hands.npz")
+#: Flexion (radians) of every finger joint of the relaxed hand (no abduction, no twist): where the finger fit
+#: starts and what it is pulled to, and the pose the add-on eases unseen hands to.
+RELAXED_FLEXION = 0.25
 
 
 class HandFileError(ValueError):
@@ -57,3 +61,27 @@ def load_open_hands(path: str | os.PathLike = OPEN_HANDS_PATH) -> HandAssets:
     if names != HAND_JOINT_NAMES or reg.shape[0] != len(names) or w.shape != (reg.shape[1], len(names)):
         raise HandFileError(f"{path}: not SMPL-H's 30 finger joints in order; regenerate it (docs/hands.md)")
     return HandAssets(reg, w, str(a["license"]))
+
+
+def finger_axes(joints: np.ndarray, tips: np.ndarray, side: int) -> np.ndarray:
+    """(15,3,3) anatomical axes (rows: flexion, abduction, twist) of each finger joint in the rest frame, from one
+    hand's rest joints (16,3) (wrist, then the 15 finger joints in SMPL-H order) and fingertips (5,3) (MANO
+    finger order); side 0 = left, 1 = right. A positive rotation about the flexion axis curls the finger's
+    bone towards the palm, for both hands; twist is along the bone."""
+    j = np.asarray(joints, np.float64)
+    normal = np.cross(j[1] - j[0], j[7] - j[0])  # index MCP × pinky MCP: back of the hand on the left side
+    palm = normal / np.linalg.norm(normal) * (-1.0 if side == 0 else 1.0)  # palm side, both hands
+    out = np.zeros((NUM_HAND_JOINTS, 3, 3))
+    for k in range(1, NUM_HAND_JOINTS + 1):
+        d = (j[k + 1] if k % 3 else np.asarray(tips, np.float64)[(k - 1) // 3]) - j[k]
+        d /= np.linalg.norm(d)
+        p = palm - (palm @ d) * d
+        p /= np.linalg.norm(p)
+        out[k - 1] = np.stack([np.cross(d, p), p, d])
+    return out
+
+
+def relaxed_hand_pose(joints: np.ndarray, tips: np.ndarray) -> np.ndarray:
+    """(2,15,3) axis-angle of the relaxed hands (every joint :data:`RELAXED_FLEXION` about its flexion axis) for
+    rest joints (2,16,3) and fingertips (2,5,3) as :func:`finger_axes` takes them."""
+    return np.stack([RELAXED_FLEXION * finger_axes(joints[s], tips[s], s)[:, 0] for s in (0, 1)])

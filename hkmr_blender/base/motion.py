@@ -24,7 +24,7 @@ from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, S
 FORMAT_NAME = "hkmr-motion"
 #: The one place that says which format version added which optional field (a reader of an older file
 #: reads it as None; "view" is the group of VIEW_KEYS). Versions only grow; every older version still reads.
-OPTIONAL_FIELDS: dict[str, int] = {"contacts": 2, "timestamps": 3, "hand_pose": 4, "view": 5}
+OPTIONAL_FIELDS: dict[str, int] = {"contacts": 2, "timestamps": 3, "hand_pose": 4, "view": 5, "hand_seen": 6}
 FORMAT_VERSION = max(OPTIONAL_FIELDS.values())
 #: File keys of the ``view`` group (all or none).
 VIEW_KEYS = ("view_K", "view_size", "view_R", "view_t")
@@ -87,7 +87,9 @@ class Motion:
     hand_pose (F,90) axis-angle of SMPL-H's 2×15 finger joints (``skeleton.HAND_JOINT_NAMES``: left hand
     then right, MANO order index, middle, pinky, ring, thumb; joint-local like ``poses``, zero = the flat
     hand), or None when the motion has no hands;
-    view: the filming camera (:class:`ViewCamera`, v5) or None.
+    view: the filming camera (:class:`ViewCamera`, v5) or None;
+    hand_seen (F,2) bool [left, right]: True where that hand was detected in the frame, False where
+    ``hand_pose`` holds the fit's bridge (v6; only beside ``hand_pose``), or None when unknown.
     """
 
     poses: np.ndarray
@@ -104,6 +106,7 @@ class Motion:
     timestamps: np.ndarray | None = None
     hand_pose: np.ndarray | None = None
     view: ViewCamera | None = None
+    hand_seen: np.ndarray | None = None
     up_axis: str = "y"
     body_model: str = "unknown"
     joint_names: tuple[str, ...] = SMPL_JOINT_NAMES
@@ -128,7 +131,7 @@ class Motion:
         """A copy holding only ``frames`` (indices or boolean mask) of the per-frame arrays."""
         per_frame = {k: getattr(self, k)[frames] for k in
                      ("poses", "trans", "frame_index", "confidence", "valid")}
-        for k in ("camera", "contacts", "timestamps", "hand_pose"):
+        for k in ("camera", "contacts", "timestamps", "hand_pose", "hand_seen"):
             if getattr(self, k) is not None:
                 per_frame[k] = getattr(self, k)[frames]
         if self.view is not None:
@@ -228,6 +231,12 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         if np.asarray(m.hand_pose).dtype.kind != "f":
             raise fail(path, f"field 'hand_pose' must be float axis-angle, got {np.asarray(m.hand_pose).dtype}",
                        "Store finger rotations as an (F, 90) float array (left hand's 15 joints, then the right's)")
+    if m.hand_seen is not None:
+        if m.hand_pose is None:
+            raise fail(path, "field 'hand_seen' without 'hand_pose'", "Drop hand_seen, or store the finger rotations "
+                       "it describes as hand_pose")
+        _check_shape(path, "hand_seen", np.asarray(m.hand_seen), (n, 2))
+        _check_bool(path, "hand_seen", np.asarray(m.hand_seen), "Store hand_seen as an (F, 2) bool array [left, right]")
     view = None if m.view is None else _check_view(path, m.view, n)
     if m.gender not in GENDERS:
         raise fail(path, f"gender '{m.gender}' is not one of {GENDERS}", "Use neutral, male or female")
@@ -257,7 +266,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         valid=np.asarray(m.valid, bool), contacts=None if m.contacts is None else np.asarray(m.contacts, bool),
         timestamps=None if m.timestamps is None else np.asarray(m.timestamps, np.float64),
         hand_pose=None if m.hand_pose is None else np.asarray(m.hand_pose, np.float64),
-        view=view, parents=np.asarray(m.parents, np.int64),
+        hand_seen=None if m.hand_seen is None else np.asarray(m.hand_seen, bool), view=view, parents=np.asarray(m.parents, np.int64),
         joint_names=tuple(str(j) for j in m.joint_names))
 
 

@@ -1,8 +1,8 @@
 """HKMR motion file (``.npz``): the writer (current version) and the reader (every version up to it), numpy only.
 
 Fields: docs/motion-format.md. Optional fields arrived one per version (:data:`.motion.OPTIONAL_FIELDS`:
-``contacts`` in 2, ``timestamps`` in 3, ``hand_pose`` in 4, the filming camera ``view_*`` in 5); an older file
-reads with them None. (The module keeps its historical name.)"""
+``contacts`` in 2, ``timestamps`` in 3, ``hand_pose`` in 4, the filming camera ``view_*`` in 5, ``hand_seen`` in
+6); an older file reads with them None. (The module keeps its historical name.)"""
 from __future__ import annotations
 
 import os
@@ -37,6 +37,8 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
         arrays["timestamps"] = np.asarray(m.timestamps, np.float64)
     if m.hand_pose is not None:
         arrays["hand_pose"] = np.asarray(m.hand_pose, np.float64)
+    if m.hand_seen is not None:
+        arrays["hand_seen"] = np.asarray(m.hand_seen, bool)
     if m.view is not None:
         arrays.update(view_K=m.view.K, view_size=m.view.size, view_R=m.view.R, view_t=m.view.t)
     if m.mesh is not None:

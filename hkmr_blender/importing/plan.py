@@ -12,6 +12,7 @@ import numpy as np
 from ..rig import transforms as rm
 from ..base import Motion
 from ..base.skeleton import HAND_JOINT_NAMES, NUM_JOINTS
+from .hands import ease_unseen_hands
 
 __all__ = ["KeyOptions", "KeyPlan", "sample_times", "plan_keys"]
 
@@ -64,7 +65,8 @@ def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
     (24,3,3) are the SMPL bones' ``matrix_local`` rotations in SMPL joint order; ``object_rot`` (3,3)
     and ``object_scale`` the armature object's world rotation and uniform scale. With ``finger_rest`` (30,3,3)
     (the finger bones' rest rotations, ``HAND_JOINT_NAMES`` order) and a motion with ``hand_pose``, the plan
-    also keys the 30 finger bones (after the 24), through exactly the same timing, bad-frame and rest math."""
+    also keys the 30 finger bones (after the 24), through exactly the same timing, bad-frame and rest math; where
+    the file says a hand was not seen (``hand_seen``) its fingers ease to the relaxed hand (:mod:`.hands`)."""
     if motion.up_axis != "y":
         raise ValueError("plan_keys needs a Y-up motion; use hkmr_blender.rig.transforms.convert_up_axis(motion, 'y')")
     if not (opts.fps > 0 and np.isfinite(opts.fps)):  # NaN-proof: a negative rate would never end
@@ -77,7 +79,8 @@ def plan_keys(motion: Motion, bone_rest: np.ndarray, opts: KeyOptions,
     if finger_rest is not None:
         if motion.hand_pose is None:
             raise ValueError("finger bones given but the motion has no hand_pose")
-        rotvecs = np.concatenate([rotvecs, motion.hand_pose.reshape(f, len(HAND_JOINT_NAMES), 3)], axis=1)
+        hand_pose = ease_unseen_hands(motion, times).hand_pose  # unseen hands ease to relaxed (v6 hand_seen)
+        rotvecs = np.concatenate([rotvecs, hand_pose.reshape(f, len(HAND_JOINT_NAMES), 3)], axis=1)
         bone_rest = np.concatenate([bone_rest, finger_rest], axis=0)
     quats = rm.quaternion_continuity(rm.matrix_to_quaternion(rm.axis_angle_to_matrix(rotvecs)))
     trans = np.asarray(motion.trans, np.float64)

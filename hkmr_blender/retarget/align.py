@@ -26,6 +26,10 @@ def _main_children() -> tuple[int, ...]:
 
 
 SMPL_MAIN_CHILD = _main_children()
+#: Per joint its finger-joint children, the middle finger's first (a wrist's; empty elsewhere): what fixes a hand
+#: bone's direction when SMPL's hand joint (the wrist's main child) has no bone on the target.
+_FINGER_CHILDREN = tuple(sorted((c for c, p in enumerate(BODY_HAND_PARENTS) if p == j and c >= len(SMPL_JOINT_NAMES)),
+                                key=lambda c: "middle" not in BODY_HAND_NAMES[c]) for j in range(len(BODY_HAND_NAMES)))
 
 def folded_joints(joint_of_bone: np.ndarray) -> np.ndarray:
     """(N,) SMPL joint per target bone (-1: none) → the joint whose world delta each bone copies.
@@ -72,8 +76,9 @@ def _min_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def align_rotations(rig, joint_of_bone: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
     """(N,3,3) rest alignment O per target bone: the smallest rotation turning the target bone's rest
     direction onto its SMPL joint's rest direction (joint → next mapped joint down its chain). The target
-    direction is from its head to the head of the bone mapped to that joint when that bone is below it;
-    else (leaves, reversed FK chains like Rigify's lower spine) along the bone, head → tail, against
+    direction is from its head to the head of the bone mapped to that joint when that bone is below it (for a
+    hand bone whose SMPL hand joint is unmapped: to its mapped middle finger, else another finger); else
+    (leaves, reversed FK chains like Rigify's lower spine) along the bone, head → tail, against
     SMPL's joint → main child. Identity for unmapped
     bones and SMPL leaves (head, hands, toes), whose direction SMPL does not define."""
     bone_of_joint = {int(j): b for b, j in reversed(list(enumerate(joint_of_bone))) if j >= 0}
@@ -86,6 +91,9 @@ def align_rotations(rig, joint_of_bone: np.ndarray, rest_joints: np.ndarray) -> 
         while m >= 0 and m not in bone_of_joint:
             m = SMPL_MAIN_CHILD[m]
         tb = bone_of_joint.get(m)
+        if tb is None or not is_ancestor(rig.parents, b, tb):   # e.g. a hand bone without SMPL's hand joint:
+            m, tb = next(((k, bone_of_joint[k]) for k in _FINGER_CHILDREN[j] if k in bone_of_joint  # its fingers
+                          and is_ancestor(rig.parents, b, bone_of_joint[k])), (m, tb))
         if tb is not None and is_ancestor(rig.parents, b, tb):
             d_src, d_tgt = rest_joints[m] - rest_joints[j], rig.heads[tb] - rig.heads[b]
         else:

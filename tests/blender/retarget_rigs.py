@@ -3,8 +3,9 @@
 Each table row: (bone, parent, head) where head is an SMPL joint name, a blend "a|b|t" (t of the way from
 joint a to joint b), or "origin". Rest conventions (applied by :func:`build_armature`): Mixamo bones point
 at their child with random rolls; Unreal bones point along random axes with random rolls (an engine
-import's X-forward bones) under a 'root' at the origin, with twist and IK helper bones; Unity-style bones
-point at their child, roll 0, arms in an A-pose (rest differs from SMPL's T-pose).
+import's X-forward bones) under a 'root' at the origin, with twist and IK helper bones (``unreal_hands``: UE5's
+finger bones too, metacarpals included); Unity-style bones point at their child, roll 0, arms in an A-pose (rest
+differs from SMPL's T-pose; ``unity_hands`` adds the humanoid's 30 finger bones).
 """
 from __future__ import annotations
 
@@ -67,7 +68,22 @@ MIXAMO_HANDS = [r for r in MIXAMO if "HandMiddle1" not in r[0]] + _sided([
     (f"mixamorig:{{Side}}Hand{f.title()}{k}",
      "mixamorig:{Side}Hand" if k == 1 else f"mixamorig:{{Side}}Hand{f.title()}{k - 1}", f"{{side}}_{f}{k}")
     for f in ("index", "middle", "pinky", "ring", "thumb") for k in (1, 2, 3)])
-FAMILIES = {"mixamo": MIXAMO, "unreal": UNREAL, "unity": UNITY, "mixamo_hands": MIXAMO_HANDS}
+_FINGERS = ("middle", "index", "pinky", "ring", "thumb")  # middle first: a hand bone points at its first child
+#: UE5 Manny/Quinn hands: a metacarpal bone under hand_l for each long finger (index_metacarpal_l …, near the
+#: wrist, unmapped: it stays at rest), then *_01…03_l on the finger joints; the thumb's thumb_01_l is its CMC.
+UNREAL_HANDS = [r for r in UNREAL if not r[0].startswith("middle_01")] + _sided(
+    [(f"{f}_metacarpal_{{s}}", "hand_{s}", f"{{side}}_wrist|{{side}}_{f}1|0.3") for f in _FINGERS[:4]]
+    + [(f"{f}_0{k}_{{s}}", f"{f}_0{k - 1}_{{s}}" if k > 1 else "hand_{s}" if f == "thumb" else f"{f}_metacarpal_{{s}}",
+        f"{{side}}_{f}{k}") for f in _FINGERS for k in (1, 2, 3)])
+#: Unity humanoid (HumanBodyBones as FBX exporters name them, e.g. UniVRM/VRoid): Proximal, Intermediate, Distal;
+#: the little finger is "Little"; the thumb's Proximal is its CMC.
+UNITY_HANDS = UNITY + _sided([
+    (f"{{Side}}{u}{part}", "{Side}Hand" if k == 1 else f"{{Side}}{u}{('Proximal', 'Intermediate')[k - 2]}",
+     f"{{side}}_{f}{k}")
+    for f, u in zip(_FINGERS, ("Middle", "Index", "Little", "Ring", "Thumb"))
+    for k, part in zip((1, 2, 3), ("Proximal", "Intermediate", "Distal"))])
+FAMILIES = {"mixamo": MIXAMO, "unreal": UNREAL, "unity": UNITY, "mixamo_hands": MIXAMO_HANDS,
+            "unreal_hands": UNREAL_HANDS, "unity_hands": UNITY_HANDS}
 
 # the mapping each family's auto-map must find (bone ← SMPL joint), besides the left/right twins
 EXPECTED = {
@@ -138,7 +154,7 @@ def build_armature(context, family: str, joints: np.ndarray, seed: int = 0, name
     for bone, parent, _ in rows:
         eb = obj.data.edit_bones.new(bone)
         eb.head = heads[bone]
-        if family == "unreal":                        # engine-style axes: unrelated to the limb
+        if family.startswith("unreal"):               # engine-style axes: unrelated to the limb
             d = rng.normal(size=3)
             eb.tail = heads[bone] + 0.08 * d / np.linalg.norm(d)
         else:
@@ -148,7 +164,7 @@ def build_armature(context, family: str, joints: np.ndarray, seed: int = 0, name
             if parent and not main:                   # leaf: continue the parent direction
                 tail = heads[bone] + 0.5 * (heads[bone] - heads[parent])
             eb.tail = tail if np.linalg.norm(tail - heads[bone]) > 1e-3 else heads[bone] + [0, 0, 0.05]
-        eb.roll = rng.uniform(-np.pi, np.pi) if family != "unity" else 0.0
+        eb.roll = rng.uniform(-np.pi, np.pi) if not family.startswith("unity") else 0.0
         if parent:
             eb.parent = edit[parent]
         edit[bone] = eb

@@ -4,6 +4,7 @@ them, no finger bones for a motion without hands, and FBX export keeps the finge
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +126,53 @@ def test_fbx_export_keeps_the_fingers(empty_scene, tmp_path):
     empty_scene.scene.render.fps = 30
     heads = heads_over_frames(empty_scene, arm, bones, range(1, FRAMES + 1))
     np.testing.assert_allclose(heads, to_blender(smplh_fk(motion, fingers)), atol=1e-3)
+
+
+def test_unseen_hands_ease_to_relaxed(empty_scene, tmp_path):
+    """``hand_seen`` (v6) on the real clip's finger rotations (tests/data/mocap/walk_hands.npz): the left hand
+    holds one of its poses and is lost after 0.4 s, the right plays the clip and is lost for one frame. Seen
+    frames keep the file's fingers exactly; from
+    ``EASE_SECONDS`` after the last sighting the left fingers are the relaxed hand (slightly curled towards the
+    palm); in between they move there gradually, not in one jump; a one-frame dropout hardly moves."""
+    from hkmr_blender.base import read_motion, write_motion
+    from hkmr_blender.base.hands import relaxed_hand_pose
+    from hkmr_blender.importing.importer import import_motion_file
+    from hkmr_blender.importing.hands import EASE_SECONDS
+    frames = 40
+    walk = read_motion(Path(__file__).resolve().parents[1] / "data" / "mocap" / "walk_hands.npz")
+    from hkmr_blender.importing.body import load_body_arrays
+    from hkmr_blender.importing.hands import finger_rig
+    arrays = load_body_arrays(None)
+    motion, _ = make_motion(np.random.default_rng(5), frames, arrays)
+    real = walk.hand_pose[:frames].copy()
+    seen_left = np.flatnonzero(walk.hand_seen[:, 0])
+    flexed = seen_left[np.argmax(np.linalg.norm(walk.hand_pose[seen_left, :45], axis=1))]
+    real[:, :45] = walk.hand_pose[flexed, :45]   # the left hand holds its most bent seen pose: only the easing moves it
+    motion = replace(motion, poses=np.tile(motion.poses[:1], (frames, 1)), trans=np.tile(motion.trans[:1], (frames, 1)))
+    seen = np.ones((frames, 2), bool)
+    seen[12:, 0] = False          # left lost from sample 12 (0.4 s at 30 fps) to the end
+    seen[20, 1] = False           # right: one frame
+    motion = replace(motion, hand_pose=real, hand_seen=seen)
+    fingers = finger_rig(motion, None, arrays).joints
+    write_motion(tmp_path / "seen.npz", motion)
+    res = import_motion_file(empty_scene, str(tmp_path / "seen.npz"), _settings())
+    bones = list(SMPL_JOINT_NAMES) + list(HAND_JOINT_NAMES)
+    heads = heads_over_frames(empty_scene, res.armature, bones, range(1, frames + 1))
+    held = to_blender(smplh_fk(motion, fingers))
+    w = motion.rest_joints[[20, 21]]
+    f2 = fingers.reshape(2, 15, 3)
+    tips = f2[:, 2::3] + 0.75 * (f2[:, 2::3] - f2[:, 1::3])
+    relaxed = relaxed_hand_pose(np.concatenate([w[:, None], f2], axis=1), tips).reshape(2, 45)
+    rel = to_blender(smplh_fk(replace(motion, hand_pose=np.concatenate(
+        [np.tile(relaxed[0], (frames, 1)), real[:, 45:]], axis=1)), fingers))
+    left = [24 + k for k in range(15)]
+    np.testing.assert_allclose(heads[:12], held[:12], atol=TOL)                  # seen: the file's fingers
+    gone = 12 - 1 + int(np.ceil(EASE_SECONDS * 30)) + 1
+    np.testing.assert_allclose(heads[gone:, left], rel[gone:, left], atol=TOL)   # long unseen: relaxed
+    step = np.linalg.norm(np.diff(heads[11:gone + 1, left], axis=0), axis=-1).max()
+    total = np.linalg.norm(held[11, left] - rel[11, left], axis=-1).max()
+    assert total > 0.005 and step < 0.4 * total, (step, total)                   # eased, not snapped
+    right = [39 + k for k in range(15)]
+    assert np.abs(heads[20, right] - held[20, right]).max() < 0.002              # a one-frame dropout
+    # the relaxed hand is curled towards the palm: each index joint flexed by RELAXED_FLEXION about its axis
+    assert np.all(np.linalg.norm(relaxed.reshape(2, 15, 3), axis=-1) > 0.2)

@@ -9,7 +9,7 @@ from core.cli import main
 from core.fitting.hands import LIMITS
 from core.motion import read_motion
 from hkmr_blender.base.motion import load_npz
-from tests.core.pipeline.test_real_path import clip  # noqa: F401 — the shared real clip fixture
+from tests.core.pipeline.test_real_path import BLANK, clip  # noqa: F401 — the shared real clip fixture
 
 
 def test_infer_hands_writes_finger_rotations(clip, tmp_path):  # noqa: F811
@@ -21,6 +21,9 @@ def test_infer_hands_writes_finger_rotations(clip, tmp_path):  # noqa: F811
     largest = max(abs(v) for lim in LIMITS for pair in lim for v in pair)
     assert angles.max() <= np.sqrt(3) * largest + 1e-6  # bounded by the joint limits
     assert angles.mean() > np.radians(3)  # real fingers are not flat and not a constant zero
+    # v6: which frames saw each hand (the clip's 3 blank frames saw none); the rest is the fit's bridge
+    assert m.hand_seen is not None and m.hand_seen.shape == (24, 2) and m.hand_seen.any()
+    assert not m.hand_seen[list(BLANK)].any()
     assert main(["convert", str(out), str(tmp_path / "hands.amass.npz")]) == 0
     amass = load_npz(tmp_path / "hands.amass.npz")
     np.testing.assert_allclose(amass["poses"][:, 66:], m.hand_pose)
