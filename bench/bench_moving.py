@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -34,6 +35,7 @@ from core.body.model import load_body_model  # noqa: E402
 from core.fitting import contacts as ct  # noqa: E402
 from core.fitting.terms import FOOT_POINTS  # noqa: E402
 from core.geometry.metrics import SMPL_TO_LSP14, pa_mpjpe  # noqa: E402
+from core.inference.workdir import work_dir_for  # noqa: E402
 from core.motion import read_motion  # noqa: E402
 from core.pipeline.run import RealOptions, run_real  # noqa: E402
 
@@ -99,7 +101,7 @@ def main(argv=None) -> int:
     ap.add_argument("--modes", nargs="+", default=["static", "auto"])
     ap.add_argument("--align", type=int, default=30, help="frames of the 4-DoF alignment")
     ap.add_argument("--json", help="write the rows here")
-    ap.add_argument("--keep", help="keep motion files in this folder")
+    ap.add_argument("--keep", help="keep motion files in this folder, and the detections (reused by a rerun)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
@@ -111,8 +113,13 @@ def main(argv=None) -> int:
         truth["fps"] = float(truth["fps"])
         for mode in args.modes:
             out = os.path.join(out_dir, f"{os.path.basename(video)[:-4]}.{mode}.npz")
+            name = os.path.basename(video)[:-4]
+            work, first = work_dir_for(out), work_dir_for(os.path.join(out_dir, f"{name}.{args.modes[0]}.npz"))
+            if args.keep and first.is_dir() and not work.is_dir():
+                shutil.copytree(first, work)                # the same detections: detect once per video
             res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode,
-                                                         include_mesh=False))
+                                                         include_mesh=False, keep_work=bool(args.keep)),
+                           resume=bool(args.keep))
             s = score(body, read_motion(out), truth, args.align)
             total = sum(v for k, v in res.seconds.items() if k != "overlay")
             s.update(video=os.path.basename(video), mode=mode, seconds={k: round(v, 2) for k, v in res.seconds.items()},

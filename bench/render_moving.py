@@ -136,6 +136,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     w, h = (int(v) for v in args.size.split("x"))
     body = load_body_model(OPEN_BODY_PATH)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     cache = os.path.splitext(args.out)[0] + f".{args.motion}{args.clip if args.motion == 'cmu' else ''}.motion.npz"
     if args.motion == "mocap":
         z = np.load(args.mocap_clip)
@@ -170,7 +171,6 @@ def main(argv=None) -> int:
     centres = np.einsum("fji,fj->fi", cam_R, -cam_t)
     pts = np.concatenate([joints[:, 0], centres])
     box = (pts[:, 0].min() - 4.0, pts[:, 0].max() + 4.0, pts[:, 2].min() - 4.0, pts[:, 2].max() + 4.0)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     vw = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
     for k in range(n):
         bg = room_background(cam_R[k], cam_t[k], cam.K, w, h, tex, box)

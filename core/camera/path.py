@@ -115,6 +115,21 @@ def _stance_chain(feet_rot: np.ndarray, h: np.ndarray, valid: np.ndarray, fps: f
     return centres - centres[0]
 
 
+def _level_heights(centres: np.ndarray, h: np.ndarray, level: np.ndarray, valid: np.ndarray, up: np.ndarray,
+                   flight: float) -> np.ndarray:
+    """The centres' height (along ``up``) from the floor, not from the chain: on every frame with a foot down
+    the lowest foot point stands on one level floor, so the camera's height is minus that point's height ``h``
+    (F,P) (rotated frame); frames in flight or without a person are interpolated. The chain adds each hand-over's
+    vertical offset, a random walk that the floor fitted afterwards reads as a slope (tilted world, path rising)."""
+    low = h.min(1)
+    down = valid & (low - level <= flight)
+    if down.sum() < 2:
+        return centres
+    idx = np.flatnonzero(down)
+    height = np.interp(np.arange(len(h)), idx, -low[idx])
+    return centres - np.outer(centres @ up, up) + np.outer(height, up)
+
+
 def _extrapolate(centres: np.ndarray, t: int) -> np.ndarray:
     """Where the camera is at frame t after a flight: carried on at the velocity before it (0 at the start)."""
     idx = np.flatnonzero(np.isfinite(centres[:t, 0]))
@@ -156,6 +171,8 @@ def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np
                       if np.isfinite(low[max(t - size // 2, 0):t + size // 2 + 1]).any() else 0.0
                       for t in range(len(low))])
     centres = _stance_chain(feet_rot, h - level[:, None], valid, fps, flight)
+    if up is not None:
+        centres = _level_heights(centres, h, level, valid, up, flight)
     centres = gaussian_filter1d(centres, max(smooth * fps / 30.0, 0.5), axis=0, mode="nearest")
     centres -= centres[0]
     feet = feet_rot + centres[:, None]
