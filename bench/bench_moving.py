@@ -53,6 +53,21 @@ def align_4dof(est: np.ndarray, gt: np.ndarray, est_root: np.ndarray, gt_root: n
     return R, (gt - est @ R.T).mean(0)
 
 
+def align_path(est: np.ndarray, gt: np.ndarray, first: np.ndarray, span: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Yaw R (about +Y) and t with R·est + t ≈ gt (pelvis (N,3), valid frames) from positions only: the yaw from
+    the horizontal Procrustes over the first frames that cover ``span`` m of the true path (all when it never
+    does; at least ``first`` frames), t the least-squares shift over the first ``first`` frames. Unlike
+    :func:`align_4dof` it does not take the fitted root orientation's heading for the path's."""
+    d = np.linalg.norm((gt - gt[0])[:, [0, 2]], axis=1)
+    k = max(first, int(np.argmax(d >= span)) + 1 if (d >= span).any() else len(gt))
+    e, g = est[:k, [0, 2]] - est[:k, [0, 2]].mean(0), gt[:k, [0, 2]] - gt[:k, [0, 2]].mean(0)
+    h = g.T @ e                                                          # Σ g eᵀ (x, z)
+    yaw = np.arctan2(h[0, 1] - h[1, 0], h[0, 0] + h[1, 1])
+    c, s = np.cos(yaw), np.sin(yaw)
+    R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    return R, (gt[:first] - est[:first] @ R.T).mean(0)
+
+
 @torch.no_grad()
 def score(body, motion, truth, align: int) -> dict:
     n = min(len(motion.trans), len(truth["transl"]))
@@ -75,6 +90,8 @@ def score(body, motion, truth, align: int) -> dict:
     R, t = align_4dof(je[first, 0], jg[first, 0], rot_e[first, 0].double().numpy(), rot_g[first, 0].double().numpy())
     pe = je[:, 0] @ R.T + t
     err = np.linalg.norm(pe - jg[:, 0], axis=1)[v] * 1000
+    Rp, tp = align_path(je[idx, 0], jg[idx, 0], align)
+    err_path = np.linalg.norm(je[:, 0] @ Rp.T + tp - jg[:, 0], axis=1)[v] * 1000
     travel = lambda p: float(np.linalg.norm((p[idx[-1]] - p[idx[0]])[[0, 2]]))  # noqa: E731
     both = planted[1:] & planted[:-1] & v[1:, None] & v[:-1, None]
     slide = np.linalg.norm(np.diff(fe, axis=0)[..., [0, 2]], axis=-1)
@@ -82,7 +99,8 @@ def score(body, motion, truth, align: int) -> dict:
         np.zeros_like(planted)                             # [L, R] foot → heel, toe points
     own = own[1:] & own[:-1]
     lsp = list(SMPL_TO_LSP14)
-    return {"root_mm": float(err.mean()), "root_end_mm": float(err[-1]), "travel_m": travel(pe),
+    return {"root_mm": float(err.mean()), "root_end_mm": float(err[-1]), "path_mm": float(err_path.mean()),
+            "path_end_mm": float(err_path[-1]), "travel_m": travel(pe),
             "travel_truth_m": travel(jg[:, 0]), "skate_mm": float(slide[both].mean() * 1000),
             "truth_planted": float(planted.mean()), "skate_own_mm": float(slide[own].mean() * 1000) if own.any() else
             float("nan"),
@@ -125,7 +143,8 @@ def main(argv=None) -> int:
             s.update(video=os.path.basename(video), mode=mode, seconds={k: round(v, 2) for k, v in res.seconds.items()},
                      camera_share=res.seconds.get("camera", 0.0) / max(total - res.seconds.get("camera", 0.0), 1e-9))
             rows.append(s)
-            print(f"{s['video']:28s} {mode:7s} root {s['root_mm']:7.0f} mm (end {s['root_end_mm']:6.0f})  travel "
+            print(f"{s['video']:28s} {mode:7s} root {s['root_mm']:7.0f} mm (end {s['root_end_mm']:6.0f})  path {s['path_mm']:5.0f} (end "
+                  f"{s['path_end_mm']:5.0f})  travel "
                   f"{s['travel_m']:.2f}/{s['travel_truth_m']:.2f} m  skate {s['skate_mm']:5.1f} (own {s['skate_own_mm']:.1f}) mm/f  PA "
                   f"{s['pa_mm']:5.1f} mm  camera +{100 * s['camera_share']:.0f} %  {s['seconds']}", flush=True)
     if args.json:
