@@ -112,6 +112,7 @@ class _Data:
     w3: torch.Tensor        # (F,33)
     scale: float            # 2D torso length, px
     time_scale: float       # (30 / fps)²: accelerations in 30-fps frame units
+    rot: torch.Tensor | None = None  # (F,3,3) a moving camera's rotations (first camera → t), else None
 
 
 @dataclass
@@ -180,7 +181,12 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
     # per-frame estimates jitter (depth from 2D most): a robust temporal filter gives the smoothness term a
     # start near its minimum, which L-BFGS needs (its second differences are badly conditioned)
     sigma = cfg.start_smoothing * (lm.fps if lm.fps > 0 else 30.0) / 30.0
+    rot = None if data.rot is None else data.rot.double().numpy()
+    if rot is not None:  # filtered in the first camera's axes (a turning camera moves people in its own frame)
+        t = np.einsum("fji,fj->fi", rot, t)
     t = gaussian_filter1d(median_filter(t, size=(9, 1), mode="nearest"), sigma, axis=0, mode="nearest")
+    if rot is not None:
+        t = np.einsum("fij,fj->fi", rot, t)
     body_aa = gaussian_filter1d(s.body_aa.numpy(), sigma, axis=0, mode="nearest")
     root = roma.special_procrustes(rot6d_to_matrix(torch.as_tensor(
         gaussian_filter1d(s.root6d.numpy(), sigma, axis=0, mode="nearest"))))
@@ -201,7 +207,9 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     if pose_only:
         return e
     cam_pts = pts + s.transl[:, None]
-    e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(cam_pts) * 1e4  # (cm/frame²)² at 30 fps
+    # smooth in the world, not in the camera: a turning (shaking) camera moves people in its frame
+    smooth_pts = cam_pts if d.rot is None else torch.einsum("fji,fnj->fni", d.rot, cam_pts)
+    e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
     e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
@@ -229,7 +237,8 @@ def _optimise(body, s: _State, betas, d: _Data, cam, cfg, prior, lock, iteration
 
 
 def _window(d: _Data, a: int, b: int) -> _Data:
-    return _Data(d.px[a:b], d.w2[a:b], d.world[a:b], d.w3[a:b], d.scale, d.time_scale)
+    return _Data(d.px[a:b], d.w2[a:b], d.world[a:b], d.w3[a:b], d.scale, d.time_scale,
+                 None if d.rot is None else d.rot[a:b])
 
 
 def _slice(s: _State, a: int, b: int) -> _State:
@@ -291,6 +300,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
     data = _data(body, lm, cfg.visibility_power)
+    if camera_rotations is not None:
+        data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
     n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
 
     def tick(k: int):
