@@ -4,7 +4,7 @@
         OUT/131_03_follow.auto.npz --out docs/img/moving_camera_131_03.png
 
 Pelvis of the truth (black), each estimate (colours) after the same 4-DoF alignment on the first 30 valid
-frames as bench/bench_moving.py; the camera's centre per frame (thin, truth grey / estimate dotted) where known.
+frames as bench/bench_moving.py (``--yaw path``: its path error's alignment); the camera's centre per frame (thin, truth grey / estimate dotted) where known.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_moving import _rotmats, align_4dof  # noqa: E402
+from bench_moving import _rotmats, align_4dof, align_path  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     ap.add_argument("--align", type=int, default=30)
     ap.add_argument("--out", required=True)
     ap.add_argument("--title", default="")
+    ap.add_argument("--yaw", choices=("root", "path"), default="root",
+                    help="alignment yaw: from the root orientations (bench_moving's root error) or the path's first metre")
     args = ap.parse_args(argv)
     body = load_body_model(OPEN_BODY_PATH)
     z = np.load(args.truth)
@@ -51,7 +53,11 @@ def main(argv=None) -> int:
                          torch.as_tensor(m.betas, dtype=torch.float32)[None].expand(k, -1),
                          torch.as_tensor(m.trans[:k], dtype=torch.float32))[:, 0].double().numpy()
         idx = np.flatnonzero(m.valid[:k])[:args.align]
-        R, t = align_4dof(je[idx], jg[idx], _rotmats(m)[idx, 0], z["rotmats"][idx, 0])
+        if args.yaw == "root":
+            R, t = align_4dof(je[idx], jg[idx], _rotmats(m)[idx, 0], z["rotmats"][idx, 0])
+        else:
+            ok = np.flatnonzero(m.valid[:k])
+            R, t = align_path(je[ok], jg[ok], args.align)
         cam = None
         if m.view is not None and np.ptp(m.view.t, axis=0).max() > 1e-9:
             cam = np.einsum("fji,fj->fi", m.view.R[:k], -m.view.t[:k]) @ R.T + t

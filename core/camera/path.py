@@ -31,6 +31,8 @@ __all__ = ["CameraPath", "MOVING_CONTACTS", "camera_path_from_feet", "to_referen
 #: on the procedural walk (bench/render_moving.py --motion walk): with the true camera the fitted feet move at a
 #: median 0.22 m/s while truly planted and 1.28 m/s in swing at this smoothing.
 MOVING_CONTACTS = ct.ContactConfig(height=0.08, speed=0.6, smooth=0.1)
+#: The longest time a person is in the air in a jump (s): a 45 cm standing vertical jump hangs 2·√(2h/g) ≈ 0.6 s.
+MAX_FLIGHT = 0.6
 
 
 @dataclass
@@ -66,7 +68,7 @@ def _camera_velocity(feet_rot: np.ndarray, h: np.ndarray, valid: np.ndarray, fps
         samples, w0 = v[a:b].reshape(-1, 3), w_low[a:b].ravel()
         if w0.sum() < 1e-6:
             continue
-        m = np.median(samples[w0 > 0.1 * w0.max()], axis=0)
+        m = np.zeros(3)                                  # the mode nearest a still camera
         for _ in range(8):
             w = w0 / (1.0 + (np.linalg.norm(samples - m, axis=1) / spread) ** 2)
             m = (w[:, None] * samples).sum(0) / w.sum()
@@ -102,7 +104,7 @@ def _stance_chain(feet_rot: np.ndarray, h: np.ndarray, valid: np.ndarray, fps: f
             anchor = None
             continue
         if anchor is None:                                                      # first contact / landing
-            anchor = feet_rot[t, k] + _extrapolate(centres, t)
+            anchor = feet_rot[t, k] + _extrapolate(centres, t, max(int(round(MAX_FLIGHT * fps)), 1))
         elif k != point:
             anchor = anchor + feet_rot[t, k] - feet_rot[t, point]
         point = k
@@ -130,8 +132,11 @@ def _level_heights(centres: np.ndarray, h: np.ndarray, level: np.ndarray, valid:
     return centres - np.outer(centres @ up, up) + np.outer(height, up)
 
 
-def _extrapolate(centres: np.ndarray, t: int) -> np.ndarray:
-    """Where the camera is at frame t after a flight: carried on at the velocity before it (0 at the start)."""
+def _extrapolate(centres: np.ndarray, t: int, hang: int) -> np.ndarray:
+    """Where the camera is at frame t after a flight: carried on at the velocity before it for at most ``hang``
+    frames (0 at the start). Longer "flights" are feet the fit holds off the floor (a raised foot while the
+    other is misplaced), not jumps: carried on for their whole length, the velocity at take-off (noisy) adds
+    metres (an in-place jump-and-balance clip travelled 3 m)."""
     idx = np.flatnonzero(np.isfinite(centres[:t, 0]))
     if len(idx) == 0:
         return np.zeros(3)
@@ -140,7 +145,7 @@ def _extrapolate(centres: np.ndarray, t: int) -> np.ndarray:
     if len(idx) < 6:
         return centres[idx[-1]]
     vel = (centres[idx[-1]] - centres[idx[-6]]) / (idx[-1] - idx[-6])
-    return centres[idx[-1]] + vel * (t - idx[-1])
+    return centres[idx[-1]] + vel * min(t - idx[-1], hang)
 
 
 def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np.ndarray, fps: float,
