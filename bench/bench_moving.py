@@ -33,6 +33,7 @@ from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
 from core.fitting import contacts as ct  # noqa: E402
+from core.fitting.shape import stature  # noqa: E402
 from core.fitting.terms import FOOT_POINTS  # noqa: E402
 from core.geometry.metrics import SMPL_TO_LSP14, pa_mpjpe  # noqa: E402
 from core.inference.workdir import work_dir_for  # noqa: E402
@@ -118,6 +119,7 @@ def main(argv=None) -> int:
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--modes", nargs="+", default=["static", "auto"])
     ap.add_argument("--align", type=int, default=30, help="frames of the 4-DoF alignment")
+    ap.add_argument("--height", action="store_true", help="give the path the truth's height (hkmr infer --height)")
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--keep", help="keep motion files in this folder, and the detections (reused by a rerun)")
     args = ap.parse_args(argv)
@@ -136,7 +138,8 @@ def main(argv=None) -> int:
             if args.keep and first.is_dir() and not work.is_dir():
                 shutil.copytree(first, work)                # the same detections: detect once per video
             res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode,
-                                                         include_mesh=False, keep_work=bool(args.keep)),
+                                                         include_mesh=False, keep_work=bool(args.keep),
+                                                         height=stature(body, truth["betas"]) if args.height else None),
                            resume=bool(args.keep))
             s = score(body, read_motion(out), truth, args.align)
             total = sum(v for k, v in res.seconds.items() if k != "overlay")

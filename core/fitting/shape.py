@@ -15,7 +15,7 @@ from core.body.landmark_points import landmark_points
 from core.body.model import BodyModel
 from core.detect.landmarks import BLAZEPOSE_NAMES, Landmarks
 
-__all__ = ["BONES", "bone_lengths", "median_bone_lengths", "betas_from_bone_lengths"]
+__all__ = ["BONES", "bone_lengths", "median_bone_lengths", "betas_from_bone_lengths", "stature", "betas_for_height"]
 
 _I = {n: i for i, n in enumerate(BLAZEPOSE_NAMES)}
 _MID_SHOULDER = (_I["left_shoulder"], _I["right_shoulder"])
@@ -73,3 +73,31 @@ def betas_from_bone_lengths(body: BodyModel, target: np.ndarray, prior_weight: f
     with torch.enable_grad():
         opt.step(closure)
     return betas.detach()[0]
+
+
+@torch.no_grad()
+def stature(body: BodyModel, betas) -> float:
+    """Standing height (m) of the rest body with ``betas`` (NB,): top of the head to the soles (vertex extent
+    along SMPL's up, y)."""
+    v = body(torch.zeros(1, 24, 3, 3) + torch.eye(3), torch.as_tensor(np.asarray(betas), dtype=torch.float32)[None],
+             torch.zeros(1, 3)).vertices[0, :, 1]
+    return float(v.max() - v.min())
+
+
+@torch.no_grad()
+def betas_for_height(body: BodyModel, betas, height: float) -> np.ndarray:
+    """β (NB,) closest to ``betas`` whose body is ``height`` m tall (:func:`stature`). The person's own height is
+    the one metric fact a single camera cannot see: the detector's 3D landmarks come out near one adult size for
+    everyone (docs/experiments.md), and the body's size sets the depth and so the whole world's scale. Vertices
+    are linear in β, so the stature is too (for the same top and bottom vertices): the smallest change along its
+    gradient, twice (the extreme vertices may change)."""
+    b = torch.as_tensor(np.asarray(betas, np.float64), dtype=torch.float32).clone()
+    eye = torch.zeros(1, 24, 3, 3) + torch.eye(3)
+    for _ in range(3):
+        v = body(eye, b[None], torch.zeros(1, 3)).vertices[0, :, 1]
+        top, bottom = int(v.argmax()), int(v.argmin())
+        g = torch.stack([body(eye, torch.eye(body.num_betas)[k][None] + b[None], torch.zeros(1, 3)).vertices[0, [top, bottom], 1]
+                         for k in range(body.num_betas)])               # (NB,2) heights with β_k + 1
+        grad = (g[:, 0] - g[:, 1]) - (v[top] - v[bottom])                  # d stature / d β_k
+        b = b + grad * (height - float(v[top] - v[bottom])) / float(grad.square().sum())
+    return b.double().numpy()

@@ -49,6 +49,9 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--camera", choices=("auto", "static"), default=None,
                    help="auto (default): find out from the background whether the camera pans, follows or shakes "
                    "and put the person's true path in the world; static: assume a camera on a tripod")
+    p.add_argument("--height", type=positive_float, metavar="METRES",
+                   help="the person's height (e.g. 1.75): sets the world's scale — how far they travel and how far "
+                   "from the camera they are (default: one adult size from the detector)")
     p.add_argument("--person", metavar="auto|x0,y0,x1,y1",
                    help="whom to follow when several people are in view: auto (BlazePose's most confident "
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
@@ -125,7 +128,7 @@ def _real_options(args):
                        chunk_size=args.chunk_size, world_origin=args.world_origin,
                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
                        init=args.init or "keypoints", fit_threads=args.threads or 1,
-                       camera=args.camera or "auto", hands=args.hands).validate()
+                       camera=args.camera or "auto", hands=args.hands, height=args.height).validate()
 
 
 def synthetic_warning(loaded) -> str | None:

@@ -25,7 +25,8 @@ class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
     init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
     stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting); camera_rotations:
-    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera)."""
+    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera); height: the person's height in
+    metres (None: the body's size from the detector's bone lengths, near one adult size for everyone)."""
 
     landmarks: Landmarks
     focal_length: float | None = None
@@ -33,6 +34,7 @@ class FitStage:
     init_betas: np.ndarray | None = None
     threads: int | None = 1
     camera_rotations: np.ndarray | None = None
+    height: float | None = None
 
 
 def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None = None):
@@ -46,11 +48,17 @@ def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None =
         raise ValueError(f"the detector found no person in any of the {lm.num_frames} frames; check the person "
                          f"is fully in view, or choose them with --person x0,y0,x1,y1")
     cam = FullCamera.for_image(*lm.image_size, focal=stage.focal_length)
+    betas = stage.init_betas
+    if stage.height is not None:  # the person's size sets the depth and so the world's scale
+        from core.fitting.shape import betas_for_height, betas_from_bone_lengths, median_bone_lengths
+        if betas is None:
+            betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0]).numpy()
+        betas = betas_for_height(body, betas, stage.height)
     before = torch.get_num_threads()
     if stage.threads is not None:
         torch.set_num_threads(stage.threads)
     try:
-        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas,
+        return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=betas,
                         camera_rotations=stage.camera_rotations, progress=progress)
     finally:
         torch.set_num_threads(before)

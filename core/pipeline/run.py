@@ -38,19 +38,23 @@ class RealOptions(OutputOptions):
     :mod:`.fit`; None: torch's setting); camera: one of :data:`.camera.CAMERA_MODES` ("auto": find out whether
     the camera moves and follow it, "static": assume it does not); and the shared
     :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility);
-    hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`)."""
+    hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`);
+    height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
     fit_threads: int | None = 1
     camera: str = "auto"
     hands: bool = False
+    height: float | None = None
 
     def validate(self) -> "RealOptions":
         if self.init not in INITS:
             raise ValueError(f"--init {self.init!r} is not one of {', '.join(INITS)}")
         if self.camera not in CAMERA_MODES:
             raise ValueError(f"--camera {self.camera!r} is not one of {', '.join(CAMERA_MODES)}")
+        if self.height is not None and not 0.5 <= self.height <= 2.5:
+            raise ValueError(f"--height {self.height:g}: the person's height in metres, between 0.5 and 2.5 (e.g. 1.75)")
         return super().validate()
 
 
@@ -148,7 +152,7 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
                                  None if start is None else start.betas, threads=opts.fit_threads,
-                                 camera_rotations=rotations), fit_progress)
+                                 camera_rotations=rotations, height=opts.height), fit_progress)
     seconds["fit"] = time.perf_counter() - t
     hands = hand_fit = None
     if opts.hands:
