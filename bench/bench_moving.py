@@ -54,7 +54,7 @@ def align_4dof(est: np.ndarray, gt: np.ndarray, est_root: np.ndarray, gt_root: n
     return R, (gt - est @ R.T).mean(0)
 
 
-def align_path(est: np.ndarray, gt: np.ndarray, first: np.ndarray, span: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def align_path(est: np.ndarray, gt: np.ndarray, first: int, span: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Yaw R (about +Y) and t with R·est + t ≈ gt (pelvis (N,3), valid frames) from positions only: the yaw from
     the horizontal Procrustes over the first frames that cover ``span`` m of the true path (all when it never
     does; at least ``first`` frames), t the least-squares shift over the first ``first`` frames. Unlike

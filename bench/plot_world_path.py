@@ -36,7 +36,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--title", default="")
     ap.add_argument("--yaw", choices=("root", "path"), default="root",
-                    help="alignment yaw: from the root orientations (bench_moving's root error) or the path's first metre")
+                    help="alignment yaw: from the root orientations (bench_moving's root error) or the path's "
+                    "first metre (its path error)")
     args = ap.parse_args(argv)
     body = load_body_model(OPEN_BODY_PATH)
     z = np.load(args.truth)

@@ -96,8 +96,8 @@ def betas_for_height(body: BodyModel, betas, height: float) -> np.ndarray:
     for _ in range(3):
         v = body(eye, b[None], torch.zeros(1, 3)).vertices[0, :, 1]
         top, bottom = int(v.argmax()), int(v.argmin())
-        g = torch.stack([body(eye, torch.eye(body.num_betas)[k][None] + b[None], torch.zeros(1, 3)).vertices[0, [top, bottom], 1]
-                         for k in range(body.num_betas)])               # (NB,2) heights with β_k + 1
+        g = torch.stack([body(eye, torch.eye(body.num_betas)[k][None] + b[None], torch.zeros(1, 3))
+                         .vertices[0, [top, bottom], 1] for k in range(body.num_betas)])  # (NB,2) with β_k + 1
         grad = (g[:, 0] - g[:, 1]) - (v[top] - v[bottom])                  # d stature / d β_k
         b = b + grad * (height - float(v[top] - v[bottom])) / float(grad.square().sum())
     return b.double().numpy()

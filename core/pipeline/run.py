@@ -54,7 +54,8 @@ class RealOptions(OutputOptions):
         if self.camera not in CAMERA_MODES:
             raise ValueError(f"--camera {self.camera!r} is not one of {', '.join(CAMERA_MODES)}")
         if self.height is not None and not 0.5 <= self.height <= 2.5:
-            raise ValueError(f"--height {self.height:g}: the person's height in metres, between 0.5 and 2.5 (e.g. 1.75)")
+            raise ValueError(f"--height {self.height:g}: the person's height in metres, between 0.5 and 2.5 "
+                             f"(e.g. 1.75)")
         return super().validate()
 
 

@@ -43,9 +43,8 @@ def test_a_followed_walk_travels_in_the_world(footage, open_body, tmp_path):
     out = tmp_path / "walk.npz"
     scores = {}
     for mode in ("static", "auto"):  # the second run reuses the first's detections (kept work folder)
-        res = run_real(str(video), str(out), open_body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode,
-                                                                    include_mesh=False, keep_work=True),
-                       resume=True)
+        opts = RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode, include_mesh=False, keep_work=True)
+        res = run_real(str(video), str(out), open_body, opts, resume=True)
         assert res.valid_frames >= 50
         motion = read_motion(str(out))
         scores[mode] = score(open_body, motion, truth, 30)
