@@ -72,13 +72,16 @@ def regress_features(model, features: np.ndarray, chunk: int = 1024):
     "centre" models run the window centred on every frame; "window" models run consecutive windows."""
     cfg = model.config.keypoints
     t, f = cfg.window, len(features)
-    if cfg.output == "centre":
-        windows = frame_windows(features, t)
+    if cfg.output == "centre":  # built per chunk: all F windows at once would hold every frame T times
+        count = f
+        windows = lambda i: frame_windows(features, t, i, min(i + chunk, f))  # noqa: E731
     else:
         pad = (-f) % t
-        windows = np.concatenate([features, np.zeros((pad, *features.shape[1:]), features.dtype)]).reshape(-1, t, *features.shape[1:])
-    outs = [model.head(model.backbone(torch.from_numpy(np.ascontiguousarray(windows[i:i + chunk]))))[-1]
-            for i in range(0, len(windows), chunk)]
+        stacked = np.concatenate([features, np.zeros((pad, *features.shape[1:]), features.dtype)]).reshape(-1, t, *features.shape[1:])
+        count = len(stacked)
+        windows = lambda i: stacked[i:i + chunk]  # noqa: E731
+    outs = [model.head(model.backbone(torch.from_numpy(np.ascontiguousarray(windows(i)))))[-1]
+            for i in range(0, count, chunk)]
     from core.model.head_base import RegressorOutput
 
     cat = lambda k: torch.cat([getattr(o, k) for o in outs])[:f]  # noqa: E731

@@ -25,7 +25,9 @@ class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
     init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
     stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting); camera_rotations:
-    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera)."""
+    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera); store: where the fit's finished
+    windows go (:class:`core.fitting.windows.WindowStore` in the run's work folder: a resumed run replays them) or
+    None."""
 
     landmarks: Landmarks
     focal_length: float | None = None
@@ -33,6 +35,7 @@ class FitStage:
     init_betas: np.ndarray | None = None
     threads: int | None = 1
     camera_rotations: np.ndarray | None = None
+    store: object = None
 
 
 def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None = None):
@@ -51,6 +54,6 @@ def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None =
         torch.set_num_threads(stage.threads)
     try:
         return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=stage.init_betas,
-                        camera_rotations=stage.camera_rotations, progress=progress)
+                        camera_rotations=stage.camera_rotations, progress=progress, store=stage.store)
     finally:
         torch.set_num_threads(before)

@@ -17,6 +17,7 @@ from core.detect.blazepose import DetectorOptions, check_person
 from core.detect.landmarks import Landmarks
 from core.detect.swaps import fix_swaps
 from core.detect.world_lean import level_world
+from core.fitting.windows import WindowStore
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
@@ -107,7 +108,8 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
-            fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log)
+            fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
+                                                       WindowStore(work.path / "fit"))
         except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
@@ -125,9 +127,10 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                           info.fps, warnings, hands, hand_fit)
 
 
-def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log):
+def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None):
     """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
-    (fit, motion output, hand landmarks or None, hand fit or None)."""
+    (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
+    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
     start = None
     if opts.init == "keypoints" and lm.found.any():
         t = time.perf_counter()
@@ -148,7 +151,7 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
                                  None if start is None else start.betas, threads=opts.fit_threads,
-                                 camera_rotations=rotations), fit_progress)
+                                 camera_rotations=rotations, store=store), fit_progress)
     seconds["fit"] = time.perf_counter() - t
     hands = hand_fit = None
     if opts.hands:
