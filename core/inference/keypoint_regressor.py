@@ -80,12 +80,20 @@ def regress_features(model, features: np.ndarray, chunk: int = 1024):
         stacked = np.concatenate([features, np.zeros((pad, *features.shape[1:]), features.dtype)]).reshape(-1, t, *features.shape[1:])
         count = len(stacked)
         windows = lambda i: stacked[i:i + chunk]  # noqa: E731
-    outs = [model.head(model.backbone(torch.from_numpy(np.ascontiguousarray(windows(i)))))[-1]
-            for i in range(0, count, chunk)]
     from core.model.head_base import RegressorOutput
 
-    cat = lambda k: torch.cat([getattr(o, k) for o in outs])[:f]  # noqa: E731
-    return RegressorOutput(cat("rotmats"), cat("rot6d"), cat("betas"), cat("cam"))
+    out = None  # filled chunk by chunk: a long clip's outputs are held once, not twice (no concatenation)
+    for i in range(0, count, chunk):
+        part = model.head(model.backbone(torch.from_numpy(np.ascontiguousarray(windows(i)))))[-1]
+        rows = len(part.rotmats)
+        if out is None:
+            total = f if cfg.output == "centre" else count * t  # "window": T rows per window
+            out = RegressorOutput(*(x.new_empty((total, *x.shape[1:])) for x in
+                                    (part.rotmats, part.rot6d, part.betas, part.cam)))
+        j = i if cfg.output == "centre" else i * t
+        for k in ("rotmats", "rot6d", "betas", "cam"):
+            getattr(out, k)[j:j + rows] = getattr(part, k)
+    return RegressorOutput(out.rotmats[:f], out.rot6d[:f], out.betas[:f], out.cam[:f])
 
 
 def regress_landmarks(model, landmarks) -> KeypointEstimate:
