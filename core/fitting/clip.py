@@ -245,14 +245,16 @@ def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock
 @torch.no_grad()
 def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None = None,
              init_rotmats: np.ndarray | None = None, init_betas: np.ndarray | None = None, prior=None,
-             cfg: ClipFitConfig | None = None, camera_rotations: np.ndarray | None = None,
+             cfg: ClipFitConfig | None = None,
+             camera_rotations: np.ndarray | Callable[[], np.ndarray | None] | None = None,
              progress: Callable[[int, int], None] | None = None, store: WindowStore | None = None) -> ClipFit:
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
     median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`) or None (static:
-    today's path exactly): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
+    today's path exactly), or a function returning one of them, called once after the main pass (a stage running
+    beside the fit, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
     feet are locked where they stand in the world. Raises ValueError when no frame has a person.
     ``progress(done, total)`` after every window of every pass (frames × passes: the start, the fit and, when
     feet may be locked, the locked pass). ``store``: where finished windows go (:mod:`core.fitting.windows`;
@@ -278,6 +280,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     feet = _feet(body, state, betas)
     fps = lm.fps if lm.fps > 0 else 30.0
     path = None
+    if callable(camera_rotations):  # a stage still running beside the fit (core.pipeline.background): wait here
+        camera_rotations = camera_rotations()
     if camera_rotations is None:
         floor = ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)

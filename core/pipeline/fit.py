@@ -25,7 +25,8 @@ class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
     init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
     stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting); camera_rotations:
-    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera); store: where the fit's finished
+    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera), or a function giving them when
+    the fit needs them (the camera stage running beside it, :mod:`.background`); store: where the fit's finished
     windows go (:class:`core.fitting.windows.WindowStore` in the run's work folder: a resumed run replays them) or
     None."""
 
@@ -34,7 +35,7 @@ class FitStage:
     init_rotmats: np.ndarray | None = None
     init_betas: np.ndarray | None = None
     threads: int | None = 1
-    camera_rotations: np.ndarray | None = None
+    camera_rotations: np.ndarray | Callable[[], np.ndarray | None] | None = None
     store: object = None
 
 

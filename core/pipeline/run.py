@@ -22,6 +22,7 @@ from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
 
+from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
@@ -140,14 +141,9 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
     if opts.camera != "static" and lm.found.any():
         from core.fitting.full_camera import FullCamera
 
-        t = time.perf_counter()
-        est, rotations = run_camera(CameraStage(src, lm, FullCamera.for_image(*lm.image_size,
-                                                                              focal=opts.focal_length).focal,
-                                                opts.camera))
-        seconds["camera"] = time.perf_counter() - t
-        if log and est is not None:
-            log(f"camera: {'static' if rotations is None else 'moving'} (median background motion "
-                f"{float(np.median(est.motion_px[1:])) if len(est.motion_px) > 1 else 0.0:.2f} px/frame)")
+        focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
+        rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
+                                  lambda r, sec: _camera_done(r, sec, seconds, log))
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
                                  None if start is None else start.betas, threads=opts.fit_threads,
@@ -171,6 +167,16 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
                                        None if hand_fit is None else hand_fit.hand_pose))
     seconds["write"] = time.perf_counter() - t
     return fit, out, hands, hand_fit
+
+
+def _camera_done(result, sec: float, seconds: dict, log) -> np.ndarray | None:
+    """The camera stage's result (run beside the start and the fit) → the fit's rotations; timed and logged."""
+    est, rotations = result
+    seconds["camera"] = sec
+    if log and est is not None:
+        log(f"camera: {'static' if rotations is None else 'moving'} (median background motion "
+            f"{float(np.median(est.motion_px[1:])) if len(est.motion_px) > 1 else 0.0:.2f} px/frame)")
+    return rotations
 
 
 #: Fewer valid frames than this share (or than 3) make the run say the scene looks empty.
