@@ -119,3 +119,7 @@ def test_keypoint_windows_are_built_a_chunk_at_a_time(monkeypatch):
     assert max(sizes) == 64 and sum(sizes) == 300
     whole = regress_features(model, feats, chunk=1024)
     torch.testing.assert_close(chunked.rotmats, whole.rotmats, atol=1e-5, rtol=0)
+    asked = []  # features computed per chunk with its margins, never for the whole clip
+    lazy = regress_features(model, lambda lo, hi: asked.append(hi - lo) or feats[lo:hi], chunk=64, frames=300)
+    torch.testing.assert_close(lazy.rotmats, chunked.rotmats, atol=0, rtol=0)
+    assert max(asked) <= 64 + model.config.keypoints.window - 1
