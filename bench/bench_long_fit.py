@@ -8,8 +8,9 @@ forwards and backwards (no jumps) to the length asked for at 30 fps, then the de
 them: the keypoint model's start (:mod:`core.pipeline.start`), the clip fit (:mod:`core.pipeline.fit`, one
 thread, its windows streamed to a work folder as `hkmr infer` does) and the motion file
 (:mod:`core.pipeline.motion`). Detection itself is flat at any length (docs/BENCHMARKS.md, issue 11) and is not
-repeated here. RSS is sampled every 20 ms; the peak of each stage and of the whole run are printed. Without
-``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
+repeated here. Like `hkmr infer`, the run first fixes glibc's mmap threshold
+(:func:`core.runtime.return_large_blocks`; ``--default-malloc`` measures without). RSS is sampled every 20 ms;
+the peak of each stage and of the whole run are printed. Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
 what memory depends on — are the same, the time is not.
 """
 from __future__ import annotations
@@ -57,7 +58,7 @@ def looped(path: str, frames: int):
     return landmarks_from_arrays(arrays, size, fps)
 
 
-def one_length(path: str, frames: int, full: bool) -> None:
+def one_length(path: str, frames: int, full: bool, default_malloc: bool = False) -> None:
     """Run the stages on ``frames`` frames in this process and print one line of peaks."""
     peak = [0.0]
 
@@ -77,6 +78,10 @@ def one_length(path: str, frames: int, full: bool) -> None:
     if not full:
         base_cfg = clip.ClipFitConfig
         clip.ClipFitConfig = lambda **k: base_cfg(start_iterations=2, iterations=3, lock_iterations=2, **k)
+    from core.runtime import return_large_blocks
+
+    if not default_malloc:  # as run_real (hkmr infer) does
+        return_large_blocks()
     lm = looped(path, frames)
     body = load_body_model(None)
     base = rss_mb()
@@ -98,17 +103,20 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 10])
     p.add_argument("--full", action="store_true", help="the fit's real iteration counts (slow)")
+    p.add_argument("--default-malloc", action="store_true",
+                   help="leave glibc's adjusting mmap threshold (core.runtime.return_large_blocks not called)")
     p.add_argument("--landmarks", help="(internal) landmarks npz; --frames N runs one length in this process")
     p.add_argument("--frames", type=int)
     args = p.parse_args()
     if args.frames:
-        return one_length(args.landmarks, args.frames, args.full)
+        return one_length(args.landmarks, args.frames, args.full, args.default_malloc)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "walk_landmarks.npz")
         detect_clip(path)
         for minutes in args.minutes:
             subprocess.run([sys.executable, __file__, "--landmarks", path, "--frames", str(int(minutes * 1800)),
-                            *(["--full"] if args.full else [])], check=True)
+                            *(["--full"] if args.full else []),
+                            *(["--default-malloc"] if args.default_malloc else [])], check=True)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import numpy as np
 import roma
 import torch
 
+from core import runtime
 from core.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
 from hkmr_blender.base.atomic import atomic_savez
 
@@ -54,8 +55,8 @@ class FitState:
 
 
 def blockwise(fn: Callable[[int, int], torch.Tensor], n: int, block: int = BLOCK) -> torch.Tensor:
-    """``fn(a, b)`` over frames ``[0, n)`` in blocks of at most ``block`` frames, concatenated along frames."""
-    return torch.cat([fn(a, min(a + block, n)) for a in range(0, n, block)]) if n else fn(0, 0)
+    """``fn(a, b)`` over frames ``[0, n)`` in blocks of at most ``block`` frames (:func:`core.runtime.blockwise`)."""
+    return runtime.blockwise(fn, n, block)
 
 
 def window_bounds(n: int, window: int, overlap: int) -> list[tuple[int, int]]:

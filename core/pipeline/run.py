@@ -21,6 +21,7 @@ from core.fitting.windows import WindowStore
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
+from core.runtime import return_large_blocks
 
 from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
@@ -84,6 +85,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     ``progress(done, total, frames_per_s)``: detection, per chunk; ``fit_progress(done, total)``: the fit,
     per window."""
     opts = (opts or RealOptions()).validate()
+    return_large_blocks()  # flat memory on long clips (core.runtime)
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
     check_person(opts.detector.person, info.width, info.height)
