@@ -134,18 +134,18 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
     """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
     (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
     (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
-    start = None
-    if opts.init == "keypoints" and lm.found.any():
-        t = time.perf_counter()
-        start = run_start(StartStage(lm))
-        seconds["start"] = time.perf_counter() - t
     rotations = None
-    if opts.camera != "static" and lm.found.any():
+    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the start and the fit
         from core.fitting.full_camera import FullCamera
 
         focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
         rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
                                   lambda r, sec: _camera_done(r, sec, seconds, log))
+    start = None
+    if opts.init == "keypoints" and lm.found.any():
+        t = time.perf_counter()
+        start = run_start(StartStage(lm))
+        seconds["start"] = time.perf_counter() - t
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
                                  None if start is None else start.betas, threads=opts.fit_threads,
