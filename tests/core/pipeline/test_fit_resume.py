@@ -42,7 +42,7 @@ def test_killed_fit_resumes_from_its_last_window(tmp_path):
     windows = work_dir_for(out) / "fit"
     stamps = {p.name: p.stat().st_mtime_ns for p in windows.glob("*.npz")}
     assert not out.exists() and frames == 100
-    assert {"p0_w00000.npz", "p0_w00001.npz", "p1_w00000.npz"} <= set(stamps) and "p2_w00000.npz" not in stamps
+    assert {"p0_w00000.npz", "p0_w00001.npz", "p1_w00000.npz"} <= set(stamps) and "p2_w00001.npz" not in stamps
 
     resumed = _infer(out, "--resume", "--keep-work")
     fresh = _infer(tmp_path / "fresh.npz")
