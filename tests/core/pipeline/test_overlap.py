@@ -27,6 +27,8 @@ def panned(tmp_path_factory):
 
 def test_camera_beside_the_fit_equals_the_stages_in_order(panned, tmp_path):
     from core.body.model import load_body_model
+    from core.detect.swaps import fix_swaps
+    from core.detect.world_lean import level_world
     from core.fitting.full_camera import FullCamera
     from core.inference.sources import open_source
     from core.inference.workdir import WorkDir
@@ -43,6 +45,7 @@ def test_camera_beside_the_fit_equals_the_stages_in_order(panned, tmp_path):
     src = open_source(panned, None)
     with WorkDir(tmp_path / ".w", {}).open(False) as work:
         lm = run_detect(DetectStage(src, RealOptions().detector), work)
+    lm = level_world(fix_swaps(lm).landmarks)  # as run_real does after detection
     start = run_start(StartStage(lm))
     _, rotations = run_camera(CameraStage(src, lm, FullCamera.for_image(*lm.image_size).focal))
     assert rotations is not None
