@@ -15,6 +15,7 @@ from hkmr_blender.base.skeleton import NUM_JOINTS
 
 from .body.model import BodyModel
 from .geometry.rotations import matrix_to_axis_angle
+from .runtime import blockwise
 
 __all__ = ["Motion", "RestMesh", "MotionFileError", "FORMAT_NAME", "FORMAT_VERSION", "read_motion",
            "write_motion", "validate_motion", "motion_from_smpl", "rest_mesh"]
@@ -44,7 +45,8 @@ def motion_from_smpl(body: BodyModel, rotmats: torch.Tensor, betas: torch.Tensor
     if rotmats.ndim != 4 or rotmats.shape[1:] != (NUM_JOINTS, 3, 3):
         raise ValueError(f"rotmats must be (F, 24, 3, 3), got {tuple(rotmats.shape)}")
     betas = betas.reshape(-1).float()
-    poses = matrix_to_axis_angle(rotmats.double()).reshape(len(rotmats), 72)
+    poses = blockwise(lambda a, b: matrix_to_axis_angle(rotmats[a:b].double()), len(rotmats), 4096)
+    poses = poses.reshape(len(rotmats), 72)  # in blocks: the conversion's temporaries are 4,096 frames' at most
     rest = body.rest_joints(betas[None].to(body.layer.v_template))[0]
     motion = Motion(
         poses=poses.cpu().numpy(), trans=trans.double().cpu().numpy(), betas=betas.double().cpu().numpy(),

@@ -41,6 +41,8 @@ from . import terms
 from .full_camera import FullCamera
 from .metrics import reprojection_error
 from .shape import betas_from_bone_lengths, median_bone_lengths
+from .windows import FitState as _State
+from .windows import WindowStore, blockwise, run_windows
 
 __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
 
@@ -82,9 +84,9 @@ class ClipFitConfig:
 
 @dataclass
 class ClipFit:
-    """Result for F frames (numpy). rotmats (F,24,3,3) joint-local, joint 0 = orientation in the camera
-    frame; betas (NB,); transl (F,3) metres, camera frame: camera-frame points = body(rotmats, betas) + transl
-    (the ``cam_t`` of :func:`core.inference.world.to_world`); reprojection_px (F,) mean 2D error over
+    """Result for F frames (numpy). rotmats (F,24,3,3) float32 (the fit's own precision) joint-local, joint 0 =
+    orientation in the camera frame; betas (NB,); transl (F,3) metres, camera frame: camera-frame points =
+    body(rotmats, betas) + transl (the ``cam_t`` of :func:`core.inference.world.to_world`); reprojection_px (F,) mean 2D error over
     landmarks with visibility ≥ 0.5, and reprojection (F,) the same as a fraction of the clip's 2D torso
     length (NaN where not found); contacts (F,2) bool planted [left, right] foot; point_contacts (F,4)
     [left heel, left toe, right heel, right toe]; valid (F,) bool = the person was found; floor (camera
@@ -113,13 +115,6 @@ class _Data:
     scale: float            # 2D torso length, px
     time_scale: float       # (30 / fps)²: accelerations in 30-fps frame units
     rot: torch.Tensor | None = None  # (F,3,3) a moving camera's rotations (first camera → t), else None
-
-
-@dataclass
-class _State:
-    body_aa: torch.Tensor   # (F,23,3)
-    root6d: torch.Tensor    # (F,6)
-    transl: torch.Tensor    # (F,3)
 
 
 def _fill_missing(x: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -152,18 +147,19 @@ def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0) -> _Dat
 
 def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: FullCamera,
                    init_rotmats: np.ndarray | None, data: _Data, cfg: ClipFitConfig, prior,
-                   tick: Callable[[int], None] | None = None) -> _State:
+                   tick: Callable[[int], None] | None = None, store: WindowStore | None = None) -> _State:
     """Start: the network's rotations or a neutral pose turned like the torso, fitted to the 3D world
     landmarks frame by frame (``cfg.start_iterations``), then the closed-form translation onto the 2D landmarks;
     all filtered over time. Frames without a person: interpolated between found ones."""
     found = np.asarray(lm.found, bool)
     n = len(found)
     if init_rotmats is not None:
-        rot = np.asarray(init_rotmats, np.float64)
+        rot = np.asarray(init_rotmats)
         if rot.shape != (n, 24, 3, 3):
             raise ValueError(f"init_rotmats must be (F, 24, 3, 3) = ({n}, 24, 3, 3), got {rot.shape}")
-        body_aa = matrix_to_axis_angle(torch.as_tensor(rot[:, 1:])).numpy()
-        root = rot[:, 0]
+        body_aa = blockwise(lambda a, b: matrix_to_axis_angle(torch.as_tensor(rot[a:b, 1:], dtype=torch.float64)),
+                            n).numpy()
+        root = rot[:, 0].astype(np.float64)
     else:
         body_aa = np.broadcast_to(NEUTRAL_POSE[1:], (n, 23, 3)).copy()
         root = np.zeros((n, 3, 3))
@@ -171,10 +167,12 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
     root_t = roma.special_procrustes(torch.as_tensor(_fill_missing(root, found), dtype=torch.float32))
     s = _State(torch.as_tensor(_fill_missing(body_aa, found), dtype=torch.float32), matrix_to_rot6d(root_t),
                torch.zeros(n, 3))
-    s = _pass(body, s, betas, data, cam, cfg, prior, None, cfg.start_iterations, pose_only=True, tick=tick)
+    s = _pass(body, s, betas, data, cam, cfg, prior, None, cfg.start_iterations, pose_only=True, tick=tick,
+              store=store, pass_id=0)
     with torch.no_grad():
-        pts = landmark_points(body, _rotmats(s), betas.expand(n, -1))
-        t = cam.translation_for(pts.double(), data.px.double(), data.w2.double()).float().numpy()
+        pts = _points(body, s, betas, with_transl=False)
+        t = blockwise(lambda a, b: cam.translation_for(pts[a:b].double(), data.px[a:b].double(),
+                                                       data.w2[a:b].double()).float(), n).numpy()
     t = _fill_missing(t, found)
     if n < 5:
         return _State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32))
@@ -241,54 +239,35 @@ def _window(d: _Data, a: int, b: int) -> _Data:
                  None if d.rot is None else d.rot[a:b])
 
 
-def _slice(s: _State, a: int, b: int) -> _State:
-    return _State(s.body_aa[a:b], s.root6d[a:b], s.transl[a:b])
-
-
 def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock, iterations: int,
-          pose_only: bool = False, tick: Callable[[int], None] | None = None) -> _State:
-    """Fit overlapping windows in order; each starts from the blend so far (warm start) and is blended in
-    over the overlap with linearly rising weight (rotations re-projected onto SO(3)). ``tick(b)`` after each
-    window: frames [0, b) are fitted in this pass."""
-    n = len(s.transl)
-    out = _State(s.body_aa.clone(), s.root6d.clone(), s.transl.clone())
-    step = cfg.window - cfg.overlap
-    a = 0
-    while True:
-        b = min(a + cfg.window, n)
+          pose_only: bool = False, tick: Callable[[int], None] | None = None, store: WindowStore | None = None,
+          pass_id: int = 0) -> _State:
+    """Fit overlapping windows in order (:func:`core.fitting.windows.run_windows`: warm start, linear blend,
+    finished windows streamed to ``store``). ``tick(b)`` after each window: frames [0, b) are fitted."""
+    def fit_window(a: int, b: int, start: _State) -> _State:
         win_lock = None if lock is None else (lock[0][a:b], lock[1][a:b])
-        fit = _optimise(body, _slice(out, a, b), betas, _window(d, a, b), cam, cfg, prior, win_lock, iterations,
-                        pose_only)
-        ov = 0 if a == 0 else min(cfg.overlap, b - a)
-        w = torch.ones(b - a)
-        if ov:
-            w[:ov] = torch.arange(1, ov + 1, dtype=torch.float32) / (ov + 1)
-        old = _slice(out, a, b)
-        out.transl[a:b] = w[:, None] * fit.transl + (1 - w[:, None]) * old.transl
-        out.body_aa[a:b] = w[:, None, None] * fit.body_aa + (1 - w[:, None, None]) * old.body_aa
-        mix = w[:, None, None] * rot6d_to_matrix(fit.root6d) + (1 - w[:, None, None]) * rot6d_to_matrix(old.root6d)
-        out.root6d[a:b] = matrix_to_rot6d(roma.special_procrustes(mix))
-        if tick is not None:
-            tick(b)
-        if b >= n:
-            return out
-        a += step
+        return _optimise(body, start, betas, _window(d, a, b), cam, cfg, prior, win_lock, iterations, pose_only)
+
+    return run_windows(s, cfg.window, cfg.overlap, fit_window, lock, store, pass_id, tick)
 
 
 @torch.no_grad()
 def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None = None,
              init_rotmats: np.ndarray | None = None, init_betas: np.ndarray | None = None, prior=None,
-             cfg: ClipFitConfig | None = None, camera_rotations: np.ndarray | None = None,
-             progress: Callable[[int, int], None] | None = None) -> ClipFit:
+             cfg: ClipFitConfig | None = None,
+             camera_rotations: np.ndarray | Callable[[], np.ndarray | None] | None = None,
+             progress: Callable[[int, int], None] | None = None, store: WindowStore | None = None) -> ClipFit:
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
     median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`) or None (static:
-    today's path exactly): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
+    today's path exactly), or a function returning one of them, called once after the main pass (a stage running
+    beside the fit, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
     feet are locked where they stand in the world. Raises ValueError when no frame has a person.
     ``progress(done, total)`` after every window of every pass (frames × passes: the start, the fit and, when
-    feet may be locked, the locked pass)."""
+    feet may be locked, the locked pass). ``store``: where finished windows go (:mod:`core.fitting.windows`;
+    a resumed run with the same store replays them) or None (nothing written)."""
     cfg = (cfg or ClipFitConfig()).validate()
     lm = landmarks
     found = np.asarray(lm.found, bool)
@@ -306,11 +285,14 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
 
     def tick(k: int):
         return None if progress is None else (lambda b: progress(k * n + b, passes * n))
-    state = _initial_state(body, lm, betas, cam, init_rotmats, data, cfg, prior, tick(0))
-    state = _pass(body, state, betas, data, cam, cfg, prior, None, cfg.iterations, tick=tick(1))
+    state = _initial_state(body, lm, betas, cam, init_rotmats, data, cfg, prior, tick(0), store)
+    state = _pass(body, state, betas, data, cam, cfg, prior, None, cfg.iterations, tick=tick(1), store=store,
+                  pass_id=1)
     feet = _feet(body, state, betas)
     fps = lm.fps if lm.fps > 0 else 30.0
     path = None
+    if callable(camera_rotations):  # a stage still running beside the fit (core.pipeline.background): wait here
+        camera_rotations = camera_rotations()
     if camera_rotations is None:
         floor = ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
@@ -326,7 +308,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
             targets = np.einsum("fij,fnj->fni", path.rotations, ref)
         lock = (torch.as_tensor(targets, dtype=torch.float32),
                 torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
-        state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2))
+        state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2),
+                      store=store, pass_id=2)
         state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     if progress is not None:
         progress(passes * n, passes * n)
@@ -347,23 +330,30 @@ def _rotmats(s: _State) -> torch.Tensor:
     return torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
 
 
+def _points(body, s: _State, betas, with_transl: bool = True) -> torch.Tensor:
+    """(F,33,3) the landmarks' body points (camera frame with ``with_transl``), :data:`.windows.BLOCK` frames
+    at a time."""
+    def block(a: int, b: int) -> torch.Tensor:
+        pts = landmark_points(body, _rotmats(s.slice(a, b)), betas.expand(b - a, -1))
+        return pts + s.transl[a:b, None] if with_transl else pts
+    return blockwise(block, len(s.transl))
+
+
 def _hips(body, s: _State, betas) -> np.ndarray:
-    pts = landmark_points(body, _rotmats(s), betas.expand(len(s.transl), -1)) + s.transl[:, None]
-    return pts[:, list(terms.HIPS)].mean(1).double().numpy()
+    return _points(body, s, betas)[:, list(terms.HIPS)].mean(1).double().numpy()
 
 
 def _feet(body, s: _State, betas) -> np.ndarray:
-    pts = landmark_points(body, _rotmats(s), betas.expand(len(s.transl), -1)) + s.transl[:, None]
-    return pts[:, list(terms.FOOT_POINTS)].double().numpy()
+    return _points(body, s, betas)[:, list(terms.FOOT_POINTS)].double().numpy()
 
 
 def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor, path=None) -> ClipFit:
     rot = _rotmats(s)
-    pts = landmark_points(body, rot, betas.expand(len(rot), -1)) + s.transl[:, None]
+    pts = _points(body, s, betas)
     found = np.asarray(lm.found, bool)
     seen = (lm.visibility >= 0.5) & (d.w2.numpy() > 0) & found[:, None]
     frac = reprojection_error(cam.project(pts).numpy(), lm.points2d, seen, d.scale)
-    return ClipFit(rotmats=rot.double().numpy(), betas=betas[0].double().numpy(), transl=s.transl.double().numpy(),
+    return ClipFit(rotmats=rot.numpy(), betas=betas[0].double().numpy(), transl=s.transl.double().numpy(),
                    reprojection_px=frac * d.scale, reprojection=frac, contacts=ct.foot_contacts(planted),
                    point_contacts=planted, valid=found.copy(), floor=floor, camera=cam, torso_px=d.scale,
                    camera_path=path)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
-from core.model.keypoint_input import features_from_landmarks, frame_windows
+from core.model.keypoint_input import frame_windows, keypoint_features, landmark_box
 
 __all__ = ["KEYPOINT_MODEL_PATH", "KeypointEstimate", "load_keypoint_model", "regress_features", "regress_landmarks"]
 
@@ -67,27 +68,52 @@ def load_keypoint_model(path: str | os.PathLike = KEYPOINT_MODEL_PATH, body=None
 
 
 @torch.inference_mode()
-def regress_features(model, features: np.ndarray, chunk: int = 1024):
+def regress_features(model, features: np.ndarray | Callable[[int, int], np.ndarray], chunk: int = 1024,
+                     frames: int | None = None):
     """(F, 33, C) per-frame features of one clip → final RegressorOutput with F rows (frame order).
-    "centre" models run the window centred on every frame; "window" models run consecutive windows."""
+    "centre" models run the window centred on every frame; "window" models run consecutive windows.
+    ``features`` may also be a function (lo, hi) → the features of frames [lo, hi) (then ``frames`` = F): a
+    "centre" model then builds each chunk's windows from a slice, so a long clip's features and windows are
+    never held whole (windows hold every frame T times)."""
     cfg = model.config.keypoints
-    t, f = cfg.window, len(features)
-    if cfg.output == "centre":
-        windows = frame_windows(features, t)
+    t = cfg.window
+    f = len(features) if frames is None else frames
+    if callable(features) and cfg.output != "centre":
+        features = features(0, f)
+    if cfg.output == "centre":  # built per chunk
+        count, h = f, t // 2
+
+        def windows(i: int) -> np.ndarray:
+            lo, hi = max(i - h, 0), min(i + chunk + h, f)  # the chunk and its margins (zeros only at the clip's ends)
+            part = features(lo, hi) if callable(features) else features[lo:hi]
+            return frame_windows(part, t, i - lo, min(i + chunk, f) - lo)
     else:
         pad = (-f) % t
-        windows = np.concatenate([features, np.zeros((pad, *features.shape[1:]), features.dtype)]).reshape(-1, t, *features.shape[1:])
-    outs = [model.head(model.backbone(torch.from_numpy(np.ascontiguousarray(windows[i:i + chunk]))))[-1]
-            for i in range(0, len(windows), chunk)]
+        stacked = np.concatenate([features, np.zeros((pad, *features.shape[1:]), features.dtype)]).reshape(-1, t, *features.shape[1:])
+        count = len(stacked)
+        windows = lambda i: stacked[i:i + chunk]  # noqa: E731
     from core.model.head_base import RegressorOutput
 
-    cat = lambda k: torch.cat([getattr(o, k) for o in outs])[:f]  # noqa: E731
-    return RegressorOutput(cat("rotmats"), cat("rot6d"), cat("betas"), cat("cam"))
+    out = None  # filled chunk by chunk: a long clip's outputs are held once, not twice (no concatenation)
+    for i in range(0, count, chunk):
+        part = model.head(model.backbone(torch.from_numpy(np.ascontiguousarray(windows(i)))))[-1]
+        rows = len(part.rotmats)
+        if out is None:
+            total = f if cfg.output == "centre" else count * t  # "window": T rows per window
+            out = RegressorOutput(*(x.new_empty((total, *x.shape[1:])) for x in
+                                    (part.rotmats, part.rot6d, part.betas, part.cam)))
+        j = i if cfg.output == "centre" else i * t
+        for k in ("rotmats", "rot6d", "betas", "cam"):
+            getattr(out, k)[j:j + rows] = getattr(part, k)
+    return RegressorOutput(out.rotmats[:f], out.rot6d[:f], out.betas[:f], out.cam[:f])
 
 
 def regress_landmarks(model, landmarks) -> KeypointEstimate:
     """:class:`core.detect.landmarks.Landmarks` of one clip → :class:`KeypointEstimate` (module docstring)."""
-    feats, boxes = features_from_landmarks(landmarks)
-    out = regress_features(model, feats)
+    lm = landmarks
+    out = regress_features(model, lambda lo, hi: keypoint_features(lm.points2d[lo:hi], lm.visibility[lo:hi],
+                                                                   lm.world[lo:hi], lm.found[lo:hi])[0],
+                           frames=lm.num_frames)
+    boxes = landmark_box(lm.points2d).astype(np.float32)
     return KeypointEstimate(out.rotmats.numpy(), out.betas.numpy(), out.cam.numpy(), boxes,
                             np.asarray(landmarks.found, bool), tuple(landmarks.image_size))

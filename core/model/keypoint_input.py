@@ -52,13 +52,16 @@ def features_from_landmarks(landmarks) -> tuple[np.ndarray, np.ndarray]:
     return keypoint_features(landmarks.points2d, landmarks.visibility, landmarks.world, landmarks.found)
 
 
-def frame_windows(features: np.ndarray, window: int) -> np.ndarray:
-    """(F, 33, C) → (F, window, 33, C): the ``window`` frames centred on each frame (odd window),
-    zero-filled (= "not found") beyond the clip's ends."""
+def frame_windows(features: np.ndarray, window: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """(F, 33, C) → (stop − start, window, 33, C): the ``window`` frames centred on each frame of
+    ``[start, stop)`` (default all F; odd window), zero-filled (= "not found") beyond the clip's ends. A range
+    keeps a long clip's windows (``window`` copies of every frame) from being held all at once."""
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window must be odd and ≥ 1, got {window}")
-    h = window // 2
-    padded = np.concatenate([np.zeros((h, *features.shape[1:]), features.dtype), features,
-                             np.zeros((h, *features.shape[1:]), features.dtype)])
-    idx = np.arange(len(features))[:, None] + np.arange(window)
+    f, h = len(features), window // 2
+    stop = f if stop is None else stop
+    lo, hi = max(start - h, 0), min(stop + h, f)
+    padded = np.concatenate([np.zeros((h - (start - lo), *features.shape[1:]), features.dtype), features[lo:hi],
+                             np.zeros((h - (hi - stop), *features.shape[1:]), features.dtype)])
+    idx = np.arange(stop - start)[:, None] + np.arange(window)
     return padded[idx]

@@ -25,16 +25,20 @@ class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
     init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
     stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting); camera_rotations:
-    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera); height: the person's height in
-    metres (None: the body's size from the detector's bone lengths, near one adult size for everyone)."""
+    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera), or a function giving them when
+    the fit needs them (the camera stage running beside it, :mod:`.background`); height: the person's height in
+    metres (None: the body's size from the detector's bone lengths, near one adult size for everyone); store: where
+    the fit's finished windows go (:class:`core.fitting.windows.WindowStore` in the run's work folder: a resumed
+    run replays them) or None."""
 
     landmarks: Landmarks
     focal_length: float | None = None
     init_rotmats: np.ndarray | None = None
     init_betas: np.ndarray | None = None
     threads: int | None = 1
-    camera_rotations: np.ndarray | None = None
+    camera_rotations: np.ndarray | Callable[[], np.ndarray | None] | None = None
     height: float | None = None
+    store: object = None
 
 
 def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None = None):
@@ -59,6 +63,6 @@ def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None =
         torch.set_num_threads(stage.threads)
     try:
         return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=betas,
-                        camera_rotations=stage.camera_rotations, progress=progress)
+                        camera_rotations=stage.camera_rotations, progress=progress, store=stage.store)
     finally:
         torch.set_num_threads(before)

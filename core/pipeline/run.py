@@ -17,10 +17,13 @@ from core.detect.blazepose import DetectorOptions, check_person
 from core.detect.landmarks import Landmarks
 from core.detect.swaps import fix_swaps
 from core.detect.world_lean import level_world
+from core.fitting.windows import WindowStore
 from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
+from core.runtime import return_large_blocks
 
+from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
@@ -87,6 +90,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     ``progress(done, total, frames_per_s)``: detection, per chunk; ``fit_progress(done, total)``: the fit,
     per window."""
     opts = (opts or RealOptions()).validate()
+    return_large_blocks()  # flat memory on long clips (core.runtime)
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
     check_person(opts.detector.person, info.width, info.height)
@@ -112,7 +116,8 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
-            fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log)
+            fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
+                                                       WindowStore(work.path / "fit"))
         except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
@@ -130,30 +135,26 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                           info.fps, warnings, hands, hand_fit)
 
 
-def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log):
+def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None):
     """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
-    (fit, motion output, hand landmarks or None, hand fit or None)."""
+    (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
+    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
+    rotations = None
+    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the start and the fit
+        from core.fitting.full_camera import FullCamera
+
+        focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
+        rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
+                                  lambda r, sec: _camera_done(r, sec, seconds, log))
     start = None
     if opts.init == "keypoints" and lm.found.any():
         t = time.perf_counter()
         start = run_start(StartStage(lm))
         seconds["start"] = time.perf_counter() - t
-    rotations = None
-    if opts.camera != "static" and lm.found.any():
-        from core.fitting.full_camera import FullCamera
-
-        t = time.perf_counter()
-        est, rotations = run_camera(CameraStage(src, lm, FullCamera.for_image(*lm.image_size,
-                                                                              focal=opts.focal_length).focal,
-                                                opts.camera))
-        seconds["camera"] = time.perf_counter() - t
-        if log and est is not None:
-            log(f"camera: {'static' if rotations is None else 'moving'} (median background motion "
-                f"{float(np.median(est.motion_px[1:])) if len(est.motion_px) > 1 else 0.0:.2f} px/frame)")
     t = time.perf_counter()
     fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
                                  None if start is None else start.betas, threads=opts.fit_threads,
-                                 camera_rotations=rotations, height=opts.height), fit_progress)
+                                 camera_rotations=rotations, height=opts.height, store=store), fit_progress)
     seconds["fit"] = time.perf_counter() - t
     hands = hand_fit = None
     if opts.hands:
@@ -174,6 +175,16 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
                                        None if hand_fit is None else hand_fit.found))
     seconds["write"] = time.perf_counter() - t
     return fit, out, hands, hand_fit
+
+
+def _camera_done(result, sec: float, seconds: dict, log) -> np.ndarray | None:
+    """The camera stage's result (run beside the start and the fit) → the fit's rotations; timed and logged."""
+    est, rotations = result
+    seconds["camera"] = sec
+    if log and est is not None:
+        log(f"camera: {'static' if rotations is None else 'moving'} (median background motion "
+            f"{float(np.median(est.motion_px[1:])) if len(est.motion_px) > 1 else 0.0:.2f} px/frame)")
+    return rotations
 
 
 #: Fewer valid frames than this share (or than 3) make the run say the scene looks empty.

@@ -49,4 +49,4 @@ def run_start(stage: StartStage) -> FitStart:
     est = regress_landmarks(model, lm)
     found = np.asarray(lm.found, bool)
     betas = np.median(est.betas[found] if found.any() else est.betas, axis=0)
-    return FitStart(est.rotmats.astype(np.float32), betas.astype(np.float32))
+    return FitStart(np.asarray(est.rotmats, np.float32), betas.astype(np.float32))  # no copy of float32 rotations
