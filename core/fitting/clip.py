@@ -262,8 +262,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
     median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`) or None (static:
-    today's path exactly), or a function returning one of them, called once after the main pass (a stage running
-    beside the fit, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
+    today's path exactly), or a function returning one of them, called once before the first window (a stage
+    running beside the start, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
     feet are locked where they stand in the world. Raises ValueError when no frame has a person.
     ``progress(done, total)`` after every window of every pass (frames × passes: the start, the fit and, when
     feet may be locked, the locked pass). ``store``: where finished windows go (:mod:`core.fitting.windows`;
@@ -279,6 +279,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
     data = _data(body, lm, cfg.visibility_power)
+    if callable(camera_rotations):  # a stage running beside the start (core.pipeline.background): the smoothing
+        camera_rotations = camera_rotations()  # terms work in the first camera's axes, so wait for it here
     if camera_rotations is not None:
         data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
     n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
@@ -291,8 +293,6 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     feet = _feet(body, state, betas)
     fps = lm.fps if lm.fps > 0 else 30.0
     path = None
-    if callable(camera_rotations):  # a stage still running beside the fit (core.pipeline.background): wait here
-        camera_rotations = camera_rotations()
     if camera_rotations is None:
         floor = ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)

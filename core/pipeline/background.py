@@ -1,9 +1,9 @@
 """Run a stage in a background thread while the next ones go on; its result is asked for where it is needed.
 
 The camera stage (:mod:`.camera`: a second decode of the input and optical flow, OpenCV, which releases the GIL)
-runs beside the start and the fit's first two passes (torch on one thread): the fit needs the camera's rotations
-only after its main pass (:func:`core.fitting.clip.fit_clip`), so on a 2-core CPU neither stage waits for the
-other. The stage computes exactly what it computes in line (same inputs, no shared state), so the result is
+runs beside the keypoint start (torch on one thread). The fit asks for the camera's rotations before its first
+window (:func:`core.fitting.clip.fit_clip`: a moving camera's smoothing terms work in the first camera's axes,
+issue 22), so the overlap is the start's time. The stage computes exactly what it computes in line (same inputs, no shared state), so the result is
 the sequential path's. The thread is a daemon: an interrupted run does not wait for it.
 """
 from __future__ import annotations

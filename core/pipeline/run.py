@@ -140,7 +140,7 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
     (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
     (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
     rotations = None
-    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the start and the fit
+    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the keypoint start
         from core.fitting.full_camera import FullCamera
 
         focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
@@ -178,7 +178,7 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
 
 
 def _camera_done(result, sec: float, seconds: dict, log) -> np.ndarray | None:
-    """The camera stage's result (run beside the start and the fit) → the fit's rotations; timed and logged."""
+    """The camera stage's result (run beside the keypoint start) → the fit's rotations; timed and logged."""
     est, rotations = result
     seconds["camera"] = sec
     if log and est is not None:
