@@ -65,6 +65,7 @@ MIN_POSE_PRESENCE = 0.9
 ROI_MARGIN = 0.15
 _INSTALL = "bash .ci/venv python -c 1 (or: pip install --no-deps mediapipe==0.10.21 'protobuf>=4.25.3,<5' attrs " \
            "matplotlib)"
+_INSTALL_TASKS = f"pip install --no-deps mediapipe=={TASKS_MEDIAPIPE[-1]} matplotlib (Python 3.13; on 3.11: {_INSTALL})"
 
 
 class DetectorError(RuntimeError):
@@ -172,15 +173,15 @@ def import_mediapipe(route: str, files: dict[str, str] | None = None):
     if route == "solutions":
         model_paths(files)
     wanted = (MEDIAPIPE_VERSION,) if route == "solutions" else TASKS_MEDIAPIPE
-    installed = _installed_mediapipe()
-    if installed is None:
+    how = _INSTALL if route == "solutions" else _INSTALL_TASKS
+    if _installed_mediapipe() is None:
         raise DetectorError(f"the person detector needs mediapipe {' or '.join(wanted)}, which is not installed; "
-                            f"run {_INSTALL}")
+                            f"run {how}")
     import mediapipe as mp  # noqa: the one import of mediapipe in the project
 
     if mp.__version__ not in wanted:
         raise DetectorError(f"mediapipe {mp.__version__} is installed but the {route} route needs "
-                            f"{' or '.join(wanted)}; run {_INSTALL}")
+                            f"{' or '.join(wanted)}; run {how}")
     return mp
 
 
