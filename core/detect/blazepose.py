@@ -3,19 +3,19 @@
 The only module that imports mediapipe. Frames in (H, W, 3) uint8 RGB, one :class:`Landmarks` per
 clip out (frames and units: :mod:`core.detect.landmarks`).
 
-Why this route (docs/architecture.md, "Real footage front end"): mediapipe 0.10.21 is the last
-release whose wheel ships the BlazePose models; it is installed with ``--no-deps`` by ``.ci/venv``
-(its declared dependencies would replace OpenCV's ``cv2`` with opencv-contrib 4.11). The model
-files are checked against the sha256 sums below before the graph is built, so a different wheel
+mediapipe 0.10.21 is the last release whose wheel ships the BlazePose models (their sha256 sums below; the
+shipped bundles are built from them); it is installed with ``--no-deps`` by ``.ci/venv`` (its declared
+dependencies would replace OpenCV's ``cv2`` with opencv-contrib 4.11), as 0.10.32 is on Python 3.13
+(``.ci/py313``). Every model file is checked against its sha256 before a graph is built, so a different file
 fails loudly instead of silently changing results.
 
-Two routes to the same models (:data:`ROUTES`, :func:`detector_route`): "solutions", mediapipe 0.10.21's legacy
-graph with the models inside its wheel (Python 3.11 only: no cp313 wheel); "tasks", the Tasks API on the
-``.task`` bundles the project ships (:mod:`core.detect.tasks`), which runs on mediapipe 0.10.21 and on 0.10.32
-(Python 3.13, no models in its wheel). Both give the same landmarks within about a pixel
-(docs/architecture.md, "Detector on Python 3.11 and 3.13").
+Two routes to the same models (:data:`ROUTES`, :func:`detector_route`): "tasks" (the default), the Tasks API on
+the ``.task`` bundles the project ships (:mod:`core.detect.tasks`), which runs on mediapipe 0.10.21 (Python 3.11)
+and 0.10.32 (Python 3.13, no models in its wheel); "solutions", mediapipe 0.10.21's legacy graph with the models
+inside its wheel (Python 3.11 only), kept to compare against. They agree within about a pixel and score the same
+end to end (docs/architecture.md, "Detector on Python 3.11 and 3.13").
 
-Video mode (``static_image_mode=False``): the person detector runs until someone is found, then
+Video mode (both routes): the person detector runs until someone is found, then
 the landmark model tracks that person from the previous frame's landmarks (detector again only
 when tracking is lost). BlazePose follows **one** person: the most confident detection. To choose
 someone else, give ``person=(x0, y0, x1, y1)``: every frame is cropped to that box (plus
@@ -157,14 +157,12 @@ def _installed_mediapipe() -> str | None:
 
 
 def detector_route() -> str:
-    """"solutions" or "tasks": ``$HKMR_DETECTOR_ROUTE`` if set, else "solutions" where mediapipe 0.10.21 (whose
-    wheel holds the models) is installed, else "tasks"."""
+    """"tasks" (the default on every Python: the shipped bundles, :mod:`core.detect.tasks`) or "solutions"
+    (mediapipe 0.10.21's legacy graph, kept to compare against) when ``$HKMR_DETECTOR_ROUTE`` says so."""
     forced = os.environ.get(ROUTE_ENV, "").strip().lower()
-    if forced:
-        if forced not in ROUTES:
-            raise DetectorError(f"{ROUTE_ENV}={forced!r}: use one of {', '.join(ROUTES)} (or leave it unset)")
-        return forced
-    return "solutions" if _installed_mediapipe() == MEDIAPIPE_VERSION else "tasks"
+    if forced and forced not in ROUTES:
+        raise DetectorError(f"{ROUTE_ENV}={forced!r}: use one of {', '.join(ROUTES)} (or leave it unset)")
+    return forced or "tasks"
 
 
 def import_mediapipe(route: str, files: dict[str, str] | None = None):

@@ -43,7 +43,8 @@ def test_opencv_stays_the_pinned_headless_build():
             importlib.metadata.version(other)
 
 
-@pytest.mark.skipif(blazepose.detector_route() != "solutions", reason="the legacy route's wheel files (mediapipe 0.10.21)")
+@pytest.mark.skipif(blazepose._installed_mediapipe() != blazepose.MEDIAPIPE_VERSION,
+                    reason="the legacy route's wheel files (mediapipe 0.10.21, Python 3.11)")
 def test_model_files_are_checked_before_use(monkeypatch):
     paths = blazepose.model_paths()
     assert set(paths) == set(blazepose.MODEL_FILES)
