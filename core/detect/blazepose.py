@@ -37,9 +37,9 @@ import numpy as np
 
 from .landmarks import NUM_LANDMARKS, Landmarks
 
-__all__ = ["MEDIAPIPE_VERSION", "TASKS_MEDIAPIPE", "ROUTES", "detector_route", "import_mediapipe", "MODEL_FILES",
-           "MIN_POSE_PRESENCE", "ROI_MARGIN", "DetectorError", "DetectorOptions",
-           "FrameResult", "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
+__all__ = ["MEDIAPIPE_VERSION", "TASKS_MEDIAPIPE", "ROUTES", "ROUTE_ENV", "detector_route", "import_mediapipe",
+           "MODEL_FILES", "MIN_POSE_PRESENCE", "ROI_MARGIN", "DetectorError", "DetectorOptions", "FrameResult",
+           "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
            "import_solutions", "native_stderr_silenced"]
 
 MEDIAPIPE_VERSION = "0.10.21"
@@ -76,7 +76,8 @@ class DetectorError(RuntimeError):
 class DetectorOptions:
     """min_detection: the person detector's threshold in [0, 1]; min_tracking: the landmark model's pose-presence
     threshold in [0, 1] (:data:`MIN_POSE_PRESENCE`); smooth: mediapipe's own landmark filter across frames (video
-    mode); person: None (BlazePose's choice) or a box x0, y0, x1, y1 px."""
+    mode; can be off only on the solutions route: the Tasks graph always filters); person: None (BlazePose's
+    choice) or a box x0, y0, x1, y1 px."""
 
     min_detection: float = 0.5
     min_tracking: float = MIN_POSE_PRESENCE

@@ -57,7 +57,8 @@ class TasksPose:
         opts = vision.PoseLandmarkerOptions(
             base_options=mp.tasks.BaseOptions(model_asset_path=task_path("pose_landmarker.task")),
             running_mode=vision.RunningMode.VIDEO, num_poses=1, min_pose_detection_confidence=min_detection,
-            min_pose_presence_confidence=min_detection, min_tracking_confidence=min_tracking,
+            # the legacy graph's min_tracking is its threshold on the landmark model's pose presence
+            min_pose_presence_confidence=min_tracking, min_tracking_confidence=min_tracking,
             output_segmentation_masks=False)
         self._mp, self._frame = mp, 0
         self._task = vision.PoseLandmarker.create_from_options(opts)
@@ -88,8 +89,9 @@ class TasksHands:
 
     def run(self, rgb: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
         res = self._task.detect(_image(self._mp, rgb))
+        found = zip(res.hand_landmarks, res.hand_world_landmarks, res.handedness)
         return [(np.array([(q.x, q.y) for q in lm], np.float32), np.array([(q.x, q.y, q.z) for q in wl], np.float32),
-                 float(hd[0].score)) for lm, wl, hd in zip(res.hand_landmarks, res.hand_world_landmarks, res.handedness)]
+                 float(hd[0].score)) for lm, wl, hd in found]
 
     def close(self) -> None:
         self._task.close()
