@@ -9,10 +9,10 @@ dependencies would replace OpenCV's ``cv2`` with opencv-contrib 4.11), as 0.10.3
 (``.ci/py313``). Every model file is checked against its sha256 before a graph is built, so a different file
 fails loudly instead of silently changing results.
 
-Two routes to the same models (:data:`ROUTES`, :func:`detector_route`): "tasks" (the default), the Tasks API on
-the ``.task`` bundles the project ships (:mod:`core.detect.tasks`), which runs on mediapipe 0.10.21 (Python 3.11)
-and 0.10.32 (Python 3.13, no models in its wheel); "solutions", mediapipe 0.10.21's legacy graph with the models
-inside its wheel (Python 3.11 only), kept to compare against. They agree within about a pixel and score the same
+Two routes to the same models (:data:`ROUTES`, :func:`detector_route`): "solutions", mediapipe 0.10.21's legacy
+graph with the models inside its wheel (the default where 0.10.21 is installed: Python 3.11); "tasks", the Tasks
+API on the ``.task`` bundles the project ships (:mod:`core.detect.tasks`), which runs on mediapipe 0.10.21 and
+0.10.32 (Python 3.13, no models in its wheel; the default there). They agree within about a pixel and score the same
 end to end (docs/architecture.md, "Detector on Python 3.11 and 3.13").
 
 Video mode (both routes): the person detector runs until someone is found, then
@@ -158,12 +158,12 @@ def _installed_mediapipe() -> str | None:
 
 
 def detector_route() -> str:
-    """"tasks" (the default on every Python: the shipped bundles, :mod:`core.detect.tasks`) or "solutions"
-    (mediapipe 0.10.21's legacy graph, kept to compare against) when ``$HKMR_DETECTOR_ROUTE`` says so."""
+    """"solutions" where mediapipe 0.10.21 (whose wheel holds the models) is installed, else "tasks" (the shipped
+    bundles, :mod:`core.detect.tasks`: Python 3.13); ``$HKMR_DETECTOR_ROUTE`` forces one."""
     forced = os.environ.get(ROUTE_ENV, "").strip().lower()
     if forced and forced not in ROUTES:
         raise DetectorError(f"{ROUTE_ENV}={forced!r}: use one of {', '.join(ROUTES)} (or leave it unset)")
-    return forced or "tasks"
+    return forced or ("solutions" if _installed_mediapipe() == MEDIAPIPE_VERSION else "tasks")
 
 
 def import_mediapipe(route: str, files: dict[str, str] | None = None):

@@ -78,7 +78,8 @@ def test_route_choice(monkeypatch):
     with pytest.raises(DetectorError, match=f"{ROUTE_ENV}='tflite'.*solutions, tasks"):
         blazepose.detector_route()
     monkeypatch.delenv(ROUTE_ENV)
-    assert blazepose.detector_route() == "tasks"  # the default on every Python
+    legacy = blazepose._installed_mediapipe() == blazepose.MEDIAPIPE_VERSION
+    assert blazepose.detector_route() == ("solutions" if legacy else "tasks")
     monkeypatch.setenv(ROUTE_ENV, "tasks")
     with pytest.raises(DetectorError, match="smooth=False needs the solutions route"):
         BlazePose(DetectorOptions(smooth=False))
