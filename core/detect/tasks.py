@@ -57,8 +57,9 @@ class TasksPose:
         opts = vision.PoseLandmarkerOptions(
             base_options=mp.tasks.BaseOptions(model_asset_path=task_path("pose_landmarker.task")),
             running_mode=vision.RunningMode.VIDEO, num_poses=1, min_pose_detection_confidence=min_detection,
-            # the legacy graph's min_tracking is its threshold on the landmark model's pose presence
-            min_pose_presence_confidence=min_tracking, min_tracking_confidence=min_tracking,
+            # the legacy graph's min_tracking is its threshold on the landmark model's pose presence; the Tasks
+            # graph's own min_tracking_confidence (its tracking check) keeps mediapipe's default
+            min_pose_presence_confidence=min_tracking,
             output_segmentation_masks=False)
         self._mp, self._frame = mp, 0
         self._task = vision.PoseLandmarker.create_from_options(opts)
