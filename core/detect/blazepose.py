@@ -1,15 +1,21 @@
-"""BlazePose (Google, trained on real images) through mediapipe 0.10.21's legacy ``solutions.pose``.
+"""BlazePose (Google, trained on real images) through mediapipe: legacy ``solutions.pose`` or the Tasks API.
 
 The only module that imports mediapipe. Frames in (H, W, 3) uint8 RGB, one :class:`Landmarks` per
 clip out (frames and units: :mod:`core.detect.landmarks`).
 
-Why this route (docs/architecture.md, "Real footage front end"): mediapipe 0.10.21 is the last
-release whose wheel ships the BlazePose models; it is installed with ``--no-deps`` by ``.ci/venv``
-(its declared dependencies would replace OpenCV's ``cv2`` with opencv-contrib 4.11). The model
-files are checked against the sha256 sums below before the graph is built, so a different wheel
+mediapipe 0.10.21 is the last release whose wheel ships the BlazePose models (their sha256 sums below; the
+shipped bundles are built from them); it is installed with ``--no-deps`` by ``.ci/venv`` (its declared
+dependencies would replace OpenCV's ``cv2`` with opencv-contrib 4.11), as 0.10.32 is on Python 3.13
+(``.ci/py313``). Every model file is checked against its sha256 before a graph is built, so a different file
 fails loudly instead of silently changing results.
 
-Video mode (``static_image_mode=False``): the person detector runs until someone is found, then
+Two routes to the same models (:data:`ROUTES`, :func:`detector_route`): "solutions", mediapipe 0.10.21's legacy
+graph with the models inside its wheel (the default where 0.10.21 is installed: Python 3.11); "tasks", the Tasks
+API on the ``.task`` bundles the project ships (:mod:`core.detect.tasks`), which runs on mediapipe 0.10.21 and
+0.10.32 (Python 3.13, no models in its wheel; the default there). They agree within about a pixel and score the same
+end to end (docs/architecture.md, "Detector on Python 3.11 and 3.13").
+
+Video mode (both routes): the person detector runs until someone is found, then
 the landmark model tracks that person from the previous frame's landmarks (detector again only
 when tracking is lost). BlazePose follows **one** person: the most confident detection. To choose
 someone else, give ``person=(x0, y0, x1, y1)``: every frame is cropped to that box (plus
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import importlib.util
 import math
 import os
@@ -30,11 +37,17 @@ import numpy as np
 
 from .landmarks import NUM_LANDMARKS, Landmarks
 
-__all__ = ["MEDIAPIPE_VERSION", "MODEL_FILES", "MIN_POSE_PRESENCE", "ROI_MARGIN", "DetectorError", "DetectorOptions",
-           "FrameResult", "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
+__all__ = ["MEDIAPIPE_VERSION", "TASKS_MEDIAPIPE", "ROUTES", "ROUTE_ENV", "detector_route", "import_mediapipe",
+           "MODEL_FILES", "MIN_POSE_PRESENCE", "ROI_MARGIN", "DetectorError", "DetectorOptions", "FrameResult",
+           "BlazePose", "parse_person", "check_person", "detect_frames", "stack_results", "model_paths",
            "import_solutions", "native_stderr_silenced"]
 
 MEDIAPIPE_VERSION = "0.10.21"
+#: mediapipe releases the Tasks route is tested with: 0.10.21 (cp311) and 0.10.32 (py3-none: cp313).
+TASKS_MEDIAPIPE = ("0.10.21", "0.10.32")
+ROUTES = ("solutions", "tasks")
+#: Environment variable that forces a route (default: :func:`detector_route`'s choice).
+ROUTE_ENV = "HKMR_DETECTOR_ROUTE"
 #: Files inside the mediapipe package → sha256 (wheel mediapipe-0.10.21, Apache-2.0; docs/architecture.md).
 MODEL_FILES: dict[str, str] = {
     "modules/pose_detection/pose_detection.tflite":
@@ -52,6 +65,7 @@ MIN_POSE_PRESENCE = 0.9
 ROI_MARGIN = 0.15
 _INSTALL = "bash .ci/venv python -c 1 (or: pip install --no-deps mediapipe==0.10.21 'protobuf>=4.25.3,<5' attrs " \
            "matplotlib)"
+_INSTALL_TASKS = f"pip install --no-deps mediapipe=={TASKS_MEDIAPIPE[-1]} matplotlib (Python 3.13; on 3.11: {_INSTALL})"
 
 
 class DetectorError(RuntimeError):
@@ -62,7 +76,8 @@ class DetectorError(RuntimeError):
 class DetectorOptions:
     """min_detection: the person detector's threshold in [0, 1]; min_tracking: the landmark model's pose-presence
     threshold in [0, 1] (:data:`MIN_POSE_PRESENCE`); smooth: mediapipe's own landmark filter across frames (video
-    mode); person: None (BlazePose's choice) or a box x0, y0, x1, y1 px."""
+    mode; can be off only on the solutions route: the Tasks graph always filters); person: None (BlazePose's
+    choice) or a box x0, y0, x1, y1 px."""
 
     min_detection: float = 0.5
     min_tracking: float = MIN_POSE_PRESENCE
@@ -135,16 +150,44 @@ def model_paths(files: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
-def import_solutions(files: dict[str, str] | None = None):
-    """mediapipe's legacy ``solutions`` package after checking ``files`` (see :func:`model_paths`) and the
-    version. The one import of mediapipe in the project (:mod:`.hands` comes through here too)."""
-    model_paths(files)
+def _installed_mediapipe() -> str | None:
+    try:
+        return importlib.metadata.version("mediapipe")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def detector_route() -> str:
+    """"solutions" where mediapipe 0.10.21 (whose wheel holds the models) is installed, else "tasks" (the shipped
+    bundles, :mod:`core.detect.tasks`: Python 3.13); ``$HKMR_DETECTOR_ROUTE`` forces one."""
+    forced = os.environ.get(ROUTE_ENV, "").strip().lower()
+    if forced and forced not in ROUTES:
+        raise DetectorError(f"{ROUTE_ENV}={forced!r}: use one of {', '.join(ROUTES)} (or leave it unset)")
+    return forced or ("solutions" if _installed_mediapipe() == MEDIAPIPE_VERSION else "tasks")
+
+
+def import_mediapipe(route: str, files: dict[str, str] | None = None):
+    """The mediapipe module for ``route`` after checking its version (and, for "solutions", the sha256 of
+    ``files`` inside the wheel, see :func:`model_paths`). The one import of mediapipe in the project."""
+    if route == "solutions":
+        model_paths(files)
+    wanted = (MEDIAPIPE_VERSION,) if route == "solutions" else TASKS_MEDIAPIPE
+    how = _INSTALL if route == "solutions" else _INSTALL_TASKS
+    if _installed_mediapipe() is None:
+        raise DetectorError(f"the person detector needs mediapipe {' or '.join(wanted)}, which is not installed; "
+                            f"run {how}")
     import mediapipe as mp  # noqa: the one import of mediapipe in the project
 
-    if mp.__version__ != MEDIAPIPE_VERSION:
-        raise DetectorError(f"mediapipe {mp.__version__} is installed but {MEDIAPIPE_VERSION} is required; "
-                            f"run {_INSTALL}")
-    return mp.solutions
+    if mp.__version__ not in wanted:
+        raise DetectorError(f"mediapipe {mp.__version__} is installed but the {route} route needs "
+                            f"{' or '.join(wanted)}; run {how}")
+    return mp
+
+
+def import_solutions(files: dict[str, str] | None = None):
+    """mediapipe's legacy ``solutions`` package after checking ``files`` (see :func:`model_paths`) and the
+    version."""
+    return import_mediapipe("solutions", files).solutions
 
 
 @contextlib.contextmanager
@@ -182,6 +225,36 @@ def _roi(box, width: int, height: int) -> tuple[int, int, int, int]:
     return r
 
 
+class _SolutionsPose:
+    """The legacy graph (mediapipe 0.10.21's ``solutions.pose``); same ``run``/``close`` as
+    :class:`core.detect.tasks.TasksPose`."""
+
+    def __init__(self, o: DetectorOptions):
+        # model_complexity=1 is pose_landmark_full.tflite, the one the wheel ships (0 and 2 would download)
+        self._pose = import_solutions().pose.Pose(
+            static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth, enable_segmentation=False,
+            min_detection_confidence=o.min_detection, min_tracking_confidence=o.min_tracking)
+
+    def run(self, rgb: np.ndarray):
+        res = self._pose.process(rgb)
+        if res.pose_landmarks is None:
+            return None
+        a = np.array([(p.x, p.y, p.visibility, p.presence) for p in res.pose_landmarks.landmark], np.float32)
+        return a, np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark], np.float32)
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+def _tasks_pose(o: DetectorOptions):
+    from .tasks import TasksPose
+
+    if not o.smooth:
+        raise DetectorError("smooth=False needs the solutions route (mediapipe 0.10.21): the Tasks API always "
+                            f"filters landmarks in video mode; set {ROUTE_ENV}=solutions")
+    return TasksPose(import_mediapipe("tasks"), o.min_detection, o.min_tracking)
+
+
 class BlazePose:
     """Video-mode BlazePose over consecutive frames of one clip. Use as a context manager;
     :meth:`process` one RGB frame at a time, in order."""
@@ -192,13 +265,10 @@ class BlazePose:
         for name in ("min_detection", "min_tracking"):
             if not 0.0 <= getattr(o, name) <= 1.0:
                 raise DetectorError(f"{name} must be in [0, 1], got {getattr(o, name)}")
-        pose = import_solutions().pose
+        self.route = detector_route()
         self._first = True
-        # model_complexity=1 is pose_landmark_full.tflite, the one the wheel ships (0 and 2 would download)
         with native_stderr_silenced():
-            self._pose = pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth,
-                                   enable_segmentation=False, min_detection_confidence=o.min_detection,
-                                   min_tracking_confidence=o.min_tracking)
+            self._pose = _SolutionsPose(o) if self.route == "solutions" else _tasks_pose(o)
 
     def __enter__(self) -> "BlazePose":
         return self
@@ -220,16 +290,14 @@ class BlazePose:
         roi = np.ascontiguousarray(image[y0:y1, x0:x1])
         if self._first:  # the native notes come when the graph first runs the landmark model
             with native_stderr_silenced():
-                res = self._pose.process(roi)
-            self._first = res.pose_landmarks is None
+                res = self._pose.run(roi)
+            self._first = res is None
         else:
-            res = self._pose.process(roi)
-        if res.pose_landmarks is None:
+            res = self._pose.run(roi)
+        if res is None:
             return _empty()
-        lm = res.pose_landmarks.landmark
-        a = np.array([(p.x, p.y, p.visibility, p.presence) for p in lm], np.float32)
+        a, world = res
         pts = a[:, :2] * np.array([x1 - x0, y1 - y0], np.float32) + np.array([x0, y0], np.float32)
-        world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark], np.float32)
         lo, hi = np.clip(pts.min(0), 0, [w, h]), np.clip(pts.max(0), 0, [w, h])
         return FrameResult(True, pts, a[:, 2], a[:, 3], world, np.concatenate([lo, hi]).astype(np.float32))
 

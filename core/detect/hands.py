@@ -1,8 +1,10 @@
 """Hand landmarks (Google's MediaPipe Hands, trained on real images) on crops around the body's wrists.
 
 Frames (H, W, 3) uint8 RGB and the clip's body :class:`~core.detect.landmarks.Landmarks` in, one
-:class:`~core.detect.hand_landmarks.HandLandmarks` out. Goes through :func:`core.detect.blazepose.import_solutions`
-(the one import of mediapipe; the model files are checked against the sha256 sums below first).
+:class:`~core.detect.hand_landmarks.HandLandmarks` out. Same two routes as the body
+(:func:`core.detect.blazepose.detector_route`): mediapipe 0.10.21's legacy ``solutions.hands`` (its model files
+are checked against the sha256 sums below first) or the Tasks ``HandLandmarker`` on the shipped bundle
+(:class:`core.detect.tasks.TasksHands`, the same two models).
 
 Why crops: the palm detector runs at 192 px on the whole input, so a hand 30–60 px tall in a full video frame is
 often missed, and which hand is which would rest on the hand model's handedness guess. Each frame, for each side
@@ -19,7 +21,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from .blazepose import DetectorError, import_solutions, native_stderr_silenced
+from .blazepose import DetectorError, detector_route, import_mediapipe, import_solutions, native_stderr_silenced
 from .hand_landmarks import NUM_HAND_POINTS, HandLandmarks
 from .landmarks import BLAZEPOSE_NAMES, Landmarks
 
@@ -71,6 +73,24 @@ def _cut(image: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, float]:
     return crop, scale
 
 
+class _SolutionsHands:
+    """Legacy ``solutions.hands`` with :class:`core.detect.tasks.TasksHands`'s ``run``/``close``."""
+
+    def __init__(self, min_detection: float):
+        self._hands = import_solutions(HAND_MODEL_FILES).hands.Hands(
+            static_image_mode=True, max_num_hands=2, model_complexity=1, min_detection_confidence=min_detection)
+
+    def run(self, rgb: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        res = self._hands.process(rgb)
+        return [(np.array([(q.x, q.y) for q in lm.landmark], np.float32),
+                 np.array([(q.x, q.y, q.z) for q in wl.landmark], np.float32), float(hd.classification[0].score))
+                for lm, wl, hd in zip(res.multi_hand_landmarks or (), res.multi_hand_world_landmarks or (),
+                                      res.multi_handedness or ())]
+
+    def close(self) -> None:
+        self._hands.close()
+
+
 class HandDetector:
     """MediaPipe Hands on single crops (static-image mode: the palm detector runs on every crop; identity over
     time comes from the body's wrists). Use as a context manager."""
@@ -79,10 +99,14 @@ class HandDetector:
         self.options = options or HandOptions()
         if not 0.0 <= self.options.min_detection <= 1.0:
             raise DetectorError(f"hand min_detection must be in [0, 1], got {self.options.min_detection}")
-        hands = import_solutions(HAND_MODEL_FILES).hands
+        self.route = detector_route()
         with native_stderr_silenced():
-            self._hands = hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=1,
-                                      min_detection_confidence=self.options.min_detection)
+            if self.route == "solutions":
+                self._hands = _SolutionsHands(self.options.min_detection)
+            else:
+                from .tasks import TasksHands
+
+                self._hands = TasksHands(import_mediapipe("tasks"), self.options.min_detection)
 
     def __enter__(self) -> "HandDetector":
         return self
@@ -107,22 +131,16 @@ class HandDetector:
             crops[side] = box
             crop, scale = _cut(image, box)
             with native_stderr_silenced():
-                res = self._hands.process(crop)
-            if not res.multi_hand_landmarks:
+                found_hands = self._hands.run(crop)
+            if not found_hands:
                 continue
             wrist = body_points[_IDX[f"{('left', 'right')[side]}_wrist"]]
-            best, best_d = None, np.inf
-            for k, hand in enumerate(res.multi_hand_landmarks):
-                p = np.array([(q.x, q.y) for q in hand.landmark], np.float32) * CROP_PIXELS * scale + box[:2]
-                d = float(np.linalg.norm(p[0] - wrist))
-                if d < best_d:
-                    best, best_d = (k, p), d
-            if best_d > MAX_WRIST_OFFSET * float(box[2] - box[0]):
+            px = [h[0] * CROP_PIXELS * scale + box[:2] for h in found_hands]
+            k = int(np.argmin([np.linalg.norm(p[0] - wrist) for p in px]))
+            if np.linalg.norm(px[k][0] - wrist) > MAX_WRIST_OFFSET * float(box[2] - box[0]):
                 continue
-            k, p = best
-            pts[side], found[side] = p, True
-            world[side] = np.array([(q.x, q.y, q.z) for q in res.multi_hand_world_landmarks[k].landmark], np.float32)
-            score[side] = float(res.multi_handedness[k].classification[0].score)
+            pts[side], found[side] = px[k], True
+            world[side], score[side] = found_hands[k][1], found_hands[k][2]
         return pts, world, score, found, crops
 
 

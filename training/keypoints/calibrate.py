@@ -16,6 +16,7 @@ import datetime
 
 import numpy as np
 
+from core.detect.blazepose import detector_route
 from training.data.detector_noise import DetectorNoise, fit_noise
 from training.keypoints.detect_renders import PROTOCOLS
 
@@ -44,8 +45,8 @@ def fit_from_detections(det: dict[str, np.ndarray], recipe: str = "") -> Detecto
     ok = det["none/found"]
     limb = limb_error_pct_torso(det["truth2d"][ok], det["none/points2d"][ok])
     noise.meta.update({
-        "recipe": recipe, "date": datetime.date.today().isoformat(), "detector": "BlazePose full, mediapipe 0.10.21 "
-        "legacy solutions.pose, video mode (core.detect.blazepose.detect_frames)", "frames": int(n),
+        "recipe": recipe, "date": datetime.date.today().isoformat(), "detector": f"BlazePose full, {detector_route()} route, "
+        f"video mode (core.detect.blazepose.detect_frames)", "frames": int(n),
         "clips": int(len(np.unique(det["clip_id"]))),
         "found_rate": {p: round(float(det[f"{p}/found"].mean()), 4) for p in keys},
         "median_limb_error_pct_torso": round(float(np.median(limb)), 2)})
