@@ -11,7 +11,9 @@ cp311 (Blender 4.2–5.0) = the project's pins (pyproject.toml, .ci/venv). media
 ``--no-deps``: its declared dependencies pull jax and opencv-contrib 4.11, which overwrites
 opencv-python-headless' ``cv2/`` folder; protobuf, attrs and matplotlib are what it needs at run time.
 cp313 (Blender 5.1+) is a separate row: numpy 2, mediapipe 0.10.32 (Tasks API; its models ship with the
-project as ``.task`` bundles, see docs/architecture.md).
+project as ``.task`` bundles, see docs/architecture.md), also ``--no-deps`` (it declares opencv-contrib 5.x, which
+writes into the same ``cv2/`` folder; the Tasks API needs numpy and matplotlib only). ``.ci/py313`` installs this
+row (the CI venv for core on Python 3.13), so the pins validated there are the ones users get.
 """
 from __future__ import annotations
 
@@ -61,13 +63,12 @@ PINS: dict[str, RuntimePins] = {
     "cp313": RuntimePins(
         tag="cp313",
         steps=(
-            Step((f"torch=={TORCH_VERSION}", "numpy>=2.2", "opencv-python-headless>=4.11", "scipy>=1.14",
-                  "smplx==0.1.28", "roma==1.8.0", "tqdm>=4.66", "protobuf>=4.25.3,<5", "attrs>=19.1.0",
-                  "matplotlib>=3.9")),
+            Step((f"torch=={TORCH_VERSION}", "numpy>=2.2", "opencv-python-headless<4.11", "scipy>=1.14",
+                  "smplx==0.1.28", "roma==1.8.0", "tqdm>=4.66", "matplotlib>=3.9")),
             Step(("mediapipe==0.10.32",), no_deps=True),
         ),
         imports=_IMPORTS,
-        cv2_prefix="4.",
+        cv2_prefix="4.10.",
     ),
 }
 

@@ -1,6 +1,7 @@
 """Verify video support (bpy-free): Blender's Python, with the runtime and core folders on its path, imports what
 ``hkmr infer`` needs — each third-party module from the runtime folder, not from Blender's own site-packages —,
-OpenCV is the pinned line, the detector's model files match their sha256 (``core.detect.blazepose.model_paths``)
+OpenCV is the pinned line, the detector's model files match their sha256 (mediapipe 0.10.21's models,
+``core.detect.blazepose.model_paths``, or on the Tasks route the shipped bundles, ``core.detect.tasks.task_path``)
 and the extension's own shipped files match the checksums build.py recorded (``core_runtime/CHECKSUMS.json``).
 """
 from __future__ import annotations
@@ -28,8 +29,13 @@ for name in {mods!r}:
     out["modules"][name] = os.path.dirname(os.path.abspath(m.__file__))
     out["versions"][name] = str(getattr(m, "__version__", ""))
 import core, core.inference.cli
-from core.detect.blazepose import model_paths
-out["detector_models"] = sorted(model_paths())
+from core.detect.blazepose import detector_route, model_paths
+out["detector_route"] = route = detector_route()
+if route == "solutions":  # mediapipe 0.10.21's wheel holds the models
+    out["detector_models"] = sorted(model_paths())
+else:  # the Tasks route (Python 3.13): the .task bundles that ship inside core
+    from core.detect.tasks import TASK_FILES, task_path
+    out["detector_models"] = sorted(task_path(n) for n in TASK_FILES)
 out["core"] = os.path.dirname(os.path.abspath(core.__file__))
 print({tag!r}, json.dumps(out))
 """
