@@ -1,5 +1,8 @@
 """Operators of video support (bpy layer): Set up (modal, Esc cancels), Verify, Remove.
 
+With a window, the check that follows pip (a subprocess importing the runtime, 10–30 s) runs on a thread while the
+modal operator keeps Blender responsive; headless, it runs in line.
+
 The runtime goes into the extension's user folder (``bpy.utils.extension_path_user``; from a checkout, Blender's
 user data folder) as ``runtime-cpXY`` for *this* Blender's Python, installed by Blender's own Python
 (``sys.executable -m pip install --target``). The logic is bpy-free (:mod:`.job`, :mod:`.plan`, :mod:`.verify`).
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import bpy
 from bpy.props import StringProperty
@@ -60,6 +64,8 @@ class HKMR_OT_setup_video_support(bpy.types.Operator):
     size_text: StringProperty(options={"HIDDEN", "SKIP_SAVE"})
     _job: SetupJob | None = None
     _timer = None
+    _check: threading.Thread | None = None
+    _checked: tuple | None = None
 
     def invoke(self, context, event):
         try:
@@ -95,6 +101,10 @@ class HKMR_OT_setup_video_support(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def modal(self, context, event):
+        if self._check is not None:  # pip is done; the import check runs on its thread (not cancellable: seconds)
+            if event.type != "TIMER":
+                return {"PASS_THROUGH"}
+            return {"RUNNING_MODAL"} if self._check.is_alive() else self._finish(context)
         if event.type == "ESC":
             self._job.cancel()
             return self._finish(context)
@@ -102,8 +112,16 @@ class HKMR_OT_setup_video_support(bpy.types.Operator):
             return {"PASS_THROUGH"}
         st = self._job.poll()
         context.window_manager.progress_update(st.step)
+        if st.finished and not st.error:
+            context.workspace.status_text_set("HKMR video support: checking the installed packages and model files")
+            self._check = threading.Thread(target=self._run_check, daemon=True)
+            self._check.start()
+            return {"RUNNING_MODAL"}
         context.workspace.status_text_set(f"HKMR video support, step {st.step}/{st.steps}: {st.text} — Esc to cancel")
         return self._finish(context) if st.finished else {"RUNNING_MODAL"}
+
+    def _run_check(self) -> None:
+        self._checked = _verify(self._job.target)
 
     def _finish(self, context):
         if self._timer is not None:
@@ -119,7 +137,7 @@ class HKMR_OT_setup_video_support(bpy.types.Operator):
         if st.error:
             self.report({"ERROR"}, f"Set up video support failed: {st.error}")
             return {"CANCELLED"}
-        ok, summary, versions = _verify(self._job.target)
+        ok, summary, versions = self._checked or _verify(self._job.target)
         if not ok:
             self.report({"ERROR"}, f"Video support installed but not usable: {summary}")
             return {"CANCELLED"}
