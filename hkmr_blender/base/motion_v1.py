@@ -16,6 +16,10 @@ from .motion import (FORMAT_NAME, FORMAT_VERSION, OPTIONAL_FIELDS, VIEW_KEYS, Mo
 
 __all__ = ["write_v1", "read_v1"]
 
+#: Optional per-clip arrays written under their own name when present, with their stored dtype.
+_OPTIONAL_ARRAYS = (("rest_joints", np.float64), ("camera", np.float64), ("contacts", bool),
+                    ("timestamps", np.float64), ("hand_pose", np.float64), ("hand_seen", bool))
+
 
 def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
     """Validate ``motion`` and write it as an HKMR motion file of :data:`FORMAT_VERSION` (atomic). Returns the path."""
@@ -27,18 +31,10 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
         "confidence": m.confidence, "valid": m.valid, "joint_names": np.array(m.joint_names),
         "parents": m.parents, "up_axis": np.array(m.up_axis), "body_model": np.array(m.body_model),
     }
-    if m.rest_joints is not None:
-        arrays["rest_joints"] = np.asarray(m.rest_joints, np.float64)
-    if m.camera is not None:
-        arrays["camera"] = np.asarray(m.camera, np.float64)
-    if m.contacts is not None:
-        arrays["contacts"] = np.asarray(m.contacts, bool)
-    if m.timestamps is not None:
-        arrays["timestamps"] = np.asarray(m.timestamps, np.float64)
-    if m.hand_pose is not None:
-        arrays["hand_pose"] = np.asarray(m.hand_pose, np.float64)
-    if m.hand_seen is not None:
-        arrays["hand_seen"] = np.asarray(m.hand_seen, bool)
+    for name, dtype in _OPTIONAL_ARRAYS:
+        value = getattr(m, name)
+        if value is not None:
+            arrays[name] = np.asarray(value, dtype)
     if m.view is not None:
         arrays.update(view_K=m.view.K, view_size=m.view.size, view_R=m.view.R, view_t=m.view.t)
     if m.mesh is not None:
