@@ -29,21 +29,28 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def _snapshot(tmp_path, names: list[str]) -> str:
-    """A bare-repo-like snapshot (git dir) holding the excerpt under each CMU clip name, and an index CSV."""
+def git_snapshot(work) -> str:
+    """Commit the folder ``work`` as a fresh repository; its git dir (what ``fetch`` brings is one)."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t")
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "snapshot"]):
+        subprocess.run(["git", "-C", str(work), *cmd], check=True, env=env)
+    return str(work / ".git")
+
+
+def _snapshot(tmp_path, names: list[str], described: dict[str, str] | None = None) -> str:
+    """A bare-repo-like snapshot (git dir) holding the excerpt under each CMU clip name, and an index CSV
+    ("walk" for those names, plus ``described``: clip name → description)."""
     work = tmp_path / "work"
     for n in names:
         d = work / "All_BVH" / "subjects" / n.split("_")[0]
         d.mkdir(parents=True, exist_ok=True)
         shutil.copy(EXCERPT, d / f"{n}.bvh")
     rows = ['"Subject","Trial #","Motion Description","framerate","Frames 60fps","Status","Worked on by"']
-    rows += [f'{int(n.split("_")[0])},{int(n.split("_")[1])},"walk",120,40,"",""' for n in names]
+    for n, what in {**{n: "walk" for n in names}, **(described or {})}.items():
+        rows.append(f'{int(n.split("_")[0])},{int(n.split("_")[1])},"{what}",120,40,"",""')
     (work / "CMU data.csv").write_text("\n".join(rows) + "\n")
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t")
-    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "snapshot"]):
-        subprocess.run(["git", "-C", str(work), *cmd], check=True, env=env)
-    return str(work / ".git")
+    return git_snapshot(work)
 
 
 def test_bvh_is_a_standing_person_y_up_in_metres():

@@ -30,7 +30,8 @@ from training.io import atomic_write_text
 from . import RESERVED_SUBJECTS
 from .bvh import bvh_positions, read_bvh
 from .retarget import bone_check, retarget
-from .sources import CMU_CREDIT, SOURCES, SourceFile, activity, descriptions, head_commit, list_files, read_text
+from .fbx import fbx_positions
+from .sources import CMU_CREDIT, SOURCES, SourceFile, activity, descriptions, head_commit, list_files, read_bytes
 
 __all__ = ["MANIFEST", "convert_clip", "build", "load_manifest", "load_clip", "load_poses"]
 
@@ -38,20 +39,27 @@ MANIFEST = "manifest.json"
 FORMAT = "hkmr-mocap-set"
 
 
-def _targets(bvh_text: str, src_name: str, fps: float, max_frames: int | None) -> tuple[np.ndarray, float]:
+def _targets(git_dir: str, path: str, src_name: str, fps: float,
+             max_frames: int | None) -> tuple[np.ndarray, float]:
+    """The source file's fitted joints (F, J, 3), Y up, metres, resampled to about ``fps``; and the rate."""
     src = SOURCES[src_name]
-    with tempfile.NamedTemporaryFile("w", suffix=".bvh", delete=False) as fh:
-        fh.write(bvh_text)
+    with tempfile.NamedTemporaryFile("wb", suffix=f".{src.format}", delete=False) as fh:
+        fh.write(read_bytes(git_dir, path))
     try:
-        b = read_bvh(fh.name)
+        if src.format == "fbx":
+            pos, rate = fbx_positions(fh.name, list(src.joints.values()), fps)
+            pos = pos[src.drop_first:] * src.unit
+        else:
+            b = read_bvh(fh.name)
+            step = max(1, int(round(1.0 / (b.frame_time * fps))))
+            missing = [v for v in src.joints.values() if v not in b.names]
+            if missing:
+                raise ValueError(f"skeleton lacks {missing}")
+            pos = bvh_positions(b, src.unit)[src.drop_first::step][:, [b.names.index(v) for v in src.joints.values()]]
+            rate = 1.0 / (b.frame_time * step)
     finally:
         os.unlink(fh.name)
-    step = max(1, int(round(1.0 / (b.frame_time * fps))))
-    missing = [v for v in src.joints.values() if v not in b.names]
-    if missing:
-        raise ValueError(f"skeleton lacks {missing}")
-    pos = bvh_positions(b, src.unit)[src.drop_first::step][:, [b.names.index(v) for v in src.joints.values()]]
-    return (pos if max_frames is None else pos[:max_frames]), 1.0 / (b.frame_time * step)
+    return (pos if max_frames is None else pos[:max_frames]), rate
 
 
 def convert_clip(body: BodyModel, targets: np.ndarray, names: list[str], chunk: int = 300,
@@ -81,17 +89,23 @@ def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int],
           max_bone_deg: float = 25.0, max_files: int | None = None, max_frames: int | None = None,
           log=print, resume: bool = False) -> dict:
     """Convert every clip of ``sources`` (name → snapshot git dir) into ``out``; returns the manifest.
-    ``resume``: reuse clips an interrupted run of the same command already converted."""
+    ``resume``: reuse clips an interrupted run of the same command already converted. CMU's descriptions come
+    from any source's index (the trial numbers are CMU's own); a (subject, trial) an earlier source already
+    gave is recorded as a duplicate and not converted again."""
     os.makedirs(os.path.join(out, "clips"), exist_ok=True)
     manifest = {"format": FORMAT, "version": 1, "fps": fps, "credit": CMU_CREDIT, "reserved_subjects":
                 sorted(RESERVED_SUBJECTS), "heldout_subjects": sorted(heldout), "sources": {}, "clips": []}
+    unknown = [n for n in sources if n not in SOURCES]
+    if unknown:
+        raise ValueError(f"--source {unknown[0]}: unknown; known: {', '.join(SOURCES)}")
+    desc: dict[tuple[int, int], str] = {}
     for name, git_dir in sources.items():
-        if name not in SOURCES:
-            raise ValueError(f"--source {name}: unknown; known: {', '.join(SOURCES)}")
+        desc.update(descriptions(name, git_dir))
+    seen: dict[tuple[int, int], str] = {}
+    for name, git_dir in sources.items():
         src = SOURCES[name]
         manifest["sources"][name] = {"repo": src.repo, "commit": head_commit(git_dir), "licence": src.licence,
                                      "notes": src.notes}
-        desc = descriptions(name, git_dir)
         files: list[SourceFile] = list_files(name, git_dir)[:max_files]
         for k, f in enumerate(files):
             assert f.subject not in RESERVED_SUBJECTS, f.path  # list_files filters them; never let one through
@@ -100,6 +114,10 @@ def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int],
                    "description": desc.get((f.subject, f.trial), "unknown"),
                    "split": "heldout" if f.subject in heldout else "train"}
             row["activity"] = activity(row["description"])
+            if (f.subject, f.trial) in seen:
+                row.update(accepted=False, reason=f"duplicate: already converted from {seen[f.subject, f.trial]}")
+                manifest["clips"].append(row)
+                continue
             file = f"clips/{name}_{f.subject:03d}_{f.trial:02d}.npz"
             try:
                 if resume and _complete(os.path.join(out, file)):  # converted by an earlier, interrupted run
@@ -108,7 +126,7 @@ def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int],
                         checks = {k: float(z[k]) for k in ("bone_deg_median", "bone_deg_p95", "joint_mm_mean")}
                         targets, clip_fps = arrays["poses"], float(z["mocap_framerate"])
                 else:
-                    targets, clip_fps = _targets(read_text(git_dir, f.path), name, fps, max_frames)
+                    targets, clip_fps = _targets(git_dir, f.path, name, fps, max_frames)
                     arrays, checks = convert_clip(body, targets, list(src.joints))
             except subprocess.CalledProcessError:
                 row.update(accepted=False, reason="file absent from the snapshot (too large for the fetch)")
@@ -122,12 +140,13 @@ def build(body: BodyModel, sources: dict[str, str], out: str, heldout: set[int],
             row.update(frames=len(targets), fps=round(clip_fps, 3), seconds=round(len(targets) / clip_fps, 2),
                        **{k2: round(v, 2) for k2, v in checks.items()})
             row["accepted"] = checks["bone_deg_p95"] <= max_bone_deg
+            if row["accepted"]:
+                seen[f.subject, f.trial] = name
             row["file"] = file
             np.savez_compressed(os.path.join(out, file), mocap_framerate=np.float32(clip_fps), subject=f.subject,
                                 trial=f.trial, **arrays, **checks)
             if not row["accepted"]:
                 del row["file"]
-            else:
                 row["reason"] = f"bone direction p95 {checks['bone_deg_p95']:.1f}° > {max_bone_deg}°"
             manifest["clips"].append(row)
             log(f"  [{k + 1}/{len(files)}] {f.path}: {len(targets)} frames, bones {checks['bone_deg_median']:.1f}°"

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from . import RESERVED_SUBJECTS
 
-__all__ = ["Source", "SOURCES", "SourceFile", "list_files", "read_text", "head_commit", "cmu_subject", "activity"]
+__all__ = ["Source", "SOURCES", "SourceFile", "list_files", "read_text", "read_bytes", "head_commit", "cmu_subject",
+           "activity"]
 
 _CC_BASE = {"pelvis": "CC_Base_Pelvis", "left_hip": "CC_Base_L_Thigh", "right_hip": "CC_Base_R_Thigh",
             "left_knee": "CC_Base_L_Calf", "right_knee": "CC_Base_R_Calf", "left_ankle": "CC_Base_L_Foot",
@@ -22,6 +23,16 @@ _CC_BASE = {"pelvis": "CC_Base_Pelvis", "left_hip": "CC_Base_L_Thigh", "right_hi
             "left_shoulder": "CC_Base_L_Upperarm", "right_shoulder": "CC_Base_R_Upperarm",
             "left_elbow": "CC_Base_L_Forearm", "right_elbow": "CC_Base_R_Forearm", "left_wrist": "CC_Base_L_Hand",
             "right_wrist": "CC_Base_R_Hand", "head": "CC_Base_Head"}
+
+#: the cgspeed/CMU skeleton (LHipJoint, LeftUpLeg, …), ``prefix`` before every name
+def _cmu_names(prefix: str = "") -> dict[str, str]:
+    return {k: prefix + v for k, v in {
+        "pelvis": "Hips", "left_hip": "LeftUpLeg", "right_hip": "RightUpLeg", "left_knee": "LeftLeg",
+        "right_knee": "RightLeg", "left_ankle": "LeftFoot", "right_ankle": "RightFoot", "left_foot": "LeftToeBase",
+        "right_foot": "RightToeBase", "left_shoulder": "LeftArm", "right_shoulder": "RightArm",
+        "left_elbow": "LeftForeArm", "right_elbow": "RightForeArm", "left_wrist": "LeftHand",
+        "right_wrist": "RightHand", "head": "Head"}.items()}
+
 
 CMU_CREDIT = ("The data used in this project was obtained from mocap.cs.cmu.edu. The database was created with "
               "funding from NSF EIA-0196217.")
@@ -38,6 +49,7 @@ class Source:
     index: str | None = None       # a CSV inside the snapshot with descriptions (Subject, Trial #, Motion Description)
     notes: str = ""
     joints_are_y_up: bool = True
+    format: str = "bvh"            # "bvh" (:mod:`.bvh`) or "fbx" (:mod:`.fbx`, through Blender's importer)
 
 
 SOURCES = {
@@ -48,6 +60,20 @@ SOURCES = {
                 "(mocap.cs.cmu.edu); the repository (a direct ASF/AMC→BVH conversion on a CC_Base skeleton, "
                 "a T-pose prepended to every file) states no licence of its own",
         notes="61 clips of subjects 002–007 outside the reserved ones"),
+    "isaacgym-cmu": Source(
+        repo="NVIDIA-Omniverse/IsaacGymEnvs", pattern=r"^isaacgymenvs/tasks/amp/poselib/data/\d+_\d+_cmu\.fbx$",
+        joints=_cmu_names(), unit=0.056444, format="fbx",
+        licence="CMU Graphics Lab Motion Capture Database: free for research and commercial use with credit "
+                "(mocap.cs.cmu.edu); the repository is BSD-3-Clause and credits CMU for these files",
+        notes="AMP's source clips as FBX on the cgspeed CMU skeleton in CMU's length units (0.056444 m); "
+              "01_01 and 55_01 are reserved and dropped"),
+    "keijiro-cmu": Source(
+        repo="keijiro/CMUMocap", pattern=r"^Animation/\d+_\d+\.fbx$", joints=_cmu_names("Neo_"), unit=1.0,
+        format="fbx",
+        licence="CMU Graphics Lab Motion Capture Database: free for research and commercial use with credit "
+                "(mocap.cs.cmu.edu); the repository's LICENSE: 'basically free to use for commercial and "
+                "non-commercial purposes', pointing to CMU's terms",
+        notes="6 clips (breakdance 85_*, karate 135_*) retargeted by Unity to the 'Neo' humanoid, 30 fps, metres"),
 }
 
 
@@ -71,9 +97,14 @@ def read_text(git_dir: str, path: str) -> str:
     return _git(git_dir, "show", f"HEAD:{path}")
 
 
+def read_bytes(git_dir: str, path: str) -> bytes:
+    return subprocess.run(["git", "--git-dir", git_dir, "show", f"HEAD:{path}"], check=True,
+                          capture_output=True).stdout
+
+
 def cmu_subject(path: str) -> tuple[int, int]:
-    """(subject, trial) from a CMU file name such as ``05_02.bvh`` or ``005_02.bvh``."""
-    m = re.search(r"(\d+)_(\d+)\.\w+$", path)
+    """(subject, trial) from a CMU file name such as ``05_02.bvh``, ``005_02.bvh`` or ``05_02_cmu.fbx``."""
+    m = re.search(r"(\d+)_(\d+)(?:_cmu)?\.\w+$", path)
     if m is None:
         raise ValueError(f"{path}: not a CMU clip name (SUBJECT_TRIAL.bvh)")
     return int(m.group(1)), int(m.group(2))
@@ -100,8 +131,10 @@ def descriptions(name: str, git_dir: str) -> dict[tuple[int, int], str]:
     return {(int(r["Subject"]), int(r["Trial #"])): r["Motion Description"].strip() for r in rows}
 
 
-_ACTIVITIES = (("dance", ("dance", "pirouette", "arabesque", "jete")), ("sports", ("basketball", "dribble", "shoot",
-               "swordplay", "punch", "strike", "kick", "golf", "box")), ("run", ("run", "jog")),
+_ACTIVITIES = (("dance", ("dance", "pirouette", "arabesque", "jete", "break", "footwork", "uprightsequence")),
+               ("acrobatics", ("cartwheel", "flip", "handstand", "acrobat")),
+               ("sports", ("basketball", "dribble", "shoot", "swordplay", "punch", "strike", "kick", "golf", "box",
+                           "bassai", "empi", "heian", "karate")), ("run", ("run", "jog")),
                ("jump", ("jump", "hop", "leap")), ("sit/floor", ("sit", "kneel", "crawl", "lie", "floor")),
                ("reach/bend", ("bend", "scoop", "reach", "lift", "pick", "wash")), ("walk", ("walk", "step")))
 
