@@ -94,7 +94,7 @@ def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
     """Mean rotation vector (degrees, camera axes) of truth · fitᵀ for the root over valid frames: x = the body
     leaning towards/away from the camera, y = turned about the image's vertical, z = rolled in the image plane."""
     from core.geometry.rotations import matrix_to_axis_angle
-    d = rot[:, 0].double() @ torch.as_tensor(fit.rotmats[:, 0]).transpose(-1, -2)
+    d = rot[:, 0].double() @ torch.as_tensor(fit.rotmats[:, 0]).double().transpose(-1, -2)
     aa = np.degrees(matrix_to_axis_angle(d).numpy())[fit.valid]
     return {f"root bias {a}": float(v) for a, v in zip("xyz", aa.mean(0))}
 
