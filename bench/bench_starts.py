@@ -9,7 +9,8 @@ BlazePose runs once per video (video mode, the detect stage's own code) and its 
 - ``keypoints``: the shipped keypoint model's rotations and median shape (``--init keypoints``);
 - ``keypoints=PATH``: another keypoint checkpoint.
 
-``--pre`` names landmark preprocessing steps applied before the start and fit (compared against none).
+``--pre`` names landmark preprocessing steps applied before the start and fit (compared against none);
+``--prior`` adds a pose VAE (``python -m training.prior``) to the fit at ``w_vae``.
 Scores on frames with a person (bench/bench_fit.py's definitions, camera frame): MPJPE and PA-MPJPE on the
 14 LSP joints, root orientation error, accel error (mm/frame²), foot skate while the truth's foot is planted,
 PA per joint; frame-weighted means over all videos at the end.
@@ -131,11 +132,14 @@ def main(argv=None) -> int:
     ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, lean:DEG, inject:GROUP:A:B")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
     ap.add_argument("--json", help="write the per-video rows here")
+    ap.add_argument("--prior", default=None, help="a pose-VAE file (hkmr-pose-vae) for the fit's prior term (w_vae)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
     cfg = replace(ClipFitConfig(), **{k: type(getattr(ClipFitConfig(), k))(v) for k, v in
                                       (kv.split("=", 1) for kv in args.set)})
+    from core.fitting.prior import VAEPrior, load_pose_vae
+    prior = VAEPrior(load_pose_vae(args.prior)) if args.prior else None
     rows, totals = [], {}
     for video in args.videos:
         z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
@@ -162,7 +166,7 @@ def main(argv=None) -> int:
                 model = start.partition("=")[2] or None
                 st = run_start(StartStage(lm, model))
                 kw = dict(init_rotmats=st.rotmats, init_betas=st.betas)
-            fit = fit_clip(body, lm, cfg=cfg, camera=cam, **kw)
+            fit = fit_clip(body, lm, cfg=cfg, camera=cam, prior=prior, **kw)
             dt = time.perf_counter() - t0
             s = scores(body, fit, rot, betas, transl, fps, planted, floor.normal)
             s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pa_per_joint(body, fit, rot, betas))})
@@ -173,6 +177,7 @@ def main(argv=None) -> int:
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
             rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "set": args.set,
+                         "prior": args.prior,
                          "frames": int(fit.valid.sum()),
                          **s})
             tot = totals.setdefault(start, {})
