@@ -9,7 +9,10 @@ rasterised by the project's renderer (core/render) over it. Cameras (world Y-up,
 - ``static``: fixed, 5 m from the path's middle, 1.5 m high, aimed at the path's middle;
 - ``follow``: starts there, trucks along with the person at ``--truck`` × their progress, pans (and tilts)
   to keep the pelvis centred (a lagged aim, as a person filming does), handheld shake (±1°, a few mm) and a
-  rolled (tilted) horizon of 3°.
+  rolled (tilted) horizon of 3°;
+- ``pan``: as ``follow`` but the camera's centre stands still (a tripod head or a person filming on the spot):
+  it only turns — the lagged aim, the rotational shake and the rolled horizon, no truck, bob or translational
+  shake.
 
 Writes ``VIDEO.mp4`` and ``VIDEO.npz`` (truth: rotmats (F,24,3,3) world Y-up, betas, transl (F,3), cam_R (F,3,3)
 world → OpenCV camera, cam_t (F,3), K (3,3), fps).
@@ -98,6 +101,8 @@ def camera_path(pelvis: np.ndarray, fps: float, kind: str, truck: float, seed: i
     shake = lambda a: a * uniform_filter1d(rng.normal(0, 1, n), 5) * 2.2  # noqa: E731
     centre = c0 - along.mean(0) * truck + along * truck + np.stack([shake(0.004), shake(0.004), shake(0.004)], 1)
     centre[:, 1] += 0.02 * np.sin(2 * np.pi * 1.7 * t)             # walking bob of the operator
+    if kind == "pan":                                              # turns on the spot: no translation at all
+        centre = np.repeat(c0[None], n, 0)
     Rs, ts = [], []
     for k in range(n):
         target = p_lag[k]
@@ -125,7 +130,7 @@ def main(argv=None) -> int:
     ap.add_argument("--clip", default="131_03", help="CMU clip name (--motion cmu)")
     ap.add_argument("--data", default="/work/shared/data/cmu_131")
     ap.add_argument("--frames", type=int, default=0, help="first N frames only (0: all)")
-    ap.add_argument("--camera", default="follow", choices=("static", "follow"))
+    ap.add_argument("--camera", default="follow", choices=("static", "follow", "pan"))
     ap.add_argument("--truck", type=float, default=0.5, help="camera travel / person travel (follow)")
     ap.add_argument("--size", default="960x540")
     ap.add_argument("--fov", type=float, default=60.0)

@@ -10,6 +10,13 @@ model does not explain; near, low-textured or person-covered frames get fewer in
 interpolating the rotation. The camera's translation is not taken from the background (its scale is not in
 the image): :mod:`core.camera.path` gets it from the planted feet.
 
+Standing camera (turns, does not travel): long tracks are also followed from one key frame to the next,
+``key_seconds`` apart; over that baseline a camera that only turns still fits the rotation-only model to the
+tracking noise, while one that travels leaves parallax between near and far background. Where the rotation-only
+residual over the key-frame pair (its ``parallax_q`` quantile, tracking pixels) stays below ``still_px`` the
+frames of that pair are marked :attr:`CameraRotations.still` and :mod:`core.camera.path` keeps the camera's centre
+where it is there (the planted feet alone would read a balancing person's drift as camera travel).
+
 Static camera: when the median background motion stays below ``static_px`` (full-resolution pixels) in all
 but ``static_frac`` of the frame pairs, :attr:`CameraRotations.static` is True and the caller keeps the
 static-camera path exactly.
@@ -43,6 +50,10 @@ class CameraMotionConfig:
     min_inliers: int = 12
     static_px: float = 0.25
     static_frac: float = 0.05
+    key_seconds: float = 0.5
+    parallax_q: float = 0.9
+    still_px: float = 0.5
+    min_key_tracks: int = 20
 
 
 @dataclass
@@ -50,13 +61,17 @@ class CameraRotations:
     """rotations (F,3,3) first camera → camera t (see the module docstring); measured (F,) bool: frame t's
     rotation from frame t−1 was measured (else interpolated; frame 0 is True); inliers (F,) int tracks
     that agreed; motion_px (F,) median background track length from the previous frame (full-res pixels);
-    static: the camera did not move (the static path applies)."""
+    static: the camera did not move (the static path applies); still (F,) bool: the camera's centre did not
+    travel between frame t−1 and t (only turned: no parallax over its key-frame pair); parallax_px (F,) that
+    pair's rotation-only residual (tracking pixels, NaN: not measured)."""
 
     rotations: np.ndarray
     measured: np.ndarray
     inliers: np.ndarray
     motion_px: np.ndarray
     static: bool
+    still: np.ndarray | None = None
+    parallax_px: np.ndarray | None = None
 
 
 def person_mask_boxes(boxes: np.ndarray, found: np.ndarray, num_frames: int) -> np.ndarray:
@@ -104,17 +119,20 @@ def _grey(img: np.ndarray, scale: float) -> np.ndarray:
 
 
 def estimate_rotations(frames: Iterable[np.ndarray], K: np.ndarray, boxes: np.ndarray,
-                       cfg: CameraMotionConfig = CameraMotionConfig()) -> CameraRotations:
+                       cfg: CameraMotionConfig = CameraMotionConfig(), fps: float = 30.0) -> CameraRotations:
     """frames: RGB (H,W,3) uint8 (or grey) images in order; K (3,3) full-resolution intrinsics; boxes (F,4)
-    person boxes in full-resolution pixels (NaN: none) → :class:`CameraRotations` for the frames given."""
+    person boxes in full-resolution pixels (NaN: none); fps sets the key-frame baseline → :class:`CameraRotations`
+    for the frames given."""
     rng = np.random.default_rng(0)
     rel, meas, inl, mot = [np.eye(3)], [True], [0], [0.0]
     prev = prev_box = None
     Ks = scale = None
+    keys, key_rng = _KeyTracks(), np.random.default_rng(1)  # its own draws: the rotations stay as they were
     for k, img in enumerate(frames):
         if scale is None:
             scale = min(1.0, cfg.max_width / img.shape[1])
             Ks = np.diag([scale, scale, 1.0]) @ np.asarray(K, np.float64)
+            keys.every = max(int(round(cfg.key_seconds * fps)), 2)
         g = _grey(img, scale)
         box = boxes[k] * scale if k < len(boxes) else np.full(4, np.nan)
         if prev is not None:
@@ -123,7 +141,10 @@ def estimate_rotations(frames: Iterable[np.ndarray], K: np.ndarray, boxes: np.nd
             meas.append(ok)
             inl.append(n)
             mot.append(m / scale)
+        keys.step(k, prev, g, box, Ks, cfg, key_rng)
         prev, prev_box = g, box
+    if prev is not None:
+        keys.step(keys.last, None, prev, prev_box, Ks, cfg, key_rng, final=True)
     rel, meas = np.array(rel), np.array(meas)
     motion = np.array(mot)
     moving = motion[1:][meas[1:]] > cfg.static_px if len(motion) > 1 else np.zeros(0, bool)
@@ -133,7 +154,8 @@ def estimate_rotations(frames: Iterable[np.ndarray], K: np.ndarray, boxes: np.nd
     filled = _fill_relative(rel, meas)
     for t in range(1, len(rel)):
         rot[t] = filled[t] @ rot[t - 1]
-    return CameraRotations(rot, meas, np.array(inl), motion, bool(static))
+    parallax = keys.per_frame(len(rel))
+    return CameraRotations(rot, meas, np.array(inl), motion, bool(static), parallax < cfg.still_px, parallax)
 
 
 def _fill_relative(rel: np.ndarray, meas: np.ndarray) -> np.ndarray:
@@ -152,20 +174,81 @@ def _fill_relative(rel: np.ndarray, meas: np.ndarray) -> np.ndarray:
     return out
 
 
+class _KeyTracks:
+    """Tracks followed frame to frame from one key frame to the next (``every`` frames), outside the person; at
+    each next key frame the rotation-only residual of the pair (``parallax_q`` quantile, tracking pixels)."""
+
+    def __init__(self):
+        self.every, self.key, self.p0, self.p, self.last = 2, -1, None, None, 0
+        self.spans: list[tuple[int, int, float]] = []
+
+    def step(self, k: int, prev, g, box, K, cfg: CameraMotionConfig, rng, final: bool = False):
+        """Frame k (grey ``g``; ``prev`` the frame before, None: no tracking step); ``final``: only close the
+        last pair."""
+        self.last = k
+        if self.p is not None and prev is not None and len(self.p):
+            p1, st, _ = cv2.calcOpticalFlowPyrLK(prev, g, self.p, None, **_LK)
+            back, st2, _ = cv2.calcOpticalFlowPyrLK(g, prev, p1, None, **_LK)
+            ok = (st.ravel() == 1) & (st2.ravel() == 1) & \
+                (np.linalg.norm((back - self.p).reshape(-1, 2), axis=1) < cfg.fb_px) & ~_in_box(p1, box, cfg)
+            self.p0, self.p = self.p0[ok], p1[ok]
+        if k - self.key < self.every and self.p is not None and not (final and 2 * (k - self.key) >= self.every):
+            return
+        if self.p is not None and len(self.p) >= cfg.min_key_tracks:
+            a, b = _bearings(self.p0.reshape(-1, 2), K), _bearings(self.p.reshape(-1, 2), K)
+            R, _ = _robust_rotation(a, b, 3 * cfg.ransac_px / K[0, 0], cfg.ransac_iterations, rng)
+            res = np.linalg.norm(b - a @ R.T, axis=1) * K[0, 0]
+            self.spans.append((self.key, k, float(np.quantile(res, cfg.parallax_q))))
+        if final:
+            return
+        mask = np.full(g.shape, 255, np.uint8)
+        _mask_box(mask, box, cfg)
+        p = cv2.goodFeaturesToTrack(g, cfg.max_corners, cfg.quality, cfg.min_distance, mask=mask, blockSize=7)
+        self.key, self.p = k, (np.zeros((0, 1, 2), np.float32) if p is None else p)
+        self.p0 = self.p.copy()
+
+    def per_frame(self, n: int) -> np.ndarray:
+        """(n,) the residual of the key-frame pair each frame step t−1 → t lies in (NaN: none measured); the
+        last, shorter pair counts when it spans at least half a baseline (``finish`` measured it)."""
+        out = np.full(n, np.nan)
+        for a, b, r in self.spans:
+            out[a + 1:b + 1] = r
+        return out
+
+
+_LK = dict(winSize=(21, 21), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+
+
+def _grown(box, cfg: CameraMotionConfig):
+    x0, y0, x1, y1 = box
+    mx, my = cfg.person_margin * (x1 - x0), cfg.person_margin * (y1 - y0)
+    return x0 - mx, y0 - my, x1 + mx, y1 + my
+
+
+def _mask_box(mask: np.ndarray, box, cfg: CameraMotionConfig) -> None:
+    if box is not None and np.all(np.isfinite(box)):
+        x0, y0, x1, y1 = _grown(box, cfg)
+        mask[max(int(y0), 0):max(int(y1), 0), max(int(x0), 0):max(int(x1), 0)] = 0
+
+
+def _in_box(p: np.ndarray, box, cfg: CameraMotionConfig) -> np.ndarray:
+    q = p.reshape(-1, 2)
+    if box is None or not np.all(np.isfinite(box)):
+        return np.zeros(len(q), bool)
+    x0, y0, x1, y1 = _grown(box, cfg)
+    return (q[:, 0] > x0) & (q[:, 0] < x1) & (q[:, 1] > y0) & (q[:, 1] < y1)
+
+
 def _pair(a: np.ndarray, b: np.ndarray, box_a, box_b, K, cfg: CameraMotionConfig, rng):
     """One frame pair → (R, measured, inliers, median track length in tracking pixels)."""
     mask = np.full(a.shape, 255, np.uint8)
     for box in (box_a, box_b):
-        if box is not None and np.all(np.isfinite(box)):
-            x0, y0, x1, y1 = box
-            mx, my = cfg.person_margin * (x1 - x0), cfg.person_margin * (y1 - y0)
-            mask[max(int(y0 - my), 0):max(int(y1 + my), 0), max(int(x0 - mx), 0):max(int(x1 + mx), 0)] = 0
+        _mask_box(mask, box, cfg)
     p0 = cv2.goodFeaturesToTrack(a, cfg.max_corners, cfg.quality, cfg.min_distance, mask=mask, blockSize=7)
     if p0 is None or len(p0) < cfg.min_inliers:
         return np.eye(3), False, 0, 0.0
-    lk = dict(winSize=(21, 21), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
-    p1, st, _ = cv2.calcOpticalFlowPyrLK(a, b, p0, None, **lk)
-    back, st2, _ = cv2.calcOpticalFlowPyrLK(b, a, p1, None, **lk)
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(a, b, p0, None, **_LK)
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(b, a, p1, None, **_LK)
     good = (st.ravel() == 1) & (st2.ravel() == 1) & (np.linalg.norm((back - p0).reshape(-1, 2), axis=1) < cfg.fb_px)
     x0, x1 = p0.reshape(-1, 2)[good], p1.reshape(-1, 2)[good]
     if len(x0) < cfg.min_inliers:

@@ -132,6 +132,15 @@ def _level_heights(centres: np.ndarray, h: np.ndarray, level: np.ndarray, valid:
     return centres - np.outer(centres @ up, up) + np.outer(height, up)
 
 
+def _pin(centres: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """The centres with their frame-to-frame steps dropped where the camera stood (``still`` (F,), step t−1 → t):
+    a camera that only turns leaves no parallax in the background, and the feet's chain there carries the fit's
+    drift (a balancing person's feet held off the floor, depth noise) as camera travel."""
+    step = np.diff(centres, axis=0)
+    step[still[1:]] = 0.0
+    return np.concatenate([centres[:1], centres[:1] + np.cumsum(step, axis=0)])
+
+
 def _extrapolate(centres: np.ndarray, t: int, hang: int) -> np.ndarray:
     """Where the camera is at frame t after a flight: carried on at the velocity before it for at most ``hang``
     frames (0 at the start). Longer "flights" are feet the fit holds off the floor (a raised foot while the
@@ -150,11 +159,14 @@ def _extrapolate(centres: np.ndarray, t: int, hang: int) -> np.ndarray:
 
 def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np.ndarray, fps: float,
                           hips_cam: np.ndarray | None = None, cfg: ct.ContactConfig = MOVING_CONTACTS,
-                          smooth: float = 6.0, flight: float = 0.12) -> tuple[CameraPath, np.ndarray, ct.Floor]:
+                          smooth: float = 6.0, flight: float = 0.12,
+                          still: np.ndarray | None = None) -> tuple[CameraPath, np.ndarray, ct.Floor]:
     """feet_cam (F,P,3) fitted foot points (heels, toes) in the camera frame; rotations (F,3,3) reference →
     camera t; valid (F,); hips_cam (F,3) the fitted hips' centre (camera frame) for a first "up": people stand
     upright on average, so the mean feet → hips direction in the reference frame is close to gravity (None:
-    the floor of the first 1.5 s) → (:class:`CameraPath`, planted (F,P) bool, floor in the reference frame)."""
+    the floor of the first 1.5 s); still (F,) bool: the background shows the camera's centre did not move from
+    frame t−1 to t (:attr:`core.camera.background.CameraRotations.still`; the chain's steps there are dropped)
+    → (:class:`CameraPath`, planted (F,P) bool, floor in the reference frame)."""
     valid = np.asarray(valid, bool)
     rot = np.asarray(rotations, np.float64)
     feet_rot = np.einsum("fji,fnj->fni", rot, np.asarray(feet_cam, np.float64))
@@ -178,6 +190,8 @@ def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np
     centres = _stance_chain(feet_rot, h - level[:, None], valid, fps, flight)
     if up is not None:
         centres = _level_heights(centres, h, level, valid, up, flight)
+    if still is not None and np.any(still):
+        centres = _pin(centres, np.asarray(still, bool)[:len(centres)])
     centres = gaussian_filter1d(centres, max(smooth * fps / 30.0, 0.5), axis=0, mode="nearest")
     centres -= centres[0]
     feet = feet_rot + centres[:, None]

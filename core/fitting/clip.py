@@ -261,7 +261,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
     median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
-    (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`) or None (static:
+    (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`; or its
+    :class:`~core.camera.background.CameraRotations`: its ``still`` frames keep the camera's centre) or None (static:
     today's path exactly), or a function returning one of them, called once before the first window (a stage
     running beside the start, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
     feet are locked where they stand in the world. Raises ValueError when no frame has a person.
@@ -281,6 +282,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     data = _data(body, lm, cfg.visibility_power)
     if callable(camera_rotations):  # a stage running beside the start (core.pipeline.background): the smoothing
         camera_rotations = camera_rotations()  # terms work in the first camera's axes, so wait for it here
+    still = getattr(camera_rotations, "still", None)  # a CameraRotations: its rotations and where it stood
+    camera_rotations = getattr(camera_rotations, "rotations", camera_rotations)
     if camera_rotations is not None:
         data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
     n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
@@ -298,7 +301,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
     else:
         from core.camera.path import camera_path_from_feet, to_reference
-        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas))
+        path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas),
+                                                     still=still)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         if path is None:

@@ -33,8 +33,9 @@ class CameraStage:
     config: CameraMotionConfig = CameraMotionConfig()
 
 
-def run_camera(stage: CameraStage) -> tuple[CameraRotations | None, np.ndarray | None]:
-    """→ (the estimate or None when skipped, rotations (F,3,3) for the fit or None for a static camera)."""
+def run_camera(stage: CameraStage) -> tuple[CameraRotations | None, CameraRotations | None]:
+    """→ (the estimate or None when skipped, the estimate for the fit — its rotations (F,3,3) and the frames where
+    the camera stood, :func:`core.fitting.clip.fit_clip` — or None for a static camera)."""
     if stage.mode == "static":
         return None, None
     lm = stage.landmarks
@@ -42,7 +43,8 @@ def run_camera(stage: CameraStage) -> tuple[CameraRotations | None, np.ndarray |
     K = np.array([[stage.focal, 0, w / 2], [0, stage.focal, h / 2], [0, 0, 1.0]])
     n = lm.num_frames
     frames = (img for i, img in stage.source.frames() if i < n)
-    est = estimate_rotations(frames, K, person_mask_boxes(lm.boxes, lm.found, n), stage.config)
+    est = estimate_rotations(frames, K, person_mask_boxes(lm.boxes, lm.found, n), stage.config,
+                             lm.fps if lm.fps > 0 else 30.0)
     if est.static or len(est.rotations) != n:
         return est, None
-    return est, est.rotations
+    return est, est

@@ -25,7 +25,7 @@ class FitStage:
     """landmarks: the detect stage's output; focal_length: pixels (None: frame diagonal);
     init_rotmats / init_betas: optional (F,24,3,3) camera-frame rotations and (NB,) shape from the start
     stage (:mod:`.start`); threads: torch threads for the fit (None: leave torch's setting); camera_rotations:
-    (F,3,3) a moving camera's rotations from :mod:`.camera` (None: static camera), or a function giving them when
+    (F,3,3) a moving camera's rotations (or its estimate, with the frames where it stood) from :mod:`.camera` (None: static camera), or a function giving them when
     the fit needs them (the camera stage running beside it, :mod:`.background`); height: the person's height in
     metres (None: the body's size from the detector's bone lengths, near one adult size for everyone); store: where
     the fit's finished windows go (:class:`core.fitting.windows.WindowStore` in the run's work folder: a resumed
