@@ -97,6 +97,7 @@ def main(argv=None) -> int:
             def patched(feet, rotations_, valid, fps, hips=None, **kw):
                 path, planted, floor = orig(feet, rotations_, valid, fps, hips, **kw)
                 centres["est"] = path.centres.copy()
+                centres["rot"] = path.rotations.copy()
                 if var == "trueRC":
                     path.centres = tC[:n].copy()
                     f = cpath.to_reference(feet, path)
@@ -112,10 +113,11 @@ def main(argv=None) -> int:
             run_motion(body, MotionStage(fit, lm, out, include_mesh=False))
             s = score(body, read_motion(out), truth, 30)
             ce = np.linalg.norm(centres["est"] - tC[:n], axis=1) if "est" in centres else np.full(n, np.nan)
+            pe = rotation_error_deg(centres["rot"], tR[:n]) if "rot" in centres else np.full(n, np.nan)
             print(f"{os.path.basename(video):28s} {var:7s} root {s['root_mm']:6.0f} path {s['path_mm']:5.0f} (end "
                   f"{s['path_end_mm']:5.0f}) travel {s['travel_m']:.2f}/{s['travel_truth_m']:.2f} skate "
                   f"{s['skate_mm']:4.1f}/{s['skate_own_mm']:4.1f} PA {s['pa_mm']:5.1f} | rot err "
-                  f"{re.mean():.2f}° (end {re[-1]:.2f}) | centre err {ce.mean():.3f} m (end {ce[-1]:.3f}), "
+                  f"{re.mean():.2f}° (end {re[-1]:.2f}), path's {pe.mean():.2f}° (end {pe[-1]:.2f}) | centre err {ce.mean():.3f} m (end {ce[-1]:.3f}), "
                   f"true cam travel {np.linalg.norm(tC[n - 1]):.2f} m est {np.linalg.norm(centres.get('est', tC)[n - 1]):.2f}",
                   flush=True)
     return 0

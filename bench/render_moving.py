@@ -45,10 +45,12 @@ from core.render.shading import Light  # noqa: E402
 CMU_UNIT = 0.0254 / 0.45
 
 
-def cmu_motion(body, path: str, fps: float):
+def cmu_motion(body, path: str, fps: float, frames: int = 0):
+    """A CMU BVH clip retargeted onto the open body, its first ``frames`` (0: all) at about ``fps``."""
     b = read_bvh(path)
     step = max(1, int(round(1.0 / (b.frame_time * fps))))
     pos = bvh_positions(b, CMU_UNIT)[::step]
+    pos = pos[:frames] if frames else pos
     rot, betas, transl = retarget(body, pos[:, [b.names.index(v) for v in BVH_TO_SMPL.values()]])
     return rot.numpy(), betas.numpy(), transl.numpy(), 1.0 / (b.frame_time * step)
 
@@ -142,7 +144,8 @@ def main(argv=None) -> int:
     w, h = (int(v) for v in args.size.split("x"))
     body = load_body_model(OPEN_BODY_PATH)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    cache = os.path.splitext(args.out)[0] + f".{args.motion}{args.clip if args.motion == 'cmu' else ''}.motion.npz"
+    cache = os.path.splitext(args.out)[0] + f".{args.motion}{args.clip if args.motion == 'cmu' else ''}" + \
+        (f"_{args.frames}f" if args.frames and args.motion == "cmu" else "") + ".motion.npz"
     if args.motion == "mocap":
         z = np.load(args.mocap_clip)
         rot = axis_angle_to_matrix(torch.as_tensor(z["poses"]).reshape(-1, 24, 3)).numpy()
@@ -151,7 +154,7 @@ def main(argv=None) -> int:
         z = np.load(cache)
         rot, betas, transl, fps = z["rot"], z["betas"], z["transl"], float(z["fps"])
     else:
-        rot, betas, transl, fps = (cmu_motion(body, os.path.join(args.data, f"{args.clip}.bvh"), args.fps)
+        rot, betas, transl, fps = (cmu_motion(body, os.path.join(args.data, f"{args.clip}.bvh"), args.fps, args.frames)
                                    if args.motion == "cmu" else walk_motion(body, args.frames or 240, args.fps))
         np.savez(cache, rot=rot, betas=betas, transl=transl, fps=fps)
     if args.frames:

@@ -72,6 +72,7 @@ class CameraRotations:
     static: bool
     still: np.ndarray | None = None
     parallax_px: np.ndarray | None = None
+    key_pairs: list | None = None
 
 
 def person_mask_boxes(boxes: np.ndarray, found: np.ndarray, num_frames: int) -> np.ndarray:
@@ -155,7 +156,8 @@ def estimate_rotations(frames: Iterable[np.ndarray], K: np.ndarray, boxes: np.nd
     for t in range(1, len(rel)):
         rot[t] = filled[t] @ rot[t - 1]
     parallax = keys.per_frame(len(rel))
-    return CameraRotations(rot, meas, np.array(inl), motion, bool(static), parallax < cfg.still_px, parallax)
+    return CameraRotations(rot, meas, np.array(inl), motion, bool(static), parallax < cfg.still_px, parallax,
+                           keys.pairs)
 
 
 def _fill_relative(rel: np.ndarray, meas: np.ndarray) -> np.ndarray:
@@ -181,6 +183,7 @@ class _KeyTracks:
     def __init__(self):
         self.every, self.key, self.p0, self.p, self.last = 2, -1, None, None, 0
         self.spans: list[tuple[int, int, float]] = []
+        self.pairs: list[tuple[int, int, np.ndarray, np.ndarray]] = []
 
     def step(self, k: int, prev, g, box, K, cfg: CameraMotionConfig, rng, final: bool = False):
         """Frame k (grey ``g``; ``prev`` the frame before, None: no tracking step); ``final``: only close the
@@ -199,6 +202,7 @@ class _KeyTracks:
             R, _ = _robust_rotation(a, b, 3 * cfg.ransac_px / K[0, 0], cfg.ransac_iterations, rng)
             res = np.linalg.norm(b - a @ R.T, axis=1) * K[0, 0]
             self.spans.append((self.key, k, float(np.quantile(res, cfg.parallax_q))))
+            self.pairs.append((self.key, k, a.astype(np.float32), b.astype(np.float32)))
         if final:
             return
         mask = np.full(g.shape, 255, np.uint8)

@@ -132,6 +132,20 @@ def _level_heights(centres: np.ndarray, h: np.ndarray, level: np.ndarray, valid:
     return centres - np.outer(centres @ up, up) + np.outer(height, up)
 
 
+def _from_floor(key_pairs, rot: np.ndarray, centres: np.ndarray, up: np.ndarray, level: np.ndarray):
+    """→ (rotations corrected by the floor's odometry, centres whose horizontal steps come from it where a pair was
+    solved; the chain's steps elsewhere and the height from the feet everywhere)."""
+    from core.camera.odometry import floor_odometry
+
+    odo = floor_odometry(key_pairs, rot, up, level)
+    if odo.pairs[0] == 0:
+        return rot, centres
+    step, vo = np.diff(centres, axis=0), odo.steps[1:]
+    ok = np.isfinite(vo[:, 0])
+    step[ok] = vo[ok] - np.outer(vo[ok] @ up, up) + np.outer(step[ok] @ up, up)
+    return odo.rotations, np.concatenate([centres[:1], centres[:1] + np.cumsum(step, axis=0)])
+
+
 def _pin(centres: np.ndarray, still: np.ndarray) -> np.ndarray:
     """The centres with their frame-to-frame steps dropped where the camera stood (``still`` (F,), step t−1 → t):
     a camera that only turns leaves no parallax in the background, and the feet's chain there carries the fit's
@@ -160,13 +174,15 @@ def _extrapolate(centres: np.ndarray, t: int, hang: int) -> np.ndarray:
 def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np.ndarray, fps: float,
                           hips_cam: np.ndarray | None = None, cfg: ct.ContactConfig = MOVING_CONTACTS,
                           smooth: float = 6.0, flight: float = 0.12,
-                          still: np.ndarray | None = None) -> tuple[CameraPath, np.ndarray, ct.Floor]:
+                          background=None) -> tuple[CameraPath, np.ndarray, ct.Floor]:
     """feet_cam (F,P,3) fitted foot points (heels, toes) in the camera frame; rotations (F,3,3) reference →
     camera t; valid (F,); hips_cam (F,3) the fitted hips' centre (camera frame) for a first "up": people stand
     upright on average, so the mean feet → hips direction in the reference frame is close to gravity (None:
-    the floor of the first 1.5 s); still (F,) bool: the background shows the camera's centre did not move from
-    frame t−1 to t (:attr:`core.camera.background.CameraRotations.still`; the chain's steps there are dropped)
-    → (:class:`CameraPath`, planted (F,P) bool, floor in the reference frame)."""
+    the floor of the first 1.5 s); background: the :class:`core.camera.background.CameraRotations` the rotations
+    came from, or None: where its key-frame pairs see enough floor the centre's horizontal moves (and a correction
+    of the rotations) come from the floor (:mod:`core.camera.odometry`) instead of the chain, and where it found
+    the camera standing (``still``) the centre stays put → (:class:`CameraPath`, planted (F,P) bool, floor in the
+    reference frame)."""
     valid = np.asarray(valid, bool)
     rot = np.asarray(rotations, np.float64)
     feet_rot = np.einsum("fji,fnj->fni", rot, np.asarray(feet_cam, np.float64))
@@ -190,6 +206,10 @@ def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np
     centres = _stance_chain(feet_rot, h - level[:, None], valid, fps, flight)
     if up is not None:
         centres = _level_heights(centres, h, level, valid, up, flight)
+    if up is not None and getattr(background, "key_pairs", None):
+        rot, centres = _from_floor(background.key_pairs, rot, centres, up, level)
+        feet_rot = np.einsum("fji,fnj->fni", rot, np.asarray(feet_cam, np.float64))
+    still = getattr(background, "still", None)
     if still is not None and np.any(still):
         centres = _pin(centres, np.asarray(still, bool)[:len(centres)])
     centres = gaussian_filter1d(centres, max(smooth * fps / 30.0, 0.5), axis=0, mode="nearest")

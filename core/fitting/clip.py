@@ -262,7 +262,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
     median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`; or its
-    :class:`~core.camera.background.CameraRotations`: its ``still`` frames keep the camera's centre) or None (static:
+    :class:`~core.camera.background.CameraRotations`, whose floor and standing frames refine the path) or None (static:
     today's path exactly), or a function returning one of them, called once before the first window (a stage
     running beside the start, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
     feet are locked where they stand in the world. Raises ValueError when no frame has a person.
@@ -282,7 +282,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     data = _data(body, lm, cfg.visibility_power)
     if callable(camera_rotations):  # a stage running beside the start (core.pipeline.background): the smoothing
         camera_rotations = camera_rotations()  # terms work in the first camera's axes, so wait for it here
-    still = getattr(camera_rotations, "still", None)  # a CameraRotations: its rotations and where it stood
+    estimate = camera_rotations if hasattr(camera_rotations, "rotations") else None  # a CameraRotations
     camera_rotations = getattr(camera_rotations, "rotations", camera_rotations)
     if camera_rotations is not None:
         data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
@@ -302,7 +302,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         from core.camera.path import camera_path_from_feet, to_reference
         path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas),
-                                                     still=still)
+                                                     background=estimate)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         if path is None:
