@@ -35,6 +35,7 @@ def main(argv=None) -> int:
     ap.add_argument("--align", type=int, default=30)
     ap.add_argument("--out", required=True)
     ap.add_argument("--title", default="")
+    ap.add_argument("--labels", nargs="+", help="legend names of the motion files (default: their mode)")
     ap.add_argument("--yaw", choices=("root", "path"), default="root",
                     help="alignment yaw: from the root orientations (bench_moving's root error) or the path's "
                     "first metre (its path error)")
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
                      torch.as_tensor(z["transl"], dtype=torch.float32))[:, 0].double().numpy()
     cams = np.einsum("fji,fj->fi", z["cam_R"], -z["cam_t"])
     paths = [("truth", jg, None)]
-    for p in args.motions:
+    for j, p in enumerate(args.motions):
         m = read_motion(p)
         k = min(n, m.num_frames)
         je = body.joints(torch.as_tensor(_rotmats(m)[:k], dtype=torch.float32),
@@ -62,8 +63,9 @@ def main(argv=None) -> int:
         cam = None
         if m.view is not None and np.ptp(m.view.t, axis=0).max() > 1e-9:
             cam = np.einsum("fji,fj->fi", m.view.R[:k], -m.view.t[:k]) @ R.T + t
-        paths.append((os.path.basename(p).split(".")[-2], je @ R.T + t, cam))
-    pts = np.concatenate([jg, cams] + [q for _, q, _ in paths[1:]])[:, [0, 2]]
+        name = args.labels[j] if args.labels and j < len(args.labels) else os.path.basename(p).split(".")[-2]
+        paths.append((name, je @ R.T + t, cam))
+    pts = np.concatenate([jg, cams] + [q for _, q, _ in paths[1:]] + [c for _, _, c in paths[1:] if c is not None])[:, [0, 2]]
     lo, hi = pts.min(0) - 0.5, pts.max(0) + 0.5
     size = 900
     scale = (size - 80) / float(max(hi - lo))
