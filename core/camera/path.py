@@ -132,6 +132,16 @@ def _level_heights(centres: np.ndarray, h: np.ndarray, level: np.ndarray, valid:
     return centres - np.outer(centres @ up, up) + np.outer(height, up)
 
 
+def _sliding_level(h: np.ndarray, valid: np.ndarray, fps: float) -> np.ndarray:
+    """(F,) the floor's level along "up" from the camera: the 10th percentile of the lowest foot point's height
+    ``h`` (F,P) over a sliding 2 s."""
+    low = np.where(valid, h.min(1), np.nan)
+    size = max(int(2 * fps), 3)
+    return np.array([np.nanpercentile(low[max(t - size // 2, 0):t + size // 2 + 1], 10)
+                     if np.isfinite(low[max(t - size // 2, 0):t + size // 2 + 1]).any() else 0.0
+                     for t in range(len(low))])
+
+
 def _from_floor(key_pairs, rot: np.ndarray, centres: np.ndarray, up: np.ndarray, level: np.ndarray):
     """→ (rotations corrected by the floor's odometry, centres whose horizontal steps come from it where a pair was
     solved; the chain's steps elsewhere and the height from the feet everywhere)."""
@@ -198,16 +208,20 @@ def camera_path_from_feet(feet_cam: np.ndarray, rotations: np.ndarray, valid: np
         first = np.arange(len(valid)) < max(int(1.5 * fps), 10)
         h = ct.estimate_floor(feet_rot[first] if (valid & first).any() else feet_rot,
                               valid[first] if (valid & first).any() else valid, cfg).height(feet_rot)
-    low = np.where(valid, h.min(1), np.nan)
-    size = max(int(2 * fps), 3)
-    level = np.array([np.nanpercentile(low[max(t - size // 2, 0):t + size // 2 + 1], 10)
-                      if np.isfinite(low[max(t - size // 2, 0):t + size // 2 + 1]).any() else 0.0
-                      for t in range(len(low))])
+    level = _sliding_level(h, valid, fps)
     centres = _stance_chain(feet_rot, h - level[:, None], valid, fps, flight)
     if up is not None:
         centres = _level_heights(centres, h, level, valid, up, flight)
     if up is not None and getattr(background, "key_pairs", None):
-        rot, centres = _from_floor(background.key_pairs, rot, centres, up, level)
+        rot1, centres1 = _from_floor(background.key_pairs, rot, centres, up, level)
+        feet1 = np.einsum("fji,fnj->fni", rot1, np.asarray(feet_cam, np.float64))
+        refit = ct.estimate_floor(feet1 + centres1[:, None], valid, cfg)   # the floor under the travelled feet:
+        if refit.fitted and refit.normal @ up > np.cos(np.radians(15)):   # a truer "up" than the body's lean
+            up = refit.normal
+            h = feet_rot @ up
+            level = _sliding_level(h, valid, fps)
+            rot1, centres1 = _from_floor(background.key_pairs, rot, centres, up, level)
+        rot, centres = rot1, centres1
         feet_rot = np.einsum("fji,fnj->fni", rot, np.asarray(feet_cam, np.float64))
     still = getattr(background, "still", None)
     if still is not None and np.any(still):
