@@ -17,20 +17,9 @@ pytest.importorskip("mediapipe", reason="the path's detector (BlazePose) comes w
 
 
 @pytest.fixture(scope="module")
-def footage(tmp_path_factory):
-    import torch
-
-    from bench.render_moving import main as render
-
-    out = tmp_path_factory.mktemp("moving") / "walk_follow.mp4"
-    threads = torch.get_num_threads()
-    try:  # the renderer sets one thread; leave the suite's setting as it was
-        code = render(["--motion", "walk", "--frames", "60", "--size", "480x270", "--camera", "follow", "--truck", "0.8",
-                       "--out", str(out)])
-    finally:
-        torch.set_num_threads(threads)
-    assert code == 0
-    return out, dict(np.load(out.with_suffix(".npz")))
+def footage(render_moving):
+    return render_moving("walk_follow", ["--motion", "walk", "--frames", "60", "--size", "480x270", "--camera",
+                                         "follow", "--truck", "0.8"])
 
 
 def test_a_followed_walk_travels_in_the_world(footage, open_body, tmp_path):

@@ -30,22 +30,11 @@ FRAMES = 60
 
 
 @pytest.fixture(scope="module")
-def footage(tmp_path_factory):
+def footage(render_moving):
     if DATA is None:
         pytest.skip("CMU 131_02.bvh not here (set HKMR_CMU_DIR to the folder holding it)")
-    import torch
-
-    from bench.render_moving import main as render
-
-    out = tmp_path_factory.mktemp("pan") / "stand_pan.mp4"
-    threads = torch.get_num_threads()
-    try:  # the renderer sets one thread; leave the suite's setting as it was
-        code = render(["--motion", "cmu", "--clip", "131_02", "--data", str(DATA), "--frames", str(FRAMES),
-                       "--camera", "pan", "--out", str(out)])
-    finally:
-        torch.set_num_threads(threads)
-    assert code == 0
-    return out, dict(np.load(out.with_suffix(".npz")))
+    return render_moving("stand_pan", ["--motion", "cmu", "--clip", "131_02", "--data", str(DATA), "--frames",
+                                       str(FRAMES), "--camera", "pan"])
 
 
 def test_a_camera_that_only_turns_gives_no_travel(footage, open_body, tmp_path):
