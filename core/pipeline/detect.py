@@ -62,7 +62,7 @@ def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, 
             if index:
                 arrays = landmarks_to_arrays(stack_results(results, index, size, info.fps))
                 if info.kind == "video":  # presentation times (core.inference.timing)
-                    arrays["time_ms"] = np.array([stage.source.times_ms.get(i, np.nan) for i in index])
+                    arrays["time_ms"] = np.array([stage.source.times_ms.pop(i, np.nan) for i in index])
                 work.add_chunk(arrays, len(index), {})
                 results.clear()
                 index.clear()

@@ -30,6 +30,7 @@ from .fit import FitStage, run_fit
 from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, run_motion
 from .start import INITS, StartStage, run_start
+from .stream import Feed, StreamConfig, fit_streamed
 
 __all__ = ["RealOptions", "RealResult", "run_real"]
 
@@ -42,7 +43,9 @@ class RealOptions(OutputOptions):
     the camera moves and follow it, "static": assume it does not); and the shared
     :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility);
     hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`);
-    height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`)."""
+    height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`);
+    stream: how a long video is fitted in segments beside detection (:mod:`.stream`; None: always whole, after
+    detection)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
@@ -50,6 +53,7 @@ class RealOptions(OutputOptions):
     camera: str = "auto"
     hands: bool = False
     height: float | None = None
+    stream: StreamConfig | None = field(default_factory=StreamConfig)
 
     def validate(self) -> "RealOptions":
         if self.init not in INITS:
@@ -59,6 +63,8 @@ class RealOptions(OutputOptions):
         if self.height is not None and not 0.5 <= self.height <= 2.5:
             raise ValueError(f"--height {self.height:g}: the person's height in metres, between 0.5 and 2.5 "
                              f"(e.g. 1.75)")
+        if self.stream is not None:
+            self.stream.validate()
         return super().validate()
 
 
@@ -94,18 +100,29 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
     check_person(opts.detector.person, info.width, info.height)
+    stream = opts.stream if opts.stream is not None and info.num_frames >= opts.stream.min_frames else None
     fingerprint = {**source_fingerprint(src), "path": "detect+fit", "chunk_size": opts.chunk_size,
-                   **detector_fingerprint(opts.detector)}
+                   **detector_fingerprint(opts.detector), "stream": None if stream is None else repr(stream)}
     with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
         resumed = work.frames_done
         seconds: dict[str, float] = {}
+        feed = streamed = None
+        if stream is not None:  # a long video: its fit's segments run beside detection (.stream)
+            feed = Feed(work)
+            streamed = in_background(lambda _: fit_streamed(body, src, feed, opts, stream, work.path / "fit",
+                                                            fit_progress, log), None, lambda r, sec: (r, sec))
         t = time.perf_counter()
         try:
-            lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+            lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress,
+                            on_chunk if feed is None else _both(feed.chunk_done, on_chunk))
         except BaseException:
+            if feed is not None:
+                feed.finish(aborted=True)
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
+        if feed is not None:
+            feed.finish()
         seconds["detect"] = time.perf_counter() - t
         warnings = _timing_warnings(lm, input_path)
         if log:
@@ -116,8 +133,9 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
+            ready = None if streamed is None else _streamed_fit(streamed, seconds, log)
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
-                                                       WindowStore(work.path / "fit"))
+                                                       WindowStore(work.path / "fit"), ready)
         except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
@@ -135,27 +153,31 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                           info.fps, warnings, hands, hand_fit)
 
 
-def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None):
+def _both(*fns):
+    return lambda k: [f(k) for f in fns if f is not None]
+
+
+def _streamed_fit(streamed, seconds: dict, log):
+    """The segments' fit (:mod:`.stream`, run beside detection) once it is done, or None: fit the clip whole."""
+    t = time.perf_counter()
+    result, sec = streamed()
+    if result is None:
+        return None
+    seconds["fit_beside_detect"] = sec
+    seconds["fit"] = time.perf_counter() - t  # what the fit added after detection
+    if log and result.camera is not None:
+        _camera_done((result.camera, None), 0.0, {}, log)
+    return result.fit
+
+
+def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None,
+                   fit=None):
     """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
     (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
-    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
-    rotations = None
-    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the keypoint start
-        from core.fitting.full_camera import FullCamera
-
-        focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
-        rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
-                                  lambda r, sec: _camera_done(r, sec, seconds, log))
-    start = None
-    if opts.init == "keypoints" and lm.found.any():
-        t = time.perf_counter()
-        start = run_start(StartStage(lm))
-        seconds["start"] = time.perf_counter() - t
-    t = time.perf_counter()
-    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                 None if start is None else start.betas, threads=opts.fit_threads,
-                                 camera_rotations=rotations, height=opts.height, store=store), fit_progress)
-    seconds["fit"] = time.perf_counter() - t
+    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them); ``fit``: the clip's fit when it is
+    already done (a long video's segments, :mod:`.stream`)."""
+    if fit is None:
+        fit = _fit(body, src, lm, opts, seconds, fit_progress, log, store)
     hands = hand_fit = None
     if opts.hands:
         t = time.perf_counter()
@@ -175,6 +197,28 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
                                        None if hand_fit is None else hand_fit.found))
     seconds["write"] = time.perf_counter() - t
     return fit, out, hands, hand_fit
+
+
+def _fit(body, src, lm, opts: RealOptions, seconds: dict, fit_progress, log, store):
+    """The whole clip's camera (beside the start), start and fit stages → :class:`core.fitting.clip.ClipFit`."""
+    rotations = None
+    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the keypoint start
+        from core.fitting.full_camera import FullCamera
+
+        focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
+        rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
+                                  lambda r, sec: _camera_done(r, sec, seconds, log))
+    start = None
+    if opts.init == "keypoints" and lm.found.any():
+        t = time.perf_counter()
+        start = run_start(StartStage(lm))
+        seconds["start"] = time.perf_counter() - t
+    t = time.perf_counter()
+    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
+                                 None if start is None else start.betas, threads=opts.fit_threads,
+                                 camera_rotations=rotations, height=opts.height, store=store), fit_progress)
+    seconds["fit"] = time.perf_counter() - t
+    return fit
 
 
 def _camera_done(result, sec: float, seconds: dict, log) -> np.ndarray | None:
