@@ -159,6 +159,13 @@ class WorkDir:
         self._save_manifest()
         return self
 
+    def reload(self) -> "WorkDir":
+        """Read the manifest again (a folder this process locked and another one, its detection process, writes:
+        :mod:`core.pipeline.detect_process`)."""
+        with open(self._manifest_path) as fh:
+            self.manifest = json.load(fh)
+        return self
+
     def _readable_prefix(self, chunks: list[dict]) -> list[dict]:
         """The listed chunks up to the first missing or unreadable one (a truncated file is redone)."""
         kept = []

@@ -25,12 +25,13 @@ from core.runtime import return_large_blocks
 
 from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
-from .detect import DetectStage, detector_fingerprint, run_detect
+from .detect import DetectStage, detector_fingerprint, load_landmarks, run_detect
+from .detect_process import DetectProcess
 from .fit import FitStage, run_fit
 from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, run_motion
 from .start import INITS, StartStage, run_start
-from .stream import Feed, StreamConfig, fit_streamed
+from .stream import StreamConfig, fit_streamed
 
 __all__ = ["RealOptions", "RealResult", "run_real"]
 
@@ -106,24 +107,19 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
         resumed = work.frames_done
         seconds: dict[str, float] = {}
-        feed = streamed = None
-        if stream is not None:  # a long video: its fit's segments run beside detection (.stream)
-            feed = Feed(work)
-            streamed = in_background(lambda _: fit_streamed(body, src, feed, opts, stream, work.path / "fit",
-                                                            fit_progress, log), None, lambda r, sec: (r, sec))
         t = time.perf_counter()
+        streamed = None
         try:
-            lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress,
-                            on_chunk if feed is None else _both(feed.chunk_done, on_chunk))
+            if stream is None:
+                lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+                seconds["detect"] = time.perf_counter() - t
+            else:  # a long video: its fit's segments run here while a child process detects (.stream)
+                streamed, lm = _detect_beside_fit(body, src, input_path, opts, stream, work, seconds,
+                                                  progress, on_chunk, fit_progress, log)
         except BaseException:
-            if feed is not None:
-                feed.finish(aborted=True)
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
-        if feed is not None:
-            feed.finish()
-        seconds["detect"] = time.perf_counter() - t
         warnings = _timing_warnings(lm, input_path)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
@@ -133,9 +129,8 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
-            ready = None if streamed is None else _streamed_fit(streamed, seconds, log)
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
-                                                       WindowStore(work.path / "fit"), ready)
+                                                       WindowStore(work.path / "fit"), streamed)
         except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
@@ -153,21 +148,29 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                           info.fps, warnings, hands, hand_fit)
 
 
-def _both(*fns):
-    return lambda k: [f(k) for f in fns if f is not None]
-
-
-def _streamed_fit(streamed, seconds: dict, log):
-    """The segments' fit (:mod:`.stream`, run beside detection) once it is done, or None: fit the clip whole."""
+def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: StreamConfig, work, seconds: dict,
+                       progress, on_chunk, fit_progress, log):
+    """Detection in a child process (:mod:`.detect_process`) while this one fits the segments (:mod:`.stream`) →
+    (the clip's fit, or None to fit it whole now; the whole clip's landmarks)."""
     t = time.perf_counter()
-    result, sec = streamed()
-    if result is None:
-        return None
-    seconds["fit_beside_detect"] = sec
-    seconds["fit"] = time.perf_counter() - t  # what the fit added after detection
-    if log and result.camera is not None:
-        _camera_done((result.camera, None), 0.0, {}, log)
-    return result.fit
+    det = DetectProcess(input_path, opts.fps, opts.detector, opts.chunk_size, work, progress, on_chunk)
+    try:
+        result = fit_streamed(body, src, det, opts, stream, work.path / "fit", fit_progress, log)
+        det.finish()
+    except BaseException:
+        det.stop()
+        try:
+            work.reload()  # the chunks the child finished (kept for --resume)
+        except (OSError, ValueError):
+            pass
+        raise
+    seconds["detect"] = det.done_at - t
+    if result is not None:
+        seconds["fit"] = max(time.perf_counter() - det.done_at, 0.0)  # what the fit took after detection
+        seconds["fit_beside_detect"] = result.seconds
+        if log and result.camera is not None:
+            _camera_done((result.camera, None), 0.0, {}, log)
+    return None if result is None else result.fit, load_landmarks(work, src.info)
 
 
 def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None,

@@ -1,8 +1,8 @@
 """A long video's fit while it is still being detected: segments fitted on the second core as chunks arrive.
 
-Detection (decode + BlazePose) runs on one core; on a video of at least :attr:`StreamConfig.min_frames` frames (the
-container's count) a worker thread (:func:`fit_streamed`, started beside it with :mod:`.background`) reads the
-finished chunks from the work folder (:class:`Feed`) and fits the clip in segments (:mod:`core.fitting.segments`):
+On a video of at least :attr:`StreamConfig.min_frames` frames (the container's count) detection (decode + BlazePose)
+runs in a child process (:class:`.detect_process.DetectProcess`) while this process fits the clip in segments
+(:func:`fit_streamed`, :mod:`core.fitting.segments`) from the chunks it has finished in the work folder:
 
 - **Segment 0** is the prefix: at least :attr:`~StreamConfig.segment` frames and at least
   :attr:`~StreamConfig.prefix_found` frames with a person (it waits until detection has them). It runs the
@@ -13,7 +13,7 @@ finished chunks from the work folder (:class:`Feed`) and fits the clip in segmen
   on their frames ± :attr:`~StreamConfig.margin` with those three taken as given, and are blended into the clip
   over the shared frames.
 
-The whole-clip path is kept (the worker returns None, and :mod:`.run` fits after detection, as before) when the
+The whole-clip path is kept (:func:`fit_streamed` returns None, and :mod:`.run` fits after detection, as before) when the
 clip has fewer than ``min_frames`` frames, when it turns out to hold no more than one segment (e.g. the person
 appears only at the end), and when the camera moves (the moving-camera fit needs the whole clip's camera path).
 Each segment's fit is a file in the work folder (``fit/seg{j}.npz``, with a digest of its inputs) and its fit's
@@ -22,7 +22,7 @@ windows are streamed below it (``fit/s{j}/``): a resumed run replays finished se
 from __future__ import annotations
 
 import hashlib
-import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,7 @@ from hkmr_blender.base.atomic import atomic_savez
 
 from .detect import landmarks_from_arrays
 
-__all__ = ["StreamConfig", "Feed", "StreamFit", "fit_streamed"]
+__all__ = ["StreamConfig", "StreamFit", "fit_streamed"]
 
 
 @dataclass(frozen=True)
@@ -59,56 +59,21 @@ class StreamConfig:
         return self
 
 
-class _Aborted(Exception):
-    """Detection failed or was interrupted: the worker stops at its next check."""
-
-
-class Feed:
-    """Detection → worker: how many frames are in finished chunks of ``work``, and whether that is all."""
-
-    def __init__(self, work):
-        self.work = work
-        self._cond = threading.Condition()
-        self.complete = False
-        self.aborted = False
-
-    def chunk_done(self, _k: int = 0) -> None:
-        with self._cond:
-            self._cond.notify_all()
-
-    def finish(self, aborted: bool = False) -> None:
-        with self._cond:
-            self.complete, self.aborted = True, aborted
-            self._cond.notify_all()
-
-    def check(self) -> None:
-        if self.aborted:
-            raise _Aborted
-
-    def wait_for(self, frames: int) -> tuple[int, bool]:
-        """Block until ``frames`` frames are in finished chunks or detection ended → (frames done, complete)."""
-        with self._cond:
-            while True:
-                self.check()
-                done = sum(c["frames"] for c in list(self.work.chunks))
-                if done >= frames or self.complete:
-                    return done, self.complete and done == self.work.frames_done
-                self._cond.wait(timeout=5.0)
-
-    def landmarks(self, a: int, b: int, image_size, fps: float):
-        """Frames [a, b) as :class:`core.detect.landmarks.Landmarks`, swaps undone and the world levelled (as the
-        whole-clip path does, :mod:`.run`)."""
-        arrays = self.work.load_range(a, b, list(self.work.chunks))
-        return level_world(fix_swaps(landmarks_from_arrays(arrays, image_size, fps)).landmarks)
+def _landmarks(feed, a: int, b: int, image_size, fps: float):
+    """Frames [a, b) as :class:`core.detect.landmarks.Landmarks`, swaps undone and the world levelled (as the
+    whole-clip path does, :mod:`.run`)."""
+    return level_world(fix_swaps(landmarks_from_arrays(feed.load(a, b), image_size, fps)).landmarks)
 
 
 @dataclass
 class StreamFit:
-    """The stitched :class:`core.fitting.clip.ClipFit`, the camera stage's estimate on the prefix, segments."""
+    """The stitched :class:`core.fitting.clip.ClipFit`, the camera stage's estimate on the prefix, the number of
+    segments, seconds spent fitting them."""
 
     fit: object
     camera: object
     segments: int
+    seconds: float = 0.0
 
 
 def _digest(lm, extra: tuple) -> str:
@@ -126,7 +91,7 @@ def _load(path: Path, digest: str) -> dict | None:
         return None
 
 
-def _find_prefix(feed: Feed, cfg: StreamConfig) -> tuple[int, int, bool] | None:
+def _find_prefix(feed, cfg: StreamConfig) -> tuple[int, int, bool] | None:
     """→ (end of segment 0's core, frames done, complete), or None when the clip is one segment. The core ends after
     the ``prefix_found``-th frame with a person and holds at least ``cfg.segment`` frames (then as
     :func:`segment_after` with that length: the whole clip when less than half of it again follows)."""
@@ -134,7 +99,7 @@ def _find_prefix(feed: Feed, cfg: StreamConfig) -> tuple[int, int, bool] | None:
     while True:
         done, complete = feed.wait_for(seen + 1)
         if done > seen:
-            cum = found_total + np.cumsum(feed.work.load_range(seen, done, list(feed.work.chunks))["found"])
+            cum = found_total + np.cumsum(feed.load(seen, done)["found"])
             hit = np.flatnonzero(cum >= cfg.prefix_found)
             if len(hit):
                 end = max(seen + int(hit[0]) + 1, cfg.segment)
@@ -147,11 +112,23 @@ def _find_prefix(feed: Feed, cfg: StreamConfig) -> tuple[int, int, bool] | None:
     return None if complete and b >= done else (b, done, complete)
 
 
-def fit_streamed(body, src, feed: Feed, opts, cfg: StreamConfig, fit_dir: Path,
+def fit_streamed(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path,
                  progress: Callable[[int, int], None] | None = None,
                  log: Callable[[str], None] | None = None) -> StreamFit | None:
     """Fit the clip segment by segment as detection delivers it (see the module docstring); None: fit it whole
-    after detection instead. ``opts``: :class:`.run.RealOptions`; ``fit_dir``: the work folder's ``fit/``."""
+    after detection instead. ``feed``: the detection (:class:`.detect_process.DetectProcess`: ``wait_for``,
+    ``check``, ``load``); ``opts``: :class:`.run.RealOptions`; ``fit_dir``: the work folder's ``fit/``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(opts.fit_threads or before)  # the keypoint start too: the other core detects
+    try:
+        return _fit_segments(body, src, feed, opts, cfg.validate(), fit_dir, progress, log)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progress, log) -> StreamFit | None:
     from core.fitting.full_camera import FullCamera
     from core.inference.keypoint_regressor import KEYPOINT_MODEL_PATH, load_keypoint_model
 
@@ -159,13 +136,13 @@ def fit_streamed(body, src, feed: Feed, opts, cfg: StreamConfig, fit_dir: Path,
     from .fit import FitStage, run_fit
     from .start import StartStage, run_start
 
-    cfg = cfg.validate()
     info = src.info
     size = (info.width, info.height)
     prefix = _find_prefix(feed, cfg)
     if prefix is None:
         return None  # one segment: the whole clip, fitted after detection as before
     b0, done, complete = prefix
+    t0 = time.perf_counter()
     model = load_keypoint_model(KEYPOINT_MODEL_PATH) if opts.init == "keypoints" else None
     cam = FullCamera.for_image(*size, focal=opts.focal_length)
     stitcher, const, camera_est = Stitcher(), None, None
@@ -173,7 +150,7 @@ def fit_streamed(body, src, feed: Feed, opts, cfg: StreamConfig, fit_dir: Path,
     while True:
         feed.check()
         last = complete and seg.b >= done
-        lm = feed.landmarks(seg.lo, seg.hi, size, info.fps)
+        lm = _landmarks(feed, seg.lo, seg.hi, size, info.fps)
         if seg.index == 0 and opts.camera != "static" and lm.found.any():
             camera_est, rotations = run_camera(CameraStage(src, lm, cam.focal, opts.camera))
             if rotations is not None:
@@ -187,7 +164,7 @@ def fit_streamed(body, src, feed: Feed, opts, cfg: StreamConfig, fit_dir: Path,
         stored = _load(path, digest)
         if stored is None:
             def tick(d: int, t: int, base=seg.a, span=seg.b - seg.a) -> None:
-                feed.check()  # an interrupted detection stops the fit at its next window
+                feed.check()  # detection's reports (its progress, a failure) between the fit's windows
                 if progress is not None:
                     progress(base + int(span * d / max(t, 1)), max(info.num_frames, done))
             start = run_start(StartStage(lm, model=model)) if model is not None and lm.found.any() else None
@@ -221,7 +198,7 @@ def fit_streamed(body, src, feed: Feed, opts, cfg: StreamConfig, fit_dir: Path,
     if log:
         log(f"fit: {seg.index + 1} segments of ~{cfg.segment} frames fitted beside detection (β, 2D scale and floor "
             f"from the first {b0} frames)")
-    return StreamFit(_clip_fit(stitcher.result(), const, cam), camera_est, seg.index + 1)
+    return StreamFit(_clip_fit(stitcher.result(), const, cam), camera_est, seg.index + 1, time.perf_counter() - t0)
 
 
 def _segment_arrays(fit, stitcher: Stitcher, seg: Segment) -> dict[str, np.ndarray]:
