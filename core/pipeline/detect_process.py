@@ -40,7 +40,8 @@ class DetectProcess:
         self.done_at = time.perf_counter()  # when the child reported the end (perf_counter seconds)
         job = {"input": input_path, "fps": fps, "detector": asdict(detector), "chunk_size": chunk_size,
                "work": str(work.path), "fingerprint": work.fingerprint, "manifest": work.manifest}
-        code = f"import sys; sys.path.insert(0, {_ROOT!r}); from core.pipeline.detect_process import main; main()"
+        paths = [_ROOT] + [p for p in sys.path if p != _ROOT]  # this process's imports, wherever they came from
+        code = f"import sys; sys.path[:0] = {paths!r}; from core.pipeline.detect_process import main; main()"
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.proc.stdin.write(json.dumps(job).encode())
         self.proc.stdin.close()
