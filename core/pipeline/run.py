@@ -152,7 +152,9 @@ def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: St
                        progress, on_chunk, fit_progress, log):
     """Detection in a child process (:mod:`.detect_process`) while this one fits the segments (:mod:`.stream`) →
     (the clip's fit, or None to fit it whole now; the whole clip's landmarks)."""
-    t = time.perf_counter()
+    import resource
+
+    t, cpu, child_cpu = time.perf_counter(), time.process_time(), _children_cpu(resource)
     det = DetectProcess(input_path, opts.fps, opts.detector, opts.chunk_size, work, progress, on_chunk)
     try:
         result = fit_streamed(body, src, det, opts, stream, work.path / "fit", fit_progress, log)
@@ -165,12 +167,19 @@ def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: St
             pass
         raise
     seconds["detect"] = det.done_at - t
+    seconds["detect_cpu"] = _children_cpu(resource) - child_cpu  # the child's CPU time, both cores together
+    seconds["fit_cpu"] = time.process_time() - cpu  # this process's: the segments' fit (and waiting, ~0)
     if result is not None:
         seconds["fit"] = max(time.perf_counter() - det.done_at, 0.0)  # what the fit took after detection
         seconds["fit_beside_detect"] = result.seconds
         if log and result.camera is not None:
             _camera_done((result.camera, None), 0.0, {}, log)
     return None if result is None else result.fit, load_landmarks(work, src.info)
+
+
+def _children_cpu(resource) -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None,
