@@ -39,16 +39,21 @@ class Segment:
         return cls(index, a, b, max(0, a - margin), min(n, b + margin))
 
 
-def segment_after(a: int, length: int, frames: int, complete: bool) -> int | None:
-    """The core's end of the segment that starts at frame ``a`` (nominal ``length`` frames), or None while it cannot
-    be decided yet: a segment is ``length`` frames unless fewer than ``1.5·length`` frames are left in the clip, in
-    which case it takes them all (so no segment is shorter than half the nominal). ``frames``: frames detected so
-    far; ``complete``: whether that is the whole clip. The answer depends on the clip's length only, never on how
-    far detection has got when asked."""
-    need = a + length + length // 2
-    if frames >= need:
-        return a + length
-    return frames if complete else None
+def segment_after(a: int, length: int, margin: int, frames: int, complete: bool,
+                  expected: int = 0) -> tuple[int | None, int]:
+    """→ (the core's end of the segment that starts at frame ``a``, or None while it cannot be decided yet; the
+    frames to wait for before asking again). A segment is ``length`` frames when at least ``1.5·length`` frames are
+    left from ``a`` — by the container's count ``expected`` (0: unknown) or by the frames detected so far — and the
+    next ``margin`` frames exist; otherwise it takes the rest of the clip. ``frames``: frames detected so far;
+    ``complete``: whether that is the whole clip. The answer depends on the clip (its length and its container's
+    count) only, never on how far detection has got when asked."""
+    nominal = a + length + length // 2
+    if expected >= nominal or frames >= nominal:
+        b = a + length
+        if frames >= b + margin:
+            return b, b + margin
+        return (frames, frames) if complete else (None, b + margin)  # the container counted more than there are
+    return (frames, frames) if complete else (None, nominal)
 
 
 def fit_arrays(fit) -> dict[str, np.ndarray]:

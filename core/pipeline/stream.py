@@ -9,7 +9,8 @@ runs in a child process (:class:`.detect_process.DetectProcess`) while this proc
   whole-clip path's stages on its frames — left/right swaps, world lean, the camera stage (static or moving?), the
   keypoint start, the fit — and fixes what the fit needs for the whole clip: the body shape β (the start's median
   over the prefix, ``--height`` applied), the 2D scale (median torso length) and the floor (from its planted feet).
-- **Later segments** (:attr:`~StreamConfig.segment` frames each, the last one 0.5–1.5×) each run the same stages
+- **Later segments** (:attr:`~StreamConfig.segment` frames each, the last one 0.5–1.5× by the container's frame
+  count) each run the same stages
   on their frames ± :attr:`~StreamConfig.margin` with those three taken as given, and are blended into the clip
   over the shared frames.
 
@@ -91,7 +92,7 @@ def _load(path: Path, digest: str) -> dict | None:
         return None
 
 
-def _find_prefix(feed, cfg: StreamConfig) -> tuple[int, int, bool] | None:
+def _find_prefix(feed, cfg: StreamConfig, expected: int) -> tuple[int, int, bool] | None:
     """→ (end of segment 0's core, frames done, complete), or None when the clip is one segment. The core ends after
     the ``prefix_found``-th frame with a person and holds at least ``cfg.segment`` frames (then as
     :func:`segment_after` with that length: the whole clip when less than half of it again follows)."""
@@ -107,9 +108,9 @@ def _find_prefix(feed, cfg: StreamConfig) -> tuple[int, int, bool] | None:
             found_total, seen = int(cum[-1]), done
         if complete:
             return None
-    while (b := segment_after(0, end, done, complete)) is None:
-        done, complete = feed.wait_for(end + end // 2)
-    return None if complete and b >= done else (b, done, complete)
+    while (b := segment_after(0, end, cfg.margin, done, complete, expected))[0] is None:
+        done, complete = feed.wait_for(b[1])
+    return None if complete and b[0] >= done else (b[0], done, complete)
 
 
 def fit_streamed(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path,
@@ -138,7 +139,7 @@ def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progr
 
     info = src.info
     size = (info.width, info.height)
-    prefix = _find_prefix(feed, cfg)
+    prefix = _find_prefix(feed, cfg, info.num_frames)
     if prefix is None:
         return None  # one segment: the whole clip, fitted after detection as before
     b0, done, complete = prefix
@@ -191,10 +192,9 @@ def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progr
         if last:
             break
         a = seg.b
-        while (b := segment_after(a, cfg.segment, done, complete)) is None:
-            done, complete = feed.wait_for(a + cfg.segment + cfg.segment // 2)
-        done, complete = feed.wait_for(b + cfg.margin)
-        seg = Segment.make(seg.index + 1, a, b, done, cfg.margin)
+        while (b := segment_after(a, cfg.segment, cfg.margin, done, complete, info.num_frames))[0] is None:
+            done, complete = feed.wait_for(b[1])
+        seg = Segment.make(seg.index + 1, a, b[0], done, cfg.margin)
     if log:
         log(f"fit: {seg.index + 1} segments of ~{cfg.segment} frames fitted beside detection (β, 2D scale and floor "
             f"from the first {b0} frames)")

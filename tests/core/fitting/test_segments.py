@@ -22,12 +22,18 @@ def _fit(lo: int, hi: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def test_segment_length_depends_on_the_clip_only():
-    # 1.5 segments or more left: a nominal segment; fewer: the rest of the clip, decided only once it is complete
-    assert segment_after(0, 100, 150, False) == 100
-    assert segment_after(0, 100, 149, False) is None
-    assert segment_after(0, 100, 149, True) == 149
-    assert segment_after(200, 100, 400, True) == 300
-    assert segment_after(200, 100, 340, True) == 340
+    # 1.5 segments or more left: a nominal segment once its margin is detected; fewer: the rest of the clip
+    assert segment_after(0, 100, 16, 150, False) == (100, 116)
+    assert segment_after(0, 100, 16, 149, False) == (None, 150)
+    assert segment_after(0, 100, 16, 149, True) == (149, 149)
+    assert segment_after(200, 100, 16, 400, True) == (300, 316)
+    assert segment_after(200, 100, 16, 340, True) == (340, 340)
+    # the container's count decides without waiting for the next half segment...
+    assert segment_after(0, 100, 16, 116, False, expected=1000) == (100, 116)
+    assert segment_after(0, 100, 16, 110, False, expected=1000) == (None, 116)
+    # ...and a container that counted more frames than there are gives a last segment of what is there
+    assert segment_after(0, 100, 16, 110, True, expected=1000) == (110, 110)
+    assert segment_after(0, 100, 16, 120, True, expected=1000) == (100, 116)
 
 
 def test_stitched_segments_of_one_motion_give_that_motion():
