@@ -99,6 +99,8 @@ def detect_chunks(stage: DetectStage, work: WorkDir, progress: Callable[[int, in
                     flush()
         flush()
         work.mark_complete()
+        if progress is not None and done < info.num_frames:  # the container counted more frames: say it ended
+            progress(done, done, (done - start) / max(time.perf_counter() - t0, 1e-9))
 
 
 def detector_fingerprint(options: DetectorOptions) -> dict:
