@@ -1,13 +1,16 @@
 """`hkmr infer` end to end against BlazePose alone on the same 720p video, measured back to back (issue 19).
 
     .venv/bin/python bench/bench_end_to_end.py --seconds 30 --repeat 2
+    .venv/bin/python bench/bench_end_to_end.py --seconds 60 --repeat 1 --whole   # also the whole-clip path
 
 The vendored clip (core/assets/walk.mp4, 100 frames) is upscaled to 720p and played forwards and backwards into
 a temporary mp4 of ``--seconds`` (a real decode of a real clip of that length). Each repeat times, one right
 after the other: "BlazePose alone" — the detect stage (decode + BlazePose, chunks to a work folder, as
 `hkmr infer` runs it) — and "hkmr infer" — :func:`core.pipeline.run.run_real` with the default options (detect,
-start, camera, fit, motion file). The ratio is per pair, so a shared machine's load moves both sides; the load
-average (`/proc/loadavg`) is printed with every pair.
+start, camera, fit, motion file; on a video of at least ``StreamConfig.min_frames`` frames the fit's segments run
+beside detection, :mod:`core.pipeline.stream`). ``--whole`` adds a third run right after: the same with
+``stream=None`` (the clip fitted whole after detection, as before the streamed path). The ratio is per pair, so a
+shared machine's load moves both sides; the load average (`/proc/loadavg`) is printed with every pair.
 """
 from __future__ import annotations
 
@@ -61,6 +64,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--camera", default="auto", help="hkmr infer --camera (auto: the default)")
+    ap.add_argument("--whole", action="store_true", help="also time the whole-clip path (stream=None)")
     args = ap.parse_args()
     from core.body.model import load_body_model
     from core.detect.blazepose import DetectorOptions
@@ -88,6 +92,13 @@ def main() -> None:
         print(f"pair {k + 1}: BlazePose alone {alone:.1f} s ({n / alone:.1f} frames/s), hkmr infer {full:.1f} s "
               f"({n / full:.1f} frames/s): ratio {full / alone:.2f}×; stages [{stages}] s; load {load_mid} → {load()}",
               flush=True)
+        if args.whole:
+            t = time.perf_counter()
+            res = run_real(video, os.path.join(tmp, f"w{k}.npz"), body, RealOptions(camera=args.camera, stream=None))
+            whole = time.perf_counter() - t
+            stages = ", ".join(f"{s} {v:.1f}" for s, v in res.seconds.items())
+            print(f"        whole-clip path {whole:.1f} s: ratio {whole / alone:.2f}× BlazePose alone; stages [{stages}] s; "
+                  f"load → {load()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_long_fit.py --minutes 1 5 10            # each length in its own process
     .venv/bin/python bench/bench_long_fit.py --minutes 1 5 10 --full     # the fit's real iteration counts
+    .venv/bin/python bench/bench_long_fit.py --minutes 1 10 30 --stream   # a long video's path: segments
 
 The vendored clip (core/assets/walk.mp4, 100 frames) is detected once with BlazePose; its landmarks are played
 forwards and backwards (no jumps) to the length asked for at 30 fps, then the default path's own stages run on
@@ -10,7 +11,10 @@ thread, its windows streamed to a work folder as `hkmr infer` does) and the moti
 (:mod:`core.pipeline.motion`). Detection itself is flat at any length (docs/BENCHMARKS.md, issue 11) and is not
 repeated here. Like `hkmr infer`, the run first fixes glibc's mmap threshold
 (:func:`core.runtime.return_large_blocks`; ``--default-malloc`` measures without). RSS is sampled every 20 ms;
-the peak of each stage and of the whole run are printed. Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
+the peak of each stage and of the whole run are printed. ``--stream``: the path `hkmr infer` takes on a long video
+(:mod:`core.pipeline.stream`): the looped landmarks are written as detection chunks to a work folder, the fit's
+segments read them from there (detection's own process is not part of this one), then the whole clip's
+landmarks are loaded for the motion file, as :func:`core.pipeline.run.run_real` does. Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
 what memory depends on — are the same, the time is not.
 """
 from __future__ import annotations
@@ -58,7 +62,55 @@ def looped(path: str, frames: int):
     return landmarks_from_arrays(arrays, size, fps)
 
 
-def one_length(path: str, frames: int, full: bool, default_malloc: bool = False) -> None:
+class _Done:
+    """A finished detection, as :func:`core.pipeline.stream.fit_streamed` reads it: chunks in a work folder."""
+
+    def __init__(self, work):
+        self.work = work
+
+    def wait_for(self, frames):
+        return self.work.frames_done, True
+
+    def check(self):
+        pass
+
+    def load(self, a, b):
+        return self.work.load_range(a, b)
+
+
+def stream_length(path: str, frames: int, d: str, peak: list, stages: dict) -> None:
+    """The long-video path's stages after detection: segments from chunks on disk → motion file."""
+    from types import SimpleNamespace
+
+    from core.body.model import load_body_model
+    from core.inference.workdir import WorkDir
+    from core.pipeline.detect import landmarks_to_arrays, load_landmarks
+    from core.pipeline.motion import MotionStage, run_motion
+    from core.pipeline.run import RealOptions
+    from core.pipeline.stream import StreamConfig, fit_streamed
+
+    body = load_body_model(None)
+    lm = looped(path, frames)
+    work = WorkDir(os.path.join(d, "w"), {}).open(False)
+    arrays = landmarks_to_arrays(lm)
+    for a in range(0, frames, 256):
+        work.add_chunk({k: v[a:a + 256] for k, v in arrays.items()}, min(256, frames - a), {})
+    work.mark_complete()
+    w, h = lm.image_size
+    info = SimpleNamespace(width=w, height=h, fps=lm.fps, num_frames=frames, path="looped")
+    del lm, arrays
+    peak[0] = base = rss_mb()
+    src = SimpleNamespace(info=info)
+    res = fit_streamed(body, src, _Done(work), RealOptions(camera="static"), StreamConfig(), work.path / "fit")
+    stages["fit"] = peak[0]
+    lm = load_landmarks(work, info)
+    run_motion(body, MotionStage(res.fit, lm, os.path.join(d, "motion.npz")))
+    stages["motion"] = peak[0]
+    work.lock.release()
+    return base
+
+
+def one_length(path: str, frames: int, full: bool, default_malloc: bool = False, stream: bool = False) -> None:
     """Run the stages on ``frames`` frames in this process and print one line of peaks."""
     peak = [0.0]
 
@@ -82,10 +134,18 @@ def one_length(path: str, frames: int, full: bool, default_malloc: bool = False)
 
     if not default_malloc:  # as run_real (hkmr infer) does
         return_large_blocks()
+    stages, t0 = {}, time.perf_counter()
+    if stream:
+        with tempfile.TemporaryDirectory() as d:
+            base = stream_length(path, frames, d, peak, stages)
+        print(f"{frames:6d} frames ({frames / 1800:4.1f} min at 30 fps), segments: after loading {base:.0f} MB, peak "
+              + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()) + f" MB; {time.perf_counter() - t0:.0f} s",
+              flush=True)
+        return
     lm = looped(path, frames)
     body = load_body_model(None)
     base = rss_mb()
-    peak[0], stages, t0 = base, {}, time.perf_counter()
+    peak[0] = base
     with tempfile.TemporaryDirectory() as d:
         start = run_start(StartStage(lm))
         stages["start"] = peak[0]
@@ -107,15 +167,16 @@ def main() -> None:
                    help="leave glibc's adjusting mmap threshold (core.runtime.return_large_blocks not called)")
     p.add_argument("--landmarks", help="(internal) landmarks npz; --frames N runs one length in this process")
     p.add_argument("--frames", type=int)
+    p.add_argument("--stream", action="store_true", help="the long-video path: segments from chunks on disk")
     args = p.parse_args()
     if args.frames:
-        return one_length(args.landmarks, args.frames, args.full, args.default_malloc)
+        return one_length(args.landmarks, args.frames, args.full, args.default_malloc, args.stream)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "walk_landmarks.npz")
         detect_clip(path)
         for minutes in args.minutes:
             subprocess.run([sys.executable, __file__, "--landmarks", path, "--frames", str(int(minutes * 1800)),
-                            *(["--full"] if args.full else []),
+                            *(["--full"] if args.full else []), *(["--stream"] if args.stream else []),
                             *(["--default-malloc"] if args.default_malloc else [])], check=True)
 
 

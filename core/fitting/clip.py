@@ -256,7 +256,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
              init_rotmats: np.ndarray | None = None, init_betas: np.ndarray | None = None, prior=None,
              cfg: ClipFitConfig | None = None,
              camera_rotations: np.ndarray | Callable[[], np.ndarray | None] | None = None,
-             progress: Callable[[int, int], None] | None = None, store: WindowStore | None = None) -> ClipFit:
+             progress: Callable[[int, int], None] | None = None, store: WindowStore | None = None,
+             torso_px: float | None = None, floor: ct.Floor | None = None) -> ClipFit:
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
@@ -268,7 +269,9 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     feet are locked where they stand in the world. Raises ValueError when no frame has a person.
     ``progress(done, total)`` after every window of every pass (frames × passes: the start, the fit and, when
     feet may be locked, the locked pass). ``store``: where finished windows go (:mod:`core.fitting.windows`;
-    a resumed run with the same store replays them) or None (nothing written)."""
+    a resumed run with the same store replays them) or None (nothing written). ``torso_px`` / ``floor``: the 2D
+    scale and the (static camera's) floor taken as given instead of estimated from this clip (a long video's later
+    segments use its first segment's, :mod:`core.pipeline.stream`)."""
     cfg = (cfg or ClipFitConfig()).validate()
     lm = landmarks
     found = np.asarray(lm.found, bool)
@@ -280,6 +283,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
     data = _data(body, lm, cfg.visibility_power)
+    if torso_px is not None:
+        data.scale = float(torso_px)
     if callable(camera_rotations):  # a stage running beside the start (core.pipeline.background): the smoothing
         camera_rotations = camera_rotations()  # terms work in the first camera's axes, so wait for it here
     estimate = camera_rotations if hasattr(camera_rotations, "rotations") else None  # a CameraRotations
@@ -297,7 +302,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     fps = lm.fps if lm.fps > 0 else 30.0
     path = None
     if camera_rotations is None:
-        floor = ct.estimate_floor(feet, found, cfg.contact)
+        floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
     else:
         from core.camera.path import camera_path_from_feet, to_reference

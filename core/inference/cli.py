@@ -186,9 +186,10 @@ def _progress(kind: str, label: str):
         bar.update(done - bar.n)
 
     def fit_update(done, total):
-        if not fit_bar:
-            bar.close()
-            fit_bar.append(tqdm(desc="fit", total=total, unit="frame-pass", dynamic_ncols=True, file=sys.stderr))
+        if not fit_bar:  # a second bar: on a long video the fit runs while detection goes on (core.pipeline.stream)
+            fit_bar.append(tqdm(desc="fit", total=total, unit="frame-pass", dynamic_ncols=True, file=sys.stderr,
+                                position=1))
+        fit_bar[0].total = total
         fit_bar[0].update(done - fit_bar[0].n)
 
     def close():

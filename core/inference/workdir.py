@@ -159,6 +159,13 @@ class WorkDir:
         self._save_manifest()
         return self
 
+    def reload(self) -> "WorkDir":
+        """Read the manifest again (a folder this process locked and another one, its detection process, writes:
+        :mod:`core.pipeline.detect_process`)."""
+        with open(self._manifest_path) as fh:
+            self.manifest = json.load(fh)
+        return self
+
     def _readable_prefix(self, chunks: list[dict]) -> list[dict]:
         """The listed chunks up to the first missing or unreadable one (a truncated file is redone)."""
         kept = []
@@ -202,11 +209,21 @@ class WorkDir:
 
     def load_all(self) -> dict[str, np.ndarray]:
         """Concatenate every chunk's arrays along the frame axis."""
+        return self.load_range(0, self.frames_done)
+
+    def load_range(self, a: int, b: int, chunks: list[dict] | None = None) -> dict[str, np.ndarray]:
+        """Frames ``[a, b)`` of the finished chunks (``chunks``: a snapshot of :attr:`chunks`, for a reader in
+        another thread than the one adding them), concatenated along the frame axis; only the chunks that overlap
+        are read."""
         parts: dict[str, list[np.ndarray]] = {}
-        for c in self.chunks:
-            with np.load(self.path / c["file"], allow_pickle=False) as data:
-                for k in data.files:
-                    parts.setdefault(k, []).append(data[k])
+        start = 0
+        for c in list(self.chunks if chunks is None else chunks):
+            lo, hi = max(a - start, 0), min(b - start, c["frames"])
+            if lo < hi:
+                with np.load(self.path / c["file"], allow_pickle=False) as data:
+                    for k in data.files:
+                        parts.setdefault(k, []).append(data[k][lo:hi])
+            start += c["frames"]
         return {k: np.concatenate(v) for k, v in parts.items()}
 
     def remove(self) -> None:

@@ -7,6 +7,7 @@ file are then exactly what the static path gives (tests/test_camera_motion.py ch
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,7 @@ def run_camera(stage: CameraStage) -> tuple[CameraRotations | None, CameraRotati
     w, h = lm.image_size
     K = np.array([[stage.focal, 0, w / 2], [0, stage.focal, h / 2], [0, 0, 1.0]])
     n = lm.num_frames
-    frames = (img for i, img in stage.source.frames() if i < n)
+    frames = (img for i, img in itertools.takewhile(lambda f: f[0] < n, stage.source.frames()))
     est = estimate_rotations(frames, K, person_mask_boxes(lm.boxes, lm.found, n), stage.config,
                              lm.fps if lm.fps > 0 else 30.0)
     if est.static or len(est.rotations) != n:

@@ -19,7 +19,7 @@ from core.detect.landmarks import Landmarks
 from core.inference.sources import FrameSource, prefetch
 from core.inference.workdir import WorkDir
 
-__all__ = ["DetectStage", "run_detect", "landmarks_to_arrays", "landmarks_from_arrays", "detector_fingerprint"]
+__all__ = ["DetectStage", "run_detect", "detect_chunks", "load_landmarks", "landmarks_to_arrays", "landmarks_from_arrays", "detector_fingerprint"]
 
 _ARRAYS = ("points2d", "visibility", "presence", "world", "boxes", "found", "frame_index")
 
@@ -50,6 +50,22 @@ def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, 
                on_chunk: Callable[[int], None] | None = None) -> Landmarks:
     """Detect from the first unfinished chunk to the end; return the whole clip's landmarks.
     ``progress(done, total, frames_per_s)`` after every chunk; ``on_chunk(k)`` once chunk k is on disk."""
+    detect_chunks(stage, work, progress, on_chunk)
+    return load_landmarks(work, stage.source.info)
+
+
+def load_landmarks(work: WorkDir, info) -> Landmarks:
+    """The whole clip's landmarks from a complete work folder (``info``: the source's
+    :class:`~core.inference.sources.SourceInfo`)."""
+    arrays = work.load_all()
+    if not len(arrays.get("found", [])):
+        raise ValueError(f"{info.path}: no frames were decoded")
+    return landmarks_from_arrays(arrays, (info.width, info.height), info.fps)
+
+
+def detect_chunks(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, float], None] | None = None,
+                  on_chunk: Callable[[int], None] | None = None) -> None:
+    """Detect from the first unfinished chunk to the end, each chunk written to ``work`` (see :func:`run_detect`)."""
     info = stage.source.info
     size = (info.width, info.height)
     if not work.complete:
@@ -62,7 +78,7 @@ def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, 
             if index:
                 arrays = landmarks_to_arrays(stack_results(results, index, size, info.fps))
                 if info.kind == "video":  # presentation times (core.inference.timing)
-                    arrays["time_ms"] = np.array([stage.source.times_ms.get(i, np.nan) for i in index])
+                    arrays["time_ms"] = np.array([stage.source.times_ms.pop(i, np.nan) for i in index])
                 work.add_chunk(arrays, len(index), {})
                 results.clear()
                 index.clear()
@@ -83,10 +99,8 @@ def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, 
                     flush()
         flush()
         work.mark_complete()
-    arrays = work.load_all()
-    if not len(arrays.get("found", [])):
-        raise ValueError(f"{info.path}: no frames were decoded")
-    return landmarks_from_arrays(arrays, size, info.fps)
+        if progress is not None and done < info.num_frames:  # the container counted more frames: say it ended
+            progress(done, done, (done - start) / max(time.perf_counter() - t0, 1e-9))
 
 
 def detector_fingerprint(options: DetectorOptions) -> dict:

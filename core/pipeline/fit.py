@@ -29,7 +29,8 @@ class FitStage:
     the fit needs them (the camera stage running beside it, :mod:`.background`); height: the person's height in
     metres (None: the body's size from the detector's bone lengths, near one adult size for everyone); store: where
     the fit's finished windows go (:class:`core.fitting.windows.WindowStore` in the run's work folder: a resumed
-    run replays them) or None."""
+    run replays them) or None; torso_px / floor: the clip's 2D scale and floor taken as given (a long video's later
+    segments, :mod:`.stream`) instead of estimated from these landmarks."""
 
     landmarks: Landmarks
     focal_length: float | None = None
@@ -39,6 +40,8 @@ class FitStage:
     camera_rotations: np.ndarray | Callable[[], np.ndarray | None] | None = None
     height: float | None = None
     store: object = None
+    torso_px: float | None = None
+    floor: object = None
 
 
 def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None = None):
@@ -63,6 +66,7 @@ def run_fit(body, stage: FitStage, progress: Callable[[int, int], None] | None =
         torch.set_num_threads(stage.threads)
     try:
         return fit_clip(body, lm, camera=cam, init_rotmats=stage.init_rotmats, init_betas=betas,
-                        camera_rotations=stage.camera_rotations, progress=progress, store=stage.store)
+                        camera_rotations=stage.camera_rotations, progress=progress, store=stage.store,
+                        torso_px=stage.torso_px, floor=stage.floor)
     finally:
         torch.set_num_threads(before)

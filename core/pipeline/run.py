@@ -25,11 +25,13 @@ from core.runtime import return_large_blocks
 
 from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
-from .detect import DetectStage, detector_fingerprint, run_detect
+from .detect import DetectStage, detector_fingerprint, load_landmarks, run_detect
+from .detect_process import DetectProcess
 from .fit import FitStage, run_fit
 from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, run_motion
 from .start import INITS, StartStage, run_start
+from .stream import StreamConfig, fit_streamed
 
 __all__ = ["RealOptions", "RealResult", "run_real"]
 
@@ -42,7 +44,9 @@ class RealOptions(OutputOptions):
     the camera moves and follow it, "static": assume it does not); and the shared
     :class:`~core.inference.options.OutputOptions` (here ``min_confidence`` is the mean landmark visibility);
     hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`);
-    height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`)."""
+    height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`);
+    stream: how a long video is fitted in segments beside detection (:mod:`.stream`; None: always whole, after
+    detection)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
@@ -50,6 +54,7 @@ class RealOptions(OutputOptions):
     camera: str = "auto"
     hands: bool = False
     height: float | None = None
+    stream: StreamConfig | None = field(default_factory=StreamConfig)
 
     def validate(self) -> "RealOptions":
         if self.init not in INITS:
@@ -59,6 +64,8 @@ class RealOptions(OutputOptions):
         if self.height is not None and not 0.5 <= self.height <= 2.5:
             raise ValueError(f"--height {self.height:g}: the person's height in metres, between 0.5 and 2.5 "
                              f"(e.g. 1.75)")
+        if self.stream is not None:
+            self.stream.validate()
         return super().validate()
 
 
@@ -94,19 +101,25 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
     src = open_source(input_path, opts.fps)  # bad input fails here, before anything is written
     info = src.info
     check_person(opts.detector.person, info.width, info.height)
+    stream = opts.stream if opts.stream is not None and info.num_frames >= opts.stream.min_frames else None
     fingerprint = {**source_fingerprint(src), "path": "detect+fit", "chunk_size": opts.chunk_size,
-                   **detector_fingerprint(opts.detector)}
+                   **detector_fingerprint(opts.detector), "stream": None if stream is None else repr(stream)}
     with WorkDir(work_dir_for(output), fingerprint).open(resume) as work:  # locked until the end
         resumed = work.frames_done
         seconds: dict[str, float] = {}
         t = time.perf_counter()
+        streamed = None
         try:
-            lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+            if stream is None:
+                lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
+                seconds["detect"] = time.perf_counter() - t
+            else:  # a long video: its fit's segments run here while a child process detects (.stream)
+                streamed, lm = _detect_beside_fit(body, src, input_path, opts, stream, work, seconds,
+                                                  progress, on_chunk, fit_progress, log)
         except BaseException:
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
-        seconds["detect"] = time.perf_counter() - t
         warnings = _timing_warnings(lm, input_path)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
@@ -117,7 +130,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
-                                                       WindowStore(work.path / "fit"))
+                                                       WindowStore(work.path / "fit"), streamed)
         except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
@@ -135,27 +148,48 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                           info.fps, warnings, hands, hand_fit)
 
 
-def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None):
+def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: StreamConfig, work, seconds: dict,
+                       progress, on_chunk, fit_progress, log):
+    """Detection in a child process (:mod:`.detect_process`) while this one fits the segments (:mod:`.stream`) →
+    (the clip's fit, or None to fit it whole now; the whole clip's landmarks)."""
+    import resource
+
+    t, cpu, child_cpu = time.perf_counter(), time.process_time(), _children_cpu(resource)
+    det = DetectProcess(input_path, opts.fps, opts.detector, opts.chunk_size, work, progress, on_chunk)
+    try:
+        result = fit_streamed(body, src, det, opts, stream, work.path / "fit", fit_progress, log)
+        det.finish()
+    except BaseException:
+        det.stop()
+        try:
+            work.reload()  # the chunks the child finished (kept for --resume)
+        except (OSError, ValueError):
+            pass
+        raise
+    seconds["detect"] = det.done_at - t
+    seconds["detect_cpu"] = _children_cpu(resource) - child_cpu  # the child's CPU time, both cores together
+    seconds["fit_cpu"] = time.process_time() - cpu  # this process's: the segments' fit (and waiting, ~0)
+    if result is not None:
+        seconds["fit"] = max(time.perf_counter() - det.done_at, 0.0)  # what the fit took after detection
+        seconds["fit_beside_detect"] = result.seconds
+        if log and result.camera is not None:
+            _camera_done((result.camera, None), 0.0, {}, log)
+    return None if result is None else result.fit, load_landmarks(work, src.info)
+
+
+def _children_cpu(resource) -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None,
+                   fit=None):
     """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
     (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
-    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
-    rotations = None
-    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the keypoint start
-        from core.fitting.full_camera import FullCamera
-
-        focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
-        rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
-                                  lambda r, sec: _camera_done(r, sec, seconds, log))
-    start = None
-    if opts.init == "keypoints" and lm.found.any():
-        t = time.perf_counter()
-        start = run_start(StartStage(lm))
-        seconds["start"] = time.perf_counter() - t
-    t = time.perf_counter()
-    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
-                                 None if start is None else start.betas, threads=opts.fit_threads,
-                                 camera_rotations=rotations, height=opts.height, store=store), fit_progress)
-    seconds["fit"] = time.perf_counter() - t
+    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them); ``fit``: the clip's fit when it is
+    already done (a long video's segments, :mod:`.stream`)."""
+    if fit is None:
+        fit = _fit(body, src, lm, opts, seconds, fit_progress, log, store)
     hands = hand_fit = None
     if opts.hands:
         t = time.perf_counter()
@@ -175,6 +209,28 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
                                        None if hand_fit is None else hand_fit.found))
     seconds["write"] = time.perf_counter() - t
     return fit, out, hands, hand_fit
+
+
+def _fit(body, src, lm, opts: RealOptions, seconds: dict, fit_progress, log, store):
+    """The whole clip's camera (beside the start), start and fit stages → :class:`core.fitting.clip.ClipFit`."""
+    rotations = None
+    if opts.camera != "static" and lm.found.any():  # started first: it runs beside the keypoint start
+        from core.fitting.full_camera import FullCamera
+
+        focal = FullCamera.for_image(*lm.image_size, focal=opts.focal_length).focal
+        rotations = in_background(run_camera, CameraStage(src, lm, focal, opts.camera),
+                                  lambda r, sec: _camera_done(r, sec, seconds, log))
+    start = None
+    if opts.init == "keypoints" and lm.found.any():
+        t = time.perf_counter()
+        start = run_start(StartStage(lm))
+        seconds["start"] = time.perf_counter() - t
+    t = time.perf_counter()
+    fit = run_fit(body, FitStage(lm, opts.focal_length, None if start is None else start.rotmats,
+                                 None if start is None else start.betas, threads=opts.fit_threads,
+                                 camera_rotations=rotations, height=opts.height, store=store), fit_progress)
+    seconds["fit"] = time.perf_counter() - t
+    return fit
 
 
 def _camera_done(result, sec: float, seconds: dict, log) -> np.ndarray | None:

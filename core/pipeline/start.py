@@ -25,10 +25,12 @@ INITS: tuple[str, ...] = ("keypoints", "none")
 
 @dataclass
 class StartStage:
-    """landmarks: the detect stage's output; model_path: keypoint checkpoint (None: the shipped one)."""
+    """landmarks: the detect stage's output; model_path: keypoint checkpoint (None: the shipped one); model: the
+    loaded model instead (a long video's segments share one, :mod:`.stream`)."""
 
     landmarks: Landmarks
     model_path: str | os.PathLike | None = None
+    model: object = None
 
 
 @dataclass
@@ -45,7 +47,7 @@ def run_start(stage: StartStage) -> FitStart:
     from core.inference.keypoint_regressor import KEYPOINT_MODEL_PATH, load_keypoint_model, regress_landmarks
 
     lm = stage.landmarks
-    model = load_keypoint_model(stage.model_path or KEYPOINT_MODEL_PATH)
+    model = stage.model or load_keypoint_model(stage.model_path or KEYPOINT_MODEL_PATH)
     est = regress_landmarks(model, lm)
     found = np.asarray(lm.found, bool)
     betas = np.median(est.betas[found] if found.any() else est.betas, axis=0)

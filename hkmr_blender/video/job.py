@@ -104,7 +104,7 @@ class JobStatus:
     done: int = 0
     total: int = 0
     fps: float = 0.0
-    stage: str = "detect"  # "detect" (done/total frames) or "fit" (frames × passes)
+    stage: str = "detect"  # "detect" (done/total frames) or "fit" (frames × passes; frames on a long video)
     finished: bool = False
     returncode: int | None = None
     output: str = ""
@@ -179,8 +179,11 @@ class VideoJob:
                 continue
             kind, data = parsed
             if kind == "progress":
+                stage = str(data.get("stage", "detect"))
+                if stage == "fit" and st.stage == "detect" and 0 < st.done < st.total:
+                    continue  # a long video's fit runs beside detection: the bar follows detection until it ends
                 st.done, st.total, st.fps = int(data["done"]), int(data["total"]), float(data["fps"])
-                st.stage = str(data.get("stage", "detect"))
+                st.stage = stage
                 st.fraction = min(st.done / max(st.total, 1), 1.0)
             elif kind == "warning":
                 st.warnings.append(str(data.get("message", "")))

@@ -43,6 +43,21 @@ def test_command_and_line_parsing():
     assert default_output("/v/clip.mp4") == "/v/clip.motion.npz"
 
 
+def test_progress_follows_detection_while_a_long_video_is_fitted_beside_it():
+    """hkmr infer on a long video reports the fit's progress while detection still runs (core.pipeline.stream): the
+    bar stays on detection until it has finished, then follows the fit, never jumping between the two."""
+    job = VideoJob(VideoJobConfig(python="py", input="a.mp4", output="a.npz"))
+    lines = [("detect", 256, 1800), ("fit", 300, 1800), ("detect", 512, 1800)]
+    for stage, done, total in lines:
+        job._lines.put(f'HKMR_PROGRESS {{"stage": "{stage}", "done": {done}, "total": {total}, "fps": 30.0}}')
+    st = job.poll()
+    assert (st.stage, st.done) == ("detect", 512) and abs(st.fraction - 512 / 1800) < 1e-9
+    for stage, done in (("detect", 1800), ("fit", 1200)):
+        job._lines.put(f'HKMR_PROGRESS {{"stage": "{stage}", "done": {done}, "total": 1800, "fps": 0.0}}')
+    st = job.poll()
+    assert (st.stage, st.done) == ("fit", 1200) and abs(st.fraction - 2 / 3) < 1e-9
+
+
 def test_missing_interpreter_is_reported(tmp_path):
     cfg = VideoJobConfig(python=str(tmp_path / "no-python"), input="a.mp4", output="a.npz")
     with pytest.raises(VideoJobError, match="not found or not executable.*preferences"):

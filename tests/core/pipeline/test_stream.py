@@ -1,0 +1,128 @@
+"""A long video's fit runs in segments beside detection (core.pipeline.stream): on the real walk clip played forwards
+and backwards to 330 frames, with segments small enough that it has three. The segments' motion matches the whole-
+clip fit's, the fit's progress comes while detection still runs, and a run killed mid-overlap resumes from its
+finished segments."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from core.assets import REAL_DEMO_CLIP
+from core.inference.workdir import work_dir_for
+from core.motion import read_motion
+from core.pipeline.run import RealOptions, run_real
+from core.pipeline.stream import StreamConfig
+
+ROOT = Path(__file__).resolve().parents[3]
+FRAMES = 330
+#: Three segments: cores [0, 96), [96, 192), [192, 330); the first holds ≥ 48 frames with a person.
+SMALL = StreamConfig(segment=96, margin=16, prefix_found=48, min_frames=200)
+
+
+@pytest.fixture(scope="module")
+def looped(tmp_path_factory) -> Path:
+    cap = cv2.VideoCapture(str(REAL_DEMO_CLIP))
+    frames = []
+    while (f := cap.read())[0]:
+        frames.append(f[1])
+    order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))  # no jumps
+    path = tmp_path_factory.mktemp("long") / "walk_looped.mp4"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, frames[0].shape[1::-1])
+    for i in range(FRAMES):
+        out.write(frames[order[i % len(order)]])
+    out.release()
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(looped, tmp_path_factory):
+    """The streamed run (with the order of its progress reports) and the whole-clip run of the same video."""
+    from core.body.model import load_body_model
+
+    body_model = load_body_model(None)
+    d = tmp_path_factory.mktemp("runs")
+    events, logs = [], []
+    streamed = run_real(str(looped), str(d / "streamed.npz"), body_model, RealOptions(stream=SMALL, chunk_size=32),
+                        progress=lambda done, total, fps: events.append(("detect", done)),
+                        fit_progress=lambda done, total: events.append(("fit", done)), log=logs.append)
+    whole = run_real(str(looped), str(d / "whole.npz"), body_model, RealOptions(stream=None))
+    return streamed, whole, events, logs, d
+
+
+def _angles_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per frame and joint: the angle between two (F,72) axis-angle poses."""
+    ra, rb = (Rotation.from_rotvec(p.reshape(-1, 3)) for p in (a, b))
+    return np.degrees((ra.inv() * rb).magnitude()).reshape(len(a), -1)
+
+
+def test_long_clip_is_fitted_in_segments_while_detecting(runs):
+    streamed, whole, events, logs, _ = runs
+    assert any("3 segments" in m for m in logs), logs
+    assert streamed.seconds.get("fit_beside_detect", 0) > 0 and "fit_beside_detect" not in whole.seconds
+    last_detect = max(i for i, (k, _) in enumerate(events) if k == "detect")
+    assert any(k == "fit" for k, _ in events[:last_detect]), events  # the fit reported while detection ran
+    fit_done = [d for k, d in events if k == "fit"]
+    assert fit_done == sorted(fit_done) and fit_done[-1] == FRAMES  # progress only goes forwards, to the end
+
+
+def test_segments_match_the_whole_clip_fit(runs):
+    streamed, whole, *_ = runs
+    a, b = streamed.motion.motion, whole.motion.motion
+    assert a.poses.shape == b.poses.shape == (FRAMES, a.poses.shape[1])
+    assert abs(int(a.valid.sum()) - int(b.valid.sum())) <= 3
+    ang = _angles_deg(a.poses[:, :72], b.poses[:, :72])
+    step = np.linalg.norm(np.diff(b.trans, axis=0), axis=1)
+    dist = np.linalg.norm(a.trans - b.trans, axis=1)
+    assert np.median(ang) < 1.0 and np.quantile(ang, 0.95) < 5.0, (np.median(ang), np.quantile(ang, 0.95))
+    assert np.median(dist) < 0.03 and dist.max() < 0.10, (np.median(dist), dist.max())
+    # no jump where the segments meet (frames 80–112 and 176–208 are blended): no step larger than the whole fit's
+    step_a = np.linalg.norm(np.diff(a.trans, axis=0), axis=1)
+    assert step_a.max() <= 1.5 * step.max() + 0.005, (step_a.max(), step.max())
+    np.testing.assert_allclose(a.betas, b.betas, atol=0.1)  # β from the first segment, about the whole clip's
+
+
+def test_killed_run_resumes_from_its_finished_segments(looped, runs, tmp_path):
+    """SIGKILL once the first segment's fit has written its first window (detection still running), then resume:
+    the finished windows are read back, not fitted again, and the frames the first segment alone decides equal the
+    uninterrupted run's (later frames are detected afresh from the next chunk, see core.pipeline.detect)."""
+    out = tmp_path / "resumed.npz"
+    code = ("import sys; from core.body.model import load_body_model; from core.pipeline.run import RealOptions, "
+            "run_real; from core.pipeline.stream import StreamConfig; "
+            f"run_real({str(looped)!r}, {str(out)!r}, load_body_model(None), "
+            f"RealOptions(stream=StreamConfig(**{json.dumps(SMALL.__dict__)}), keep_work=True, chunk_size=32, camera='static'), "
+            "resume='--resume' in sys.argv)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    windows = work_dir_for(out) / "fit" / "s00000"
+    deadline = time.monotonic() + 600
+    while not (windows.is_dir() and any(windows.glob("p*.npz"))) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    manifest = json.loads((work_dir_for(out) / "manifest.json").read_text())
+    stamps = {p.name: p.stat().st_mtime_ns for p in windows.glob("p*.npz")}  # finished windows (not temporaries)
+    assert stamps and not out.exists()
+    assert not manifest["complete"], "detection had finished before the kill: the overlap was not exercised"
+    time.sleep(1.5)  # the detection child dies with its parent: nothing more is written into the work folder
+    assert json.loads((work_dir_for(out) / "manifest.json").read_text()) == manifest
+
+    resumed = subprocess.run([sys.executable, "-c", code, "--resume"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert all((windows / k).stat().st_mtime_ns == t for k, t in stamps.items())  # read back, not fitted again
+    assert (windows.parent / "seg00002.npz").exists()
+    a, b = read_motion(out), runs[0].motion.motion
+    first = SMALL.segment - SMALL.margin  # frames only the first segment decides
+    np.testing.assert_allclose(a.poses[:first], b.poses[:first], atol=1e-5)
+    np.testing.assert_allclose(a.trans[:first], b.trans[:first], atol=1e-5)
+    assert len(a.valid) == FRAMES
