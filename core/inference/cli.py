@@ -262,7 +262,7 @@ def _check_paths(args) -> None:
         check_into_folder(args.output, inputs, "-o/--output")
     else:
         check_output_file(args.output, inputs, "-o/--output", MOTION_SUFFIXES, searched=[args.body])
-    if args.overlay:
+    if args.overlay is not None:
         suffix = os.path.splitext(args.overlay.rstrip("/"))[1].lower()
         if suffix and suffix not in VIDEO_EXTS:
             raise ValueError(f"--overlay {args.overlay}: give a video file ({', '.join(VIDEO_EXTS[:3])}…) or a "
@@ -303,6 +303,8 @@ def run_infer(args) -> int:
         try:
             res = run(item, out, report, args.overlay if len(pairs) == 1 else None, fit_report)
         except (ValueError, OSError, RuntimeError) as exc:
+            for warning in getattr(exc, "warnings", ()):  # what the run saw before it failed (RunFailed)
+                _warn(warning, args.progress)
             if len(pairs) == 1:
                 raise
             failed += 1

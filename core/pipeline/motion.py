@@ -116,4 +116,4 @@ def _timestamps(lm: Landmarks, motion: Motion) -> np.ndarray | None:
     if lm.time_ms is None or not np.array_equal(np.asarray(motion.frame_index), np.asarray(lm.frame_index)):
         return None
     report = timing_report(lm.frame_index, lm.time_ms, lm.fps)
-    return report.times if report is not None and report.variable else None
+    return report.times if report is not None and report.variable and report.increasing else None

@@ -46,6 +46,19 @@ def _inputs(inputs: Iterable) -> list[tuple[str, Path, bool, bool]]:
     return out
 
 
+def _given(output, option: str, what: str) -> str:
+    """``output`` as text; refuses an empty name and one below an existing file (``notes.txt/m.npz``)."""
+    text = os.fspath(output)
+    if not text.strip():
+        raise ValueError(f"{option} is empty; give {what}")
+    for parent in real(text).parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{option} {text}: {parent} is a file, not a folder; give {what} in a folder")
+            break
+    return text
+
+
 def _inside(child: Path, parent: Path) -> bool:
     return child != parent and parent in child.parents
 
@@ -76,10 +89,13 @@ def check_output_file(output: str | os.PathLike, inputs: Iterable, option: str,
     """Refuse a file ``output`` that is an input, lies inside an input folder, is an existing folder or (when
     ``suffixes`` are given) lacks one of them; ``option`` names the argument. ``searched``: inputs that are
     only searched for named files (an SMPL model folder): the output may lie inside them. Returns it as a Path."""
-    out = Path(output)
+    out = Path(_given(output, option, "a file name"))
     _refuse_inputs(real(out), os.fspath(output), inputs, option, may_hold=True, searched=searched)
     if suffixes and not out.name.lower().endswith(tuple(s.lower() for s in suffixes)):
         raise ValueError(f"{option} {out}: the name must end with {' or '.join(suffixes)}")
+    if out.name.lower() in {s.lower() for s in suffixes}:
+        raise ValueError(f"{option} {out}: the name is only the suffix (a hidden file); give a name such as "
+                         f"motion{suffixes[0]}")
     if out.is_dir() or not out.name:
         hint = f"a file name ending with {' or '.join(suffixes)}" if suffixes else "a file name"
         raise ValueError(f"{option} {out}: this is a folder; give {hint}")
@@ -91,8 +107,8 @@ def check_new_folder(output: str | os.PathLike, inputs: Iterable, option: str,
     """Refuse a folder ``output`` that the run would create (and rename into place) when it is an input,
     holds an input, lies inside an input folder, is a file, or exists holding anything that ``is_ours``
     does not recognise as a previous output of the same kind. Returns it resolved."""
+    shown = _given(output, option, "a new folder name")
     out = real(output)
-    shown = os.fspath(output)
     _refuse_inputs(out, shown, inputs, option, may_hold=False)
     if out.is_file():
         raise ValueError(f"{option} {shown}: this is a file; give a new folder name")
@@ -110,7 +126,7 @@ def check_new_folder(output: str | os.PathLike, inputs: Iterable, option: str,
 def check_into_folder(output: str | os.PathLike, inputs: Iterable, option: str) -> Path:
     """Refuse a folder ``output`` that the run adds files to when it is an input, lies inside an input
     folder, or is an existing file. Returns it as a Path (as given)."""
-    _refuse_inputs(real(output), os.fspath(output), inputs, option, may_hold=True)
+    _refuse_inputs(real(output), _given(output, option, "a folder"), inputs, option, may_hold=True)
     if Path(output).is_file():
         raise ValueError(f"{option} {output}: this is a file; give a folder")
     return Path(output)

@@ -99,13 +99,24 @@ def preset_from_dict(d, where: str) -> Preset:
     return Preset(d.get("name", Path(where).stem), d.get("description", ""), bones, also, props)
 
 
+def _unique_keys(pairs: list) -> dict:
+    """json's object hook: refuse an object that names a key twice (json keeps the last one silently)."""
+    d: dict = {}
+    for key, value in pairs:
+        if key in d:
+            raise json.JSONDecodeError(f"the key {_short(key)} appears twice in one object; keep one", "", 0)
+        d[key] = value
+    return d
+
+
 def load_preset(path: str | Path) -> Preset:
     """Read a preset JSON file; :class:`PresetError` names the file (and field) on any problem."""
     try:
         if Path(path).stat().st_size > PRESET_MAX_BYTES:
             raise PresetError(f"{path}: {Path(path).stat().st_size} bytes is too large for a bone-mapping preset "
                               f"(at most {PRESET_MAX_BYTES}); is this the right file?")
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows Notepad) is not an error; duplicate keys are (the last one would win)
+        d = json.loads(Path(path).read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PresetError(f"cannot read bone-mapping preset {path}: {exc}") from exc
     except RecursionError:
