@@ -16,7 +16,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hkmr_blender.base.options import nonnegative_float, positive_float, positive_int, unit_float
+from hkmr_blender.base.options import nonnegative_float, positive_float, positive_int, thread_count, unit_float
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.pipeline.start import INITS
@@ -80,7 +80,7 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS,
                    help="with --no-fit: backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
                    "(lscpu shows amx_bf16) was 1.4–3.3× faster end to end (rotations and the body stay fp32)")
-    p.add_argument("--threads", type=positive_int, help="CPU threads: for the fit (default 1: measured fastest, its "
+    p.add_argument("--threads", type=thread_count, help="CPU threads: for the fit (default 1: measured fastest, its "
                    "windows are small) or, with --no-fit, the model (default: torch's, one per core; 1 per job when "
                    "several share a machine — OpenMP threads that wait on each other are slower)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")

@@ -59,13 +59,22 @@ def _given(output, option: str, what: str) -> str:
     return text
 
 
+def _same(a: Path, b: Path) -> bool:
+    """One file or folder: equal resolved names, or (both existing) one inode — a name that differs only in case
+    on a case-insensitive file system (macOS, Windows), or a hard link."""
+    try:
+        return a == b or os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _inside(child: Path, parent: Path) -> bool:
-    return child != parent and parent in child.parents
+    return not _same(child, parent) and any(_same(p, parent) for p in child.parents)
 
 
 def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool, searched=()) -> None:
     for given, item, _, _ in _inputs(searched):  # model folders: searched for named files, never the output
-        if out == item:
+        if _same(out, item):
             raise ValueError(f"{option} {shown}: this is also an input ({given}); choose another output name")
     for given, item, is_dir, glob in _inputs(inputs):
         if glob:
@@ -73,7 +82,7 @@ def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool
                 raise ValueError(f"{option} {shown}: the input pattern {given} matches this name; writing it would "
                                  f"mix an output into the input. Choose a name the pattern does not match")
             continue
-        if out == item:
+        if _same(out, item):
             raise ValueError(f"{option} {shown}: this is also an input ({given}); writing it would destroy the "
                              f"input. Choose another output name")
         if is_dir and _inside(out, item):

@@ -45,6 +45,11 @@ def _field(where: str, name: str, problem: str) -> PresetError:
 def _bone_name(where: str, name: str, value) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME:
         raise _field(where, name, f"must be a bone name (text, 1–{_MAX_NAME} characters), got {_short(value)}")
+    try:
+        value.encode("utf-8")  # a lone surrogate ("\ud800") is valid JSON but no Blender name
+    except UnicodeEncodeError:
+        raise _field(where, name, f"must be a bone name in valid Unicode, got {value.encode('utf-8', 'replace')!r}") \
+            from None
     return value
 
 
