@@ -58,6 +58,14 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+def _finite(v: int | float) -> bool:
+    """A JSON number that fits a float and is finite (an integer of 400 digits overflows the conversion)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 def _obj(where: str, name: str, value) -> dict:
     if not isinstance(value, dict):
         raise _field(where, name, f"must be an object {{…}}, got {_short(value)}")
@@ -98,7 +106,7 @@ def preset_from_dict(d, where: str) -> Preset:
         _bone_name(where, "properties", bone)
         props[bone] = {}
         for key, v in _obj(where, f"properties.{bone}", values).items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
                 raise _field(where, f"properties.{bone}.{key}", f"must be a finite number, got {_short(v)}")
             props[bone][_bone_name(where, f"properties.{bone}", key)] = float(v)
     return Preset(d.get("name", Path(where).stem), d.get("description", ""), bones, also, props)
