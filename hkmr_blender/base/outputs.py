@@ -50,7 +50,7 @@ def _given(output, option: str, what: str) -> str:
     """``output`` as text; refuses an empty name and one below an existing file (``notes.txt/m.npz``)."""
     text = os.fspath(output)
     if not text.strip():
-        raise ValueError(f"{option} is empty; give {what}")
+        raise ValueError(f"{option}: no name given (an empty path); give {what}")
     for parent in real(text).parents:
         if parent.exists():
             if not parent.is_dir():
