@@ -16,7 +16,8 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hkmr_blender.base.options import nonnegative_float, positive_float, positive_int, thread_count, unit_float
+from hkmr_blender.base.options import (frame_rate, nonnegative_float, positive_float, positive_int, thread_count,
+                                      unit_float)
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.pipeline.start import INITS
@@ -84,7 +85,7 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    "windows are small) or, with --no-fit, the model (default: torch's, one per core; 1 per job when "
                    "several share a machine — OpenMP threads that wait on each other are slower)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
-    p.add_argument("--fps", type=positive_float, help="frame rate of an image sequence (30) or a video override")
+    p.add_argument("--fps", type=frame_rate, help="frame rate of an image sequence (30) or a video override")
     p.add_argument("--focal-length", type=positive_float, help="full-image focal length in pixels (default: diagonal)")
     p.add_argument("--min-confidence", type=unit_float, default=0.3, help="frames below are marked invalid")
     p.add_argument("--chunk-size", type=positive_int, default=256, help="frames per resumable chunk")

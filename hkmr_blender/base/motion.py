@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .npz import NpzError, load_npz_checked
+from .options import MAX_FPS
 from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
@@ -258,6 +259,9 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         raise fail(path, f"up_axis '{m.up_axis}' is not one of {UP_AXES}", "Use 'y' (SMPL) or 'z' (AMASS)")
     if not (np.isfinite(m.fps) and m.fps > 0):
         raise fail(path, f"frame rate {m.fps} is not a positive number", "Set mocap_framerate, e.g. 30")
+    if m.fps > MAX_FPS:
+        raise fail(path, f"frame rate {m.fps:g} is above {MAX_FPS:g} fps (broken timing metadata?)",
+                   "Set mocap_framerate to the clip's real rate, e.g. 30")
     conf = np.asarray(m.confidence)
     if np.any((conf < 0) | (conf > 1)):
         raise fail(path, "confidence values must lie in [0, 1]", "Rescale the per-frame confidence")

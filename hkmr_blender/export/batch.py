@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..base.atomic import atomic_path
 from ..base.formats import MOTION_SUFFIXES
-from ..base.options import positive_float
+from ..base.options import frame_rate
 from ..base.outputs import check_into_folder, check_output_file, colliding_outputs
 from .files import FORMATS, PRESETS
 from ..root.settings import ROOT_MODES
@@ -220,7 +220,7 @@ def _add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--model", default="", help="SMPL model file (.pkl/.npz) for files without rest joints "
                                                 "(default: the shipped open body)")
     ap.add_argument("--no-mesh", action="store_true", help="export the skeleton only")
-    ap.add_argument("--fps", type=positive_float, default=None, help="resample to this rate (default: keep the clip's)")
+    ap.add_argument("--fps", type=frame_rate, default=None, help="resample to this rate (default: keep the clip's)")
     ap.add_argument("--blend", action="store_true", help="also save OUTDIR/<name>.blend with the imported clip")
     ap.add_argument("--pin-feet", action="store_true",
                     help="pin planted feet (the file's contacts, else detected from the motion)")

@@ -110,6 +110,7 @@ MOTION_CASES = [
     ("betas-per-frame", lambda d, p, s: _v1(d, p, betas=np.zeros((60, 10))), "'betas' has shape (60, 10)"),
     ("fps-nan", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(np.nan)), "frame rate nan"),
     ("fps-zero", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(0.0)), "frame rate 0.0"),
+    ("fps-1e9", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(1e9)), "frame rate 1e+09 is above 1000"),
     ("fps-word", lambda d, p, s: _v1(d, p, mocap_framerate=np.array("thirty")), "'mocap_framerate' is 'thirty'"),
     ("zero-frames", lambda d, p, s: _v1(d, p, poses=np.zeros((0, 72)), trans=np.zeros((0, 3)),
                                         frame_index=np.zeros(0, int), confidence=np.zeros(0, np.float32),

@@ -30,6 +30,8 @@ OPTION_CASES = [
     ("infer-chunk-size-1e3", INFER + ["--chunk-size", "1e3"], "--chunk-size"),
     ("infer-fps-1e400", INFER + ["--fps", "1e400"], "--fps"),
     ("infer-fps-zero", INFER + ["--fps", "0"], "--fps"),
+    ("infer-fps-1e9", INFER + ["--fps", "1e9"], "--fps"),                  # Blender clamps to 32767 silently
+    ("export-fps-100000", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "100000"], "--fps"),
     ("infer-min-confidence-negative", INFER + ["--min-confidence", "-0.1"], "--min-confidence"),
     ("infer-focal-inf", INFER + ["--focal-length", "inf"], "--focal-length"),
     ("export-fps-negative", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "-24"], "--fps"),

@@ -119,10 +119,17 @@ def test_broken_frame_times_and_missing_frames_warn_by_name(factors, decoded, wa
         assert any(said in w and "odd.mp4" in w for w in warnings), (said, warnings)
 
 
-def test_1000_fps_container_keeps_its_rate(tmp_path, capsys):
+def test_1000_fps_container_keeps_its_rate_and_5000_fps_is_broken_metadata(tmp_path, capsys):
     rc, warnings, err = _infer(write_clip(tmp_path / "fast.mp4", _her(), fps=1000), tmp_path / "m.npz", capsys)
     assert rc == 0 and not warnings, (err, warnings)
     assert read_motion(tmp_path / "m.npz").fps == pytest.approx(1000)
+    video = write_clip(tmp_path / "broken.mp4", _her(12), fps=5000)
+    before = listing(tmp_path)
+    rc, _, err = _infer(video, tmp_path / "b.npz", capsys)
+    assert rc == 2 and "broken.mp4: the container reports 5000 fps" in err and "--fps" in err, err
+    assert listing(tmp_path) == before
+    rc, _, err = _infer(video, tmp_path / "b.npz", capsys, "--fps", "50")     # the fix the message names
+    assert rc == 0 and read_motion(tmp_path / "b.npz").fps == 50, err
 
 
 @pytest.mark.blender
