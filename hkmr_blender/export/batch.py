@@ -156,6 +156,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     settings = settings or ImportSettings(target="new", rate="set_scene")
     paths = collect_inputs(inputs)
     out_dir = check_export_outputs(out_dir, [*inputs, bpy.data.filepath], _output_names(paths, fmt, blend))
+    created = [d for d in (out_dir, *out_dir.parents) if not d.exists()]  # removed again if nothing is exported
     out_dir.mkdir(parents=True, exist_ok=True)
     scene = context.scene
     saved = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end)
@@ -189,6 +190,11 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
                 break
     finally:
         scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end = saved
+        for d in created if not report.done else ():  # a failed export leaves no empty folder behind
+            try:
+                d.rmdir()
+            except OSError:  # not empty (something else was put there meanwhile): left alone
+                break
     return report
 
 

@@ -109,3 +109,19 @@ def test_export_actions_refuses_colliding_action_names_and_the_blend_file(empty_
     finally:
         bpy.ops.wm.read_factory_settings(use_empty=True)  # forget the saved file name
     _intact(clips, planted)
+
+
+def test_failed_export_leaves_no_new_folder(clips, capsys):
+    """Second probe (issue 19): every clip fails (all frames invalid) → exit 1, the clip named, and the output
+    folders the run created (two levels) are gone again; an existing folder stays."""
+    from dataclasses import replace
+
+    from hkmr_blender.base.formats import read_motion
+
+    bad = clips / "bad" / "none.npz"
+    bad.parent.mkdir()
+    write_motion(bad, replace(read_motion(clips / "in" / "walk.npz"), valid=np.zeros(6, bool)))
+    before = listing(clips)
+    rc, _, err = run(["export", bad, "-o", clips / "new" / "fbx"], capsys)
+    assert rc == 1 and "none.npz" in err and "Traceback" not in err, err
+    assert listing(clips) == before
