@@ -7,7 +7,6 @@ pid now belongs to another process. Each is refused by name before any work with
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,16 +16,7 @@ from core.inference.workdir import RunLock, _started, work_dir_for
 from core.motion import read_motion
 
 from .conftest import check_refused, listing, run
-from .test_output_safety import NET, _argv, _intact, _plant
-
-
-@pytest.fixture
-def proj(tmp_path, assets):
-    """tmp/proj/ with the input clip and planted files; tmp/ is compared whole."""
-    d = tmp_path / "proj"
-    d.mkdir()
-    shutil.copy(assets["video"], d / "clip.mp4")
-    return d
+from .test_output_safety import NET, _argv, _intact, _plant, proj  # noqa: F401  (proj: fixture)
 
 
 def _links(proj):
