@@ -51,6 +51,9 @@ def _given(output, option: str, what: str) -> str:
     text = os.fspath(output)
     if not text.strip():
         raise ValueError(f"{option}: no name given (an empty path); give {what}")
+    if text.startswith("~"):  # quoted: the shell left it; writing would make a folder named '~' here
+        raise ValueError(f"{option} {text}: '~' was not expanded (a quoted path?); give the full path, e.g. "
+                         f"{os.path.expanduser('~')}{text[1:] if text.startswith('~/') else '/…'}")
     for parent in real(text).parents:
         if parent.exists():
             if not parent.is_dir():

@@ -28,7 +28,8 @@ def _links(proj):
 
 # (id, argv after "infer" with {p} = proj and {t} = its parent, run from {cwd}, what the message says)
 REFUSED = [
-    ("overlay-tilde-home", ["{p}/clip.mp4", "-o", "{p}/m.npz", "--overlay", "~"], "{p}", "--overlay ~: "),
+    ("overlay-tilde-home", ["{p}/clip.mp4", "-o", "{p}/m.npz", "--overlay", "~"], "{p}", "'~' was not expanded"),
+    ("output-quoted-tilde", ["{p}/clip.mp4", "-o", "~/m.npz"], "{p}", "'~' was not expanded"),
     ("overlay-dotdot-from-a-subfolder", ["{p}/clip.mp4", "-o", "{p}/m.npz", "--overlay", ".."], "{p}/sub", "holds"),
     ("overlay-link-to-the-input-folder", ["{p}/clip.mp4", "-o", "{t}/m.npz", "--overlay", "{t}/link"], "{t}", "holds"),
     ("overlay-input-folder-double-slash", ["{p}/clip.mp4", "-o", "{t}/m.npz", "--overlay", "{p}//"], "{t}", "holds"),
