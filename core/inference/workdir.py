@@ -12,7 +12,8 @@ One run at a time: :meth:`WorkDir.open` takes ``.motion.npz.hkmr-work.lock`` (cr
 the owner's pid) and the ``with`` block releases it; a second run on the same output is refused, naming the
 other pid; the lock of a dead process is taken over, and so is one whose pid now belongs to another process (the
 lock records the owner's start time where the system tells it, ``/proc``). A folder of that name that is not a
-work folder (no manifest), a link, or a lock that is a folder is never removed. A resumed run keeps the readable prefix of its chunks (a truncated chunk is redone).
+work folder (no manifest), a link, or a lock that is a folder is never removed. A resumed run keeps the readable
+prefix of its chunks (a truncated chunk is redone).
 """
 from __future__ import annotations
 

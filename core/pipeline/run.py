@@ -28,7 +28,7 @@ from .camera import CAMERA_MODES, CameraStage, run_camera
 from .detect import DetectStage, detector_fingerprint, run_detect
 from .fit import FitStage, run_fit
 from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
-from .motion import MotionOutput, MotionStage, run_motion
+from .motion import MotionOutput, MotionStage, NoPerson, run_motion
 from .start import INITS, StartStage, run_start
 
 __all__ = ["RealOptions", "RealResult", "RunFailed", "run_real"]
@@ -131,8 +131,9 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         except ValueError as exc:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
-            nobody = _presence_warnings(np.zeros(lm.num_frames, bool), input_path)
-            raise RunFailed(_with_box(str(exc), opts.detector.person, lm), warnings + nobody) from exc
+            nobody = isinstance(exc, NoPerson) or not lm.found.any()  # the fit's or the detector's verdict
+            seen = _presence_warnings(np.zeros(lm.num_frames, bool), input_path) if nobody else []
+            raise RunFailed(_with_box(str(exc), opts.detector.person, lm), warnings + seen) from exc
         warnings += _presence_warnings(out.motion.valid, input_path)
         if overlay:
             from core.inference.overlay import write_overlay
