@@ -100,8 +100,10 @@ class FrameResult:
 
 def parse_person(text: str | None) -> tuple[float, float, float, float] | None:
     """``--person``: "auto" / None → None; "x0,y0,x1,y1" (pixels of the first frame) → a box."""
-    if text is None or text.strip().lower() in ("", "auto"):
+    if text is None or text.strip().lower() == "auto":
         return None
+    if not text.strip():  # an empty value (an unset variable in a script) is a mistake, not "auto"
+        raise DetectorError("--person is empty: give 'auto' or a box in pixels 'x0,y0,x1,y1', e.g. 100,50,400,700")
     try:
         x0, y0, x1, y1 = (float(v) for v in text.split(","))
     except ValueError:

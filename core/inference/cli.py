@@ -16,7 +16,8 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from hkmr_blender.base.options import nonnegative_float, positive_float, positive_int, unit_float
+from hkmr_blender.base.options import (frame_rate, nonnegative_float, positive_float, positive_int, thread_count,
+                                      unit_float)
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
 from core.pipeline.start import INITS
@@ -80,11 +81,11 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS,
                    help="with --no-fit: backbone + head precision: auto = bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX "
                    "(lscpu shows amx_bf16) was 1.4–3.3× faster end to end (rotations and the body stay fp32)")
-    p.add_argument("--threads", type=positive_int, help="CPU threads: for the fit (default 1: measured fastest, its "
+    p.add_argument("--threads", type=thread_count, help="CPU threads: for the fit (default 1: measured fastest, its "
                    "windows are small) or, with --no-fit, the model (default: torch's, one per core; 1 per job when "
                    "several share a machine — OpenMP threads that wait on each other are slower)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
-    p.add_argument("--fps", type=positive_float, help="frame rate of an image sequence (30) or a video override")
+    p.add_argument("--fps", type=frame_rate, help="frame rate of an image sequence (30) or a video override")
     p.add_argument("--focal-length", type=positive_float, help="full-image focal length in pixels (default: diagonal)")
     p.add_argument("--min-confidence", type=unit_float, default=0.3, help="frames below are marked invalid")
     p.add_argument("--chunk-size", type=positive_int, default=256, help="frames per resumable chunk")
@@ -263,7 +264,7 @@ def _check_paths(args) -> None:
         check_into_folder(args.output, inputs, "-o/--output")
     else:
         check_output_file(args.output, inputs, "-o/--output", MOTION_SUFFIXES, searched=[args.body])
-    if args.overlay:
+    if args.overlay is not None:
         suffix = os.path.splitext(args.overlay.rstrip("/"))[1].lower()
         if suffix and suffix not in VIDEO_EXTS:
             raise ValueError(f"--overlay {args.overlay}: give a video file ({', '.join(VIDEO_EXTS[:3])}…) or a "
@@ -304,6 +305,8 @@ def run_infer(args) -> int:
         try:
             res = run(item, out, report, args.overlay if len(pairs) == 1 else None, fit_report)
         except (ValueError, OSError, RuntimeError) as exc:
+            for warning in getattr(exc, "warnings", ()):  # what the run saw before it failed (RunFailed)
+                _warn(warning, args.progress)
             if len(pairs) == 1:
                 raise
             failed += 1

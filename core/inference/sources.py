@@ -27,6 +27,8 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from hkmr_blender.base.options import MAX_FPS
+
 __all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "prefetch", "source_fingerprint",
            "VIDEO_EXTS", "IMAGE_EXTS", "is_video", "image_header_size", "MAX_PIXELS", "MIN_SIDE"]
 
@@ -227,6 +229,9 @@ def _video_source(path: str, fps: float | None) -> FrameSource:
         rate = fps or float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         if not (rate > 0 and np.isfinite(rate)):
             raise FrameSourceError(f"{path}: the container reports no frame rate; pass --fps")
+        if rate > MAX_FPS:
+            raise FrameSourceError(f"{path}: the container reports {rate:g} fps, more than {MAX_FPS:g}: its timing "
+                                   f"metadata is broken; pass --fps with the real rate (e.g. --fps 30)")
         h, w = frame.shape[:2]
         if min(w, h) < MIN_SIDE:
             raise FrameSourceError(f"{path}: the video is {w}×{h} pixels; frames need at least {MIN_SIDE} px a side")

@@ -10,8 +10,10 @@ batches never cross a chunk boundary, recomputes the rest exactly as an uninterr
 
 One run at a time: :meth:`WorkDir.open` takes ``.motion.npz.hkmr-work.lock`` (created with O_EXCL, holding
 the owner's pid) and the ``with`` block releases it; a second run on the same output is refused, naming the
-other pid; the lock of a dead process is taken over. A folder of that name that is not a work folder (no
-manifest) is never removed. A resumed run keeps the readable prefix of its chunks (a truncated chunk is redone).
+other pid; the lock of a dead process is taken over, and so is one whose pid now belongs to another process (the
+lock records the owner's start time where the system tells it, ``/proc``). A folder of that name that is not a
+work folder (no manifest), a link, or a lock that is a folder is never removed. A resumed run keeps the readable
+prefix of its chunks (a truncated chunk is redone).
 """
 from __future__ import annotations
 
@@ -41,6 +43,16 @@ def work_dir_for(output: str | os.PathLike) -> Path:
     return out.with_name(f".{out.name}.hkmr-work")
 
 
+def _started(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux ``/proc/PID/stat`` field 22), None elsewhere or
+    when it is gone: with the pid it names one process, so a lock whose pid was reused by another is stale."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
@@ -67,14 +79,29 @@ class RunLock:
         except (OSError, ValueError):
             return None
 
+    def _live(self, pid: int) -> bool:
+        """The lock's owner ``pid`` still runs: alive, and (where the lock records it) the same process — a live
+        pid with another start time is an unrelated process that reused the number of a dead run."""
+        if not _pid_alive(pid):
+            return False
+        try:
+            recorded = self.path.read_text().split()[1:2]
+        except OSError:
+            recorded = []
+        now = _started(pid)
+        return not (recorded and now is not None and recorded[0] != now)
+
     def acquire(self) -> "RunLock":
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise WorkDirError(f"{self.what}: {self.path} is not an HKMR lock file (a folder or a link); it is left "
+                               f"alone: move it away or choose another output name")
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 pid = self._owner()
                 held_here = str(self.path) in _HELD
-                if pid is not None and (held_here or (pid != os.getpid() and _pid_alive(pid))):
+                if pid is not None and (held_here or (pid != os.getpid() and self._live(pid))):
                     raise WorkDirError(f"{self.what}: another hkmr run (pid {pid}) is writing this output now "
                                        f"(lock {self.path}); wait for it to finish or choose another output. If "
                                        f"no such process exists, delete {self.path}") from None
@@ -91,7 +118,7 @@ class RunLock:
                         pass
                 continue
             with os.fdopen(fd, "w") as fh:
-                fh.write(f"{os.getpid()}\n")
+                fh.write(f"{os.getpid()} {_started(os.getpid()) or ''}".rstrip() + "\n")
             _HELD.add(str(self.path))
             return self
         raise WorkDirError(f"{self.what}: could not take the lock {self.path} (other runs keep taking it); "
@@ -136,6 +163,9 @@ class WorkDir:
             raise
 
     def _open(self, resume: bool) -> "WorkDir":
+        if self.path.is_symlink():  # it is created and removed whole: never through a link to someone's folder
+            raise WorkDirError(f"{self.path}: is a link (to {os.readlink(self.path)}), not an HKMR work folder; it is "
+                               f"left alone: remove the link or choose another output name")
         if self.path.exists() and not (self.path.is_dir() and (self._manifest_path.is_file()
                                                                  or not any(self.path.iterdir()))):
             raise WorkDirError(f"{self.path}: exists but is not an HKMR work folder (no manifest.json); it is "

@@ -19,7 +19,7 @@ from core.fitting.clip_motion import motion_from_clip_fit
 from core.inference.world import WorldTrajectory
 from core.motion import Motion, validate_motion, write_motion
 
-__all__ = ["MotionStage", "MotionOutput", "run_motion", "MAX_REPROJECTION", "MIN_LEG_VISIBILITY", "MIN_RUN",
+__all__ = ["MotionStage", "MotionOutput", "NoPerson", "run_motion", "MAX_REPROJECTION", "MIN_LEG_VISIBILITY", "MIN_RUN",
            "leg_visibility", "presence"]
 
 #: A detected frame shows a person only if the fitted body also reprojects onto the detector's landmarks:
@@ -40,6 +40,10 @@ MIN_LEG_VISIBILITY = 0.7
 MIN_RUN = 5
 #: BlazePose landmark indices of the knees and ankles, [left knee, left ankle], [right knee, right ankle].
 _LEGS = ((25, 27), (26, 28))
+
+
+class NoPerson(ValueError):
+    """No frame passes the presence gate (:func:`presence`): the run's verdict, with what to do."""
 
 
 @dataclass
@@ -71,7 +75,7 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
     valid = presence(np.asarray(motion.valid, bool), np.asarray(motion.confidence), stage.fit.reprojection,
                      stage.min_confidence, leg_visibility(stage.landmarks.visibility))
     if not valid.any():
-        raise ValueError(f"no person: no frame has a person with landmark confidence ≥ {stage.min_confidence} "
+        raise NoPerson(f"no person: no frame has a person with landmark confidence ≥ {stage.min_confidence} "
                          f"(best {float(np.max(motion.confidence)):.2f}), a leg in view and a fitted body that "
                          f"matches the landmarks: is anyone in view? Film the whole body (or lower --min-confidence)")
     motion = validate_motion(replace(motion, valid=valid, timestamps=_timestamps(stage.landmarks, motion),
@@ -116,4 +120,4 @@ def _timestamps(lm: Landmarks, motion: Motion) -> np.ndarray | None:
     if lm.time_ms is None or not np.array_equal(np.asarray(motion.frame_index), np.asarray(lm.frame_index)):
         return None
     report = timing_report(lm.frame_index, lm.time_ms, lm.fps)
-    return report.times if report is not None and report.variable else None
+    return report.times if report is not None and report.variable and report.increasing else None

@@ -29,11 +29,21 @@ from .detect import DetectStage, detector_fingerprint, load_landmarks, run_detec
 from .detect_process import DetectProcess
 from .fit import FitStage, run_fit
 from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
-from .motion import MotionOutput, MotionStage, run_motion
+from .motion import MotionOutput, MotionStage, NoPerson, run_motion
 from .start import INITS, StartStage, run_start
 from .stream import StreamConfig, fit_streamed
 
-__all__ = ["RealOptions", "RealResult", "run_real"]
+__all__ = ["RealOptions", "RealResult", "RunFailed", "run_real"]
+
+
+class RunFailed(ValueError):
+    """A verdict on the content (nobody there, no frame usable) after detection: the message is the error;
+    ``warnings`` what the run had to say before it (e.g. "a person was seen in 0 of 60 frames", a variable
+    frame rate), which ``hkmr infer --progress json`` still reports as warning lines before the error."""
+
+    def __init__(self, message: str, warnings: list[str]):
+        super().__init__(message)
+        self.warnings = warnings
 
 
 @dataclass
@@ -120,7 +130,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
-        warnings = _timing_warnings(lm, input_path)
+        warnings = _timing_warnings(lm, input_path, info.num_frames)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels
@@ -131,10 +141,12 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
         try:
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
                                                        WindowStore(work.path / "fit"), streamed)
-        except ValueError:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
+        except ValueError as exc:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             if not opts.keep_work:
                 work.remove()
-            raise
+            nobody = isinstance(exc, NoPerson) or not lm.found.any()  # the fit's or the detector's verdict
+            seen = _presence_warnings(np.zeros(lm.num_frames, bool), input_path) if nobody else []
+            raise RunFailed(_with_box(str(exc), opts.detector.person, lm), warnings + seen) from exc
         warnings += _presence_warnings(out.motion.valid, input_path)
         if overlay:
             from core.inference.overlay import write_overlay
@@ -250,15 +262,28 @@ FEW_VALID = 0.2
 def _presence_warnings(valid, name: str) -> list[str]:
     """An (almost) empty scene says so: a person in fewer than :data:`FEW_VALID` of the frames."""
     n, k = len(valid), int(valid.sum())
-    if k >= max(3, FEW_VALID * n):
+    if k >= min(n, max(3, FEW_VALID * n)):  # a 1- or 2-frame clip with the person in every frame is not empty
         return []
-    return [f"a person was seen in only {k} of {n} frames of {name} (the others are marked invalid and not keyed "
-            f"as seen): is anyone in view? Film the whole body, or choose them with --person x0,y0,x1,y1"]
+    seen = (f"no person was seen in any of the {n} frames of {name}" if k == 0 else
+            f"a person was seen in only {k} of {n} frames of {name} (the others are marked invalid and not keyed as "
+            f"seen)")
+    return [f"{seen}: is anyone in view? Film the whole body, or choose them with --person x0,y0,x1,y1"]
 
 
-def _timing_warnings(lm, name: str) -> list[str]:
-    """The variable-frame-rate warning (:mod:`core.inference.timing`), if the video is one."""
-    from core.inference.timing import timing_report
+def _with_box(message: str, box, lm) -> str:
+    """A "no person" error of a run with ``--person x0,y0,x1,y1`` says that only that box was searched."""
+    if box is None or lm.found.any():
+        return message
+    return (f"--person {','.join(f'{v:g}' for v in box)}: the detector found no person inside this box (+15 %) in "
+            f"any of the {lm.num_frames} frames; draw the box around the whole person on the first frame (they "
+            f"must stay inside it), or use --person auto")
+
+
+def _timing_warnings(lm, name: str, listed: int) -> list[str]:
+    """The variable-frame-rate / broken-times warning and the "fewer frames than listed" warning
+    (:mod:`core.inference.timing`), if the video has them; ``listed``: the container's frame count."""
+    from core.inference.timing import missing_frames_warning, timing_report
 
     report = None if lm.time_ms is None else timing_report(lm.frame_index, lm.time_ms, lm.fps)
-    return [report.warning(name)] if report is not None and report.variable else []
+    missing = missing_frames_warning(lm.num_frames, listed, name)
+    return ([report.warning(name)] if report is not None and report.variable else []) + ([missing] if missing else [])

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .npz import NpzError, load_npz_checked
+from .options import MAX_FPS
 from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
@@ -188,6 +189,19 @@ def _check_skeleton(path: str, names, parents: np.ndarray) -> None:
                    f"{parents[k]}, expected {SMPL_PARENTS[k]})", f"Write SMPL's parents {list(SMPL_PARENTS)}")
 
 
+def _check_numbers(path: str, m: "Motion") -> None:
+    """Numeric fields hold real numbers (strings or complex values would fail or lose their imaginary part in
+    the float conversion) and ``frame_index`` integers (0.5 would collapse onto 0 and 1)."""
+    fields = {"poses": "fiu", "trans": "fiu", "betas": "fiu", "confidence": "fiu", "frame_index": "iu",
+              "rest_joints": "fiu", "camera": "fiu"}
+    for name, kinds in fields.items():
+        arr = getattr(m, name)
+        if arr is not None and np.asarray(arr).dtype.kind not in kinds:
+            want = "integers" if kinds == "iu" else "real numbers"
+            raise fail(path, f"field '{name}' must hold {want}, got {np.asarray(arr).dtype}",
+                       "Re-export the file with `hkmr` or fix the writer that produced it")
+
+
 def _check_weights(path: str, w: np.ndarray) -> None:
     if w.dtype.kind != "f" or not len(w):
         return
@@ -213,6 +227,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
     for name, shape in (("trans", (n, 3)), ("frame_index", (n,)), ("confidence", (n,)), ("valid", (n,))):
         _check_shape(path, name, np.asarray(getattr(m, name)), shape)
     _check_shape(path, "betas", m.betas, (None,))
+    _check_numbers(path, m)
     if m.rest_joints is not None:
         _check_shape(path, "rest_joints", m.rest_joints, (NUM_JOINTS, 3))
     if m.camera is not None:
@@ -244,6 +259,9 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         raise fail(path, f"up_axis '{m.up_axis}' is not one of {UP_AXES}", "Use 'y' (SMPL) or 'z' (AMASS)")
     if not (np.isfinite(m.fps) and m.fps > 0):
         raise fail(path, f"frame rate {m.fps} is not a positive number", "Set mocap_framerate, e.g. 30")
+    if m.fps > MAX_FPS:
+        raise fail(path, f"frame rate {m.fps:g} is above {MAX_FPS:g} fps (broken timing metadata?)",
+                   "Set mocap_framerate to the clip's real rate, e.g. 30")
     conf = np.asarray(m.confidence)
     if np.any((conf < 0) | (conf > 1)):
         raise fail(path, "confidence values must lie in [0, 1]", "Rescale the per-frame confidence")

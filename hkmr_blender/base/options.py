@@ -18,7 +18,8 @@ from typing import Callable
 
 from .outputs import check_output_file
 
-__all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int",
+__all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int", "thread_count",
+           "frame_rate", "MAX_FPS",
            "check_output", "same_file"]
 
 
@@ -50,8 +51,20 @@ nonnegative_float = _checked(float, lambda v: v >= 0, "≥ 0", "A finite number 
 unit_float = _checked(float, lambda v: 0 <= v <= 1, "in [0, 1]", "A number in [0, 1] (confidence thresholds).")
 positive_int = _checked(int, lambda v: v >= 1, "an integer ≥ 1", "An integer ≥ 1 (steps, frames, batch sizes).")
 nonnegative_int = _checked(int, lambda v: v >= 0, "an integer ≥ 0", "An integer ≥ 0 (seeds).")
+#: Highest frame rate a clip may have (phones' slow motion records 960 fps): a container or motion file claiming more
+#: has broken timing metadata, and Blender cannot represent it (its scene rate stops at 32767).
+MAX_FPS = 1000.0
+frame_rate = _checked(float, lambda v: 0 < v <= MAX_FPS, f"> 0 and at most {MAX_FPS:g} (frames per second)",
+                      "A frame rate: a finite number > 0, at most MAX_FPS.")
+#: Most CPU threads a command may ask for, per core of this machine: torch/OpenMP crash (SIGSEGV) when asked for
+#: tens of thousands, and more threads than cores only wait on each other.
+THREADS_PER_CORE = 4
+thread_count = _checked(int, lambda v: 1 <= v <= THREADS_PER_CORE * (os.cpu_count() or 1),
+                        f"an integer from 1 to {THREADS_PER_CORE * (os.cpu_count() or 1)} ({THREADS_PER_CORE} per core "
+                        f"of this machine)", "An integer ≥ 1, at most a few per CPU core (thread counts).")
 for _f, _name in ((positive_float, "positive_float"), (nonnegative_float, "nonnegative_float"),
-                  (unit_float, "unit_float"), (positive_int, "positive_int"), (nonnegative_int, "nonnegative_int")):
+                  (unit_float, "unit_float"), (positive_int, "positive_int"), (nonnegative_int, "nonnegative_int"),
+                  (thread_count, "thread_count"), (frame_rate, "frame_rate")):
     _f.__name__ = _name  # argparse names the type in "invalid <name> value" messages
 
 

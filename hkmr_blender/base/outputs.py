@@ -46,13 +46,38 @@ def _inputs(inputs: Iterable) -> list[tuple[str, Path, bool, bool]]:
     return out
 
 
+def _given(output, option: str, what: str) -> str:
+    """``output`` as text; refuses an empty name and one below an existing file (``notes.txt/m.npz``)."""
+    text = os.fspath(output)
+    if not text.strip():
+        raise ValueError(f"{option}: no name given (an empty path); give {what}")
+    if text.startswith("~"):  # quoted: the shell left it; writing would make a folder named '~' here
+        raise ValueError(f"{option} {text}: '~' was not expanded (a quoted path?); give the full path, e.g. "
+                         f"{os.path.expanduser('~')}{text[1:] if text.startswith('~/') else '/…'}")
+    for parent in real(text).parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{option} {text}: {parent} is a file, not a folder; give {what} in a folder")
+            break
+    return text
+
+
+def _same(a: Path, b: Path) -> bool:
+    """One file or folder: equal resolved names, or (both existing) one inode — a name that differs only in case
+    on a case-insensitive file system (macOS, Windows), or a hard link."""
+    try:
+        return a == b or os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _inside(child: Path, parent: Path) -> bool:
-    return child != parent and parent in child.parents
+    return not _same(child, parent) and any(_same(p, parent) for p in child.parents)
 
 
 def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool, searched=()) -> None:
     for given, item, _, _ in _inputs(searched):  # model folders: searched for named files, never the output
-        if out == item:
+        if _same(out, item):
             raise ValueError(f"{option} {shown}: this is also an input ({given}); choose another output name")
     for given, item, is_dir, glob in _inputs(inputs):
         if glob:
@@ -60,7 +85,7 @@ def _refuse_inputs(out: Path, shown: str, inputs, option: str, *, may_hold: bool
                 raise ValueError(f"{option} {shown}: the input pattern {given} matches this name; writing it would "
                                  f"mix an output into the input. Choose a name the pattern does not match")
             continue
-        if out == item:
+        if _same(out, item):
             raise ValueError(f"{option} {shown}: this is also an input ({given}); writing it would destroy the "
                              f"input. Choose another output name")
         if is_dir and _inside(out, item):
@@ -76,10 +101,13 @@ def check_output_file(output: str | os.PathLike, inputs: Iterable, option: str,
     """Refuse a file ``output`` that is an input, lies inside an input folder, is an existing folder or (when
     ``suffixes`` are given) lacks one of them; ``option`` names the argument. ``searched``: inputs that are
     only searched for named files (an SMPL model folder): the output may lie inside them. Returns it as a Path."""
-    out = Path(output)
+    out = Path(_given(output, option, "a file name"))
     _refuse_inputs(real(out), os.fspath(output), inputs, option, may_hold=True, searched=searched)
     if suffixes and not out.name.lower().endswith(tuple(s.lower() for s in suffixes)):
         raise ValueError(f"{option} {out}: the name must end with {' or '.join(suffixes)}")
+    if out.name.lower() in {s.lower() for s in suffixes}:
+        raise ValueError(f"{option} {out}: the name is only the suffix (a hidden file); give a name such as "
+                         f"motion{suffixes[0]}")
     if out.is_dir() or not out.name:
         hint = f"a file name ending with {' or '.join(suffixes)}" if suffixes else "a file name"
         raise ValueError(f"{option} {out}: this is a folder; give {hint}")
@@ -91,8 +119,8 @@ def check_new_folder(output: str | os.PathLike, inputs: Iterable, option: str,
     """Refuse a folder ``output`` that the run would create (and rename into place) when it is an input,
     holds an input, lies inside an input folder, is a file, or exists holding anything that ``is_ours``
     does not recognise as a previous output of the same kind. Returns it resolved."""
+    shown = _given(output, option, "a new folder name")
     out = real(output)
-    shown = os.fspath(output)
     _refuse_inputs(out, shown, inputs, option, may_hold=False)
     if out.is_file():
         raise ValueError(f"{option} {shown}: this is a file; give a new folder name")
@@ -110,7 +138,7 @@ def check_new_folder(output: str | os.PathLike, inputs: Iterable, option: str,
 def check_into_folder(output: str | os.PathLike, inputs: Iterable, option: str) -> Path:
     """Refuse a folder ``output`` that the run adds files to when it is an input, lies inside an input
     folder, or is an existing file. Returns it as a Path (as given)."""
-    _refuse_inputs(real(output), os.fspath(output), inputs, option, may_hold=True)
+    _refuse_inputs(real(output), _given(output, option, "a folder"), inputs, option, may_hold=True)
     if Path(output).is_file():
         raise ValueError(f"{option} {output}: this is a file; give a folder")
     return Path(output)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..base.atomic import atomic_path
 from ..base.formats import MOTION_SUFFIXES
-from ..base.options import positive_float
+from ..base.options import frame_rate
 from ..base.outputs import check_into_folder, check_output_file, colliding_outputs
 from .files import FORMATS, PRESETS
 from ..root.settings import ROOT_MODES
@@ -156,6 +156,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     settings = settings or ImportSettings(target="new", rate="set_scene")
     paths = collect_inputs(inputs)
     out_dir = check_export_outputs(out_dir, [*inputs, bpy.data.filepath], _output_names(paths, fmt, blend))
+    created = [d for d in (out_dir, *out_dir.parents) if not d.exists()]  # removed again if nothing is exported
     out_dir.mkdir(parents=True, exist_ok=True)
     scene = context.scene
     saved = (scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end)
@@ -189,6 +190,11 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
                 break
     finally:
         scene.render.fps, scene.render.fps_base, scene.frame_start, scene.frame_end = saved
+        for d in created if not report.done else ():  # a failed export leaves no empty folder behind
+            try:
+                d.rmdir()
+            except OSError:  # not empty (something else was put there meanwhile): left alone
+                break
     return report
 
 
@@ -220,7 +226,7 @@ def _add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--model", default="", help="SMPL model file (.pkl/.npz) for files without rest joints "
                                                 "(default: the shipped open body)")
     ap.add_argument("--no-mesh", action="store_true", help="export the skeleton only")
-    ap.add_argument("--fps", type=positive_float, default=None, help="resample to this rate (default: keep the clip's)")
+    ap.add_argument("--fps", type=frame_rate, default=None, help="resample to this rate (default: keep the clip's)")
     ap.add_argument("--blend", action="store_true", help="also save OUTDIR/<name>.blend with the imported clip")
     ap.add_argument("--pin-feet", action="store_true",
                     help="pin planted feet (the file's contacts, else detected from the motion)")

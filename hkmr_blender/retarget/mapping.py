@@ -98,6 +98,8 @@ def shipped_presets() -> dict[str, Preset]:
     return {p.name: p for p in (load_preset(f) for f in sorted(PRESET_DIR.glob("*.json")))}
 
 
+#: Blender's suffix for a copied bone's name ('Hips' → 'Hips.001').
+_DUPLICATE = re.compile(r"\.\d{3}$")
 #: Confidence factor when a second bone answers to the same name: inside the rig's main hierarchy too
 #: (ambiguous), or outside it (a decoy, e.g. an unparented ``Hips`` beside ``mixamorig:Hips``).
 RIVAL_IN_HIERARCHY, RIVAL_OUTSIDE = 0.5, 0.8
@@ -130,6 +132,12 @@ def _ranked_lookup(bone_names: list[str], parents) -> tuple[dict[str, list[str]]
     groups: dict[str, list[int]] = {}
     for i, n in enumerate(bone_names):
         groups.setdefault(normalize_name(n), []).append(i)
+    # A copy renamed by Blender ('Hips.001') in the hierarchy answers to 'Hips' when every 'Hips' lies outside it
+    # (a decoy took the name); Rigify's 'spine.001' is left alone: its 'spine' is in the hierarchy.
+    for i, n in enumerate(bone_names):
+        base = _DUPLICATE.sub("", normalize_name(n))
+        if i in main and base != normalize_name(n) and base in groups and not main & set(groups[base]):
+            groups[base].append(i)
     ranked = {k: [bone_names[i] for i in sorted(v, key=lambda i: (i not in main, -size[i], i))]
               for k, v in groups.items()}
     return ranked, {bone_names[i] for i in main}

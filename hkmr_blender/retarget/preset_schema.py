@@ -45,12 +45,25 @@ def _field(where: str, name: str, problem: str) -> PresetError:
 def _bone_name(where: str, name: str, value) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME:
         raise _field(where, name, f"must be a bone name (text, 1–{_MAX_NAME} characters), got {_short(value)}")
+    try:
+        value.encode("utf-8")  # a lone surrogate ("\ud800") is valid JSON but no Blender name
+    except UnicodeEncodeError:
+        raise _field(where, name, f"must be a bone name in valid Unicode, got {value.encode('utf-8', 'replace')!r}") \
+            from None
     return value
 
 
 def _short(value) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _finite(v: int | float) -> bool:
+    """A JSON number that fits a float and is finite (an integer of 400 digits overflows the conversion)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _obj(where: str, name: str, value) -> dict:
@@ -93,10 +106,20 @@ def preset_from_dict(d, where: str) -> Preset:
         _bone_name(where, "properties", bone)
         props[bone] = {}
         for key, v in _obj(where, f"properties.{bone}", values).items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
                 raise _field(where, f"properties.{bone}.{key}", f"must be a finite number, got {_short(v)}")
             props[bone][_bone_name(where, f"properties.{bone}", key)] = float(v)
     return Preset(d.get("name", Path(where).stem), d.get("description", ""), bones, also, props)
+
+
+def _unique_keys(pairs: list) -> dict:
+    """json's object hook: refuse an object that names a key twice (json keeps the last one silently)."""
+    d: dict = {}
+    for key, value in pairs:
+        if key in d:
+            raise json.JSONDecodeError(f"the key {_short(key)} appears twice in one object; keep one", "", 0)
+        d[key] = value
+    return d
 
 
 def load_preset(path: str | Path) -> Preset:
@@ -105,7 +128,8 @@ def load_preset(path: str | Path) -> Preset:
         if Path(path).stat().st_size > PRESET_MAX_BYTES:
             raise PresetError(f"{path}: {Path(path).stat().st_size} bytes is too large for a bone-mapping preset "
                               f"(at most {PRESET_MAX_BYTES}); is this the right file?")
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows Notepad) is not an error; duplicate keys are (the last one would win)
+        d = json.loads(Path(path).read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PresetError(f"cannot read bone-mapping preset {path}: {exc}") from exc
     except RecursionError:

@@ -98,6 +98,34 @@ MOTION_CASES = [
     ("skin-weights-sum-168", lambda d, p, s: _v1(d, p, mesh_weights=d["mesh_weights"] * 168), "sum to 1"),
     ("skin-weights-negative", lambda d, p, s: _v1(d, p, mesh_weights=d["mesh_weights"] * 2 - d["mesh_weights"].max(1,
                                                   keepdims=True)), "skin weights"),
+    # second probe (issue 19): values of the wrong kind in numeric fields, more shapes and ranges
+    ("poses-strings", lambda d, p, s: _v1(d, p, poses=np.full((60, 72), "a")), "'poses' must hold real numbers"),
+    ("poses-complex", lambda d, p, s: _v1(d, p, poses=np.zeros((60, 72), complex)), "'poses' must hold real numbers"),
+    ("confidence-strings", lambda d, p, s: _v1(d, p, confidence=np.full(60, "x")),   # was a numpy traceback
+     "'confidence' must hold real numbers"),
+    ("frame-index-halves", lambda d, p, s: _v1(d, p, frame_index=np.arange(60) / 2),  # blamed the output file
+     "'frame_index' must hold integers"),
+    ("betas-strings", lambda d, p, s: _v1(d, p, betas=np.array(list("abcdefghij"))), "'betas' must hold real"),
+    ("trans-inf", lambda d, p, s: _v1(d, p, trans=np.full((60, 3), np.inf)), "'trans' contains NaN or infinite"),
+    ("betas-per-frame", lambda d, p, s: _v1(d, p, betas=np.zeros((60, 10))), "'betas' has shape (60, 10)"),
+    ("fps-nan", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(np.nan)), "frame rate nan"),
+    ("fps-zero", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(0.0)), "frame rate 0.0"),
+    ("fps-1e9", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(1e9)), "frame rate 1e+09 is above 1000"),
+    ("fps-word", lambda d, p, s: _v1(d, p, mocap_framerate=np.array("thirty")), "'mocap_framerate' is 'thirty'"),
+    ("zero-frames", lambda d, p, s: _v1(d, p, poses=np.zeros((0, 72)), trans=np.zeros((0, 3)),
+                                        frame_index=np.zeros(0, int), confidence=np.zeros(0, np.float32),
+                                        valid=np.zeros(0, bool)), "zero frames"),
+    ("hand-pose-45-wide", lambda d, p, s: _v1(d, p, hand_pose=np.zeros((60, 45))), "'hand_pose' has shape (60, 45)"),
+    ("hand-pose-per-joint", lambda d, p, s: _v1(d, p, hand_pose=np.zeros((60, 30, 3))), "'hand_pose' has shape"),
+    ("hand-pose-ints", lambda d, p, s: _v1(d, p, hand_pose=np.zeros((60, 90), int)), "'hand_pose' must be float"),
+    ("hand-seen-without-hand-pose", lambda d, p, s: _v1(d, p, hand_seen=np.zeros((60, 2), bool)),
+     "'hand_seen' without 'hand_pose'"),
+    ("timestamps-all-zero-ints", lambda d, p, s: _v1(d, p, timestamps=np.zeros(60, int)), "strictly increasing"),
+    ("contacts-3d", lambda d, p, s: _v1(d, p, contacts=np.zeros((60, 2, 1), bool)), "'contacts' has shape (60, 2, 1)"),
+    ("rest-joints-nan", lambda d, p, s: _v1(d, p, rest_joints=np.full((24, 3), np.nan)), "'rest_joints' contains NaN"),
+    ("camera-two-wide", lambda d, p, s: _v1(d, p, camera=np.zeros((60, 2))), "'camera' has shape (60, 2)"),
+    ("object-array-of-floats", lambda d, p, s: np.savez(p, **{**d, "trans": np.zeros((60, 3), object)}),
+     "pickled objects"),
 ]
 
 

@@ -137,6 +137,14 @@ PERSON_CASES = [
     ("person-larger-than-frame", "0,0,5000,5000", "inside the 96×64 frame"),
     ("person-negative-corner", "-10,0,50,50", "inside the 96×64 frame"),
     ("person-normalised-looks-tiny", "0.1,0.1,0.9,0.9", None),   # inside the frame: accepted (tiny box, see below)
+    # second probe (issue 19)
+    ("person-empty-string", "", "--person is empty"),     # was taken as auto silently
+    ("person-blank", "   ", "--person is empty"),
+    ("person-negative-box", "-5,-5,-1,-1", "inside the 96×64 frame"),
+    ("person-all-nan", "nan,nan,nan,nan", "finite"),
+    ("person-five-numbers", "1,2,3,4,5", "x0,y0,x1,y1"),
+    ("person-hex", "0x10,0,50,50", "x0,y0,x1,y1"),
+    ("person-semicolons", "10;10;50;50", "x0,y0,x1,y1"),
 ]
 
 

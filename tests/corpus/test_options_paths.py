@@ -23,6 +23,17 @@ OPTION_CASES = [
     ("infer-threads-zero", INFER + ["--threads", "0"], "--threads"),
     ("infer-min-confidence-above-1", INFER + ["--min-confidence", "1.5"], "--min-confidence"),
     ("infer-min-confidence-nan", INFER + ["--min-confidence", "nan"], "--min-confidence"),
+    # second probe (issue 19)
+    ("infer-threads-99999", INFER + ["--threads", "99999"], "--threads"),   # torch segfaulted (SIGSEGV)
+    ("infer-height-nan", INFER + ["--height", "nan"], "--height"),
+    ("infer-height-zero", INFER + ["--height", "0"], "--height"),
+    ("infer-chunk-size-1e3", INFER + ["--chunk-size", "1e3"], "--chunk-size"),
+    ("infer-fps-1e400", INFER + ["--fps", "1e400"], "--fps"),
+    ("infer-fps-zero", INFER + ["--fps", "0"], "--fps"),
+    ("infer-fps-1e9", INFER + ["--fps", "1e9"], "--fps"),                  # Blender clamps to 32767 silently
+    ("export-fps-100000", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "100000"], "--fps"),
+    ("infer-min-confidence-negative", INFER + ["--min-confidence", "-0.1"], "--min-confidence"),
+    ("infer-focal-inf", INFER + ["--focal-length", "inf"], "--focal-length"),
     ("export-fps-negative", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "-24"], "--fps"),
     ("export-fps-nan", ["export", "{motion}", "-o", "{out}/fbx", "--fps", "nan"], "--fps"),
     ("prior-steps-negative", ["prior", "--steps", "-1", "--out", "{out}/vae.pt"], "--steps"),

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.blender
 
 @pytest.fixture
 def clips(tmp_path):
-    """in/walk.npz, in/run.npz, other/walk.npz (same stem), body.npz."""
+    """in/walk.npz, in/run.npz, other/walk.npz (same stem), upper/WALK.npz (same stem but for case), body.npz."""
     motion, arrays = make_motion(np.random.default_rng(5), frames=6)
-    for rel in ("in/walk.npz", "in/run.npz", "other/walk.npz"):
+    for rel in ("in/walk.npz", "in/run.npz", "other/walk.npz", "upper/WALK.npz"):
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         write_motion(tmp_path / rel, motion)
     atomic_savez(tmp_path / "body.npz", arrays)
@@ -58,12 +58,21 @@ EXPORT_REFUSALS = [
     ("output-is-an-input-file", ["{d}/in/walk.npz", "-o", "{d}/in/walk.npz"], ["also an input"]),
     ("output-file-is-an-input", ["{d}/out/walk.fbx", "{d}/in/run.npz", "-o", "{d}/out"], ["also an input"]),
     ("output-name-is-a-folder", ["{d}/in/run.npz", "-o", "{d}/out"], ["run.fbx", "this is a folder"]),
+    # second probe (issue 19)
+    ("same-stem-differing-in-case", ["{d}/in/walk.npz", "{d}/upper/WALK.npz", "-o", "{d}/out2"],
+     ["in/walk.npz", "upper/WALK.npz"]),
+    ("output-is-the-input-folder-with-a-slash", ["{d}/in", "-o", "{d}/in/"], ["also an input"]),
+    ("output-is-the-input-folder-via-dotdot", ["{d}/in", "-o", "{d}/other/../in"], ["also an input"]),
+    ("output-is-the-input-folder-via-a-link", ["{d}/in", "-o", "{d}/inlink"], ["also an input"]),
+    ("output-below-an-input-file", ["{d}/in/run.npz", "-o", "{d}/in/run.npz/fbx"], ["is a file, not a folder"]),
+    ("output-empty", ["{d}/in/run.npz", "-o", ""], ["output folder: no name given"]),
 ]
 
 
 @pytest.mark.parametrize("argv,names", [c[1:] for c in EXPORT_REFUSALS], ids=[c[0] for c in EXPORT_REFUSALS])
 def test_export_refuses_unsafe_and_colliding_outputs_before_any_work(argv, names, clips, capsys):
     (clips / "out" / "run.fbx").mkdir(parents=True)
+    os.symlink(clips / "in", clips / "inlink")
     (clips / "out" / "walk.fbx").write_bytes(b"an input that happens to be an fbx")
     planted = {f"out/{k}": v for k, v in _plant(clips / "out").items()}
     before = listing(clips)
@@ -100,3 +109,19 @@ def test_export_actions_refuses_colliding_action_names_and_the_blend_file(empty_
     finally:
         bpy.ops.wm.read_factory_settings(use_empty=True)  # forget the saved file name
     _intact(clips, planted)
+
+
+def test_failed_export_leaves_no_new_folder(clips, capsys):
+    """Second probe (issue 19): every clip fails (all frames invalid) → exit 1, the clip named, and the output
+    folders the run created (two levels) are gone again; an existing folder stays."""
+    from dataclasses import replace
+
+    from hkmr_blender.base.formats import read_motion
+
+    bad = clips / "bad" / "none.npz"
+    bad.parent.mkdir()
+    write_motion(bad, replace(read_motion(clips / "in" / "walk.npz"), valid=np.zeros(6, bool)))
+    before = listing(clips)
+    rc, _, err = run(["export", bad, "-o", clips / "new" / "fbx"], capsys)
+    assert rc == 1 and "none.npz" in err and "Traceback" not in err, err
+    assert listing(clips) == before

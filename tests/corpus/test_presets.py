@@ -47,6 +47,18 @@ PRESET_CASES = [
     ("no-bones", '{"name": "x"}', "not a bone-mapping preset"),
     ("not-json", "{", "cannot read"),
     ("binary", "\x00\x01\x02", "cannot read"),
+    # second probe (issue 19)
+    ("empty-file", "", "cannot read"),
+    ("whitespace-only", " \n\t ", "cannot read"),
+    ("duplicate-joint-key", '{"bones": {"pelvis": "Hips", "pelvis": "Root"}}', "'pelvis' appears twice"),
+    ("duplicate-bones-field", '{"bones": {}, "bones": {"pelvis": "Hips"}}', "'bones' appears twice"),
+    ("bones-null", '{"bones": null}', "field 'bones' must be an object"),
+    ("bone-name-nan", '{"bones": {"pelvis": NaN}}', "field 'bones.pelvis'"),
+    ("bone-name-lone-surrogate", '{"bones": {"pelvis": "\\ud800"}}', "valid Unicode"),
+    ("properties-number-as-string-1e3", _with(properties={"b": {"IK_FK": "1e3"}}), "properties.b.IK_FK"),
+    ("properties-huge-integer", '{"bones": {}, "properties": {"b": {"IK_FK": 1' + "0" * 400 + '}}}', "finite number"),
+    ("also-null-joint", _with(also={"Root": None}), "in 'also'"),
+    ("name-null", _with(name=None), "field 'name' must be text"),
 ]
 
 
@@ -76,3 +88,17 @@ def test_good_preset_and_every_shipped_preset_load(tmp_path):
     assert p.bones == {"pelvis": ["Hips"], "left_hand": []} and p.also == {"Root": "pelvis"}
     assert p.properties == {"thigh_parent.L": {"IK_FK": 1.0}}
     assert set(mp.shipped_presets()) == {"mixamo", "rigify", "unity", "unreal"}
+
+
+def test_preset_with_a_byte_order_mark_loads(tmp_path):
+    """Windows Notepad saves UTF-8 with a BOM: it used to be refused as invalid JSON."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode())
+    assert mp.load_preset(path).bones["pelvis"] == ["Hips"]
+
+
+def test_preset_in_utf16_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "utf16.json"
+    path.write_bytes(json.dumps(GOOD).encode("utf-16"))
+    with pytest.raises(mp.PresetError, match="cannot read bone-mapping preset .*utf16.json"):
+        mp.load_preset(path)

@@ -91,3 +91,49 @@ def test_decoy_rig_retargets_the_real_hips(empty_scene):  # noqa: F811  (the fix
     pelvis = next(e for e in result.mapping.entries if e.joint == "pelvis")
     assert pelvis.bone == "mixamorig:Hips" and pelvis.confidence < 1.0
 
+
+
+def _renamed(names, old, new):
+    return [new if n == old else n for n in names]
+
+
+def _variant(kind: str):
+    """Second probe (issue 19): (bone names, parents, the pelvis bone expected, a rival named in ``how`` or None)."""
+    names, parents = names_and_parents(FAMILIES["mixamo"])
+    hips = names.index("mixamorig:Hips")
+    if kind == "real-renamed-001-decoy-has-the-name":   # Blender renamed the real hips when a copy took its name
+        return _renamed(names, "mixamorig:Hips", "mixamorig:Hips.001") + ["mixamorig:Hips"], parents + [-1], \
+            "mixamorig:Hips.001", "mixamorig:Hips"
+    if kind == "unparented-copy-named-001":
+        return names + ["mixamorig:Hips.001"], parents + [-1], "mixamorig:Hips", None
+    if kind == "copy-001-under-the-real-hips":
+        return names + ["mixamorig:Hips.001"], parents + [hips], "mixamorig:Hips", None
+    if kind == "rig-under-an-extra-root-and-a-top-level-hips":
+        return ["Hips", "Root"] + names, [-1, -1] + [(1 if p < 0 else p + 2) for p in parents], "mixamorig:Hips", "Hips"
+    if kind == "lower-case-decoy":
+        return names + ["mixamorig:hips"], parents + [-1], "mixamorig:Hips", "mixamorig:hips"
+    if kind == "whole-rig-copied-unparented-with-001":
+        return names + [n + ".001" for n in names], parents + [(-1 if p < 0 else p + len(names)) for p in parents], \
+            "mixamorig:Hips", None
+    raise KeyError(kind)
+
+
+VARIANTS = ["real-renamed-001-decoy-has-the-name", "unparented-copy-named-001", "copy-001-under-the-real-hips",
+            "rig-under-an-extra-root-and-a-top-level-hips", "lower-case-decoy", "whole-rig-copied-unparented-with-001"]
+
+
+@pytest.mark.parametrize("how", ["auto", "preset"])
+@pytest.mark.parametrize("kind", VARIANTS)
+def test_decoy_variants_map_the_real_hierarchy(kind, how):
+    names, parents, pelvis_bone, rival = _variant(kind)
+    m = mp.auto_map(names, parents) if how == "auto" else mp.apply_preset(mp.shipped_presets()["mixamo"], names,
+                                                                            parents)
+    pelvis = next(e for e in m.entries if e.joint == "pelvis")
+    assert pelvis.bone == pelvis_bone, (pelvis, kind)
+    if rival is None:
+        assert pelvis.confidence == 1.0 and "2nd" not in pelvis.how
+    else:
+        assert pelvis.confidence == pytest.approx(mp.RIVAL_OUTSIDE) and f"2nd candidate '{rival}'" in pelvis.how
+    main = {n for n in names if not n.endswith(".001") or n == pelvis_bone}
+    assert all(e.bone in main for e in m.entries), [e.bone for e in m.entries if e.bone not in main]
+    assert len(m.entries) == 24

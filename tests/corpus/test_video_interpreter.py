@@ -39,7 +39,33 @@ CASES = [
     ("crashing-interpreter", lambda d: _script(d / "python", 'echo "Segmentation fault" >&2; exit 139'),
      "Segmentation fault"),
     ("not-an-executable-format", lambda d: _binary(d / "python"), "cannot be run"),
+    # second probe (issue 19)
+    ("a-directory", lambda d: _folder(d / "python3.11"), "not found or not executable"),
+    ("file-without-execute-permission", lambda d: _no_x(_script(d / "python", f'exec "{sys.executable}" "$@"')),
+     "not found or not executable"),
+    ("dangling-link", lambda d: _link(d / "python", d / "gone"), "not found or not executable"),
+    ("name-not-on-path", lambda d: "python-hkmr-not-installed", "not found or not executable"),
+    ("empty-setting", lambda d: "", "no Python interpreter set"),
+    ("python2-like-syntax-error", lambda d: _script(d / "python2", 'echo "  File \"<string>\", line 1" >&2; '
+                                                    'echo "SyntaxError: invalid syntax" >&2; exit 1'), "SyntaxError"),
+    ("tag-on-stderr-only", lambda d: _script(d / "python", 'echo "HKMR_PROBE 3.11 1.26 2.13" >&2; exit 0'),
+     "printed nothing"),
 ]
+
+
+def _folder(path) -> str:
+    path.mkdir()
+    return str(path)
+
+
+def _no_x(path: str) -> str:
+    os.chmod(path, 0o644)
+    return path
+
+
+def _link(path, target) -> str:
+    os.symlink(target, path)
+    return str(path)
 
 
 def _binary(path) -> str:
