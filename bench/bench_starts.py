@@ -100,13 +100,62 @@ def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
     return {f"root bias {a}": float(v) for a, v in zip("xyz", aa.mean(0))}
 
 
-def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
+def _torso_turn(world: np.ndarray, truth_world: np.ndarray) -> np.ndarray:
+    """(F,3,3) per-frame rotations taking the detected torso frame (:func:`core.fitting.terms.root_from_torso`)
+    onto the truth's."""
+    from core.fitting.terms import root_from_torso
+    return root_from_torso(truth_world) @ np.swapaxes(root_from_torso(world), -1, -2)
+
+
+def oracle(lm: Landmarks, what: str, truth_cam: np.ndarray, truth_px: np.ndarray) -> Landmarks:
+    """Swap one input for the truth (a diagnosis: which detector error costs most). truth_cam (F,33,3) the true
+    body's landmark points in the camera frame, truth_px (F,33,2) their projection. ``what``: "2d" (true pixels),
+    "3d" (true hip-centred 3D in place of the world landmarks), "torso" (the world landmarks turned per frame so
+    that their torso frame is the truth's: their lean/facing error removed, their pose kept), "tilt" (only the
+    component of that turn about the camera's x axis: the lean towards/away from the camera), "depth" (world
+    x, y kept, z from the truth), "vis" (visibility 1 everywhere), "farwrist" (2D and 3D of the arm points
+    whose visibility is < 0.5 from the truth)."""
+    from core.fitting.terms import HIPS
+    tw = (truth_cam - truth_cam[:, list(HIPS)].mean(1, keepdims=True)).astype(np.float32)
+    f = lm.found
+    px, world, vis = lm.points2d.copy(), lm.world.copy(), lm.visibility.copy()
+    if what == "2d":
+        px[f] = truth_px[f]
+    elif what == "3d":
+        world[f] = tw[f]
+    elif what in ("torso", "tilt"):
+        R = _torso_turn(world[f], tw[f])
+        if what == "tilt":
+            from core.detect.world_lean import lean_matrix
+            a = np.degrees(np.arctan2(R[:, 2, 1] - R[:, 1, 2], R[:, 1, 1] + R[:, 2, 2]))
+            R = np.stack([lean_matrix(x) for x in a])
+        world[f] = np.einsum("fij,fnj->fni", R, world[f].astype(np.float64))
+    elif what == "depth":
+        world[f, :, 2] = tw[f, :, 2]
+    elif what == "vis":
+        vis[f] = 1.0
+    elif what == "farwrist":
+        arm = np.zeros(33, bool)
+        arm[13:23] = True
+        m = arm[None] & (vis < 0.5) & f[:, None]
+        px[m], world[m] = truth_px[m], tw[m]
+    else:
+        raise ValueError(f"--pre oracle:{what}: unknown")
+    return replace(lm, points2d=px.astype(np.float32), world=world.astype(np.float32), visibility=vis)
+
+
+def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = None,
+               truth_px: np.ndarray | None = None, K: np.ndarray | None = None) -> Landmarks:
     """Apply ``steps`` in order: "swap" (:func:`core.detect.swaps.fix_swaps`), "lean:DEG"
-    (:func:`core.detect.world_lean.level_world`) or "inject:GROUP:A:B" (exchange GROUP's left/right labels on
-    frames A…B−1, as BlazePose does on side views: a robustness test). The default path applies swap and
-    lean:12 (``core/pipeline/run.py``); this bench applies only what ``--pre`` names."""
+    (:func:`core.detect.world_lean.level_world`), "ray" (world landmarks turned onto the camera ray through the
+    hips, the render's camera ``K``: ``level_world(…, 0, focal)``), "inject:GROUP:A:B" (exchange GROUP's left/right labels on
+    frames A…B−1, as BlazePose does on side views: a robustness test) or "oracle:WHAT" (:func:`oracle`). The
+    default path applies swap and lean:12 (``core/pipeline/run.py``); this bench applies only what ``--pre``
+    names."""
     for step in steps:
-        if step.startswith("inject:"):
+        if step.startswith("oracle:"):
+            lm = oracle(lm, step.split(":")[1], truth_cam, truth_px)
+        elif step.startswith("inject:"):
             from core.detect.swaps import limb_pairs
             _, group, a, b = step.split(":")
             left, right = limb_pairs(group)
@@ -117,6 +166,9 @@ def preprocess(lm: Landmarks, steps: list[str]) -> Landmarks:
         elif step.startswith("lean:"):  # BlazePose's world landmarks turned towards the camera by DEG
             from core.detect.world_lean import level_world
             lm = level_world(lm, float(step.split(":")[1]))
+        elif step == "ray":
+            from core.detect.world_lean import level_world
+            lm = level_world(lm, 0.0, float(K[0, 0]), (float(K[0, 2]), float(K[1, 2])))
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks
@@ -131,13 +183,23 @@ def main(argv=None) -> int:
     ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
     ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, lean:DEG, inject:GROUP:A:B")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
+    ap.add_argument("--betas", choices=("start", "bones", "true"), default="start",
+                    help="the fit's β: the start's (default path), from the world landmarks' bone lengths, or the "
+                         "truth's (an oracle)")
+    ap.add_argument("--post-smooth", type=float, default=0.0, help="experiment: Gaussian σ (frames) on the output")
     ap.add_argument("--json", help="write the per-video rows here")
     ap.add_argument("--prior", default=None, help="a pose-VAE file (hkmr-pose-vae) for the fit's prior term (w_vae)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
-    cfg = replace(ClipFitConfig(), **{k: type(getattr(ClipFitConfig(), k))(v) for k, v in
-                                      (kv.split("=", 1) for kv in args.set)})
+    cfg = ClipFitConfig()
+    for k, v in (kv.split("=", 1) for kv in args.set):  # KEY=VALUE, or contact.KEY=VALUE (ContactConfig)
+        if k.startswith("contact."):
+            k = k.split(".", 1)[1]
+            cfg = replace(cfg, contact=replace(cfg.contact, **{k: float(v)}))
+        else:
+            cfg = replace(cfg, **{k: type(getattr(cfg, k))(v) if not isinstance(getattr(cfg, k), bool)
+                                  else v.lower() in ("1", "true")})
     from core.fitting.prior import VAEPrior, load_pose_vae
     prior = VAEPrior(load_pose_vae(args.prior)) if args.prior else None
     rows, totals = [], {}
@@ -145,7 +207,7 @@ def main(argv=None) -> int:
         z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
         fps = float(z["fps"])
         rot, betas, transl = camera_truth(body, z)
-        lm = preprocess(landmarks_for(video), args.pre)
+        lm = landmarks_for(video)
         n = min(lm.num_frames, len(rot))
         lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
         with torch.no_grad():
@@ -156,6 +218,7 @@ def main(argv=None) -> int:
         with torch.no_grad():
             tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()
         truth_px = tp[..., :2] / tp[..., 2:] * z["K"][0, 0] + z["K"][:2, 2]
+        lm = preprocess(lm, args.pre, tp, truth_px, z["K"])
         swaps = true_swaps(lm, truth_px)
         print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {args.pre or '-'}; "
               + " ".join(f"{k} {v:.1f}" for k, v in swaps.items()), flush=True)
@@ -166,8 +229,19 @@ def main(argv=None) -> int:
                 model = start.partition("=")[2] or None
                 st = run_start(StartStage(lm, model))
                 kw = dict(init_rotmats=st.rotmats, init_betas=st.betas)
+            if args.betas == "true":
+                kw["init_betas"] = betas.numpy()
+            elif args.betas == "bones":
+                kw.pop("init_betas", None)
             fit = fit_clip(body, lm, cfg=cfg, camera=cam, prior=prior, **kw)
             dt = time.perf_counter() - t0
+            if args.post_smooth > 0:  # experiment: a Gaussian over time on the output (6D rotations, translation)
+                import roma
+                from scipy.ndimage import gaussian_filter1d as g1
+                r6 = fit.rotmats[..., :2].reshape(n, 24, 6).astype(np.float64)
+                r6 = g1(r6, args.post_smooth, axis=0, mode="nearest").reshape(n, 24, 3, 2)
+                fit.rotmats = roma.special_gramschmidt(torch.as_tensor(r6)).numpy().astype(np.float32)
+                fit.transl = g1(fit.transl, args.post_smooth, axis=0, mode="nearest")
             s = scores(body, fit, rot, betas, transl, fps, planted, floor.normal)
             s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pa_per_joint(body, fit, rot, betas))})
             s.update(root_bias(fit, rot))

@@ -55,6 +55,7 @@ class ClipFitConfig:
     overlap: int = 16
     start_iterations: int = 30
     start_smoothing: float = 3.0  # Gaussian σ of the start's temporal filter, frames at 30 fps
+    output_smoothing: float = 2.0  # Gaussian σ of the same filter on the result, frames at 30 fps (0: none)
     iterations: int = 80
     lock_iterations: int = 20
     lock_feet: bool = True
@@ -178,13 +179,26 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
         return _State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32))
     # per-frame estimates jitter (depth from 2D most): a robust temporal filter gives the smoothness term a
     # start near its minimum, which L-BFGS needs (its second differences are badly conditioned)
-    sigma = cfg.start_smoothing * (lm.fps if lm.fps > 0 else 30.0) / 30.0
-    rot = None if data.rot is None else data.rot.double().numpy()
-    if rot is not None:  # filtered in the first camera's axes (a turning camera moves people in its own frame)
-        t = np.einsum("fji,fj->fi", rot, t)
-    t = gaussian_filter1d(median_filter(t, size=(9, 1), mode="nearest"), sigma, axis=0, mode="nearest")
-    if rot is not None:
-        t = np.einsum("fij,fj->fi", rot, t)
+    return _smooth(_State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32)),
+                   cfg.start_smoothing * (lm.fps if lm.fps > 0 else 30.0) / 30.0, data.rot, median=9)
+
+
+def _smooth(s: _State, sigma: float, rot: torch.Tensor | None, median: int = 0) -> _State:
+    """Gaussian filter over time (σ frames) of the joints' axis-angles, the root's 6D (re-orthonormalised) and
+    the translation (after a ``median``-frame median filter when > 0). With a moving camera's rotations ``rot``
+    (F,3,3) the translation is filtered in the first camera's axes (a turning camera moves people in its own
+    frame)."""
+    if sigma <= 0 or len(s.transl) < 3:
+        return s
+    t = s.transl.double().numpy()
+    r = None if rot is None else rot.double().numpy()
+    if r is not None:
+        t = np.einsum("fji,fj->fi", r, t)
+    if median:
+        t = median_filter(t, size=(median, 1), mode="nearest")
+    t = gaussian_filter1d(t, sigma, axis=0, mode="nearest")
+    if r is not None:
+        t = np.einsum("fij,fj->fi", r, t)
     body_aa = gaussian_filter1d(s.body_aa.numpy(), sigma, axis=0, mode="nearest")
     root = roma.special_procrustes(rot6d_to_matrix(torch.as_tensor(
         gaussian_filter1d(s.root6d.numpy(), sigma, axis=0, mode="nearest"))))
@@ -303,7 +317,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     path = None
     if camera_rotations is None:
         floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
-        planted = ct.point_contacts(feet, found, fps, floor, cfg.contact)
+        planted = ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
     else:
         from core.camera.path import camera_path_from_feet, to_reference
         path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas),
@@ -322,6 +336,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     if progress is not None:
         progress(passes * n, passes * n)
+    state = _smooth(state, cfg.output_smoothing * fps / 30.0, data.rot)
     return _result(body, state, betas, data, cam, lm, planted, floor, path)
 
 

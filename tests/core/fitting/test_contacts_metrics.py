@@ -81,3 +81,23 @@ def test_metrics_on_known_tracks():
     w = np.array([[1, 1, 0], [0, 0, 0]], float)
     err = reprojection_error(pred, obs, w, torso_px=50.0)
     assert err[0] == 0.1 and np.isnan(err[1])
+
+
+def test_speed_along_the_camera_ray_counts_only_by_its_weight():
+    """A monocular fit's feet drift along the viewing ray while truly planted (depth is its weakest axis); with the
+    camera's position given, that drift counts ``ray_weight`` times only, and a foot moving across the image
+    is still moving."""
+    feet, _ = _walk()
+    valid = np.ones(len(feet), bool)
+    floor = ct.estimate_floor(feet, valid)
+    drift = feet.copy()
+    ray = drift[:, 2:] / np.linalg.norm(drift[:, 2:], axis=-1, keepdims=True)
+    # back and forth along the ray, ±8 cm, up to 0.63 m/s (fitted feet on rendered mocap: 0.4–1.4 m/s)
+    drift[:, 2:] += ray * (0.08 * np.sin(np.arange(len(feet)) * 2 * np.pi / 24))[:, None, None]
+    cfg = ct.ContactConfig(ray_weight=0.2, speed=0.4)
+    assert ct.point_contacts(feet, valid, 30.0, floor, cfg, camera_at=np.zeros(3))[:, 2:].all()
+    assert ct.point_contacts(drift, valid, 30.0, floor, cfg, camera_at=np.zeros(3))[:, 2:].all()
+    assert not ct.point_contacts(drift, valid, 30.0, floor, cfg)[:, 2:].all()   # counted in full: lost
+    across = drift.copy()
+    across[:, 2:, 0] += 0.02 * np.arange(len(feet))[:, None]                     # 0.6 m/s across the image
+    assert not ct.point_contacts(across, valid, 30.0, floor, cfg, camera_at=np.zeros(3))[:, 2:].any()
