@@ -18,7 +18,8 @@ is minimised by L-BFGS over θ (axis-angle, joints 1…23), the root orientation
 (:mod:`core.fitting.shape`). Frames with ``found=False`` carry no data term: their parameters are
 interpolated by the smoothness term where both sides have data (else held), and they always come out
 ``valid=False``. Contacts (:mod:`core.fitting.contacts`) are detected after a first pass; a second pass
-locks each planted heel/toe to one point over its contact span, and the root follows.
+locks each planted heel/toe to one point over its contact span, and the root follows. The result is filtered
+over time once more (``cfg.output_smoothing``, the start's filter).
 """
 from __future__ import annotations
 
