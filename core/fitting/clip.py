@@ -315,7 +315,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
                   pass_id=1)
     feet = _feet(body, state, betas)
     fps = lm.fps if lm.fps > 0 else 30.0
-    path = None
+    path, lock = None, None
     if camera_rotations is None:
         floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
@@ -334,11 +334,13 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
                 torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
         state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2),
                       store=store, pass_id=2)
+    state = _smooth(state, cfg.output_smoothing * fps / 30.0, data.rot)
+    if lock is not None:  # after the filter, so that the planted points sit on their anchors again
         state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     if progress is not None:
         progress(passes * n, passes * n)
-    state = _smooth(state, cfg.output_smoothing * fps / 30.0, data.rot)
-    return _result(body, state, betas, data, cam, lm, planted, floor, path)
+    low = None if path is not None else ct.low_points(_feet(body, state, betas), found, floor, cfg.contact)
+    return _result(body, state, betas, data, cam, lm, planted, floor, path, low)
 
 
 def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:
@@ -372,13 +374,14 @@ def _feet(body, s: _State, betas) -> np.ndarray:
     return _points(body, s, betas)[:, list(terms.FOOT_POINTS)].double().numpy()
 
 
-def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor, path=None) -> ClipFit:
+def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor, path=None,
+            low=None) -> ClipFit:
     rot = _rotmats(s)
     pts = _points(body, s, betas)
     found = np.asarray(lm.found, bool)
     seen = (lm.visibility >= 0.5) & (d.w2.numpy() > 0) & found[:, None]
     frac = reprojection_error(cam.project(pts).numpy(), lm.points2d, seen, d.scale)
     return ClipFit(rotmats=rot.numpy(), betas=betas[0].double().numpy(), transl=s.transl.double().numpy(),
-                   reprojection_px=frac * d.scale, reprojection=frac, contacts=ct.foot_contacts(planted),
+                   reprojection_px=frac * d.scale, reprojection=frac, contacts=ct.foot_contacts(planted, low),
                    point_contacts=planted, valid=found.copy(), floor=floor, camera=cam, torso_px=d.scale,
                    camera_path=path)

@@ -15,8 +15,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from hkmr_blender.base.spans import contact_spans
 
-__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "foot_contacts", "lock_targets",
-           "lock_weights"]
+__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "low_points", "foot_contacts",
+           "lock_targets", "lock_weights"]
 
 _CAMERA_UP = np.array([0.0, -1.0, 0.0])
 
@@ -96,9 +96,8 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
     mocap the fitted feet moved 0.4–1.4 m/s along the ray while truly planted, 0.10–0.15 m/s across it)."""
     f = np.asarray(feet, np.float64)
     valid = np.asarray(valid, bool)
-    h = floor.height(f)                                                         # (F,4)
-    base = np.array([np.percentile(h[valid, k], 5) for k in range(f.shape[1])]) if valid.any() else np.zeros(4)
-    speed = np.full(h.shape, np.inf)
+    low = low_points(f, valid, floor, cfg)
+    speed = np.full(low.shape, np.inf)
     if len(f) >= 2:
         sm = gaussian_filter1d(f, max(cfg.smooth * fps, 1e-3), axis=0, mode="nearest")
         v = np.gradient(sm, axis=0) * fps                                       # (F,4,3) m/s
@@ -111,7 +110,7 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
             along = (v * ray).sum(-1, keepdims=True)
             v = v - (1.0 - cfg.ray_weight) * along * ray
         speed[both] = np.linalg.norm(v[both], axis=-1)
-    planted = (h - base <= cfg.height) & (speed <= cfg.speed) & valid[:, None]
+    planted = low & (speed <= cfg.speed) & valid[:, None]
     keep = max(1, int(round(cfg.min_duration * fps)))
     gap = int(round(cfg.max_gap * fps))
     for k in range(planted.shape[1]):
@@ -125,9 +124,23 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
     return planted
 
 
-def foot_contacts(points: np.ndarray) -> np.ndarray:
-    """(F,4) point contacts → (F,2) bool [left, right]: heel or toe planted (the motion file's ``contacts``)."""
+def low_points(feet: np.ndarray, valid: np.ndarray, floor: Floor, cfg: ContactConfig = ContactConfig()) -> np.ndarray:
+    """(F,4,3) foot points → (F,4) bool: within ``cfg.height`` of the point's own low level (its 5th percentile
+    height above ``floor`` over the valid frames)."""
+    h = floor.height(np.asarray(feet, np.float64))                              # (F,4)
+    valid = np.asarray(valid, bool)
+    base = np.array([np.percentile(h[valid, k], 5) for k in range(h.shape[1])]) if valid.any() else np.zeros(4)
+    return h - base <= cfg.height
+
+
+def foot_contacts(points: np.ndarray, low: np.ndarray | None = None) -> np.ndarray:
+    """(F,4) point contacts → (F,2) bool [left, right]: heel or toe planted (the motion file's ``contacts``).
+    With ``low`` (F,4) (:func:`low_points`) a toe counts only while its heel is low too: a planted toe under a
+    raised heel is a foot pushing off, not standing (the fit still locks that toe)."""
     p = np.asarray(points, bool)
+    if low is not None:
+        p = p.copy()
+        p[:, [1, 3]] &= np.asarray(low, bool)[:, [0, 2]]
     return np.stack([p[:, 0] | p[:, 1], p[:, 2] | p[:, 3]], 1)
 
 

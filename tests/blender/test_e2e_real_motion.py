@@ -230,7 +230,8 @@ def test_any_placement_of_the_source_grounds_the_target(chain, placement):
 def test_pinning_eases_at_span_edges_and_leaves_swing_frames_alone(chain):
     """Against the same retarget without contact pinning: frames outside every pin ramp keep their
     rotation keys exactly, and their hip location too unless the (eased) hip drop reaches them; no leg bone turns faster from frame to frame than the unpinned solve does + 10° (no knee pop,
-    no foot flip at span edges)."""
+    no foot flip at span edges). (Since the fit finds this walk's stances in full — issue 20: right, left, right,
+    … in turn, one foot always down — few or no frames lie outside every ramp; those that do are checked.)"""
     from hkmr_blender.feet.pin import pin_weights
     from hkmr_blender.retarget.apply import retarget
     from hkmr_blender.retarget.solve import RetargetOptions
@@ -241,7 +242,7 @@ def test_pinning_eases_at_span_edges_and_leaves_swing_frames_alone(chain):
     assert target.animation_data.action_slot is not None
     keys = pinned.keys
     w = np.max([pin_weights(keys.ground.contacts[:, k], RetargetOptions().blend_frames) for k in range(2)], axis=0)
-    assert 0 < (w == 0).sum() < len(w)
+    assert (w == 0).sum() < len(w)                                          # pinning acts
     np.testing.assert_allclose(keys.quats[w == 0], free.quats[w == 0], atol=1e-9)
     still = (w == 0) & (keys.ground.hip_drop == 0)
     np.testing.assert_allclose(keys.location[still], free.location[still], atol=1e-9)
