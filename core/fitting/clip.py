@@ -56,7 +56,7 @@ class ClipFitConfig:
     overlap: int = 16
     start_iterations: int = 30
     start_smoothing: float = 3.0  # Gaussian σ of the start's temporal filter, frames at 30 fps
-    output_smoothing: float = 2.0  # Gaussian σ of the same filter on the result, frames at 30 fps (0: none)
+    output_smoothing: float = 1.0  # Gaussian σ of the same filter on the result, frames at 30 fps (0: none)
     iterations: int = 80
     lock_iterations: int = 20
     lock_feet: bool = True
