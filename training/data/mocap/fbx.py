@@ -1,11 +1,16 @@
-"""FBX mocap files: world joint positions through Blender's own FBX importer (``bpy``, already a dependency).
+"""FBX mocap files: world joint positions through Blender's own FBX importer, in a child process.
 
-No FBX parser is written here: ``bpy.ops.import_scene.fbx`` reads the file (``anim_offset=0``: sample 0 at the
-action's first frame, docs/blender-addon.md) and each sampled frame's pose-bone heads are read in world space.
-Blender's world is Z-up in metres; positions come out Y-up, metres: (x, y, z) → (x, z, −y).
-Used by the build (:mod:`.build`) for sources whose ``format`` is ``"fbx"``; ``bpy`` is imported only here.
+No FBX parser is written here and training never loads bpy (tests/test_boundaries.py): the add-on's
+``python -m hkmr_blender.importing.fbx_joints`` reads the file on the ``bpy`` module in its own process, as
+``core.demo`` runs the add-on's batch exporter. Blender's world is Z-up in metres; positions come out Y-up,
+metres: (x, y, z) → (x, z, −y). Used by the build (:mod:`.build`) for sources whose ``format`` is ``"fbx"``.
 """
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 
@@ -16,29 +21,15 @@ def fbx_positions(path: str, bones: list[str], fps: float) -> tuple[np.ndarray, 
     """(F, len(bones), 3) Y-up world positions in metres of ``bones``' heads, sampled every ``round(file fps /
     fps)``-th frame of the armature's action, and the sampled rate. ValueError naming the file when it holds
     no animated armature or lacks a bone."""
-    import bpy
-
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    try:
-        bpy.ops.import_scene.fbx(filepath=path, anim_offset=0.0)
-    except RuntimeError as e:
-        raise ValueError(f"{path}: Blender's FBX importer failed ({str(e).strip().splitlines()[-1]})") from None
-    scene = bpy.context.scene
-    arms = [o for o in scene.objects if o.type == "ARMATURE" and o.animation_data and o.animation_data.action]
-    if not arms:
-        raise ValueError(f"{path}: no animated armature in the file")
-    arm = arms[0]
-    missing = [b for b in bones if b not in arm.pose.bones]
-    if missing:
-        raise ValueError(f"skeleton lacks {missing}")
-    first, last = (int(round(x)) for x in arm.animation_data.action.frame_range)
-    src_fps = scene.render.fps / scene.render.fps_base
-    step = max(1, int(round(src_fps / fps)))
-    frames = range(first, last + 1, step)
-    out = np.zeros((len(frames), len(bones), 3))
-    pose = [arm.pose.bones[b] for b in bones]
-    for k, f in enumerate(frames):
-        scene.frame_set(f)
-        mw = arm.matrix_world
-        out[k] = [tuple(mw @ p.head) for p in pose]
-    return np.stack([out[..., 0], out[..., 2], -out[..., 1]], -1), src_fps / step
+    with tempfile.TemporaryDirectory(prefix="hkmr-fbx-") as tmp:
+        out = os.path.join(tmp, "joints.npz")
+        proc = subprocess.run([sys.executable, "-m", "hkmr_blender.importing.fbx_joints", path,
+                               "--bones", ",".join(bones), "--fps", repr(float(fps)), "-o", out],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+            raise ValueError(lines[-1][len("error: "):] if lines else
+                             f"{path}: reading the FBX failed ({(proc.stderr.strip().splitlines() or ['?'])[-1]})")
+        with np.load(out) as z:
+            pos, rate = z["positions"], float(z["rate"])
+    return np.stack([pos[..., 0], pos[..., 2], -pos[..., 1]], -1), rate
