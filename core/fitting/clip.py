@@ -323,6 +323,11 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         from core.camera.path import camera_path_from_feet, to_reference
         path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas),
                                                      background=estimate)
+        state, turned = _face_travel(body, state, betas, data, path, floor, found, fps)
+        if turned:  # the chain and the contacts on the turned body's feet
+            feet = _feet(body, state, betas)
+            path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps,
+                                                         _hips(body, state, betas), background=estimate)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         if path is None:
@@ -341,6 +346,24 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         progress(passes * n, passes * n)
     low = None if path is not None else ct.low_points(_feet(body, state, betas), found, floor, cfg.contact)
     return _result(body, state, betas, data, cam, lm, planted, floor, path, low)
+
+
+def _face_travel(body, s: _State, betas, d: _Data, path, floor, found: np.ndarray, fps: float) -> tuple[_State, bool]:
+    """A moving camera's fit turned to face where it goes (:mod:`core.camera.heading`): the root and the 3D
+    world landmarks it follows (``d.world``, in place, so that the next pass keeps the turn) turn about the floor's
+    up by the heading offset; the pelvis stays. → (state, whether it turned)."""
+    from core.camera.heading import heading_offset, turn_about_up
+    from core.camera.path import to_reference
+
+    root = rot6d_to_matrix(s.root6d).double().numpy()
+    forward = np.einsum("fji,fj->fi", path.rotations, root[:, :, 2])
+    angle = heading_offset(to_reference(_hips(body, s, betas), path), forward, floor.normal, found, fps)
+    if angle == 0.0:
+        return s, False
+    turn = turn_about_up(path.rotations, floor.normal, angle)
+    d.world = torch.as_tensor(np.einsum("fij,fnj->fni", turn, d.world.double().numpy()), dtype=torch.float32)
+    root = torch.as_tensor(np.einsum("fij,fjk->fik", turn, root), dtype=torch.float32)
+    return _State(s.body_aa, matrix_to_rot6d(root), s.transl), True
 
 
 def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:
