@@ -320,14 +320,13 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
     else:
-        from core.camera.path import camera_path_from_feet, to_reference
+        from core.camera.path import MOVING_CONTACTS, camera_path_from_feet, to_reference
         path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas),
                                                      background=estimate)
         state, turned = _face_travel(body, state, betas, data, path, floor, found, fps)
-        if turned:  # the chain and the contacts on the turned body's feet
+        if turned:  # the contacts on the turned body's feet (the camera's path stays: the turn moves feet by cm)
             feet = _feet(body, state, betas)
-            path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps,
-                                                         _hips(body, state, betas), background=estimate)
+            planted = ct.point_contacts(to_reference(feet, path), found, fps, floor, MOVING_CONTACTS)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
         if path is None:
