@@ -350,14 +350,14 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
 def _face_travel(body, s: _State, betas, d: _Data, path, floor, found: np.ndarray, fps: float) -> tuple[_State, bool]:
     """A moving camera's fit turned to face where it goes (:mod:`core.camera.heading`): the root and the 3D
     world landmarks it follows (``d.world``, in place, so that the next pass keeps the turn) turn about the floor's
-    up by the heading offset; the pelvis stays. → (state, whether it turned)."""
+    up by the heading offset of each frame; the pelvis stays. → (state, whether it turned)."""
     from core.camera.heading import heading_offset, turn_about_up
     from core.camera.path import to_reference
 
     root = rot6d_to_matrix(s.root6d).double().numpy()
     forward = np.einsum("fji,fj->fi", path.rotations, root[:, :, 2])
     angle = heading_offset(to_reference(_hips(body, s, betas), path), forward, floor.normal, found, fps)
-    if angle == 0.0:
+    if np.all(angle == 0.0):
         return s, False
     turn = turn_about_up(path.rotations, floor.normal, angle)
     d.world = torch.as_tensor(np.einsum("fij,fnj->fni", turn, d.world.double().numpy()), dtype=torch.float32)
