@@ -12,13 +12,14 @@ Frames moving sideways or backwards fall outside the gate; too few forward frame
 of side steps) give no correction.
 
 Frames: the moving camera's reference frame (:mod:`core.camera.path`: first camera's axes, OpenCV y down),
-``up`` the floor's normal in it (towards the person)."""
+``up`` the floor's normal in it (towards the person). Used by :func:`core.fitting.clip.fit_clip` on the moving-camera
+path only (a static camera's fit is untouched), between the first pass and the foot-lock pass."""
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-__all__ = ["WINDOW", "heading_offset", "turn_about_up"]
+__all__ = ["WINDOW", "heading_offset", "turn_about_up", "turned_to_travel"]
 
 #: Pelvis speed (m/s, smoothed over 0.25 s) above which a frame says where the person goes: a slow walk is ~1 m/s.
 MIN_SPEED = 0.4
@@ -80,11 +81,26 @@ def heading_offset(pelvis: np.ndarray, forward: np.ndarray, up: np.ndarray, vali
 
 
 def turn_about_up(rotations: np.ndarray, up: np.ndarray, angle) -> np.ndarray:
-    """(F,3,3) per-frame camera-frame rotations that turn by ``angle`` (radians, one or (F,)) about the world's ``up`` (reference frame),
-    for a camera with ``rotations`` (F,3,3) reference → camera t: ``R_t · Rot(up, angle) · R_tᵀ``."""
+    """(F,3,3) per-frame camera-frame rotations that turn by ``angle`` (radians, one or (F,)) about the world's
+    ``up`` (reference frame), for a camera with ``rotations`` (F,3,3) reference → camera t: ``R_t · Rot(up, angle) · R_tᵀ``."""
     up = np.asarray(up, np.float64) / np.linalg.norm(up)
     k = np.array([[0, -up[2], up[1]], [up[2], 0, -up[0]], [-up[1], up[0], 0]])
     r = np.asarray(rotations, np.float64)
     a = np.broadcast_to(np.asarray(angle, np.float64), (len(r),))[:, None, None]
     turn = np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
     return np.einsum("fij,fjk,flk->fil", r, turn, r)
+
+
+def turned_to_travel(root: np.ndarray, points: np.ndarray, pelvis: np.ndarray, rotations: np.ndarray, up: np.ndarray,
+                     valid: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """A moving camera's fitted body turned to face where it goes: root (F,3,3) camera-frame root orientations,
+    points (F,N,3) camera-frame vectors that turn with the body (the hip-centred 3D landmarks the fit follows),
+    pelvis (F,3) in the reference frame, rotations (F,3,3) reference → camera t, up (3,) the floor's normal in the
+    reference frame → (root, points) turned about ``up`` by :func:`heading_offset` (about the pelvis: positions
+    stay), or None when there is no turn."""
+    forward = np.einsum("fji,fj->fi", rotations, root[:, :, 2])           # the body faces +Z (SMPL)
+    angle = heading_offset(pelvis, forward, up, valid, fps)
+    if np.all(angle == 0.0):
+        return None
+    turn = turn_about_up(rotations, up, angle)
+    return np.einsum("fij,fjk->fik", turn, root), np.einsum("fij,fnj->fni", turn, points)

@@ -280,8 +280,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`; or its
     :class:`~core.camera.background.CameraRotations`, whose floor and standing frames refine the path) or None (static:
     today's path exactly), or a function returning one of them, called once before the first window (a stage
-    running beside the start, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`) and the
-    feet are locked where they stand in the world. Raises ValueError when no frame has a person.
+    running beside the start, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`), the
+    body is turned to face where it goes (:mod:`core.camera.heading`) and the feet are locked where they stand in the world. Raises ValueError when no frame has a person.
     ``progress(done, total)`` after every window of every pass (frames × passes: the start, the fit and, when
     feet may be locked, the locked pass). ``store``: where finished windows go (:mod:`core.fitting.windows`;
     a resumed run with the same store replays them) or None (nothing written). ``torso_px`` / ``floor``: the 2D
@@ -320,11 +320,17 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
     else:
+        from core.camera.heading import turned_to_travel
         from core.camera.path import MOVING_CONTACTS, camera_path_from_feet, to_reference
         path, planted, floor = camera_path_from_feet(feet, camera_rotations, found, fps, _hips(body, state, betas),
                                                      background=estimate)
-        state, turned = _face_travel(body, state, betas, data, path, floor, found, fps)
-        if turned:  # the contacts on the turned body's feet (the camera's path stays: the turn moves feet by cm)
+        pelvis = to_reference(_hips(body, state, betas), path)
+        turned = turned_to_travel(rot6d_to_matrix(state.root6d).double().numpy(), data.world.double().numpy(),
+                                  pelvis, path.rotations, floor.normal, found, fps)
+        if turned is not None:  # root and 3D targets face the travel; contacts re-read (the camera's path stays)
+            data.world = torch.as_tensor(turned[1], dtype=torch.float32)
+            root = matrix_to_rot6d(torch.as_tensor(turned[0], dtype=torch.float32))
+            state = _State(state.body_aa, root, state.transl)
             feet = _feet(body, state, betas)
             planted = ct.point_contacts(to_reference(feet, path), found, fps, floor, MOVING_CONTACTS)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
@@ -345,24 +351,6 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         progress(passes * n, passes * n)
     low = None if path is not None else ct.low_points(_feet(body, state, betas), found, floor, cfg.contact)
     return _result(body, state, betas, data, cam, lm, planted, floor, path, low)
-
-
-def _face_travel(body, s: _State, betas, d: _Data, path, floor, found: np.ndarray, fps: float) -> tuple[_State, bool]:
-    """A moving camera's fit turned to face where it goes (:mod:`core.camera.heading`): the root and the 3D
-    world landmarks it follows (``d.world``, in place, so that the next pass keeps the turn) turn about the floor's
-    up by the heading offset of each frame; the pelvis stays. → (state, whether it turned)."""
-    from core.camera.heading import heading_offset, turn_about_up
-    from core.camera.path import to_reference
-
-    root = rot6d_to_matrix(s.root6d).double().numpy()
-    forward = np.einsum("fji,fj->fi", path.rotations, root[:, :, 2])
-    angle = heading_offset(to_reference(_hips(body, s, betas), path), forward, floor.normal, found, fps)
-    if np.all(angle == 0.0):
-        return s, False
-    turn = turn_about_up(path.rotations, floor.normal, angle)
-    d.world = torch.as_tensor(np.einsum("fij,fnj->fni", turn, d.world.double().numpy()), dtype=torch.float32)
-    root = torch.as_tensor(np.einsum("fij,fjk->fik", turn, root), dtype=torch.float32)
-    return _State(s.body_aa, matrix_to_rot6d(root), s.transl), True
 
 
 def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:

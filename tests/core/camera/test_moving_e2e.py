@@ -44,15 +44,16 @@ def test_a_followed_walk_travels_in_the_world(footage, open_body, tmp_path):
     truth["fps"] = float(truth["fps"])
     out = tmp_path / "walk.npz"
     scores, facing = {}, {}
-    facing["truth"] = _facing_offset(truth["transl"], matrix_to_axis_angle(torch.as_tensor(truth["rotmats"][:, 0])).numpy(),
-                                     np.ones(len(truth["transl"]), bool), float(truth["fps"]))
+    root_truth = matrix_to_axis_angle(torch.as_tensor(truth["rotmats"][:, 0])).numpy()
+    facing["truth"] = _facing_offset(truth["transl"], root_truth, np.ones(len(root_truth), bool), float(truth["fps"]))
     for mode in ("static", "auto"):  # the second run reuses the first's detections (kept work folder)
         opts = RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode, include_mesh=False, keep_work=True)
         res = run_real(str(video), str(out), open_body, opts, resume=True)
         assert res.valid_frames >= 50
         motion = read_motion(str(out))
         scores[mode] = score(open_body, motion, truth, 30)
-        facing[mode] = mode == "auto" and _facing_offset(motion.trans, motion.poses[:, :3], motion.valid, float(truth["fps"]))
+        if mode == "auto":
+            facing[mode] = _facing_offset(motion.trans, motion.poses[:, :3], motion.valid, float(truth["fps"]))
         if mode == "auto":  # the file's filming camera moves (a static one repeats one pose)
             turn = np.einsum("ij,fkj->fik", motion.view.R[0], motion.view.R)        # R_0 R_tᵀ
             angle = np.degrees(np.arccos(np.clip((np.trace(turn, axis1=1, axis2=2) - 1) / 2, -1, 1)))
