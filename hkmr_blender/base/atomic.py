@@ -17,10 +17,12 @@ import os
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
-__all__ = ["atomic_path", "atomic_write", "atomic_savez", "clean_stale_temps", "temp_prefix"]
+__all__ = ["atomic_path", "atomic_write", "atomic_savez", "clean_stale_temps", "scratch_dir", "temp_prefix",
+           "StreamedArray"]
 
 _STARTED = time.time()  # temporaries older than this process belong to an earlier, killed run
 
@@ -89,6 +91,35 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
             os.unlink(tmp)
 
 
+@contextlib.contextmanager
+def scratch_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a new hidden folder next to ``path`` (named as its temporaries are, so a killed run's is removed by
+    the next write to ``path``, :func:`clean_stale_temps`) for a writer's intermediate files; removed on exit."""
+    import shutil
+
+    dest = Path(path)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(dest)
+        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=temp_prefix(dest)))
+    except OSError as exc:
+        raise _named(exc, dest) from exc
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class StreamedArray:
+    """An ``.npz`` member written in blocks (never whole in memory): its dtype, its shape, and a function that
+    returns the blocks (C-order pieces along the first axis that together make the array)."""
+
+    dtype: Any
+    shape: tuple[int, ...]
+    blocks: Callable[[], Iterable[Any]]
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None], suffix: str | None = None) -> Path:
     """Call ``write(binary_file)`` into a temporary file, fsync it, and move it to ``path``."""
     with atomic_path(path, suffix) as tmp:
@@ -103,7 +134,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None], suf
 
 
 def atomic_savez(path: str | os.PathLike, arrays: dict, compressed: bool = True) -> Path:
-    """Write an ``.npz`` of ``arrays`` (name → numpy array) atomically: a crash never leaves half a file.
+    """Write an ``.npz`` of ``arrays`` (name → numpy array, or a :class:`StreamedArray` written block by block:
+    the same bytes as the whole array's) atomically: a crash never leaves half a file.
 
     The archive is written here rather than by ``np.savez``, which leaves its zip file open when a write
     fails (disk full): Python then prints a second traceback from the zip file's finaliser."""
@@ -116,6 +148,27 @@ def atomic_savez(path: str | os.PathLike, arrays: dict, compressed: bool = True)
                              allowZip64=True) as zf:
             for name, value in arrays.items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
+                    if isinstance(value, StreamedArray):
+                        _write_streamed(member, value, np)
+                    else:
+                        np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
     return atomic_write(path, write)
+
+
+def _write_streamed(member: BinaryIO, value: StreamedArray, np) -> None:
+    """A :class:`StreamedArray` as ``.npy`` bytes: numpy's header for its dtype and shape, then each block."""
+    dtype = np.dtype(value.dtype)
+    if dtype.hasobject:
+        raise ValueError("a streamed array cannot hold Python objects")
+    np.lib.format.write_array_header_1_0(member, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                  "fortran_order": False, "shape": tuple(value.shape)})
+    rows, row = 0, tuple(value.shape[1:])
+    for block in value.blocks():
+        block = np.ascontiguousarray(block, dtype)
+        if block.shape[1:] != row:
+            raise ValueError(f"a block of shape {block.shape} in an array of shape {tuple(value.shape)}")
+        member.write(block.tobytes())
+        rows += len(block)
+    if rows != value.shape[0]:
+        raise ValueError(f"the blocks held {rows} rows, the array {value.shape[0]}")

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
+
+import numpy as np
 
 from .amass import read_amass, write_amass
-from .motion import Motion, fail
-from .motion_v1 import read_v1, write_v1
+from .motion import PER_FRAME_FIELDS, Motion, fail
+from .motion_v1 import read_v1, write_v1, write_v1_blocks
 from .smpl_codec import read_smpl_codec, write_smpl_codec
 
-__all__ = ["MotionFormat", "FORMATS", "MOTION_SUFFIXES", "format_for_name", "read_motion", "write_motion"]
+__all__ = ["MotionFormat", "FORMATS", "MOTION_SUFFIXES", "format_for_name", "read_motion", "write_motion",
+           "write_motion_blocks"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,24 @@ def write_motion(path: str | os.PathLike, motion: Motion) -> Path:
     """Validate ``motion`` and write it atomically in the format its file name selects. Returns the path."""
     format_for_name(path).write(path, motion)
     return Path(path)
+
+
+def write_motion_blocks(path: str | os.PathLike, blocks: Iterable[Motion]) -> int:
+    """Write consecutive pieces of one motion (:class:`Motion` each; the clip's fields from the first) as one
+    file in the format its name selects → the number of frames. An HKMR ``.npz`` is written block by block
+    (:func:`.motion_v1.write_v1_blocks`: memory flat in the length); the other formats join the pieces and
+    write them whole."""
+    if format_for_name(path) is HKMR_V1:
+        return write_v1_blocks(path, blocks)
+    parts = list(blocks)
+    if not parts:
+        raise fail(str(path), "the motion has zero frames", "Check that inference found the person in the input")
+    first = parts[0]
+    joined = {k: np.concatenate([getattr(p, k) for p in parts]) for k in PER_FRAME_FIELDS
+              if getattr(first, k) is not None}
+    if first.view is not None:
+        joined["view"] = replace(first.view, R=np.concatenate([p.view.R for p in parts]),
+                                 t=np.concatenate([p.view.t for p in parts]))
+    motion = replace(first, **joined)
+    write_motion(path, motion)
+    return motion.num_frames

@@ -31,7 +31,12 @@ FORMAT_VERSION = max(OPTIONAL_FIELDS.values())
 VIEW_KEYS = ("view_K", "view_size", "view_R", "view_t")
 UP_AXES = ("y", "z")
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "OPTIONAL_FIELDS", "VIEW_KEYS", "UP_AXES", "Motion", "RestMesh",
+#: :class:`Motion` fields holding one row per frame (besides ``view``'s ``R`` and ``t``); the rest are the clip's.
+PER_FRAME_FIELDS = ("poses", "trans", "frame_index", "confidence", "valid", "camera", "contacts", "timestamps",
+                    "hand_pose", "hand_seen")
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "OPTIONAL_FIELDS", "VIEW_KEYS", "UP_AXES", "PER_FRAME_FIELDS", "Motion",
+           "RestMesh",
            "ViewCamera", "MotionFileError",
            "validate_motion", "load_npz", "fail"]
 
@@ -130,11 +135,7 @@ class Motion:
 
     def select(self, frames: np.ndarray) -> "Motion":
         """A copy holding only ``frames`` (indices or boolean mask) of the per-frame arrays."""
-        per_frame = {k: getattr(self, k)[frames] for k in
-                     ("poses", "trans", "frame_index", "confidence", "valid")}
-        for k in ("camera", "contacts", "timestamps", "hand_pose", "hand_seen"):
-            if getattr(self, k) is not None:
-                per_frame[k] = getattr(self, k)[frames]
+        per_frame = {k: getattr(self, k)[frames] for k in PER_FRAME_FIELDS if getattr(self, k) is not None}
         if self.view is not None:
             per_frame["view"] = replace(self.view, R=np.asarray(self.view.R)[frames], t=np.asarray(self.view.t)[frames])
         return replace(self, **per_frame)

@@ -7,23 +7,66 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
-from .atomic import atomic_savez
-from .motion import (FORMAT_NAME, FORMAT_VERSION, OPTIONAL_FIELDS, VIEW_KEYS, Motion, RestMesh, ViewCamera, fail,
-                     load_npz, scalar_field, validate_motion)
+from .atomic import atomic_savez, scratch_dir
+from .columns import Columns
+from .motion import (FORMAT_NAME, FORMAT_VERSION, OPTIONAL_FIELDS, PER_FRAME_FIELDS, VIEW_KEYS, Motion, RestMesh,
+                     ViewCamera, fail, load_npz, scalar_field, validate_motion)
 
-__all__ = ["write_v1", "read_v1"]
+__all__ = ["write_v1", "write_v1_blocks", "read_v1", "PER_FRAME_KEYS"]
 
 #: Optional per-clip arrays written under their own name when present, with their stored dtype.
 _OPTIONAL_ARRAYS = (("rest_joints", np.float64), ("camera", np.float64), ("contacts", bool),
                     ("timestamps", np.float64), ("hand_pose", np.float64), ("hand_seen", bool))
 
 
+#: File keys holding one row per frame (the others are the clip's).
+PER_FRAME_KEYS = (*PER_FRAME_FIELDS, "view_R", "view_t")
+
+
 def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
     """Validate ``motion`` and write it as an HKMR motion file of :data:`FORMAT_VERSION` (atomic). Returns the path."""
-    m = validate_motion(motion, str(path))
+    atomic_savez(path, _file_arrays(validate_motion(motion, str(path))))
+    return Path(path)
+
+
+def write_v1_blocks(path: str | os.PathLike, blocks: Iterable[Motion]) -> int:
+    """Write consecutive pieces of one motion (each a :class:`Motion` of some frames; the clip's own fields —
+    betas, mesh, skeleton, fps — taken from the first) as one HKMR motion file, the same file :func:`write_v1`
+    writes for the whole motion, never holding more than one block's rows in memory: each block is validated
+    and its per-frame rows go to a hidden folder beside ``path``, from which the file's members are then
+    written (atomic; the folder is removed, on error too). Returns the number of frames."""
+    with scratch_dir(path) as tmp:
+        rows, head, last = Columns(tmp / "rows"), None, None
+        for block in blocks:
+            m = validate_motion(block, str(path))
+            arrays = _file_arrays(m)
+            if last is not None:
+                _check_follows(str(path), last, m)
+            rows.append({k: arrays[k] for k in PER_FRAME_KEYS if k in arrays})
+            head = head or {k: None if k in PER_FRAME_KEYS else v for k, v in arrays.items()}  # in the file's order
+            last = m.select([-1])
+        if head is None:
+            raise fail(str(path), "the motion has zero frames", "Check that inference found the person in the input")
+        atomic_savez(path, {k: rows.streamed(k) if k in rows.spec else v for k, v in head.items()})
+        return rows.frames
+
+
+def _check_follows(path: str, last: Motion, m: Motion) -> None:
+    """A block's frame indices and times go on from the previous block's last (each block checks its own)."""
+    if m.frame_index[0] <= last.frame_index[-1]:
+        raise fail(path, "frame_index must be strictly increasing", "Sort the frames by source index")
+    if (m.timestamps is None) != (last.timestamps is None) or (
+            m.timestamps is not None and m.timestamps[0] <= last.timestamps[-1]):
+        raise fail(path, "field 'timestamps' must be strictly increasing numbers (seconds)",
+                   "Store each sample's presentation time in seconds, or drop the field for an even rate")
+
+
+def _file_arrays(m: Motion) -> dict[str, np.ndarray]:
+    """A validated motion's file members (name → array), in the file's order."""
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT_NAME), "format_version": np.array(FORMAT_VERSION),
         "poses": m.poses, "trans": m.trans, "betas": m.betas, "gender": np.array(m.gender),
@@ -43,8 +86,7 @@ def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
                       mesh_weights=np.asarray(m.mesh.weights, np.float32))
         if m.mesh.shapedirs is not None:
             arrays["mesh_shapedirs"] = np.asarray(m.mesh.shapedirs, np.float32)
-    atomic_savez(path, arrays)
-    return Path(path)
+    return arrays
 
 
 def _motion_from_v1(data: dict, path: str) -> Motion:
