@@ -18,7 +18,7 @@ from hkmr_blender.base import ViewCamera
 
 from .clip import ClipFit
 
-__all__ = ["landmark_confidence", "motion_from_clip_fit", "view_camera", "world_of_fit"]
+__all__ = ["landmark_confidence", "motion_from_clip_fit", "motion_of_world", "sample_rate", "view_camera", "world_of_fit"]
 
 
 def world_of_fit(body: BodyModel, fit: ClipFit, origin: str = "first_frame") -> WorldTrajectory:
@@ -53,14 +53,27 @@ def motion_from_clip_fit(body: BodyModel, fit: ClipFit, landmarks: Landmarks, *,
     """The validated :class:`Motion` of ``fit`` (Y-up world, ``contacts`` (F,2), ``valid`` = found, confidence
     from visibility, ``frame_index`` from the landmarks) and the world trajectory with the camera pose.
     ``fps``: the samples' rate, default the landmarks' (30 when they have none, e.g. an image folder)."""
-    rate = float(fps if fps is not None else landmarks.fps if landmarks.fps > 0 else 30.0)
     world = world_of_fit(body, fit, origin)
-    motion = motion_from_smpl(body, torch.as_tensor(world.rotmats), torch.as_tensor(fit.betas),
-                              torch.as_tensor(world.trans), rate, frame_index=landmarks.frame_index,
-                              confidence=landmark_confidence(body, landmarks), valid=fit.valid,
-                              contacts=fit.contacts, include_mesh=include_mesh,
-                              view=view_camera(world, fit.camera, landmarks.image_size, len(fit.valid)))
-    return motion, world
+    return motion_of_world(body, world, fit.betas, fit.valid, fit.contacts, fit.camera, landmarks,
+                           sample_rate(landmarks, fps), include_mesh), world
+
+
+def sample_rate(landmarks: Landmarks, fps: float | None = None) -> float:
+    """The motion's rate: ``fps``, else the landmarks' (30 when they have none, e.g. an image folder)."""
+    return float(fps if fps is not None else landmarks.fps if landmarks.fps > 0 else 30.0)
+
+
+def motion_of_world(body: BodyModel, world: WorldTrajectory, betas: np.ndarray, valid: np.ndarray,
+                    contacts: np.ndarray, camera, landmarks: Landmarks, rate: float,
+                    include_mesh: bool = True) -> Motion:
+    """The validated :class:`Motion` of n frames: their world trajectory, the clip's ``betas``, the fit's
+    ``valid`` / ``contacts`` (n,) / (n,2) and camera, and the same frames' landmarks (frame index, confidence).
+    The whole clip's (:func:`motion_from_clip_fit`) or a block of it (:mod:`core.pipeline.motion_blocks`)."""
+    return motion_from_smpl(body, torch.as_tensor(world.rotmats), torch.as_tensor(betas),
+                            torch.as_tensor(world.trans), rate, frame_index=landmarks.frame_index,
+                            confidence=landmark_confidence(body, landmarks), valid=valid,
+                            contacts=contacts, include_mesh=include_mesh,
+                            view=view_camera(world, camera, landmarks.image_size, len(valid)))
 
 
 def view_camera(world: WorldTrajectory, camera, image_size: tuple[int, int], frames: int) -> ViewCamera:

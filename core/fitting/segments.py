@@ -10,17 +10,21 @@ fit up to the edge and from the right one after it. numpy + roma; no state but w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import roma
 import torch
 
-__all__ = ["Segment", "segment_after", "FIT_ARRAYS", "fit_arrays", "blend_overlap", "Stitcher"]
+__all__ = ["Segment", "segment_after", "FIT_ARRAYS", "fit_arrays", "blend_overlap", "Stitcher", "DiskFit"]
 
 #: The per-frame arrays of a :class:`core.fitting.clip.ClipFit` that a segment contributes.
 FIT_ARRAYS: tuple[str, ...] = ("rotmats", "transl", "reprojection_px", "reprojection", "contacts", "point_contacts",
                                "valid")
 _BLENDED = ("rotmats", "transl")
+#: The dtypes the stitched arrays are kept in on disk (:class:`DiskFit`): the fit's own (rotations float32).
+FIT_DTYPES = {"rotmats": np.float32, "transl": np.float64, "reprojection_px": np.float64, "reprojection": np.float64,
+              "contacts": bool, "point_contacts": bool, "valid": bool}
 
 
 @dataclass(frozen=True)
@@ -78,18 +82,18 @@ def blend_overlap(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> 
 
 
 class Stitcher:
-    """Collects segments' fits in order into the whole clip's per-frame arrays. Each :meth:`add` keeps the frames
-    that no later segment will touch (the shared ones are held until the next segment blends them in)."""
+    """Collects segments' fits in order into the whole clip's per-frame arrays. Each :meth:`add` makes final the
+    frames that no later segment will touch (the shared ones are held until the next segment blends them in) and
+    hands them to ``sink`` (e.g. :meth:`hkmr_blender.base.columns.Columns.append`: a long clip's fit on disk);
+    without one they are kept for :meth:`result`."""
 
-    def __init__(self):
+    def __init__(self, sink: Callable[[dict[str, np.ndarray]], None] | None = None):
         self.pieces: list[dict[str, np.ndarray]] = []
+        self.frames = 0  # frames final so far
+        self.last_row: dict[str, np.ndarray] | None = None  # the last final frame's arrays (1 row each)
+        self._sink = sink
         self._pending: dict[str, np.ndarray] | None = None  # the last segment's frames [b − margin, hi)
         self._last: Segment | None = None
-
-    @property
-    def frames(self) -> int:
-        """Frames final so far."""
-        return sum(len(p["transl"]) for p in self.pieces)
 
     def add(self, seg: Segment, arrays: dict[str, np.ndarray], last: bool) -> None:
         """``arrays``: the fit over [seg.lo, seg.hi); ``last``: no segment follows."""
@@ -100,12 +104,56 @@ class Stitcher:
             head = blend_overlap(self._pending, {k: v[:n] for k, v in arrays.items()})
             arrays = {k: np.concatenate([head[k], v[n:]]) for k, v in arrays.items()}
         keep = len(arrays["transl"]) if last else len(arrays["transl"]) - (seg.hi - seg.b) * 2
-        self.pieces.append({k: v[:keep] for k, v in arrays.items()})
+        piece = {k: v[:keep] for k, v in arrays.items()}
+        if keep:
+            self.last_row = {k: v[-1:].copy() for k, v in piece.items()}
+        self.frames += keep
+        if self._sink is None:
+            self.pieces.append(piece)
+        else:
+            self._sink(piece)
         self._pending = None if last else {k: v[keep:] for k, v in arrays.items()}
         self._last = seg
 
     def result(self) -> dict[str, np.ndarray]:
-        """The whole clip's arrays (after the last segment was added)."""
+        """The whole clip's arrays (after the last segment was added; without a sink)."""
         if self._pending is not None:
             raise ValueError("the last segment was not added")
+        if self._sink is not None:
+            raise ValueError("the stitched frames went to the sink")
         return {k: np.concatenate([p[k] for p in self.pieces]) for k in FIT_ARRAYS}
+
+
+@dataclass
+class DiskFit:
+    """A long clip's stitched fit left on disk: its :data:`FIT_ARRAYS` in ``columns``
+    (:class:`hkmr_blender.base.columns.Columns`, filled by a :class:`Stitcher`) and the clip's constants, as a
+    :class:`core.fitting.clip.ClipFit` holds them (static camera: no ``camera_path``). Read by frame range
+    (:meth:`load`) or whole (:meth:`clip_fit`)."""
+
+    columns: object
+    betas: np.ndarray
+    floor: object
+    camera: object
+    torso_px: float
+    camera_path = None
+
+    @staticmethod
+    def rows(piece: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """A stitched piece in :data:`FIT_DTYPES`, as the columns keep it (a :class:`Stitcher`'s sink casts so)."""
+        return {k: np.asarray(piece[k], FIT_DTYPES[k]) for k in FIT_ARRAYS}
+
+    @property
+    def frames(self) -> int:
+        return self.columns.frames
+
+    def load(self, a: int, b: int) -> dict[str, np.ndarray]:
+        """Frames [a, b) of every per-frame array."""
+        return self.columns.load(a, b)
+
+    def clip_fit(self):
+        """The whole fit in memory (:class:`core.fitting.clip.ClipFit`)."""
+        from core.fitting.clip import ClipFit
+
+        return ClipFit(**self.load(0, self.frames), betas=self.betas, floor=self.floor, camera=self.camera,
+                       torso_px=self.torso_px)

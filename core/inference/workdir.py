@@ -241,17 +241,18 @@ class WorkDir:
         """Concatenate every chunk's arrays along the frame axis."""
         return self.load_range(0, self.frames_done)
 
-    def load_range(self, a: int, b: int, chunks: list[dict] | None = None) -> dict[str, np.ndarray]:
+    def load_range(self, a: int, b: int, chunks: list[dict] | None = None,
+                   keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
         """Frames ``[a, b)`` of the finished chunks (``chunks``: a snapshot of :attr:`chunks`, for a reader in
         another thread than the one adding them), concatenated along the frame axis; only the chunks that overlap
-        are read."""
+        are read, and of them only ``keys`` (None: every array)."""
         parts: dict[str, list[np.ndarray]] = {}
         start = 0
         for c in list(self.chunks if chunks is None else chunks):
             lo, hi = max(a - start, 0), min(b - start, c["frames"])
             if lo < hi:
                 with np.load(self.path / c["file"], allow_pickle=False) as data:
-                    for k in data.files:
+                    for k in data.files if keys is None else [k for k in keys if k in data.files]:
                         parts.setdefault(k, []).append(data[k][lo:hi])
             start += c["frames"]
         return {k: np.concatenate(v) for k, v in parts.items()}

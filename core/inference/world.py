@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["CAMERA_TO_WORLD", "WorldTrajectory", "camera_to_world_rotation", "to_world"]
+__all__ = ["CAMERA_TO_WORLD", "WorldFrame", "WorldTrajectory", "camera_to_world_rotation", "to_world", "world_frame"]
 
 CAMERA_TO_WORLD = np.diag([1.0, -1.0, -1.0])
 
@@ -59,30 +59,53 @@ def camera_to_world_rotation(up: np.ndarray) -> np.ndarray:
     return np.stack([np.cross(y, z), y, z])
 
 
+@dataclass(frozen=True)
+class WorldFrame:
+    """The camera → world map of a static camera: ``c`` (3,3) rotation, ``o`` (3,) shift, ``j0`` (3,) the
+    body's rest pelvis joint (SMPL turns the orientation about it). Applied row by row, so any block of frames
+    maps as the whole clip does (:meth:`trajectory`)."""
+
+    c: np.ndarray
+    o: np.ndarray
+    j0: np.ndarray
+
+    def trajectory(self, rotmats: np.ndarray, cam_t: np.ndarray) -> WorldTrajectory:
+        """(n,24,3,3) camera-frame rotations, (n,3) camera-frame translation → their :class:`WorldTrajectory`."""
+        rot = np.array(rotmats, np.float64)
+        rot[:, 0] = self.c @ rot[:, 0]
+        trans = (np.asarray(cam_t, np.float64) + self.j0) @ self.c.T - self.j0
+        return WorldTrajectory(rot, trans + self.o, self.c.T, -self.c.T @ self.o)
+
+
 @torch.no_grad()
+def world_frame(body: torch.nn.Module, betas: np.ndarray, first_rotmats: np.ndarray, first_t: np.ndarray,
+                origin: str = "first_frame", floor=None) -> WorldFrame:
+    """The world of a clip whose first valid frame has camera-frame rotations ``first_rotmats`` (24,3,3) and
+    translation ``first_t`` (3,) (see :func:`to_world`)."""
+    if origin not in ("first_frame", "camera"):
+        raise ValueError(f"origin must be 'first_frame' or 'camera', got {origin!r}")
+    c = CAMERA_TO_WORLD if floor is None else camera_to_world_rotation(floor.normal)
+    b = torch.as_tensor(np.asarray(betas), dtype=torch.float32)[None]
+    j0 = body.rest_joints(b)[0, 0].double().numpy()
+    first = WorldFrame(c, np.zeros(3), j0).trajectory(np.asarray(first_rotmats)[None], np.asarray(first_t)[None])
+    if floor is None:
+        verts = body(torch.as_tensor(first.rotmats, dtype=torch.float32), b,
+                     torch.as_tensor(first.trans, dtype=torch.float32)).vertices[0].double().numpy()
+        o = np.array([0.0, -verts[:, 1].min(), 0.0])
+    else:  # floor points p: normal·p + offset = 0, and C's second row is the normal
+        o = np.array([0.0, float(floor.offset), 0.0])
+    if origin == "first_frame":
+        o[[0, 2]] = -(first.trans[0] + j0)[[0, 2]]
+    return WorldFrame(c, o, j0)
+
+
 def to_world(body: torch.nn.Module, rotmats: np.ndarray, betas: np.ndarray, cam_t: np.ndarray,
              valid: np.ndarray, origin: str = "first_frame", floor=None) -> WorldTrajectory:
     """rotmats (F, 24, 3, 3) camera frame, betas (NB,), cam_t (F, 3) camera-frame translation of the
     body model's output (no ``transl``), valid (F,), floor: a :class:`core.fitting.contacts.Floor` or
     None (level camera, lowest vertex of the first valid frame on y = 0) → :class:`WorldTrajectory`."""
-    if origin not in ("first_frame", "camera"):
-        raise ValueError(f"origin must be 'first_frame' or 'camera', got {origin!r}")
     valid = np.asarray(valid, bool)
     if not valid.any():
         raise ValueError("no valid frame to anchor the world frame on")
-    c = CAMERA_TO_WORLD if floor is None else camera_to_world_rotation(floor.normal)
-    b = torch.as_tensor(np.asarray(betas), dtype=torch.float32)[None]
-    j0 = body.rest_joints(b)[0, 0].double().numpy()
-    rot = np.array(rotmats, np.float64)
-    rot[:, 0] = c @ rot[:, 0]
-    trans = (np.asarray(cam_t, np.float64) + j0) @ c.T - j0
     f0 = int(np.flatnonzero(valid)[0])
-    if floor is None:
-        verts = body(torch.as_tensor(rot[f0:f0 + 1], dtype=torch.float32), b,
-                     torch.as_tensor(trans[f0:f0 + 1], dtype=torch.float32)).vertices[0].double().numpy()
-        o = np.array([0.0, -verts[:, 1].min(), 0.0])
-    else:  # floor points p: normal·p + offset = 0, and C's second row is the normal
-        o = np.array([0.0, float(floor.offset), 0.0])
-    if origin == "first_frame":
-        o[[0, 2]] = -(trans[f0] + j0)[[0, 2]]
-    return WorldTrajectory(rot, trans + o, c.T, -c.T @ o)
+    return world_frame(body, betas, rotmats[f0], cam_t[f0], origin, floor).trajectory(rotmats, cam_t)

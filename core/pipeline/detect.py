@@ -19,7 +19,8 @@ from core.detect.landmarks import Landmarks
 from core.inference.sources import FrameSource, prefetch
 from core.inference.workdir import WorkDir
 
-__all__ = ["DetectStage", "run_detect", "detect_chunks", "load_landmarks", "landmarks_to_arrays", "landmarks_from_arrays", "detector_fingerprint"]
+__all__ = ["DetectStage", "run_detect", "detect_chunks", "load_landmarks", "landmarks_to_arrays", "landmarks_from_arrays",
+           "frame_times", "detector_fingerprint"]
 
 _ARRAYS = ("points2d", "visibility", "presence", "world", "boxes", "found", "frame_index")
 
@@ -40,10 +41,14 @@ def landmarks_to_arrays(lm: Landmarks) -> dict[str, np.ndarray]:
 
 
 def landmarks_from_arrays(arrays: dict[str, np.ndarray], image_size: tuple[int, int], fps: float) -> Landmarks:
+    return Landmarks(**{k: arrays[k] for k in _ARRAYS}, image_size=image_size, fps=fps, time_ms=frame_times(arrays))
+
+
+def frame_times(arrays: dict[str, np.ndarray]) -> np.ndarray | None:
+    """The frames' presentation times (ms) of chunk arrays, or None (not a video, or an older run's chunks)."""
     times = arrays.get("time_ms")  # videos only; absent in work folders of older runs
     ok = times is not None and len(times) == len(arrays["found"])
-    return Landmarks(**{k: arrays[k] for k in _ARRAYS}, image_size=image_size, fps=fps,
-                     time_ms=np.asarray(times, np.float64) if ok else None)
+    return np.asarray(times, np.float64) if ok else None
 
 
 def run_detect(stage: DetectStage, work: WorkDir, progress: Callable[[int, int, float], None] | None = None,

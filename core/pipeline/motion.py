@@ -20,7 +20,7 @@ from core.inference.world import WorldTrajectory
 from core.motion import Motion, validate_motion, write_motion
 
 __all__ = ["MotionStage", "MotionOutput", "NoPerson", "run_motion", "MAX_REPROJECTION", "MIN_LEG_VISIBILITY", "MIN_RUN",
-           "leg_visibility", "presence"]
+           "leg_visibility", "no_person", "presence", "sample_times"]
 
 #: A detected frame shows a person only if the fitted body also reprojects onto the detector's landmarks:
 #: mean 2D error ≤ this fraction of the clip's torso length. Calibrated on real footage (docs/inference.md,
@@ -75,11 +75,10 @@ def run_motion(body, stage: MotionStage) -> MotionOutput:
     valid = presence(np.asarray(motion.valid, bool), np.asarray(motion.confidence), stage.fit.reprojection,
                      stage.min_confidence, leg_visibility(stage.landmarks.visibility))
     if not valid.any():
-        raise NoPerson(f"no person: no frame has a person with landmark confidence ≥ {stage.min_confidence} "
-                         f"(best {float(np.max(motion.confidence)):.2f}), a leg in view and a fitted body that "
-                         f"matches the landmarks: is anyone in view? Film the whole body (or lower --min-confidence)")
-    motion = validate_motion(replace(motion, valid=valid, timestamps=_timestamps(stage.landmarks, motion),
-                                             hand_pose=stage.hand_pose, hand_seen=stage.hand_seen))
+        raise no_person(stage.min_confidence, float(np.max(motion.confidence)))
+    lm = stage.landmarks
+    motion = validate_motion(replace(motion, valid=valid, timestamps=sample_times(lm.frame_index, lm.time_ms, lm.fps),
+                                     hand_pose=stage.hand_pose, hand_seen=stage.hand_seen))
     write_motion(stage.output, motion)
     return MotionOutput(motion, world)
 
@@ -91,14 +90,16 @@ def leg_visibility(visibility: np.ndarray) -> np.ndarray:
 
 
 def presence(found: np.ndarray, confidence: np.ndarray, reprojection: np.ndarray, min_confidence: float,
-             legs: np.ndarray) -> np.ndarray:
+             legs: np.ndarray, frames: int | None = None) -> np.ndarray:
     """(F,) bool: a person is there where the detector found one (its own pose-presence score passed, see
     :data:`core.detect.blazepose.MIN_POSE_PRESENCE`) with mean landmark visibility ≥ ``min_confidence`` and a leg
     seen (``legs`` from :func:`leg_visibility` ≥ :data:`MIN_LEG_VISIBILITY`), *and* the fit agrees (reprojection ≤
-    :data:`MAX_REPROJECTION` of the torso length), in a run of at least :data:`MIN_RUN` such frames."""
+    :data:`MAX_REPROJECTION` of the torso length), in a run of at least :data:`MIN_RUN` such frames (or of the whole
+    clip's ``frames``, default the arrays' length, when it is shorter). On frames [lo, hi) of a longer clip the
+    answer for [lo + MIN_RUN − 1, hi − MIN_RUN + 1) is the whole clip's (:mod:`.motion_blocks`)."""
     r = np.nan_to_num(np.asarray(reprojection, np.float64), nan=np.inf)
     ok = found & (confidence >= min_confidence) & (np.asarray(legs) >= MIN_LEG_VISIBILITY) & (r <= MAX_REPROJECTION)
-    return _without_short_runs(ok, min(MIN_RUN, len(ok)))
+    return _without_short_runs(ok, min(MIN_RUN, len(ok) if frames is None else frames))
 
 
 def _without_short_runs(mask: np.ndarray, length: int) -> np.ndarray:
@@ -112,12 +113,19 @@ def _without_short_runs(mask: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _timestamps(lm: Landmarks, motion: Motion) -> np.ndarray | None:
+def no_person(min_confidence: float, best: float) -> NoPerson:
+    """The verdict when no frame passes :func:`presence` (``best``: the clip's highest landmark confidence)."""
+    return NoPerson(f"no person: no frame has a person with landmark confidence ≥ {min_confidence} (best {best:.2f}), "
+                    f"a leg in view and a fitted body that matches the landmarks: is anyone in view? Film the whole "
+                    f"body (or lower --min-confidence)")
+
+
+def sample_times(frame_index: np.ndarray, time_ms: np.ndarray | None, fps: float) -> np.ndarray | None:
     """The frames' presentation times (seconds from the first sample) when the source is variable-rate
     (:mod:`core.inference.timing`); None for a constant rate (the file stays as before: even samples)."""
     from core.inference.timing import timing_report
 
-    if lm.time_ms is None or not np.array_equal(np.asarray(motion.frame_index), np.asarray(lm.frame_index)):
+    if time_ms is None:
         return None
-    report = timing_report(lm.frame_index, lm.time_ms, lm.fps)
+    report = timing_report(frame_index, time_ms, fps)
     return report.times if report is not None and report.variable and report.increasing else None

@@ -25,11 +25,13 @@ from core.runtime import return_large_blocks
 
 from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
-from .detect import DetectStage, detector_fingerprint, load_landmarks, run_detect
+from .detect import (DetectStage, detector_fingerprint, frame_times, landmarks_from_arrays, load_landmarks,
+                     run_detect)
 from .detect_process import DetectProcess
 from .fit import FitStage, run_fit
 from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, NoPerson, run_motion
+from .motion_blocks import BlockedMotionStage, run_motion_blocks
 from .start import INITS, StartStage, run_start
 from .stream import StreamConfig, fit_streamed
 
@@ -81,7 +83,8 @@ class RealOptions(OutputOptions):
 
 @dataclass
 class RealResult:
-    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs; warnings for
+    """frames / valid_frames; seconds per stage (decode is inside detect); the stages' outputs (a long video's
+    blocked write keeps none: ``landmarks``, ``fit`` and ``motion`` are None, the file is the output); warnings for
     the user (e.g. a variable frame rate)."""
 
     output: str
@@ -124,13 +127,17 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                 lm = run_detect(DetectStage(src, opts.detector, opts.chunk_size), work, progress, on_chunk)
                 seconds["detect"] = time.perf_counter() - t
             else:  # a long video: its fit's segments run here while a child process detects (.stream)
-                streamed, lm = _detect_beside_fit(body, src, input_path, opts, stream, work, seconds,
-                                                  progress, on_chunk, fit_progress, log)
+                streamed = _detect_beside_fit(body, src, input_path, opts, stream, work, seconds,
+                                              progress, on_chunk, fit_progress, log)
         except BaseException:
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
-        warnings = _timing_warnings(lm, input_path, info.num_frames)
+        if streamed is not None and not opts.hands and not overlay:  # memory flat in the length
+            return _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log)
+        if stream is not None:
+            lm = load_landmarks(work, info)
+        warnings = _timing_warnings(lm.frame_index, lm.time_ms, lm.fps, input_path, info.num_frames)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels
@@ -140,13 +147,10 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
-                                                       WindowStore(work.path / "fit"), streamed)
+                                                       WindowStore(work.path / "fit"),
+                                                       None if streamed is None else streamed.clip_fit())
         except ValueError as exc:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
-            if not opts.keep_work:
-                work.remove()
-            nobody = isinstance(exc, NoPerson) or not lm.found.any()  # the fit's or the detector's verdict
-            seen = _presence_warnings(np.zeros(lm.num_frames, bool), input_path) if nobody else []
-            raise RunFailed(_with_box(str(exc), opts.detector.person, lm), warnings + seen) from exc
+            raise _failed(exc, opts, work, input_path, lm.found, warnings) from exc
         warnings += _presence_warnings(out.motion.valid, input_path)
         if overlay:
             from core.inference.overlay import write_overlay
@@ -160,10 +164,46 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                           info.fps, warnings, hands, hand_fit)
 
 
+def _failed(exc: ValueError, opts: RealOptions, work, input_path: str, found: np.ndarray, warnings: list[str]):
+    """A verdict on the content (nobody there) → :class:`RunFailed`; nothing to resume: the work folder goes."""
+    if not opts.keep_work:
+        work.remove()
+    nobody = isinstance(exc, NoPerson) or not found.any()  # the fit's or the detector's verdict
+    seen = _presence_warnings(np.zeros(len(found), bool), input_path) if nobody else []
+    return RunFailed(_with_box(str(exc), opts.detector.person, found), warnings + seen)
+
+
+def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions, work, fit, seconds: dict,
+                     resumed: int, log) -> RealResult:
+    """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`): nothing of the
+    clip's length is held but its timing and flags. The result's ``landmarks``, ``fit`` and ``motion`` are None
+    (the file is the output: :func:`core.motion.read_motion`)."""
+    info = src.info
+    index = work.load_range(0, work.frames_done, keys=("found", "frame_index", "time_ms"))
+    found, times = np.asarray(index["found"], bool), frame_times(index)
+    warnings = _timing_warnings(index["frame_index"], times, info.fps, input_path, info.num_frames)
+    if log:
+        log(f"detect: person found in {int(found.sum())}/{len(found)} frames ({seconds['detect']:.1f} s)")
+    size = (info.width, info.height)
+    stage = BlockedMotionStage(fit, lambda a, b: landmarks_from_arrays(work.load_range(a, b), size, info.fps),
+                               index["frame_index"], times, info.fps, output, opts.min_confidence, opts.world_origin,
+                               opts.include_mesh)
+    t = time.perf_counter()
+    try:
+        out = run_motion_blocks(body, stage)
+    except ValueError as exc:
+        raise _failed(exc, opts, work, input_path, found, warnings) from exc
+    seconds["write"] = time.perf_counter() - t
+    warnings += _presence_warnings(out.valid, input_path)
+    if not opts.keep_work:
+        work.remove()
+    return RealResult(output, out.frames, int(out.valid.sum()), resumed, seconds, None, None, None, info.fps, warnings)
+
+
 def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: StreamConfig, work, seconds: dict,
                        progress, on_chunk, fit_progress, log):
     """Detection in a child process (:mod:`.detect_process`) while this one fits the segments (:mod:`.stream`) →
-    (the clip's fit, or None to fit it whole now; the whole clip's landmarks)."""
+    the clip's fit on disk (:class:`core.fitting.segments.DiskFit`), or None to fit it whole now."""
     import resource
 
     t, cpu, child_cpu = time.perf_counter(), time.process_time(), _children_cpu(resource)
@@ -186,7 +226,7 @@ def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: St
         seconds["fit_beside_detect"] = result.seconds
         if log and result.camera is not None:
             _camera_done((result.camera, None), 0.0, {}, log)
-    return None if result is None else result.fit, load_landmarks(work, src.info)
+    return None if result is None else result.fit
 
 
 def _children_cpu(resource) -> float:
@@ -270,20 +310,21 @@ def _presence_warnings(valid, name: str) -> list[str]:
     return [f"{seen}: is anyone in view? Film the whole body, or choose them with --person x0,y0,x1,y1"]
 
 
-def _with_box(message: str, box, lm) -> str:
+def _with_box(message: str, box, found: np.ndarray) -> str:
     """A "no person" error of a run with ``--person x0,y0,x1,y1`` says that only that box was searched."""
-    if box is None or lm.found.any():
+    if box is None or found.any():
         return message
     return (f"--person {','.join(f'{v:g}' for v in box)}: the detector found no person inside this box (+15 %) in "
-            f"any of the {lm.num_frames} frames; draw the box around the whole person on the first frame (they "
+            f"any of the {len(found)} frames; draw the box around the whole person on the first frame (they "
             f"must stay inside it), or use --person auto")
 
 
-def _timing_warnings(lm, name: str, listed: int) -> list[str]:
+def _timing_warnings(frame_index: np.ndarray, time_ms: np.ndarray | None, fps: float, name: str,
+                     listed: int) -> list[str]:
     """The variable-frame-rate / broken-times warning and the "fewer frames than listed" warning
     (:mod:`core.inference.timing`), if the video has them; ``listed``: the container's frame count."""
     from core.inference.timing import missing_frames_warning, timing_report
 
-    report = None if lm.time_ms is None else timing_report(lm.frame_index, lm.time_ms, lm.fps)
-    missing = missing_frames_warning(lm.num_frames, listed, name)
+    report = None if time_ms is None else timing_report(frame_index, time_ms, fps)
+    missing = missing_frames_warning(len(frame_index), listed, name)
     return ([report.warning(name)] if report is not None and report.variable else []) + ([missing] if missing else [])

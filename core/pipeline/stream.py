@@ -34,9 +34,10 @@ import numpy as np
 from core.detect.swaps import fix_swaps
 from core.detect.world_lean import level_world
 from core.fitting.contacts import Floor
-from core.fitting.segments import FIT_ARRAYS, Segment, Stitcher, fit_arrays, segment_after
+from core.fitting.segments import FIT_ARRAYS, DiskFit, Segment, Stitcher, fit_arrays, segment_after
 from core.fitting.windows import WindowStore
 from hkmr_blender.base.atomic import atomic_savez
+from hkmr_blender.base.columns import Columns
 
 from .detect import landmarks_from_arrays
 
@@ -68,8 +69,8 @@ def _landmarks(feed, a: int, b: int, image_size, fps: float):
 
 @dataclass
 class StreamFit:
-    """The stitched :class:`core.fitting.clip.ClipFit`, the camera stage's estimate on the prefix, the number of
-    segments, seconds spent fitting them."""
+    """The stitched fit (:class:`core.fitting.segments.DiskFit`: its per-frame arrays in the work folder's
+    ``fit/clip/``), the camera stage's estimate on the prefix, the number of segments, seconds spent fitting them."""
 
     fit: object
     camera: object
@@ -146,7 +147,8 @@ def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progr
     t0 = time.perf_counter()
     model = load_keypoint_model(KEYPOINT_MODEL_PATH) if opts.init == "keypoints" else None
     cam = FullCamera.for_image(*size, focal=opts.focal_length)
-    stitcher, const, camera_est = Stitcher(), None, None
+    columns = Columns(fit_dir / "clip")  # the stitched frames, rewritten on every run (a resumed one replays)
+    stitcher, const, camera_est = Stitcher(lambda piece: columns.append(DiskFit.rows(piece))), None, None
     seg = Segment.make(0, 0, b0, done, cfg.margin)
     while True:
         feed.check()
@@ -198,25 +200,21 @@ def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progr
     if log:
         log(f"fit: {seg.index + 1} segments of ~{cfg.segment} frames fitted beside detection (β, 2D scale and floor "
             f"from the first {b0} frames)")
-    return StreamFit(_clip_fit(stitcher.result(), const, cam), camera_est, seg.index + 1, time.perf_counter() - t0)
+    floor = Floor(const[2][:3], float(const[2][3]), bool(const[2][4]))
+    fit = DiskFit(columns, np.asarray(const[0], np.float64), floor, cam, float(const[1]))
+    return StreamFit(fit, camera_est, seg.index + 1, time.perf_counter() - t0)
 
 
 def _segment_arrays(fit, stitcher: Stitcher, seg: Segment) -> dict[str, np.ndarray]:
     """A segment's per-frame arrays; a segment without a person holds the clip's last final frame, invalid."""
     if fit is not None:
         return fit_arrays(fit)
-    if not stitcher.pieces:
+    prev = stitcher.last_row
+    if prev is None:
         raise ValueError("the first segment has no person")  # never: segment 0 holds prefix_found such frames
-    n, prev = seg.hi - seg.lo, stitcher.pieces[-1]
-    out = {k: np.repeat(prev[k][-1:], n, axis=0) for k in ("rotmats", "transl")}
+    n = seg.hi - seg.lo
+    out = {k: np.repeat(prev[k], n, axis=0) for k in ("rotmats", "transl")}
     out.update(reprojection_px=np.full(n, np.nan), reprojection=np.full(n, np.nan),
                contacts=np.zeros((n, 2), bool), point_contacts=np.zeros((n, 4), bool), valid=np.zeros(n, bool))
     return out
 
-
-def _clip_fit(arrays: dict[str, np.ndarray], const, cam):
-    from core.fitting.clip import ClipFit
-
-    floor = Floor(const[2][:3], float(const[2][3]), bool(const[2][4]))
-    return ClipFit(**arrays, betas=np.asarray(const[0], np.float64), floor=floor, camera=cam,
-                   torso_px=float(const[1]))
