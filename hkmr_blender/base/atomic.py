@@ -94,7 +94,8 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
 @contextlib.contextmanager
 def scratch_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a new hidden folder next to ``path`` (named as its temporaries are, so a killed run's is removed by
-    the next write to ``path``, :func:`clean_stale_temps`) for a writer's intermediate files; removed on exit."""
+    the next write to ``path``, :func:`clean_stale_temps`) for a writer's intermediate files; removed on exit. An
+    :class:`OSError` inside names ``path``."""
     import shutil
 
     dest = Path(path)
@@ -106,6 +107,8 @@ def scratch_dir(path: str | os.PathLike) -> Iterator[Path]:
         raise _named(exc, dest) from exc
     try:
         yield tmp
+    except OSError as exc:  # a full disk while writing there names no file: name the destination
+        raise _named(exc, dest) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -76,8 +76,10 @@ def test_long_clip_is_fitted_in_segments_while_detecting(runs):
 
 
 def test_segments_match_the_whole_clip_fit(runs):
-    streamed, whole, *_ = runs
-    a, b = streamed.motion.motion, whole.motion.motion
+    streamed, whole, _, _, d = runs
+    assert streamed.motion is None and streamed.landmarks is None  # written block by block: the file is the output
+    a, b = read_motion(d / "streamed.npz"), whole.motion.motion
+    assert streamed.frames == FRAMES and streamed.valid_frames == int(a.valid.sum())
     assert a.poses.shape == b.poses.shape == (FRAMES, a.poses.shape[1])
     assert abs(int(a.valid.sum()) - int(b.valid.sum())) <= 3
     ang = _angles_deg(a.poses[:, :72], b.poses[:, :72])
@@ -121,8 +123,40 @@ def test_killed_run_resumes_from_its_finished_segments(looped, runs, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert all((windows / k).stat().st_mtime_ns == t for k, t in stamps.items())  # read back, not fitted again
     assert (windows.parent / "seg00002.npz").exists()
-    a, b = read_motion(out), runs[0].motion.motion
+    a, b = read_motion(out), read_motion(runs[4] / "streamed.npz")
     first = SMALL.segment - SMALL.margin  # frames only the first segment decides
     np.testing.assert_allclose(a.poses[:first], b.poses[:first], atol=1e-5)
     np.testing.assert_allclose(a.trans[:first], b.trans[:first], atol=1e-5)
     assert len(a.valid) == FRAMES
+
+
+
+def test_a_failed_motion_file_write_resumes_from_the_fitted_segments(looped, runs, tmp_path, monkeypatch):
+    """The disk fills while the motion file is written (after the fit): the run fails naming the file, leaves no
+    file or temporary beside it and keeps its work folder; ``--resume`` replays the fitted segments (their files
+    untouched) and writes the file the uninterrupted run wrote."""
+    import errno
+
+    import hkmr_blender.base.motion_v1 as v1
+    from core.body.model import load_body_model
+    from hkmr_blender.base.columns import Columns
+
+    class DiskFull(Columns):
+        def append(self, arrays):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    body, out = load_body_model(None), tmp_path / "m.npz"
+    monkeypatch.setattr(v1, "Columns", DiskFull)
+    with pytest.raises(OSError, match="m.npz"):
+        run_real(str(looped), str(out), body, RealOptions(stream=SMALL, chunk_size=32))
+    monkeypatch.undo()
+    work = work_dir_for(out)
+    assert [p.name for p in tmp_path.iterdir()] == [work.name]  # the work folder only (its lock went with the run)
+    segs = {p.name: p.stat().st_mtime_ns for p in (work / "fit").glob("seg*.npz")}
+    assert len(segs) == 3
+    res = run_real(str(looped), str(out), body, RealOptions(stream=SMALL, chunk_size=32, keep_work=True), resume=True)
+    assert {p.name: p.stat().st_mtime_ns for p in (work / "fit").glob("seg*.npz")} == segs  # replayed, not refitted
+    a, b = read_motion(out), read_motion(runs[4] / "streamed.npz")
+    assert res.frames == FRAMES and np.array_equal(a.valid, b.valid)
+    np.testing.assert_allclose(a.poses, b.poses, atol=1e-5)
+    np.testing.assert_allclose(a.trans, b.trans, atol=1e-5)
