@@ -13,8 +13,9 @@ repeated here. Like `hkmr infer`, the run first fixes glibc's mmap threshold
 (:func:`core.runtime.return_large_blocks`; ``--default-malloc`` measures without). RSS is sampled every 20 ms;
 the peak of each stage and of the whole run are printed. ``--stream``: the path `hkmr infer` takes on a long video
 (:mod:`core.pipeline.stream`): the looped landmarks are written as detection chunks to a work folder, the fit's
-segments read them from there (detection's own process is not part of this one), then the whole clip's
-landmarks are loaded for the motion file, as :func:`core.pipeline.run.run_real` does. Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
+segments read them from there (detection's own process is not part of this one), then the motion file is written
+block by block from the fit and the chunks on disk, as :func:`core.pipeline.run.run_real` does
+(``--whole-write``: from the whole clip's landmarks and fit loaded into memory, the path before). Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
 what memory depends on — are the same, the time is not.
 """
 from __future__ import annotations
@@ -78,7 +79,7 @@ class _Done:
         return self.work.load_range(a, b)
 
 
-def stream_length(path: str, frames: int, d: str, peak: list, stages: dict) -> None:
+def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whole_write: bool = False) -> float:
     """The long-video path's stages after detection: segments from chunks on disk → motion file."""
     from types import SimpleNamespace
 
@@ -86,7 +87,7 @@ def stream_length(path: str, frames: int, d: str, peak: list, stages: dict) -> N
     from core.inference.workdir import WorkDir
     from core.pipeline.detect import landmarks_to_arrays, load_landmarks
     from core.pipeline.motion import MotionStage, run_motion
-    from core.pipeline.run import RealOptions
+    from core.pipeline.run import RealOptions, _write_in_blocks
     from core.pipeline.stream import StreamConfig, fit_streamed
 
     body = load_body_model(None)
@@ -101,16 +102,23 @@ def stream_length(path: str, frames: int, d: str, peak: list, stages: dict) -> N
     del lm, arrays
     peak[0] = base = rss_mb()
     src = SimpleNamespace(info=info)
-    res = fit_streamed(body, src, _Done(work), RealOptions(camera="static"), StreamConfig(), work.path / "fit")
+    opts = RealOptions(camera="static", keep_work=True)
+    res = fit_streamed(body, src, _Done(work), opts, StreamConfig(), work.path / "fit")
     stages["fit"] = peak[0]
-    lm = load_landmarks(work, info)
-    run_motion(body, MotionStage(res.fit, lm, os.path.join(d, "motion.npz")))
+    out = os.path.join(d, "motion.npz")
+    if whole_write:  # the whole-array write (before: the clip's landmarks and fit loaded, run_motion)
+        lm = load_landmarks(work, info)
+        run_motion(body, MotionStage(res.fit.clip_fit(), lm, out))
+    else:  # run_real's write on a long video: block by block from the fit and the chunks on disk
+        _write_in_blocks(body, src, "looped", out, opts, work, res.fit, {}, 0, None)
     stages["motion"] = peak[0]
+    stages["(file size)"] = os.path.getsize(out) / 2**20
     work.lock.release()
     return base
 
 
-def one_length(path: str, frames: int, full: bool, default_malloc: bool = False, stream: bool = False) -> None:
+def one_length(path: str, frames: int, full: bool, default_malloc: bool = False, stream: bool = False,
+               whole_write: bool = False) -> None:
     """Run the stages on ``frames`` frames in this process and print one line of peaks."""
     peak = [0.0]
 
@@ -137,7 +145,7 @@ def one_length(path: str, frames: int, full: bool, default_malloc: bool = False,
     stages, t0 = {}, time.perf_counter()
     if stream:
         with tempfile.TemporaryDirectory() as d:
-            base = stream_length(path, frames, d, peak, stages)
+            base = stream_length(path, frames, d, peak, stages, whole_write)
         print(f"{frames:6d} frames ({frames / 1800:4.1f} min at 30 fps), segments: after loading {base:.0f} MB, peak "
               + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()) + f" MB; {time.perf_counter() - t0:.0f} s",
               flush=True)
@@ -168,15 +176,18 @@ def main() -> None:
     p.add_argument("--landmarks", help="(internal) landmarks npz; --frames N runs one length in this process")
     p.add_argument("--frames", type=int)
     p.add_argument("--stream", action="store_true", help="the long-video path: segments from chunks on disk")
+    p.add_argument("--whole-write", action="store_true",
+                   help="with --stream: write the motion file from whole-clip arrays (the path before blocks)")
     args = p.parse_args()
     if args.frames:
-        return one_length(args.landmarks, args.frames, args.full, args.default_malloc, args.stream)
+        return one_length(args.landmarks, args.frames, args.full, args.default_malloc, args.stream, args.whole_write)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "walk_landmarks.npz")
         detect_clip(path)
         for minutes in args.minutes:
             subprocess.run([sys.executable, __file__, "--landmarks", path, "--frames", str(int(minutes * 1800)),
                             *(["--full"] if args.full else []), *(["--stream"] if args.stream else []),
+                            *(["--whole-write"] if args.whole_write else []),
                             *(["--default-malloc"] if args.default_malloc else [])], check=True)
 
 
