@@ -63,22 +63,6 @@ def looped(path: str, frames: int):
     return landmarks_from_arrays(arrays, size, fps)
 
 
-class _Done:
-    """A finished detection, as :func:`core.pipeline.stream.fit_streamed` reads it: chunks in a work folder."""
-
-    def __init__(self, work):
-        self.work = work
-
-    def wait_for(self, frames):
-        return self.work.frames_done, True
-
-    def check(self):
-        pass
-
-    def load(self, a, b):
-        return self.work.load_range(a, b)
-
-
 def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whole_write: bool = False) -> float:
     """The long-video path's stages after detection: segments from chunks on disk → motion file."""
     from types import SimpleNamespace
@@ -88,6 +72,7 @@ def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whol
     from core.pipeline.detect import landmarks_to_arrays, load_landmarks
     from core.pipeline.motion import MotionStage, run_motion
     from core.pipeline.run import RealOptions, _write_in_blocks
+    from core.pipeline.detect_process import FinishedDetection
     from core.pipeline.stream import StreamConfig, fit_streamed
 
     body = load_body_model(None)
@@ -103,7 +88,7 @@ def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whol
     peak[0] = base = rss_mb()
     src = SimpleNamespace(info=info)
     opts = RealOptions(camera="static", keep_work=True)
-    res = fit_streamed(body, src, _Done(work), opts, StreamConfig(), work.path / "fit")
+    res = fit_streamed(body, src, FinishedDetection(work), opts, StreamConfig(), work.path / "fit")
     stages["fit"] = peak[0]
     out = os.path.join(d, "motion.npz")
     if whole_write:  # the whole-array write (before: the clip's landmarks and fit loaded, run_motion)

@@ -21,7 +21,7 @@ from typing import Callable
 
 from core.inference.workdir import WorkDir
 
-__all__ = ["DetectProcess", "main"]
+__all__ = ["DetectProcess", "FinishedDetection", "main"]
 
 _ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -117,6 +117,23 @@ class DetectProcess:
         self.proc.wait()
         self.proc.stdout.close()
 
+
+
+class FinishedDetection:
+    """A detection already done — a complete work folder — read as :class:`DetectProcess` is (``wait_for``,
+    ``check``, ``load``): the fit's segments (:mod:`.stream`) on landmarks detected earlier (benches, tests)."""
+
+    def __init__(self, work: WorkDir):
+        self.work = work
+
+    def wait_for(self, frames: int) -> tuple[int, bool]:
+        return self.work.frames_done, True
+
+    def check(self) -> None:
+        pass
+
+    def load(self, a: int, b: int) -> dict:
+        return self.work.load_range(a, b)
 
 def _die_with_parent() -> None:
     try:

@@ -21,22 +21,6 @@ FRAMES = 1300  # past StreamConfig().min_frames: two segments, [0, 600) and [600
 BLOCK = 256  # block edges at 256, 512, … fall inside and beside the segments' blended frames
 
 
-class _Done:
-    """A finished detection, as core.pipeline.stream.fit_streamed reads it: chunks in a work folder."""
-
-    def __init__(self, work):
-        self.work = work
-
-    def wait_for(self, frames):
-        return self.work.frames_done, True
-
-    def check(self):
-        pass
-
-    def load(self, a, b):
-        return self.work.load_range(a, b)
-
-
 @pytest.fixture(scope="module")
 def long_fit(tmp_path_factory):
     """(body, the fit on disk, the work folder, the clip's info): the walk's landmarks looped to FRAMES frames
@@ -47,6 +31,7 @@ def long_fit(tmp_path_factory):
     from core.inference.sources import open_source
     from core.inference.workdir import WorkDir
     from core.pipeline.detect import DetectStage, landmarks_to_arrays, run_detect
+    from core.pipeline.detect_process import FinishedDetection
     from core.pipeline.run import RealOptions
     from core.pipeline.stream import StreamConfig, fit_streamed
 
@@ -66,8 +51,8 @@ def long_fit(tmp_path_factory):
     w, h = lm.image_size
     info = SimpleNamespace(width=w, height=h, fps=lm.fps, num_frames=FRAMES, path="looped")
     body = load_body_model(None)
-    res = fit_streamed(body, SimpleNamespace(info=info), _Done(work), RealOptions(camera="static"), StreamConfig(),
-                       work.path / "fit")
+    res = fit_streamed(body, SimpleNamespace(info=info), FinishedDetection(work), RealOptions(camera="static"),
+                       StreamConfig(), work.path / "fit")
     assert res is not None and res.segments == 2 and res.fit.frames == FRAMES
     yield body, res.fit, work, info
     work.lock.release()
