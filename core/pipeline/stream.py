@@ -101,13 +101,14 @@ def _find_prefix(feed, cfg: StreamConfig, expected: int) -> tuple[int, int, bool
     while True:
         done, complete = feed.wait_for(seen + 1)
         if done > seen:
-            cum = found_total + np.cumsum(feed.load(seen, done)["found"])
+            upto = min(done, seen + cfg.segment)  # a segment at a time: detection may be far ahead (a resumed run)
+            cum = found_total + np.cumsum(feed.load(seen, upto)["found"])
             hit = np.flatnonzero(cum >= cfg.prefix_found)
             if len(hit):
                 end = max(seen + int(hit[0]) + 1, cfg.segment)
                 break
-            found_total, seen = int(cum[-1]), done
-        if complete:
+            found_total, seen = int(cum[-1]), upto
+        if complete and seen >= done:
             return None
     while (b := segment_after(0, end, cfg.margin, done, complete, expected))[0] is None:
         done, complete = feed.wait_for(b[1])
