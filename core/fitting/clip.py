@@ -11,6 +11,7 @@ Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended li
       + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks, root translation removed on both sides
       + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·KL(θ))    pose prior
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
+      + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`core.fitting.motion_prior`)
       + w_lock·Σ‖foot − anchor‖²                   planted feet (second pass only)
 
 is minimised by L-BFGS over θ (axis-angle, joints 1…23), the root orientation (6D) and t (metres) with
@@ -41,6 +42,7 @@ from . import contacts as ct
 from . import terms
 from .full_camera import FullCamera
 from .metrics import reprojection_error
+from .motion_prior import MOTION_PRIOR_PATH, load_motion_prior
 from .shape import betas_from_bone_lengths, median_bone_lengths
 from .windows import FitState as _State
 from .windows import WindowStore, blockwise, run_windows
@@ -69,6 +71,8 @@ class ClipFitConfig:
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
     w_accel: float = 0.003
+    w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off
+    motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
@@ -223,6 +227,8 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     # smooth in the world, not in the camera: a turning (shaking) camera moves people in its frame
     smooth_pts = cam_pts if d.rot is None else torch.einsum("fji,fnj->fni", d.rot, cam_pts)
     e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
+    if cfg.w_motion > 0:  # same time scaling as the smoothness term
+        e = e + cfg.w_motion * d.time_scale ** 2 * load_motion_prior(cfg.motion_prior or MOTION_PRIOR_PATH).energy(smooth_pts)
     e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
