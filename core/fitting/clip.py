@@ -70,6 +70,7 @@ class ClipFitConfig:
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
+    pose_prior: str = "none"  # the VAE when fit_clip gets no prior object: "shipped" (core/model/assets), "none", or a file
     w_accel: float = 0.003
     w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off
     motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
@@ -282,7 +283,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
-    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior` or None; ``camera_rotations``
+    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior`, or None (then ``cfg.pose_prior``); ``camera_rotations``
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`; or its
     :class:`~core.camera.background.CameraRotations`, whose floor and standing frames refine the path) or None (static:
     today's path exactly), or a function returning one of them, called once before the first window (a stage
@@ -294,6 +295,9 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     scale and the (static camera's) floor taken as given instead of estimated from this clip (a long video's later
     segments use its first segment's, :mod:`core.pipeline.stream`)."""
     cfg = (cfg or ClipFitConfig()).validate()
+    if prior is None and cfg.pose_prior not in ("", "none"):
+        from .prior import POSE_PRIOR_PATH, cached_prior
+        prior = cached_prior(POSE_PRIOR_PATH if cfg.pose_prior == "shipped" else cfg.pose_prior)
     lm = landmarks
     found = np.asarray(lm.found, bool)
     if not found.any():

@@ -6,6 +6,7 @@ Training the VAE lives in :mod:`training.prior.train`; this module only *uses* o
 """
 from __future__ import annotations
 
+import functools
 import os
 
 import torch
@@ -14,10 +15,12 @@ from torch import nn
 from .pose_vae import PoseVAE
 from .vposer import load_vposer
 
-__all__ = ["VAEPrior", "load_pose_vae", "PRIOR_FORMAT"]
+__all__ = ["VAEPrior", "load_pose_vae", "cached_prior", "PRIOR_FORMAT", "POSE_PRIOR_PATH"]
 
 #: ``format`` field of a pose-VAE file written by ``training.prior.train.save_pose_vae``.
 PRIOR_FORMAT = "hkmr-pose-vae"
+#: The shipped pose VAE (trained on the CMU mocap train split; docs/experiments.md, issue 20).
+POSE_PRIOR_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "model", "assets", "pose_prior.pt")
 
 
 class VAEPrior(nn.Module):
@@ -56,3 +59,12 @@ def load_pose_vae(path: str | os.PathLike) -> PoseVAE:
     for p in vae.parameters():
         p.requires_grad_(False)
     return vae
+
+
+@functools.lru_cache(maxsize=4)
+def cached_prior(path: str) -> VAEPrior:
+    """The :class:`VAEPrior` of a pose-VAE file, loaded once per path (the clip fit's ``cfg.pose_prior``)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no pose prior here; train one with `python -m training.prior --mocap DATA "
+                                f"--out {path}`, or set the fit's pose_prior to 'none'")
+    return VAEPrior(load_pose_vae(path))
