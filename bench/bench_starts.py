@@ -177,6 +177,18 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
     return lm
 
 
+def render_case(body, video: str, steps: list[str]) -> tuple[dict, torch.Tensor, torch.Tensor, torch.Tensor,
+                                                          Landmarks, FullCamera]:
+    """A render's truth and landmarks over their common frames, ``steps`` applied (:func:`preprocess`, no
+    oracles): (VIDEO.npz arrays, rotmats, betas, transl in the camera frame, landmarks, the render's camera)."""
+    z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
+    rot, betas, transl = camera_truth(body, z)
+    lm = landmarks_for(video)
+    n = min(lm.num_frames, len(rot))
+    lm = preprocess(lm.select(np.arange(n)), steps)
+    return z, rot[:n], betas, transl[:n], lm, FullCamera.for_image(*lm.image_size, focal=float(z["K"][0, 0]))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("videos", nargs="+")

@@ -24,14 +24,13 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench_fit import TRUTH_CONTACTS  # noqa: E402
-from bench_starts import camera_truth, landmarks_for, preprocess  # noqa: E402
+from bench_starts import render_case  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
 from core.fitting import contacts as ct  # noqa: E402
 from core.fitting.clip import ClipFitConfig, fit_clip  # noqa: E402
-from core.fitting.full_camera import FullCamera  # noqa: E402
 from core.fitting.terms import FOOT_POINTS  # noqa: E402
 from core.pipeline.start import StartStage, run_start  # noqa: E402
 
@@ -55,13 +54,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
-    z = dict(np.load(os.path.splitext(args.video)[0] + ".npz"))
-    rot, betas, transl = camera_truth(body, z)
-    lm = landmarks_for(args.video)
-    n = min(lm.num_frames, len(rot))
-    lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
-    lm = preprocess(lm, ["swap", "lean:12"])
-    cam = FullCamera.for_image(*lm.image_size, focal=float(z["K"][0, 0]))
+    z, rot, betas, transl, lm, cam = render_case(body, args.video, ["swap", "lean:12"])
+    n = len(rot)
     st = run_start(StartStage(lm, None))
     after_cfg = ClipFitConfig()
     before_cfg = replace(after_cfg, output_smoothing=0.0, contact=replace(after_cfg.contact, ray_weight=1.0))

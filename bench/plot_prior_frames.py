@@ -22,12 +22,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_starts import camera_truth, landmarks_for, preprocess  # noqa: E402
+from bench_starts import render_case  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
 from core.fitting.clip import ClipFitConfig, fit_clip  # noqa: E402
-from core.fitting.full_camera import FullCamera  # noqa: E402
 from core.inference.sources import open_source  # noqa: E402
 from core.pipeline.start import StartStage, run_start  # noqa: E402
 
@@ -58,12 +57,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
-    z = dict(np.load(os.path.splitext(a.video)[0] + ".npz"))
-    rot, betas, transl = camera_truth(body, z)
-    lm = landmarks_for(a.video)
-    n = min(lm.num_frames, len(rot))
-    lm, rot, transl = preprocess(lm.select(np.arange(n)), ["swap", "lean:12"]), rot[:n], transl[:n]
-    cam = FullCamera.for_image(*lm.image_size, focal=float(z["K"][0, 0]))
+    z, rot, betas, transl, lm, cam = render_case(body, a.video, ["swap", "lean:12"])
+    n = len(rot)
     st = run_start(StartStage(lm, None))
     kw = dict(camera=cam, init_rotmats=st.rotmats, init_betas=st.betas)
     prior = None

@@ -70,7 +70,7 @@ class ClipFitConfig:
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
-    pose_prior: str = "none"  # the VAE when fit_clip gets no prior object: "shipped" (core/model/assets), "none", or a file
+    pose_prior: str = "none"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
     w_accel: float = 0.003
     w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off
     motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
@@ -229,7 +229,8 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     smooth_pts = cam_pts if d.rot is None else torch.einsum("fji,fnj->fni", d.rot, cam_pts)
     e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
     if cfg.w_motion > 0:  # same time scaling as the smoothness term
-        e = e + cfg.w_motion * d.time_scale ** 2 * load_motion_prior(cfg.motion_prior or MOTION_PRIOR_PATH).energy(smooth_pts)
+        motion = load_motion_prior(cfg.motion_prior or MOTION_PRIOR_PATH)
+        e = e + cfg.w_motion * d.time_scale ** 2 * motion.energy(smooth_pts)
     e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
@@ -283,7 +284,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     """Fit ``body`` to a clip's landmarks (HKMR_MF). ``camera`` defaults to
     ``FullCamera.for_image(*landmarks.image_size)``; ``init_rotmats`` (F,24,3,3) camera-frame rotations from
     a network (default: a neutral pose turned like the detected torso); ``init_betas`` (NB,) (default: from
-    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior`, or None (then ``cfg.pose_prior``); ``camera_rotations``
+    median bone lengths); ``prior``: a :class:`core.fitting.prior.VAEPrior`, or None (then ``cfg.pose_prior``);
+    ``camera_rotations``
     (F,3,3) a moving camera's rotations (first camera → camera t, :mod:`core.camera.background`; or its
     :class:`~core.camera.background.CameraRotations`, whose floor and standing frames refine the path) or None (static:
     today's path exactly), or a function returning one of them, called once before the first window (a stage

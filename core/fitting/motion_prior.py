@@ -5,7 +5,7 @@ alike. Real motion is not like that: hands and feet accelerate much more than th
 points of one limb accelerate together. This prior is a zero-mean Gaussian over short windows of the points'
 accelerations, learned from real motion capture (``python -m training.prior.motion``):
 
-    x_t = [a_t, a_{t+1}, …, a_{t+S−1}]   (S·N values per axis; a_t = p[t+1] − 2p[t] + p[t−1], metres/frame² at 30 fps)
+    x_t = [a_t, a_{t+1}, …, a_{t+S−1}]   S·N values per axis; a_t = p[t+1] − 2p[t] + p[t−1] (m/frame², 30 fps)
     E   = Σ_t Σ_axis x_tᵀ P x_t          P = (S·N × S·N) precision, the same for x, y and z
 
 so it is invariant to how the camera is turned (a covariance over points and time, isotropic in space: Kronecker
