@@ -70,7 +70,8 @@ class ClipFitConfig:
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
-    pose_prior: str = "none"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
+    pose_prior: str = "shipped"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
+    vae_cap: float = 200.0  # > 0: the VAE's KL per frame through c·KL/(KL + c): an unfamiliar pose is let go (0: plain)
     w_accel: float = 0.003
     w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off
     motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
@@ -221,7 +222,8 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
     e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
     if prior is not None:
-        e = e + cfg.w_vae * prior.loss(rotmats).sum()
+        kl = prior.loss(rotmats)
+        e = e + cfg.w_vae * (kl if cfg.vae_cap <= 0 else cfg.vae_cap * kl / (kl + cfg.vae_cap)).sum()
     if pose_only:
         return e
     cam_pts = pts + s.transl[:, None]
