@@ -70,7 +70,7 @@ class ClipFitConfig:
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
     w_vae: float = 1e-3
-    pose_prior: str = "shipped"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
+    pose_prior: str = "none"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
     vae_cap: float = 200.0  # > 0: the VAE's KL per frame through c·KL/(KL + c): an unfamiliar pose is let go (0: plain)
     w_accel: float = 0.003
     w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off

@@ -58,13 +58,13 @@ def test_shipped_priors_never_saw_the_reserved_subjects():
 
 
 def test_the_pose_prior_pulls_the_walk_towards_real_poses_without_leaving_the_image(body, walk):
-    """The default fit uses the shipped VAE (KL capped at 200, docs/experiments.md issue 20): its poses are more
-    probable under it than without it (the term acts), and the 2D error barely moves (it does not fight the detector
-    where the detector is right). Measured: mean KL 8.3 vs 3,777; median 2D error 6.7 vs 6.2 % of the torso;
+    """The shipped VAE (opt-in ``pose_prior="shipped"``, KL capped at 200; docs/experiments.md issue 20): the fit's
+    poses are more probable under it than without it (the term acts), and the 2D error barely moves (it does not
+    fight the detector where the detector is right). Measured: mean KL 8.3 vs 3,777; median 2D error 6.7 vs 6.2 % of the torso;
     a foot planted on 77 vs 82 % of frames."""
     lm = walk[0]
-    on, off = _fit(body, walk), _fit(body, walk, pose_prior="none")
-    assert ClipFitConfig().pose_prior == "shipped"
+    on, off = _fit(body, walk, pose_prior="shipped"), _fit(body, walk)
+    assert ClipFitConfig().pose_prior == "none"
     prior = cached_prior(POSE_PRIOR_PATH)
     ok = on.valid
     with torch.no_grad():
