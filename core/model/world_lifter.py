@@ -31,7 +31,7 @@ from core.model.keypoint_encoder import KeypointEncoder
 from core.model.keypoint_input import frame_windows, keypoint_features
 
 __all__ = ["FORMAT", "WORLD_LIFTER_PATH", "WorldLifterConfig", "WorldLifter", "save_world_lifter",
-           "load_world_lifter", "lift_features", "lift_world"]
+           "load_world_lifter", "read_meta", "lift_features", "lift_world"]
 
 FORMAT, VERSION = "hkmr-world-lifter", 1
 WORLD_LIFTER_PATH = Path(__file__).resolve().parent / "assets" / "world_lifter.pt"
@@ -87,14 +87,24 @@ def save_world_lifter(path: str | os.PathLike, model: WorldLifter, meta: dict | 
     atomic_write(path, lambda fh: torch.save(blob, fh))
 
 
-def load_world_lifter(path: str | os.PathLike = WORLD_LIFTER_PATH) -> WorldLifter:
-    """The lifter in eval mode on the CPU; a file that is not one raises ValueError naming it."""
+def _read(path: str | os.PathLike) -> dict:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"{path}: no world-lifter file here (train one with python -m training.lifter)")
     blob = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(blob, dict) or blob.get("format") != FORMAT or blob.get("version") != VERSION:
         raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file (train one with python -m training.lifter)")
+    return blob
+
+
+def read_meta(path: str | os.PathLike = WORLD_LIFTER_PATH) -> dict:
+    """The file's ``meta``: recipe, note (data, licence), training log."""
+    return _read(path)["meta"]
+
+
+def load_world_lifter(path: str | os.PathLike = WORLD_LIFTER_PATH) -> WorldLifter:
+    """The lifter in eval mode on the CPU; a file that is not one raises ValueError naming it."""
+    blob = _read(path)
     model = WorldLifter(WorldLifterConfig(**blob["config"]))
     model.load_state_dict(blob["state_dict"], strict=True)
     return model.eval()

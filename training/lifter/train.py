@@ -51,7 +51,7 @@ class LifterTrainConfig:
     mocap_clips: int = 4000
     pitch_max_deg: float = 25.0
     noise: str | None = NOISE_PATH
-    occlusion_prob: float = 0.5
+    occlusion_prob: float = 0.0
     yaw_max_deg: float = 180.0
     bone_weight: float = 1.0
     val_windows: int = 2048
