@@ -40,9 +40,9 @@ MANIFEST = ROOT / "blender_manifest.toml"
 
 CORE = ROOT / "core"
 CORE_FOLDER = "core_runtime"  # hkmr_blender/runtime/locate.py reads the same name
-#: core's data files the default ``hkmr infer`` path needs (the keypoint model, the world lifter; the detector's
-#: Tasks bundles, body and ``--hands``, core/detect/tasks.py; the open body is in assets/).
-CORE_DATA = ("model/assets/hkmr_keypoints.pt", "model/assets/world_lifter.pt", "detect/assets/pose_landmarker.task",
+#: core's data files the default ``hkmr infer`` path needs (the keypoint model; the detector's Tasks bundles,
+#: body and ``--hands``, core/detect/tasks.py; the open body is in assets/).
+CORE_DATA = ("model/assets/hkmr_keypoints.pt", "detect/assets/pose_landmarker.task",
              "detect/assets/hand_landmarker.task")
 CHECKSUMS = "CHECKSUMS.json"
 SHIM = ('"""The add-on package as seen by core inside the installed extension: its path is the extension\'s own\n'

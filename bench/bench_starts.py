@@ -172,7 +172,7 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
     (:func:`core.detect.world_lean.level_world`), "ray" (world landmarks turned onto the camera ray through the
     hips, the render's camera ``K``: ``level_world(…, 0, focal)``), "inject:GROUP:A:B" (exchange GROUP's left/right labels on
     frames A…B−1, as BlazePose does on side views: a robustness test), "oracle:WHAT" (:func:`oracle`) or
-    "lift" / "lift:PATH" / "lift=BLEND:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`). The
+    "lift" / "lift:PATH" / "lift=BLEND[,SIGMA]:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`). The
     default path applies swap and lean:12 (``core/pipeline/run.py``); this bench applies only what ``--pre``
     names."""
     for step in steps:
@@ -195,14 +195,15 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
         elif step == "lift" or step.startswith("lift:") or step.startswith("lift="):
             # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH"
             from core.model.world_lifter import WORLD_LIFTER_PATH, load_world_lifter, lift_world
-            blend, path = 1.0, step[5:]
-            if step.startswith("lift="):
+            blend, path, smooth = 1.0, step[5:], 0.0
+            if step.startswith("lift="):  # lift=BLEND[,SIGMA]:PATH
                 b, _, path = step[5:].partition(":")
-                blend = float(b)
+                blend, _, sg = b.partition(",")
+                blend, smooth = float(blend), float(sg or 0)
             path = path or str(WORLD_LIFTER_PATH)
             if path not in _LIFTERS:
                 _LIFTERS[path] = load_world_lifter(path)
-            lm = lift_world(lm, _LIFTERS[path], blend)
+            lm = lift_world(lm, _LIFTERS[path], blend, smooth)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks

@@ -122,13 +122,21 @@ def lift_features(model: WorldLifter, features: np.ndarray, chunk: int = 1024) -
     return out
 
 
-def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0):
+def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth: float = 0.0):
     """A copy of :class:`core.detect.landmarks.Landmarks` ``lm`` whose ``world`` is the lifter's (``blend`` 1)
-    or a mix with BlazePose's (hips-centred both); frames without a person keep zeros."""
+    or a mix with BlazePose's (hips-centred both); frames without a person keep zeros. ``smooth``: Gaussian σ in
+    frames at 30 fps over the lifter's points along time (runs of frames with a person, each on its own)."""
     model = model or load_world_lifter()
     found = np.asarray(lm.found, bool)
     feats, _ = keypoint_features(lm.points2d, lm.visibility, lm.world, found)
     lifted = lift_features(model, feats)
+    if smooth > 0:
+        from scipy.ndimage import gaussian_filter1d
+
+        sigma = smooth * (lm.fps / 30.0 if lm.fps > 0 else 1.0)
+        edges = np.flatnonzero(np.diff(np.r_[0, found.astype(np.int8), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            lifted[a:b] = gaussian_filter1d(lifted[a:b], sigma, axis=0, mode="nearest")
     world = lm.world.astype(np.float32) - lm.world[:, list(HIPS)].mean(1, keepdims=True)
     out = np.where(found[:, None, None], blend * lifted + (1 - blend) * world, 0.0).astype(np.float32)
     return replace(lm, world=out)

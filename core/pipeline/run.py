@@ -1,6 +1,7 @@
 """``hkmr infer`` on real footage (the default): frames → detect (+ left/right swaps undone,
-:mod:`core.detect.swaps`; world landmarks levelled, :mod:`core.detect.world_lean`, then replaced by the world
-lifter's 3D, :mod:`core.model.world_lifter`) → start → fit → motion file (world, contacts) (+ overlay).
+:mod:`core.detect.swaps`; world landmarks levelled, :mod:`core.detect.world_lean`; with ``--world3d lifter``
+replaced by the world lifter's 3D, :mod:`core.model.world_lifter`) → start → fit → motion file (world, contacts)
+(+ overlay).
 
 Each stage is one module of this package with a dataclass in and out; this function only strings them
 together, times them and keeps the work folder (resume per chunk of detection, see :mod:`.detect`).
@@ -37,8 +38,8 @@ from .stream import StreamConfig, fit_streamed
 
 __all__ = ["WORLD3D", "RealOptions", "RealResult", "RunFailed", "run_real", "world_source"]
 
-#: ``hkmr infer --world3d`` choices: the world lifter's 3D landmarks (default) or BlazePose's own.
-WORLD3D: tuple[str, ...] = ("lifter", "blazepose")
+#: ``hkmr infer --world3d`` choices: BlazePose's own world landmarks (default) or the world lifter's 3D.
+WORLD3D: tuple[str, ...] = ("blazepose", "lifter")
 
 
 def world_source(world3d: str):
@@ -72,8 +73,9 @@ class RealOptions(OutputOptions):
     hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`);
     height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`);
     stream: how a long video is fitted in segments beside detection (:mod:`.stream`; None: always whole, after
-    detection); world3d: the 3D landmarks the start and the fit follow, one of :data:`WORLD3D` ("lifter": the
-    world lifter's, :mod:`core.model.world_lifter`; "blazepose": BlazePose's own world landmarks, levelled)."""
+    detection); world3d: the 3D landmarks the start and the fit follow, one of :data:`WORLD3D` ("blazepose":
+    BlazePose's own world landmarks, levelled — the default; "lifter": the world lifter's,
+    :mod:`core.model.world_lifter`: better 3D, but not a better fit on the held-out renders, docs/experiments.md)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
@@ -82,7 +84,7 @@ class RealOptions(OutputOptions):
     hands: bool = False
     height: float | None = None
     stream: StreamConfig | None = field(default_factory=StreamConfig)
-    world3d: str = "lifter"
+    world3d: str = "blazepose"
 
     def validate(self) -> "RealOptions":
         if self.world3d not in WORLD3D:
@@ -160,7 +162,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels
         lm = level_world(swaps.landmarks)  # and its world landmarks' lean away from the camera
-        lm = world_source(opts.world3d)(lm)  # the 3D the start and the fit follow (the world lifter's by default)
+        lm = world_source(opts.world3d)(lm)  # the 3D the start and the fit follow (--world3d)
         if log and any(s.any() for s in swaps.swapped.values()):
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))

@@ -66,8 +66,8 @@ def test_training_cli_writes_a_loadable_lifter_and_refuses_a_bad_recipe(tmp_path
     assert "step 3/3" in r.stdout
     model = load_world_lifter(out)
     assert model.cfg.hidden == 16 and read_meta(out)["recipe"]["train"]["steps"] == 3
-    bad = subprocess.run(cmd[:5] + ["train.stepz=3"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    bad = subprocess.run(cmd[:6] + ["train.stepz=3"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "stepz" in bad.stderr
-    nodata = subprocess.run(cmd[:5] + ["train.mocap=/nonexistent/mocap"], cwd=ROOT, capture_output=True, text=True,
+    nodata = subprocess.run(cmd[:6] + ["train.mocap=/nonexistent/mocap"], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)
     assert nodata.returncode == 2 and "/nonexistent/mocap" in nodata.stderr and "training.data.mocap build" in nodata.stderr
