@@ -91,6 +91,25 @@ def true_swaps(lm: Landmarks, truth_px: np.ndarray) -> dict[str, float]:
     return out
 
 
+#: the limb landmarks whose 3D error is scored: shoulders, elbows, wrists, hips, knees, ankles, heels, toes
+LIMB_POINTS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32)
+
+
+def world_error(lm: Landmarks, truth_cam: np.ndarray) -> dict[str, float]:
+    """The 3D input's error against the truth's landmark points (mm, frames with a person, the 16
+    :data:`LIMB_POINTS`): hip-centred ("3D in MPJPE") and after Procrustes alignment ("3D in PA")."""
+    from core.fitting.terms import HIPS
+    from core.geometry.metrics import procrustes_align
+    f, idx = lm.found, list(LIMB_POINTS)
+    gt = truth_cam[f] - truth_cam[f][:, list(HIPS)].mean(1, keepdims=True)
+    w = lm.world[f].astype(np.float64)
+    w = w - w[:, list(HIPS)].mean(1, keepdims=True)
+    gt, w = torch.as_tensor(gt[:, idx]), torch.as_tensor(w[:, idx])
+    al = procrustes_align(w, gt)
+    return {"3D in MPJPE": float(1000 * (w - gt).norm(dim=-1).mean()),
+            "3D in PA": float(1000 * (al - gt).norm(dim=-1).mean())}
+
+
 def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
     """Mean rotation vector (degrees, camera axes) of truth · fitᵀ for the root over valid frames: x = the body
     leaning towards/away from the camera, y = turned about the image's vertical, z = rolled in the image plane."""
@@ -144,12 +163,16 @@ def oracle(lm: Landmarks, what: str, truth_cam: np.ndarray, truth_px: np.ndarray
     return replace(lm, points2d=px.astype(np.float32), world=world.astype(np.float32), visibility=vis)
 
 
+_LIFTERS: dict = {}
+
+
 def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = None,
                truth_px: np.ndarray | None = None, K: np.ndarray | None = None) -> Landmarks:
     """Apply ``steps`` in order: "swap" (:func:`core.detect.swaps.fix_swaps`), "lean:DEG"
     (:func:`core.detect.world_lean.level_world`), "ray" (world landmarks turned onto the camera ray through the
     hips, the render's camera ``K``: ``level_world(…, 0, focal)``), "inject:GROUP:A:B" (exchange GROUP's left/right labels on
-    frames A…B−1, as BlazePose does on side views: a robustness test) or "oracle:WHAT" (:func:`oracle`). The
+    frames A…B−1, as BlazePose does on side views: a robustness test), "oracle:WHAT" (:func:`oracle`) or
+    "lift" / "lift:PATH" / "lift=BLEND[,SIGMA]:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`). The
     default path applies swap and lean:12 (``core/pipeline/run.py``); this bench applies only what ``--pre``
     names."""
     for step in steps:
@@ -169,6 +192,18 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
         elif step == "ray":
             from core.detect.world_lean import level_world
             lm = level_world(lm, 0.0, float(K[0, 0]), (float(K[0, 2]), float(K[1, 2])))
+        elif step == "lift" or step.startswith("lift:") or step.startswith("lift="):
+            # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH"
+            from core.model.world_lifter import WORLD_LIFTER_PATH, load_world_lifter, lift_world
+            blend, path, smooth = 1.0, step[5:], 0.0
+            if step.startswith("lift="):  # lift=BLEND[,SIGMA]:PATH
+                b, _, path = step[5:].partition(":")
+                blend, _, sg = b.partition(",")
+                blend, smooth = float(blend), float(sg or 0)
+            path = path or str(WORLD_LIFTER_PATH)
+            if path not in _LIFTERS:
+                _LIFTERS[path] = load_world_lifter(path)
+            lm = lift_world(lm, _LIFTERS[path], blend, smooth)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks
@@ -194,6 +229,8 @@ def main(argv=None) -> int:
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
     ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, lean:DEG, inject:GROUP:A:B")
+    ap.add_argument("--fit-pre", nargs="*", default=[], help="more preprocessing for the fit only (after the start "
+                    "ran on --pre's landmarks), e.g. lift:PATH")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
     ap.add_argument("--betas", choices=("start", "bones", "true"), default="start",
                     help="the fit's β: the start's (default path), from the world landmarks' bone lengths, or the "
@@ -245,7 +282,8 @@ def main(argv=None) -> int:
                 kw["init_betas"] = betas.numpy()
             elif args.betas == "bones":
                 kw.pop("init_betas", None)
-            fit = fit_clip(body, lm, cfg=cfg, camera=cam, prior=prior, **kw)
+            lm_fit = preprocess(lm, args.fit_pre, tp, truth_px, z["K"])
+            fit = fit_clip(body, lm_fit, cfg=cfg, camera=cam, prior=prior, **kw)
             dt = time.perf_counter() - t0
             if args.post_smooth > 0:  # experiment: a Gaussian over time on the output (6D rotations, translation)
                 import roma
@@ -259,10 +297,12 @@ def main(argv=None) -> int:
             s.update(root_bias(fit, rot))
             s["frames/s"] = n / dt
             s.update(swaps)
+            s.update(world_error(lm_fit, tp))
             print(f"  {start:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
-            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "set": args.set,
+            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "fit_pre": args.fit_pre,
+                         "set": args.set,
                          "prior": args.prior,
                          "frames": int(fit.valid.sum()),
                          **s})

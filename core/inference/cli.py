@@ -57,6 +57,10 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    help="whom to follow when several people are in view: auto (BlazePose's most confident "
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
                    "detection, so the person must stay inside it")
+    p.add_argument("--world3d", choices=("blazepose", "lifter"), default=None,
+                   help="the 3D landmarks the fit follows: blazepose (default: BlazePose's world landmarks) or lifter "
+                   "(the world lifter, trained on real motion capture: its 3D is 14 mm PA closer to the truth on "
+                   "rendered real motion, the fit's result is better on the choosing renders but not on held-out ones)")
     p.add_argument("--hands", action="store_true",
                    help="also find both hands (MediaPipe Hands on crops at the body's wrists) and fit SMPL-H's "
                    "finger joints into the motion file's hand_pose (open body; adds ~40-80 ms per frame)")
@@ -129,7 +133,8 @@ def _real_options(args):
                        chunk_size=args.chunk_size, world_origin=args.world_origin,
                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
                        init=args.init or "keypoints", fit_threads=args.threads or 1,
-                       camera=args.camera or "auto", hands=args.hands, height=args.height).validate()
+                       camera=args.camera or "auto", hands=args.hands, height=args.height,
+                       world3d=args.world3d or "blazepose").validate()
 
 
 def synthetic_warning(loaded) -> str | None:

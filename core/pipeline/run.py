@@ -1,6 +1,7 @@
 """``hkmr infer`` on real footage (the default): frames → detect (+ left/right swaps undone,
-:mod:`core.detect.swaps`; world landmarks levelled, :mod:`core.detect.world_lean`) → start → fit → motion file
-(world, contacts) (+ overlay).
+:mod:`core.detect.swaps`; world landmarks levelled, :mod:`core.detect.world_lean`; with ``--world3d lifter``
+replaced by the world lifter's 3D, :mod:`core.model.world_lifter`) → start → fit → motion file (world, contacts)
+(+ overlay).
 
 Each stage is one module of this package with a dataclass in and out; this function only strings them
 together, times them and keeps the work folder (resume per chunk of detection, see :mod:`.detect`).
@@ -35,7 +36,21 @@ from .motion_blocks import BlockedMotionStage, run_motion_blocks
 from .start import INITS, StartStage, run_start
 from .stream import StreamConfig, fit_streamed
 
-__all__ = ["RealOptions", "RealResult", "RunFailed", "run_real"]
+__all__ = ["WORLD3D", "RealOptions", "RealResult", "RunFailed", "run_real", "world_source"]
+
+#: ``hkmr infer --world3d`` choices: BlazePose's own world landmarks (default) or the world lifter's 3D.
+WORLD3D: tuple[str, ...] = ("blazepose", "lifter")
+
+
+def world_source(world3d: str):
+    """``RealOptions.world3d`` → a function Landmarks → Landmarks applied after the swaps and the lean: the world
+    lifter (loaded once) or nothing."""
+    if world3d == "blazepose":
+        return lambda lm: lm
+    from core.model.world_lifter import lift_world, load_world_lifter
+
+    model = load_world_lifter()
+    return lambda lm: lift_world(lm, model)
 
 
 class RunFailed(ValueError):
@@ -58,7 +73,9 @@ class RealOptions(OutputOptions):
     hands: also detect hands and fit SMPL-H's finger joints (the motion file's ``hand_pose``; :mod:`.hands`);
     height: the person's height in metres, the world's scale (None: from the detector, see :mod:`.fit`);
     stream: how a long video is fitted in segments beside detection (:mod:`.stream`; None: always whole, after
-    detection)."""
+    detection); world3d: the 3D landmarks the start and the fit follow, one of :data:`WORLD3D` ("blazepose":
+    BlazePose's own world landmarks, levelled — the default; "lifter": the world lifter's,
+    :mod:`core.model.world_lifter`: better 3D, but not a better fit on the held-out renders, docs/experiments.md)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
@@ -67,8 +84,11 @@ class RealOptions(OutputOptions):
     hands: bool = False
     height: float | None = None
     stream: StreamConfig | None = field(default_factory=StreamConfig)
+    world3d: str = "blazepose"
 
     def validate(self) -> "RealOptions":
+        if self.world3d not in WORLD3D:
+            raise ValueError(f"--world3d {self.world3d!r} is not one of {', '.join(WORLD3D)}")
         if self.init not in INITS:
             raise ValueError(f"--init {self.init!r} is not one of {', '.join(INITS)}")
         if self.camera not in CAMERA_MODES:
@@ -142,6 +162,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels
         lm = level_world(swaps.landmarks)  # and its world landmarks' lean away from the camera
+        lm = world_source(opts.world3d)(lm)  # the 3D the start and the fit follow (--world3d)
         if log and any(s.any() for s in swaps.swapped.values()):
             log("detect: left/right labels swapped back on " + ", ".join(
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))

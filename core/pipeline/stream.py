@@ -61,10 +61,10 @@ class StreamConfig:
         return self
 
 
-def _landmarks(feed, a: int, b: int, image_size, fps: float):
-    """Frames [a, b) as :class:`core.detect.landmarks.Landmarks`, swaps undone and the world levelled (as the
-    whole-clip path does, :mod:`.run`)."""
-    return level_world(fix_swaps(landmarks_from_arrays(feed.load(a, b), image_size, fps)).landmarks)
+def _landmarks(feed, a: int, b: int, image_size, fps: float, world=lambda lm: lm):
+    """Frames [a, b) as :class:`core.detect.landmarks.Landmarks`, swaps undone, the world levelled and then given
+    to ``world`` (:func:`.run.world_source`: the world lifter), as the whole-clip path does (:mod:`.run`)."""
+    return world(level_world(fix_swaps(landmarks_from_arrays(feed.load(a, b), image_size, fps)).landmarks))
 
 
 @dataclass
@@ -147,6 +147,8 @@ def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progr
     b0, done, complete = prefix
     t0 = time.perf_counter()
     model = load_keypoint_model(KEYPOINT_MODEL_PATH) if opts.init == "keypoints" else None
+    from .run import world_source  # (run imports this module)
+    world = world_source(opts.world3d)
     cam = FullCamera.for_image(*size, focal=opts.focal_length)
     columns = Columns(fit_dir / "clip")  # the stitched frames, rewritten on every run (a resumed one replays)
     stitcher, const, camera_est = Stitcher(lambda piece: columns.append(DiskFit.rows(piece))), None, None
@@ -154,7 +156,7 @@ def _fit_segments(body, src, feed, opts, cfg: StreamConfig, fit_dir: Path, progr
     while True:
         feed.check()
         last = complete and seg.b >= done
-        lm = _landmarks(feed, seg.lo, seg.hi, size, info.fps)
+        lm = _landmarks(feed, seg.lo, seg.hi, size, info.fps, world)
         if seg.index == 0 and opts.camera != "static" and lm.found.any():
             camera_est, rotations = run_camera(CameraStage(src, lm, cam.focal, opts.camera))
             if rotations is not None:

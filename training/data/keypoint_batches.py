@@ -6,7 +6,8 @@ detector-noise model (:class:`training.data.detector_noise.DetectorNoise`; none 
 feature path as inference (:func:`core.model.keypoint_input.keypoint_features`). Targets are the SMPL truth of
 the centre frame (``output="centre"``) or of every frame (``"window"``): 2D joints in each frame's box
 coordinates (the weak-perspective camera's frame), camera-frame 3D joints, rotations and betas — the dict
-:class:`training.losses.HKMRLoss` reads.
+:class:`training.losses.HKMRLoss` reads — and ``landmarks_3d``, the 33 true landmark points centred between
+the hip landmarks (the world lifter's target, :mod:`training.lifter`).
 """
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ def window_batch(pool: MotionPool, clips: np.ndarray, starts: np.ndarray, window
         betas = betas.repeat_interleave(window, 0)
     ones = torch.ones(n, NUM_JOINTS, 1)
     targets = {"keypoints_2d": torch.cat([j2n, ones], -1), "joints_3d": torch.cat([jt3, ones], -1),
-               "has_3d": torch.ones(n), "rotmats": rot, "betas": betas}
+               "has_3d": torch.ones(n), "rotmats": rot, "betas": betas,
+               "landmarks_3d": pick(lm - lm[:, :, 23:25].mean(2, keepdims=True))}
     return KeypointBatch(torch.from_numpy(feats), targets)
 
 

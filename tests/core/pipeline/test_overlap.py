@@ -35,7 +35,7 @@ def test_camera_beside_the_fit_equals_the_stages_in_order(panned, tmp_path):
     from core.pipeline.camera import CameraStage, run_camera
     from core.pipeline.detect import DetectStage, run_detect
     from core.pipeline.fit import FitStage, run_fit
-    from core.pipeline.run import RealOptions, run_real
+    from core.pipeline.run import RealOptions, run_real, world_source
     from core.pipeline.start import StartStage, run_start
 
     body = load_body_model(None)
@@ -45,7 +45,7 @@ def test_camera_beside_the_fit_equals_the_stages_in_order(panned, tmp_path):
     src = open_source(panned, None)
     with WorkDir(tmp_path / ".w", {}).open(False) as work:
         lm = run_detect(DetectStage(src, RealOptions().detector), work)
-    lm = level_world(fix_swaps(lm).landmarks)  # as run_real does after detection
+    lm = world_source(RealOptions().world3d)(level_world(fix_swaps(lm).landmarks))  # as run_real does after detection
     start = run_start(StartStage(lm))
     _, rotations = run_camera(CameraStage(src, lm, FullCamera.for_image(*lm.image_size).focal))
     assert rotations is not None

@@ -21,7 +21,10 @@ __all__ = ["make_mocap_pool"]
 FLIP = np.diag([1.0, -1.0, -1.0])  # Y-up world → camera (y down, z forward)
 
 
-def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, split: str = "train") -> MotionPool:
+def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, split: str = "train",
+                    pitch_max: float = 0.0) -> MotionPool:
+    """``pitch_max`` (rad) > 0: the camera also looks up or down by U(±pitch_max) (a turn about its x axis),
+    as a camera above or below the person's middle does."""
     rows = [c for c in load_manifest(root)["clips"] if c.get("accepted") and c["split"] == split]
     clips = [load_clip(root, r) for r in rows]
     length = cfg.clip_len
@@ -38,6 +41,9 @@ def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, spli
         psi = rng.uniform(-cfg.yaw_max, cfg.yaw_max)
         ry = np.array([[np.cos(psi), 0, np.sin(psi)], [0, 1, 0], [-np.sin(psi), 0, np.cos(psi)]])
         m = FLIP @ ry
+        if pitch_max > 0:
+            pt = rng.uniform(-pitch_max, pitch_max)
+            m = np.array([[1, 0, 0], [0, np.cos(pt), -np.sin(pt)], [0, np.sin(pt), np.cos(pt)]]) @ m
         p = c["poses"][a:a + length].reshape(length, 24, 3).astype(np.float64)
         root_w = axis_angle_to_matrix(torch.as_tensor(p[:, 0]))
         p[:, 0] = matrix_to_axis_angle(torch.as_tensor(m) @ root_w).numpy()
