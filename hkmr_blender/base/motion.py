@@ -228,6 +228,9 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
     for name, shape in (("trans", (n, 3)), ("frame_index", (n,)), ("confidence", (n,)), ("valid", (n,))):
         _check_shape(path, name, np.asarray(getattr(m, name)), shape)
     _check_shape(path, "betas", m.betas, (None,))
+    if not len(m.betas):
+        raise fail(path, "field 'betas' is empty (no shape coefficients)", "Store the body's shape coefficients "
+                   "(10 for HKMR), or zeros(10) for the template body")
     _check_numbers(path, m)
     if m.rest_joints is not None:
         _check_shape(path, "rest_joints", m.rest_joints, (NUM_JOINTS, 3))

@@ -124,6 +124,9 @@ MOTION_CASES = [
     ("contacts-3d", lambda d, p, s: _v1(d, p, contacts=np.zeros((60, 2, 1), bool)), "'contacts' has shape (60, 2, 1)"),
     ("rest-joints-nan", lambda d, p, s: _v1(d, p, rest_joints=np.full((24, 3), np.nan)), "'rest_joints' contains NaN"),
     ("camera-two-wide", lambda d, p, s: _v1(d, p, camera=np.zeros((60, 2))), "'camera' has shape (60, 2)"),
+    # third probe (issue 19)
+    ("betas-empty", lambda d, p, s: _v1(d, p, betas=np.zeros(0)), "'betas' is empty"),
+    ("betas-empty-ints", lambda d, p, s: _v1(d, p, betas=np.zeros(0, int)), "'betas' is empty"),
     ("object-array-of-floats", lambda d, p, s: np.savez(p, **{**d, "trans": np.zeros((60, 3), object)}),
      "pickled objects"),
 ]

@@ -137,3 +137,39 @@ def test_decoy_variants_map_the_real_hierarchy(kind, how):
     main = {n for n in names if not n.endswith(".001") or n == pelvis_bone}
     assert all(e.bone in main for e in m.entries), [e.bone for e in m.entries if e.bone not in main]
     assert len(m.entries) == 24
+
+
+def _exact_decoy(family: str, host: str, real: str):
+    """Third probe (issue 19, item 6): a decoy that took the pelvis bone's exact name ``real`` (Blender renamed the
+    real one ``real.001``), parented inside the rig under ``host``."""
+    names, parents = names_and_parents(FAMILIES[family])
+    names = [real + ".001" if n == real else n for n in names]
+    return names + [real], parents + [names.index(host)]
+
+
+EXACT = [("mixamo", "mixamorig:LeftHand", "mixamorig:Hips"), ("mixamo", "mixamorig:Hips.001", "mixamorig:Hips"),
+         ("mixamo", "mixamorig:RightToe_End", "mixamorig:Hips"), ("mixamo", "mixamorig:Head", "mixamorig:Hips"),
+         ("unity", "LeftHand", "Hips"), ("unity", "Hips.001", "Hips"),
+         ("unreal", "hand_l", "pelvis"), ("unreal", "ik_foot_r", "pelvis")]
+
+
+@pytest.mark.parametrize("how", ["auto", "preset"])
+@pytest.mark.parametrize("family,host,real", EXACT, ids=[f"{f}-under-{h}" for f, h, _ in EXACT])
+def test_exact_name_decoy_inside_the_rig_loses_to_the_bone_that_roots_legs_and_spine(family, host, real, how):
+    names, parents = _exact_decoy(family, host, real)
+    m = mp.auto_map(names, parents) if how == "auto" else mp.apply_preset(mp.shipped_presets()[family], names,
+                                                                            parents)
+    pelvis = next(e for e in m.entries if e.joint == "pelvis")
+    assert pelvis.bone == real + ".001", (pelvis, names[-1])
+    assert pelvis.confidence == pytest.approx(mp.RIVAL_IN_HIERARCHY) and f"2nd candidate '{real}'" in pelvis.how
+    assert all(e.bone != real for e in m.entries)
+
+
+def test_exact_name_decoy_on_a_rig_no_preset_knows():
+    """Word matching (no family preset): a leaf 'pelvis' under the head, the real 'pelvis.001' above both thighs."""
+    rows = [("root", -1), ("pelvis.001", 0), ("spine", 1), ("neck", 2), ("head", 3), ("pelvis", 4)]
+    for side in ("l", "r"):
+        rows += [(f"thigh_{side}", 1), (f"calf_{side}", len(rows)), (f"foot_{side}", len(rows) + 1)]
+    m = mp.auto_map([r[0] for r in rows], [r[1] for r in rows])
+    pelvis = next(e for e in m.entries if e.joint == "pelvis")
+    assert pelvis.bone == "pelvis.001" and "2nd candidate 'pelvis'" in pelvis.how and pelvis.confidence < 0.7
