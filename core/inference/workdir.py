@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hkmr_blender.base.atomic import atomic_write
+from hkmr_blender.base.atomic import atomic_write, hidden_name
 from hkmr_blender.base.atomic import atomic_savez
 
 __all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock"]
@@ -41,7 +41,7 @@ class WorkDirError(ValueError):
 
 def work_dir_for(output: str | os.PathLike) -> Path:
     out = Path(output)
-    return out.with_name(f".{out.name}.hkmr-work")
+    return out.with_name(hidden_name(out.name, ".hkmr-work", len(".lock")))
 
 
 def _started(pid: int) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
 import struct
 import sys
@@ -127,9 +128,28 @@ MOTION_CASES = [
     # third probe (issue 19)
     ("betas-empty", lambda d, p, s: _v1(d, p, betas=np.zeros(0)), "'betas' is empty"),
     ("betas-empty-ints", lambda d, p, s: _v1(d, p, betas=np.zeros(0, int)), "'betas' is empty"),
+    # a jump that Blender's frame range cannot hold: was "Scene.frame_end value not in 'int' range" from bpy
+    ("frame-index-jump-to-1e12", lambda d, p, s: _v1(d, p, frame_index=np.r_[np.arange(59), 10**12]),
+     "'frame_index' spans 1e+12 frames"),
+    ("timestamps-span-a-century", lambda d, p, s: _v1(d, p, timestamps=np.arange(60) * 6e7),
+     "'timestamps' spans"),
+    # Blender deletes zero-length bones: the armature lost joints, the export said "ok"
+    ("rest-joints-all-zero", lambda d, p, s: _v1(d, p, rest_joints=np.zeros((24, 3))),
+     "joint 1 'left_hip' lies on its parent"),
+    ("rest-joints-one-bone-zero", lambda d, p, s: _v1(d, p, rest_joints=_collapse(d["rest_joints"], 15, 12)),
+     "joint 15 'head' lies on its parent"),
+    # not a regular file: "file not found" (a FIFO, a folder) — a FIFO must never block the reader
+    ("motion-file-is-a-fifo", lambda d, p, s: os.mkfifo(p), "is a named pipe (FIFO)"),
+    ("motion-file-is-a-folder", lambda d, p, s: p.mkdir(), "is a folder, not a file"),
     ("object-array-of-floats", lambda d, p, s: np.savez(p, **{**d, "trans": np.zeros((60, 3), object)}),
      "pickled objects"),
 ]
+
+
+def _collapse(rest_joints, k: int, parent: int):
+    out = np.array(rest_joints)
+    out[k] = out[parent]
+    return out
 
 
 def _bytes(d):
@@ -148,6 +168,15 @@ def test_bad_motion_file_is_refused(damage, says, motion_file, tmp_path, capsys)
     before = listing(tmp_path)
     rc, _, err = run(["convert", bad, tmp_path / "out.npz"], capsys)
     check_refused(rc, err, tmp_path, before, names=[bad, says])
+
+
+@pytest.mark.parametrize("name", ["clip.smpl", "clip.amass.npz"])
+def test_motion_file_that_is_a_fifo_is_refused_without_blocking(name, tmp_path, capsys):
+    bad = tmp_path / name
+    os.mkfifo(bad)
+    before = listing(tmp_path)
+    rc, _, err = run(["convert", bad, tmp_path / "out.npz"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[bad, "named pipe"])
 
 
 def test_bad_smpl_motion_file_is_refused(tmp_path, capsys):

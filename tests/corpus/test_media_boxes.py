@@ -3,6 +3,7 @@ no traceback, nothing written); garbage that cannot be refused up front is never
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zlib
 
@@ -64,6 +65,10 @@ MEDIA_CASES = [
     ("folder-without-images", lambda p: p.mkdir(), "frames", "holds no image files"),
     ("folder-mixed-sizes", lambda p: _folder(p, [(96, 64), (96, 64), (128, 64)]), "frames", "all frames of a sequence"),
     ("glob-matches-nothing", None, "frames_*.png", "matches no image files"),
+    # third probe (issue 19): a named pipe blocked the decoder for ever; a device was opened as a video
+    ("video-is-a-fifo", lambda p: os.mkfifo(p), "clip.mp4", "named pipe"),
+    ("video-is-a-link-to-dev-zero", lambda p: os.symlink("/dev/zero", p), "clip.mp4", "is a device"),
+    ("image-is-a-fifo", lambda p: os.mkfifo(p), "one.png", "named pipe"),
 ]
 
 

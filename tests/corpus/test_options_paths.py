@@ -80,3 +80,33 @@ def test_output_path_that_would_destroy_an_input_is_refused(argv, named, tmp_pat
     fill = {"video": video, "motion": motion, "ckpt": ckpt, "dir": tmp_path, "dirname": tmp_path.name}
     rc, _, err = run([a.format(**fill) for a in argv], capsys)
     check_refused(rc, err, tmp_path, before, names=[named.format(**fill)])
+
+
+# third probe (issue 19): a legal output name of 240–251 characters (NAME_MAX is 255) failed with "File name too
+# long" on the run's own hidden companions (the temporary `.NAME.XXXXXXXX.npz`, the work folder `.NAME.hkmr-work`)
+@pytest.mark.parametrize("length", [240, 251], ids=["name-240", "name-251"])
+def test_long_but_legal_output_name_converts(length, motion_file, tmp_path, capsys):
+    out = tmp_path / ("m" * (length - 4) + ".npz")
+    rc, _, err = run(["convert", motion_file, out], capsys)
+    assert rc == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["inputs", out.name])   # no temporary left
+
+
+def test_long_but_legal_output_name_infers(assets, tmp_path, capsys):
+    from core.motion import read_motion
+    from tests.core.inference.conftest import write_video
+
+    video = write_video(tmp_path / "clip.mp4", 8)
+    out = tmp_path / ("w" * 247 + ".npz")
+    rc, _, err = run(["infer", video, "-o", out, "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none",
+                      "--chunk-size", "4", "--min-confidence", "0"], capsys)
+    assert rc == 0, err
+    assert read_motion(out).num_frames == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["clip.mp4", out.name])   # work folder gone too
+
+
+def test_output_name_past_the_limit_is_refused_naming_it(motion_file, tmp_path, capsys):
+    out = tmp_path / ("x" * 300 + ".npz")
+    before = listing(tmp_path)
+    rc, _, err = run(["convert", motion_file, out], capsys)
+    check_refused(rc, err, tmp_path, before, names=["File name too long", "x" * 300])
