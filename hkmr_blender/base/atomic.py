@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
+from .inputs import replace_problem
+
 __all__ = ["atomic_path", "atomic_write", "atomic_savez", "clean_stale_temps", "scratch_dir", "temp_prefix",
            "StreamedArray", "hidden_name", "NAME_MAX"]
 
@@ -92,6 +94,9 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     exporters, codecs); on success it replaces ``path``, on any error it is removed.
     ``suffix`` defaults to the destination's (some writers pick the format from it)."""
     dest = Path(path)
+    problem = replace_problem(dest)
+    if problem is not None:  # a folder, a named pipe or a device at the name is never replaced by a file
+        raise OSError(f"{dest}: {problem}; it is left alone: choose another file name")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(dest)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-__all__ = ["file_problem"]
+__all__ = ["file_problem", "replace_problem"]
 
 
 def file_problem(path: str | os.PathLike) -> str | None:
@@ -25,4 +25,17 @@ def file_problem(path: str | os.PathLike) -> str | None:
         return "is a folder, not a file"
     kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
             else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-    return f"is {kind}, not a regular file (it would never end or block the reader)"
+    return f"is {kind}, not a regular file"
+
+
+def replace_problem(path: str | os.PathLike) -> str | None:
+    """Why an output may not replace what stands at ``path`` (a folder, a named pipe, a device: not a file the
+    user could mean to overwrite — and replacing ``/dev/null`` as root would destroy it), or None (nothing there, a
+    regular file, or a link: the link is replaced, never its target)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return None
+    return file_problem(path)
