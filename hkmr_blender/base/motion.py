@@ -360,9 +360,12 @@ def scalar_field(data: dict, key: str, path: str, kind=str):
     if key not in data:
         raise fail(path, f"missing field '{key}'", "The file is incomplete; re-export it")
     value = data[key]
-    if value.shape != ():
+    if value.size != 1:   # a one-element array (some AMASS writers) reads as its element
         raise fail(path, f"field '{key}' must be a scalar, got shape {value.shape}", "Re-export the file")
+    value = value.reshape(())
     item = value.item().decode(errors="replace") if isinstance(value.item(), bytes) else value.item()
+    if kind is not str and value.dtype.kind == "b":   # True would read as 1 (a 1 fps clip), False as 0
+        raise fail(path, f"field '{key}' is {item!r}, not a number", "Re-export the file")
     try:
         return kind(item)
     except (TypeError, ValueError, OverflowError):

@@ -128,6 +128,16 @@ MOTION_CASES = [
     # third probe (issue 19)
     ("betas-empty", lambda d, p, s: _v1(d, p, betas=np.zeros(0)), "'betas' is empty"),
     ("betas-empty-ints", lambda d, p, s: _v1(d, p, betas=np.zeros(0, int)), "'betas' is empty"),
+    ("fps-true", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(True)), "'mocap_framerate' is True, not a number"),
+    ("amass-fps-two-values", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                       mocap_framerate=np.array([30.0, 60.0])),   # was a TypeError
+     "'mocap_framerate' must be a scalar"),
+    ("amass-fps-word", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                 mocap_framerate=np.array("thirty")), "'mocap_framerate' is 'thirty'"),
+    ("amass-fps-true", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                 mocap_framerate=np.array(True)), "is True, not a number"),
+    ("amass-betas-empty", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                    mocap_framerate=np.array(60.0), betas=np.zeros(0)), "'betas' is empty"),
     # a jump that Blender's frame range cannot hold: was "Scene.frame_end value not in 'int' range" from bpy
     ("frame-index-jump-to-1e12", lambda d, p, s: _v1(d, p, frame_index=np.r_[np.arange(59), 10**12]),
      "'frame_index' spans 1e+12 frames"),
@@ -313,3 +323,26 @@ def test_converting_timestamps_to_a_format_without_them_warns(motion_file, tmp_p
     from core.motion import read_motion
 
     np.testing.assert_allclose(read_motion(tmp_path / "copy.npz").timestamps, read_motion(src).timestamps)
+
+
+def test_joint_names_stored_as_bytes_read(motion_file, tmp_path, capsys):
+    """numpy 'S' arrays (Python 2 era writers) hold bytes: b'pelvis' is SMPL's 'pelvis', not "joint 0 is 'b'pelvis''"."""
+    from core.motion import read_motion
+
+    with np.load(motion_file) as f:
+        valid = {k: f[k] for k in f.files}
+    src = tmp_path / "bytes.npz"
+    _v1(valid, src, joint_names=valid["joint_names"].astype("S"))
+    rc, _, err = run(["convert", src, tmp_path / "out.npz"], capsys)
+    assert rc == 0, err
+    assert read_motion(tmp_path / "out.npz").joint_names == read_motion(motion_file).joint_names
+
+
+def test_amass_framerate_in_a_one_element_array_reads(tmp_path, capsys):
+    src = tmp_path / "clip.npz"
+    np.savez(src, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)), mocap_framerate=np.array([60.0]))
+    rc, _, err = run(["convert", src, tmp_path / "out.npz"], capsys)
+    assert rc == 0, err
+    from core.motion import read_motion
+
+    assert read_motion(tmp_path / "out.npz").fps == 60.0
