@@ -173,3 +173,36 @@ def test_exact_name_decoy_on_a_rig_no_preset_knows():
     m = mp.auto_map([r[0] for r in rows], [r[1] for r in rows])
     pelvis = next(e for e in m.entries if e.joint == "pelvis")
     assert pelvis.bone == "pelvis.001" and "2nd candidate 'pelvis'" in pelvis.how and pelvis.confidence < 0.7
+
+
+@pytest.mark.parametrize("host", ["mixamorig:LeftHand", "mixamorig:Hips.001"], ids=["under-a-hand", "under-the-hips"])
+def test_exact_name_decoy_in_a_blender_rig_gets_no_keys(host, empty_scene):  # noqa: F811  (the fixture)
+    """The real hips renamed 'mixamorig:Hips.001' in Blender, a new bone named 'mixamorig:Hips' parented inside the
+    rig: retargeting keys the real hips (the bone above both legs and the spine), not the decoy."""
+    import bpy
+
+    from hkmr_blender.importing.importer import ImportSettings, import_motion
+    from hkmr_blender.retarget.apply import retarget
+    from hkmr_blender.rig import transforms as rm
+    from hkmr_blender.rig.keys import action_fcurves
+    from tests.blender.conftest import make_motion
+    from tests.blender.retarget_rigs import build_armature
+
+    motion, _ = make_motion(np.random.default_rng(5), frames=8)
+    import_motion(empty_scene, motion, ImportSettings(rate="set_scene", create_mesh=False))
+    joints = (np.asarray(motion.rest_joints) - motion.rest_joints[0]) @ rm.C_Y_TO_Z.T
+    target = build_armature(empty_scene, "mixamo", joints, seed=1)
+    bpy.context.view_layer.objects.active = target
+    bpy.ops.object.mode_set(mode="EDIT")
+    eb = target.data.edit_bones
+    eb["mixamorig:Hips"].name = "mixamorig:Hips.001"
+    decoy = eb.new("mixamorig:Hips")
+    decoy.head, decoy.tail = eb[host].head, eb[host].head + decoy.head.__class__((0.0, 0.0, 0.1))
+    decoy.parent = eb[host]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    assert target.data.bones["mixamorig:Hips"].parent.name == host
+    result = retarget(empty_scene, motion, target)
+    keyed = {fc.group.name for fc in action_fcurves(target)}
+    assert "mixamorig:Hips.001" in keyed and "mixamorig:Hips" not in keyed
+    pelvis = next(e for e in result.mapping.entries if e.joint == "pelvis")
+    assert pelvis.bone == "mixamorig:Hips.001" and "2nd candidate 'mixamorig:Hips'" in pelvis.how
