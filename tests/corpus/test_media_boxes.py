@@ -153,15 +153,28 @@ PERSON_CASES = [
 ]
 
 
-@pytest.mark.parametrize("value,says", [c[1:] for c in PERSON_CASES], ids=[c[0] for c in PERSON_CASES])
-def test_bad_person_box_is_refused_before_any_work(value, says, assets, tmp_path, capsys):
+# third probe (issue 19): the value as its own word, as a shell user types it; a leading '-' made argparse answer
+# "expected one argument" without naming the box's problem or the fix
+SPACED_PERSON_CASES = [
+    ("person-spaced-negative-corner", "-5,0,100,100", "inside the 96×64 frame"),
+    ("person-spaced-negative-fraction", "-.5,0,10,10", "inside the 96×64 frame"),
+    ("person-spaced-minus-inf", "-inf,0,10,10", "finite"),
+    ("person-spaced-single-negative", "-5", "x0,y0,x1,y1"),
+]
+
+
+@pytest.mark.parametrize("value,says,spaced", [(*c[1:], False) for c in PERSON_CASES] +
+                         [(*c[1:], True) for c in SPACED_PERSON_CASES],
+                         ids=[c[0] for c in PERSON_CASES + SPACED_PERSON_CASES])
+def test_bad_person_box_is_refused_before_any_work(value, says, spaced, assets, tmp_path, capsys):
     video = _video(tmp_path / "clip.mp4", 96, 64) or tmp_path / "clip.mp4"
     before = listing(tmp_path)
     rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--body", assets["body"], "--progress", "none",
-                      f"--person={value}"], capsys)
+                      *(["--person", value] if spaced else [f"--person={value}"])], capsys)
     if says is None:  # inside the frame but smaller than the detector's 16 px: refused by the detector, named
         says = "--person"
     check_refused(rc, err, tmp_path, before, names=["--person", says])
+    assert "expected one argument" not in err
 
 
 def test_frames_after_a_mid_stream_size_change_are_not_marked_valid(assets, tmp_path, capsys):
@@ -186,22 +199,3 @@ def test_frames_after_a_mid_stream_size_change_are_not_marked_valid(assets, tmp_
     assert m.valid[:first].all(), m.valid
     assert m.num_frames > first and not m.valid[first:].any(), m.valid  # the repeats: never valid
 
-
-# third probe (issue 19): the value as its own word, as a shell user types it; a leading '-' made argparse answer
-# "expected one argument" without naming the box's problem or the fix
-SPACED_PERSON_CASES = [
-    ("person-spaced-negative-corner", "-5,0,100,100", "inside the 96×64 frame"),
-    ("person-spaced-negative-fraction", "-.5,0,10,10", "inside the 96×64 frame"),
-    ("person-spaced-minus-inf", "-inf,0,10,10", "finite"),
-    ("person-spaced-single-negative", "-5", "x0,y0,x1,y1"),
-]
-
-
-@pytest.mark.parametrize("value,says", [c[1:] for c in SPACED_PERSON_CASES], ids=[c[0] for c in SPACED_PERSON_CASES])
-def test_negative_person_box_as_a_separate_word_gets_the_box_error(value, says, assets, tmp_path, capsys):
-    video = _video(tmp_path / "clip.mp4", 96, 64) or tmp_path / "clip.mp4"
-    before = listing(tmp_path)
-    rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--body", assets["body"], "--progress", "none",
-                      "--person", value], capsys)
-    check_refused(rc, err, tmp_path, before, names=["--person", says])
-    assert "expected one argument" not in err

@@ -63,23 +63,32 @@ def test_decoy_chain_outside_the_rig_loses_on_word_matching():
     assert hip.confidence < 0.7
 
 
-def test_decoy_rig_retargets_the_real_hips(empty_scene):  # noqa: F811  (the fixture)
-    """With a real Blender armature: the decoy gets no keys, the real hips follow the source pelvis."""
+def _mixamo_in_edit_mode(scene):
+    """A motion imported into ``scene`` and a Mixamo armature on its rest joints, left in edit mode: (motion, rig)."""
     import bpy
 
     from hkmr_blender.importing.importer import ImportSettings, import_motion
-    from hkmr_blender.retarget.apply import read_target, retarget
     from hkmr_blender.rig import transforms as rm
-    from hkmr_blender.rig.keys import action_fcurves
     from tests.blender.conftest import make_motion
     from tests.blender.retarget_rigs import build_armature
 
     motion, _ = make_motion(np.random.default_rng(5), frames=8)
-    import_motion(empty_scene, motion, ImportSettings(rate="set_scene", create_mesh=False))
+    import_motion(scene, motion, ImportSettings(rate="set_scene", create_mesh=False))
     joints = (np.asarray(motion.rest_joints) - motion.rest_joints[0]) @ rm.C_Y_TO_Z.T
-    target = build_armature(empty_scene, "mixamo", joints, seed=1)
+    target = build_armature(scene, "mixamo", joints, seed=1)
     bpy.context.view_layer.objects.active = target
     bpy.ops.object.mode_set(mode="EDIT")
+    return motion, target
+
+
+def test_decoy_rig_retargets_the_real_hips(empty_scene):  # noqa: F811  (the fixture)
+    """With a real Blender armature: the decoy gets no keys, the real hips follow the source pelvis."""
+    import bpy
+
+    from hkmr_blender.retarget.apply import read_target, retarget
+    from hkmr_blender.rig.keys import action_fcurves
+
+    motion, target = _mixamo_in_edit_mode(empty_scene)
     decoy = target.data.edit_bones.new("Hips")
     decoy.head, decoy.tail = (1.0, 0.0, 0.0), (1.0, 0.0, 0.2)
     bpy.ops.object.mode_set(mode="OBJECT")
@@ -181,19 +190,10 @@ def test_exact_name_decoy_in_a_blender_rig_gets_no_keys(host, empty_scene):  # n
     rig: retargeting keys the real hips (the bone above both legs and the spine), not the decoy."""
     import bpy
 
-    from hkmr_blender.importing.importer import ImportSettings, import_motion
     from hkmr_blender.retarget.apply import retarget
-    from hkmr_blender.rig import transforms as rm
     from hkmr_blender.rig.keys import action_fcurves
-    from tests.blender.conftest import make_motion
-    from tests.blender.retarget_rigs import build_armature
 
-    motion, _ = make_motion(np.random.default_rng(5), frames=8)
-    import_motion(empty_scene, motion, ImportSettings(rate="set_scene", create_mesh=False))
-    joints = (np.asarray(motion.rest_joints) - motion.rest_joints[0]) @ rm.C_Y_TO_Z.T
-    target = build_armature(empty_scene, "mixamo", joints, seed=1)
-    bpy.context.view_layer.objects.active = target
-    bpy.ops.object.mode_set(mode="EDIT")
+    motion, target = _mixamo_in_edit_mode(empty_scene)
     eb = target.data.edit_bones
     eb["mixamorig:Hips"].name = "mixamorig:Hips.001"
     decoy = eb.new("mixamorig:Hips")
