@@ -14,8 +14,9 @@ halved when it is not below the bone of its SMPL parent joint (hierarchy disagre
 checked: a family preset names that family's own bones, and a rig's controls need not mirror SMPL's chain
 (Rigify's upper spine and arm FK controls hang below mechanism bones, not below the FK bone before them).
 Where two bones answer to one name, the one in the rig's main
-(largest connected) hierarchy wins; the confidence is × 0.8 (the other lies outside it: a decoy) or × 0.5 (both
-inside: ambiguous) and the entry's ``how`` names the second candidate.
+(largest connected) hierarchy wins, then the one in the joint's role (above the bones of its SMPL children: the
+pelvis roots both legs and the spine, a decoy hung under a hand roots none); the confidence is × 0.8 (the other
+lies outside it: a decoy) or × 0.5 (both inside: ambiguous) and the entry's ``how`` names the second candidate.
 """
 from __future__ import annotations
 
