@@ -165,10 +165,16 @@ def _ranked_lookup(bone_names: list[str], parents, norm=normalize_name) -> _Rig:
     for i, n in enumerate(bone_names):
         groups.setdefault(norm(n), []).append(i)
     # A copy renamed by Blender ('Hips.001') in the hierarchy answers to 'Hips' too unless it hangs below a bone
-    # of that name (Rigify's 'spine.001' below 'spine'): when a decoy took the name, the real bone is the copy.
+    # of that name that branches (Rigify's 'spine.001' below 'spine', which also holds the thighs): when a decoy
+    # took the name — hung anywhere, or wrapped around the real bone as its only parent — the real bone is the copy.
+    children = [0] * len(bone_names)
+    for p in (parents if parents is not None else []):
+        if 0 <= int(p) < len(bone_names):
+            children[int(p)] += 1
     for i, n in enumerate(bone_names):
         base = norm(_DUPLICATE.sub("", n.strip()))
-        if i in main and base != norm(n) and base in groups and not set(anc[i]) & set(groups[base]):
+        if i in main and base != norm(n) and base in groups and \
+                all(children[a] == 1 for a in set(anc[i]) & set(groups[base])):
             groups[base].append(i)
     ranked = {k: [bone_names[i] for i in sorted(v, key=lambda i: (i not in main, -size[i], i))]
               for k, v in groups.items()}

@@ -148,18 +148,22 @@ def test_decoy_variants_map_the_real_hierarchy(kind, how):
     assert len(m.entries) == 24
 
 
-def _exact_decoy(family: str, host: str, real: str):
+def _exact_decoy(family: str, host: str | None, real: str):
     """Third probe (issue 19, item 6): a decoy that took the pelvis bone's exact name ``real`` (Blender renamed the
-    real one ``real.001``), parented inside the rig under ``host``."""
+    real one ``real.001``), parented inside the rig under ``host`` (None: wrapped around the real hips as their
+    only parent)."""
     names, parents = names_and_parents(FAMILIES[family])
     names = [real + ".001" if n == real else n for n in names]
+    if host is None:
+        hips = names.index(real + ".001")
+        return names + [real], [(len(names) if i == hips else p) for i, p in enumerate(parents)] + [parents[hips]]
     return names + [real], parents + [names.index(host)]
 
 
 EXACT = [("mixamo", "mixamorig:LeftHand", "mixamorig:Hips"), ("mixamo", "mixamorig:Hips.001", "mixamorig:Hips"),
          ("mixamo", "mixamorig:RightToe_End", "mixamorig:Hips"), ("mixamo", "mixamorig:Head", "mixamorig:Hips"),
-         ("unity", "LeftHand", "Hips"), ("unity", "Hips.001", "Hips"),
-         ("unreal", "hand_l", "pelvis"), ("unreal", "ik_foot_r", "pelvis")]
+         ("mixamo", None, "mixamorig:Hips"), ("unreal", None, "pelvis"), ("unity", "LeftHand", "Hips"),
+         ("unity", "Hips.001", "Hips"), ("unreal", "hand_l", "pelvis"), ("unreal", "ik_foot_r", "pelvis")]
 
 
 @pytest.mark.parametrize("how", ["auto", "preset"])
