@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -48,8 +49,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: an option's value that argparse would take for an option because of its leading '-': a negative number list
+#: ('-5,0,100,100'; argparse knows single negative numbers only and said "expected one argument")
+_NEGATIVE_LIST = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def _value_options(parser: argparse.ArgumentParser) -> set[str]:
+    """Option strings (of ``parser`` and its subcommands) that take exactly one value."""
+    out: set[str] = set()
+    for action in parser._actions:  # argparse has no public walk of its actions
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out |= _value_options(sub)
+        elif action.option_strings and action.nargs is None:
+            out.update(action.option_strings)
+    return out
+
+
+def _join_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--person -5,0,100,100`` → ``--person=-5,0,100,100`` so the option's own check names the problem."""
+    takes = _value_options(parser)
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--":
+            return out + argv[i:]
+        if argv[i] in takes and i + 1 < len(argv) and _NEGATIVE_LIST.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}" if argv[i].startswith("--") else argv[i] + argv[i + 1])
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = _join_negative_values(parser, list(sys.argv[1:] if argv is None else argv))
     try:  # bad options (argparse types, hkmr_blender.base.options) end here: usage + one line, exit 2
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -27,6 +27,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from hkmr_blender.base.inputs import file_problem
 from hkmr_blender.base.options import MAX_FPS
 
 __all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "prefetch", "source_fingerprint",
@@ -204,6 +205,10 @@ def open_source(path: str | os.PathLike, fps: float | None = None) -> FrameSourc
             raise FrameSourceError(f"{path}: the folder holds no image files ({', '.join(IMAGE_EXTS)}); "
                                    f"for a batch of videos pass the folder to `hkmr infer` with -o FOLDER")
         return _image_source(path, files, fps)
+    problem = file_problem(path)
+    if problem is not None:  # a named pipe would block the decoder for ever, a device never end
+        raise FrameSourceError(f"{path}: {problem}; give a video file, a folder of images or a glob such as "
+                               f"'frames/*.png'")
     if os.path.splitext(path)[1].lower() in IMAGE_EXTS:
         return _image_source(path, [path], fps)
     return _video_source(path, fps)

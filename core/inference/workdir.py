@@ -13,7 +13,8 @@ the owner's pid) and the ``with`` block releases it; a second run on the same ou
 other pid; the lock of a dead process is taken over, and so is one whose pid now belongs to another process (the
 lock records the owner's start time where the system tells it, ``/proc``). A folder of that name that is not a
 work folder (no manifest), a link, or a lock that is a folder is never removed. A resumed run keeps the readable
-prefix of its chunks (a truncated chunk is redone).
+prefix of its chunks (a truncated chunk is redone). A write that fails inside the ``with`` block (a full disk) once
+chunks are finished is re-raised saying the work is kept and to run again with ``--resume``.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hkmr_blender.base.atomic import atomic_write
+from hkmr_blender.base.atomic import atomic_write, hidden_name
 from hkmr_blender.base.atomic import atomic_savez
 
 __all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock"]
@@ -40,7 +41,7 @@ class WorkDirError(ValueError):
 
 def work_dir_for(output: str | os.PathLike) -> Path:
     out = Path(output)
-    return out.with_name(f".{out.name}.hkmr-work")
+    return out.with_name(hidden_name(out.name, ".hkmr-work", len(".lock")))
 
 
 def _started(pid: int) -> str | None:
@@ -149,8 +150,14 @@ class WorkDir:
     def __enter__(self) -> "WorkDir":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, tb) -> None:
         self.lock.release()
+        if isinstance(exc, OSError) and "--resume" not in str(exc) and self.chunks and self._manifest_path.is_file():
+            # a full disk (or another failed write) after finished chunks: say they are kept and how to go on
+            done = self.frames_done
+            raise OSError(f"{exc}. The finished work ({done} frame{'s' * (done != 1)}) is kept in "
+                          f"{self.path}: free some space (or fix the cause) and run the same command again with "
+                          f"--resume to continue") from exc
 
     def open(self, resume: bool) -> "WorkDir":
         """Take the lock, then start fresh (an old work folder is removed), or with ``resume`` continue a

@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 from .atomic import atomic_savez
-from .motion import Motion, MotionFileError, load_npz, validate_motion
+from .motion import Motion, MotionFileError, load_npz, scalar_field, validate_motion
 from .rotations import to_file_up_axis
 from .skeleton import HAND_POSE_PARAMS, NUM_JOINTS
 
@@ -64,7 +64,7 @@ def motion_from_amass(data: dict[str, np.ndarray], path: str) -> Motion:
         raise MotionFileError(f"{path}: AMASS file without 'mocap_framerate'. Add the capture frame rate.")
     gender = _text(data["gender"]) if "gender" in data else "neutral"
     return Motion(poses=smpl_poses(data["poses"], path), trans=data["trans"],
-                  betas=data.get("betas", np.zeros(10)), fps=float(data[fps_key]),
+                  betas=data.get("betas", np.zeros(10)), fps=scalar_field(data, fps_key, path, float),
                   gender=gender, up_axis="z", body_model="amass", hand_pose=hand_poses(data["poses"]), source=path)
 
 

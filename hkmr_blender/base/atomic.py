@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
 import re
 import tempfile
@@ -21,15 +22,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
+from .inputs import replace_problem
+
 __all__ = ["atomic_path", "atomic_write", "atomic_savez", "clean_stale_temps", "scratch_dir", "temp_prefix",
-           "StreamedArray"]
+           "StreamedArray", "hidden_name", "NAME_MAX"]
 
 _STARTED = time.time()  # temporaries older than this process belong to an earlier, killed run
 
 
+#: the longest file name (bytes) of the file systems in use (ext4, APFS, NTFS: 255)
+NAME_MAX = 255
+
+
+def hidden_name(name: str, tail: str, reserve: int = 0) -> str:
+    """``.NAME`` + ``tail`` — a hidden companion of the file ``name`` (temporary, work folder) —, with NAME cut and
+    ``~`` + 8 hex digits of its hash where the result plus ``reserve`` more bytes would pass :data:`NAME_MAX` (a
+    legal 250-character output name must not fail on its temporary's longer name). Deterministic per name."""
+    def size(s: str) -> int:
+        return len(s.encode("utf-8", "surrogateescape")) + reserve
+
+    if size(f".{name}{tail}") <= NAME_MAX:
+        return f".{name}{tail}"
+    digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    short = name
+    while short and size(f".{short}~{digest}{tail}") > NAME_MAX:
+        short = short[:-1]
+    return f".{short}~{digest}{tail}"
+
+
 def temp_prefix(dest: Path) -> str:
-    """Name prefix of the hidden temporaries written next to ``dest``."""
-    return f".{dest.name}."
+    """Name prefix of the hidden temporaries written next to ``dest`` (room left for mkstemp's 8 random characters
+    and a suffix of up to 16)."""
+    return hidden_name(dest.name, ".", 8 + 16)
 
 
 def clean_stale_temps(dest: Path) -> list[Path]:
@@ -70,6 +94,9 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     exporters, codecs); on success it replaces ``path``, on any error it is removed.
     ``suffix`` defaults to the destination's (some writers pick the format from it)."""
     dest = Path(path)
+    problem = replace_problem(dest)
+    if problem is not None:  # a folder, a named pipe or a device at the name is never replaced by a file
+        raise OSError(f"{dest}: {problem}; it is left alone: choose another file name")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(dest)

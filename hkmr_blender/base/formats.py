@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .amass import read_amass, write_amass
+from .inputs import file_problem
 from .motion import PER_FRAME_FIELDS, Motion, fail
 from .motion_v1 import read_v1, write_v1, write_v1_blocks
 from .smpl_codec import read_smpl_codec, write_smpl_codec
@@ -59,8 +60,9 @@ def format_for_name(path: str | os.PathLike) -> MotionFormat:
 
 def _npz_keys(path: str) -> set[str]:
     """Field names of an ``.npz`` (read from the zip directory only; nothing is unpacked)."""
-    if not os.path.isfile(path):
-        raise fail(path, "file not found", "Check the path (run `hkmr infer` to create a motion file)")
+    problem = file_problem(path)
+    if problem is not None:
+        raise fail(path, problem, "Check the path (run `hkmr infer` to create a motion file)")
     try:
         with zipfile.ZipFile(path) as zf:
             return {n[:-4] if n.endswith(".npy") else n for n in zf.namelist()}

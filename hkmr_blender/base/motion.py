@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .inputs import file_problem
 from .npz import NpzError, load_npz_checked
-from .options import MAX_FPS
+from .options import MAX_FPS, MAX_FRAMES
 from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
 
 FORMAT_NAME = "hkmr-motion"
@@ -203,6 +204,25 @@ def _check_numbers(path: str, m: "Motion") -> None:
                        "Re-export the file with `hkmr` or fix the writer that produced it")
 
 
+#: shortest rest bone accepted (metres): Blender removes zero-length bones, so the armature would lose joints
+MIN_BONE = 1e-4
+
+
+def _check_span(path: str, m: "Motion") -> None:
+    """The clip spans at most MAX_FRAMES of its own rate (``frame_index`` gaps or ``timestamps``): Blender keys no
+    further (a frame_index jump to 10**12 ended in Blender's "Scene.frame_end value not in 'int' range")."""
+    fi = np.asarray(m.frame_index, np.int64)
+    step = float(np.median(np.diff(fi))) if len(fi) > 1 else 1.0
+    span = (float(fi[-1] - fi[0]) / step, "frame_index")
+    if m.timestamps is not None:
+        ts = np.asarray(m.timestamps, np.float64)
+        span = max(span, ((ts[-1] - ts[0]) * float(m.fps), "timestamps"))
+    if span[0] > MAX_FRAMES:
+        raise fail(path, f"field '{span[1]}' spans {span[0]:.4g} frames at {float(m.fps):g} fps, more than Blender's "
+                   f"{MAX_FRAMES} (a broken jump?)", f"Store the source frame numbers (or times) of the clip, which "
+                   f"must fit in {MAX_FRAMES} frames")
+
+
 def _check_weights(path: str, w: np.ndarray) -> None:
     if w.dtype.kind != "f" or not len(w):
         return
@@ -228,6 +248,9 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
     for name, shape in (("trans", (n, 3)), ("frame_index", (n,)), ("confidence", (n,)), ("valid", (n,))):
         _check_shape(path, name, np.asarray(getattr(m, name)), shape)
     _check_shape(path, "betas", m.betas, (None,))
+    if not len(m.betas):
+        raise fail(path, "field 'betas' is empty (no shape coefficients)", "Store the body's shape coefficients "
+                   "(10 for HKMR), or zeros(10) for the template body")
     _check_numbers(path, m)
     if m.rest_joints is not None:
         _check_shape(path, "rest_joints", m.rest_joints, (NUM_JOINTS, 3))
@@ -268,6 +291,15 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         raise fail(path, "confidence values must lie in [0, 1]", "Rescale the per-frame confidence")
     if np.any(np.diff(np.asarray(m.frame_index)) <= 0):
         raise fail(path, "frame_index must be strictly increasing", "Sort the frames by source index")
+    _check_span(path, m)
+    if m.rest_joints is not None:
+        rj = np.asarray(m.rest_joints, np.float64)
+        bone = np.linalg.norm(rj[1:] - rj[list(SMPL_PARENTS[1:])], axis=1)
+        if np.any(bone < MIN_BONE):
+            k = int(np.argmin(bone)) + 1
+            raise fail(path, f"field 'rest_joints': joint {k} '{SMPL_JOINT_NAMES[k]}' lies on its parent (bone "
+                       f"length {bone[k - 1]:.2g} m; Blender deletes zero-length bones)", "Store the T-posed body's "
+                       "joint positions in metres (hkmr writes them), or drop rest_joints")
     if m.mesh is not None:
         v = m.mesh.vertices
         _check_shape(path, "mesh_vertices", v, (None, 3))
@@ -312,8 +344,9 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Open an .npz safely (no pickles, array headers checked before allocation, :mod:`.npz`); clear
     errors for missing/corrupt/hostile files."""
     p = Path(path)
-    if not p.is_file():
-        raise fail(str(p), "file not found", "Check the path (run `hkmr infer` to create a motion file)")
+    problem = file_problem(p)
+    if problem is not None:
+        raise fail(str(p), problem, "Check the path (run `hkmr infer` to create a motion file)")
     if not zipfile.is_zipfile(p):
         raise fail(str(p), "not a readable .npz archive (no zip structure)",
                     "The file is truncated or not an npz; re-export it")
@@ -327,9 +360,12 @@ def scalar_field(data: dict, key: str, path: str, kind=str):
     if key not in data:
         raise fail(path, f"missing field '{key}'", "The file is incomplete; re-export it")
     value = data[key]
-    if value.shape != ():
+    if value.size != 1:   # a one-element array (some AMASS writers) reads as its element
         raise fail(path, f"field '{key}' must be a scalar, got shape {value.shape}", "Re-export the file")
+    value = value.reshape(())
     item = value.item().decode(errors="replace") if isinstance(value.item(), bytes) else value.item()
+    if kind is not str and value.dtype.kind == "b":   # True would read as 1 (a 1 fps clip), False as 0
+        raise fail(path, f"field '{key}' is {item!r}, not a number", "Re-export the file")
     try:
         return kind(item)
     except (TypeError, ValueError, OverflowError):

@@ -122,7 +122,8 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         **{k: data.get(k) if version >= v else None for k, v in OPTIONAL_FIELDS.items() if k != "view"},
         view=view, up_axis=scalar_field(data, "up_axis", path) if "up_axis" in data else "y",
         body_model=scalar_field(data, "body_model", path) if "body_model" in data else "unknown",
-        joint_names=tuple(str(j) for j in data["joint_names"]), parents=data["parents"],
+        joint_names=tuple(j.decode("utf-8", "replace") if isinstance(j, bytes) else str(j)  # numpy 'S' (bytes) names
+                          for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)
     return validate_motion(motion, path)
 

@@ -19,7 +19,7 @@ from typing import Callable
 from .outputs import check_output_file
 
 __all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int", "thread_count",
-           "frame_rate", "MAX_FPS",
+           "frame_rate", "MAX_FPS", "MAX_FRAMES",
            "check_output", "same_file"]
 
 
@@ -54,6 +54,8 @@ nonnegative_int = _checked(int, lambda v: v >= 0, "an integer ≥ 0", "An intege
 #: Highest frame rate a clip may have (phones' slow motion records 960 fps): a container or motion file claiming more
 #: has broken timing metadata, and Blender cannot represent it (its scene rate stops at 32767).
 MAX_FPS = 1000.0
+#: Blender's last frame (MAXFRAME): a motion spanning more frames cannot be keyed
+MAX_FRAMES = 1_048_574
 frame_rate = _checked(float, lambda v: 0 < v <= MAX_FPS, f"> 0 and at most {MAX_FPS:g} (frames per second)",
                       "A frame rate: a finite number > 0, at most MAX_FPS.")
 #: Most CPU threads a command may ask for, per core of this machine: torch/OpenMP crash (SIGSEGV) when asked for

@@ -21,6 +21,8 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .inputs import replace_problem
+
 __all__ = ["check_output_file", "check_new_folder", "check_into_folder", "colliding_outputs", "real"]
 
 _GLOB = set("*?[")
@@ -108,9 +110,12 @@ def check_output_file(output: str | os.PathLike, inputs: Iterable, option: str,
     if out.name.lower() in {s.lower() for s in suffixes}:
         raise ValueError(f"{option} {out}: the name is only the suffix (a hidden file); give a name such as "
                          f"motion{suffixes[0]}")
+    hint = f"a file name ending with {' or '.join(suffixes)}" if suffixes else "a file name"
     if out.is_dir() or not out.name:
-        hint = f"a file name ending with {' or '.join(suffixes)}" if suffixes else "a file name"
         raise ValueError(f"{option} {out}: this is a folder; give {hint}")
+    problem = replace_problem(out)
+    if problem is not None:  # a named pipe or a device: never replaced by the output
+        raise ValueError(f"{option} {out}: {problem}; it is left alone: give {hint}")
     return out
 
 

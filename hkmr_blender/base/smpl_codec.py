@@ -13,6 +13,7 @@ import numpy as np
 
 from .amass import hand_poses, smpl_poses
 from .atomic import atomic_savez
+from .inputs import file_problem
 from .motion import Motion, MotionFileError, validate_motion
 from .rotations import to_file_up_axis
 from .skeleton import NUM_HAND_JOINTS, NUM_JOINTS
@@ -33,8 +34,9 @@ def read_smpl_codec(path: str | os.PathLike) -> Motion:
     """Meshcapade ``.smpl`` → Motion (Y-up; SMPL-H/X bodies keep their 22 body joints)."""
     sc = _codec()
     path = str(path)
-    if not os.path.isfile(path):
-        raise MotionFileError(f"{path}: file not found. Check the path.")
+    problem = file_problem(path)
+    if problem is not None:
+        raise MotionFileError(f"{path}: {problem}. Check the path.")
     try:
         codec = sc.SMPLCodec.from_file(path)
     except Exception as exc:  # smplcodec raises assorted errors (zip, assert, KeyError)

@@ -14,8 +14,9 @@ halved when it is not below the bone of its SMPL parent joint (hierarchy disagre
 checked: a family preset names that family's own bones, and a rig's controls need not mirror SMPL's chain
 (Rigify's upper spine and arm FK controls hang below mechanism bones, not below the FK bone before them).
 Where two bones answer to one name, the one in the rig's main
-(largest connected) hierarchy wins; the confidence is × 0.8 (the other lies outside it: a decoy) or × 0.5 (both
-inside: ambiguous) and the entry's ``how`` names the second candidate.
+(largest connected) hierarchy wins, then the one in the joint's role (above the bones of its SMPL children: the
+pelvis roots both legs and the spine, a decoy hung under a hand roots none); the confidence is × 0.8 (the other
+lies outside it: a decoy) or × 0.5 (both inside: ambiguous) and the entry's ``how`` names the second candidate.
 """
 from __future__ import annotations
 
@@ -125,32 +126,74 @@ def _hierarchy(parents, n: int) -> tuple[set[int], list[int]]:
     return main, size
 
 
-def _ranked_lookup(bone_names: list[str], parents) -> tuple[dict[str, list[str]], set[str]]:
-    """normalized name → the rig's bones of that name, best first (in the main hierarchy, then most
-    descendants); and the names of the main hierarchy's bones."""
+def _ancestors(parents, i: int) -> list[int]:
+    """Bone ``i``'s ancestors, nearest first (cycles cut off)."""
+    out: list[int] = []
+    a = int(parents[i]) if parents is not None else -1
+    while 0 <= a < len(parents) and a not in out and a != i:
+        out.append(a)
+        a = int(parents[a])
+    return out
+
+
+@dataclass
+class _Rig:
+    """A rig's bones for candidate ranking: ``lookup`` (normalized name → bones, best first), ``main`` (names in
+    the main hierarchy), ``ancestors`` (name → its ancestors' names) and ``size`` (name → descendants)."""
+
+    lookup: dict[str, list[str]]
+    main: set[str]
+    ancestors: dict[str, set[str]]
+    depth: dict[str, int]
+    size: dict[str, int]
+
+    def role_key(self, below: list[str]):
+        """Sort key for candidates of one joint whose SMPL child joints already have the bones ``below``: the
+        bone above most of them wins (the real hips root both legs and the spine; a decoy hung under a hand or a
+        leaf roots none), the nearest such ancestor first (a decoy parent above the real hips loses)."""
+        def key(b: str):
+            n = sum(1 for c in below if b in self.ancestors.get(c, ()))
+            return (b not in self.main, -n, -self.depth[b] if n else 0, -self.size[b])
+        return key
+
+
+def _ranked_lookup(bone_names: list[str], parents, norm=normalize_name) -> _Rig:
+    """The rig's bones grouped by ``norm(name)``, best first (in the main hierarchy, then most descendants)."""
     main, size = _hierarchy(parents, len(bone_names))
+    anc = [_ancestors(parents, i) if parents is not None else [] for i in range(len(bone_names))]
     groups: dict[str, list[int]] = {}
     for i, n in enumerate(bone_names):
-        groups.setdefault(normalize_name(n), []).append(i)
-    # A copy renamed by Blender ('Hips.001') in the hierarchy answers to 'Hips' when every 'Hips' lies outside it
-    # (a decoy took the name); Rigify's 'spine.001' is left alone: its 'spine' is in the hierarchy.
+        groups.setdefault(norm(n), []).append(i)
+    # A copy renamed by Blender ('Hips.001') in the hierarchy answers to 'Hips' too unless it hangs below a bone
+    # of that name that branches (Rigify's 'spine.001' below 'spine', which also holds the thighs): when a decoy
+    # took the name — hung anywhere, or wrapped around the real bone as its only parent — the real bone is the copy.
+    children = [0] * len(bone_names)
+    for p in (parents if parents is not None else []):
+        if 0 <= int(p) < len(bone_names):
+            children[int(p)] += 1
     for i, n in enumerate(bone_names):
-        base = _DUPLICATE.sub("", normalize_name(n))
-        if i in main and base != normalize_name(n) and base in groups and not main & set(groups[base]):
+        base = norm(_DUPLICATE.sub("", n.strip()))
+        if i in main and base != norm(n) and base in groups and \
+                all(children[a] == 1 for a in set(anc[i]) & set(groups[base])):
             groups[base].append(i)
     ranked = {k: [bone_names[i] for i in sorted(v, key=lambda i: (i not in main, -size[i], i))]
               for k, v in groups.items()}
-    return ranked, {bone_names[i] for i in main}
+    return _Rig(ranked, {bone_names[i] for i in main},
+                {bone_names[i]: {bone_names[a] for a in anc[i]} for i in range(len(bone_names))},
+                {bone_names[i]: len(anc[i]) for i in range(len(bone_names))},
+                {bone_names[i]: size[i] for i in range(len(bone_names))})
 
 
-def _pick(candidates: list[str], lookup: dict[str, list[str]], main: set[str], used: set[str]
+def _pick(candidates: list[str], lookup: dict[str, list[str]], main: set[str], used: set[str], key=None
           ) -> tuple[str, float, str] | None:
-    """The best unused bone for the first candidate name present: (bone, confidence factor, note naming a
-    second bone of that name, if any)."""
+    """The best unused bone for the first candidate name present (re-ranked by ``key`` if given): (bone,
+    confidence factor, note naming a second bone of that name, if any)."""
     for c in candidates:
         free = [b for b in lookup.get(normalize_name(c), []) if b not in used]
         if not free:
             continue
+        if key is not None:
+            free.sort(key=key)
         bone, rivals = free[0], free[1:]
         if not rivals:
             return bone, 1.0, ""
@@ -167,11 +210,13 @@ def apply_preset(preset: Preset, bone_names: list[str], parents=None) -> BoneMap
     to the deeper joint. Where two bones answer to a name (``mixamorig:Hips`` and an unparented ``Hips``), the
     one in the rig's main hierarchy wins and the entry's confidence drops (:data:`RIVAL_OUTSIDE`,
     :data:`RIVAL_IN_HIERARCHY`), its ``how`` naming the other."""
-    lookup, main = _ranked_lookup(list(bone_names), parents)
+    rig = _ranked_lookup(list(bone_names), parents)
+    lookup, main = rig.lookup, rig.main
     used: set[str] = set()
     entries = []
-    for joint in sorted(preset.bones, key=lambda j: -_JOINT[j]):
-        found = _pick(preset.bones[joint], lookup, main, used)
+    for joint in sorted(preset.bones, key=lambda j: -_JOINT[j]):   # children before parents: roles are known
+        below = [e.bone for e in entries if BODY_HAND_PARENTS[_JOINT[e.joint]] == _JOINT[joint]]
+        found = _pick(preset.bones[joint], lookup, main, used, rig.role_key(below))
         if found is not None:
             used.add(found[0])
             entries.append(MapEntry(found[0], joint, found[1], f"preset {preset.name}{found[2]}"))
@@ -194,21 +239,19 @@ _WORDS = {
                                                                          "knee", "leg"],
     "ankle": ["foot", "ankle"], "foot": ["toe", "toes", "toe base", "ball"],
 }
-_WORD_ORDER = ["pelvis", "neck", "head", "shoulder", "collar", "elbow", "wrist", "hip", "knee", "ankle", "foot"]
+#: the pelvis last: its role (the bone above both thighs) is known by then; no other joint takes its words
+_WORD_ORDER = ["neck", "head", "shoulder", "collar", "elbow", "wrist", "hip", "knee", "ankle", "foot", "pelvis"]
 
 
 def _word_matches(names: list[str], parents, used: set[str]) -> list[MapEntry]:
-    main, size = _hierarchy(parents, len(names))
-    keys: dict[str, list[str]] = {}
-    for i in sorted(range(len(names)), key=lambda i: (i not in main, -size[i], i)):
-        keys.setdefault(canonical_key(names[i]), []).append(names[i])
-    main_names = {names[i] for i in main}
+    rig = _ranked_lookup(names, parents, canonical_key)
     out = []
     for part in _WORD_ORDER:
         for side in (("",) if part in ("pelvis", "neck", "head") else ("left", "right")):
             joint = f"{side}_{part}" if side else part
+            below = [e.bone for e in out if BODY_HAND_PARENTS[_JOINT[e.joint]] == _JOINT[joint]]
             for w in _WORDS[part]:
-                found = _pick([f"{side} {w}".strip()], keys, main_names, used)
+                found = _pick([f"{side} {w}".strip()], rig.lookup, rig.main, used, rig.role_key(below))
                 if found is not None:
                     used.add(found[0])
                     out.append(MapEntry(found[0], joint, 0.7 * found[1], f"name '{w}'{found[2]}"))

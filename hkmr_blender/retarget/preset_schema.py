@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..base.inputs import file_problem
 from ..base.skeleton import BODY_HAND_NAMES, SMPL_JOINT_NAMES
 
 __all__ = ["PRESET_MAX_BYTES", "Preset", "PresetError", "load_preset", "preset_from_dict"]
@@ -124,12 +125,17 @@ def _unique_keys(pairs: list) -> dict:
 
 def load_preset(path: str | Path) -> Preset:
     """Read a preset JSON file; :class:`PresetError` names the file (and field) on any problem."""
+    problem = file_problem(path)
+    if problem is not None:   # a named pipe would block Blender's UI for ever, a device never end
+        raise PresetError(f"cannot read bone-mapping preset {path}: {problem}; choose a .json preset file")
     try:
-        if Path(path).stat().st_size > PRESET_MAX_BYTES:
+        with open(path, "rb") as fh:
+            raw = fh.read(PRESET_MAX_BYTES + 1)
+        if len(raw) > PRESET_MAX_BYTES:
             raise PresetError(f"{path}: {Path(path).stat().st_size} bytes is too large for a bone-mapping preset "
                               f"(at most {PRESET_MAX_BYTES}); is this the right file?")
         # utf-8-sig: a byte-order mark (Windows Notepad) is not an error; duplicate keys are (the last one would win)
-        d = json.loads(Path(path).read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys)
+        d = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_unique_keys)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PresetError(f"cannot read bone-mapping preset {path}: {exc}") from exc
     except RecursionError:

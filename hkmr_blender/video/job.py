@@ -6,7 +6,11 @@ add-on's preferences (one that has HKMR and torch installed). This module builds
 (``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see :mod:`.base.progress`) on a reader
 thread so Blender's timer can poll without blocking, keeps the tail of stderr for error
 reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues). Before the
-launch the interpreter is probed (:mod:`.probe`) so a wrong one is reported with its real cause.
+launch the interpreter is probed (:mod:`.probe`) so a wrong one is reported with its real cause. The probe runs
+on a thread: ``start()`` waits for it ``probe_wait`` seconds (a wrong interpreter usually fails at once and
+``start()`` raises); a slower one (a cold torch import, or an interpreter that hangs) goes on behind Blender's
+timer — ``poll()`` reports stage "check", then launches the run or ends with the probe's error, and Esc
+(``cancel()``) kills the probe: Blender's UI never waits the probe's ``probe_timeout``.
 """
 from __future__ import annotations
 
@@ -56,6 +60,8 @@ class VideoJobConfig:
     pythonpath: str = ""
     isolated: bool = False
     extra_args: list[str] = field(default_factory=list)
+    probe_wait: float = 2.0
+    probe_timeout: float = 120.0
 
 
 def default_output(video: str) -> str:
@@ -104,7 +110,8 @@ class JobStatus:
     done: int = 0
     total: int = 0
     fps: float = 0.0
-    stage: str = "detect"  # "detect" (done/total frames) or "fit" (frames × passes; frames on a long video)
+    stage: str = "detect"  # "check" (the interpreter's probe), "detect" (done/total frames) or "fit" (frames ×
+    #                        passes; frames on a long video)
     finished: bool = False
     returncode: int | None = None
     output: str = ""
@@ -134,6 +141,10 @@ class VideoJob:
         self._stderr: collections.deque = collections.deque(maxlen=200)
         self._threads: list[threading.Thread] = []
         self.cancelled = False
+        self._pending: tuple[list[str], dict] | None = None   # the run's argv and env while the probe runs
+        self._probe: threading.Thread | None = None
+        self._probe_proc: subprocess.Popen | None = None
+        self._probe_error: str | None = None
 
     def start(self) -> "VideoJob":
         cmd = build_command(self.cfg)
@@ -145,10 +156,32 @@ class VideoJob:
             env = infer_env(runtime_dir, core_dir)
         elif self.cfg.pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (self.cfg.pythonpath, env.get("PYTHONPATH")) if p)
+        self._pending = (cmd, env)
+        self._probe = threading.Thread(target=self._run_probe, args=(cmd[0], env), daemon=True)
+        self._probe.start()
+        self._probe.join(self.cfg.probe_wait)
+        if self._probe.is_alive():   # slow or hanging: poll() goes on from Blender's timer
+            self.status.stage = "check"
+            return self
+        if self._probe_error is not None:
+            raise VideoJobError(self._probe_error)
+        return self._launch()
+
+    def _run_probe(self, python: str, env: dict) -> None:
         try:
-            probe_interpreter(cmd[0], env)
+            probe_interpreter(python, env, self.cfg.probe_timeout, on_start=self._started_probe)
         except ProbeError as exc:
-            raise VideoJobError(str(exc)) from None
+            self._probe_error = str(exc)
+
+    def _started_probe(self, proc: subprocess.Popen) -> None:
+        self._probe_proc = proc
+        if self.cancelled:
+            proc.kill()
+
+    def _launch(self) -> "VideoJob":
+        cmd, env = self._pending
+        self._pending = None
+        self.status.stage = "detect"
         flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
         try:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -168,8 +201,20 @@ class VideoJob:
         stream.close()
 
     def poll(self) -> JobStatus:
-        """Consume pending progress lines; detect the end of the process."""
+        """Consume pending progress lines; detect the end of the process (or of the interpreter's probe)."""
         st = self.status
+        if self._pending is not None and not st.finished:
+            if self._probe is not None and self._probe.is_alive():
+                return st
+            if self.cancelled or self._probe_error is not None:
+                st.finished, st.error = True, "cancelled" if self.cancelled else self._probe_error
+                self._pending = None
+                return st
+            try:
+                self._launch()
+            except VideoJobError as exc:
+                st.finished, st.error = True, str(exc)
+                return st
         while True:
             try:
                 parsed = parse_line(self._lines.get_nowait())
@@ -212,6 +257,10 @@ class VideoJob:
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the process ends (headless use)."""
+        if self._pending is not None and self._probe is not None:
+            self._probe.join()
+            if self.poll().finished:
+                return self.status
         if self.proc is not None:
             self.proc.wait(timeout)
         for t in self._threads:
@@ -219,7 +268,13 @@ class VideoJob:
         return self.poll()
 
     def cancel(self, grace: float = 10.0) -> None:
-        """Interrupt (SIGINT / CTRL_BREAK) so the run stops cleanly; kill after ``grace`` seconds."""
+        """Interrupt (SIGINT / CTRL_BREAK) so the run stops cleanly; kill after ``grace`` seconds. While the
+        interpreter is still being probed, the probe is killed and the run never starts."""
+        if self._pending is not None:
+            self.cancelled = True
+            if self._probe_proc is not None and self._probe_proc.poll() is None:
+                self._probe_proc.kill()
+            return
         if self.proc is None or self.proc.poll() is not None:
             return
         self.cancelled = True

@@ -32,9 +32,11 @@ def _last_error(stderr: str) -> str:
     return (errs or lines or [""])[-1][:300]
 
 
-def probe_interpreter(python: str, env: dict | None = None, timeout: float = 120.0) -> str:
+def probe_interpreter(python: str, env: dict | None = None, timeout: float = 120.0, on_start=None) -> str:
     """Run ``python -c PROBE_CODE`` with ``env``; return its report ("3.11.7 1.26.4 2.13.0": Python, numpy,
-    torch versions) or raise :class:`ProbeError` with the real cause."""
+    torch versions) or raise :class:`ProbeError` with the real cause. ``timeout``: a cold torch import takes
+    tens of seconds on a slow disk; :class:`..job.VideoJob` runs this off Blender's UI thread. ``on_start(proc)``:
+    called with the probe's process (a caller may kill it: cancel)."""
     try:
         key = (python, os.stat(python).st_mtime_ns, (env or {}).get("PYTHONPATH", ""))
     except OSError:
@@ -42,13 +44,20 @@ def probe_interpreter(python: str, env: dict | None = None, timeout: float = 120
     if key in _PASSED:
         return _PASSED[key]
     try:
-        proc = subprocess.run([python, "-c", PROBE_CODE], capture_output=True, text=True, encoding="utf-8",
-                              errors="replace", env=env, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise ProbeError(f"the Python interpreter {python} did not finish importing HKMR within {timeout:g} s; "
-                         f"{_FIX}") from None
+        proc = subprocess.Popen([python, "-c", PROBE_CODE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="replace", env=env, stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise ProbeError(f"{python} cannot be run as a Python interpreter ({exc.strerror or exc}); {_FIX}") from None
+    if on_start is not None:
+        on_start(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise ProbeError(f"the Python interpreter {python} did not finish a `-c` import check of HKMR within "
+                         f"{timeout:g} s (it hangs, or its disk is very slow); {_FIX}") from None
+    proc = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     found = [ln for ln in proc.stdout.splitlines() if ln.startswith(PROBE_TAG + " ")]
     if proc.returncode == 0 and found:
         report = found[-1][len(PROBE_TAG) + 1:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
 import struct
 import sys
@@ -124,9 +125,41 @@ MOTION_CASES = [
     ("contacts-3d", lambda d, p, s: _v1(d, p, contacts=np.zeros((60, 2, 1), bool)), "'contacts' has shape (60, 2, 1)"),
     ("rest-joints-nan", lambda d, p, s: _v1(d, p, rest_joints=np.full((24, 3), np.nan)), "'rest_joints' contains NaN"),
     ("camera-two-wide", lambda d, p, s: _v1(d, p, camera=np.zeros((60, 2))), "'camera' has shape (60, 2)"),
+    # third probe (issue 19)
+    ("betas-empty", lambda d, p, s: _v1(d, p, betas=np.zeros(0)), "'betas' is empty"),
+    ("betas-empty-ints", lambda d, p, s: _v1(d, p, betas=np.zeros(0, int)), "'betas' is empty"),
+    ("fps-true", lambda d, p, s: _v1(d, p, mocap_framerate=np.array(True)), "'mocap_framerate' is True, not a number"),
+    ("amass-fps-two-values", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                       mocap_framerate=np.array([30.0, 60.0])),   # was a TypeError
+     "'mocap_framerate' must be a scalar"),
+    ("amass-fps-word", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                 mocap_framerate=np.array("thirty")), "'mocap_framerate' is 'thirty'"),
+    ("amass-fps-true", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                 mocap_framerate=np.array(True)), "is True, not a number"),
+    ("amass-betas-empty", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                    mocap_framerate=np.array(60.0), betas=np.zeros(0)), "'betas' is empty"),
+    # a jump that Blender's frame range cannot hold: was "Scene.frame_end value not in 'int' range" from bpy
+    ("frame-index-jump-to-1e12", lambda d, p, s: _v1(d, p, frame_index=np.r_[np.arange(59), 10**12]),
+     "'frame_index' spans 1e+12 frames"),
+    ("timestamps-span-a-century", lambda d, p, s: _v1(d, p, timestamps=np.arange(60) * 6e7),
+     "'timestamps' spans"),
+    # Blender deletes zero-length bones: the armature lost joints, the export said "ok"
+    ("rest-joints-all-zero", lambda d, p, s: _v1(d, p, rest_joints=np.zeros((24, 3))),
+     "joint 1 'left_hip' lies on its parent"),
+    ("rest-joints-one-bone-zero", lambda d, p, s: _v1(d, p, rest_joints=_collapse(d["rest_joints"], 15, 12)),
+     "joint 15 'head' lies on its parent"),
+    # not a regular file: "file not found" (a FIFO, a folder) — a FIFO must never block the reader
+    ("motion-file-is-a-fifo", lambda d, p, s: os.mkfifo(p), "is a named pipe (FIFO)"),
+    ("motion-file-is-a-folder", lambda d, p, s: p.mkdir(), "is a folder, not a file"),
     ("object-array-of-floats", lambda d, p, s: np.savez(p, **{**d, "trans": np.zeros((60, 3), object)}),
      "pickled objects"),
 ]
+
+
+def _collapse(rest_joints, k: int, parent: int):
+    out = np.array(rest_joints)
+    out[k] = out[parent]
+    return out
 
 
 def _bytes(d):
@@ -145,6 +178,15 @@ def test_bad_motion_file_is_refused(damage, says, motion_file, tmp_path, capsys)
     before = listing(tmp_path)
     rc, _, err = run(["convert", bad, tmp_path / "out.npz"], capsys)
     check_refused(rc, err, tmp_path, before, names=[bad, says])
+
+
+@pytest.mark.parametrize("name", ["clip.smpl", "clip.amass.npz"])
+def test_motion_file_that_is_a_fifo_is_refused_without_blocking(name, tmp_path, capsys):
+    bad = tmp_path / name
+    os.mkfifo(bad)
+    before = listing(tmp_path)
+    rc, _, err = run(["convert", bad, tmp_path / "out.npz"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[bad, "named pipe"])
 
 
 def test_bad_smpl_motion_file_is_refused(tmp_path, capsys):
@@ -281,3 +323,26 @@ def test_converting_timestamps_to_a_format_without_them_warns(motion_file, tmp_p
     from core.motion import read_motion
 
     np.testing.assert_allclose(read_motion(tmp_path / "copy.npz").timestamps, read_motion(src).timestamps)
+
+
+def test_joint_names_stored_as_bytes_read(motion_file, tmp_path, capsys):
+    """numpy 'S' arrays (Python 2 era writers) hold bytes: b'pelvis' is SMPL's 'pelvis', not "joint 0 is 'b'pelvis''"."""
+    from core.motion import read_motion
+
+    with np.load(motion_file) as f:
+        valid = {k: f[k] for k in f.files}
+    src = tmp_path / "bytes.npz"
+    _v1(valid, src, joint_names=valid["joint_names"].astype("S"))
+    rc, _, err = run(["convert", src, tmp_path / "out.npz"], capsys)
+    assert rc == 0, err
+    assert read_motion(tmp_path / "out.npz").joint_names == read_motion(motion_file).joint_names
+
+
+def test_amass_framerate_in_a_one_element_array_reads(tmp_path, capsys):
+    src = tmp_path / "clip.npz"
+    np.savez(src, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)), mocap_framerate=np.array([60.0]))
+    rc, _, err = run(["convert", src, tmp_path / "out.npz"], capsys)
+    assert rc == 0, err
+    from core.motion import read_motion
+
+    assert read_motion(tmp_path / "out.npz").fps == 60.0

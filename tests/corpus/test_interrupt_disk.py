@@ -148,3 +148,42 @@ def test_full_disk_during_torch_save_names_the_file(tmp_path):
                            tmp_path, preexec_fn=fsize_limit(20000))
     _, err = proc.communicate(timeout=300)
     check_refused(proc.returncode, err, tmp_path, before, names=[f"{tmp_path / 'vae.pt'}: the file could not be written"])
+
+
+def _limited_after_first_run(argv, tmp_path, out):
+    """A per-file size limit between the largest file of the work folder and the motion file, measured by a first,
+    unlimited run with --keep-work: the run's work fits, its motion file does not (a disk that fills at the end)."""
+    first = hkmr_subprocess(argv + ["--keep-work"], tmp_path)
+    assert first.wait(timeout=600) == 0, first.stderr.read()
+    work = tmp_path / f".{out.name}.hkmr-work"
+    biggest = max(p.stat().st_size for p in work.rglob("*") if p.is_file())
+    size = out.stat().st_size
+    assert size > 2 * biggest, (size, biggest)
+    out.unlink()
+    import shutil
+
+    shutil.rmtree(work)
+    return (size + biggest) // 2
+
+
+@pytest.mark.parametrize("path", ["no-fit", "detect-fit"])
+def test_full_disk_at_the_motion_file_keeps_the_work_and_says_resume(path, assets, tmp_path):
+    """Third probe (issue 19): the disk fills while the motion file is written. The error says the finished work
+    is kept and how to continue (`--resume`); no half-written motion file or temporary remains; --resume then
+    finishes the run and leaves only the motion file."""
+    from .conftest import walk_frames, write_clip
+
+    video = write_clip(tmp_path / "clip.mp4", walk_frames(0, 16, rows=(200, 480), cols=(300, 700)))
+    out = tmp_path / "m.npz"
+    argv = ["infer", video, "-o", out, "--progress", "none", "--chunk-size", "8"]
+    argv += ["--no-fit", "--checkpoint", assets["ckpt"], "--min-confidence", "0"] if path == "no-fit" else \
+        ["--body", assets["body"]]
+    limit = _limited_after_first_run(argv, tmp_path, out)
+    proc = hkmr_subprocess(argv, tmp_path, preexec_fn=fsize_limit(limit))
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert str(out) in err and "--resume" in err and "kept" in err, err
+    assert sorted(os.listdir(tmp_path)) == [".m.npz.hkmr-work", "clip.mp4"]   # no motion, no temporary, no lock
+    again = hkmr_subprocess(argv + ["--resume"], tmp_path)
+    assert again.wait(timeout=600) == 0, again.stderr.read()
+    assert sorted(os.listdir(tmp_path)) == ["clip.mp4", "m.npz"] and read_motion(out).num_frames == 16

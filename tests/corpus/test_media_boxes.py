@@ -3,6 +3,7 @@ no traceback, nothing written); garbage that cannot be refused up front is never
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zlib
 
@@ -64,6 +65,10 @@ MEDIA_CASES = [
     ("folder-without-images", lambda p: p.mkdir(), "frames", "holds no image files"),
     ("folder-mixed-sizes", lambda p: _folder(p, [(96, 64), (96, 64), (128, 64)]), "frames", "all frames of a sequence"),
     ("glob-matches-nothing", None, "frames_*.png", "matches no image files"),
+    # third probe (issue 19): a named pipe blocked the decoder for ever; a device was opened as a video
+    ("video-is-a-fifo", lambda p: os.mkfifo(p), "clip.mp4", "named pipe"),
+    ("video-is-a-link-to-dev-zero", lambda p: os.symlink("/dev/zero", p), "clip.mp4", "is a device"),
+    ("image-is-a-fifo", lambda p: os.mkfifo(p), "one.png", "named pipe"),
 ]
 
 
@@ -148,15 +153,28 @@ PERSON_CASES = [
 ]
 
 
-@pytest.mark.parametrize("value,says", [c[1:] for c in PERSON_CASES], ids=[c[0] for c in PERSON_CASES])
-def test_bad_person_box_is_refused_before_any_work(value, says, assets, tmp_path, capsys):
+# third probe (issue 19): the value as its own word, as a shell user types it; a leading '-' made argparse answer
+# "expected one argument" without naming the box's problem or the fix
+SPACED_PERSON_CASES = [
+    ("person-spaced-negative-corner", "-5,0,100,100", "inside the 96×64 frame"),
+    ("person-spaced-negative-fraction", "-.5,0,10,10", "inside the 96×64 frame"),
+    ("person-spaced-minus-inf", "-inf,0,10,10", "finite"),
+    ("person-spaced-single-negative", "-5", "x0,y0,x1,y1"),
+]
+
+
+@pytest.mark.parametrize("value,says,spaced", [(*c[1:], False) for c in PERSON_CASES] +
+                         [(*c[1:], True) for c in SPACED_PERSON_CASES],
+                         ids=[c[0] for c in PERSON_CASES + SPACED_PERSON_CASES])
+def test_bad_person_box_is_refused_before_any_work(value, says, spaced, assets, tmp_path, capsys):
     video = _video(tmp_path / "clip.mp4", 96, 64) or tmp_path / "clip.mp4"
     before = listing(tmp_path)
     rc, _, err = run(["infer", video, "-o", tmp_path / "m.npz", "--body", assets["body"], "--progress", "none",
-                      f"--person={value}"], capsys)
+                      *(["--person", value] if spaced else [f"--person={value}"])], capsys)
     if says is None:  # inside the frame but smaller than the detector's 16 px: refused by the detector, named
         says = "--person"
     check_refused(rc, err, tmp_path, before, names=["--person", says])
+    assert "expected one argument" not in err
 
 
 def test_frames_after_a_mid_stream_size_change_are_not_marked_valid(assets, tmp_path, capsys):
@@ -180,3 +198,4 @@ def test_frames_after_a_mid_stream_size_change_are_not_marked_valid(assets, tmp_
     first = 7  # frames of the first stream OpenCV decodes before the change (measured: 7 of 8)
     assert m.valid[:first].all(), m.valid
     assert m.num_frames > first and not m.valid[first:].any(), m.valid  # the repeats: never valid
+

@@ -2,6 +2,8 @@
 suffix). Nothing may be read or written before the refusal."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from .conftest import check_refused, listing, run
@@ -80,3 +82,72 @@ def test_output_path_that_would_destroy_an_input_is_refused(argv, named, tmp_pat
     fill = {"video": video, "motion": motion, "ckpt": ckpt, "dir": tmp_path, "dirname": tmp_path.name}
     rc, _, err = run([a.format(**fill) for a in argv], capsys)
     check_refused(rc, err, tmp_path, before, names=[named.format(**fill)])
+
+
+# third probe (issue 19): a legal output name of 240–251 characters (NAME_MAX is 255) failed with "File name too
+# long" on the run's own hidden companions (the temporary `.NAME.XXXXXXXX.npz`, the work folder `.NAME.hkmr-work`)
+@pytest.mark.parametrize("length", [240, 251], ids=["name-240", "name-251"])
+def test_long_but_legal_output_name_converts(length, motion_file, tmp_path, capsys):
+    out = tmp_path / ("m" * (length - 4) + ".npz")
+    rc, _, err = run(["convert", motion_file, out], capsys)
+    assert rc == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["inputs", out.name])   # no temporary left
+
+
+def test_long_but_legal_output_name_infers(assets, tmp_path, capsys):
+    from core.motion import read_motion
+    from tests.core.inference.conftest import write_video
+
+    video = write_video(tmp_path / "clip.mp4", 8)
+    out = tmp_path / ("w" * 247 + ".npz")
+    rc, _, err = run(["infer", video, "-o", out, "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none",
+                      "--chunk-size", "4", "--min-confidence", "0"], capsys)
+    assert rc == 0, err
+    assert read_motion(out).num_frames == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["clip.mp4", out.name])   # work folder gone too
+
+
+def test_output_name_past_the_limit_is_refused_naming_it(motion_file, tmp_path, capsys):
+    out = tmp_path / ("x" * 300 + ".npz")
+    before = listing(tmp_path)
+    rc, _, err = run(["convert", motion_file, out], capsys)
+    check_refused(rc, err, tmp_path, before, names=["File name too long", "x" * 300])
+
+
+# third probe (issue 19): an output name where a named pipe or a folder stands. The pipe was silently replaced by a
+# file (a user's FIFO deleted; as root, `-o` onto a device node would replace the device), a folder raised
+# "[Errno 21] Is a directory" naming the hidden temporary
+SPECIAL_OUTPUT_CASES = [
+    ("convert-onto-a-fifo", ["convert", "{motion}", "{dir}/fifo.npz"], "fifo.npz"),
+    ("body-write-motion-onto-a-fifo", ["body", "--write-motion", "{dir}/fifo.npz"], "--write-motion"),
+    ("infer-overlay-onto-a-fifo", ["infer", "{video}", "-o", "{dir}/m2.npz", "--overlay", "{dir}/fifo.mp4"],
+     "--overlay"),
+]
+
+
+@pytest.mark.parametrize("argv,named", [c[1:] for c in SPECIAL_OUTPUT_CASES], ids=[c[0] for c in SPECIAL_OUTPUT_CASES])
+def test_output_onto_a_named_pipe_is_refused_and_the_pipe_kept(argv, named, tmp_path, capsys):
+    video, motion = tmp_path / "clip.mp4", tmp_path / "m.npz"
+    for f in (video, motion):
+        f.write_bytes(b"an input that must survive")
+    os.mkfifo(tmp_path / "fifo.npz")
+    os.mkfifo(tmp_path / "fifo.mp4")
+    before = listing(tmp_path)
+    fill = {"video": video, "motion": motion, "dir": tmp_path}
+    rc, _, err = run([a.format(**fill) for a in argv], capsys)
+    check_refused(rc, err, tmp_path, before, names=[named, "named pipe", "left alone"])
+    assert (tmp_path / "fifo.npz").is_fifo() and (tmp_path / "fifo.mp4").is_fifo()
+
+
+@pytest.mark.parametrize("make,says", [(lambda p: p.mkdir(), "is a folder"), (lambda p: os.mkfifo(p), "named pipe")],
+                         ids=["save-preset-onto-a-folder", "save-preset-onto-a-fifo"])
+def test_save_mapping_preset_onto_what_is_not_a_file_is_refused(make, says, tmp_path):
+    from hkmr_blender.retarget import mapping as mp
+
+    path = tmp_path / "mine.json"
+    make(path)
+    m = mp.auto_map(["Hips", "Spine"], [-1, 0])
+    with pytest.raises(OSError) as exc:
+        mp.save_preset(path, m)
+    assert str(path) in str(exc.value) and says in str(exc.value) and ".mine.json." not in str(exc.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.json"] and not path.is_file()

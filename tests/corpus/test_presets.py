@@ -4,6 +4,7 @@ the field and the fix, and a good preset still loads."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -101,4 +102,25 @@ def test_preset_in_utf16_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "utf16.json"
     path.write_bytes(json.dumps(GOOD).encode("utf-16"))
     with pytest.raises(mp.PresetError, match="cannot read bone-mapping preset .*utf16.json"):
+        mp.load_preset(path)
+
+
+# third probe (issue 19): Load Mapping Preset on what is not a file. A named pipe blocked Blender's UI for ever,
+# /dev/zero was read until memory ran out, a folder said "[Errno 21] Is a directory"
+@pytest.mark.parametrize("make,says", [
+    (lambda p: os.mkfifo(p), "named pipe"), (lambda p: p.mkdir(), "is a folder"),
+    (lambda p: os.symlink("/dev/zero", p), "is a device")], ids=["fifo", "folder", "link-to-dev-zero"])
+def test_preset_that_is_not_a_regular_file_is_refused_at_once(make, says, tmp_path):
+    path = tmp_path / "preset.json"
+    make(path)
+    with pytest.raises(mp.PresetError) as exc:
+        mp.load_preset(path)
+    assert str(path) in str(exc.value) and says in str(exc.value), str(exc.value)
+
+
+def test_preset_that_grows_past_the_limit_is_read_no_further(tmp_path):
+    """The size limit holds for what is read, not only for what stat() says."""
+    path = tmp_path / "big.json"
+    path.write_text(" " * (mp.PRESET_MAX_BYTES + 1) + json.dumps(GOOD))
+    with pytest.raises(mp.PresetError, match="too large"):
         mp.load_preset(path)

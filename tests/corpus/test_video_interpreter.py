@@ -110,3 +110,64 @@ def test_probe_error_is_a_runtime_error_with_one_line():
     with pytest.raises(ProbeError) as exc:
         probe_interpreter("/bin/true")
     assert "\n" not in str(exc.value) and "Traceback" not in str(exc.value)
+
+
+# third probe (issue 19): an interpreter that hangs used to block Blender's UI for the probe's 120 s
+def _hanging(d) -> str:
+    return _script(d / "python", f'echo $$ > "{d}/probe.pid"; exec sleep 60')
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat") as fh:   # a killed child not yet reaped is a zombie: gone too
+        return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def _job(python, tmp_path, **kw) -> VideoJob:
+    from dataclasses import replace
+
+    return VideoJob(replace(_cfg(python, tmp_path), probe_wait=0.2, **kw))
+
+
+def test_hanging_interpreter_does_not_block_start_and_fails_naming_it(tmp_path):
+    (tmp_path / "bin").mkdir()
+    python = _hanging(tmp_path / "bin")
+    job = _job(python, tmp_path, probe_timeout=3.0)
+    before = listing(tmp_path)
+    job.start()                                                # returns: Blender's timer goes on polling
+    st = job.poll()
+    assert job.proc is None and st.stage == "check" and not st.finished
+    st = job.wait()
+    assert st.finished and job.proc is None                   # the run never started
+    assert python in st.error and "did not finish" in st.error and "preferences" in st.error, st.error
+    pid = int((tmp_path / "bin" / "probe.pid").read_text())
+    assert _gone(pid)                                          # the hanging probe was killed
+    (tmp_path / "bin" / "probe.pid").unlink()
+    assert listing(tmp_path) == before
+
+
+def test_cancel_while_the_interpreter_is_checked_kills_the_probe(tmp_path):
+    (tmp_path / "bin").mkdir()
+    python = _hanging(tmp_path / "bin")
+    job = _job(python, tmp_path).start()
+    assert job.poll().stage == "check"
+    job.cancel()
+    st = job.wait()
+    assert job.cancelled and st.finished and job.proc is None
+    pid = int((tmp_path / "bin" / "probe.pid").read_text())
+    assert _gone(pid)
+
+
+def test_slow_interpreter_that_passes_the_probe_then_runs(tmp_path):
+    """A probe that takes longer than ``probe_wait`` (a cold torch import) is not an error: the run starts after it
+    (this fake then writes nothing: the run's own error, not the probe's)."""
+    (tmp_path / "bin").mkdir()
+    fake = _script(tmp_path / "bin" / "python", 'if [ "$1" = "-c" ]; then sleep 1; echo "HKMR_PROBE 3.11 1.26 2.13"; '
+                                                 'fi; exit 0')
+    job = _job(fake, tmp_path).start()
+    assert job.poll().stage == "check"
+    st = job.wait(60)
+    assert job.proc is not None and "exited without writing the motion file" in st.error
