@@ -10,6 +10,7 @@ import logging
 import os
 from pathlib import Path
 
+from hkmr_blender.base.inputs import file_problem
 from hkmr_blender.base.skeleton import GENDERS
 from hkmr_blender.base.smpl_file import OPEN_BODY_PATH, SMPL_DOWNLOAD_HINT, SmplFileError
 
@@ -58,6 +59,10 @@ def _resolve(path: Path, gender: str, origin: str) -> Path:
             raise SmplFileError(f"{path} ({origin}): no {gender} SMPL model in this folder (looked for "
                                 f"{', '.join(s + '.pkl' for s in _CANDIDATES[gender][:2])}). {SMPL_DOWNLOAD_HINT}.")
         return hit
+    problem = file_problem(path)
+    if problem != "file not found":  # a FIFO or a device: not "not found"
+        raise SmplFileError(f"{path} ({origin}): {problem}; give the SMPL model file (.pkl or .npz) or its folder, "
+                            f"or unset it to use the open default body.")
     raise SmplFileError(f"{path} ({origin}): SMPL model file not found. {SMPL_DOWNLOAD_HINT}, "
                         f"or unset it to use the open default body.")
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hkmr_blender.base.inputs import file_problem
 from hkmr_blender.base.skeleton import NUM_JOINTS
 
 from .crops import box_from_points, full_frame_box
@@ -205,8 +206,10 @@ def load_box_file(path: str | os.PathLike, min_kp_conf: float = 0.1, scale: floa
         if not files:
             raise BoxFileError(f"{path}: no OpenPose *.json files found")
         return FileBoxes(_load_openpose(files, min_kp_conf, scale), path)
-    if not os.path.isfile(path):
-        raise BoxFileError(f"{path}: boxes file not found; give a COCO JSON file or an OpenPose JSON folder")
+    problem = file_problem(path)
+    if problem:  # missing, or a FIFO (the reader would block on it) or a device
+        raise BoxFileError(f"{path}: boxes file {problem.removeprefix('file ')}; give a COCO JSON file or an "
+                           "OpenPose JSON folder")
     try:
         with open(path) as fh:
             data = json.load(fh)

@@ -169,7 +169,7 @@ def _is_batch(path: str) -> bool:
         return p.suffix.lower() == ".txt"
     if not p.is_dir():
         return False
-    files = [f for f in p.iterdir() if f.is_file()]
+    files = [f for f in p.iterdir() if not f.is_dir()]  # a FIFO named like a video counts (and is skipped, named)
     return any(is_video(str(f)) for f in files) and not any(f.suffix.lower() in IMAGE_EXTS for f in files)
 
 
@@ -290,7 +290,7 @@ def run_infer(args) -> int:
     env = dist_env()
     batch = _is_batch(args.input)
     if batch:
-        items = expand_inputs(args.input)
+        items = expand_inputs(args.input, lambda message: _warn(message, args.progress))
         outs = [output_path_for(i, args.output) for i in items]
         dupes = sorted({o.name for o in outs if outs.count(o) > 1})
         if dupes:

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
+
+from hkmr_blender.base.inputs import file_problem
 
 from .sources import FrameSourceError, _natural_key, is_video
 
 __all__ = ["expand_inputs", "shard", "output_path_for"]
 
 
-def expand_inputs(spec: str) -> list[str]:
-    """A folder of videos or a text file listing one input per line (``#`` comments) → sorted paths."""
+def expand_inputs(spec: str, warn: Callable[[str], None] | None = None) -> list[str]:
+    """A folder of videos or a text file listing one input per line (``#`` comments) → sorted paths.
+    A folder's entry with a video's name that is not a regular file (a FIFO would block the run, a device never
+    ends) is skipped, and ``warn`` is told which and why."""
     p = Path(spec)
     if p.is_dir():
-        items = [str(f) for f in p.iterdir() if f.is_file() and is_video(str(f))]
+        items = []
+        for f in sorted(p.iterdir(), key=lambda f: _natural_key(str(f))):
+            if not is_video(str(f)):
+                continue
+            problem = file_problem(f)
+            if problem is None:
+                items.append(str(f))
+            elif warn is not None and not f.is_dir():
+                warn(f"{f}: {problem}; skipped (a batch reads regular video files only)")
     elif p.is_file() and p.suffix.lower() == ".txt":
         lines = [ln.strip() for ln in p.read_text().splitlines()]
         items = [str((p.parent / ln) if not os.path.isabs(ln) else ln) for ln in lines if ln and not ln.startswith("#")]

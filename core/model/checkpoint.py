@@ -29,6 +29,7 @@ from core.model.config import ModelConfig, config_diff
 from core.model.hmr_head import HMRHead
 from core.model.mesh_regressor import MeshRegressor
 from hkmr_blender.base.atomic import atomic_write
+from hkmr_blender.base.inputs import file_problem
 
 __all__ = ["FORMAT", "VERSION", "CheckpointError", "Checkpoint", "save_checkpoint", "read_checkpoint", "torch_load",
            "load_checkpoint", "load_state_strict", "load_spin_checkpoint"]
@@ -79,8 +80,11 @@ def save_checkpoint(path: str | os.PathLike, model: MeshRegressor, meta: dict[st
 
 def torch_load(path: str) -> Any:
     """``torch.load(path, weights_only=True)`` on CPU with clear errors (missing, truncated, unsafe)."""
-    if not os.path.isfile(path):
+    problem = file_problem(path)
+    if problem == "file not found":
         raise FileNotFoundError(f"checkpoint {path!r} not found")
+    if problem:  # a folder, a FIFO (torch.load would block on it), a device
+        raise CheckpointError(f"{path}: {problem}; give the checkpoint file (.pt) itself")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

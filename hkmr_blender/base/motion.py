@@ -204,6 +204,12 @@ def _check_numbers(path: str, m: "Motion") -> None:
                        "Re-export the file with `hkmr` or fix the writer that produced it")
 
 
+#: largest |beta| accepted. Betas are PCA coefficients in units of the shape space's standard deviation: real fits
+#: stay within about ±5 (``--height`` is held to 0.5–2.5 m, and beta0 = ±2 already spans 1.2–2.5 m on the open
+#: body), AMASS's MoSh++ fits within about ±5 too; 20 leaves 4× margin, and a body at 20 standard deviations is no
+#: human shape any body model was built from (a value like 1e6 is a broken writer, not a person).
+MAX_BETA = 20.0
+
 #: shortest rest bone accepted (metres): Blender removes zero-length bones, so the armature would lose joints
 MIN_BONE = 1e-4
 
@@ -221,6 +227,17 @@ def _check_span(path: str, m: "Motion") -> None:
         raise fail(path, f"field '{span[1]}' spans {span[0]:.4g} frames at {float(m.fps):g} fps, more than Blender's "
                    f"{MAX_FRAMES} (a broken jump?)", f"Store the source frame numbers (or times) of the clip, which "
                    f"must fit in {MAX_FRAMES} frames")
+
+
+def _check_betas(path: str, betas: np.ndarray) -> None:
+    """|betas| ≤ :data:`MAX_BETA` (NaN/inf are refused with the other fields' finiteness check)."""
+    big = np.flatnonzero(np.isfinite(betas) & (np.abs(betas) > MAX_BETA))
+    if big.size:
+        k = int(big[0])
+        raise fail(path, f"field 'betas': beta {k} is {float(betas[k]):.4g}, beyond ±{MAX_BETA:g} (shape "
+                   "coefficients are in standard deviations; no body model produces this)", "Store the body's "
+                   "shape coefficients as the fit wrote them (real bodies lie within about ±5), or zeros for the "
+                   "template body")
 
 
 def _check_weights(path: str, w: np.ndarray) -> None:
@@ -252,6 +269,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         raise fail(path, "field 'betas' is empty (no shape coefficients)", "Store the body's shape coefficients "
                    "(10 for HKMR), or zeros(10) for the template body")
     _check_numbers(path, m)
+    _check_betas(path, np.asarray(m.betas))
     if m.rest_joints is not None:
         _check_shape(path, "rest_joints", m.rest_joints, (NUM_JOINTS, 3))
     if m.camera is not None:

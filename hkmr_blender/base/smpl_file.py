@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .inputs import file_problem
 from .npz import MAX_NPZ_BYTES, NpzError, load_npz_checked
 
 try:  # numpy 2 renamed numpy.core → numpy._core
@@ -199,8 +200,11 @@ def load_smpl_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     ``J_regressor`` is always returned dense. Raises :class:`SmplFileError` with the fix.
     """
     p = Path(path)
-    if not p.is_file():
+    problem = file_problem(p)
+    if problem == "file not found":
         raise SmplFileError(f"{p}: SMPL model file not found. {SMPL_DOWNLOAD_HINT}.")
+    if problem:  # a folder, a FIFO (the reader would block on it), a device
+        raise SmplFileError(f"{p}: {problem}; give the SMPL model file (.pkl or .npz) itself.")
     data = _read_npz(p) if p.suffix.lower() == ".npz" else _read_pickle(p)
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:

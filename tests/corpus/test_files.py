@@ -7,6 +7,7 @@ import io
 import json
 import os
 import pickle
+import re
 import struct
 import sys
 import types
@@ -151,6 +152,12 @@ MOTION_CASES = [
     # not a regular file: "file not found" (a FIFO, a folder) — a FIFO must never block the reader
     ("motion-file-is-a-fifo", lambda d, p, s: os.mkfifo(p), "is a named pipe (FIFO)"),
     ("motion-file-is-a-folder", lambda d, p, s: p.mkdir(), "is a folder, not a file"),
+    # fourth probe (issue 19): betas no body model produces (were accepted and imported as a monster)
+    ("betas-1e6", lambda d, p, s: _v1(d, p, betas=np.r_[1e6, np.zeros(9)]), "field 'betas': beta 0 is 1e+06"),
+    ("betas-minus-50", lambda d, p, s: _v1(d, p, betas=np.r_[np.zeros(4), -50.0, np.zeros(5)]), "beta 4 is -50"),
+    ("amass-betas-1e6", lambda d, p, s: np.savez(p, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
+                                                  mocap_framerate=np.array(60.0), betas=np.full(16, 1e6)),
+     "beyond ±20"),
     ("object-array-of-floats", lambda d, p, s: np.savez(p, **{**d, "trans": np.zeros((60, 3), object)}),
      "pickled objects"),
 ]
@@ -237,6 +244,9 @@ SMPL_CASES = [
     ("missing-weights", lambda p, s: np.savez(p, **{k: v for k, v in make_smpl_arrays().items() if k != "weights"}),
      "m.npz", "missing weights"),
     ("npy-header-bomb", lambda p, s: npy_header_bomb(p, "v_template", (10**11, 3)), "m.npz", "claims shape"),
+    # fourth probe (issue 19): not a regular file was "SMPL model file not found"
+    ("fifo", lambda p, s: os.mkfifo(p), "m.pkl", "is a named pipe (FIFO)"),
+    ("link-to-dev-zero", lambda p, s: os.symlink("/dev/zero", p), "m.npz", "is a device"),
 ]
 
 
@@ -250,6 +260,18 @@ def test_bad_smpl_file_is_refused(write, name, says, tmp_path, capsys):
     check_refused(rc, err, tmp_path, before, names=[path, says])
 
 
+@pytest.mark.parametrize("make,says", [(lambda p: p.mkdir(), "is a folder, not a file"),
+                                       (lambda p: os.mkfifo(p), "is a named pipe (FIFO)")], ids=["folder", "fifo"])
+def test_smpl_reader_names_what_is_not_a_file(make, says, tmp_path):
+    """The add-on's own SMPL reader (no folder search there): the real cause, not "not found"."""
+    from hkmr_blender.base.smpl_file import SmplFileError, load_smpl_arrays
+
+    path = tmp_path / "SMPL_NEUTRAL.pkl"
+    make(path)
+    with pytest.raises(SmplFileError, match=re.escape(says)):
+        load_smpl_arrays(path)
+
+
 # (id, writer(path, sentinel, assets), what the message says)
 CHECKPOINT_CASES = [
     ("missing", None, "not found"),
@@ -260,6 +282,9 @@ CHECKPOINT_CASES = [
     ("dict-of-nonsense", lambda p, s, a: torch.save({"hello": 1}, p), "neither an HKMR checkpoint"),
     ("hkmr-version-7", lambda p, s, a: torch.save({**torch.load(a["ckpt"], weights_only=True), "version": 7}, p),
      "version 7"),
+    # fourth probe (issue 19): not a regular file was "checkpoint not found"
+    ("fifo", lambda p, s, a: os.mkfifo(p), "is a named pipe (FIFO)"),
+    ("folder", lambda p, s, a: p.mkdir(), "is a folder, not a file"),
 ]
 
 
@@ -346,3 +371,15 @@ def test_amass_framerate_in_a_one_element_array_reads(tmp_path, capsys):
     from core.motion import read_motion
 
     assert read_motion(tmp_path / "out.npz").fps == 60.0
+
+
+def test_betas_of_a_real_extreme_body_still_read(tmp_path, capsys):
+    """The bound on betas (``MAX_BETA``) leaves real bodies alone: ±5 standard deviations convert."""
+    src = tmp_path / "clip.npz"
+    np.savez(src, poses=np.zeros((5, 156)), trans=np.zeros((5, 3)), mocap_framerate=np.array(60.0),
+             betas=np.r_[5.0, -5.0, np.full(14, 4.5)])
+    rc, _, err = run(["convert", src, tmp_path / "out.npz"], capsys)
+    assert rc == 0, err
+    from core.motion import read_motion
+
+    assert read_motion(tmp_path / "out.npz").betas[:2].tolist() == [5.0, -5.0]

@@ -112,6 +112,9 @@ BOX_CASES = [
      "'people' list"),
     ("openpose-keypoints-ragged", lambda p: (p.mkdir(), (p / "f_keypoints.json").write_text(
         json.dumps({"people": [{"pose_keypoints_2d": [1, 2]}]}))), "openpose", "flat list"),
+    # fourth probe (issue 19): a FIFO was "boxes file not found" (and must never block the reader)
+    ("fifo", lambda p: os.mkfifo(p), "boxes.json", "boxes file is a named pipe (FIFO)"),
+    ("link-to-dev-zero", lambda p: os.symlink("/dev/zero", p), "boxes.json", "boxes file is a device"),
 ]
 
 
@@ -199,3 +202,26 @@ def test_frames_after_a_mid_stream_size_change_are_not_marked_valid(assets, tmp_
     assert m.valid[:first].all(), m.valid
     assert m.num_frames > first and not m.valid[first:].any(), m.valid  # the repeats: never valid
 
+
+
+def test_batch_folder_names_the_fifo_it_skips(assets, tmp_path, capsys):
+    """Fourth probe (issue 19): a FIFO named like a video inside a batch folder was skipped without a word."""
+    videos, out = tmp_path / "videos", tmp_path / "out"
+    videos.mkdir()
+    (videos / "a.mp4").write_bytes(open(assets["video"], "rb").read())
+    os.mkfifo(videos / "b.mp4")
+    rc, _, err = run(["infer", videos, "-o", out, "--no-fit", "--checkpoint", assets["ckpt"], "--progress", "none"],
+                     capsys)
+    assert rc == 0, err
+    assert f"{videos / 'b.mp4'}: is a named pipe (FIFO), not a regular file; skipped" in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["a.npz"] and (videos / "b.mp4").is_fifo()
+
+
+def test_batch_folder_of_only_a_fifo_is_refused_and_says_why(assets, tmp_path, capsys):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    os.mkfifo(videos / "b.mp4")
+    before = listing(tmp_path)
+    rc, _, err = run(["infer", videos, "-o", tmp_path / "out", "--no-fit", "--checkpoint", assets["ckpt"],
+                      "--progress", "none"], capsys)
+    check_refused(rc, err, tmp_path, before, names=[videos / "b.mp4", "named pipe", "no inputs found"])
