@@ -113,7 +113,9 @@ def _png_writer(path: str):
 def _overlaid(src: FrameSource, body: torch.nn.Module, world: WorldTrajectory, betas: np.ndarray,
               valid: np.ndarray, focal_length: float, picks: set[int] | None = None, batch: int = 32,
               max_size: int | None = None):
-    """Yield (frame index, input RGB, RGB with the mesh drawn where valid) for every frame (or only ``picks``)."""
+    """Yield (frame index, input RGB, RGB with the mesh drawn where valid) for every frame (or only ``picks``).
+    ``world``: a :class:`WorldTrajectory` or anything with its :meth:`~WorldTrajectory.part` (a long video's, read
+    from disk per batch: :class:`core.pipeline.motion_blocks.DiskTrajectory`)."""
     from core.render import PinholeCamera, overlay
 
     info = src.info
@@ -129,10 +131,10 @@ def _overlaid(src: FrameSource, body: torch.nn.Module, world: WorldTrajectory, b
             continue
         if verts is None or not start <= i < start + len(verts):
             start = i
-            sl = slice(i, min(i + batch, len(valid)))
-            rot = torch.as_tensor(world.rotmats[sl], dtype=torch.float32)
-            tr = torch.as_tensor(world.trans[sl], dtype=torch.float32)
-            verts = world.to_camera(body(rot, b.expand(len(rot), -1), tr).vertices.double().numpy(), sl.start)
+            part = world.part(i, min(i + batch, len(valid)))
+            rot = torch.as_tensor(part.rotmats, dtype=torch.float32)
+            tr = torch.as_tensor(part.trans, dtype=torch.float32)
+            verts = part.to_camera(body(rot, b.expand(len(rot), -1), tr).vertices.double().numpy())
         yield i, img, (overlay(img, verts[i - start], faces, camera, max_size=max_size) if valid[i] else img)
 
 

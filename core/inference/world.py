@@ -49,6 +49,13 @@ class WorldTrajectory:
         out = np.einsum("fij,fnj->fni", self.view_R[sl], flat) + self.view_t[sl, None]
         return out.reshape(p.shape)
 
+    def part(self, a: int, b: int) -> "WorldTrajectory":
+        """Frames [a, b) (a moving camera's per-frame view cut with them): what the overlay reads per batch."""
+        sl = slice(a, b)
+        return WorldTrajectory(self.rotmats[sl], self.trans[sl], self.cam_R, self.cam_t,
+                               None if self.view_R is None else self.view_R[sl],
+                               None if self.view_t is None else self.view_t[sl])
+
 
 def camera_to_world_rotation(up: np.ndarray) -> np.ndarray:
     """(3,) unit "up" in the camera frame → (3, 3) rotation C with C·up = +Y and the camera's viewing

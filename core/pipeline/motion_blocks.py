@@ -24,13 +24,13 @@ import numpy as np
 
 from core.detect.landmarks import Landmarks
 from core.fitting.clip_motion import landmark_confidence, motion_of_world, sample_rate
-from core.inference.world import world_frame
+from core.inference.world import WorldFrame, WorldTrajectory, world_frame
 from core.motion import Motion
 from hkmr_blender.base.formats import write_motion_blocks
 
 from .motion import MIN_RUN, leg_visibility, no_person, presence, sample_times
 
-__all__ = ["BlockedMotionStage", "BlockedMotion", "run_motion_blocks", "block_ranges"]
+__all__ = ["BlockedMotionStage", "BlockedMotion", "DiskTrajectory", "run_motion_blocks", "block_ranges"]
 
 
 @dataclass
@@ -52,11 +52,27 @@ class BlockedMotionStage:
 
 
 @dataclass
+class DiskTrajectory:
+    """The clip's world trajectory, read from its fit on disk by frame range: :meth:`part` gives frames [a, b) as
+    the whole clip's :class:`~core.inference.world.WorldTrajectory` holds them (the overlay's input; a static
+    camera, as every streamed fit has)."""
+
+    fit: object
+    frame: WorldFrame
+
+    def part(self, a: int, b: int) -> WorldTrajectory:
+        cols = self.fit.columns
+        return self.frame.trajectory(cols.read("rotmats", a, b), cols.read("transl", a, b))
+
+
+@dataclass
 class BlockedMotion:
-    """frames written, and ``valid`` (F,) bool: the presence gate's answer per frame (what the file holds)."""
+    """frames written, ``valid`` (F,) bool: the presence gate's answer per frame (what the file holds), and
+    ``world``: the clip's world trajectory on disk (for ``--overlay``)."""
 
     frames: int
     valid: np.ndarray
+    world: DiskTrajectory
 
 
 def block_ranges(frames: int, block: int, pad: int) -> Iterator[tuple[int, int, int, int]]:
@@ -102,5 +118,5 @@ def run_motion_blocks(body, stage: BlockedMotionStage) -> BlockedMotion:
             raise no_person(stage.min_confidence, best[0])
 
     frames = write_motion_blocks(stage.output, blocks())
-    return BlockedMotion(frames, valid)
+    return BlockedMotion(frames, valid, DiskTrajectory(fit, frame))
 

@@ -153,8 +153,9 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
-        if streamed is not None and not opts.hands and not overlay:  # memory flat in the length
-            return _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log)
+        if streamed is not None and not opts.hands:  # memory flat in the length
+            return _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log,
+                                    overlay)
         if stream is not None:
             lm = load_landmarks(work, info)
         warnings = _timing_warnings(lm.frame_index, lm.time_ms, lm.fps, input_path, info.num_frames)
@@ -174,11 +175,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             raise _failed(exc, opts, work, input_path, lm.found, warnings) from exc
         warnings += _presence_warnings(out.motion.valid, input_path)
         if overlay:
-            from core.inference.overlay import write_overlay
-
-            t = time.perf_counter()
-            write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay)
-            seconds["overlay"] = time.perf_counter() - t
+            _write_overlay(src, body, out.world, fit.betas, out.motion.valid, fit.camera.focal, overlay, seconds)
         if not opts.keep_work:
             work.remove()
         return RealResult(str(output), lm.num_frames, int(out.motion.valid.sum()), resumed, seconds, lm, fit, out,
@@ -195,10 +192,10 @@ def _failed(exc: ValueError, opts: RealOptions, work, input_path: str, found: np
 
 
 def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions, work, fit, seconds: dict,
-                     resumed: int, log) -> RealResult:
-    """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`): nothing of the
-    clip's length is held but its timing and flags. The result's ``landmarks``, ``fit`` and ``motion`` are None
-    (the file is the output: :func:`core.motion.read_motion`)."""
+                     resumed: int, log, overlay: str | None = None) -> RealResult:
+    """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`), then its overlay
+    from the same rows, a batch at a time: nothing of the clip's length is held but its timing and flags. The
+    result's ``landmarks``, ``fit`` and ``motion`` are None (the file is the output: :func:`core.motion.read_motion`)."""
     info = src.info
     index = work.load_range(0, work.frames_done, keys=("found", "frame_index", "time_ms"))
     found, times = np.asarray(index["found"], bool), frame_times(index)
@@ -216,9 +213,19 @@ def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions,
         raise _failed(exc, opts, work, input_path, found, warnings) from exc
     seconds["write"] = time.perf_counter() - t
     warnings += _presence_warnings(out.valid, input_path)
+    if overlay:  # before the work folder goes: the trajectory is read from the fit's columns in it
+        _write_overlay(src, body, out.world, fit.betas, out.valid, fit.camera.focal, overlay, seconds)
     if not opts.keep_work:
         work.remove()
     return RealResult(output, out.frames, int(out.valid.sum()), resumed, seconds, None, None, None, info.fps, warnings)
+
+
+def _write_overlay(src, body, world, betas, valid, focal: float, overlay: str, seconds: dict) -> None:
+    from core.inference.overlay import write_overlay
+
+    t = time.perf_counter()
+    write_overlay(src, body, world, betas, valid, focal, overlay)
+    seconds["overlay"] = time.perf_counter() - t
 
 
 def _detect_beside_fit(body, src, input_path: str, opts: RealOptions, stream: StreamConfig, work, seconds: dict,

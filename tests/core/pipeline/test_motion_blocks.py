@@ -109,6 +109,53 @@ def test_blocked_file_is_the_whole_arrays_file(long_fit, tmp_path):
         assert za.namelist() == zb.namelist()  # the same members in the same order: one format, one reader
 
 
+class _LoopedFrames:
+    """The looped clip's frames (the real walk forwards and backwards, as ``long_fit``'s landmarks): a
+    :class:`core.inference.sources.FrameSource` for the overlay."""
+
+    def __init__(self, info):
+        import cv2
+
+        from core.assets import REAL_DEMO_CLIP
+
+        cap, self.images = cv2.VideoCapture(str(REAL_DEMO_CLIP)), []
+        while (f := cap.read())[0]:
+            self.images.append(cv2.cvtColor(f[1], cv2.COLOR_BGR2RGB))
+        m = len(self.images)
+        self.order, self.info = np.resize(np.concatenate([np.arange(m), np.arange(m)[::-1]]), FRAMES), info
+
+    def frames(self):
+        for i, k in enumerate(self.order):
+            yield i, self.images[k]
+
+
+def test_overlay_from_disk_is_the_whole_arrays_overlay(long_fit, tmp_path):
+    """``--overlay`` on a long video reads the trajectory from the fit's columns a batch at a time
+    (:class:`core.pipeline.motion_blocks.DiskTrajectory`): the same world and the same pictures as the whole-array
+    path's trajectory, at frames beside block edges and the segments' seam."""
+    from core.inference.overlay import overlay_frames
+
+    body, fit, _, info = long_fit
+    blocked = run_motion_blocks(body, _stage(long_fit, tmp_path / "blocks.npz"))
+    whole = _whole(long_fit, tmp_path / "whole.npz")
+    for a, b in ((0, 32), (240, 272), (590, 622), (1268, FRAMES)):
+        p, q = blocked.world.part(a, b), whole.world.part(a, b)
+        np.testing.assert_allclose(p.rotmats, q.rotmats, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(p.trans, q.trans, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(p.cam_R, q.cam_R, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(p.cam_t, q.cam_t, rtol=0, atol=1e-12)
+    ok = np.flatnonzero(whole.motion.valid)
+    picks = sorted({int(ok[np.argmin(np.abs(ok - t))]) for t in (0, 255, 256, 600, 640, FRAMES - 1)})
+    src = _LoopedFrames(info)
+    got = overlay_frames(src, body, blocked.world, fit.betas, blocked.valid, fit.camera.focal, picks)
+    want = overlay_frames(src, body, whole.world, fit.betas, whole.motion.valid, fit.camera.focal, picks)
+    for i in picks:
+        image, drawn = got[i]
+        assert (drawn != image).any(axis=2).mean() > 0.005, i  # the body is drawn over the frame
+        # float32 vertices from rotations equal to 1e-9: at most a rare edge pixel may flip
+        assert (np.abs(drawn.astype(int) - want[i][1]).max(axis=2) > 2).mean() < 1e-4, i
+
+
 def test_presence_gate_per_block_is_the_whole_clips():
     """The gate's persistence rule across block edges: blocks read MIN_RUN − 1 frames past each end."""
     rng = np.random.default_rng(0)

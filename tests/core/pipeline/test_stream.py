@@ -53,7 +53,7 @@ def runs(looped, tmp_path_factory):
     d = tmp_path_factory.mktemp("runs")
     events, logs = [], []
     streamed = run_real(str(looped), str(d / "streamed.npz"), body_model, RealOptions(stream=SMALL, chunk_size=32),
-                        progress=lambda done, total, fps: events.append(("detect", done)),
+                        overlay=str(d / "overlay.mp4"), progress=lambda done, total, fps: events.append(("detect", done)),
                         fit_progress=lambda done, total: events.append(("fit", done)), log=logs.append)
     whole = run_real(str(looped), str(d / "whole.npz"), body_model, RealOptions(stream=None))
     return streamed, whole, events, logs, d
@@ -73,6 +73,25 @@ def test_long_clip_is_fitted_in_segments_while_detecting(runs):
     assert any(k == "fit" for k, _ in events[:last_detect]), events  # the fit reported while detection ran
     fit_done = [d for k, d in events if k == "fit"]
     assert fit_done == sorted(fit_done) and fit_done[-1] == FRAMES  # progress only goes forwards, to the end
+
+
+def test_overlay_of_a_long_clip_comes_from_the_blocked_path(runs, looped):
+    """``--overlay`` no longer sends a long video down the whole-array path: the run wrote its motion file in
+    blocks (no whole-clip arrays in the result) and the overlay video has every frame, the body drawn on valid ones."""
+    streamed, _, _, _, d = runs
+    assert streamed.fit is None and streamed.motion is None and streamed.seconds.get("overlay", 0) > 0
+    valid = read_motion(d / "streamed.npz").valid
+    ov, src = cv2.VideoCapture(str(d / "overlay.mp4")), cv2.VideoCapture(str(looped))
+    assert int(ov.get(cv2.CAP_PROP_FRAME_COUNT)) == FRAMES
+    drawn = []
+    for i in range(FRAMES):
+        (ok_a, a), (ok_b, b) = ov.read(), src.read()
+        assert ok_a and ok_b, i
+        drawn.append((np.abs(a.astype(int) - b).max(axis=2) > 40).mean())
+    drawn = np.asarray(drawn)
+    assert np.median(drawn[valid]) > 0.005, np.median(drawn[valid])
+    if (~valid).any():  # the input only
+        assert np.median(drawn[~valid]) < 0.001, np.median(drawn[~valid])
 
 
 def test_segments_match_the_whole_clip_fit(runs):
