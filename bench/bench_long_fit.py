@@ -15,7 +15,9 @@ the peak of each stage and of the whole run are printed. ``--stream``: the path 
 (:mod:`core.pipeline.stream`): the looped landmarks are written as detection chunks to a work folder, the fit's
 segments read them from there (detection's own process is not part of this one), then the motion file is written
 block by block from the fit and the chunks on disk, as :func:`core.pipeline.run.run_real` does
-(``--whole-write``: from the whole clip's landmarks and fit loaded into memory, the path before). Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
+(``--whole-write``: from the whole clip's landmarks and fit loaded into memory, the path before; ``--overlay``: then
+the overlay video of every frame, as ``hkmr infer --overlay`` draws it on a long video, over the clip's frames looped
+the same way). Without ``--full`` the fit runs 2–3 L-BFGS iterations per window instead of 30/80/20: the windows, blocks and arrays —
 what memory depends on — are the same, the time is not.
 """
 from __future__ import annotations
@@ -63,7 +65,28 @@ def looped(path: str, frames: int):
     return landmarks_from_arrays(arrays, size, fps)
 
 
-def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whole_write: bool = False) -> float:
+class LoopedFrames:
+    """The vendored clip's frames played forwards and backwards to ``frames`` (as :func:`looped`'s landmarks): a
+    frame source for the overlay (100 frames held, whatever the length)."""
+
+    def __init__(self, info, frames: int):
+        import cv2
+
+        from core.assets import REAL_DEMO_CLIP
+
+        cap, self.images = cv2.VideoCapture(str(REAL_DEMO_CLIP)), []
+        while (f := cap.read())[0]:
+            self.images.append(cv2.cvtColor(f[1], cv2.COLOR_BGR2RGB))
+        m = len(self.images)
+        self.order, self.info = np.resize(np.concatenate([np.arange(m), np.arange(m)[::-1]]), frames), info
+
+    def frames(self):
+        for i, k in enumerate(self.order):
+            yield i, self.images[k]
+
+
+def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whole_write: bool = False,
+                  overlay: bool = False) -> float:
     """The long-video path's stages after detection: segments from chunks on disk → motion file."""
     from types import SimpleNamespace
 
@@ -93,17 +116,31 @@ def stream_length(path: str, frames: int, d: str, peak: list, stages: dict, whol
     out = os.path.join(d, "motion.npz")
     if whole_write:  # the whole-array write (before: the clip's landmarks and fit loaded, run_motion)
         lm = load_landmarks(work, info)
-        run_motion(body, MotionStage(res.fit.clip_fit(), lm, out))
+        fit = res.fit.clip_fit()
+        mo = run_motion(body, MotionStage(fit, lm, out))
+        if overlay:  # and the overlay from those arrays (the path a long video took with --overlay before)
+            from core.inference.overlay import write_overlay
+
+            t = time.perf_counter()
+            write_overlay(LoopedFrames(info, frames), body, mo.world, fit.betas, mo.motion.valid, fit.camera.focal,
+                          os.path.join(d, "overlay.mp4"))
+            stages["(overlay s)"] = time.perf_counter() - t
     else:  # run_real's write on a long video: block by block from the fit and the chunks on disk
-        _write_in_blocks(body, src, "looped", out, opts, work, res.fit, {}, 0, None)
-    stages["motion"] = peak[0]
+        if overlay:
+            src = LoopedFrames(info, frames)
+            stages["(frames held MB)"] = sum(im.nbytes for im in src.images) / 2**20
+        _write_in_blocks(body, src, "looped", out, opts, work, res.fit, seconds := {}, 0, None,
+                         os.path.join(d, "overlay.mp4") if overlay else None)
+        if overlay:
+            stages["(overlay s)"] = seconds["overlay"]
+    stages["motion + overlay" if overlay else "motion"] = peak[0]
     stages["(file size)"] = os.path.getsize(out) / 2**20
     work.lock.release()
     return base
 
 
 def one_length(path: str, frames: int, full: bool, default_malloc: bool = False, stream: bool = False,
-               whole_write: bool = False) -> None:
+               whole_write: bool = False, overlay: bool = False) -> None:
     """Run the stages on ``frames`` frames in this process and print one line of peaks."""
     peak = [0.0]
 
@@ -130,7 +167,7 @@ def one_length(path: str, frames: int, full: bool, default_malloc: bool = False,
     stages, t0 = {}, time.perf_counter()
     if stream:
         with tempfile.TemporaryDirectory() as d:
-            base = stream_length(path, frames, d, peak, stages, whole_write)
+            base = stream_length(path, frames, d, peak, stages, whole_write, overlay)
         print(f"{frames:6d} frames ({frames / 1800:4.1f} min at 30 fps), segments: after loading {base:.0f} MB, peak "
               + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()) + f" MB; {time.perf_counter() - t0:.0f} s",
               flush=True)
@@ -163,9 +200,11 @@ def main() -> None:
     p.add_argument("--stream", action="store_true", help="the long-video path: segments from chunks on disk")
     p.add_argument("--whole-write", action="store_true",
                    help="with --stream: write the motion file from whole-clip arrays (the path before blocks)")
+    p.add_argument("--overlay", action="store_true", help="with --stream: also the overlay video of every frame")
     args = p.parse_args()
     if args.frames:
-        return one_length(args.landmarks, args.frames, args.full, args.default_malloc, args.stream, args.whole_write)
+        return one_length(args.landmarks, args.frames, args.full, args.default_malloc, args.stream, args.whole_write,
+                          args.overlay)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "walk_landmarks.npz")
         detect_clip(path)
@@ -173,6 +212,7 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--landmarks", path, "--frames", str(int(minutes * 1800)),
                             *(["--full"] if args.full else []), *(["--stream"] if args.stream else []),
                             *(["--whole-write"] if args.whole_write else []),
+                            *(["--overlay"] if args.overlay else []),
                             *(["--default-malloc"] if args.default_malloc else [])], check=True)
 
 
