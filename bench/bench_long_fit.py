@@ -70,13 +70,10 @@ class LoopedFrames:
     frame source for the overlay (100 frames held, whatever the length)."""
 
     def __init__(self, info, frames: int):
-        import cv2
-
         from core.assets import REAL_DEMO_CLIP
+        from core.inference.sources import open_source
 
-        cap, self.images = cv2.VideoCapture(str(REAL_DEMO_CLIP)), []
-        while (f := cap.read())[0]:
-            self.images.append(cv2.cvtColor(f[1], cv2.COLOR_BGR2RGB))
+        self.images = [img for _, img in open_source(str(REAL_DEMO_CLIP), None).frames()]
         m = len(self.images)
         self.order, self.info = np.resize(np.concatenate([np.arange(m), np.arange(m)[::-1]]), frames), info
 

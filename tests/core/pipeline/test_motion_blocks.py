@@ -109,24 +109,15 @@ def test_blocked_file_is_the_whole_arrays_file(long_fit, tmp_path):
         assert za.namelist() == zb.namelist()  # the same members in the same order: one format, one reader
 
 
-class _LoopedFrames:
-    """The looped clip's frames (the real walk forwards and backwards, as ``long_fit``'s landmarks): a
-    :class:`core.inference.sources.FrameSource` for the overlay."""
+def _looped_frames(info) -> SimpleNamespace:
+    """The looped clip's frames (the real walk forwards and backwards, as ``long_fit``'s landmarks), as a frame
+    source for the overlay."""
+    from core.assets import REAL_DEMO_CLIP
+    from core.inference.sources import open_source
 
-    def __init__(self, info):
-        import cv2
-
-        from core.assets import REAL_DEMO_CLIP
-
-        cap, self.images = cv2.VideoCapture(str(REAL_DEMO_CLIP)), []
-        while (f := cap.read())[0]:
-            self.images.append(cv2.cvtColor(f[1], cv2.COLOR_BGR2RGB))
-        m = len(self.images)
-        self.order, self.info = np.resize(np.concatenate([np.arange(m), np.arange(m)[::-1]]), FRAMES), info
-
-    def frames(self):
-        for i, k in enumerate(self.order):
-            yield i, self.images[k]
+    images = [img for _, img in open_source(str(REAL_DEMO_CLIP), None).frames()]
+    order = np.resize(np.r_[np.arange(len(images)), np.arange(len(images))[::-1]], FRAMES)
+    return SimpleNamespace(info=info, frames=lambda: ((i, images[k]) for i, k in enumerate(order)))
 
 
 def test_overlay_from_disk_is_the_whole_arrays_overlay(long_fit, tmp_path):
@@ -146,7 +137,7 @@ def test_overlay_from_disk_is_the_whole_arrays_overlay(long_fit, tmp_path):
         np.testing.assert_allclose(p.cam_t, q.cam_t, rtol=0, atol=1e-12)
     ok = np.flatnonzero(whole.motion.valid)
     picks = sorted({int(ok[np.argmin(np.abs(ok - t))]) for t in (0, 255, 256, 600, 640, FRAMES - 1)})
-    src = _LoopedFrames(info)
+    src = _looped_frames(info)
     got = overlay_frames(src, body, blocked.world, fit.betas, blocked.valid, fit.camera.focal, picks)
     want = overlay_frames(src, body, whole.world, fit.betas, whole.motion.valid, fit.camera.focal, picks)
     for i in picks:
