@@ -95,3 +95,40 @@ def test_fit_noise_recovers_the_tables_it_sampled(clean, noise):
     i50 = list(LEVELS).index(0.5)
     _close(refit.err2d[..., i50], noise.err2d[..., i50], _median_tol(noise.err2d, n, noise.rho))
     assert abs(refit.rho - noise.rho) < 0.1  # lag-1 correlation of 48·32 frames × 66 series: SE ≈ 0.004
+
+
+def test_a_fallen_occluded_detection_does_not_blow_up_the_occluded_3d_table(clean):
+    """One occluded frame whose world skeleton BlazePose laid down (rotated 90° about x: its least-squares scale to
+    the truth is ~0.04) must not divide the occluded 3D errors up to metres (the 2026-11-29 table: −101 … +44 m)."""
+    p2, world, yaw = clean
+    f = lambda a: a.reshape(-1, *a.shape[2:])  # noqa: E731
+    t2, tw = f(p2)[:64], f(world)[:64]
+    n, rng = len(t2), np.random.default_rng(4)
+    dw = tw * rng.uniform(0.8, 1.0, (n, 1, 1))  # BlazePose's world skeleton is smaller, frame to frame
+    occluder = np.arange(n) >= n // 2
+    occluded = np.zeros((n, 33), bool)
+    occluded[occluder, 13:17] = True  # the arms under the occluder
+    fallen = n - 1
+    dw[fallen] = tw[fallen][:, [0, 2, 1]] * [1, -1, 1]  # (x, y, z) → (x, −z, y)
+    assert abs((dw[fallen] * tw[fallen]).sum() / (tw[fallen] ** 2).sum()) < 0.2  # the scale that used to divide
+    d2 = t2 + rng.normal(0, 2.0, t2.shape)  # pixels
+    fit = fit_noise(t2, d2, tw, dw, np.ones((n, 33)), np.ones(n, bool), np.zeros(n), np.zeros(n, int),
+                    occluded, occluder)
+    bound = np.abs(dw).max() / 0.8 + np.abs(tw).max()  # the scale is clamped to the clear frames' range (≥ 0.8)
+    assert np.abs(fit.occ_err3d).max() <= bound < 3.0
+    assert fit.meta["stats"]["frames_occluded_scale_clamped"] >= 1
+
+
+def test_shipped_occluded_3d_errors_are_bounded_with_the_calibrations_spread(clean, noise):
+    """Every landmark under an occluder, no swaps, scale 1: the sampled 3D errors stay within a body's size and their
+    per-axis interquartile range is the calibration's (its raw detector-on-render errors, meta stats)."""
+    p2, world, yaw = clean
+    quiet = dataclasses.replace(noise, swap={g: np.zeros_like(v) for g, v in noise.swap.items()},
+                                scale3d=np.ones_like(noise.scale3d))
+    occ = np.ones(p2.shape[:3], bool)
+    e3 = (quiet.apply(p2, world, yaw, np.random.default_rng(5), occ).world - world).reshape(-1, 3)
+    assert np.abs(e3).max() < 2.5  # metres; a body is < 2 m tall and BlazePose's landmarks lie on one
+    iqr = np.subtract(*np.quantile(e3, [0.75, 0.25], 0))
+    q25, q75 = np.asarray(noise.meta["stats"]["occluded_err3d_q25_q75_m"]).T
+    assert np.allclose(iqr, q75 - q25, rtol=0.15), (iqr, q75 - q25)
+    assert (iqr < 0.5).all()

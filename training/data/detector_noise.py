@@ -184,6 +184,11 @@ def _swap_flags(truth: np.ndarray, det: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def _world_scale(det: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per-frame least-squares scale of the detector's world skeleton to the truth's: (N,33,3) ×2 → (N,)."""
+    return (det * truth).sum((1, 2)) / np.maximum((truth * truth).sum((1, 2)), 1e-12)
+
+
 def _lag1(x: np.ndarray, clip: np.ndarray) -> float:
     """Lag-1 correlation of normal scores of x (N, K) within clips (consecutive rows of the same clip)."""
     from scipy.stats import norm, rankdata
@@ -211,15 +216,20 @@ def fit_noise(truth2d: np.ndarray, det2d: np.ndarray, truth_world: np.ndarray, d
     fixed_w = swap_groups(tw[:, None], {g: f[:, None] for g, f in sw.items()})[:, 0]
     side = np.ptp(landmark_box(fixed)[:, [0, 2]], -1)
     e2 = (d2 - fixed) / side[:, None, None]
-    scale = (dw * fixed_w).sum((1, 2)) / (fixed_w * fixed_w).sum((1, 2))
+    scale = _world_scale(dw, fixed_w)
     e3 = dw / scale[:, None, None] - fixed_w
     occ_rows = found & occluder & occluded.any(1)
     m = occluded[occ_rows]
     ot2, od2 = truth2d[occ_rows], det2d[occ_rows]
     oside = np.ptp(landmark_box(ot2)[:, [0, 2]], -1)
     oe2 = ((od2 - ot2) / oside[:, None, None])[m]
+    # The occluded frames' world scale is clamped into the range the clear frames showed. Unclamped, the least-
+    # squares scale of a frame whose occluded landmarks BlazePose placed wildly went to ~0, and dividing by it blew
+    # the occluded 3D errors up to tens of metres (the 2026-11-29 table's ends were −101 … +44 m). The detector's
+    # scale is drawn from the clear table when sampling anyway; what the occluded table must hold is the placement.
     otw, odw = truth_world[occ_rows], det_world[occ_rows]
-    osc = (odw * otw).sum((1, 2)) / (otw * otw).sum((1, 2))
+    osc_raw = _world_scale(odw, otw)
+    osc = np.clip(osc_raw, scale.min(), scale.max())
     oe3 = (odw / osc[:, None, None] - otw)[m]
     if not m.any():  # no occluded landmark seen: the occluded tables are the clear ones, pooled
         oe2, oe3, ovis = e2.reshape(-1, 2), e3.reshape(-1, 3), visibility[clear].ravel()
@@ -229,7 +239,9 @@ def fit_noise(truth2d: np.ndarray, det2d: np.ndarray, truth_world: np.ndarray, d
     stats = {"median_err2d": np.median(e2, 0).round(5).tolist(), "median_visibility":
              np.median(visibility[clear], 0).round(4).tolist(), "median_abs_err3d_m": np.median(np.abs(e3), 0).round(4).tolist(),
              "frames_clear": int(clear.sum()), "frames_occluded": int(occ_rows.sum()),
-             "landmarks_occluded": int(m.sum()), "median_visibility_occluded": float(np.median(ovis))}
+             "landmarks_occluded": int(m.sum()), "median_visibility_occluded": float(np.median(ovis)),
+             "frames_occluded_scale_clamped": int((osc != osc_raw).sum()),
+             "occluded_err3d_q25_q75_m": np.quantile(oe3, [0.25, 0.75], 0).T.round(4).tolist()}
     return DetectorNoise(
         err2d=_q(e2), err3d=_q(e3), scale3d=_q(scale), visibility=_q(visibility[clear]), swap=swap,
         miss=float(1 - found[~occluder].mean()), rho=_lag1(e2.reshape(len(e2), -1), clip[clear]),
