@@ -1,8 +1,19 @@
 """Read an FBX file's skeleton and animation without Blender (ufbx, MIT, a C FBX reader with Python
-bindings: https://github.com/ufbx/ufbx-python): what an engine's importer sees."""
+bindings: https://github.com/ufbx/ufbx-python): what an engine's importer sees.
+
+ufbx 0.0.5's bindings free a scene's C memory while Python wrappers of its nodes may still be alive; in a long
+pytest process that crashed (SIGSEGV in the skin-cluster walk) one run in a few. So :func:`read_fbx` reads in a
+child interpreter that hands the plain-numpy result back and leaves with ``os._exit`` (no teardown at all): a crash
+there is a clear test error naming the file, never the death of the whole suite."""
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -32,29 +43,43 @@ class FbxSkeleton:
 
 def read_fbx(path, frames=None) -> FbxSkeleton:
     """``frames``: Blender frame numbers to evaluate (time = frame / fps, as Blender writes it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no FBX file at {path}")
+    with tempfile.TemporaryDirectory(prefix="fbx-read-") as tmp:
+        job, out = Path(tmp) / "job.pkl", Path(tmp) / "out.pkl"
+        job.write_bytes(pickle.dumps((str(path), None if frames is None else [float(f) for f in frames])))
+        run = subprocess.run([sys.executable, __file__, str(job), str(out)], capture_output=True, text=True,
+                             timeout=300)
+        if run.returncode != 0 or not out.is_file():
+            raise RuntimeError(f"ufbx could not read {path} (child exit {run.returncode}): {run.stderr[-2000:]}")
+        return pickle.loads(out.read_bytes())
+
+
+def _read_in_child(path: str, frames) -> FbxSkeleton:
     import ufbx
     skin_bones = _skin_bones(ufbx, path)
-    scene = ufbx.load_file(str(path), target_axes=ufbx.axes_right_handed_z_up, target_unit_meters=1.0)
+    scene = ufbx.load_file(path, target_axes=ufbx.axes_right_handed_z_up, target_unit_meters=1.0)
     return _read(ufbx, scene, frames, skin_bones)
 
 
 def _skin_bones(ufbx, path) -> set[str]:
-    """Read from a scene of its own: ufbx 0.0.5 crashes (at teardown) when one function holds a scene's
-    node list and walks its skin clusters' bone nodes."""
+    """Read from a scene of its own: ufbx 0.0.5 crashes when one function holds a scene's node list and walks its
+    skin clusters' bone nodes."""
     scene = ufbx.load_file(str(path))
-    return {c.bone_node.name for c in scene.skin_clusters if c.bone_node is not None}
+    return {str(c.bone_node.name) for c in scene.skin_clusters if c.bone_node is not None}
 
 
 def _read(ufbx, scene, frames, skin_bones: set[str]) -> FbxSkeleton:
     nodes = list(scene.nodes)
     bone_idx = [i for i, n in enumerate(nodes) if n.bone is not None]
-    names = [nodes[i].name for i in bone_idx]
+    names = [str(nodes[i].name) for i in bone_idx]
     is_bone = set(names)
     parent = {}
-    for i in bone_idx:
+    for i, name in zip(bone_idx, names):
         p = nodes[i].parent
-        pname = p.name if p is not None else None
-        parent[nodes[i].name] = pname if pname in is_bone else None
+        pname = str(p.name) if p is not None else None
+        parent[name] = pname if pname in is_bone else None
     fps = float(scene.settings.frames_per_second)
     length = int(round((scene.anim.time_end - scene.anim.time_begin) * fps)) + 1
     matrix = np.zeros((0, len(names), 4, 4))
@@ -67,6 +92,16 @@ def _read(ufbx, scene, frames, skin_bones: set[str]) -> FbxSkeleton:
             out.append([[[*m.c0, 0], [*m.c1, 0], [*m.c2, 0], [*m.c3, 1]] for m in mats])
         matrix = np.array(out, np.float64).transpose(0, 1, 3, 2)     # columns → 4×4
     world = matrix[..., :3, 3]
-    meshes = [n.name for n in nodes if n.mesh is not None]
+    meshes = [str(n.name) for n in nodes if n.mesh is not None]
     return FbxSkeleton(names, parent, world, matrix, length, fps, float(scene.settings.original_unit_meters), meshes,
                        skin_bones)
+
+
+if __name__ == "__main__":  # the child: job pickle in, FbxSkeleton pickle out, then leave without any teardown
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.blender.fbx_read import _read_in_child as _child  # pickles as tests.blender.fbx_read.FbxSkeleton
+    _path, _frames = pickle.loads(Path(sys.argv[1]).read_bytes())
+    _result = _child(_path, _frames)
+    Path(sys.argv[2]).write_bytes(pickle.dumps(_result))
+    sys.stdout.flush(); sys.stderr.flush()
+    os._exit(0)
