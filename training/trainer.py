@@ -12,7 +12,6 @@ Multi-GPU / multi-node: launch with torchrun (DDP; gloo on CPU). See docs/traini
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from training.prior import DiscriminatorPrior, VAEPrior, build_prior
 from training.prior.train import poses_from_npz
 from training.runtime import (ResumableSampler, all_reduce_min, cleanup_distributed,
                               rng_state, seed_step, set_rng_state, setup_distributed)
+from training.schedule import warmup_cosine
 
 __all__ = ["NonFiniteLossError", "TrainResult", "Trainer", "train", "RESUMABLE_FIELDS"]
 
@@ -123,11 +123,10 @@ class Trainer:
 
     def _lr_factor(self, step: int) -> float:
         o = self.cfg.optim
+        if o.schedule == "cosine":
+            return warmup_cosine(step, o.warmup_steps, self.cfg.train.steps)
         if o.warmup_steps and step < o.warmup_steps:
             return (step + 1) / o.warmup_steps
-        if o.schedule == "cosine":
-            span = max(self.cfg.train.steps - o.warmup_steps, 1)
-            return 0.5 * (1 + math.cos(math.pi * min(step - o.warmup_steps, span) / span))
         return 1.0
 
     def _loader(self) -> DataLoader:

@@ -10,7 +10,6 @@ result is an ``hkmr-model`` checkpoint (:func:`core.model.checkpoint.save_checkp
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, sample_batch
 from training.data.keypoint_motion import concat_pools, make_motion_pool, motion_config
 from training.losses.total import HKMRLoss, LossWeights, SmplTargets
+from training.schedule import warmup_cosine
 
 __all__ = ["NOISE_PATH", "resolve_noise", "KeypointTrainConfig", "KeypointExperiment", "train_keypoints"]
 
@@ -127,9 +127,7 @@ def _train(exp: KeypointExperiment, out: str | None, body, progress):
         load_state_strict(model, read_checkpoint(t.init_from).state_dict, t.init_from)
     loss_fn = HKMRLoss(body, exp.loss)
     opt = torch.optim.Adam(model.parameters(), lr=t.lr)
-    span = max(t.steps - t.warmup_steps, 1)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / t.warmup_steps if s < t.warmup_steps
-                                              else 0.5 * (1 + math.cos(math.pi * min(s - t.warmup_steps, span) / span)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, t.warmup_steps, t.steps))
     rng = np.random.default_rng([t.seed, 7])
     window, output = exp.model.keypoints.window, exp.model.keypoints.output
     losses, run, t0 = {}, [], time.perf_counter()

@@ -12,7 +12,6 @@ held-out motion), and BlazePose-like input's own error there (the simulated worl
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, sample_batch
 from training.data.keypoint_motion import concat_pools, make_motion_pool, motion_config
 from training.keypoints.train import NOISE_PATH, resolve_noise
+from training.schedule import warmup_cosine
 
 __all__ = ["LifterTrainConfig", "LifterExperiment", "LIMBS", "lifter_loss", "train_lifter"]
 
@@ -132,9 +132,7 @@ def train_lifter(exp: LifterExperiment, out: str | None = None, body=None, progr
         torch.manual_seed(t.seed)
         model = WorldLifter(exp.model)
         opt = torch.optim.Adam(model.parameters(), lr=t.lr)
-        span = max(t.steps - t.warmup_steps, 1)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / t.warmup_steps if s < t.warmup_steps else
-                                                  0.5 * (1 + math.cos(math.pi * min(s - t.warmup_steps, span) / span)))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, t.warmup_steps, t.steps))
         rng = np.random.default_rng([t.seed, 7])
         log, run, t0 = {}, [], time.perf_counter()
         model.train()
