@@ -1,10 +1,11 @@
 """Read an FBX file's skeleton and animation without Blender (ufbx, MIT, a C FBX reader with Python
 bindings: https://github.com/ufbx/ufbx-python): what an engine's importer sees.
 
-ufbx 0.0.5's bindings free a scene's C memory while Python wrappers of its nodes may still be alive; in a long
-pytest process that crashed (SIGSEGV in the skin-cluster walk) one run in a few. So :func:`read_fbx` reads in a
-child interpreter that hands the plain-numpy result back and leaves with ``os._exit`` (no teardown at all): a crash
-there is a clear test error naming the file, never the death of the whole suite."""
+ufbx 0.0.5's bindings can free an evaluated scene's C memory while Python wrappers of its nodes are alive; in the
+suite that crashed the whole pytest process (SIGSEGV) on a Rigify export, reproducibly with its file. The matrices
+are now copied out and each evaluated scene freed explicitly (:func:`_bone_matrices`), and :func:`read_fbx` still
+reads in a child interpreter (``-X faulthandler``) that leaves with ``os._exit``: should ufbx crash again, that is
+one test's error naming the file and the Python line, never the death of the whole suite."""
 from __future__ import annotations
 
 import os
@@ -49,8 +50,8 @@ def read_fbx(path, frames=None) -> FbxSkeleton:
     with tempfile.TemporaryDirectory(prefix="fbx-read-") as tmp:
         job, out = Path(tmp) / "job.pkl", Path(tmp) / "out.pkl"
         job.write_bytes(pickle.dumps((str(path), None if frames is None else [float(f) for f in frames])))
-        run = subprocess.run([sys.executable, __file__, str(job), str(out)], capture_output=True, text=True,
-                             timeout=300)
+        cmd = [sys.executable, "-X", "faulthandler", __file__, str(job), str(out)]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         if run.returncode != 0 or not out.is_file():
             raise RuntimeError(f"ufbx could not read {path} (child exit {run.returncode}): {run.stderr[-2000:]}")
         return pickle.loads(out.read_bytes())
@@ -86,15 +87,28 @@ def _read(ufbx, scene, frames, skin_bones: set[str]) -> FbxSkeleton:
     if frames is not None:
         out = []
         for f in frames:
-            ev = ufbx.evaluate_scene(scene, scene.anim, float(f) / fps)
-            evn = list(ev.nodes)
-            mats = [evn[i].node_to_world for i in bone_idx]
-            out.append([[[*m.c0, 0], [*m.c1, 0], [*m.c2, 0], [*m.c3, 1]] for m in mats])
+            out.append(_bone_matrices(ufbx.evaluate_scene(scene, scene.anim, float(f) / fps), bone_idx))
         matrix = np.array(out, np.float64).transpose(0, 1, 3, 2)     # columns → 4×4
     world = matrix[..., :3, 3]
     meshes = [str(n.name) for n in nodes if n.mesh is not None]
     return FbxSkeleton(names, parent, world, matrix, length, fps, float(scene.settings.original_unit_meters), meshes,
                        skin_bones)
+
+
+def _bone_matrices(ev, bone_idx: list[int]) -> list:
+    """The evaluated scene's bone node-to-world matrices as plain floats (B,4,4 as columns), then the scene freed
+    explicitly after every wrapper into it is gone: left to the garbage collector, ufbx 0.0.5 freed an evaluated
+    scene while its node wrappers were alive and crashed (SIGSEGV) on some files."""
+    evn = list(ev.nodes)
+    cols = []
+    for i in bone_idx:
+        m = evn[i].node_to_world
+        cols.append([[*map(float, m.c0), 0.0], [*map(float, m.c1), 0.0], [*map(float, m.c2), 0.0],
+                     [*map(float, m.c3), 1.0]])
+        del m
+    del evn
+    ev.free()
+    return cols
 
 
 if __name__ == "__main__":  # the child: job pickle in, FbxSkeleton pickle out, then leave without any teardown
