@@ -7,7 +7,8 @@ left side towards the camera), ±180° = facing away. Per frame:
 
 - ``true``: the truth's facing (its hip line's normal: the same definition for every source);
 - ``blazepose``: the facing of BlazePose's 3D world landmarks' hip line (after the pipeline's lean and swap fixes);
-- ``fit``: the fitted body's hip-line facing (from the motion file).
+- ``fit``: the fitted body's hip-line facing (from the motion file);
+- ``root_deg``: the fitted root orientation's angle from the truth's (camera frame, degrees).
 
 Prints, per bin of the true facing (45° wide), the mean signed error (source − truth) and the error "towards the
 camera" (|true| − |source|: > 0 means the source faces the camera more than the person does); with ``--json`` the
@@ -75,7 +76,11 @@ def facings(body, video: str, motion_path: str, keep: str, ray: bool = True) -> 
     a, b = HIPS
     to_cam = -pg[:, list(HIPS)].mean(1) if ray else np.array([0.0, 0.0, -1.0])
     valid = np.asarray(m.valid[:n], bool) & np.asarray(lm.found[:n], bool)
-    return {"valid": valid, "true": facing_deg(pg[:, a] - pg[:, b], to_cam, up_c),
+    re = np.einsum("fij,fjk->fik", m.view.R[:n], _rotmats(m)[:n, 0].astype(np.float64))
+    rg = np.einsum("fij,fjk->fik", truth["cam_R"][:n], np.asarray(truth["rotmats"][:n, 0], np.float64))
+    cos = (np.trace(np.einsum("fji,fjk->fik", re, rg), axis1=1, axis2=2) - 1) / 2
+    return {"valid": valid, "root_deg": np.degrees(np.arccos(np.clip(cos, -1, 1))),
+            "true": facing_deg(pg[:, a] - pg[:, b], to_cam, up_c),
             "fit": facing_deg(pe[:, a] - pe[:, b], to_cam, up_c),
             "blazepose": facing_deg(lm.world[:n, a] - lm.world[:n, b], to_cam, up_c)}
 
@@ -122,7 +127,8 @@ def main(argv=None) -> int:
         tw = lambda k: (np.abs(r["true"]) - np.abs(r[k]))[v].mean()  # noqa: E731
         print(f"{name:16s} true |facing| {np.abs(r['true'][v]).mean():5.1f}°  BlazePose {bp.mean():+6.1f}° (towards "
               f"camera {tw('blazepose'):+5.1f}°, |err| {np.abs(bp).mean():4.1f})  fit {ft.mean():+6.1f}° (towards "
-              f"{tw('fit'):+5.1f}°, |err| {np.abs(ft).mean():4.1f})", flush=True)
+              f"{tw('fit'):+5.1f}°, |err| {np.abs(ft).mean():4.1f})  root orientation error {r['root_deg'][v].mean():4.1f}°",
+              flush=True)
     print("\n".join(table(rows)))
     if args.json:
         with open(args.json, "w") as fh:
