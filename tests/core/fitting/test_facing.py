@@ -100,3 +100,43 @@ def test_frontal_and_back_views_and_lost_frames_stay(walk):
     assert out.dtype == np.float32 and np.all(out[~found] == 0.0)
     assert np.degrees(np.abs(facing_angle(out[found]) - facing_angle(world[found]))).min() > 0.5 * FACING_DEG
     assert unbias_facing(world, found, 0.0) is world
+
+
+def test_the_fit_faces_where_the_walker_faces_with_biased_landmarks(open_body):
+    """The real walk side-on at 5 m (facing 90° from the camera), its 3D landmarks turned towards the camera as
+    BlazePose's are (its measured 15° at side-on): the fit with the default turn is off by less in facing than the fit
+    that follows the biased landmarks (``facing_deg=0``), and its 2D error stays as low."""
+    from dataclasses import replace
+
+    from core.detect.simulated import DetectorNoise, simulate_landmarks
+    from core.fitting.clip import ClipFitConfig, fit_clip
+    from core.fitting.full_camera import FullCamera
+
+    d = np.load(CLIP)
+    n = 30
+    rot = axis_angle_to_matrix(torch.as_tensor(d["poses"][:n].reshape(-1, 24, 3), dtype=torch.float64)).numpy()
+    fwd = rot[:, 0, :, 2]
+    turn = FLIP @ _yaw(90.0 - np.degrees(np.arctan2(fwd[:, 0].mean(), fwd[:, 2].mean())))
+    rot[:, 0] = np.einsum("ij,fjk->fik", turn, rot[:, 0])              # root in the camera frame, side-on
+    trans = np.einsum("ij,fj->fi", turn, d["trans"][:n] - d["trans"][:n].mean(0)) + [0.0, 0.2, 5.0]
+    size = (640, 480)
+    cam = FullCamera.for_image(*size)
+    lm = simulate_landmarks(open_body, torch.as_tensor(rot), torch.as_tensor(d["betas"]), torch.as_tensor(trans), cam,
+                            size, 30.0, noise=DetectorNoise(outlier_rate=0.0, dropout_rate=0.0), seed=1)
+    truth = facing_angle(lm.world)
+    biased = turn_about_camera_up(lm.world, -np.radians(15.0) * np.sin(truth)).astype(np.float32)
+    lm = replace(lm, world=biased)
+    cfg = ClipFitConfig(window=20, overlap=5, start_iterations=20, iterations=30, lock_iterations=0)
+    with torch.no_grad():
+        errs, reproj = {}, {}
+        for deg in (0.0, FACING_DEG):
+            fit = fit_clip(open_body, lm, cfg=replace(cfg, facing_deg=deg))
+            pts = landmark_points(open_body, torch.as_tensor(fit.rotmats, dtype=torch.float32),
+                                  torch.as_tensor(fit.betas, dtype=torch.float32)[None].expand(n, -1))
+            e = (facing_angle(pts.double().numpy()) - truth + np.pi) % (2 * np.pi) - np.pi
+            errs[deg], reproj[deg] = np.degrees(e.mean()), np.nanmedian(fit.reprojection)
+    # facing +90°: a negative error is a body turned towards the camera. Measured: −8.1° → +4.1° (2D exact here, so
+    # the fit follows the 3D a little less than on real footage, where it is the −13…−15° of docs/experiments.md)
+    assert errs[0.0] < -5.0, errs                          # the fit follows the biased landmarks
+    assert abs(errs[FACING_DEG]) < 0.6 * abs(errs[0.0]), errs
+    assert reproj[FACING_DEG] < 1.1 * reproj[0.0], reproj  # and the 2D agrees as well as before
