@@ -12,7 +12,7 @@ left side towards the camera), ±180° = facing away. Per frame:
 
 Prints, per bin of the true facing (45° wide), the mean signed error (source − truth) and the error "towards the
 camera" (|true| − |source|: > 0 means the source faces the camera more than the person does); with ``--json`` the
-per-frame arrays.
+per-frame arrays; ``--plot BEFORE.json AFTER.json OUT.png`` draws the error by view from two of them.
 
     nice -n 10 .venv/bin/python bench/facing_bias.py /work/wt/assets/choose/003_01.mp4 --motions DIR --mode static
 """
@@ -104,15 +104,50 @@ def table(rows: dict[str, dict]) -> list[str]:
     return out
 
 
+def plot(before: str, after: str, out: str) -> None:
+    """PNG: per 20° bin of the true facing, the median error of BlazePose's landmarks and of the fit before / after
+    (two ``--json`` files of this script on the same clips)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [json.load(open(before)), json.load(open(after))]
+    cat = lambda r, k: np.concatenate([np.asarray(v[k])[np.asarray(v["valid"], bool)] for v in r.values()])  # noqa: E731
+    t = cat(runs[0], "true")
+    edges = np.arange(-180, 181, 20)
+    mid = (edges[:-1] + edges[1:]) / 2
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    for label, r, k, style in (("BlazePose's world landmarks", runs[0], "blazepose", "k--"),
+                               ("fit before", runs[0], "fit", "r-o"), ("fit after (facing turned)", runs[1], "fit", "g-o")):
+        d = wrap(cat(r, k) - t)
+        med = [np.median(d[(t >= a) & (t < b)]) if ((t >= a) & (t < b)).sum() >= 10 else np.nan
+               for a, b in zip(edges[:-1], edges[1:])]
+        ax.plot(mid, med, style, label=label, ms=4)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("true facing (degrees from facing the camera; + = towards the camera's right)")
+    ax.set_ylabel("facing error, median (°)")
+    ax.set_xticks(np.arange(-180, 181, 45))
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out)
+    print(f"wrote {out}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("videos", nargs="+")
-    ap.add_argument("--motions", required=True, help="folder with NAME.MODE.npz motion files")
+    ap.add_argument("videos", nargs="*")
+    ap.add_argument("--motions", help="folder with NAME.MODE.npz motion files")
     ap.add_argument("--mode", default="static")
     ap.add_argument("--keep", help="detections cached here (default: --motions)")
     ap.add_argument("--axis", action="store_true", help="angles from the optical axis instead of the person's ray")
     ap.add_argument("--json")
+    ap.add_argument("--plot", nargs=3, metavar=("BEFORE_JSON", "AFTER_JSON", "PNG"),
+                    help="only draw the bias by view from two --json files")
     args = ap.parse_args(argv)
+    if args.plot:
+        plot(*args.plot)
+        return 0
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
     rows = {}
