@@ -134,6 +134,7 @@ def main(argv=None) -> int:
     ap.add_argument("--height", action="store_true", help="give the path the truth's height (hkmr infer --height)")
     ap.add_argument("--facing", type=float, help="the fit's facing turn (ClipFitConfig.facing_deg) instead of the "
                     "default: for choosing it")
+    ap.add_argument("--world3d", default="blazepose", help="hkmr infer --world3d (the 3D the fit follows)")
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--keep", help="keep motion files in this folder, and the detections (reused by a rerun)")
     args = ap.parse_args(argv)
@@ -153,7 +154,7 @@ def main(argv=None) -> int:
             work, first = work_dir_for(out), work_dir_for(os.path.join(out_dir, f"{name}.{args.modes[0]}.npz"))
             if args.keep and first.is_dir() and not work.is_dir():
                 shutil.copytree(first, work)                # the same detections: detect once per video
-            res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode,
+            res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode, world3d=args.world3d,
                                                          include_mesh=False, keep_work=bool(args.keep),
                                                          height=stature(body, truth["betas"]) if args.height else None),
                            resume=bool(args.keep))

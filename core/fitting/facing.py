@@ -26,9 +26,9 @@ __all__ = ["FACING_DEG", "facing_angle", "turn_about_camera_up", "unbias_facing"
 
 #: Amplitude (degrees) of the turn away from the camera at a side-on view, chosen on the choosing renders
 #: (docs/experiments.md "Moving camera, part 5"). The landmarks' own facing error is smallest at 15° (16.2° → 12.2°
-#: mean per frame), but the fit, held by the 2D, follows ~60 % of the turn: at 25° its side-on bias drops from
-#: 13–15° to 4–5° and the root error summed over seven clips 3,007 → 2,464 mm, mean PA 71.1 → 70.3 mm; 35° lowers
-#: the root error further (2,176) but costs the side-on clip 10 mm of PA (71.9 → 82.3).
+#: mean per frame), but the fit, held by the 2D, follows only part of the turn: at 25° its side-on bias drops
+#: from 13–15° to 4–5° and the root error summed over seven clips 3,008 → 2,464 mm, mean PA 71.1 → 70.3 mm;
+#: 35° lowers the root error further (2,176) but costs the side-on clip 10 mm of PA (71.9 → 82.3).
 FACING_DEG = 25.0
 #: The camera's up in its own frame (OpenCV: y down).
 _UP = np.array([0.0, -1.0, 0.0])
