@@ -114,16 +114,33 @@ def _rotmats(motion) -> np.ndarray:
     return axis_angle_to_matrix(torch.as_tensor(np.asarray(motion.poses).reshape(len(motion.poses), 24, 3))).numpy()
 
 
+def _set_facing(degrees: float) -> None:
+    """Every clip fit of this process with ``facing_deg = degrees`` (run_fit imports fit_clip when it runs)."""
+    from dataclasses import replace
+
+    import core.fitting.clip as clip
+    fit = clip.fit_clip
+
+    def fit_clip(*a, cfg=None, **k):
+        return fit(*a, cfg=replace(cfg or clip.ClipFitConfig(), facing_deg=degrees), **k)
+    clip.fit_clip = fit_clip
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--modes", nargs="+", default=["static", "auto"])
     ap.add_argument("--align", type=int, default=30, help="frames of the 4-DoF alignment")
     ap.add_argument("--height", action="store_true", help="give the path the truth's height (hkmr infer --height)")
+    ap.add_argument("--facing", type=float, help="the fit's facing turn (ClipFitConfig.facing_deg) instead of the "
+                    "default: for choosing it")
+    ap.add_argument("--world3d", default="blazepose", help="hkmr infer --world3d (the 3D the fit follows)")
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--keep", help="keep motion files in this folder, and the detections (reused by a rerun)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    if args.facing is not None:
+        _set_facing(args.facing)
     body = load_body_model(OPEN_BODY_PATH)
     rows = []
     out_dir = args.keep or tempfile.mkdtemp(prefix="bench-moving-")
@@ -137,7 +154,7 @@ def main(argv=None) -> int:
             work, first = work_dir_for(out), work_dir_for(os.path.join(out_dir, f"{name}.{args.modes[0]}.npz"))
             if args.keep and first.is_dir() and not work.is_dir():
                 shutil.copytree(first, work)                # the same detections: detect once per video
-            res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode,
+            res = run_real(video, out, body, RealOptions(focal_length=float(truth["K"][0, 0]), camera=mode, world3d=args.world3d,
                                                          include_mesh=False, keep_work=bool(args.keep),
                                                          height=stature(body, truth["betas"]) if args.height else None),
                            resume=bool(args.keep))

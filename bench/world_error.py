@@ -7,7 +7,10 @@ camera (``view_*``, motion file v5 — e.g. ``bench/bench_moving.py --keep DIR``
   x (right), y (down), z (depth along the optical axis); the depth ratio est/true (scale) and its spread;
 - body size: the fitted body's rest height and leg length against the truth's (β vs distance ambiguity);
 - world (after the 4-DoF alignment of bench/bench_moving.py): error along the true travel, across it and
-  vertical; mean error over the first and last third (drift); net travel est / true.
+  vertical; mean error over the first and last third (drift); net travel est / true;
+- the chain root → path → path scaled: the mean error with the yaw from the root orientations (the bench's root
+  error), from the path's first metre (its path error; the difference is the fitted heading on the first frames,
+  ``heading_first_deg``), and with the path also scaled to the true travel (the rest: drift and noise).
 
     .venv/bin/python bench/world_error.py /tmp/mc/131_03_static.mp4 /tmp/mc/keep/131_03_static.static.npz
 """
@@ -22,7 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_moving import _rotmats, align_4dof  # noqa: E402
+from bench_moving import _rotmats, align_4dof, align_path  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
@@ -62,6 +65,16 @@ def split(body, motion, truth, align: int = 30) -> dict:
     k = max(len(err) // 3, 1)
     travel = lambda p: float(np.linalg.norm((p[idx[-1]] - p[idx[0]])[[0, 2]]))  # noqa: E731
     mm = lambda x: round(float(x) * 1000, 1)  # noqa: E731
+    yaw = lambda r: float(np.degrees(np.arctan2(r[0, 2], r[0, 0])))  # noqa: E731
+    # the chain of alignments: root orientations' yaw → the path's own yaw (the heading error of the first frames)
+    # → the path scaled to the true travel (scale) → what is left (drift, noise)
+    Rp, tp = align_path(je[idx], jg[idx], align)
+    path = np.linalg.norm((je @ Rp.T + tp - jg)[v], axis=1)
+    scale = travel(jg) / max(travel(je), 1e-9)
+    o = je[idx[:align]].mean(0)
+    js = o + (je - o) * [scale, 1.0, scale]
+    Rs, ts = align_path(js[idx], jg[idx], align)
+    scaled = np.linalg.norm((js @ Rs.T + ts - jg)[v], axis=1)
     return {"cam_signed_mm": [mm(x) for x in d.mean(0)], "cam_abs_mm": [mm(x) for x in np.abs(d).mean(0)],
             "depth_ratio": round(float(ratio.mean()), 4), "depth_ratio_std": round(float(ratio.std()), 4),
             "height_est_true_m": [round(he, 3), round(hg, 3)], "leg_est_true_m": [round(le, 3), round(lg, 3)],
@@ -71,7 +84,10 @@ def split(body, motion, truth, align: int = 30) -> dict:
                                 "vertical": mm(w[:, 1].mean())},
             "world_mean_mm": mm(err.mean()), "first_third_mm": mm(err[:k].mean()), "last_third_mm": mm(err[-k:].mean()),
             "travel_est_true_m": [round(travel(pe), 3), round(travel(jg), 3)],
-            "yaw_align_deg": round(float(np.degrees(np.arctan2(R[0, 2], R[0, 0]))), 2)}
+            "yaw_align_deg": round(yaw(R), 2),
+            "heading_first_deg": round(float((yaw(R) - yaw(Rp) + 180) % 360 - 180), 2),
+            "chain_mm": {"root": mm(err.mean()), "path": mm(path.mean()), "path_scaled": mm(scaled.mean())},
+            "travel_scale": round(scale, 4)}
 
 
 def main(argv=None) -> int:

@@ -8,7 +8,8 @@ optionally a network's per-frame rotations / shape as the start, and the full-im
 Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended linearly) the energy
 
     E = w2d·Σ v·ρ(‖π(P + t) − x‖² / s²)           2D landmarks, full-image camera, s = clip's 2D torso length
-      + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks, root translation removed on both sides
+      + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks (facing bias undone, :mod:`.facing`),
+                                                   root translation removed on both sides
       + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·KL(θ))    pose prior
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
       + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`core.fitting.motion_prior`)
@@ -40,6 +41,7 @@ from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, 
 
 from . import contacts as ct
 from . import terms
+from .facing import FACING_DEG, unbias_facing
 from .full_camera import FullCamera
 from .metrics import reprojection_error
 from .motion_prior import MOTION_PRIOR_PATH, load_motion_prior
@@ -77,6 +79,7 @@ class ClipFitConfig:
     motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
+    facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     contact: ct.ContactConfig = ct.ContactConfig()
 
@@ -312,6 +315,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
     data = _data(body, lm, cfg.visibility_power)
+    if cfg.facing_deg:  # BlazePose's hip line faces the camera too much: the 3D term follows it turned back
+        data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
     if torso_px is not None:
         data.scale = float(torso_px)
     if callable(camera_rotations):  # a stage running beside the start (core.pipeline.background): the smoothing
