@@ -10,9 +10,9 @@ Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended li
     E = w2d·Σ v·ρ(‖π(P + t) − x‖² / s²)           2D landmarks, full-image camera, s = clip's 2D torso length
       + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks (facing bias undone, :mod:`.facing`),
                                                    root translation removed on both sides
-      + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·KL(θ))    pose prior
+      + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·Σ cap(KL(θ)))    pose prior (VAE: :mod:`.prior_terms`)
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
-      + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`core.fitting.motion_prior`)
+      + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`.prior_terms`)
       + w_lock·Σ‖foot − anchor‖²                   planted feet (second pass only)
 
 is minimised by L-BFGS over θ (axis-angle, joints 1…23), the root orientation (6D) and t (metres) with
@@ -44,7 +44,7 @@ from . import terms
 from .facing import FACING_DEG, unbias_facing
 from .full_camera import FullCamera
 from .metrics import reprojection_error
-from .motion_prior import MOTION_PRIOR_PATH, load_motion_prior
+from .prior_terms import PriorOptions, motion_prior_energy, pose_prior_energy, pose_prior_of
 from .shape import betas_from_bone_lengths, median_bone_lengths
 from .windows import FitState as _State
 from .windows import WindowStore, blockwise, run_windows
@@ -53,8 +53,9 @@ __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
 
 
 @dataclass(frozen=True)
-class ClipFitConfig:
-    """Weights and schedule of the clip fit (see the module docstring for the energy)."""
+class ClipFitConfig(PriorOptions):
+    """Weights and schedule of the clip fit (see the module docstring for the energy); the learned priors'
+    options (w_vae, pose_prior, vae_cap, w_motion, motion_prior) from :class:`.prior_terms.PriorOptions`."""
 
     window: int = 96
     overlap: int = 16
@@ -71,12 +72,7 @@ class ClipFitConfig:
     w_limits: float = 1.0
     limit_margin: float = 0.2
     w_neutral: float = 1e-3
-    w_vae: float = 1e-3
-    pose_prior: str = "none"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
-    vae_cap: float = 200.0  # > 0: the VAE's KL per frame through c·KL/(KL + c): an unfamiliar pose is let go (0: plain)
     w_accel: float = 0.003
-    w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off
-    motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
     facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
@@ -225,17 +221,15 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
     e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
     if prior is not None:
-        kl = prior.loss(rotmats)
-        e = e + cfg.w_vae * (kl if cfg.vae_cap <= 0 else cfg.vae_cap * kl / (kl + cfg.vae_cap)).sum()
+        e = e + pose_prior_energy(cfg, prior, rotmats)
     if pose_only:
         return e
     cam_pts = pts + s.transl[:, None]
     # smooth in the world, not in the camera: a turning (shaking) camera moves people in its frame
     smooth_pts = cam_pts if d.rot is None else torch.einsum("fji,fnj->fni", d.rot, cam_pts)
     e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
-    if cfg.w_motion > 0:  # same time scaling as the smoothness term
-        motion = load_motion_prior(cfg.motion_prior or MOTION_PRIOR_PATH)
-        e = e + cfg.w_motion * d.time_scale ** 2 * motion.energy(smooth_pts)
+    if cfg.w_motion > 0:  # same points and time scaling as the smoothness term
+        e = e + motion_prior_energy(cfg, smooth_pts, d.time_scale)
     e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
@@ -302,9 +296,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     scale and the (static camera's) floor taken as given instead of estimated from this clip (a long video's later
     segments use its first segment's, :mod:`core.pipeline.stream`)."""
     cfg = (cfg or ClipFitConfig()).validate()
-    if prior is None and cfg.pose_prior not in ("", "none"):
-        from .prior import POSE_PRIOR_PATH, cached_prior
-        prior = cached_prior(POSE_PRIOR_PATH if cfg.pose_prior == "shipped" else cfg.pose_prior)
+    prior = pose_prior_of(cfg, prior)
     lm = landmarks
     found = np.asarray(lm.found, bool)
     if not found.any():
