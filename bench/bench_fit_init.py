@@ -58,7 +58,8 @@ def real_clip(body, model, path: str, frames: int) -> None:
     for label, s, it, lk in BUDGETS:
         for init in (False, True):
             t = time.perf_counter()
-            fit = fit_clip(body, lm, cfg=ClipFitConfig(start_iterations=s, iterations=it, lock_iterations=lk),
+            cfg = ClipFitConfig(start_iterations=s, network_start_iterations=s, iterations=it, lock_iterations=lk)
+            fit = fit_clip(body, lm, cfg=cfg,
                            init_rotmats=est.rotmats if init else None,
                            init_betas=np.median(est.betas[lm.found], 0) if init else None)
             sec = time.perf_counter() - t + (t_reg if init else 0.0)
@@ -96,7 +97,7 @@ def main() -> None:
         m, pa = frame_errors(body, torch.as_tensor(rot0), torch.as_tensor(est.betas), gt)
         rows_table.setdefault("regressor alone", []).append((m.mean(), pa.mean(), t_reg))
         for label, s, it, lk in BUDGETS:
-            cfg = ClipFitConfig(start_iterations=s, iterations=it, lock_iterations=lk)
+            cfg = ClipFitConfig(start_iterations=s, network_start_iterations=s, iterations=it, lock_iterations=lk)
             for init in (False, True):
                 t = time.perf_counter()
                 fit = fit_clip(body, lm, cfg=cfg, init_rotmats=rot0 if init else None,

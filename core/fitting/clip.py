@@ -10,13 +10,13 @@ Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended li
     E = w2d·Σ v·ρ(‖π(P + t) − x‖² / s²)           2D landmarks, full-image camera, s = clip's 2D torso length
       + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks (facing bias undone, :mod:`.facing`),
                                                    root translation removed on both sides
-      + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·KL(θ))    pose prior
+      + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·Σ cap(KL(θ)))    pose prior (VAE: :mod:`.prior_terms`)
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
-      + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`core.fitting.motion_prior`)
+      + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`.prior_terms`)
       + w_lock·Σ‖foot − anchor‖²                   planted feet (second pass only)
 
 is minimised by L-BFGS over θ (axis-angle, joints 1…23), the root orientation (6D) and t (metres) with
-β fixed. β comes first, once per clip: medians of the world landmarks' bone lengths
+β fixed (``cfg.hinges``: the toes are hinges, their twist and splay, :data:`.terms.FIXED_AXES`, stay 0). β comes first, once per clip: medians of the world landmarks' bone lengths
 (:mod:`core.fitting.shape`). Frames with ``found=False`` carry no data term: their parameters are
 interpolated by the smoothness term where both sides have data (else held), and they always come out
 ``valid=False``. Contacts (:mod:`core.fitting.contacts`) are detected after a first pass; a second pass
@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 import roma
 import torch
-from scipy.ndimage import gaussian_filter1d, median_filter
+from scipy.ndimage import gaussian_filter1d
 
 from core.body.landmark_points import landmark_points, landmark_weights
 from core.body.model import BodyModel
@@ -44,21 +44,23 @@ from . import terms
 from .facing import FACING_DEG, unbias_facing
 from .full_camera import FullCamera
 from .metrics import reprojection_error
-from .motion_prior import MOTION_PRIOR_PATH, load_motion_prior
+from .prior_terms import PriorOptions, motion_prior_energy, pose_prior_energy, pose_prior_of
 from .shape import betas_from_bone_lengths, median_bone_lengths
 from .windows import FitState as _State
-from .windows import WindowStore, blockwise, run_windows
+from .windows import WindowStore, blockwise, run_windows, smooth_state
 
 __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
 
 
 @dataclass(frozen=True)
-class ClipFitConfig:
-    """Weights and schedule of the clip fit (see the module docstring for the energy)."""
+class ClipFitConfig(PriorOptions):
+    """Weights and schedule of the clip fit (see the module docstring for the energy); the learned priors'
+    options (w_vae, pose_prior, vae_cap, w_motion, motion_prior) from :class:`.prior_terms.PriorOptions`."""
 
     window: int = 96
     overlap: int = 16
-    start_iterations: int = 30
+    start_iterations: int = 30  # the neutral start's per-frame fit to the 3D landmarks
+    network_start_iterations: int = 30  # the same from a network's rotations (init_rotmats); 10: more of its pose kept
     start_smoothing: float = 3.0  # Gaussian σ of the start's temporal filter, frames at 30 fps
     output_smoothing: float = 1.0  # Gaussian σ of the same filter on the result, frames at 30 fps (0: none)
     iterations: int = 80
@@ -70,13 +72,9 @@ class ClipFitConfig:
     sigma3d: float = 0.5
     w_limits: float = 1.0
     limit_margin: float = 0.2
+    hinges: bool = False  # True: terms.FIXED_AXES (the toes' twist and splay) stay 0 (False: limited with the margin)
     w_neutral: float = 1e-3
-    w_vae: float = 1e-3
-    pose_prior: str = "none"  # VAE when fit_clip gets no prior: "shipped" (core/model/assets), "none" or a file
-    vae_cap: float = 200.0  # > 0: the VAE's KL per frame through c·KL/(KL + c): an unfamiliar pose is let go (0: plain)
     w_accel: float = 0.003
-    w_motion: float = 0.0  # the learned motion prior (core/fitting/motion_prior.py); 0: off
-    motion_prior: str = ""  # its file ("": the shipped core/model/assets/motion_prior.npz)
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
     facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
@@ -160,7 +158,7 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
                    init_rotmats: np.ndarray | None, data: _Data, cfg: ClipFitConfig, prior,
                    tick: Callable[[int], None] | None = None, store: WindowStore | None = None) -> _State:
     """Start: the network's rotations or a neutral pose turned like the torso, fitted to the 3D world
-    landmarks frame by frame (``cfg.start_iterations``), then the closed-form translation onto the 2D landmarks;
+    landmarks frame by frame (``cfg.network_start_iterations`` / ``cfg.start_iterations``), then the closed-form translation onto the 2D landmarks;
     all filtered over time. Frames without a person: interpolated between found ones."""
     found = np.asarray(lm.found, bool)
     n = len(found)
@@ -176,10 +174,10 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
         root = np.zeros((n, 3, 3))
         root[found] = terms.root_from_torso(lm.world[found])
     root_t = roma.special_procrustes(torch.as_tensor(_fill_missing(root, found), dtype=torch.float32))
-    s = _State(torch.as_tensor(_fill_missing(body_aa, found), dtype=torch.float32), matrix_to_rot6d(root_t),
-               torch.zeros(n, 3))
-    s = _pass(body, s, betas, data, cam, cfg, prior, None, cfg.start_iterations, pose_only=True, tick=tick,
-              store=store, pass_id=0)
+    body_t = torch.as_tensor(_fill_missing(body_aa, found), dtype=torch.float32)
+    s = _State(terms.onto_hinges(body_t) if cfg.hinges else body_t, matrix_to_rot6d(root_t), torch.zeros(n, 3))
+    iterations = cfg.start_iterations if init_rotmats is None else cfg.network_start_iterations
+    s = _pass(body, s, betas, data, cam, cfg, prior, None, iterations, pose_only=True, tick=tick, store=store, pass_id=0)
     with torch.no_grad():
         pts = _points(body, s, betas, with_transl=False)
         t = blockwise(lambda a, b: cam.translation_for(pts[a:b].double(), data.px[a:b].double(),
@@ -189,30 +187,8 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
         return _State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32))
     # per-frame estimates jitter (depth from 2D most): a robust temporal filter gives the smoothness term a
     # start near its minimum, which L-BFGS needs (its second differences are badly conditioned)
-    return _smooth(_State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32)),
+    return smooth_state(_State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32)),
                    cfg.start_smoothing * (lm.fps if lm.fps > 0 else 30.0) / 30.0, data.rot, median=9)
-
-
-def _smooth(s: _State, sigma: float, rot: torch.Tensor | None, median: int = 0) -> _State:
-    """Gaussian filter over time (σ frames) of the joints' axis-angles, the root's 6D (re-orthonormalised) and
-    the translation (after a ``median``-frame median filter when > 0). With a moving camera's rotations ``rot``
-    (F,3,3) the translation is filtered in the first camera's axes (a turning camera moves people in its own
-    frame)."""
-    if sigma <= 0 or len(s.transl) < 3:
-        return s
-    t = s.transl.double().numpy()
-    r = None if rot is None else rot.double().numpy()
-    if r is not None:
-        t = np.einsum("fji,fj->fi", r, t)
-    if median:
-        t = median_filter(t, size=(median, 1), mode="nearest")
-    t = gaussian_filter1d(t, sigma, axis=0, mode="nearest")
-    if r is not None:
-        t = np.einsum("fij,fj->fi", r, t)
-    body_aa = gaussian_filter1d(s.body_aa.numpy(), sigma, axis=0, mode="nearest")
-    root = roma.special_procrustes(rot6d_to_matrix(torch.as_tensor(
-        gaussian_filter1d(s.root6d.numpy(), sigma, axis=0, mode="nearest"))))
-    return _State(torch.as_tensor(body_aa), matrix_to_rot6d(root), torch.as_tensor(t, dtype=torch.float32))
 
 
 def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: FullCamera, cfg: ClipFitConfig,
@@ -225,17 +201,15 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
     e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
     if prior is not None:
-        kl = prior.loss(rotmats)
-        e = e + cfg.w_vae * (kl if cfg.vae_cap <= 0 else cfg.vae_cap * kl / (kl + cfg.vae_cap)).sum()
+        e = e + pose_prior_energy(cfg, prior, rotmats)
     if pose_only:
         return e
     cam_pts = pts + s.transl[:, None]
     # smooth in the world, not in the camera: a turning (shaking) camera moves people in its frame
     smooth_pts = cam_pts if d.rot is None else torch.einsum("fji,fnj->fni", d.rot, cam_pts)
     e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
-    if cfg.w_motion > 0:  # same time scaling as the smoothness term
-        motion = load_motion_prior(cfg.motion_prior or MOTION_PRIOR_PATH)
-        e = e + cfg.w_motion * d.time_scale ** 2 * motion.energy(smooth_pts)
+    if cfg.w_motion > 0:  # same points and time scaling as the smoothness term
+        e = e + motion_prior_energy(cfg, smooth_pts, d.time_scale)
     e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
@@ -248,6 +222,8 @@ def _optimise(body, s: _State, betas, d: _Data, cam, cfg, prior, lock, iteration
         return s
     params = [s.body_aa.clone().requires_grad_(True), s.root6d.clone().requires_grad_(True),
               s.transl.clone().requires_grad_(not pose_only)]
+    if cfg.hinges:
+        params[0].register_hook(terms.hinge_grad)
     opt = torch.optim.LBFGS([p for p in params if p.requires_grad], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe",
                             history_size=20, tolerance_change=1e-7)
 
@@ -302,9 +278,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     scale and the (static camera's) floor taken as given instead of estimated from this clip (a long video's later
     segments use its first segment's, :mod:`core.pipeline.stream`)."""
     cfg = (cfg or ClipFitConfig()).validate()
-    if prior is None and cfg.pose_prior not in ("", "none"):
-        from .prior import POSE_PRIOR_PATH, cached_prior
-        prior = cached_prior(POSE_PRIOR_PATH if cfg.pose_prior == "shipped" else cfg.pose_prior)
+    prior = pose_prior_of(cfg, prior)
     lm = landmarks
     found = np.asarray(lm.found, bool)
     if not found.any():
@@ -363,7 +337,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
                 torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
         state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2),
                       store=store, pass_id=2)
-    state = _smooth(state, cfg.output_smoothing * fps / 30.0, data.rot)
+    state = smooth_state(state, cfg.output_smoothing * fps / 30.0, data.rot)
     if lock is not None:  # after the filter, so that the planted points sit on their anchors again
         state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     if progress is not None:

@@ -13,7 +13,7 @@ from core.body.poses import NEUTRAL_POSE, POSE_LIMITS
 from core.detect.landmarks import BLAZEPOSE_NAMES
 
 __all__ = ["HIPS", "robust_sq", "landmarks_2d", "landmarks_3d", "joint_limits", "pose_to_neutral",
-           "acceleration", "foot_lock", "root_from_torso", "FOOT_POINTS"]
+           "acceleration", "foot_lock", "root_from_torso", "FOOT_POINTS", "FIXED_AXES", "onto_hinges", "hinge_grad"]
 
 _I = {n: i for i, n in enumerate(BLAZEPOSE_NAMES)}
 #: BlazePose's two hip landmarks: its world frame is centred between them.
@@ -46,6 +46,22 @@ def landmarks_3d(pred: torch.Tensor, world: torch.Tensor, weight: torch.Tensor, 
 
 _LIMITS = torch.as_tensor(POSE_LIMITS[1:], dtype=torch.float32)    # (23, 3, 2)
 _NEUTRAL = torch.as_tensor(NEUTRAL_POSE[1:], dtype=torch.float32)  # (23, 3)
+
+
+#: (23, 3) bool: the axis-angle components of joints 1…23 that POSE_LIMITS gives no range (lo = hi): the toes'
+#: twist and splay — the toe is a hinge that only bends up and down.
+FIXED_AXES = torch.as_tensor(POSE_LIMITS[1:, :, 0] == POSE_LIMITS[1:, :, 1])
+
+
+def onto_hinges(body_aa: torch.Tensor) -> torch.Tensor:
+    """body_aa (F,23,3) with each :data:`FIXED_AXES` component set to its one allowed value (a copy)."""
+    return torch.where(FIXED_AXES.to(body_aa.device), _LIMITS[..., 0].to(body_aa), body_aa)
+
+
+def hinge_grad(grad: torch.Tensor) -> torch.Tensor:
+    """Gradient hook for body_aa (F,23,3): zero along :data:`FIXED_AXES`, so an optimiser started on the hinges
+    (:func:`onto_hinges`) never leaves them (L-BFGS builds its steps from gradients only)."""
+    return grad.masked_fill(FIXED_AXES.to(grad.device), 0.0)
 
 
 def joint_limits(body_aa: torch.Tensor, margin: float) -> torch.Tensor:

@@ -12,6 +12,7 @@ Each file (``p{pass}_w{k:05d}.npz`` in :class:`WindowStore`'s folder) also holds
 start) is recomputed, never reused. The per-frame state the passes keep in memory is small (78 float32 = 312 B
 a frame); the landmarks' body points are computed in blocks of :data:`BLOCK` frames (:func:`blockwise`), so
 nothing of the body model's size is ever held for the whole clip.
+:func:`smooth_state` is the fit's filter over time (its start and its output).
 """
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ from typing import Callable
 import numpy as np
 import roma
 import torch
+from scipy.ndimage import gaussian_filter1d, median_filter
 
 from core import runtime
 from core.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
 from hkmr_blender.base.atomic import atomic_savez
 
-__all__ = ["FitState", "WindowStore", "BLOCK", "blockwise", "window_bounds", "run_windows"]
+__all__ = ["FitState", "WindowStore", "BLOCK", "blockwise", "window_bounds", "run_windows", "smooth_state"]
 
 #: Frames per body-model call outside the windows (start translation, feet, hips, the result's reprojection).
 BLOCK = 512
@@ -136,3 +138,25 @@ def run_windows(s: FitState, window: int, overlap: int, fit_window: Callable[[in
         if tick is not None:
             tick(b)
     return out
+
+
+def smooth_state(s: FitState, sigma: float, rot: torch.Tensor | None, median: int = 0) -> FitState:
+    """Gaussian filter over time (σ frames) of the joints' axis-angles, the root's 6D (re-orthonormalised) and
+    the translation (after a ``median``-frame median filter when > 0). With a moving camera's rotations ``rot``
+    (F,3,3) the translation is filtered in the first camera's axes (a turning camera moves people in its own
+    frame)."""
+    if sigma <= 0 or len(s.transl) < 3:
+        return s
+    t = s.transl.double().numpy()
+    r = None if rot is None else rot.double().numpy()
+    if r is not None:
+        t = np.einsum("fji,fj->fi", r, t)
+    if median:
+        t = median_filter(t, size=(median, 1), mode="nearest")
+    t = gaussian_filter1d(t, sigma, axis=0, mode="nearest")
+    if r is not None:
+        t = np.einsum("fij,fj->fi", r, t)
+    body_aa = gaussian_filter1d(s.body_aa.numpy(), sigma, axis=0, mode="nearest")
+    root = roma.special_procrustes(rot6d_to_matrix(torch.as_tensor(
+        gaussian_filter1d(s.root6d.numpy(), sigma, axis=0, mode="nearest"))))
+    return FitState(torch.as_tensor(body_aa), matrix_to_rot6d(root), torch.as_tensor(t, dtype=torch.float32))

@@ -13,8 +13,9 @@ the old leg frame (thigh direction, ankle side, plane normal) onto the new one, 
 stays fixed relative to the thigh; the shin then turns about that hinge only. A straight leg has no
 bend side: the toe direction stands in (knees bend towards the toes).
 
-Span edges blend over ``blend_frames`` frames outside the span (smoothstep weight from the animated
-ankle to the pin), so the foot never jumps and the knee never pops; inside a span the weight is 1.
+Span edges blend over ``blend_frames`` frames outside the span: the animated ankle moved by the span's
+correction at its edge frame, times a smoothstep weight, so the foot never jumps and the knee never pops (the
+swinging foot is not pulled towards its landing spot early); inside a span the weight is 1.
 """
 from __future__ import annotations
 
@@ -149,8 +150,11 @@ def pin_weights(flags: np.ndarray, blend_frames: int) -> np.ndarray:
 
 
 def pin_targets(ankle: np.ndarray, flags: np.ndarray, blend_frames: int) -> np.ndarray:
-    """(K,3) ankle targets: each span's mean ankle position inside it, blended with the animated path
-    over the ramps at its edges (a ramp frame belongs to the nearest span)."""
+    """(K,3) ankle targets: each span's mean ankle position inside it; on the ramps at its edges the animated
+    path moved by the span's correction at its nearest edge frame (mean − ankle there), eased in by the pin
+    weight (a ramp frame belongs to the nearest span). So a foot swinging in keeps its own path and lands where
+    it is pinned: it is not pulled towards its landing spot ahead of time, which a few frames before heel strike
+    lies out of the leg's reach and would snap the knee straight (a knee pop)."""
     spans = contact_spans(flags)
     if not spans:
         return ankle.copy()
@@ -158,8 +162,9 @@ def pin_targets(ankle: np.ndarray, flags: np.ndarray, blend_frames: int) -> np.n
     starts, ends = np.array(spans).T
     owner = np.maximum(np.maximum(starts[None] - k, k - ends[None]), 0).argmin(axis=1)
     means = np.array([ankle[s:e + 1].mean(axis=0) for s, e in spans])
+    edge = np.clip(k[:, 0], starts[owner], ends[owner])                   # the frame itself inside a span
     w = pin_weights(flags, blend_frames)[:, None]
-    return (1.0 - w) * ankle + w * means[owner]
+    return ankle + w * (means[owner] - ankle[edge])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

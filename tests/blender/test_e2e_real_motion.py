@@ -254,6 +254,10 @@ def test_pinning_eases_at_span_edges_and_leaves_swing_frames_alone(chain):
         dot = np.abs(np.sum(q[1:] * q[:-1], -1)).clip(0, 1)
         return np.degrees(2 * np.arccos(dot))
     assert steps(keys.quats[:, legs]).max() < steps(free.quats[:, legs]).max() + 10.0
+    # the unpinned solve retargets the source after Pin Feet, so Pin Feet's own ramps are held to a bar too: a walk's
+    # knee turns ≲ 13° a frame at 30 fps (measured 12.4° here; 43.6° when the ramp pulled the swinging foot to its
+    # landing spot early, out of reach, and the knee snapped straight — issue 20, docs/experiments.md)
+    assert steps(free.quats[:, legs]).max() < 25.0
 
 
 @pytest.mark.parametrize("family", ["mixamo", "rigify"])

@@ -8,7 +8,7 @@ from hkmr_blender.rig import transforms as rm
 from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES, SMPL_PARENTS
 from hkmr_blender.importing.body import load_body_arrays, rest_joints_for
 from hkmr_blender.feet.pin import (SMPL_LEGS, FootSettings, contact_spans, contact_travel, detect_contacts,
-                               flags_at_times, pin_feet, pin_weights, two_bone_ik)
+                               flags_at_times, pin_feet, pin_targets, pin_weights, two_bone_ik)
 from hkmr_blender.importing.plan import KeyOptions, plan_keys
 from hkmr_blender.rig.track import PoseTrack, forward, local_transforms
 from tests.blender.gait import walk
@@ -87,6 +87,30 @@ def test_spans_weights_and_resampled_flags():
     t = np.arange(5) / 10.0
     assert flags_at_times(t, [0, 1, 0, 0, 1], np.array([0.0, 0.06, 0.14, 0.31, 0.4])).tolist() == \
         [False, True, True, False, True]
+
+
+def test_pin_ramps_keep_the_swinging_foot_on_its_own_path():
+    """Before a span the ankle's goal is its animated path moved by the span's correction at the span's first
+    frame, eased in (after it: at its last frame); inside the span the span's mean. A foot swinging in at
+    10 cm/frame is not pulled towards its landing spot ahead of time (blending towards the span's mean moved it
+    up to 10 cm off its path here, out of a leg's reach a few frames before heel strike: the knee snapped
+    straight, issue 20)."""
+    flags = np.zeros(16, bool)
+    flags[6:10] = True
+    ankle = np.zeros((16, 3))
+    ankle[:6, 0] = np.arange(6) * 0.1 - 0.6                   # swing in, 10 cm a frame
+    ankle[6:10, 0] = [-0.02, -0.01, 0.0, 0.01]                 # a slipping stance (mean −5 mm)
+    ankle[10:, 0] = np.arange(6) * 0.1 + 0.1                   # swing out
+    ankle[:, 2] = 0.08
+    goals = pin_targets(ankle, flags, 3)
+    w = pin_weights(flags, 3)[:, None]
+    mean = ankle[6:10].mean(0)
+    np.testing.assert_allclose(goals[6:10], np.tile(mean, (4, 1)), atol=1e-12)
+    np.testing.assert_allclose(goals[:6], ankle[:6] + w[:6] * (mean - ankle[6]), atol=1e-12)
+    np.testing.assert_allclose(goals[10:], ankle[10:] + w[10:] * (mean - ankle[9]), atol=1e-12)
+    np.testing.assert_array_equal(goals[w[:, 0] == 0], ankle[w[:, 0] == 0])     # outside the ramps: untouched
+    assert np.linalg.norm(goals - ankle, axis=-1).max() <= 0.015 + 1e-12          # ≤ the edge correction
+    assert pin_targets(ankle, np.zeros(16, bool), 3) is not ankle
 
 
 def test_detects_the_stance_phases(rest_joints):
