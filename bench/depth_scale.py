@@ -70,7 +70,7 @@ def clip_report(body, video: str, motion_path: str, keep: str) -> dict:
     K = truth["K"]
     px = cg[..., :2] / cg[..., 2:] * K[0, 0] + K[:2, 2]
     ok = np.asarray(lm.found[:n], bool)
-    s2 = spread(lm.points2d[:n].astype(np.float64)) / spread(px)
+    s2 = np.where(ok, spread(lm.points2d[:n].astype(np.float64)), np.nan) / spread(px)
     centred = lambda p: p - hip(p)[:, None]  # noqa: E731
     s3 = spread(lm.world[:n].astype(np.float64)) / spread(centred(cg))
     sf = spread(centred(ce)) / spread(centred(cg))
