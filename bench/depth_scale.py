@@ -11,7 +11,7 @@ motion files fitted to them (``--motions DIR``: ``NAME.*.npz``, e.g. bench_movin
 - the depth ratio per 20 frames and its correlation with the fitted 3D spread / the 2D spread (the depth a fit of
   that size needs to match that 2D).
 
-    .venv/bin/python bench/depth_scale.py CLIP.mp4 ... --motions DIR --keep DET
+    .venv/bin/python bench/depth_scale.py CLIP.mp4 ... --motions DIR --keep DET [--json J] [--plot PNG]
 
 ``--keep DET``: where the detections are (re)used (bench/camera_split.py's cache). The landmarks are levelled and
 swap-fixed as the fit sees them (not facing-turned: the turn does not change sizes).
@@ -19,6 +19,7 @@ swap-fixed as the fit sees them (not facing-turned: the turn does not change siz
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -88,13 +89,42 @@ def clip_report(body, video: str, motion_path: str, keep: str) -> dict:
                              if ok[a:a + 20].any()]}
 
 
+def plot(rows: list[dict], path: str) -> None:
+    """Fitted against true stature (left) and the depth ratio against the stature ratio (right), one dot a clip."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4.2))
+    t = np.array([r["stature_true_m"] for r in rows])
+    f = np.array([r["stature_fit_m"] for r in rows])
+    d = np.array([r["depth_ratio"] for r in rows])
+    a.plot([1.55, 1.95], [1.55, 1.95], "k:", lw=1, label="fitted = true")
+    group = np.array([r["clip"][:3] for r in rows])
+    for g in dict.fromkeys(group):  # one colour per subject
+        a.scatter(t[group == g], f[group == g], zorder=3, label=f"subject {int(g)}" if g.isdigit() else g)
+    a.set(xlabel="true stature (m)", ylabel="fitted stature (m)", xlim=(1.55, 1.95), ylim=(1.55, 1.95),
+          title="the fitted body is one size")
+    a.legend(loc="upper left", fontsize=8)
+    b.plot([0.8, 1.1], [0.8, 1.1], "k:", lw=1, label="depth ratio = size ratio")
+    for g in dict.fromkeys(group):
+        b.scatter((f / t)[group == g], d[group == g], zorder=3)
+    b.set(xlabel="fitted / true stature", ylabel="fitted / true depth of the hips (median)", xlim=(0.84, 1.06),
+          ylim=(0.86, 1.12), title="the depth follows the size")
+    b.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--motions", required=True, help="folder of the fitted motion files (NAME.*.npz)")
     ap.add_argument("--keep", required=True, help="detections cache (bench/camera_split.py's)")
+    ap.add_argument("--json", help="write the rows here")
+    ap.add_argument("--plot", help="a PNG of the statures and depth ratios")
     args = ap.parse_args(argv)
     body = load_body_model(OPEN_BODY_PATH)
+    rows = []
     for video in args.videos:
         name = os.path.basename(video)[:-4]
         found = sorted(f for f in os.listdir(args.motions) if f.startswith(name + ".") and f.endswith(".npz"))
@@ -102,11 +132,17 @@ def main(argv=None) -> int:
             print(f"{name}: no motion file {name}.*.npz in {args.motions}", file=sys.stderr)
             return 2
         r = clip_report(body, video, os.path.join(args.motions, found[0]), args.keep)
+        rows.append(r)
         print(f"{r['clip']:14s} stature {r['stature_fit_m']:.3f}/{r['stature_true_m']:.3f} m  bones "
               f"{r['bones_fit_over_true']:.3f}  depth {r['depth_ratio']:.3f} [{r['depth_ratio_p10_p90'][0]:.3f}, "
               f"{r['depth_ratio_p10_p90'][1]:.3f}]  spread 2D {r['spread_2d']:.3f} world {r['spread_world']:.3f} "
               f"fit {r['spread_fit']:.3f}  corr(depth, fit/2D) {r['corr_depth_fit3d_over_2d']:+.2f}\n"
               f"{'':14s} depth per 20 frames: " + " ".join(f"{d:.3f}" for d in r["depth_per_20"]))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    if args.plot:
+        plot(rows, args.plot)
     return 0
 
 
