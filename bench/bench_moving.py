@@ -114,15 +114,16 @@ def _rotmats(motion) -> np.ndarray:
     return axis_angle_to_matrix(torch.as_tensor(np.asarray(motion.poses).reshape(len(motion.poses), 24, 3))).numpy()
 
 
-def _set_facing(degrees: float) -> None:
-    """Every clip fit of this process with ``facing_deg = degrees`` (run_fit imports fit_clip when it runs)."""
+def _set_config(**changes) -> None:
+    """Every clip fit of this process with these ClipFitConfig fields changed (run_fit imports fit_clip when it
+    runs)."""
     from dataclasses import replace
 
     import core.fitting.clip as clip
     fit = clip.fit_clip
 
     def fit_clip(*a, cfg=None, **k):
-        return fit(*a, cfg=replace(cfg or clip.ClipFitConfig(), facing_deg=degrees), **k)
+        return fit(*a, cfg=replace(cfg or clip.ClipFitConfig(), **changes), **k)
     clip.fit_clip = fit_clip
 
 
@@ -134,13 +135,20 @@ def main(argv=None) -> int:
     ap.add_argument("--height", action="store_true", help="give the path the truth's height (hkmr infer --height)")
     ap.add_argument("--facing", type=float, help="the fit's facing turn (ClipFitConfig.facing_deg) instead of the "
                     "default: for choosing it")
+    ap.add_argument("--fit", nargs="+", default=[], metavar="FIELD=VALUE",
+                    help="other ClipFitConfig fields instead of the defaults (numbers, true/false): for choosing them")
     ap.add_argument("--world3d", default="blazepose", help="hkmr infer --world3d (the 3D the fit follows)")
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--keep", help="keep motion files in this folder, and the detections (reused by a rerun)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    if args.facing is not None:
-        _set_facing(args.facing)
+    changes = {} if args.facing is None else {"facing_deg": args.facing}
+    for item in args.fit:
+        key, _, value = item.partition("=")
+        changes[key] = value.lower() == "true" if value.lower() in ("true", "false") else \
+            int(value) if value.lstrip("-").isdigit() else float(value)
+    if changes:
+        _set_config(**changes)
     body = load_body_model(OPEN_BODY_PATH)
     rows = []
     out_dir = args.keep or tempfile.mkdtemp(prefix="bench-moving-")
