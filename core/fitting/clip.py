@@ -47,7 +47,7 @@ from .metrics import reprojection_error
 from .prior_terms import PriorOptions, motion_prior_energy, pose_prior_energy, pose_prior_of
 from .shape import betas_from_bone_lengths, median_bone_lengths
 from .windows import FitState as _State
-from .windows import WindowStore, blockwise, run_windows, smooth_state
+from .windows import WindowStore, blockwise, inputs_digest, run_windows, smooth_state
 
 __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
 
@@ -300,6 +300,9 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     if camera_rotations is not None:
         data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
     n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
+    if store is not None:  # a resumed run reuses a window only when everything the fit follows is the same
+        store = store.salted(inputs_digest(cfg, cam, betas, getattr(prior, "path", type(prior).__name__), floor,
+                                           *(v for _, v in sorted(vars(data).items()))))
 
     def tick(k: int):
         return None if progress is None else (lambda b: progress(k * n + b, passes * n))

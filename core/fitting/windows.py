@@ -7,9 +7,10 @@ from the blend so far (warm start); its result is blended in over the overlap wi
 pass's output there, so a resumed run replays finished windows by assignment — no optimisation, no float drift —
 and continues with the first missing one: the result equals an uninterrupted run's.
 
-Each file (``p{pass}_w{k:05d}.npz`` in :class:`WindowStore`'s folder) also holds a digest of the window's inputs
-(its start state and lock targets): a window whose inputs differ from the stored ones (other settings, another
-start) is recomputed, never reused. The per-frame state the passes keep in memory is small (78 float32 = 312 B
+Each file (``p{pass}_w{k:05d}.npz`` in :class:`WindowStore`'s folder) also holds a digest of the window's inputs:
+its start state and lock targets, and the store's ``salt`` — the whole fit's inputs (settings, shape, camera, the
+landmarks the terms follow; :func:`inputs_digest`, set by the caller with :meth:`WindowStore.salted`). A window
+whose inputs differ from the stored ones (other settings, ``--height``, another start) is recomputed, never reused. The per-frame state the passes keep in memory is small (78 float32 = 312 B
 a frame); the landmarks' body points are computed in blocks of :data:`BLOCK` frames (:func:`blockwise`), so
 nothing of the body model's size is ever held for the whole clip.
 :func:`smooth_state` is the fit's filter over time (its start and its output).
@@ -31,7 +32,7 @@ from core import runtime
 from core.geometry.rotations import matrix_to_rot6d, rot6d_to_matrix
 from hkmr_blender.base.atomic import atomic_savez
 
-__all__ = ["FitState", "WindowStore", "BLOCK", "blockwise", "window_bounds", "run_windows", "smooth_state"]
+__all__ = ["FitState", "WindowStore", "inputs_digest", "BLOCK", "blockwise", "window_bounds", "run_windows", "smooth_state"]
 
 #: Frames per body-model call outside the windows (start translation, feet, hips, the result's reprojection).
 BLOCK = 512
@@ -73,10 +74,16 @@ def window_bounds(n: int, window: int, overlap: int) -> list[tuple[int, int]]:
 
 
 class WindowStore:
-    """One folder of finished windows (created on first save). ``None`` as a store: nothing is written."""
+    """One folder of finished windows (created on first save). ``None`` as a store: nothing is written.
+    ``salt``: the digest of the fit's own inputs, part of every window's digest (:meth:`salted`)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, salt: str = ""):
         self.path = Path(path)
+        self.salt = salt
+
+    def salted(self, salt: str) -> "WindowStore":
+        """The same folder, its windows keyed also by ``salt`` (e.g. :func:`inputs_digest` of the fit's settings)."""
+        return WindowStore(self.path, salt)
 
     def _file(self, pass_id: int, k: int) -> Path:
         return self.path / f"p{pass_id}_w{k:05d}.npz"
@@ -99,11 +106,24 @@ class WindowStore:
         atomic_savez(self._file(pass_id, k), {**s.arrays(), "digest": np.array(digest)}, compressed=False)
 
 
-def _digest(s: FitState, lock: tuple[torch.Tensor, torch.Tensor] | None) -> str:
+def inputs_digest(*parts) -> str:
+    """SHA-1 over ``parts``: arrays and tensors by dtype, shape and bytes, anything else by its ``repr`` (a
+    dataclass config's repr lists every field, nested ones too; floats repr exactly)."""
     h = hashlib.sha1()
-    for t in (s.body_aa, s.root6d, s.transl, *(lock or ())):
-        h.update(np.ascontiguousarray(t.numpy()).tobytes())
+    for p in parts:
+        if isinstance(p, torch.Tensor):
+            p = p.detach().cpu().numpy()
+        if isinstance(p, np.ndarray):
+            h.update(f"{p.dtype}{p.shape}".encode())
+            h.update(np.ascontiguousarray(p).tobytes())
+        else:
+            h.update(repr(p).encode())
+        h.update(b"|")
     return h.hexdigest()
+
+
+def _digest(s: FitState, lock: tuple[torch.Tensor, torch.Tensor] | None, salt: str = "") -> str:
+    return inputs_digest(salt, s.body_aa, s.root6d, s.transl, *(lock or ()))
 
 
 def _blend(out: FitState, fit: FitState, a: int, b: int, overlap: int) -> None:
@@ -127,7 +147,8 @@ def run_windows(s: FitState, window: int, overlap: int, fit_window: Callable[[in
     out = s.clone()
     for k, (a, b) in enumerate(window_bounds(len(s.transl), window, overlap)):
         start = out.slice(a, b)
-        digest = "" if store is None else _digest(start, None if lock is None else (lock[0][a:b], lock[1][a:b]))
+        digest = "" if store is None else _digest(start, None if lock is None else (lock[0][a:b], lock[1][a:b]),
+                                                  store.salt)
         done = None if store is None else store.load(pass_id, k, digest)
         if done is not None and done.transl.shape == start.transl.shape:
             out.body_aa[a:b], out.root6d[a:b], out.transl[a:b] = done.body_aa, done.root6d, done.transl

@@ -81,6 +81,26 @@ def test_windows_fitted_from_other_inputs_are_refitted(open_body, landmarks, tmp
     assert reused == len(fitted) >= 2 * len(window_bounds(70, FAST.window, FAST.overlap))  # nothing reused
 
 
+@pytest.mark.parametrize("change", ["settings", "shape"])
+def test_windows_of_a_fit_with_other_settings_or_shape_are_refitted(open_body, landmarks, tmp_path, monkeypatch,
+                                                                    change):
+    """A resumed run with other fit settings (e.g. the 3D term's weight) or another shape (``--height``) whose first
+    windows start from the same state: nothing stale is replayed, the result is the fresh fit's."""
+    import dataclasses
+    store = WindowStore(tmp_path / "fit")
+    fit_clip(open_body, landmarks, camera=CAM, cfg=FAST, store=store)
+    kw = ({"cfg": dataclasses.replace(FAST, w3d=FAST.w3d * 3)} if change == "settings" else
+          {"cfg": FAST, "init_betas": np.full(open_body.num_betas, 0.5, np.float32)})
+    fitted = []
+    real_optimise = clip_mod._optimise
+    monkeypatch.setattr(clip_mod, "_optimise", lambda *a, **k: fitted.append(1) or real_optimise(*a, **k))
+    got = fit_clip(open_body, landmarks, camera=CAM, store=store, **kw)
+    reused = len(fitted)
+    fitted.clear()
+    _same(got, fit_clip(open_body, landmarks, camera=CAM, **kw))
+    assert reused == len(fitted) >= 2 * len(window_bounds(70, FAST.window, FAST.overlap))  # nothing reused
+
+
 def test_a_truncated_window_file_is_fitted_again(open_body, landmarks, tmp_path):
     store = WindowStore(tmp_path / "fit")
     plain = fit_clip(open_body, landmarks, camera=CAM, cfg=FAST, store=store)
