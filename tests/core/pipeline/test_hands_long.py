@@ -45,15 +45,13 @@ def runs(tmp_path_factory):
     video = str(looped_walk(d / "walk_looped.mp4", FRAMES))
     body = load_body_model(None)
     opts = dict(stream=STREAM, hand_blocks=BLOCKS, hands=True, chunk_size=32, keep_work=True)
-    refine, calls = hb.refine_wrists, []
+    class StopAfterFirstBlock(hb.Columns):
+        def append(self, arrays):
+            if "hand_pose" in arrays:  # the first block's wrists are already written into the fit's columns
+                raise Interrupted
+            super().append(arrays)
 
-    def refine_then_stop(*args):
-        if calls:
-            raise Interrupted  # the first block's wrists are already written into the fit's columns
-        calls.append(1)
-        return refine(*args)
-
-    with mock.patch.object(hb, "refine_wrists", refine_then_stop), pytest.raises(Interrupted):
+    with mock.patch.object(hb, "Columns", StopAfterFirstBlock), pytest.raises(Interrupted):
         run_real(video, str(d / "long.npz"), body, RealOptions(**opts))
     assert work_dir_for(d / "long.npz").is_dir() and not (d / "long.npz").exists()
     logs: list[str] = []
@@ -128,8 +126,8 @@ def test_long_and_whole_clip_paths_agree(runs):
     assert np.array_equal(a.hand_seen, b.hand_seen) and a.hand_seen.any()
     body = _angles_deg(a.poses, b.poses)
     assert np.median(body) < 1.0 and np.quantile(body, 0.95) < 5.0, (np.median(body), np.quantile(body, 0.95))
-    wrists = body[:, list(WRISTS)][a.hand_seen]
-    assert np.median(wrists) < 5.0, np.median(wrists)
-    fingers = _angles_deg(a.hand_pose, b.hand_pose)
-    assert np.median(fingers) < 0.5 and np.quantile(fingers, 0.99) < 5.0, (np.median(fingers),
+    wrists = body[:, list(WRISTS)][a.hand_seen]  # measured: median 0.8°, 95 % 3.9°
+    assert np.median(wrists) < 2.0, np.median(wrists)
+    fingers = _angles_deg(a.hand_pose, b.hand_pose)  # measured: median 0.08°, 99 % 1.1°, max 2.9°
+    assert np.median(fingers) < 0.5 and np.quantile(fingers, 0.99) < 3.0, (np.median(fingers),
                                                                             np.quantile(fingers, 0.99))
