@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python bench/bench_long_hands.py --minutes 1 3
     nice -n 10 .venv/bin/python bench/bench_long_hands.py --minutes 1 --root /tmp/before   # another checkout's code
+    nice -n 10 .venv/bin/python bench/bench_long_hands.py --minutes 1 --without-hands      # what --hands adds
 
 The vendored clip is upscaled and played forwards and backwards into a temporary mp4 of each length
 (:func:`bench.bench_end_to_end.looped_video`, a real decode of a real clip); then `hkmr infer VIDEO -o OUT --hands`
@@ -50,8 +51,9 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def run_one(video: str, out: str, root: str, extra: list[str]) -> dict:
-    cmd = [sys.executable, "-m", "core.cli", "-v", "infer", video, "-o", out, "--hands", "--progress", "json", *extra]
+def run_one(video: str, out: str, root: str, extra: list[str], hands: bool = True) -> dict:
+    cmd = [sys.executable, "-m", "core.cli", "-v", "infer", video, "-o", out, *(["--hands"] if hands else []),
+           "--progress", "json", *extra]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONPATH": root})
@@ -78,6 +80,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, nargs="+", default=[1.0])
     p.add_argument("--height", type=int, default=720)
+    p.add_argument("--without-hands", action="store_true", help="the same run without --hands (what the hands add)")
     p.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                    help="the checkout whose code runs (default: this one)")
     args, extra = p.parse_known_args()
@@ -87,10 +90,10 @@ def main() -> None:
             video = os.path.join(d, "walk_looped.mp4")
             n = looped_video(video, minutes * 60, args.height)
             before = load()
-            r = run_one(video, os.path.join(d, "motion.npz"), args.root, extra)
-            print(f"{minutes:g} min ({n} frames, {args.height}p): rc {r['rc']}, peak RSS hkmr infer "
-                  f"{r['peak_main_mb']:.0f} MB, all its processes {r['peak_tree_mb']:.0f} MB, wall {r['wall_s']:.0f} s, "
-                  f"load {before} → {load()}", flush=True)
+            r = run_one(video, os.path.join(d, "motion.npz"), args.root, extra, not args.without_hands)
+            what = f"{n} frames, {args.height}p" + (", no --hands" if args.without_hands else "")
+            print(f"{minutes:g} min ({what}): rc {r['rc']}, peak RSS hkmr infer {r['peak_main_mb']:.0f} MB, all its "
+                  f"processes {r['peak_tree_mb']:.0f} MB, wall {r['wall_s']:.0f} s, load {before} → {load()}", flush=True)
             print("    " + "\n    ".join(r["said"] if r["rc"] == 0 else [r["tail"]]), flush=True)
 
 

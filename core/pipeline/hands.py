@@ -19,7 +19,8 @@ import torch
 from core.body.hands import HandSkeleton, hand_skeleton
 from core.detect.hand_landmarks import HandLandmarks
 from core.detect.landmarks import Landmarks
-from core.fitting.hands import HAND_BLOCK, HAND_MARGIN, HandFit, fit_hand_blocks, fit_hands, join_hand_fits, refine_wrists
+from core.fitting.hands import (HAND_BLOCK, HAND_MARGIN, HandFit, fit_hand_blocks, fit_hands, join_hand_fits,
+                                refine_wrists)
 
 __all__ = ["HandBlocks", "HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit", "refine_body_wrists",
            "hands_message"]

@@ -2,8 +2,9 @@
 
 A long clip's per-frame results (a fit's rotations, a motion file's poses) need not be held in memory whole: a
 :class:`Columns` folder holds one raw file per array name (rows in C order, no header; the dtype and row shape
-are fixed by the first :meth:`Columns.append`), grows by appending (rows already there may be rewritten in place, :meth:`Columns.write`) and is read back with plain file reads
-(:func:`numpy.fromfile` at an offset: no memory map, so what was read once does not stay resident).
+are fixed by the first :meth:`Columns.append`), grows by appending (rows already there may be rewritten in place,
+:meth:`Columns.write`) and is read back with plain file reads (:func:`numpy.fromfile` at an offset: no memory map,
+so what was read once does not stay resident).
 :meth:`Columns.streamed` hands an array to :func:`.atomic.atomic_savez` as a :class:`.atomic.StreamedArray`,
 so an ``.npz`` member is written from disk in blocks.
 """
