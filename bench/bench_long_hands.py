@@ -93,7 +93,8 @@ def main() -> None:
             r = run_one(video, os.path.join(d, "motion.npz"), args.root, extra, not args.without_hands)
             what = f"{n} frames, {args.height}p" + (", no --hands" if args.without_hands else "")
             print(f"{minutes:g} min ({what}): rc {r['rc']}, peak RSS hkmr infer {r['peak_main_mb']:.0f} MB, all its "
-                  f"processes {r['peak_tree_mb']:.0f} MB, wall {r['wall_s']:.0f} s, load {before} → {load()}", flush=True)
+                  f"processes {r['peak_tree_mb']:.0f} MB, wall {r['wall_s']:.0f} s, load {before} → {load()}",
+                  flush=True)
             print("    " + "\n    ".join(r["said"] if r["rc"] == 0 else [r["tail"]]), flush=True)
 
 

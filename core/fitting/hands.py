@@ -274,8 +274,8 @@ def _blend_hand_rows(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) 
 def fit_hand_blocks(skel: HandSkeleton, hands: Callable[[int, int], HandLandmarks], frames: int,
                     block: int = HAND_BLOCK, margin: int = HAND_MARGIN) -> Iterator[tuple[int, HandFit]]:
     """Fit a clip's hands block by block: ``hands(lo, hi)`` gives frames [lo, hi) of the clip's ``frames``; block
-    j's frames [a, b) — ``block`` frames, the last one 0.5–1.5× that (:func:`core.fitting.segments.segment_after`) — are
-    fitted over [a − margin, b + margin) (:func:`fit_hands`) and blended with block j−1's fit over the 2·margin
+    j's frames [a, b) — ``block`` frames, the last one 0.5–1.5× that (:func:`core.fitting.segments.segment_after`) —
+    are fitted over [a − margin, b + margin) (:func:`fit_hands`) and blended with block j−1's fit over the 2·margin
     frames they share (:class:`core.fitting.segments.Stitcher`). Yields (first frame, the fit of the frames final
     so far) in order; together they cover [0, frames)."""
     out: list[dict[str, np.ndarray]] = []

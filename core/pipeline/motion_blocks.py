@@ -4,8 +4,8 @@ The same computation as :func:`.motion.run_motion` — the world on the fit's fl
 (:func:`core.inference.world.world_frame`, anchored on the first valid frame), the fit's foot contacts, confidence
 from the landmarks' visibility, the presence gate (:func:`.motion.presence`), the times of a variable-rate source
 (:func:`.motion.sample_times`), the filming camera, the fingers of ``--hands`` (:mod:`.hand_blocks`) — done on
-:attr:`BlockedMotionStage.block` frames at a time: the fit's stitched frames are read from the work folder (:class:`core.fitting.segments.DiskFit`), the landmarks
-from detection's chunks, and each block's :class:`~core.motion.Motion` goes to
+:attr:`BlockedMotionStage.block` frames at a time: the fit's stitched frames are read from the work folder
+(:class:`core.fitting.segments.DiskFit`), the landmarks from detection's chunks, and each block's :class:`~core.motion.Motion` goes to
 :func:`hkmr_blender.base.formats.write_motion_blocks`, which writes the same ``.npz`` the whole clip's write gives
 (atomic: a failure, "no person" included, leaves no file and no temporary). Every step is per frame except the
 presence gate's persistence rule (a run of :data:`.motion.MIN_RUN` frames), so each block's gate looks

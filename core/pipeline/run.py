@@ -196,9 +196,9 @@ def _failed(exc: ValueError, opts: RealOptions, work, input_path: str, found: np
 def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions, work, fit, seconds: dict,
                      resumed: int, log, overlay: str | None = None) -> RealResult:
     """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`; with ``--hands`` the
-    hands first, in chunks and blocks, :mod:`.hand_blocks`), then its overlay
-    from the same rows, a batch at a time: nothing of the clip's length is held but its timing and flags. The
-    result's ``landmarks``, ``fit`` and ``motion`` are None (the file is the output: :func:`core.motion.read_motion`)."""
+    hands first, in chunks and blocks, :mod:`.hand_blocks`), then its overlay from the same rows, a batch at a time:
+    nothing of the clip's length is held but its timing and flags. The result's ``landmarks``, ``fit`` and ``motion``
+    are None (the file is the output: :func:`core.motion.read_motion`)."""
     info = src.info
     index = work.load_range(0, work.frames_done, keys=("found", "frame_index", "time_ms"))
     found, times = np.asarray(index["found"], bool), frame_times(index)
