@@ -15,6 +15,7 @@ hands found there, the one whose wrist point is nearest the body's wrist is kept
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -145,16 +146,18 @@ class HandDetector:
 
 
 def detect_hands(frames: Iterator[tuple[int, np.ndarray]], body: Landmarks,
-                 options: HandOptions | None = None) -> HandLandmarks:
-    """``(frame_index, RGB image)`` pairs — the frames ``body`` was detected on, in its order — → hands."""
+                 options: HandOptions | None = None, detector: HandDetector | None = None) -> HandLandmarks:
+    """``(frame_index, RGB image)`` pairs — the frames ``body`` was detected on, in its order — → hands.
+    ``detector``: an open :class:`HandDetector` to use (a long video's chunks, :mod:`core.pipeline.hand_blocks`);
+    None: one is opened for these frames and closed."""
     rows = {int(f): i for i, f in enumerate(body.frame_index)}
     n = body.num_frames
     out = {"points2d": np.zeros((n, 2, NUM_HAND_POINTS, 2), np.float32),
            "world": np.zeros((n, 2, NUM_HAND_POINTS, 3), np.float32), "score": np.zeros((n, 2), np.float32),
            "found": np.zeros((n, 2), bool), "crops": np.zeros((n, 2, 4), np.float32)}
-    min_vis = (options or HandOptions()).min_wrist_visibility
+    min_vis = (options or getattr(detector, "options", None) or HandOptions()).min_wrist_visibility
     wrists = [_IDX["left_wrist"], _IDX["right_wrist"]]
-    with HandDetector(options) as det:
+    with nullcontext(detector) if detector is not None else HandDetector(options) as det:
         for f, img in frames:
             i = rows.get(int(f))
             if i is None or not body.found[i]:

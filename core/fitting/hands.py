@@ -15,19 +15,21 @@ the flat hand).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
 
 from core.body.hands import HandSkeleton
 from core.detect.hand_landmarks import HandLandmarks
+from core.fitting.segments import Segment, Stitcher, blend_overlap, segment_after
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, rot6d_to_matrix
 from hkmr_blender.base.hands import RELAXED_FLEXION, finger_axes
 from hkmr_blender.base.skeleton import NUM_HAND_JOINTS
 
 __all__ = ["LIMITS", "NUM_ANGLES", "LOWER", "UPPER", "RELAXED", "DIP_PER_PIP", "LANDMARK_TO_SKELETON", "HAND_BONES",
-           "HandFit", "joint_axes",
+           "HAND_BLOCK", "HAND_MARGIN", "HandFit", "joint_axes", "fit_hand_blocks", "join_hand_fits",
            "finger_rotations", "hand_points", "fit_hands", "kabsch", "refine_wrists"]
 
 #: Per finger joint (order of HandSkeleton.joints[side, 1:]): (lo, hi) radians of each axis.
@@ -46,6 +48,13 @@ LANDMARK_TO_SKELETON: tuple[tuple[str, int], ...] = (
 #: The 20 bones of the 21-point hand (parent point, child point).
 HAND_BONES: tuple[tuple[int, int], ...] = tuple(
     (0 if k == 0 else base + k - 1, base + k) for base in (1, 5, 9, 13, 17) for k in range(4))
+
+
+#: A clip's hands are fitted :data:`HAND_BLOCK` frames at a time, each block with :data:`HAND_MARGIN` more frames on
+#: each side, blended with its neighbour's over the shared frames (:func:`fit_hand_blocks`): memory and each
+#: L-BFGS problem bounded at any length. A clip of up to HAND_BLOCK frames is one :func:`fit_hands` call.
+HAND_BLOCK = 1024
+HAND_MARGIN = 32
 
 
 @dataclass
@@ -245,3 +254,45 @@ def refine_wrists(rotmats: np.ndarray, fit: HandFit, parents, max_change_deg: fl
         out[ok, wrist] = new[ok]
         done[:, side] = ok
     return out, done
+
+
+def _fit_rows(fit: HandFit) -> dict[str, np.ndarray]:
+    return {f.name: getattr(fit, f.name) for f in fields(HandFit)}
+
+
+def _blend_hand_rows(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Two blocks' fits of the same frames → one (:func:`core.fitting.segments.blend_overlap`): the finger rotations
+    and the hands' orientations blended on SO(3), the points linearly, flags and errors cut at the middle."""
+    def mats(rows):
+        return {**rows, "hand_pose": axis_angle_to_matrix(torch.as_tensor(rows["hand_pose"]).reshape(
+            len(rows["hand_pose"]), -1, 3)).numpy()}
+    out = blend_overlap(mats(left), mats(right), rotations=("hand_pose", "orientation"), linear=("points", "points2d"))
+    out["hand_pose"] = matrix_to_axis_angle(torch.as_tensor(out["hand_pose"])).numpy().reshape(len(out["points"]), -1)
+    return out
+
+
+def fit_hand_blocks(skel: HandSkeleton, hands: Callable[[int, int], HandLandmarks], frames: int,
+                    block: int = HAND_BLOCK, margin: int = HAND_MARGIN) -> Iterator[tuple[int, HandFit]]:
+    """Fit a clip's hands block by block: ``hands(lo, hi)`` gives frames [lo, hi) of the clip's ``frames``; block
+    j's frames [a, b) — ``block`` frames, the last one 0.5–1.5× that (:func:`core.fitting.segments.segment_after`) —
+    are fitted over [a − margin, b + margin) (:func:`fit_hands`) and blended with block j−1's fit over the 2·margin
+    frames they share (:class:`core.fitting.segments.Stitcher`). Yields (first frame, the fit of the frames final
+    so far) in order; together they cover [0, frames)."""
+    out: list[dict[str, np.ndarray]] = []
+    stitcher, done, seg = Stitcher(out.append, _blend_hand_rows), 0, None
+    while done < frames:
+        a = 0 if seg is None else seg.b
+        seg = Segment.make(0 if seg is None else seg.index + 1, a,
+                           segment_after(a, block, margin, frames, True, frames)[0], frames, margin)
+        stitcher.add(seg, _fit_rows(fit_hands(skel, hands(seg.lo, seg.hi))), last=seg.b == frames)
+        for rows in out:
+            yield done, HandFit(**rows)
+            done += len(rows["found"])
+        out.clear()
+
+
+def join_hand_fits(pieces: list[HandFit]) -> HandFit:
+    """Consecutive pieces (:func:`fit_hand_blocks`) → one :class:`HandFit` (a single piece as it is)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    return HandFit(**{f.name: np.concatenate([getattr(p, f.name) for p in pieces]) for f in fields(HandFit)})

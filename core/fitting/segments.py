@@ -16,12 +16,12 @@ import numpy as np
 import roma
 import torch
 
-__all__ = ["Segment", "segment_after", "FIT_ARRAYS", "fit_arrays", "blend_overlap", "Stitcher", "DiskFit"]
+__all__ = ["Segment", "segment_after", "FIT_ARRAYS", "fit_arrays", "blend_rotations", "blend_overlap",
+           "Stitcher", "DiskFit"]
 
 #: The per-frame arrays of a :class:`core.fitting.clip.ClipFit` that a segment contributes.
 FIT_ARRAYS: tuple[str, ...] = ("rotmats", "transl", "reprojection_px", "reprojection", "contacts", "point_contacts",
                                "valid")
-_BLENDED = ("rotmats", "transl")
 #: The dtypes the stitched arrays are kept in on disk (:class:`DiskFit`): the fit's own (rotations float32).
 FIT_DTYPES = {"rotmats": np.float32, "transl": np.float64, "reprojection_px": np.float64, "reprojection": np.float64,
               "contacts": bool, "point_contacts": bool, "valid": bool}
@@ -65,18 +65,27 @@ def fit_arrays(fit) -> dict[str, np.ndarray]:
     return {k: np.asarray(getattr(fit, k)) for k in FIT_ARRAYS}
 
 
-def blend_overlap(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Two fits of the same n frames (left segment's, right segment's) → one: rotations and translation blended with
-    weights (i+1)/(n+1) of the right fit (rotations projected onto SO(3)); the rest cut at n // 2."""
-    n = len(left["transl"])
-    w = (np.arange(1, n + 1) / (n + 1))
-    mix = w[:, None, None, None] * right["rotmats"].astype(np.float64) \
-        + (1 - w[:, None, None, None]) * left["rotmats"].astype(np.float64)
-    rot = roma.special_procrustes(torch.as_tensor(mix)).numpy().astype(left["rotmats"].dtype)
-    out = {"rotmats": rot, "transl": w[:, None] * right["transl"] + (1 - w[:, None]) * left["transl"]}
+def blend_rotations(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two sequences of the same n frames' rotations (n,...,3,3) → one: weights (i+1)/(n+1) of the right one, the
+    mix projected onto SO(3) (in ``left``'s dtype)."""
+    w = (np.arange(1, len(left) + 1) / (len(left) + 1)).reshape(-1, *[1] * (left.ndim - 1))
+    mix = w * right.astype(np.float64) + (1 - w) * left.astype(np.float64)
+    return roma.special_procrustes(torch.as_tensor(mix)).numpy().astype(left.dtype)
+
+
+def blend_overlap(left: dict[str, np.ndarray], right: dict[str, np.ndarray], rotations: tuple[str, ...] = ("rotmats",),
+                  linear: tuple[str, ...] = ("transl",)) -> dict[str, np.ndarray]:
+    """Two fits of the same n frames (left segment's, right segment's) → one: the ``rotations`` (n,...,3,3) and the
+    ``linear`` arrays blended with weights (i+1)/(n+1) of the right fit (rotations projected onto SO(3),
+    :func:`blend_rotations`); every other array cut at n // 2 (left's frames, then right's)."""
+    n = len(next(iter(left.values())))
+    out = {k: blend_rotations(left[k], right[k]) for k in rotations}
+    for k in linear:
+        w = (np.arange(1, n + 1) / (n + 1)).reshape(-1, *[1] * (left[k].ndim - 1))
+        out[k] = w * right[k] + (1 - w) * left[k]
     cut = n // 2
-    for k in FIT_ARRAYS:
-        if k not in _BLENDED:
+    for k in left:
+        if k not in out:
             out[k] = np.concatenate([left[k][:cut], right[k][cut:]])
     return out
 
@@ -87,7 +96,9 @@ class Stitcher:
     hands them to ``sink`` (e.g. :meth:`hkmr_blender.base.columns.Columns.append`: a long clip's fit on disk);
     without one they are kept for :meth:`result`."""
 
-    def __init__(self, sink: Callable[[dict[str, np.ndarray]], None] | None = None):
+    def __init__(self, sink: Callable[[dict[str, np.ndarray]], None] | None = None,
+                 blend: Callable[[dict, dict], dict] = blend_overlap):
+        self._blend = blend  # the shared frames' blend (default: a fit's rotations and translation, the rest cut)
         self.pieces: list[dict[str, np.ndarray]] = []
         self.frames = 0  # frames final so far
         self.last_row: dict[str, np.ndarray] | None = None  # the last final frame's arrays (1 row each)
@@ -100,10 +111,11 @@ class Stitcher:
         if (self._last is None) != (seg.lo == 0) or (self._last is not None and seg.a != self._last.b):
             raise ValueError(f"segment {seg.index} [{seg.a}, {seg.b}) does not follow the previous one")
         if self._pending is not None:
-            n = len(self._pending["transl"])
-            head = blend_overlap(self._pending, {k: v[:n] for k, v in arrays.items()})
+            n = len(next(iter(self._pending.values())))
+            head = self._blend(self._pending, {k: v[:n] for k, v in arrays.items()})
             arrays = {k: np.concatenate([head[k], v[n:]]) for k, v in arrays.items()}
-        keep = len(arrays["transl"]) if last else len(arrays["transl"]) - (seg.hi - seg.b) * 2
+        size = len(next(iter(arrays.values())))
+        keep = size if last else size - (seg.hi - seg.b) * 2
         piece = {k: v[:keep] for k, v in arrays.items()}
         if keep:
             self.last_row = {k: v[-1:].copy() for k, v in piece.items()}
@@ -121,7 +133,7 @@ class Stitcher:
             raise ValueError("the last segment was not added")
         if self._sink is not None:
             raise ValueError("the stitched frames went to the sink")
-        return {k: np.concatenate([p[k] for p in self.pieces]) for k in FIT_ARRAYS}
+        return {k: np.concatenate([p[k] for p in self.pieces]) for k in (self.pieces[0] if self.pieces else ())}
 
 
 @dataclass

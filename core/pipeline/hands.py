@@ -4,7 +4,10 @@ Runs after the body's detect stage (it needs the body's wrists to crop around) a
 skeleton follows the fitted betas): :func:`run_hand_detect` decodes the clip a second time and searches crops
 around both wrists (:mod:`core.detect.hands`); :func:`run_hand_fit` fits SMPL-H's 2×15 finger joints
 (:mod:`core.fitting.hands`) on the open body's hand skeleton (:mod:`core.body.hands`); :func:`refine_body_wrists`
-turns the body's wrists to the fitted hands. Not resumable per chunk: an interrupted run redoes the hands.
+turns the body's wrists to the fitted hands. The fit goes :attr:`HandBlocks.block` frames at a time
+(:func:`core.fitting.hands.fit_hand_blocks`; a clip of up to that length is one fit); a long video's hands are done
+in chunks from disk (:mod:`.hand_blocks`) by the same functions. Not resumable per chunk: an interrupted run redoes
+the hands.
 """
 from __future__ import annotations
 
@@ -16,9 +19,27 @@ import torch
 from core.body.hands import HandSkeleton, hand_skeleton
 from core.detect.hand_landmarks import HandLandmarks
 from core.detect.landmarks import Landmarks
-from core.fitting.hands import HandFit, fit_hands, refine_wrists
+from core.fitting.hands import (HAND_BLOCK, HAND_MARGIN, HandFit, fit_hand_blocks, fit_hands, join_hand_fits,
+                                refine_wrists)
 
-__all__ = ["HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit", "refine_body_wrists"]
+__all__ = ["HandBlocks", "HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit", "refine_body_wrists",
+           "hands_message"]
+
+
+@dataclass(frozen=True)
+class HandBlocks:
+    """The pieces a clip's hands are done in: ``block`` / ``margin``: the finger fit's blocks and their shared
+    frames (:func:`core.fitting.hands.fit_hand_blocks`, every clip); ``chunk``: frames whose hands a long video
+    detects at a time (:mod:`.hand_blocks`)."""
+
+    block: int = HAND_BLOCK
+    margin: int = HAND_MARGIN
+    chunk: int = 256
+
+    def validate(self) -> "HandBlocks":
+        if not (1 <= self.margin <= self.block // 2 and self.chunk >= 1):
+            raise ValueError(f"hand blocks: need 1 ≤ margin ≤ block/2 and chunk ≥ 1, got {self}")
+        return self
 
 
 @dataclass
@@ -48,8 +69,13 @@ def body_hand_skeleton(body, betas: np.ndarray) -> HandSkeleton:
     return hand_skeleton(verts, joints, tips)
 
 
-def run_hand_fit(body, betas: np.ndarray, hands: HandLandmarks) -> HandFit:
-    return fit_hands(body_hand_skeleton(body, betas), hands)
+def run_hand_fit(body, betas: np.ndarray, hands: HandLandmarks, blocks: HandBlocks = HandBlocks()) -> HandFit:
+    """The clip's finger fit (in blocks, :func:`core.fitting.hands.fit_hand_blocks`) on ``body``'s hands shaped by
+    ``betas``."""
+    skel = body_hand_skeleton(body, betas)
+    pieces = [p for _, p in fit_hand_blocks(skel, lambda a, b: hands.select(slice(a, b)), hands.num_frames,
+                                            blocks.block, blocks.margin)]
+    return join_hand_fits(pieces) if pieces else fit_hands(skel, hands)
 
 
 def refine_body_wrists(body, clip_fit, hand_fit: HandFit):
@@ -59,3 +85,9 @@ def refine_body_wrists(body, clip_fit, hand_fit: HandFit):
 
     rotmats, done = refine_wrists(clip_fit.rotmats, hand_fit, [int(p) for p in body.parents])
     return replace(clip_fit, rotmats=rotmats), done
+
+
+def hands_message(left: int, right: int, frames: int, refined: int, seconds: dict) -> str:
+    """The log line of the hands stage: frames with a left / right hand found of ``frames``, wrists refined."""
+    return (f"hands: left found in {left}, right in {right} of {frames} frames, wrists refined in {refined} "
+            f"({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")

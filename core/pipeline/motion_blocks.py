@@ -3,9 +3,9 @@
 The same computation as :func:`.motion.run_motion` — the world on the fit's floor
 (:func:`core.inference.world.world_frame`, anchored on the first valid frame), the fit's foot contacts, confidence
 from the landmarks' visibility, the presence gate (:func:`.motion.presence`), the times of a variable-rate source
-(:func:`.motion.sample_times`), the filming camera — done on :attr:`BlockedMotionStage.block` frames at a time:
-the fit's stitched frames are read from the work folder (:class:`core.fitting.segments.DiskFit`), the landmarks
-from detection's chunks, and each block's :class:`~core.motion.Motion` goes to
+(:func:`.motion.sample_times`), the filming camera, the fingers of ``--hands`` (:mod:`.hand_blocks`) — done on
+:attr:`BlockedMotionStage.block` frames at a time: the fit's stitched frames are read from the work folder
+(:class:`core.fitting.segments.DiskFit`), the landmarks from detection's chunks, and each block's :class:`~core.motion.Motion` goes to
 :func:`hkmr_blender.base.formats.write_motion_blocks`, which writes the same ``.npz`` the whole clip's write gives
 (atomic: a failure, "no person" included, leaves no file and no temporary). Every step is per frame except the
 presence gate's persistence rule (a run of :data:`.motion.MIN_RUN` frames), so each block's gate looks
@@ -37,7 +37,8 @@ __all__ = ["BlockedMotionStage", "BlockedMotion", "DiskTrajectory", "run_motion_
 class BlockedMotionStage:
     """fit: :class:`core.fitting.segments.DiskFit`; landmarks: frames [a, b) → their
     :class:`~core.detect.landmarks.Landmarks` (detection's chunks); frame_index / time_ms: the whole clip's (small:
-    the clip's timing); output: the motion file; the rest as :class:`.motion.MotionStage`."""
+    the clip's timing); output: the motion file; hands: the finger fit's rows on disk or None; the rest as
+    :class:`.motion.MotionStage`."""
 
     fit: object
     landmarks: Callable[[int, int], Landmarks]
@@ -49,6 +50,7 @@ class BlockedMotionStage:
     origin: str = "first_frame"
     include_mesh: bool = True
     block: int = 4096
+    hands: object = None  # ``hkmr infer --hands``: columns hand_pose (F,90), hand_seen (F,2) (:mod:`.hand_blocks`)
 
 
 @dataclass
@@ -113,7 +115,9 @@ def run_motion_blocks(body, stage: BlockedMotionStage) -> BlockedMotion:
             world = frame.trajectory(rows["rotmats"][core], rows["transl"][core])
             motion = motion_of_world(body, world, fit.betas, rows["valid"][core], rows["contacts"][core], fit.camera,
                                      lm.select(core), sample_rate(lm), stage.include_mesh and a == 0)
-            yield replace(motion, valid=gate[core], timestamps=None if times is None else times[a:b])
+            hands = {} if stage.hands is None else {"hand_pose": stage.hands.read("hand_pose", a, b),
+                                                    "hand_seen": stage.hands.read("hand_seen", a, b)}
+            yield replace(motion, valid=gate[core], timestamps=None if times is None else times[a:b], **hands)
         if not valid.any():  # raised inside the writer: it leaves nothing behind
             raise no_person(stage.min_confidence, best[0])
 

@@ -30,7 +30,7 @@ from .detect import (DetectStage, detector_fingerprint, frame_times, landmarks_f
                      run_detect)
 from .detect_process import DetectProcess
 from .fit import FitStage, run_fit
-from .hands import HandStage, refine_body_wrists, run_hand_detect, run_hand_fit
+from .hands import HandBlocks, HandStage, hands_message, refine_body_wrists, run_hand_detect, run_hand_fit
 from .motion import MotionOutput, MotionStage, NoPerson, run_motion
 from .motion_blocks import BlockedMotionStage, run_motion_blocks
 from .start import INITS, StartStage, run_start
@@ -75,7 +75,8 @@ class RealOptions(OutputOptions):
     stream: how a long video is fitted in segments beside detection (:mod:`.stream`; None: always whole, after
     detection); world3d: the 3D landmarks the start and the fit follow, one of :data:`WORLD3D` ("blazepose":
     BlazePose's own world landmarks, levelled — the default; "lifter": the world lifter's,
-    :mod:`core.model.world_lifter`: better 3D, but not a better fit on the held-out renders, docs/experiments.md)."""
+    :mod:`core.model.world_lifter`: better 3D, but not a better fit on the held-out renders, docs/experiments.md);
+    hand_blocks: the pieces the hands are fitted (and on a long video detected) in (:class:`.hands.HandBlocks`)."""
 
     detector: DetectorOptions = field(default_factory=DetectorOptions)
     init: str = "keypoints"
@@ -85,6 +86,7 @@ class RealOptions(OutputOptions):
     height: float | None = None
     stream: StreamConfig | None = field(default_factory=StreamConfig)
     world3d: str = "blazepose"
+    hand_blocks: HandBlocks = field(default_factory=HandBlocks)
 
     def validate(self) -> "RealOptions":
         if self.world3d not in WORLD3D:
@@ -98,6 +100,7 @@ class RealOptions(OutputOptions):
                              f"(e.g. 1.75)")
         if self.stream is not None:
             self.stream.validate()
+        self.hand_blocks.validate()
         return super().validate()
 
 
@@ -153,7 +156,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
-        if streamed is not None and not opts.hands:  # memory flat in the length
+        if streamed is not None:  # memory flat in the length
             return _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log,
                                     overlay)
         if stream is not None:
@@ -169,8 +172,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
                 f"{int(s.sum())} frames ({g})" for g, s in swaps.swapped.items() if s.any()))
         try:
             fit, out, hands, hand_fit = _fit_and_write(body, src, lm, opts, str(output), seconds, fit_progress, log,
-                                                       WindowStore(work.path / "fit"),
-                                                       None if streamed is None else streamed.clip_fit())
+                                                       WindowStore(work.path / "fit"))
         except ValueError as exc:  # a verdict on the content (nobody there): nothing to resume, leave no work folder
             raise _failed(exc, opts, work, input_path, lm.found, warnings) from exc
         warnings += _presence_warnings(out.motion.valid, input_path)
@@ -193,9 +195,10 @@ def _failed(exc: ValueError, opts: RealOptions, work, input_path: str, found: np
 
 def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions, work, fit, seconds: dict,
                      resumed: int, log, overlay: str | None = None) -> RealResult:
-    """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`), then its overlay
-    from the same rows, a batch at a time: nothing of the clip's length is held but its timing and flags. The
-    result's ``landmarks``, ``fit`` and ``motion`` are None (the file is the output: :func:`core.motion.read_motion`)."""
+    """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`; with ``--hands`` the
+    hands first, in chunks and blocks, :mod:`.hand_blocks`), then its overlay from the same rows, a batch at a time:
+    nothing of the clip's length is held but its timing and flags. The result's ``landmarks``, ``fit`` and ``motion``
+    are None (the file is the output: :func:`core.motion.read_motion`)."""
     info = src.info
     index = work.load_range(0, work.frames_done, keys=("found", "frame_index", "time_ms"))
     found, times = np.asarray(index["found"], bool), frame_times(index)
@@ -203,9 +206,14 @@ def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions,
     if log:
         log(f"detect: person found in {int(found.sum())}/{len(found)} frames ({seconds['detect']:.1f} s)")
     size = (info.width, info.height)
+    hands = None
+    if opts.hands:  # detected in chunks and fitted in blocks; the fit's wrists refined on disk (.hand_blocks)
+        from .hand_blocks import run_hand_blocks
+
+        hands = run_hand_blocks(body, src, work, fit, opts.hand_blocks, seconds, log)
     stage = BlockedMotionStage(fit, lambda a, b: landmarks_from_arrays(work.load_range(a, b), size, info.fps),
                                index["frame_index"], times, info.fps, output, opts.min_confidence, opts.world_origin,
-                               opts.include_mesh)
+                               opts.include_mesh, hands=hands)
     t = time.perf_counter()
     try:
         out = run_motion_blocks(body, stage)
@@ -262,27 +270,23 @@ def _children_cpu(resource) -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None,
-                   fit=None):
+def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict, fit_progress, log, store=None):
     """The start, fit, hands (with ``opts.hands``) and motion-file stages (timed into ``seconds``) →
     (fit, motion output, hand landmarks or None, hand fit or None). ``store``: the fit's finished windows
-    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them); ``fit``: the clip's fit when it is
-    already done (a long video's segments, :mod:`.stream`)."""
-    if fit is None:
-        fit = _fit(body, src, lm, opts, seconds, fit_progress, log, store)
+    (:class:`core.fitting.windows.WindowStore`; a resumed run replays them)."""
+    fit = _fit(body, src, lm, opts, seconds, fit_progress, log, store)
     hands = hand_fit = None
     if opts.hands:
         t = time.perf_counter()
         hands = run_hand_detect(HandStage(src, lm))
         seconds["hand_detect"] = time.perf_counter() - t
         t = time.perf_counter()
-        hand_fit = run_hand_fit(body, fit.betas, hands)
+        hand_fit = run_hand_fit(body, fit.betas, hands, opts.hand_blocks)
         fit, refined = refine_body_wrists(body, fit, hand_fit)
         seconds["hand_fit"] = time.perf_counter() - t
         if log:
-            log(f"hands: left found in {int(hands.found[:, 0].sum())}, right in {int(hands.found[:, 1].sum())} of "
-                f"{hands.num_frames} frames, wrists refined in {int(refined.sum())} "
-                f"({seconds['hand_detect']:.1f} s + fit {seconds['hand_fit']:.1f} s)")
+            log(hands_message(int(hands.found[:, 0].sum()), int(hands.found[:, 1].sum()), hands.num_frames,
+                              int(refined.sum()), seconds))
     t = time.perf_counter()
     out = run_motion(body, MotionStage(fit, lm, output, opts.min_confidence, opts.world_origin, opts.include_mesh,
                                        None if hand_fit is None else hand_fit.hand_pose,

@@ -2,8 +2,9 @@
 
 A long clip's per-frame results (a fit's rotations, a motion file's poses) need not be held in memory whole: a
 :class:`Columns` folder holds one raw file per array name (rows in C order, no header; the dtype and row shape
-are fixed by the first :meth:`Columns.append`), grows by appending and is read back with plain file reads
-(:func:`numpy.fromfile` at an offset: no memory map, so what was read once does not stay resident).
+are fixed by the first :meth:`Columns.append`), grows by appending (rows already there may be rewritten in place,
+:meth:`Columns.write`) and is read back with plain file reads (:func:`numpy.fromfile` at an offset: no memory map,
+so what was read once does not stay resident).
 :meth:`Columns.streamed` hands an array to :func:`.atomic.atomic_savez` as a :class:`.atomic.StreamedArray`,
 so an ``.npz`` member is written from disk in blocks.
 """
@@ -49,6 +50,16 @@ class Columns:
             with open(self._path(k), "ab") as fh:
                 fh.write(v.tobytes())
         self.frames += n.pop()
+
+    def write(self, name: str, a: int, rows: np.ndarray) -> None:
+        """Overwrite rows [a, a + len(rows)) of ``name`` in place (rows already appended; cast to its dtype)."""
+        dtype, row = self.spec[name]
+        rows = np.ascontiguousarray(rows, dtype)
+        if rows.shape[1:] != row or a < 0 or a + len(rows) > self.frames:
+            raise ValueError(f"columns: rows {rows.shape} at {a} do not fit {name} ({self.frames} × {row})")
+        with open(self._path(name), "r+b") as fh:
+            fh.seek(a * int(np.prod(row, dtype=np.int64)) * dtype.itemsize)
+            fh.write(rows.tobytes())
 
     def read(self, name: str, a: int, b: int) -> np.ndarray:
         """Rows [a, b) of ``name`` (cut to the frames appended)."""

@@ -89,3 +89,20 @@ def test_columns_read_back_any_range(tmp_path):
     np.testing.assert_array_equal(cols.load(0, 70)["k"], x[:, 0, 0] > 100)
     with pytest.raises(ValueError, match="do not match"):
         cols.append({"x": x[:3].astype(np.float64), "k": x[:3, 0, 0] > 0})
+
+
+def test_columns_rows_rewritten_in_place(tmp_path):
+    """:meth:`Columns.write` (a long video's wrists refined in the fit's rows, core.pipeline.hand_blocks): the rows
+    given change, in the column's dtype; every other row and column stays; rows past the end are refused."""
+    cols = Columns(tmp_path / "c")
+    x = np.arange(40 * 6, dtype=np.float32).reshape(40, 2, 3)
+    cols.append({"x": x, "k": np.ones(40, bool)})
+    cols.write("x", 10, -x[10:15].astype(np.float64))
+    want = x.copy()
+    want[10:15] *= -1
+    np.testing.assert_array_equal(cols.read("x", 0, 40), want)
+    assert cols.read("x", 0, 40).dtype == np.float32 and cols.read("k", 0, 40).all() and cols.frames == 40
+    with pytest.raises(ValueError, match="do not fit"):
+        cols.write("x", 38, x[:3])
+    with pytest.raises(ValueError, match="do not fit"):
+        cols.write("x", 0, x[:3, :1])

@@ -29,19 +29,23 @@ FRAMES = 330
 SMALL = StreamConfig(segment=96, margin=16, prefix_found=48, min_frames=200)
 
 
-@pytest.fixture(scope="module")
-def looped(tmp_path_factory) -> Path:
+def looped_walk(path: Path, frames: int) -> Path:
+    """The real walk clip played forwards and backwards (no jumps) into an mp4 of ``frames`` frames at 30 fps."""
     cap = cv2.VideoCapture(str(REAL_DEMO_CLIP))
-    frames = []
+    images = []
     while (f := cap.read())[0]:
-        frames.append(f[1])
-    order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))  # no jumps
-    path = tmp_path_factory.mktemp("long") / "walk_looped.mp4"
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, frames[0].shape[1::-1])
-    for i in range(FRAMES):
-        out.write(frames[order[i % len(order)]])
+        images.append(f[1])
+    order = list(range(len(images))) + list(range(len(images) - 2, 0, -1))  # no jumps
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, images[0].shape[1::-1])
+    for i in range(frames):
+        out.write(images[order[i % len(order)]])
     out.release()
     return path
+
+
+@pytest.fixture(scope="module")
+def looped(tmp_path_factory) -> Path:
+    return looped_walk(tmp_path_factory.mktemp("long") / "walk_looped.mp4", FRAMES)
 
 
 @pytest.fixture(scope="module")
