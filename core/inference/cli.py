@@ -4,7 +4,7 @@ Registered by :func:`add_infer_parser` (``core.cli`` wires it). Default: the rea
 (:mod:`core.pipeline`: BlazePose landmarks → HKMR_MF clip fit); ``--no-fit``: the raw network
 (:mod:`core.inference.runner`). Machine-readable progress for the Blender operator with ``--progress json``:
 lines ``HKMR_PROGRESS {"input", "stage", "done", "total", "fps"}`` (stage "detect": frames, per chunk; "fit":
-frames × passes, per fitted window), ``HKMR_WARNING {"message"}`` and, at the end,
+frames × passes, per fitted window; "hands" with ``--hands``: frames × 2, detection then the finger fit), ``HKMR_WARNING {"message"}`` and, at the end,
 ``HKMR_DONE {"output", "frames", "valid"}`` on stdout.
 """
 from __future__ import annotations
@@ -174,35 +174,36 @@ def _is_batch(path: str) -> bool:
 
 
 def _progress(kind: str, label: str):
-    """(detection report(done, total, fps), fit report(done, total), close) for ``--progress kind``."""
+    """(detection report(done, total, fps), stage report(done, total, stage="fit"|"hands"), close) for
+    ``--progress kind``."""
     if kind == "none":
         return None, None, lambda: None
     if kind == "json":
         def report(done, total, fps, stage="detect"):
             print(progress_line(PROGRESS_TAG, {'input': label, 'stage': stage, 'done': done, 'total': total,
                                               'fps': round(fps, 2)}), flush=True)
-        return report, lambda done, total: report(done, total, 0.0, "fit"), lambda: None
+        return report, lambda done, total, stage="fit": report(done, total, 0.0, stage), lambda: None
     from tqdm import tqdm
 
     bar = tqdm(desc=os.path.basename(label.rstrip("/")), unit="frame", dynamic_ncols=True, file=sys.stderr)
-    fit_bar = []
+    bars = {}  # one more bar a stage: on a long video the fit runs while detection goes on (core.pipeline.stream)
 
     def update(done, total, fps):
         bar.total = total
         bar.update(done - bar.n)
 
-    def fit_update(done, total):
-        if not fit_bar:  # a second bar: on a long video the fit runs while detection goes on (core.pipeline.stream)
-            fit_bar.append(tqdm(desc="fit", total=total, unit="frame-pass", dynamic_ncols=True, file=sys.stderr,
-                                position=1))
-        fit_bar[0].total = total
-        fit_bar[0].update(done - fit_bar[0].n)
+    def stage_update(done, total, stage="fit"):
+        if stage not in bars:
+            bars[stage] = tqdm(desc=stage, total=total, unit="frame-pass", dynamic_ncols=True, file=sys.stderr,
+                               position=1 + len(bars))
+        bars[stage].total = total
+        bars[stage].update(done - bars[stage].n)
 
     def close():
         bar.close()
-        for b in fit_bar:
+        for b in bars.values():
             b.close()
-    return update, fit_update, close
+    return update, stage_update, close
 
 
 def _network_runner(args):

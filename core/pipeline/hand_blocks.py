@@ -33,7 +33,7 @@ from core.fitting.hands import fit_hand_blocks, refine_wrists
 from hkmr_blender.base.columns import Columns
 
 from .detect import landmarks_from_arrays
-from .hands import HandBlocks, body_hand_skeleton, hands_message
+from .hands import HandBlocks, Progress, body_hand_skeleton, hands_message
 
 __all__ = ["SWAP_PAD", "HAND_ARRAYS", "run_hand_blocks"]
 
@@ -61,7 +61,7 @@ class _FrameCursor:
             yield item
 
 
-def _detect(src, work, frames: int, blocks: HandBlocks, options, out: Columns) -> np.ndarray:
+def _detect(src, work, frames: int, blocks: HandBlocks, options, out: Columns, progress=None) -> np.ndarray:
     """Hands of frames [0, frames), chunk by chunk, appended to ``out`` → (2,) frames with a left / right hand."""
     from core.detect.hands import HandDetector, detect_hands  # mediapipe only when hands are asked for
 
@@ -79,18 +79,22 @@ def _detect(src, work, frames: int, blocks: HandBlocks, options, out: Columns) -
             getattr(src, "times_ms", {}).clear()  # the frame source's per-frame times: not needed here, not kept
             out.append({k: getattr(hands, k) for k in HAND_ARRAYS})
             seen += hands.found.sum(0)
+            if progress is not None:
+                progress(b, 2 * frames)
     return seen
 
 
-def run_hand_blocks(body, src, work, fit, blocks: HandBlocks, seconds: dict, log=None, options=None) -> Columns:
+def run_hand_blocks(body, src, work, fit, blocks: HandBlocks, seconds: dict, log=None, options=None,
+                    progress: Progress | None = None) -> Columns:
     """The long video's hands (module docstring): ``fit`` the clip's :class:`core.fitting.segments.DiskFit` (its
-    wrists are refined in place), ``work`` the run's :class:`core.inference.workdir.WorkDir` (detection's chunks).
+    wrists are refined in place), ``work`` the run's :class:`core.inference.workdir.WorkDir` (detection's chunks);
+    ``progress`` after each chunk and each finger block (:data:`.hands.Progress`).
     → columns ``hand_pose`` (F,90) float64 and ``hand_seen`` (F,2) bool in ``work``'s ``hands/fit/``."""
     blocks, n = blocks.validate(), fit.frames
     index = np.asarray(work.load_range(0, n, keys=("frame_index",))["frame_index"], np.int64)
     t = time.perf_counter()
     detected = Columns(work.path / "hands" / "detect")
-    seen = _detect(src, work, n, blocks, options, detected)
+    seen = _detect(src, work, n, blocks, options, detected, progress)
     seconds["hand_detect"] = time.perf_counter() - t
     t = time.perf_counter()
 
@@ -104,6 +108,8 @@ def run_hand_blocks(body, src, work, fit, blocks: HandBlocks, seconds: dict, log
         fit.columns.write("rotmats", a, rotmats)
         out.append({"hand_pose": np.asarray(piece.hand_pose, np.float64), "hand_seen": np.asarray(piece.found, bool)})
         refined += int(done.sum())
+        if progress is not None:
+            progress(n + b, 2 * n)
     detected.remove()
     seconds["hand_fit"] = time.perf_counter() - t
     if log:

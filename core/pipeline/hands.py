@@ -12,6 +12,7 @@ the hands.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -23,7 +24,10 @@ from core.fitting.hands import (HAND_BLOCK, HAND_MARGIN, HandFit, fit_hand_block
                                 refine_wrists)
 
 __all__ = ["HandBlocks", "HandStage", "run_hand_detect", "body_hand_skeleton", "run_hand_fit", "refine_body_wrists",
-           "hands_message"]
+           "hands_message", "hand_progress"]
+
+#: ``progress(done, total)`` of the hands stage: detection, then the finger fit, each counted in frames (total 2·F).
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -45,18 +49,37 @@ class HandBlocks:
 @dataclass
 class HandStage:
     """source: the decoded input (the same frames the body was detected on); landmarks: the body's;
-    options: :class:`core.detect.hands.HandOptions` (None: defaults)."""
+    options: :class:`core.detect.hands.HandOptions` (None: defaults); progress: :data:`Progress` or None."""
 
     source: object
     landmarks: Landmarks
     options: object = field(default=None)
+    progress: Progress | None = None
+
+
+def hand_progress(fit_progress: Callable[..., None] | None) -> Progress | None:
+    """The hands stage's :data:`Progress` reported through the run's ``fit_progress(done, total, stage=…)`` as
+    stage "hands" (``hkmr infer --progress json``; Blender's status bar), or None without one."""
+    return None if fit_progress is None else (lambda done, total: fit_progress(done, total, stage="hands"))
+
+
+def _ticking(frames: Iterator, tick: Callable[[int], None], every: int = 16) -> Iterator:
+    """``frames`` unchanged, ``tick(k)`` after every ``every``-th item (k items handed out)."""
+    for k, item in enumerate(frames, 1):
+        yield item
+        if k % every == 0:
+            tick(k)
 
 
 def run_hand_detect(stage: HandStage) -> HandLandmarks:
     from core.detect.hands import detect_hands  # mediapipe only when hands are asked for
 
-    first = int(stage.landmarks.frame_index[0]) if stage.landmarks.num_frames else 0
-    return detect_hands(stage.source.frames(first), stage.landmarks, stage.options)
+    n = stage.landmarks.num_frames
+    first = int(stage.landmarks.frame_index[0]) if n else 0
+    frames = stage.source.frames(first)
+    if stage.progress is not None:
+        frames = _ticking(frames, lambda k: stage.progress(min(k, n), 2 * n))
+    return detect_hands(frames, stage.landmarks, stage.options)
 
 
 def body_hand_skeleton(body, betas: np.ndarray) -> HandSkeleton:
@@ -69,12 +92,16 @@ def body_hand_skeleton(body, betas: np.ndarray) -> HandSkeleton:
     return hand_skeleton(verts, joints, tips)
 
 
-def run_hand_fit(body, betas: np.ndarray, hands: HandLandmarks, blocks: HandBlocks = HandBlocks()) -> HandFit:
+def run_hand_fit(body, betas: np.ndarray, hands: HandLandmarks, blocks: HandBlocks = HandBlocks(),
+                 progress: Progress | None = None) -> HandFit:
     """The clip's finger fit (in blocks, :func:`core.fitting.hands.fit_hand_blocks`) on ``body``'s hands shaped by
-    ``betas``."""
+    ``betas``; ``progress`` after each block (the stage's second half, :data:`Progress`)."""
     skel = body_hand_skeleton(body, betas)
-    pieces = [p for _, p in fit_hand_blocks(skel, lambda a, b: hands.select(slice(a, b)), hands.num_frames,
-                                            blocks.block, blocks.margin)]
+    n, pieces = hands.num_frames, []
+    for a, p in fit_hand_blocks(skel, lambda a, b: hands.select(slice(a, b)), n, blocks.block, blocks.margin):
+        pieces.append(p)
+        if progress is not None:
+            progress(n + a + len(p.found), 2 * n)
     return join_hand_fits(pieces) if pieces else fit_hands(skel, hands)
 
 

@@ -30,7 +30,8 @@ from .detect import (DetectStage, detector_fingerprint, frame_times, landmarks_f
                      run_detect)
 from .detect_process import DetectProcess
 from .fit import FitStage, run_fit
-from .hands import HandBlocks, HandStage, hands_message, refine_body_wrists, run_hand_detect, run_hand_fit
+from .hands import (HandBlocks, HandStage, hand_progress, hands_message, refine_body_wrists, run_hand_detect,
+                    run_hand_fit)
 from .motion import MotionOutput, MotionStage, NoPerson, run_motion
 from .motion_blocks import BlockedMotionStage, run_motion_blocks
 from .start import INITS, StartStage, run_start
@@ -158,7 +159,7 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             raise
         if streamed is not None:  # memory flat in the length
             return _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log,
-                                    overlay)
+                                    overlay, fit_progress)
         if stream is not None:
             lm = load_landmarks(work, info)
         warnings = _timing_warnings(lm.frame_index, lm.time_ms, lm.fps, input_path, info.num_frames)
@@ -194,7 +195,7 @@ def _failed(exc: ValueError, opts: RealOptions, work, input_path: str, found: np
 
 
 def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions, work, fit, seconds: dict,
-                     resumed: int, log, overlay: str | None = None) -> RealResult:
+                     resumed: int, log, overlay: str | None = None, fit_progress=None) -> RealResult:
     """A long video's motion file from its fit on disk, block by block (:mod:`.motion_blocks`; with ``--hands`` the
     hands first, in chunks and blocks, :mod:`.hand_blocks`), then its overlay from the same rows, a batch at a time:
     nothing of the clip's length is held but its timing and flags. The result's ``landmarks``, ``fit`` and ``motion``
@@ -210,7 +211,8 @@ def _write_in_blocks(body, src, input_path: str, output: str, opts: RealOptions,
     if opts.hands:  # detected in chunks and fitted in blocks; the fit's wrists refined on disk (.hand_blocks)
         from .hand_blocks import run_hand_blocks
 
-        hands = run_hand_blocks(body, src, work, fit, opts.hand_blocks, seconds, log)
+        hands = run_hand_blocks(body, src, work, fit, opts.hand_blocks, seconds, log,
+                                progress=hand_progress(fit_progress))
     stage = BlockedMotionStage(fit, lambda a, b: landmarks_from_arrays(work.load_range(a, b), size, info.fps),
                                index["frame_index"], times, info.fps, output, opts.min_confidence, opts.world_origin,
                                opts.include_mesh, hands=hands)
@@ -278,10 +280,10 @@ def _fit_and_write(body, src, lm, opts: RealOptions, output: str, seconds: dict,
     hands = hand_fit = None
     if opts.hands:
         t = time.perf_counter()
-        hands = run_hand_detect(HandStage(src, lm))
+        hands = run_hand_detect(HandStage(src, lm, progress=hand_progress(fit_progress)))
         seconds["hand_detect"] = time.perf_counter() - t
         t = time.perf_counter()
-        hand_fit = run_hand_fit(body, fit.betas, hands, opts.hand_blocks)
+        hand_fit = run_hand_fit(body, fit.betas, hands, opts.hand_blocks, hand_progress(fit_progress))
         fit, refined = refine_body_wrists(body, fit, hand_fit)
         seconds["hand_fit"] = time.perf_counter() - t
         if log:

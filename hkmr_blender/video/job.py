@@ -110,8 +110,8 @@ class JobStatus:
     done: int = 0
     total: int = 0
     fps: float = 0.0
-    stage: str = "detect"  # "check" (the interpreter's probe), "detect" (done/total frames) or "fit" (frames ×
-    #                        passes; frames on a long video)
+    stage: str = "detect"  # "check" (the interpreter's probe), "detect" (done/total frames), "fit" (frames ×
+    #                        passes; frames on a long video) or "hands" (--hands: frames × 2)
     finished: bool = False
     returncode: int | None = None
     output: str = ""

@@ -135,6 +135,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         context.workspace.status_text_set(
             f"HKMR: checking the Python interpreter {self._job.cfg.python} — Esc to cancel" if st.stage == "check" else
             f"HKMR: fitting the motion, {100 * st.fraction:.0f} % — Esc to cancel" if st.stage == "fit" else
+            f"HKMR: finding the hands, {100 * st.fraction:.0f} % — Esc to cancel" if st.stage == "hands" else
             f"HKMR: {st.done}/{st.total or '?'} frames, {st.fps:.1f} frames/s — Esc to cancel")
         return self._finish(context, st) if st.finished else {"RUNNING_MODAL"}
 

@@ -55,7 +55,9 @@ def runs(tmp_path_factory):
         run_real(video, str(d / "long.npz"), body, RealOptions(**opts))
     assert work_dir_for(d / "long.npz").is_dir() and not (d / "long.npz").exists()
     logs: list[str] = []
-    long = run_real(video, str(d / "long.npz"), body, RealOptions(**opts), resume=True, log=logs.append)
+    progress = logs.append  # the stages' reports land beside the log lines, as (stage, done, total)
+    long = run_real(video, str(d / "long.npz"), body, RealOptions(**opts), resume=True, log=logs.append,
+                    fit_progress=lambda done, total, stage="fit": progress((stage, done, total)))
     whole = run_real(video, str(d / "whole.npz"), body, RealOptions(stream=None, hand_blocks=BLOCKS, hands=True))
     return long, logs, whole, d, video
 
@@ -67,7 +69,10 @@ def test_long_video_with_hands_takes_the_blocked_path(runs):
     assert long.fit is None and long.motion is None and long.hands is None and whole.hands is not None
     assert long.seconds["hand_detect"] > 0 and long.seconds["hand_fit"] > 0
     assert long.resumed_frames == FRAMES  # detection was resumed; the hands were redone (nothing of them is kept)
-    hands_line = next(m for m in logs if m.startswith("hands:"))
+    hands = [(a, b) for st, a, b in (m for m in logs if isinstance(m, tuple)) if st == "hands"]
+    assert len(hands) >= 4 and hands[-1] == (2 * FRAMES, 2 * FRAMES)  # every chunk and block reported, in order
+    assert all(b >= a for a, b in zip(hands, hands[1:]))
+    hands_line = next(m for m in logs if isinstance(m, str) and m.startswith("hands:"))
     assert f"of {FRAMES} frames" in hands_line and "wrists refined in 0 " not in hands_line
     m = read_motion(d / "long.npz")
     assert m.hand_pose.shape == (FRAMES, 90) and np.isfinite(m.hand_pose).all()

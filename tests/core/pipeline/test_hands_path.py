@@ -9,12 +9,19 @@ from core.cli import main
 from core.fitting.hands import LIMITS
 from core.motion import read_motion
 from hkmr_blender.base.motion import load_npz
+from hkmr_blender.base.progress import parse_line
 from tests.core.pipeline.test_real_path import BLANK, clip  # noqa: F401 — the shared real clip fixture
 
 
-def test_infer_hands_writes_finger_rotations(clip, tmp_path):  # noqa: F811
+def test_infer_hands_writes_finger_rotations(clip, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "hands.npz"
-    assert main(["infer", clip, "-o", str(out), "--hands", "--progress", "none"]) == 0
+    assert main(["infer", clip, "-o", str(out), "--hands", "--progress", "json"]) == 0
+    # the hands stage reports its progress (Blender's bar): after the fit, rising to frames × 2 (detection, then fit)
+    lines = [parse_line(x) for x in capsys.readouterr().out.splitlines()]
+    stages = [d["stage"] for k, d in filter(None, lines) if k == "progress"]
+    hands = [(d["done"], d["total"]) for k, d in filter(None, lines) if k == "progress" and d["stage"] == "hands"]
+    assert stages.index("hands") > max(i for i, st in enumerate(stages) if st == "fit")
+    assert len(hands) >= 2 and hands[-1] == (48, 48) and all(b >= a for a, b in zip(hands, hands[1:]))
     m = read_motion(out)
     assert m.hand_pose is not None and m.hand_pose.shape == (24, 90) and np.isfinite(m.hand_pose).all()
     angles = np.linalg.norm(m.hand_pose.reshape(24, 30, 3), axis=-1)
