@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.camera.heading import turn_about_up
+
 from .terms import HIPS
 
 __all__ = ["FACING_DEG", "facing_angle", "turn_about_camera_up", "unbias_facing"]
@@ -44,15 +46,12 @@ def facing_angle(world: np.ndarray) -> np.ndarray:
 
 def turn_about_camera_up(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """points (F,N,3) camera axes turned per frame by ``angle`` (F,) radians about the camera's up (−y) through
-    their hips' centre: a positive angle turns a body's facing towards the camera's right (+x)."""
+    their hips' centre: a positive angle turns a body's facing towards the camera's right (+x)
+    (:func:`core.camera.heading.turn_about_up` with the camera as its own reference frame)."""
     p = np.asarray(points, np.float64)
     centre = p[:, list(HIPS)].mean(1, keepdims=True)
-    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
-    q = p - centre
-    # about −y by a: x' = x cos a − z sin a, z' = x sin a + z cos a (−z → +x for a = 90°)
-    x = q[..., 0] * c - q[..., 2] * s
-    z = q[..., 0] * s + q[..., 2] * c
-    return np.stack([x, q[..., 1], z], -1) + centre
+    turn = turn_about_up(np.broadcast_to(np.eye(3), (len(p), 3, 3)), _UP, angle)
+    return np.einsum("fij,fnj->fni", turn, p - centre) + centre
 
 
 def unbias_facing(world: np.ndarray, found: np.ndarray, amplitude_deg: float = FACING_DEG) -> np.ndarray:

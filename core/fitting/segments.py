@@ -65,10 +65,16 @@ def fit_arrays(fit) -> dict[str, np.ndarray]:
     return {k: np.asarray(getattr(fit, k)) for k in FIT_ARRAYS}
 
 
+def _ramp(like: np.ndarray) -> np.ndarray:
+    """The right-hand weights (i+1)/(n+1) of an n-frame overlap, shaped to broadcast over ``like`` (n,...)."""
+    n = len(like)
+    return (np.arange(1, n + 1) / (n + 1)).reshape(-1, *[1] * (like.ndim - 1))
+
+
 def blend_rotations(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Two sequences of the same n frames' rotations (n,...,3,3) → one: weights (i+1)/(n+1) of the right one, the
     mix projected onto SO(3) (in ``left``'s dtype)."""
-    w = (np.arange(1, len(left) + 1) / (len(left) + 1)).reshape(-1, *[1] * (left.ndim - 1))
+    w = _ramp(left)
     mix = w * right.astype(np.float64) + (1 - w) * left.astype(np.float64)
     return roma.special_procrustes(torch.as_tensor(mix)).numpy().astype(left.dtype)
 
@@ -81,7 +87,7 @@ def blend_overlap(left: dict[str, np.ndarray], right: dict[str, np.ndarray], rot
     n = len(next(iter(left.values())))
     out = {k: blend_rotations(left[k], right[k]) for k in rotations}
     for k in linear:
-        w = (np.arange(1, n + 1) / (n + 1)).reshape(-1, *[1] * (left[k].ndim - 1))
+        w = _ramp(left[k])
         out[k] = w * right[k] + (1 - w) * left[k]
     cut = n // 2
     for k in left:
