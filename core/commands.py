@@ -108,6 +108,7 @@ def _with_rest_joints(motion, body_path: str | None, label: str):
     import torch
 
     from hkmr_blender.base.skeleton import GENDERS
+    from hkmr_blender.base.motion_ranges import dropped_betas
     from hkmr_blender.base.smpl_file import shape_mismatch
 
     from .body.model import load_body_model
@@ -116,9 +117,10 @@ def _with_rest_joints(motion, body_path: str | None, label: str):
     betas = torch.zeros(1, body.num_betas, dtype=body.j_template.dtype)
     n = min(body.num_betas, len(motion.betas))
     betas[0, :n] = torch.as_tensor(motion.betas[:n])
-    warning = shape_mismatch(motion.body_model, body.identity, label)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in (shape_mismatch(motion.body_model, body.identity, label),
+                    dropped_betas(motion.betas, body.num_betas, label)):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     return replace(motion, rest_joints=body.rest_joints(betas)[0].double().numpy())
 
 

@@ -74,7 +74,8 @@ def write_amass(path: str | os.PathLike, motion: Motion) -> None:
     m = to_file_up_axis(m, "z", path, "AMASS")
     if len(m.betas) > _SMPLH_BETAS and np.any(m.betas[_SMPLH_BETAS:] != 0):
         raise MotionFileError(f"{path}: the motion has {len(m.betas)} shape coefficients; AMASS's SMPL-H "
-                              f"holds {_SMPLH_BETAS}")
+                              f"holds {_SMPLH_BETAS}. Keep an HKMR .npz (it stores them all), or set the ones past "
+                              f"{_SMPLH_BETAS} to zero")
     poses = np.zeros((m.num_frames, _SMPLH_WIDTH))
     poses[:, : 3 * _BODY_JOINTS] = m.poses[:, : 3 * _BODY_JOINTS]
     if m.hand_pose is not None:

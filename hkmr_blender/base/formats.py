@@ -21,7 +21,8 @@ import numpy as np
 
 from .amass import read_amass, write_amass
 from .inputs import file_problem
-from .motion import PER_FRAME_FIELDS, Motion, fail
+from .motion import PER_FRAME_FIELDS, Motion, fail, validate_motion
+from .motion_ranges import check_some_valid
 from .motion_v1 import read_v1, write_v1, write_v1_blocks
 from .smpl_codec import read_smpl_codec, write_smpl_codec
 
@@ -90,8 +91,12 @@ def read_motion(path: str | os.PathLike) -> Motion:
 
 
 def write_motion(path: str | os.PathLike, motion: Motion) -> Path:
-    """Validate ``motion`` and write it atomically in the format its file name selects. Returns the path."""
-    format_for_name(path).write(path, motion)
+    """Validate ``motion`` and write it atomically in the format its file name selects. Returns the path. A motion
+    without one valid frame is refused (AMASS and .smpl would store its placeholders as motion)."""
+    fmt = format_for_name(path)
+    if fmt is not HKMR_V1:  # (write_v1 checks it after its own validation)
+        check_some_valid(str(path), validate_motion(motion, str(path)).valid)
+    fmt.write(path, motion)
     return Path(path)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .inputs import file_problem
+from .motion_ranges import MAX_BETA, check_betas, check_frame_index, check_trans
 from .npz import NpzError, load_npz_checked
 from .options import MAX_FPS, MAX_FRAMES
 from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS
@@ -204,12 +205,6 @@ def _check_numbers(path: str, m: "Motion") -> None:
                        "Re-export the file with `hkmr` or fix the writer that produced it")
 
 
-#: largest |beta| accepted. Betas are PCA coefficients in units of the shape space's standard deviation: real fits
-#: stay within about ±5 (``--height`` is held to 0.5–2.5 m, and beta0 = ±2 already spans 1.2–2.5 m on the open
-#: body), AMASS's MoSh++ fits within about ±5 too; 20 leaves 4× margin, and a body at 20 standard deviations is no
-#: human shape any body model was built from (a value like 1e6 is a broken writer, not a person).
-MAX_BETA = 20.0
-
 #: shortest rest bone accepted (metres): Blender removes zero-length bones, so the armature would lose joints
 MIN_BONE = 1e-4
 
@@ -227,17 +222,6 @@ def _check_span(path: str, m: "Motion") -> None:
         raise fail(path, f"field '{span[1]}' spans {span[0]:.4g} frames at {float(m.fps):g} fps, more than Blender's "
                    f"{MAX_FRAMES} (a broken jump?)", f"Store the source frame numbers (or times) of the clip, which "
                    f"must fit in {MAX_FRAMES} frames")
-
-
-def _check_betas(path: str, betas: np.ndarray) -> None:
-    """|betas| ≤ :data:`MAX_BETA` (NaN/inf are refused with the other fields' finiteness check)."""
-    big = np.flatnonzero(np.isfinite(betas) & (np.abs(betas) > MAX_BETA))
-    if big.size:
-        k = int(big[0])
-        raise fail(path, f"field 'betas': beta {k} is {float(betas[k]):.4g}, beyond ±{MAX_BETA:g} (shape "
-                   "coefficients are in standard deviations; no body model produces this)", "Store the body's "
-                   "shape coefficients as the fit wrote them (real bodies lie within about ±5), or zeros for the "
-                   "template body")
 
 
 def _check_weights(path: str, w: np.ndarray) -> None:
@@ -269,7 +253,8 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         raise fail(path, "field 'betas' is empty (no shape coefficients)", "Store the body's shape coefficients "
                    "(10 for HKMR), or zeros(10) for the template body")
     _check_numbers(path, m)
-    _check_betas(path, np.asarray(m.betas))
+    check_betas(path, np.asarray(m.betas))
+    check_trans(path, np.asarray(m.trans))
     if m.rest_joints is not None:
         _check_shape(path, "rest_joints", m.rest_joints, (NUM_JOINTS, 3))
     if m.camera is not None:
@@ -309,6 +294,7 @@ def validate_motion(m: Motion, path: str = "") -> Motion:
         raise fail(path, "confidence values must lie in [0, 1]", "Rescale the per-frame confidence")
     if np.any(np.diff(np.asarray(m.frame_index)) <= 0):
         raise fail(path, "frame_index must be strictly increasing", "Sort the frames by source index")
+    check_frame_index(path, np.asarray(m.frame_index))
     _check_span(path, m)
     if m.rest_joints is not None:
         rj = np.asarray(m.rest_joints, np.float64)

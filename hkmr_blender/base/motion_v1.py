@@ -13,6 +13,7 @@ import numpy as np
 
 from .atomic import atomic_savez, scratch_dir
 from .columns import Columns
+from .motion_ranges import check_some_valid, check_version_fields
 from .motion import (FORMAT_NAME, FORMAT_VERSION, OPTIONAL_FIELDS, PER_FRAME_FIELDS, VIEW_KEYS, Motion, RestMesh,
                      ViewCamera, fail, load_npz, scalar_field, validate_motion)
 
@@ -29,7 +30,9 @@ PER_FRAME_KEYS = (*PER_FRAME_FIELDS, "view_R", "view_t")
 
 def write_v1(path: str | os.PathLike, motion: Motion) -> Path:
     """Validate ``motion`` and write it as an HKMR motion file of :data:`FORMAT_VERSION` (atomic). Returns the path."""
-    atomic_savez(path, _file_arrays(validate_motion(motion, str(path))))
+    m = validate_motion(motion, str(path))
+    check_some_valid(str(path), m.valid)
+    atomic_savez(path, _file_arrays(m))
     return Path(path)
 
 
@@ -40,7 +43,7 @@ def write_v1_blocks(path: str | os.PathLike, blocks: Iterable[Motion]) -> int:
     and its per-frame rows go to a hidden folder beside ``path``, from which the file's members are then
     written (atomic; the folder is removed, on error too). Returns the number of frames."""
     with scratch_dir(path) as tmp:
-        rows, head, last = Columns(tmp / "rows"), None, None
+        rows, head, last, seen = Columns(tmp / "rows"), None, None, False
         for block in blocks:
             m = validate_motion(block, str(path))
             arrays = _file_arrays(m)
@@ -48,9 +51,11 @@ def write_v1_blocks(path: str | os.PathLike, blocks: Iterable[Motion]) -> int:
                 _check_follows(str(path), last, m)
             rows.append({k: arrays[k] for k in PER_FRAME_KEYS if k in arrays})
             head = head or {k: None if k in PER_FRAME_KEYS else v for k, v in arrays.items()}  # in the file's order
-            last = m.select([-1])
+            last, seen = m.select([-1]), seen or bool(m.valid.any())
         if head is None:
             raise fail(str(path), "the motion has zero frames", "Check that inference found the person in the input")
+        if not seen:
+            check_some_valid(str(path), np.zeros(rows.frames, bool))
         atomic_savez(path, {k: rows.streamed(k) if k in rows.spec else v for k, v in head.items()})
         return rows.frames
 
@@ -96,6 +101,7 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
                     "Update the HKMR add-on / package")
     if version < 1:
         raise fail(path, f"invalid motion format version {version}", "Re-export the file")
+    check_version_fields(path, data, version)
     required = ("poses", "trans", "betas", "gender", "mocap_framerate", "joint_names", "parents")
     missing = [k for k in required if k not in data]
     if missing:
@@ -125,7 +131,9 @@ def _motion_from_v1(data: dict, path: str) -> Motion:
         joint_names=tuple(j.decode("utf-8", "replace") if isinstance(j, bytes) else str(j)  # numpy 'S' (bytes) names
                           for j in data["joint_names"]), parents=data["parents"],
         mesh=mesh, source=path)
-    return validate_motion(motion, path)
+    motion = validate_motion(motion, path)
+    check_some_valid(path, motion.valid)
+    return motion
 
 
 

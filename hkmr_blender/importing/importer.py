@@ -20,6 +20,7 @@ from .hands import finger_rig, finger_weights
 from ..rig.keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
 from ..base import Motion, MotionFileError, read_motion
+from ..base.motion_ranges import dropped_betas
 from ..base.smpl_file import body_identity, shape_mismatch
 from .plan import KeyOptions, plan_keys
 from ..rig.transforms import C_Y_TO_Z, convert_up_axis
@@ -87,6 +88,11 @@ def _prepare(motion: Motion, settings: ImportSettings, want_mesh: bool):
     if arrays is not None and motion.rest_joints is None:
         used = body_identity(arrays, motion.gender)
         warning = shape_mismatch(motion.body_model, used, os.path.basename(motion.source) or "the file")
+        if warning:
+            warnings.append(warning)
+    if arrays is not None:  # the body model's own shape coefficients shape the body: it may have fewer (smplx's slice)
+        warning = dropped_betas(motion.betas, arrays["shapedirs"].shape[-1],
+                                os.path.basename(motion.source) or "the file")
         if warning:
             warnings.append(warning)
     if arrays is not None and motion.rest_joints is not None and motion.mesh is None and want_mesh:

@@ -321,19 +321,23 @@ def test_bad_training_config_is_refused(text, extra, says, tmp_path, capsys):
     check_refused(rc, err, tmp_path, before, names=[says])
 
 
-def test_older_versions_still_read_and_ignore_later_fields(motion_file, tmp_path):
-    """A version-2 file carrying a ``timestamps`` array (added in 3) reads as evenly spaced; version 1 ignores
-    ``contacts`` too (motion file versions: hkmr_blender.base.motion.OPTIONAL_FIELDS)."""
-    from core.motion import read_motion
+def test_older_versions_still_read_and_refuse_later_fields(motion_file, tmp_path):
+    """A version-2 file reads (without ``timestamps``, added in 3); one carrying a ``timestamps`` array is refused
+    with the field and its version named, not read as evenly spaced with the array silently dropped (motion file
+    versions: hkmr_blender.base.motion.OPTIONAL_FIELDS)."""
+    from core.motion import MotionFileError, read_motion
 
     with np.load(motion_file) as f:
         valid = {k: f[k] for k in f.files}
-    for version, expect_contacts in ((2, True), (1, False)):
+    for version, later in ((2, "timestamps"), (1, "contacts")):
         path = tmp_path / f"v{version}.npz"
+        _v1(valid, path, format_version=np.array(version), contacts=np.zeros((60, 2), bool) if version > 1 else None)
+        m = read_motion(path)
+        assert m.timestamps is None and (m.contacts is not None) == (version > 1)
         _v1(valid, path, format_version=np.array(version), timestamps=np.arange(60) / 10.0,
             contacts=np.zeros((60, 2), bool))
-        m = read_motion(path)
-        assert m.timestamps is None and (m.contacts is not None) == expect_contacts
+        with pytest.raises(MotionFileError, match=f"field '{later}' is defined from motion format version"):
+            read_motion(path)
 
 
 def test_converting_timestamps_to_a_format_without_them_warns(motion_file, tmp_path, capsys):

@@ -58,13 +58,20 @@ def test_smpl_codec_round_trip_is_smplh(tmp_path):
     assert read_motion(tmp_path / "b.smpl").hand_pose is None
 
 
-def test_older_versions_ignore_the_key(tmp_path):
-    """A v2 file never had hands: even a stray ``hand_pose`` key in it is not read as hands."""
+def test_older_versions_refuse_the_key(tmp_path):
+    """A v2 file never had hands: a stray ``hand_pose`` key in it is neither read as hands nor dropped silently — the
+    file is refused, the field, the version that defines it and the fix named."""
     write_motion(tmp_path / "m.npz", replace(make_motion(), hand_pose=_hands(12)))
     data = dict(np.load(tmp_path / "m.npz"))
     data["format_version"] = np.array(2)
     np.savez(tmp_path / "v2.npz", **data)
-    assert read_motion(tmp_path / "v2.npz").hand_pose is None
+    with pytest.raises(MotionFileError, match="field 'hand_pose' is defined from motion format version 4, but the file "
+                       "says version 2.*set format_version to 4") as info:
+        read_motion(tmp_path / "v2.npz")
+    assert str(tmp_path / "v2.npz") in str(info.value)
+    del data["hand_pose"]
+    np.savez(tmp_path / "v2.npz", **data)
+    assert read_motion(tmp_path / "v2.npz").hand_pose is None  # without it, an old file reads
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -1,5 +1,5 @@
 """Motion file v6's optional ``hand_seen`` (F,2): which frames saw each hand. Round trip and select, AMASS/.smpl
-drop it (no slot), a v5 file's stray key is ignored, bad flags refused with the field named."""
+drop it (no slot), a v5 file's stray key is refused, bad flags refused with the field named."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -33,10 +33,14 @@ def test_version_six_round_trip_and_select(tmp_path):
     assert read_motion(tmp_path / "v4like.npz").hand_seen is None
 
 
-def test_older_version_ignores_the_key(tmp_path):
+def test_older_version_refuses_the_key(tmp_path):
     write_motion(tmp_path / "m.npz", _with_hands())
     arrays = dict(load_npz(tmp_path / "m.npz"))
     arrays["format_version"] = np.array(5)
+    np.savez(tmp_path / "v5.npz", **arrays)
+    with pytest.raises(MotionFileError, match="'hand_seen' is defined from motion format version 6.*says version 5"):
+        read_motion(tmp_path / "v5.npz")
+    del arrays["hand_seen"]
     np.savez(tmp_path / "v5.npz", **arrays)
     r = read_motion(tmp_path / "v5.npz")
     assert r.hand_seen is None and r.hand_pose is not None

@@ -34,14 +34,16 @@ def test_view_round_trip_and_select(tmp_path):
     assert read_motion(tmp_path / "none.npz").view is None
 
 
-def test_older_version_ignores_view_keys_and_newer_is_refused(tmp_path):
+def test_older_version_with_view_keys_and_newer_are_refused(tmp_path):
     m = replace(make_motion(mesh=False), view=_view(12))
     write_motion(tmp_path / "m.npz", m)
     with np.load(tmp_path / "m.npz") as data:
         arrays = dict(data)
     arrays["format_version"] = np.array(OPTIONAL_FIELDS["view"] - 1)
     np.savez(tmp_path / "old.npz", **arrays)
-    assert read_motion(tmp_path / "old.npz").view is None
+    with pytest.raises(MotionFileError, match="'view_K' is defined from motion format version 5, but the file says "
+                       "version 4"):
+        read_motion(tmp_path / "old.npz")
     arrays["format_version"] = np.array(FORMAT_VERSION + 1)
     np.savez(tmp_path / "new.npz", **arrays)
     with pytest.raises(MotionFileError, match="newer"):
