@@ -23,6 +23,7 @@ from core.inference.options import OutputOptions
 from core.inference.sources import open_source, source_fingerprint
 from core.inference.workdir import WorkDir, work_dir_for
 from core.runtime import return_large_blocks
+from hkmr_blender.base.options import height_problem
 
 from .background import in_background
 from .camera import CAMERA_MODES, CameraStage, run_camera
@@ -96,9 +97,8 @@ class RealOptions(OutputOptions):
             raise ValueError(f"--init {self.init!r} is not one of {', '.join(INITS)}")
         if self.camera not in CAMERA_MODES:
             raise ValueError(f"--camera {self.camera!r} is not one of {', '.join(CAMERA_MODES)}")
-        if self.height is not None and not 0.5 <= self.height <= 2.5:
-            raise ValueError(f"--height {self.height:g}: the person's height in metres, between 0.5 and 2.5 "
-                             f"(e.g. 1.75)")
+        if self.height is not None and height_problem(self.height):
+            raise ValueError(height_problem(self.height))
         if self.stream is not None:
             self.stream.validate()
         self.hand_blocks.validate()

@@ -19,7 +19,7 @@ from typing import Callable
 from .outputs import check_output_file
 
 __all__ = ["positive_float", "nonnegative_float", "unit_float", "positive_int", "nonnegative_int", "thread_count",
-           "frame_rate", "MAX_FPS", "MAX_FRAMES",
+           "frame_rate", "MAX_FPS", "MAX_FRAMES", "MIN_HEIGHT", "MAX_HEIGHT", "height_problem",
            "check_output", "same_file"]
 
 
@@ -58,6 +58,19 @@ MAX_FPS = 1000.0
 MAX_FRAMES = 1_048_574
 frame_rate = _checked(float, lambda v: 0 < v <= MAX_FPS, f"> 0 and at most {MAX_FPS:g} (frames per second)",
                       "A frame rate: a finite number > 0, at most MAX_FPS.")
+#: The person's height (``hkmr infer --height``, the add-on's "Person's height"), metres: a child to the tallest adults
+#: (the open body's shape space spans about 1.2–2.5 m at beta0 = ±2); outside it is a unit slip (175 for cm).
+MIN_HEIGHT, MAX_HEIGHT = 0.5, 2.5
+
+
+def height_problem(metres: float, name: str = "--height") -> str | None:
+    """Why ``metres`` is no person's height (None when it is one)."""
+    if MIN_HEIGHT <= metres <= MAX_HEIGHT:
+        return None
+    return (f"{name} {metres:g}: the person's height in metres, between {MIN_HEIGHT:g} and {MAX_HEIGHT:g} "
+            f"(e.g. 1.75)")
+
+
 #: Most CPU threads a command may ask for, per core of this machine: torch/OpenMP crash (SIGSEGV) when asked for
 #: tens of thousands, and more threads than cores only wait on each other.
 THREADS_PER_CORE = 4

@@ -24,6 +24,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from ..base.options import height_problem
 from ..base.progress import parse_line
 from ..runtime.locate import infer_env
 from .probe import ProbeError, probe_interpreter
@@ -39,7 +40,8 @@ class VideoJobError(RuntimeError):
 @dataclass
 class VideoJobConfig:
     """python: interpreter with HKMR + torch; method: "fit" (default, ``hkmr infer``'s: BlazePose detector +
-    clip fit; ``person_box`` "x0,y0,x1,y1" chooses whom to follow, empty = auto) or "network" (``--no-fit``:
+    clip fit; ``person_box`` "x0,y0,x1,y1" chooses whom to follow, empty = auto; ``height`` the person's height in
+    metres, ``hkmr infer --height``: the world's scale, 0 = unknown) or "network" (``--no-fit``:
     the image model with ``checkpoint`` and person crops ``person`` "full" | "track" | "boxes" (needs ``boxes``));
     ``smooth``: One-Euro smoothing, network only; pythonpath: optional folder put in front of PYTHONPATH (an HKMR
     checkout not installed); isolated: PYTHONPATH is exactly ``pythonpath`` and user site-packages are off (Blender's
@@ -50,6 +52,7 @@ class VideoJobConfig:
     output: str
     method: str = "fit"
     person_box: str = ""
+    height: float = 0.0
     checkpoint: str = ""
     person: str = "full"
     boxes: str = ""
@@ -77,6 +80,11 @@ def build_command(cfg: VideoJobConfig) -> list[str]:
     if cfg.method == "fit":
         if cfg.person_box:
             cmd += ["--person", cfg.person_box]
+        if cfg.height:
+            problem = height_problem(cfg.height, "Person's height")
+            if problem:
+                raise VideoJobError(f"{problem}, or 0 if unknown")
+            cmd += ["--height", repr(float(cfg.height))]
     elif cfg.method == "network":
         cmd.append("--no-fit")
         if cfg.smooth:  # One-Euro on the network's per-frame output; the fit has its own temporal term

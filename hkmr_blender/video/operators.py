@@ -15,7 +15,7 @@ import os
 import sys
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from ..ui.preferences import preference_path
@@ -48,6 +48,13 @@ def _interpreter(context, override: str = "") -> dict:
     return {"python": sys.executable, "pythonpath": os.pathsep.join([core_dir(), runtime_dir()]), "isolated": True}
 
 
+def _metres_per_unit(context) -> float:
+    """Metres per Blender unit: a LENGTH property shows (and takes) the scene's units; its value is in Blender units,
+    ``unit_settings.scale_length`` metres each (0.01 in a centimetre scene)."""
+    scene = getattr(context, "scene", None)
+    return float(scene.unit_settings.scale_length) if scene is not None else 1.0
+
+
 class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
     """Estimate SMPL motion from a video with HKMR (runs outside Blender) and import it"""
 
@@ -67,6 +74,11 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
     person_box: StringProperty(name="Person box", default="",
                                description="Detector + fit: whom to follow when several people are in view, as "
                                            "x0,y0,x1,y1 pixels (the person must stay inside); empty: automatic")
+    height: FloatProperty(name="Person's height", default=0.0, min=0.0, step=1, precision=2,
+                          subtype="DISTANCE", unit="LENGTH",
+                          description="Detector + fit: the person's height (hkmr infer --height). It sets the world's "
+                                      "scale — how far they travel and how far from the camera they are; 0: unknown "
+                                      "(one adult size from the detector)")
     checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", default="",
                                description="Network only: HKMR or SPIN checkpoint (empty: the default checkpoint)")
     person: EnumProperty(name="Crops", default="full", description="Network only: how the person is cropped",
@@ -87,7 +99,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         col = self.layout.column()
         col.prop(self, "output")
         col.prop(self, "method")
-        props = ("person_box",) if self.method == "fit" else ("checkpoint", "person", "boxes", "smooth")
+        props = ("person_box", "height") if self.method == "fit" else ("checkpoint", "person", "boxes", "smooth")
         for prop in (*props, "import_result"):
             col.prop(self, prop)
 
@@ -106,7 +118,8 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         return VideoJobConfig(
             **_interpreter(context, self.python_path), input=video,
             output=bpy.path.abspath(self.output) if self.output else default_output(video),
-            method=self.method, person_box=self.person_box.strip(), checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
+            method=self.method, person_box=self.person_box.strip(), height=self.height * _metres_per_unit(context),
+            checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
             person=self.person, boxes=bpy.path.abspath(self.boxes) if self.boxes else "", smooth=self.smooth,
         )
 

@@ -43,6 +43,20 @@ def test_command_and_line_parsing():
     assert default_output("/v/clip.mp4") == "/v/clip.motion.npz"
 
 
+def test_person_height_goes_to_hkmr_infer_as_the_cli_option():
+    """The add-on's "Person's height" becomes ``hkmr infer --height`` (the fit's option; 0 = unknown, left out), is
+    checked against the option's own bounds before anything starts, and belongs to the detector + fit."""
+    cmd = build_command(VideoJobConfig(python="py", input="a.mp4", output="a.npz", height=1.83))
+    assert cmd[cmd.index("--height") + 1] == "1.83"
+    assert "--height" not in build_command(VideoJobConfig(python="py", input="a.mp4", output="a.npz"))
+    assert "--height" not in build_command(VideoJobConfig(python="py", input="a", output="b", method="network",
+                                                          height=1.83))
+    for bad in (175.0, 0.3, -1.0, float("nan")):
+        with pytest.raises(VideoJobError, match=r"Person's height .*: the person's height in metres, between 0.5 and "
+                                                r"2.5 \(e.g. 1.75\), or 0 if unknown"):
+            build_command(VideoJobConfig(python="py", input="a.mp4", output="a.npz", height=bad))
+
+
 def test_progress_follows_detection_while_a_long_video_is_fitted_beside_it():
     """hkmr infer on a long video reports the fit's progress while detection still runs (core.pipeline.stream): the
     bar stays on detection until it has finished, then follows the fit, never jumping between the two."""

@@ -75,6 +75,23 @@ def test_a_static_camera_keeps_the_static_path_bit_for_bit(clip, inferred, tmp_p
         assert np.ptp(a["view_R"], axis=0).max() == 0 and a["view_K"][0, 0] > 0
 
 
+def test_height_sets_the_fitted_body_s_stature(clip, inferred, tmp_path):
+    """``--height`` (the add-on's "Person's height" passes the same option) reaches the fitted shape: the written
+    betas make the open body that tall, where the default run's body is one adult size from the detector; the
+    other frames' poses are still fitted (not the default run's copied)."""
+    from core.body.model import load_body_model
+    from core.fitting.shape import stature
+
+    body = load_body_model(None)
+    out, _ = inferred
+    default = stature(body, read_motion(out).betas)
+    tall = tmp_path / "tall.npz"
+    assert main(["infer", clip, "-o", str(tall), "--height", "1.93", "--progress", "none"]) == 0
+    m = read_motion(tall)
+    assert abs(stature(body, m.betas) - 1.93) < 0.005 and abs(default - 1.93) > 0.05, default
+    assert m.body_model == read_motion(out).body_model and m.valid.sum() >= 18
+
+
 def test_fit_progress_is_reported_after_detection(inferred):
     """--progress json (what Blender shows): detection per chunk, then the fit per window, up to done = total
     (issue 19: the bar sat at 100 % with no output while the fit ran)."""
