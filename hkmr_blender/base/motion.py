@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .inputs import file_problem
-from .motion_ranges import MAX_BETA, check_betas, check_frame_index, check_trans
+from .motion_ranges import check_betas, check_frame_index, check_trans
 from .npz import NpzError, load_npz_checked
 from .options import MAX_FPS, MAX_FRAMES
 from .skeleton import GENDERS, HAND_POSE_PARAMS, NUM_JOINTS, SMPL_JOINT_NAMES, SMPL_PARENTS

@@ -132,6 +132,23 @@ def test_amass_z_up_file_without_rest_joints_uses_the_body_model(empty_scene, cl
     assert len(empty_scene.scene.objects) == before
 
 
+def test_betas_beyond_the_body_s_are_dropped_with_a_warning(empty_scene, clip, tmp_path):
+    """An AMASS file with 300 betas (SMPL-X's shape space) on a 10-beta body: as smplx and AMASS's readers do, the body
+    uses its first 10 (the armature is exactly the 10-beta one) and the import says the other 290 were dropped."""
+    from hkmr_blender.importing.importer import import_motion_file
+    motion, arrays = clip
+    atomic_savez(tmp_path / "body.npz", arrays)
+    z = rm.convert_up_axis(motion, "z")
+    wide = np.r_[motion.betas, np.full(290, 0.1)]
+    np.savez(tmp_path / "wide.npz", poses=z.poses, trans=z.trans, betas=wide, mocap_framerate=np.array(30.0),
+             gender=np.array("neutral"))
+    res = import_motion_file(empty_scene, str(tmp_path / "wide.npz"), _settings(model_path=str(tmp_path / "body.npz")))
+    assert any("wide.npz has 300 shape coefficients; the body model uses 10, so the other 290" in w
+               for w in res.warnings), res.warnings
+    heads = heads_over_frames(empty_scene, res.armature, list(SMPL_JOINT_NAMES), (1, FRAMES))
+    np.testing.assert_allclose(heads, to_blender(smplx_joints(motion, arrays))[[0, -1]], atol=TOL)
+
+
 def test_open_default_body_gives_armature_and_mesh(empty_scene, clip, tmp_path):
     from hkmr_blender.importing.body import OPEN_BODY_PATH, load_body_arrays
     from hkmr_blender.importing.importer import import_motion_file
