@@ -49,9 +49,10 @@ def check_trans(path: str, trans: np.ndarray) -> None:
     big = np.flatnonzero(np.isfinite(trans).all(1) & (np.abs(trans) > MAX_TRANS).any(1))
     if big.size:
         k = int(big[0])
-        raise _fail(path, f"field 'trans': frame {k} lies {float(np.abs(trans[k]).max()):.4g} m out along an axis, beyond "
-                    f"±{MAX_TRANS:g} m (Blender's float32 keys lose millimetres there)", "Store the root translation "
-                    "in metres near the origin (centimetres or a writer error?)")
+        far = float(np.abs(trans[k]).max())
+        raise _fail(path, f"field 'trans': frame {k} lies {far:.4g} m out along an axis, beyond ±{MAX_TRANS:g} m "
+                    "(Blender's float32 keys lose millimetres there)", "Store the root translation in metres near the "
+                    "origin (centimetres or a writer error?)")
 
 
 def check_frame_index(path: str, frame_index: np.ndarray) -> None:
