@@ -45,12 +45,14 @@ def test_the_property_is_a_length_with_unknown_as_default(video_op):
 
 
 def test_a_height_that_is_no_person_s_is_refused_before_anything_runs(video_op, tmp_path):
-    """1.9 typed into a centimetre scene is 1.9 cm: refused naming the value in metres, nothing written."""
-    video = _clip(tmp_path)
+    """1.9 typed into a centimetre scene is 1.9 cm: refused naming the value in metres before the video is even opened
+    (so any file will do: the bpy version matrix has no OpenCV to write one), nothing written."""
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\0" * 64)
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(RuntimeError, match=r"Person's height 0\.019: the person's height in metres, between 0\.5 and "
                                            r"2\.5 \(e\.g\. 1\.75\), or 0 if unknown"):
-        video_op(filepath=video, output=str(tmp_path / "m.npz"), python_path=sys.executable, height=1.9,
+        video_op(filepath=str(video), output=str(tmp_path / "m.npz"), python_path=sys.executable, height=1.9,
                  import_result=False)
     assert sorted(os.listdir(tmp_path)) == before
 
