@@ -114,6 +114,14 @@ def _rotmats(motion) -> np.ndarray:
     return axis_angle_to_matrix(torch.as_tensor(np.asarray(motion.poses).reshape(len(motion.poses), 24, 3))).numpy()
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _set_config(**changes) -> None:
     """Every clip fit of this process with these ClipFitConfig fields changed (run_fit imports fit_clip when it
     runs)."""
@@ -146,7 +154,7 @@ def main(argv=None) -> int:
     for item in args.fit:
         key, _, value = item.partition("=")
         changes[key] = value.lower() == "true" if value.lower() in ("true", "false") else \
-            int(value) if value.lstrip("-").isdigit() else float(value)
+            int(value) if value.lstrip("-").isdigit() else float(value) if _is_number(value) else value
     if changes:
         _set_config(**changes)
     body = load_body_model(OPEN_BODY_PATH)

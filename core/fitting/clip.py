@@ -33,6 +33,7 @@ import roma
 import torch
 from scipy.ndimage import gaussian_filter1d
 
+from core.body.landmark_offsets import OFFSET_MODES, fit_points, load_landmark_offsets, with_offsets
 from core.body.landmark_points import landmark_points, landmark_weights
 from core.body.model import BodyModel
 from core.body.poses import NEUTRAL_POSE
@@ -79,6 +80,7 @@ class ClipFitConfig(PriorOptions):
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
     facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
+    landmark_offsets: str = "none"  # BlazePose's limb landmarks where it puts them: "2d" / "all" terms (OFFSET_MODES)
     contact: ct.ContactConfig = ct.ContactConfig()
 
     def validate(self) -> "ClipFitConfig":
@@ -86,6 +88,8 @@ class ClipFitConfig(PriorOptions):
             raise ValueError(f"clip fit: need window ≥ 3 and 0 ≤ overlap < window, got {self.window}/{self.overlap}")
         if self.iterations < 0 or self.lock_iterations < 0:
             raise ValueError("clip fit: iterations must be ≥ 0")
+        if self.landmark_offsets not in OFFSET_MODES:
+            raise ValueError(f"clip fit: landmark_offsets must be one of {OFFSET_MODES}, got {self.landmark_offsets!r}")
         if self.visibility_power < 0:
             raise ValueError(f"clip fit: need visibility_power ≥ 0, got {self.visibility_power}")
         return self
@@ -124,6 +128,8 @@ class _Data:
     scale: float            # 2D torso length, px
     time_scale: float       # (30 / fps)²: accelerations in 30-fps frame units
     rot: torch.Tensor | None = None  # (F,3,3) a moving camera's rotations (first camera → t), else None
+    offsets: torch.Tensor | None = None  # (33,3) landmark offsets of the 2D term (core.body.landmark_offsets)
+    offsets3d: bool = False               # the 3D term uses them too
 
 
 def _fill_missing(x: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -144,14 +150,15 @@ def _torso_px(lm: Landmarks) -> float:
     return float(max(np.median(np.linalg.norm(sh[ok], axis=-1)), 1.0))
 
 
-def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0) -> _Data:
+def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0, offsets: str = "none") -> _Data:
     found = torch.as_tensor(np.asarray(lm.found, bool))
     vis = torch.as_tensor(lm.visibility, dtype=torch.float32).clamp(0, 1) ** visibility_power
     usable = torch.as_tensor(landmark_weights(body))
     w = vis * usable * found[:, None]
     fps = lm.fps if lm.fps > 0 else 30.0
-    return _Data(torch.as_tensor(lm.points2d, dtype=torch.float32), w,
-                 torch.as_tensor(lm.world, dtype=torch.float32), w, _torso_px(lm), (30.0 / fps) ** 2)
+    off = torch.as_tensor(load_landmark_offsets().offsets) if offsets != "none" else None
+    return _Data(torch.as_tensor(lm.points2d, dtype=torch.float32), w, torch.as_tensor(lm.world, dtype=torch.float32),
+                 w, _torso_px(lm), (30.0 / fps) ** 2, offsets=off, offsets3d=offsets == "all")
 
 
 def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: FullCamera,
@@ -179,7 +186,7 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
     iterations = cfg.start_iterations if init_rotmats is None else cfg.network_start_iterations
     s = _pass(body, s, betas, data, cam, cfg, prior, None, iterations, pose_only=True, tick=tick, store=store, pass_id=0)
     with torch.no_grad():
-        pts = _points(body, s, betas, with_transl=False)
+        pts = _points(body, s, betas, with_transl=False, offsets=data.offsets)
         t = blockwise(lambda a, b: cam.translation_for(pts[a:b].double(), data.px[a:b].double(),
                                                        data.w2[a:b].double()).float(), n).numpy()
     t = _fill_missing(t, found)
@@ -197,7 +204,8 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     n = len(s.transl)
     rotmats = torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
     pts = landmark_points(body, rotmats, betas.expand(n, -1))               # (F,33,3) before translation
-    e = cfg.w3d * terms.landmarks_3d(pts, d.world, d.w3, cfg.sigma3d)
+    placed = with_offsets(body, pts, rotmats, betas.expand(n, -1), d.offsets)  # where BlazePose puts them
+    e = cfg.w3d * terms.landmarks_3d(placed if d.offsets3d else pts, d.world, d.w3, cfg.sigma3d)
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
     e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
     if prior is not None:
@@ -210,7 +218,7 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
     if cfg.w_motion > 0:  # same points and time scaling as the smoothness term
         e = e + motion_prior_energy(cfg, smooth_pts, d.time_scale)
-    e = e + cfg.w2d * terms.landmarks_2d(cam.project(cam_pts), d.px, d.w2, d.scale, cfg.sigma2d)
+    e = e + cfg.w2d * terms.landmarks_2d(cam.project(placed + s.transl[:, None]), d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
     return e
@@ -240,7 +248,7 @@ def _optimise(body, s: _State, betas, d: _Data, cam, cfg, prior, lock, iteration
 
 def _window(d: _Data, a: int, b: int) -> _Data:
     return _Data(d.px[a:b], d.w2[a:b], d.world[a:b], d.w3[a:b], d.scale, d.time_scale,
-                 None if d.rot is None else d.rot[a:b])
+                 None if d.rot is None else d.rot[a:b], d.offsets, d.offsets3d)
 
 
 def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock, iterations: int,
@@ -287,8 +295,9 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     if init_betas is not None:
         betas = torch.as_tensor(np.asarray(init_betas, np.float32)).reshape(1, body.num_betas)
     else:
-        betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0])[None]
-    data = _data(body, lm, cfg.visibility_power)
+        betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
+                                        offsets=cfg.landmark_offsets == "all")[None]
+    data = _data(body, lm, cfg.visibility_power, cfg.landmark_offsets)
     if cfg.facing_deg:  # BlazePose's hip line faces the camera too much: the 3D term follows it turned back
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
     if torso_px is not None:
@@ -363,11 +372,11 @@ def _rotmats(s: _State) -> torch.Tensor:
     return torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
 
 
-def _points(body, s: _State, betas, with_transl: bool = True) -> torch.Tensor:
-    """(F,33,3) the landmarks' body points (camera frame with ``with_transl``), :data:`.windows.BLOCK` frames
-    at a time."""
+def _points(body, s: _State, betas, with_transl: bool = True, offsets: torch.Tensor | None = None) -> torch.Tensor:
+    """(F,33,3) the landmarks' body points (camera frame with ``with_transl``; ``offsets``: where BlazePose puts
+    them, :func:`core.body.landmark_offsets.fit_points`), :data:`.windows.BLOCK` frames at a time."""
     def block(a: int, b: int) -> torch.Tensor:
-        pts = landmark_points(body, _rotmats(s.slice(a, b)), betas.expand(b - a, -1))
+        pts = fit_points(body, _rotmats(s.slice(a, b)), betas.expand(b - a, -1), offsets)
         return pts + s.transl[a:b, None] if with_transl else pts
     return blockwise(block, len(s.transl))
 
@@ -383,7 +392,7 @@ def _feet(body, s: _State, betas) -> np.ndarray:
 def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor, path=None,
             low=None) -> ClipFit:
     rot = _rotmats(s)
-    pts = _points(body, s, betas)
+    pts = _points(body, s, betas, offsets=d.offsets)
     found = np.asarray(lm.found, bool)
     seen = (lm.visibility >= 0.5) & (d.w2.numpy() > 0) & found[:, None]
     frac = reprojection_error(cam.project(pts).numpy(), lm.points2d, seen, d.scale)

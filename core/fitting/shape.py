@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.body.landmark_points import landmark_points
+from core.body.landmark_offsets import fit_points, load_landmark_offsets
 from core.body.model import BodyModel
 from core.detect.landmarks import BLAZEPOSE_NAMES, Landmarks
 
@@ -51,21 +51,23 @@ def median_bone_lengths(lm: Landmarks, min_visibility: float = 0.5) -> tuple[np.
 
 
 def betas_from_bone_lengths(body: BodyModel, target: np.ndarray, prior_weight: float = 0.02,
-                            iterations: int = 50) -> torch.Tensor:
+                            iterations: int = 50, offsets: bool = False) -> torch.Tensor:
     """β (NB,) whose T-posed landmarks have bone lengths closest (relative squared error) to ``target``
-    (len(BONES),) metres; NaN targets are ignored; all NaN → β = 0 (the mean body)."""
+    (len(BONES),) metres; NaN targets are ignored; all NaN → β = 0 (the mean body). ``offsets``: the landmarks
+    where BlazePose puts them (:mod:`core.body.landmark_offsets`) instead of at the joints."""
     t = torch.as_tensor(np.asarray(target, np.float64), dtype=torch.float32)
     use = torch.isfinite(t)
     betas = torch.zeros(1, body.num_betas)
     if not bool(use.any()):
         return betas[0]
     eye = torch.eye(3).expand(1, 24, 3, 3)
+    off = torch.as_tensor(load_landmark_offsets().offsets) if offsets else None
     betas.requires_grad_(True)
     opt = torch.optim.LBFGS([betas], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad(set_to_none=True)
-        model = bone_lengths(landmark_points(body, eye, betas))[0]
+        model = bone_lengths(fit_points(body, eye, betas, off))[0]
         loss = ((model[use] - t[use]) / t[use]).square().sum() + prior_weight * betas.square().sum() / body.num_betas
         loss.backward()
         return loss

@@ -1,0 +1,220 @@
+"""Where BlazePose puts its 12 limb landmarks on a body, measured on renders with truth (issue 20).
+
+For renders with truth (``VIDEO.npz`` beside ``VIDEO.mp4``, bench/render_moving.py ``--camera static``) BlazePose
+runs once per video (cached in ``VIDEO.landmarks.npz``, bench/bench_starts.py). Per landmark (shoulders, elbows,
+wrists, hips, knees, ankles) and frame where it is seen (found, visibility ≥ 0.5): the 2D residual r = BlazePose −
+the truth body's projected landmark point (:func:`core.body.landmark_points.landmark_points`, the SMPL joint), and the
+linearised projection A of an offset o in the parent bone's rest frame in torso lengths
+(:mod:`core.body.landmark_offsets`): r ≈ A·o, A = J_π(X) · R_parent · torso_length. Many views and poses make o
+observable in all three axes; o is solved by robust least squares (Huber IRLS), left and right mirrored into one
+(x flips sign; an offset is kept only where it lowers the median 2D error by 5 % or more), pooled over all renders and per view (the body facing the camera within 60°, side-on, facing
+away) and per clip, to see whether it is one consistent offset or noise. Also: the 2D spread of the 12 landmarks
+(RMS about their centroid) BlazePose / truth, with the joints and with the offset points.
+
+    nice -n 10 .venv/bin/python bench/landmark_placement.py RENDER.mp4 ... [--json J] [--write] [--plot PNG]
+
+``--write``: store the pooled mirrored offsets as core/body/assets/landmark_offsets.json (with this recipe).
+Never run it on evaluation footage (CMU 01, 55, 131, subject 2/3) or the choosing set (subjects 3, 5, 6, 7's
+renders in /work/wt/assets/choose): the offsets are calibrated on other training subjects' renders.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench_starts import camera_truth, landmarks_for  # noqa: E402
+
+from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
+from core.body.landmark_offsets import (FORMAT, LANDMARK_OFFSETS_PATH, MIRROR_X, OFFSET_LANDMARKS,  # noqa: E402
+                                        fit_points, global_rotations, offset_frames, torso_length)
+from core.body.landmark_points import landmark_points  # noqa: E402
+from core.body.model import load_body_model  # noqa: E402
+from core.detect.landmarks import BLAZEPOSE_NAMES  # noqa: E402
+
+VIEWS = {"front": (0.0, 60.0), "side": (60.0, 120.0), "back": (120.0, 180.01)}
+LEFT = [i for i in OFFSET_LANDMARKS if BLAZEPOSE_NAMES[i].startswith("left")]
+
+
+def case(body, video: str) -> dict:
+    """One render: per frame and limb landmark the residual (px), its Jacobian A (px per torso length of offset,
+    parent-bone rest frame), a seen mask, the body's facing angle to the camera (deg), px per metre at the point,
+    and the 2D points (BlazePose, truth joints) for the spread."""
+    z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
+    rot, betas, transl = camera_truth(body, z)
+    lm = landmarks_for(video)
+    n = min(lm.num_frames, len(rot))
+    rot, transl = rot[:n], transl[:n]
+    f, c = float(z["K"][0, 0]), z["K"][:2, 2]
+    with torch.no_grad():
+        X = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()     # (n,33,3) camera
+        G = global_rotations(body, rot).double().numpy()                                 # (n,24,3,3) camera
+        s = float(torso_length(body, betas[None])[0])
+    ix = list(OFFSET_LANDMARKS)
+    x, y, d = X[:, ix, 0], X[:, ix, 1], X[:, ix, 2]
+    J = np.zeros((n, len(ix), 2, 3))
+    J[..., 0, 0] = J[..., 1, 1] = f / d
+    J[..., 0, 2], J[..., 1, 2] = -f * x / d ** 2, -f * y / d ** 2
+    A = np.einsum("nkab,nkbc->nkac", J, G[:, offset_frames(body)[ix]]) * s
+    truth_px = X[..., :2] / X[..., 2:] * f + c
+    r = lm.points2d[:n].astype(np.float64) - truth_px
+    seen = lm.found[:n, None] & (lm.visibility[:n] >= 0.5)
+    fwd = G[:, 0, :, 2]                                             # the body's forward (+z) in the camera frame
+    to_cam = -X[:, list(ix[6:8])].mean(1)
+    facing = np.degrees(np.arccos(np.clip((fwd * to_cam).sum(-1) / np.linalg.norm(to_cam, axis=-1), -1, 1)))
+    return dict(name=os.path.basename(video), r=r[:, ix], A=A, seen=seen[:, ix], facing=facing,
+                px_per_m=f / d, torso=s, bp=lm.points2d[:n, ix].astype(np.float64), truth=truth_px[:, ix],
+                rot=rot, betas=betas, transl=transl, f=f, c=c, n=n)
+
+
+def solve(A: np.ndarray, r: np.ndarray, delta: float = 0.15, iters: int = 20) -> tuple[np.ndarray, float]:
+    """Huber IRLS of r (N,2) ≈ A (N,2,3) · o; ``delta`` in residual units (torso lengths). → o (3,), condition
+    number of the normal matrix."""
+    w = np.ones(len(r))
+    o = np.zeros(3)
+    for _ in range(iters):
+        M = np.einsum("n,nai,naj->ij", w, A, A)
+        o = np.linalg.solve(M + 1e-9 * np.eye(3), np.einsum("n,nai,na->i", w, A, r))
+        e = np.linalg.norm(r - A @ o, axis=-1)
+        w = np.where(e <= delta, 1.0, delta / np.maximum(e, 1e-12))
+    return o, float(np.linalg.cond(M))
+
+
+def stacked(cases: list[dict], k_left: int, frames=None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the left landmark ``k_left`` (index into OFFSET_LANDMARKS) and its right mirror (A·diag(MIRROR_X)),
+    residuals in torso lengths (divided by px per torso length at the point) so that every frame weighs the same."""
+    As, rs = [], []
+    for cs in cases:
+        sel = np.ones(cs["n"], bool) if frames is None else frames(cs)
+        for k, m in ((k_left, np.ones(3)), (k_left + 1, MIRROR_X)):
+            ok = cs["seen"][:, k] & sel
+            unit = cs["px_per_m"][ok, k] * cs["torso"]                                     # px per torso length
+            As.append(cs["A"][ok, k] * m / unit[:, None, None])
+            rs.append(cs["r"][ok, k] / unit[:, None])
+    return np.concatenate(As), np.concatenate(rs)
+
+
+def spread(p: np.ndarray) -> np.ndarray:
+    """(n,K,2) → (n,) RMS distance from the centroid."""
+    return np.sqrt(((p - p.mean(1, keepdims=True)) ** 2).sum(-1).mean(-1))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("videos", nargs="+")
+    ap.add_argument("--json", help="write the measurements here")
+    ap.add_argument("--write", action="store_true", help=f"store the pooled offsets in {LANDMARK_OFFSETS_PATH}")
+    ap.add_argument("--plot", help="a PNG: BlazePose's landmarks, SMPL's joints and the offset points on a frame")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    body = load_body_model(OPEN_BODY_PATH)
+    cases = [case(body, v) for v in args.videos]
+    torso_cm = 100 * float(np.mean([cs["torso"] for cs in cases]))
+    out: dict = {"videos": [cs["name"] for cs in cases], "torso_cm": torso_cm, "landmarks": {}}
+    pooled = np.zeros((len(BLAZEPOSE_NAMES), 3))
+    print(f"{len(cases)} renders, {sum(cs['n'] for cs in cases)} frames; mean torso {torso_cm:.1f} cm. Offsets in the "
+          "parent bone's rest frame (x the body's left for the left side, y up, z forward), cm at that torso")
+    print(f"{'landmark':10s} {'all views':>22s} {'cond':>6s} " + " ".join(f"{v:>22s}" for v in VIEWS)
+          + "  2D err median before → after (% torso)")
+    for j, k in enumerate(range(0, len(OFFSET_LANDMARKS), 2)):
+        name = BLAZEPOSE_NAMES[OFFSET_LANDMARKS[k]].replace("left_", "")
+        A, r = stacked(cases, k)
+        o, cond = solve(A, r)
+        per_view = {}
+        for v, (lo, hi) in VIEWS.items():
+            Av, rv = stacked(cases, k, lambda cs, lo=lo, hi=hi: (cs["facing"] >= lo) & (cs["facing"] < hi))
+            per_view[v] = (solve(Av, rv)[0].tolist(), int(len(rv) // 1)) if len(rv) > 30 else (None, len(rv))
+        per_clip = {cs["name"]: solve(*stacked([cs], k))[0].tolist() for cs in cases}
+        before = float(np.median(np.linalg.norm(r, axis=-1)))
+        after = float(np.median(np.linalg.norm(r - A @ o, axis=-1)))
+        keep = after < 0.95 * before                 # an offset ships only where it explains the typical frame
+        pooled[OFFSET_LANDMARKS[k]], pooled[OFFSET_LANDMARKS[k + 1]] = (o, o * MIRROR_X) if keep else (0 * o, 0 * o)
+        fmt = lambda v: "—" if v is None else "(" + ", ".join(f"{torso_cm * c:+5.1f}" for c in v) + ")"  # noqa: E731
+        print(f"{name:10s} {fmt(o):>22s} {cond:6.0f} " + " ".join(f"{fmt(per_view[v][0]):>22s}" for v in VIEWS)
+              + f"  {100 * before:.1f} → {100 * after:.1f}  (n {len(r)}){'' if keep else '  not kept'}")
+        clip_cm = np.array([v for v in per_clip.values()]) * torso_cm
+        print(f"{'':10s} per clip, cm: x {clip_cm[:, 0].min():+.1f}…{clip_cm[:, 0].max():+.1f}  "
+              f"y {clip_cm[:, 1].min():+.1f}…{clip_cm[:, 1].max():+.1f}  z {clip_cm[:, 2].min():+.1f}…"
+              f"{clip_cm[:, 2].max():+.1f}")
+        out["landmarks"][name] = {"offset": o.tolist(), "cond": cond, "n": len(r), "per_view": per_view,
+                                  "per_clip": per_clip, "err_before": before, "err_after": after, "kept": bool(keep)}
+    # the 2D spread of the 12 landmarks, BlazePose / truth, with the joints and with the offset points
+    off = torch.as_tensor(pooled, dtype=torch.float32)
+    print("2D spread of the 12 limb landmarks, BlazePose / truth (median over seen frames): joints → offset points")
+    for cs in cases:
+        with torch.no_grad():
+            Xo = fit_points(body, cs["rot"], cs["betas"].expand(cs["n"], -1), off, cs["transl"]).double().numpy()
+        po = (Xo[..., :2] / Xo[..., 2:] * cs["f"] + cs["c"])[:, list(OFFSET_LANDMARKS)]
+        ok = cs["seen"].all(1)
+        a = float(np.median(spread(cs["bp"][ok]) / spread(cs["truth"][ok])))
+        b = float(np.median(spread(cs["bp"][ok]) / spread(po[ok])))
+        out.setdefault("spread", {})[cs["name"]] = [a, b]
+        print(f"  {cs['name']:22s} {a:.3f} → {b:.3f}  ({int(ok.sum())} frames)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=1)
+    if args.write:
+        names = [BLAZEPOSE_NAMES[i] for i in OFFSET_LANDMARKS]
+        doc = {"format": FORMAT, "version": 1, "unit": "rest torso length (mid-hip to mid-shoulder joints)",
+               "frame": "rest frame of the landmark joint's parent bone: x the body's left, y up, z forward",
+               "offsets": {n: [round(float(v), 5) for v in pooled[BLAZEPOSE_NAMES.index(n)]] for n in names},
+               "meta": {"renders": out["videos"], "frames": sum(cs["n"] for cs in cases),
+                        "recipe": "bench/render_moving.py --motion mocap --camera static (training subjects 8, 9, "
+                                  "49, 85, 135; docs/experiments.md 'Where BlazePose puts its landmarks'), then "
+                                  "bench/landmark_placement.py RENDERS --write",
+                        "detector": "mediapipe 0.10.21 BlazePose full, video mode (core.detect)",
+                        "err2d_torso_before_after": {n: [round(v["err_before"], 4), round(v["err_after"], 4)]
+                                                     for n, v in out["landmarks"].items()}}}
+        os.makedirs(os.path.dirname(LANDMARK_OFFSETS_PATH), exist_ok=True)
+        with open(LANDMARK_OFFSETS_PATH, "w") as fh:
+            json.dump(doc, fh, indent=1)
+        print("wrote", LANDMARK_OFFSETS_PATH)
+    if args.plot:
+        plot(body, cases, args.videos, off, args.plot)
+    return 0
+
+
+def plot(body, cases: list[dict], videos: list[str], off: torch.Tensor, png: str) -> None:
+    """Crops of one frame per view: BlazePose's landmarks (red), SMPL's joints (blue), joint + offset (green)."""
+    import cv2
+    tiles = []
+    for v, (lo, hi) in VIEWS.items():
+        best = None
+        for cs, vid in zip(cases, videos):
+            ok = np.flatnonzero(cs["seen"].all(1) & (cs["facing"] >= lo) & (cs["facing"] < hi))
+            if len(ok):
+                best = (cs, vid, int(ok[len(ok) // 2]))
+                break
+        if best is None:
+            continue
+        cs, vid, t = best
+        cap = cv2.VideoCapture(vid)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, t)
+        img = cap.read()[1]
+        with torch.no_grad():
+            Xo = fit_points(body, cs["rot"][t:t + 1], cs["betas"][None], off, cs["transl"][t:t + 1]).double().numpy()[0]
+        po = (Xo[:, :2] / Xo[:, 2:] * cs["f"] + cs["c"])[list(OFFSET_LANDMARKS)]
+        pts = np.concatenate([cs["bp"][t], cs["truth"][t], po])
+        x0, y0 = np.maximum(pts.min(0) - 40, 0).astype(int)
+        x1, y1 = (pts.max(0) + 40).astype(int)
+        for p, col in ((cs["truth"][t], (255, 80, 0)), (po, (0, 200, 0)), (cs["bp"][t], (0, 0, 255))):
+            for q in p:
+                cv2.circle(img, tuple(int(round(a)) for a in q), 4, col, -1, cv2.LINE_AA)
+        crop = img[y0:y1, x0:x1]
+        crop = cv2.resize(crop, (int(crop.shape[1] * 420 / crop.shape[0]), 420))
+        cv2.putText(crop, f"{v} ({cs['name'][:-4]} frame {t})", (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+                    (255, 255, 255), 1, cv2.LINE_AA)
+        tiles.append(crop)
+    cv2.imwrite(png, np.concatenate(tiles, 1))
+    print("wrote", png)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""landmark_offsets: BlazePose's limb landmarks where it puts them — joint + R_parent · offset · torso length."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core.body.landmark_offsets import (MIRROR_X, OFFSET_LANDMARKS, fit_points, global_rotations,
+                                        load_landmark_offsets, offset_frames, torso_length)
+from core.body.landmark_points import landmark_points
+from core.detect.landmarks import BLAZEPOSE_NAMES
+from core.geometry.rotations import axis_angle_to_matrix
+
+L_HIP, R_HIP = BLAZEPOSE_NAMES.index("left_hip"), BLAZEPOSE_NAMES.index("right_hip")
+L_KNEE = BLAZEPOSE_NAMES.index("left_knee")
+
+
+def _pose(n: int, seed: int):
+    g = torch.Generator().manual_seed(seed)
+    return axis_angle_to_matrix(torch.randn(n, 24, 3, generator=g) * 0.4), torch.randn(n, 10, generator=g) * 0.7
+
+
+def test_an_offset_moves_with_its_parent_bone_and_scales_with_the_body(open_body):
+    rot, betas = _pose(4, 0)
+    off = torch.zeros(33, 3)
+    off[L_HIP] = torch.tensor([0.1, 0.2, -0.05])         # torso lengths, in the pelvis's rest frame
+    off[L_KNEE] = torch.tensor([0.0, 0.0, 0.08])          # in the thigh's (left hip joint's) rest frame
+    moved = fit_points(open_body, rot, betas, off) - landmark_points(open_body, rot, betas)
+    s = torso_length(open_body, betas)[:, None]
+    # the pelvis joint's rotation is the root's: the hip's shift is that rotation of the offset, at this torso
+    torch.testing.assert_close(moved[:, L_HIP], (rot[:, 0] @ off[L_HIP]) * s, rtol=0, atol=1e-6)
+    g = global_rotations(open_body, rot)
+    torch.testing.assert_close(moved[:, L_KNEE], (g[:, open_body.joint_names.index("left_hip")] @ off[L_KNEE]) * s,
+                               rtol=0, atol=1e-6)
+    others = [i for i in range(33) if i not in (L_HIP, L_KNEE)]
+    assert float(moved[:, others].abs().max()) == 0.0
+    # a bigger body (larger torso) gets a proportionally larger shift
+    tall = betas.clone()
+    tall[:, 0] += 2.0
+    ratio = torso_length(open_body, tall) / torso_length(open_body, betas)
+    assert float((ratio - 1).abs().min()) > 0.02
+    moved_tall = fit_points(open_body, rot, tall, off) - landmark_points(open_body, rot, tall)
+    torch.testing.assert_close(moved_tall[:, L_HIP].norm(dim=-1), moved[:, L_HIP].norm(dim=-1) * ratio,
+                               rtol=1e-5, atol=1e-7)
+    assert fit_points(open_body, rot, betas, None).equal(landmark_points(open_body, rot, betas))
+
+
+def test_offset_frames_are_the_parent_bones(open_body):
+    names = [open_body.joint_names[j] for j in offset_frames(open_body)[list(OFFSET_LANDMARKS)]]
+    assert names == ["left_collar", "right_collar", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+                     "pelvis", "pelvis", "left_hip", "right_hip", "left_knee", "right_knee"]
+
+
+def test_the_shipped_offsets_are_mirrored_measured_and_move_the_hips_as_calibrated(open_body):
+    shipped = load_landmark_offsets()
+    off = shipped.offsets
+    for k in range(0, 12, 2):                              # left and right mirror each other (x is the body's left)
+        np.testing.assert_allclose(off[OFFSET_LANDMARKS[k + 1]], off[OFFSET_LANDMARKS[k]] * MIRROR_X, atol=1e-5)
+    assert np.abs(off[[i for i in range(33) if i not in OFFSET_LANDMARKS]]).max() == 0
+    assert shipped.meta["renders"] and "landmark_placement.py" in shipped.meta["recipe"]
+    assert not any(n.startswith(("131", "001", "055", "002", "003")) for n in shipped.meta["renders"])
+    # in the rest pose, the hip points move by exactly the calibrated offset (β = 0 torso, metres)
+    eye = torch.eye(3).expand(1, 24, 3, 3)
+    zero = torch.zeros(1, 10)
+    d = (fit_points(open_body, eye, zero, torch.as_tensor(off)) - landmark_points(open_body, eye, zero))[0].numpy()
+    s = float(torso_length(open_body, zero)[0])
+    np.testing.assert_allclose(d[L_HIP], off[L_HIP] * s, atol=1e-6)
+    np.testing.assert_allclose(d[R_HIP], off[L_HIP] * MIRROR_X * s, atol=1e-6)
+    # every measured shift is a few cm at most: a placement, not a different body part
+    assert np.abs(off).max() * s < 0.10
+
+
+def test_a_bad_offsets_file_is_refused_with_its_name(tmp_path):
+    bad = tmp_path / "offsets.json"
+    bad.write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(ValueError, match="offsets.json.*landmark_placement"):
+        load_landmark_offsets(bad)
+    bad.write_text(json.dumps({"format": "hkmr-landmark-offsets", "offsets": {"nose": [0, 0, 0]}}))
+    with pytest.raises(ValueError, match="nose"):
+        load_landmark_offsets(bad)
