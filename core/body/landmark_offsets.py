@@ -4,10 +4,11 @@
 ankles at the SMPL joint centres. BlazePose places them elsewhere (its hips higher and wider than SMPL's hip
 joints, which sit deep in the pelvis): measured on renders with truth by ``bench/landmark_placement.py`` and
 stored as a small JSON (``core/body/assets/landmark_offsets.json``, its recipe inside). Each offset is a 3-vector
-in the rest frame of the joint's parent bone (SMPL axes: x the body's left, y up, z forward), in units of the
-body's rest torso length (:func:`torso_length`), so it moves with the bone and scales with the body:
+in the rest frame of a bone — the landmark joint's parent bone or its own, whichever the measurement chose (SMPL
+axes: x the body's left, y up, z forward) — in units of the body's rest torso length (:func:`torso_length`), so it
+moves with the bone and scales with the body:
 
-    point = joint + R_parent · offset · torso_length(β)
+    point = joint + R_bone · offset · torso_length(β)
 
 :func:`fit_points` is :func:`landmark_points` with these offsets added; the training data keep the joints
 (the keypoint model learned BlazePose's placement from the detector-noise table, docs/keypoint-model.md).
@@ -46,20 +47,24 @@ MIRROR_X = np.array([-1.0, 1.0, 1.0])
 
 @dataclass(frozen=True)
 class LandmarkOffsets:
-    """offsets (33,3) float32: per BlazePose landmark, the offset in its parent bone's rest frame in torso lengths
-    (zero for landmarks not in :data:`OFFSET_LANDMARKS`); meta: the recipe and measurements (from the JSON)."""
+    """offsets (33,3) float32: per BlazePose landmark, the offset in its bone's rest frame in torso lengths (zero for
+    landmarks not in :data:`OFFSET_LANDMARKS`); own (33,) bool: that bone is the landmark joint's own (True) or its
+    parent (False); meta: the recipe and measurements (from the JSON)."""
 
     offsets: np.ndarray
+    own: np.ndarray
     meta: dict
 
 
-def offset_frames(body: BodyModel) -> np.ndarray:
-    """(33,) int64: per landmark the SMPL joint whose global rotation carries its offset (the parent of the
-    landmark's joint: pelvis for the hips, collar for the shoulders, upper arm for the elbows, …); 0 for the rest."""
+def offset_frames(body: BodyModel, own: np.ndarray | None = None) -> np.ndarray:
+    """(33,) int64: per landmark the SMPL joint whose global rotation carries its offset: the landmark's joint
+    itself where ``own`` (33,) bool is True, else its parent (pelvis for the hips, collar for the shoulders, upper
+    arm for the elbows, …; the default for all); 0 for the landmarks without an offset."""
     parents = body.layer.parents.tolist()
     out = np.zeros(NUM_LANDMARKS, np.int64)
     for i in OFFSET_LANDMARKS:
-        out[i] = parents[body.joint_names.index(LANDMARK_TO_BODY[i][1])]
+        j = body.joint_names.index(LANDMARK_TO_BODY[i][1])
+        out[i] = j if own is not None and own[i] else parents[j]
     return out
 
 
@@ -87,33 +92,34 @@ def load_landmark_offsets(path: str | os.PathLike | None = None) -> LandmarkOffs
             d = json.load(fh)
         if d.get("format") != FORMAT:
             raise ValueError(f"format is {d.get('format')!r}, not {FORMAT!r}")
-        off = np.zeros((NUM_LANDMARKS, 3), np.float32)
+        off, own = np.zeros((NUM_LANDMARKS, 3), np.float32), np.zeros(NUM_LANDMARKS, bool)
         for name, v in d["offsets"].items():
-            if BLAZEPOSE_NAMES.index(name) not in OFFSET_LANDMARKS or len(v) != 3:
-                raise ValueError(f"{name}: not one of the 12 limb landmarks with a 3-vector")
-            off[BLAZEPOSE_NAMES.index(name)] = v
+            if BLAZEPOSE_NAMES.index(name) not in OFFSET_LANDMARKS or len(v["offset"]) != 3 or \
+                    v["bone"] not in ("own", "parent"):
+                raise ValueError(f"{name}: not one of the 12 limb landmarks with a 3-vector and bone own/parent")
+            off[BLAZEPOSE_NAMES.index(name)], own[BLAZEPOSE_NAMES.index(name)] = v["offset"], v["bone"] == "own"
     except (OSError, KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path}: not a landmark-offsets file ({e}); regenerate it with "
                          "bench/landmark_placement.py --write") from None
-    return LandmarkOffsets(off, d.get("meta", {}))
+    return LandmarkOffsets(off, own, d.get("meta", {}))
 
 
-def fit_points(body: BodyModel, rotmats: torch.Tensor, betas: torch.Tensor, offsets: torch.Tensor | None,
+def fit_points(body: BodyModel, rotmats: torch.Tensor, betas: torch.Tensor, offsets: LandmarkOffsets | None,
                transl: torch.Tensor | None = None) -> torch.Tensor:
-    """:func:`landmark_points` (B,33,3), SMPL frame, metres, with ``offsets`` (33,3) (torso lengths, parent-bone
-    rest frame; :class:`LandmarkOffsets`) added: joint + R_parent · offset · torso_length(β). None: no offsets."""
+    """:func:`landmark_points` (B,33,3), SMPL frame, metres, with ``offsets`` added: joint + R_bone · offset ·
+    torso_length(β) (:class:`LandmarkOffsets`: torso lengths, the bone's rest frame). None: no offsets."""
     return with_offsets(body, landmark_points(body, rotmats, betas, transl), rotmats, betas, offsets)
 
 
 def with_offsets(body: BodyModel, points: torch.Tensor, rotmats: torch.Tensor, betas: torch.Tensor,
-                 offsets: torch.Tensor | None) -> torch.Tensor:
+                 offsets: LandmarkOffsets | None) -> torch.Tensor:
     """(B,33,3) :func:`landmark_points` of (B,24,3,3) ``rotmats`` and (B,NB) ``betas`` → the same with ``offsets``
-    (33,3) added (:func:`fit_points`); ``points`` itself when ``offsets`` is None."""
+    added (:func:`fit_points`); ``points`` itself when ``offsets`` is None."""
     if offsets is None:
         return points
     ix = list(OFFSET_LANDMARKS)
-    frames = torch.as_tensor(offset_frames(body)[ix], device=rotmats.device)
-    g = global_rotations(body, rotmats)[:, frames]                                   # (B,12,3,3)
-    off = torch.as_tensor(offsets, dtype=rotmats.dtype, device=rotmats.device)[ix]   # (12,3)
+    frames = torch.as_tensor(offset_frames(body, offsets.own)[ix], device=rotmats.device)
+    g = global_rotations(body, rotmats)[:, frames]                                           # (B,12,3,3)
+    off = torch.as_tensor(offsets.offsets, dtype=rotmats.dtype, device=rotmats.device)[ix]   # (12,3)
     shift = torch.einsum("bkij,kj->bki", g, off) * torso_length(body, betas)[:, None, None]
     return points.index_add(1, torch.as_tensor(ix, device=rotmats.device), shift)

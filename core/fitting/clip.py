@@ -33,7 +33,7 @@ import roma
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from core.body.landmark_offsets import OFFSET_MODES, fit_points, load_landmark_offsets, with_offsets
+from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, fit_points, load_landmark_offsets, with_offsets
 from core.body.landmark_points import landmark_points, landmark_weights
 from core.body.model import BodyModel
 from core.body.poses import NEUTRAL_POSE
@@ -128,7 +128,7 @@ class _Data:
     scale: float            # 2D torso length, px
     time_scale: float       # (30 / fps)²: accelerations in 30-fps frame units
     rot: torch.Tensor | None = None  # (F,3,3) a moving camera's rotations (first camera → t), else None
-    offsets: torch.Tensor | None = None  # (33,3) landmark offsets of the 2D term (core.body.landmark_offsets)
+    offsets: LandmarkOffsets | None = None  # where BlazePose puts its landmarks, for the 2D term (else None)
     offsets3d: bool = False               # the 3D term uses them too
 
 
@@ -156,7 +156,7 @@ def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0, offsets
     usable = torch.as_tensor(landmark_weights(body))
     w = vis * usable * found[:, None]
     fps = lm.fps if lm.fps > 0 else 30.0
-    off = torch.as_tensor(load_landmark_offsets().offsets) if offsets != "none" else None
+    off = load_landmark_offsets() if offsets != "none" else None
     return _Data(torch.as_tensor(lm.points2d, dtype=torch.float32), w, torch.as_tensor(lm.world, dtype=torch.float32),
                  w, _torso_px(lm), (30.0 / fps) ** 2, offsets=off, offsets3d=offsets == "all")
 
@@ -372,7 +372,7 @@ def _rotmats(s: _State) -> torch.Tensor:
     return torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
 
 
-def _points(body, s: _State, betas, with_transl: bool = True, offsets: torch.Tensor | None = None) -> torch.Tensor:
+def _points(body, s: _State, betas, with_transl: bool = True, offsets: LandmarkOffsets | None = None) -> torch.Tensor:
     """(F,33,3) the landmarks' body points (camera frame with ``with_transl``; ``offsets``: where BlazePose puts
     them, :func:`core.body.landmark_offsets.fit_points`), :data:`.windows.BLOCK` frames at a time."""
     def block(a: int, b: int) -> torch.Tensor:

@@ -61,7 +61,7 @@ def betas_from_bone_lengths(body: BodyModel, target: np.ndarray, prior_weight: f
     if not bool(use.any()):
         return betas[0]
     eye = torch.eye(3).expand(1, 24, 3, 3)
-    off = torch.as_tensor(load_landmark_offsets().offsets) if offsets else None
+    off = load_landmark_offsets() if offsets else None
     betas.requires_grad_(True)
     opt = torch.optim.LBFGS([betas], lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.body.landmark_offsets import (MIRROR_X, OFFSET_LANDMARKS, fit_points, global_rotations,
+from core.body.landmark_offsets import (MIRROR_X, OFFSET_LANDMARKS, LandmarkOffsets, fit_points, global_rotations,
                                         load_landmark_offsets, offset_frames, torso_length)
 from core.body.landmark_points import landmark_points
 from core.detect.landmarks import BLAZEPOSE_NAMES
@@ -24,16 +24,19 @@ def _pose(n: int, seed: int):
 
 def test_an_offset_moves_with_its_parent_bone_and_scales_with_the_body(open_body):
     rot, betas = _pose(4, 0)
-    off = torch.zeros(33, 3)
-    off[L_HIP] = torch.tensor([0.1, 0.2, -0.05])         # torso lengths, in the pelvis's rest frame
-    off[L_KNEE] = torch.tensor([0.0, 0.0, 0.08])          # in the thigh's (left hip joint's) rest frame
+    vec = np.zeros((33, 3), np.float32)
+    vec[L_HIP] = [0.1, 0.2, -0.05]                         # torso lengths, in the pelvis's rest frame (parent bone)
+    vec[L_KNEE] = [0.0, 0.0, 0.08]                         # in the shin's (left knee joint's) rest frame (own bone)
+    own = np.zeros(33, bool)
+    own[L_KNEE] = True
+    off = LandmarkOffsets(vec, own, {})
     moved = fit_points(open_body, rot, betas, off) - landmark_points(open_body, rot, betas)
     s = torso_length(open_body, betas)[:, None]
     # the pelvis joint's rotation is the root's: the hip's shift is that rotation of the offset, at this torso
-    torch.testing.assert_close(moved[:, L_HIP], (rot[:, 0] @ off[L_HIP]) * s, rtol=0, atol=1e-6)
+    torch.testing.assert_close(moved[:, L_HIP], (rot[:, 0] @ torch.as_tensor(vec[L_HIP])) * s, rtol=0, atol=1e-6)
     g = global_rotations(open_body, rot)
-    torch.testing.assert_close(moved[:, L_KNEE], (g[:, open_body.joint_names.index("left_hip")] @ off[L_KNEE]) * s,
-                               rtol=0, atol=1e-6)
+    torch.testing.assert_close(moved[:, L_KNEE], (g[:, open_body.joint_names.index("left_knee")]
+                                                  @ torch.as_tensor(vec[L_KNEE])) * s, rtol=0, atol=1e-6)
     others = [i for i in range(33) if i not in (L_HIP, L_KNEE)]
     assert float(moved[:, others].abs().max()) == 0.0
     # a bigger body (larger torso) gets a proportionally larger shift
@@ -47,10 +50,13 @@ def test_an_offset_moves_with_its_parent_bone_and_scales_with_the_body(open_body
     assert fit_points(open_body, rot, betas, None).equal(landmark_points(open_body, rot, betas))
 
 
-def test_offset_frames_are_the_parent_bones(open_body):
+def test_offset_frames_are_the_parent_bones_or_their_own(open_body):
     names = [open_body.joint_names[j] for j in offset_frames(open_body)[list(OFFSET_LANDMARKS)]]
     assert names == ["left_collar", "right_collar", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
                      "pelvis", "pelvis", "left_hip", "right_hip", "left_knee", "right_knee"]
+    own = np.ones(33, bool)
+    names = [open_body.joint_names[j] for j in offset_frames(open_body, own)[list(OFFSET_LANDMARKS)]]
+    assert names[6:] == ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
 
 
 def test_the_shipped_offsets_are_mirrored_measured_and_move_the_hips_as_calibrated(open_body):
@@ -61,13 +67,15 @@ def test_the_shipped_offsets_are_mirrored_measured_and_move_the_hips_as_calibrat
     assert np.abs(off[[i for i in range(33) if i not in OFFSET_LANDMARKS]]).max() == 0
     assert shipped.meta["renders"] and "landmark_placement.py" in shipped.meta["recipe"]
     assert not any(n.startswith(("131", "001", "055", "002", "003")) for n in shipped.meta["renders"])
+    np.testing.assert_array_equal(shipped.own[list(OFFSET_LANDMARKS)][::2], shipped.own[list(OFFSET_LANDMARKS)][1::2])
     # in the rest pose, the hip points move by exactly the calibrated offset (β = 0 torso, metres)
     eye = torch.eye(3).expand(1, 24, 3, 3)
     zero = torch.zeros(1, 10)
-    d = (fit_points(open_body, eye, zero, torch.as_tensor(off)) - landmark_points(open_body, eye, zero))[0].numpy()
+    d = (fit_points(open_body, eye, zero, shipped) - landmark_points(open_body, eye, zero))[0].numpy()
     s = float(torso_length(open_body, zero)[0])
     np.testing.assert_allclose(d[L_HIP], off[L_HIP] * s, atol=1e-6)
     np.testing.assert_allclose(d[R_HIP], off[L_HIP] * MIRROR_X * s, atol=1e-6)
+    assert np.linalg.norm(off[L_HIP]) * s > 0.01                # the hips are among the measured offsets (cm)
     # every measured shift is a few cm at most: a placement, not a different body part
     assert np.abs(off).max() * s < 0.10
 
@@ -77,6 +85,7 @@ def test_a_bad_offsets_file_is_refused_with_its_name(tmp_path):
     bad.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(ValueError, match="offsets.json.*landmark_placement"):
         load_landmark_offsets(bad)
-    bad.write_text(json.dumps({"format": "hkmr-landmark-offsets", "offsets": {"nose": [0, 0, 0]}}))
+    bad.write_text(json.dumps({"format": "hkmr-landmark-offsets", "offsets": {"nose": {"offset": [0, 0, 0],
+                                                                                       "bone": "own"}}}))
     with pytest.raises(ValueError, match="nose"):
         load_landmark_offsets(bad)
