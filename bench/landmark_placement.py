@@ -140,7 +140,7 @@ def main(argv=None) -> int:
     out: dict = {"videos": [cs["name"] for cs in cases], "torso_cm": torso_cm, "landmarks": {}}
     pooled, own = np.zeros((len(BLAZEPOSE_NAMES), 3)), np.zeros(len(BLAZEPOSE_NAMES), bool)
     print(f"{len(cases)} renders, {sum(cs['n'] for cs in cases)} frames; mean torso {torso_cm:.1f} cm. Offsets in the "
-          "parent bone's rest frame (x the body's left for the left side, y up, z forward), cm at that torso")
+          "named bone's rest frame (x the body's left for the left side, y up, z forward), cm at that torso")
     print(f"{'landmark':10s} {'all views':>22s} {'cond':>6s} " + " ".join(f"{v:>22s}" for v in VIEWS)
           + "  2D err median before → after (% torso)")
     for j, k in enumerate(range(0, len(OFFSET_LANDMARKS), 2)):
@@ -208,36 +208,41 @@ def main(argv=None) -> int:
     return 0
 
 
-def plot(body, cases: list[dict], videos: list[str], off: torch.Tensor, png: str) -> None:
-    """Crops of one frame per view: BlazePose's landmarks (red), SMPL's joints (blue), joint + offset (green)."""
+def plot(body, cases: list[dict], videos: list[str], off, png: str) -> None:
+    """Crops of one frame per view (the frame whose facing is nearest the view's middle, all 12 landmarks seen, none
+    more than 0.2 torso lengths off — a typical frame, no swap):
+    BlazePose's landmarks (red crosses), SMPL's joints (blue rings), joint + offset (green dots)."""
     import cv2
     tiles = []
     for v, (lo, hi) in VIEWS.items():
-        best = None
-        for cs, vid in zip(cases, videos):
-            ok = np.flatnonzero(cs["seen"].all(1) & (cs["facing"] >= lo) & (cs["facing"] < hi))
-            if len(ok):
-                best = (cs, vid, int(ok[len(ok) // 2]))
-                break
-        if best is None:
+        mid = (lo + min(hi, 180.0)) / 2 if v == "side" else (lo if v == "front" else 180.0)
+        typical = lambda cs: np.linalg.norm(cs["r"], axis=-1).max(1) < 0.2 * (cs["px_per_m"] * cs["torso"]).min(1)  # noqa: E731
+        cands = [(abs(cs["facing"][t] - mid), ci, int(t)) for ci, cs in enumerate(cases)
+                 for t in np.flatnonzero(cs["seen"].all(1) & typical(cs) & (cs["facing"] >= lo) & (cs["facing"] < hi))]
+        if not cands:
             continue
-        cs, vid, t = best
-        cap = cv2.VideoCapture(vid)
+        _, ci, t = min(cands)
+        cs = cases[ci]
+        cap = cv2.VideoCapture(videos[ci])
         cap.set(cv2.CAP_PROP_POS_FRAMES, t)
         img = cap.read()[1]
         with torch.no_grad():
             Xo = fit_points(body, cs["rot"][t:t + 1], cs["betas"][None], off, cs["transl"][t:t + 1]).double().numpy()[0]
         po = (Xo[:, :2] / Xo[:, 2:] * cs["f"] + cs["c"])[list(OFFSET_LANDMARKS)]
         pts = np.concatenate([cs["bp"][t], cs["truth"][t], po])
-        x0, y0 = np.maximum(pts.min(0) - 40, 0).astype(int)
-        x1, y1 = (pts.max(0) + 40).astype(int)
-        for p, col in ((cs["truth"][t], (255, 80, 0)), (po, (0, 200, 0)), (cs["bp"][t], (0, 0, 255))):
-            for q in p:
-                cv2.circle(img, tuple(int(round(a)) for a in q), 4, col, -1, cv2.LINE_AA)
-        crop = img[y0:y1, x0:x1]
-        crop = cv2.resize(crop, (int(crop.shape[1] * 420 / crop.shape[0]), 420))
-        cv2.putText(crop, f"{v} ({cs['name'][:-4]} frame {t})", (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
-                    (255, 255, 255), 1, cv2.LINE_AA)
+        x0, y0 = np.maximum(pts.min(0) - 30, 0).astype(int)
+        x1, y1 = (pts.max(0) + 30).astype(int)
+        k = 600 / (y1 - y0)
+        crop = cv2.resize(img[y0:y1, x0:x1], (int((x1 - x0) * k), 600), interpolation=cv2.INTER_CUBIC)
+        q = lambda p: tuple(int(round(a)) for a in (p - [x0, y0]) * k)  # noqa: E731
+        for p in cs["truth"][t]:
+            cv2.circle(crop, q(p), 7, (255, 60, 0), 2, cv2.LINE_AA)
+        for p in po:
+            cv2.circle(crop, q(p), 4, (0, 230, 0), -1, cv2.LINE_AA)
+        for p in cs["bp"][t]:
+            cv2.drawMarker(crop, q(p), (0, 0, 255), cv2.MARKER_CROSS, 14, 2, cv2.LINE_AA)
+        cv2.putText(crop, f"{v}: {cs['name'][:-4]} #{t}", (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2,
+                    cv2.LINE_AA)
         tiles.append(crop)
     cv2.imwrite(png, np.concatenate(tiles, 1))
     print("wrote", png)
