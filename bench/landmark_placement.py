@@ -46,37 +46,67 @@ LEFT = [i for i in OFFSET_LANDMARKS if BLAZEPOSE_NAMES[i].startswith("left")]
 
 
 def case(body, video: str) -> dict:
-    """One render: per frame and limb landmark the residual (px), its Jacobian A (px per torso length of offset,
-    parent-bone rest frame), a seen mask, the body's facing angle to the camera (deg), px per metre at the point,
-    and the 2D points (BlazePose, truth joints) for the spread."""
+    """One render of bench/render_moving.py (static camera): :func:`arrays` of its truth and BlazePose's landmarks."""
     z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
     rot, betas, transl = camera_truth(body, z)
     lm = landmarks_for(video)
     n = min(lm.num_frames, len(rot))
-    rot, transl = rot[:n], transl[:n]
-    f, c = float(z["K"][0, 0]), z["K"][:2, 2]
+    seen = lm.found[:n, None] & (lm.visibility[:n] >= 0.5)
+    return arrays(body, os.path.basename(video), rot[:n], betas, transl[:n], np.full(n, float(z["K"][0, 0])),
+                  np.repeat(z["K"][None, :2, 2], n, 0), lm.points2d[:n], seen)
+
+
+def synthetic_cases(body, folder: str) -> list[dict]:
+    """The detector-noise calibration renders (``python -m training.data.synthetic --clip``, docs/keypoint-model.md):
+    BlazePose (video mode, one tracker per clip, no occluder) on each clip, cached in FOLDER/detections_none.npz;
+    one :func:`arrays` per clip."""
+    from core.geometry.rotations import axis_angle_to_matrix
+    z = dict(np.load(os.path.join(folder, "synthetic.npz")))
+    cache = os.path.join(folder, "detections_none.npz")
+    if not os.path.exists(cache):
+        from training.keypoints.detect_renders import detect_renders
+        np.savez_compressed(cache, **detect_renders(folder, body, protocols=("none",)))
+    det = dict(np.load(cache))
+    rot = axis_angle_to_matrix(torch.as_tensor(z["pose"], dtype=torch.float32).reshape(-1, 24, 3))
+    out = []
+    for cid in np.unique(z["clip_id"]):
+        i = np.flatnonzero(z["clip_id"] == cid)
+        seen = det["none/found"][i, None] & (det["none/visibility"][i] >= 0.5)
+        out.append(arrays(body, f"synthetic clip {int(cid)}", rot[i], torch.as_tensor(z["shape"][i[0]], dtype=torch.float32),
+                          torch.as_tensor(z["transl"][i], dtype=torch.float32), z["cam_K"][i, 0, 0],
+                          z["cam_K"][i, :2, 2], det["none/points2d"][i], seen))
+    return out
+
+
+def arrays(body, name: str, rot, betas, transl, f: np.ndarray, c: np.ndarray, points2d: np.ndarray,
+           seen: np.ndarray) -> dict:
+    """Truth (n,24,3,3) camera-frame rotations, (NB,) β, (n,3) translation; per frame focal f (n,) and principal point
+    c (n,2) px; the detector's (n,33,2) px and seen (n,33) → per frame and limb landmark the residual (px), its
+    Jacobian A per bone (px per torso length of offset, the bone's rest frame), a seen mask, the body's facing angle
+    to the camera (deg), px per metre at the point, and the 2D points (BlazePose, truth joints) for the spread."""
+    n = len(rot)
     with torch.no_grad():
         X = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()     # (n,33,3) camera
         G = global_rotations(body, rot).double().numpy()                                 # (n,24,3,3) camera
         s = float(torso_length(body, betas[None])[0])
     ix = list(OFFSET_LANDMARKS)
     x, y, d = X[:, ix, 0], X[:, ix, 1], X[:, ix, 2]
+    fk = np.asarray(f, np.float64)[:, None]
     J = np.zeros((n, len(ix), 2, 3))
-    J[..., 0, 0] = J[..., 1, 1] = f / d
-    J[..., 0, 2], J[..., 1, 2] = -f * x / d ** 2, -f * y / d ** 2
+    J[..., 0, 0] = J[..., 1, 1] = fk / d
+    J[..., 0, 2], J[..., 1, 2] = -fk * x / d ** 2, -fk * y / d ** 2
     own = np.zeros(len(BLAZEPOSE_NAMES), bool)
     own[ix] = True
     A = {bone: np.einsum("nkab,nkbc->nkac", J, G[:, offset_frames(body, own if bone == "own" else None)[ix]]) * s
          for bone in BONES}
-    truth_px = X[..., :2] / X[..., 2:] * f + c
-    r = lm.points2d[:n].astype(np.float64) - truth_px
-    seen = lm.found[:n, None] & (lm.visibility[:n] >= 0.5)
+    truth_px = X[..., :2] / X[..., 2:] * fk[..., None] + np.asarray(c, np.float64)[:, None]
+    r = np.asarray(points2d, np.float64) - truth_px
     fwd = G[:, 0, :, 2]                                             # the body's forward (+z) in the camera frame
     to_cam = -X[:, list(ix[6:8])].mean(1)
     facing = np.degrees(np.arccos(np.clip((fwd * to_cam).sum(-1) / np.linalg.norm(to_cam, axis=-1), -1, 1)))
-    return dict(name=os.path.basename(video), r=r[:, ix], A=A, seen=seen[:, ix], facing=facing,
-                px_per_m=f / d, torso=s, bp=lm.points2d[:n, ix].astype(np.float64), truth=truth_px[:, ix],
-                rot=rot, betas=betas, transl=transl, f=f, c=c, n=n)
+    return dict(name=name, r=r[:, ix], A=A, seen=np.asarray(seen)[:, ix], facing=facing,
+                px_per_m=fk / d, torso=s, bp=np.asarray(points2d, np.float64)[:, ix], truth=truth_px[:, ix],
+                rot=rot, betas=betas, transl=transl, f=fk, c=np.asarray(c, np.float64), n=n)
 
 
 def solve(A: np.ndarray, r: np.ndarray, delta: float = 0.15, iters: int = 20) -> tuple[np.ndarray, float]:
@@ -128,14 +158,15 @@ def spread(p: np.ndarray) -> np.ndarray:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("videos", nargs="+")
+    ap.add_argument("videos", nargs="*")
+    ap.add_argument("--synthetic", help="a calibration render folder (training.data.synthetic --clip) to measure too")
     ap.add_argument("--json", help="write the measurements here")
     ap.add_argument("--write", action="store_true", help=f"store the pooled offsets in {LANDMARK_OFFSETS_PATH}")
     ap.add_argument("--plot", help="a PNG: BlazePose's landmarks, SMPL's joints and the offset points on a frame")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
-    cases = [case(body, v) for v in args.videos]
+    cases = [case(body, v) for v in args.videos] + (synthetic_cases(body, args.synthetic) if args.synthetic else [])
     torso_cm = 100 * float(np.mean([cs["torso"] for cs in cases]))
     out: dict = {"videos": [cs["name"] for cs in cases], "torso_cm": torso_cm, "landmarks": {}}
     pooled, own = np.zeros((len(BLAZEPOSE_NAMES), 3)), np.zeros(len(BLAZEPOSE_NAMES), bool)
@@ -176,7 +207,7 @@ def main(argv=None) -> int:
     for cs in cases:
         with torch.no_grad():
             Xo = fit_points(body, cs["rot"], cs["betas"].expand(cs["n"], -1), off, cs["transl"]).double().numpy()
-        po = (Xo[..., :2] / Xo[..., 2:] * cs["f"] + cs["c"])[:, list(OFFSET_LANDMARKS)]
+        po = (Xo[..., :2] / Xo[..., 2:] * cs["f"][..., None] + cs["c"][:, None])[:, list(OFFSET_LANDMARKS)]
         ok = cs["seen"].all(1)
         a = float(np.median(spread(cs["bp"][ok]) / spread(cs["truth"][ok])))
         b = float(np.median(spread(cs["bp"][ok]) / spread(po[ok])))
@@ -204,7 +235,7 @@ def main(argv=None) -> int:
             json.dump(doc, fh, indent=1)
         print("wrote", LANDMARK_OFFSETS_PATH)
     if args.plot:
-        plot(body, cases, args.videos, off, args.plot)
+        plot(body, cases[:len(args.videos)], args.videos, off, args.plot)
     return 0
 
 
@@ -228,7 +259,7 @@ def plot(body, cases: list[dict], videos: list[str], off, png: str) -> None:
         img = cap.read()[1]
         with torch.no_grad():
             Xo = fit_points(body, cs["rot"][t:t + 1], cs["betas"][None], off, cs["transl"][t:t + 1]).double().numpy()[0]
-        po = (Xo[:, :2] / Xo[:, 2:] * cs["f"] + cs["c"])[list(OFFSET_LANDMARKS)]
+        po = (Xo[:, :2] / Xo[:, 2:] * cs["f"][t] + cs["c"][t])[list(OFFSET_LANDMARKS)]
         pts = np.concatenate([cs["bp"][t], cs["truth"][t], po])
         x0, y0 = np.maximum(pts.min(0) - 30, 0).astype(int)
         x1, y1 = (pts.max(0) + 30).astype(int)

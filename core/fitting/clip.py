@@ -33,7 +33,7 @@ import roma
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, fit_points, load_landmark_offsets, with_offsets
+from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, load_landmark_offsets, with_offsets
 from core.body.landmark_points import landmark_points, landmark_weights
 from core.body.model import BodyModel
 from core.body.poses import NEUTRAL_POSE
@@ -218,7 +218,8 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     e = e + cfg.w_accel * d.time_scale ** 2 * terms.acceleration(smooth_pts) * 1e4  # (cm/frame²)² at 30 fps
     if cfg.w_motion > 0:  # same points and time scaling as the smoothness term
         e = e + motion_prior_energy(cfg, smooth_pts, d.time_scale)
-    e = e + cfg.w2d * terms.landmarks_2d(cam.project(placed + s.transl[:, None]), d.px, d.w2, d.scale, cfg.sigma2d)
+    px = cam.project(cam_pts if d.offsets is None else placed + s.transl[:, None])
+    e = e + cfg.w2d * terms.landmarks_2d(px, d.px, d.w2, d.scale, cfg.sigma2d)
     if lock is not None:
         e = e + cfg.w_lock * terms.foot_lock(cam_pts[:, list(terms.FOOT_POINTS)], lock[0], lock[1])
     return e
@@ -374,9 +375,10 @@ def _rotmats(s: _State) -> torch.Tensor:
 
 def _points(body, s: _State, betas, with_transl: bool = True, offsets: LandmarkOffsets | None = None) -> torch.Tensor:
     """(F,33,3) the landmarks' body points (camera frame with ``with_transl``; ``offsets``: where BlazePose puts
-    them, :func:`core.body.landmark_offsets.fit_points`), :data:`.windows.BLOCK` frames at a time."""
+    them, :func:`core.body.landmark_offsets.with_offsets`), :data:`.windows.BLOCK` frames at a time."""
     def block(a: int, b: int) -> torch.Tensor:
-        pts = fit_points(body, _rotmats(s.slice(a, b)), betas.expand(b - a, -1), offsets)
+        rot, b_ = _rotmats(s.slice(a, b)), betas.expand(b - a, -1)
+        pts = with_offsets(body, landmark_points(body, rot, b_), rot, b_, offsets)
         return pts + s.transl[a:b, None] if with_transl else pts
     return blockwise(block, len(s.transl))
 
