@@ -89,3 +89,40 @@ def test_a_bad_offsets_file_is_refused_with_its_name(tmp_path):
                                                                                        "bone": "own"}}}))
     with pytest.raises(ValueError, match="nose"):
         load_landmark_offsets(bad)
+
+
+def test_the_measurement_recovers_a_planted_placement_and_its_bone(open_body):
+    """bench/landmark_placement.py on a detector that puts its hips 3 cm in front of the hip joints, moving with
+    the thigh (its own bone), and nothing else off, plus 1 px noise: the hip's offset comes back to a few mm, in
+    the thigh's frame (chosen over the pelvis's on the clips left out), and the ankle's is ~0."""
+    from bench import landmark_placement as lp
+    from core.body.poses import bspline_clip, compose_global_orient, sample_body_pose
+    from core.fitting.full_camera import FullCamera
+
+    planted = np.zeros((33, 3), np.float32)
+    own = np.zeros(33, bool)
+    s0 = float(torso_length(open_body, torch.zeros(1, 10))[0])
+    for i, sign in ((L_HIP, 1.0), (R_HIP, 1.0)):
+        planted[i], own[i] = [0.0, 0.0, 0.03 / s0 * sign], True
+    off = LandmarkOffsets(planted, own, {})
+    cam = FullCamera.for_image(640, 480)
+    rng = np.random.default_rng(0)
+    cases = []
+    for k in range(4):                                       # four clips, each turning through its own yaws
+        keys = sample_body_pose(rng, 5)
+        keys[:, 0] = compose_global_orient(np.linspace(0, np.pi, 5) + k * np.pi / 2, np.zeros((5, 3)))
+        rot = axis_angle_to_matrix(torch.as_tensor(bspline_clip(keys, 40), dtype=torch.float32))
+        betas = torch.zeros(10)
+        transl = torch.tensor([0.0, 0.2, 4.0]).repeat(40, 1)
+        with torch.no_grad():
+            px = cam.project(fit_points(open_body, rot, betas.expand(40, -1), off, transl)).double().numpy()
+        px += rng.normal(0, 1.0, px.shape)
+        cases.append(lp.arrays(open_body, f"clip {k}", rot, betas, transl, np.full(40, cam.focal),
+                               np.tile([cam.cx, cam.cy], (40, 1)), px, np.ones((40, 33), bool)))
+    hip = list(OFFSET_LANDMARKS).index(L_HIP)
+    o = lp.solve(*lp.stacked(cases, hip, bone="own"))[0] * s0
+    np.testing.assert_allclose(o, [0.0, 0.0, 0.03], atol=0.005)
+    assert lp.held_out(cases, hip, "own")[0] > lp.held_out(cases, hip, "parent")[0] or \
+        lp.held_out(cases, hip, "own")[0] == 4
+    ankle = lp.solve(*lp.stacked(cases, list(OFFSET_LANDMARKS).index(BLAZEPOSE_NAMES.index("left_ankle"))))[0]
+    assert np.abs(ankle * s0).max() < 0.005
