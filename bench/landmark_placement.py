@@ -8,8 +8,9 @@ linearised projection A of an offset o in the parent bone's rest frame in torso 
 (:mod:`core.body.landmark_offsets`): r ≈ A·o, A = J_π(X) · R_parent · torso_length. Many views and poses make o
 observable in all three axes; o is solved by robust least squares (Huber IRLS), left and right mirrored into one
 (x flips sign), in the frame of the landmark joint's parent bone or its own (whichever, solved without a render,
-lowers the median 2D error on more of the renders left out; an offset is kept only where that is 2/3 of them), pooled over all renders and per view (the body facing the camera within 60°, side-on, facing
-away) and per clip, to see whether it is one consistent offset or noise. Also: the 2D spread of the 12 landmarks
+lowers the median 2D error on more of the renders left out; an offset is kept only where that is 2/3 of them),
+pooled over all renders and per view (the body facing the camera within 60°, side-on, facing away) and per clip,
+to see whether it is one consistent offset or noise. Also: the 2D spread of the 12 landmarks
 (RMS about their centroid) BlazePose / truth, with the joints and with the offset points.
 
     nice -n 10 .venv/bin/python bench/landmark_placement.py RENDER.mp4 ... [--json J] [--write] [--plot PNG]
@@ -72,7 +73,8 @@ def synthetic_cases(body, folder: str) -> list[dict]:
     for cid in np.unique(z["clip_id"]):
         i = np.flatnonzero(z["clip_id"] == cid)
         seen = det["none/found"][i, None] & (det["none/visibility"][i] >= 0.5)
-        out.append(arrays(body, f"synthetic clip {int(cid)}", rot[i], torch.as_tensor(z["shape"][i[0]], dtype=torch.float32),
+        out.append(arrays(body, f"synthetic clip {int(cid)}", rot[i],
+                          torch.as_tensor(z["shape"][i[0]], dtype=torch.float32),
                           torch.as_tensor(z["transl"][i], dtype=torch.float32), z["cam_K"][i, 0, 0],
                           z["cam_K"][i, :2, 2], det["none/points2d"][i], seen))
     return out
@@ -221,15 +223,22 @@ def main(argv=None) -> int:
         doc = {"format": FORMAT, "version": 1, "unit": "rest torso length (mid-hip to mid-shoulder joints)",
                "frame": "rest frame of the bone ('parent': the landmark joint's parent, 'own': the joint's own): x the "
                         "body's left, y up, z forward",
-               "offsets": {n: {"offset": [round(float(v), 5) for v in pooled[BLAZEPOSE_NAMES.index(n)]],
+               "offsets": {n: {"offset": [round(float(v), 5) + 0.0 for v in pooled[BLAZEPOSE_NAMES.index(n)]],
                                "bone": "own" if own[BLAZEPOSE_NAMES.index(n)] else "parent"} for n in names},
                "meta": {"renders": out["videos"], "frames": sum(cs["n"] for cs in cases),
                         "recipe": "bench/render_moving.py --motion mocap --camera static (training subjects 8, 9, "
                                   "49, 85, 135; docs/experiments.md 'Where BlazePose puts its landmarks'), then "
                                   "bench/landmark_placement.py RENDERS --write",
                         "detector": "mediapipe 0.10.21 BlazePose full, video mode (core.detect)",
+                        "renders_command": "nice -n 10 .venv/bin/python bench/render_moving.py --motion mocap "
+                                           "--mocap-clip CLIPS/<source>_<clip>.npz --camera static --size 960x540 "
+                                           "--frames 90|120 --azimuth A [--height H]: NAME_aA.mp4 (085_14 H 2.4, "
+                                           "135_02_a315 H 0.8)",
                         "err2d_torso_before_after": {n: [round(v["err_before"], 4), round(v["err_after"], 4)]
-                                                     for n, v in out["landmarks"].items()}}}
+                                                     for n, v in out["landmarks"].items()},
+                        "renders_left_out_improved": {n: {"bone": v["bone"], **{b: list(c) for b, c in
+                                                                              v["held_out_better"].items()}}
+                                                      for n, v in out["landmarks"].items()}}}
         os.makedirs(os.path.dirname(LANDMARK_OFFSETS_PATH), exist_ok=True)
         with open(LANDMARK_OFFSETS_PATH, "w") as fh:
             json.dump(doc, fh, indent=1)
@@ -247,7 +256,8 @@ def plot(body, cases: list[dict], videos: list[str], off, png: str) -> None:
     tiles = []
     for v, (lo, hi) in VIEWS.items():
         mid = (lo + min(hi, 180.0)) / 2 if v == "side" else (lo if v == "front" else 180.0)
-        typical = lambda cs: np.linalg.norm(cs["r"], axis=-1).max(1) < 0.2 * (cs["px_per_m"] * cs["torso"]).min(1)  # noqa: E731
+        def typical(cs: dict) -> np.ndarray:
+            return np.linalg.norm(cs["r"], axis=-1).max(1) < 0.2 * (cs["px_per_m"] * cs["torso"]).min(1)
         cands = [(abs(cs["facing"][t] - mid), ci, int(t)) for ci, cs in enumerate(cases)
                  for t in np.flatnonzero(cs["seen"].all(1) & typical(cs) & (cs["facing"] >= lo) & (cs["facing"] < hi))]
         if not cands:

@@ -8,6 +8,7 @@ optionally a network's per-frame rotations / shape as the start, and the full-im
 Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended linearly) the energy
 
     E = w2d·Σ v·ρ(‖π(P + t) − x‖² / s²)           2D landmarks, full-image camera, s = clip's 2D torso length
+                                                   (P: joints, or where BlazePose puts them, cfg.landmark_offsets)
       + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks (facing bias undone, :mod:`.facing`),
                                                    root translation removed on both sides
       + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·Σ cap(KL(θ)))    pose prior (VAE: :mod:`.prior_terms`)
@@ -374,8 +375,7 @@ def _rotmats(s: _State) -> torch.Tensor:
 
 
 def _points(body, s: _State, betas, with_transl: bool = True, offsets: LandmarkOffsets | None = None) -> torch.Tensor:
-    """(F,33,3) the landmarks' body points (camera frame with ``with_transl``; ``offsets``: where BlazePose puts
-    them, :func:`core.body.landmark_offsets.with_offsets`), :data:`.windows.BLOCK` frames at a time."""
+    """(F,33,3) the body's landmark points (camera frame with ``with_transl``), ``offsets`` added, by BLOCKs."""
     def block(a: int, b: int) -> torch.Tensor:
         rot, b_ = _rotmats(s.slice(a, b)), betas.expand(b - a, -1)
         pts = with_offsets(body, landmark_points(body, rot, b_), rot, b_, offsets)
