@@ -54,7 +54,7 @@ def case(body, video: str) -> dict:
     n = min(lm.num_frames, len(rot))
     seen = lm.found[:n, None] & (lm.visibility[:n] >= 0.5)
     return arrays(body, os.path.basename(video), rot[:n], betas, transl[:n], np.full(n, float(z["K"][0, 0])),
-                  np.repeat(z["K"][None, :2, 2], n, 0), lm.points2d[:n], seen)
+                  np.repeat(z["K"][None, :2, 2], n, 0), lm.points2d[:n], seen, lm.world[:n])
 
 
 def synthetic_cases(body, folder: str) -> list[dict]:
@@ -76,16 +76,18 @@ def synthetic_cases(body, folder: str) -> list[dict]:
         out.append(arrays(body, f"synthetic clip {int(cid)}", rot[i],
                           torch.as_tensor(z["shape"][i[0]], dtype=torch.float32),
                           torch.as_tensor(z["transl"][i], dtype=torch.float32), z["cam_K"][i, 0, 0],
-                          z["cam_K"][i, :2, 2], det["none/points2d"][i], seen))
+                          z["cam_K"][i, :2, 2], det["none/points2d"][i], seen, det["none/world"][i]))
     return out
 
 
 def arrays(body, name: str, rot, betas, transl, f: np.ndarray, c: np.ndarray, points2d: np.ndarray,
-           seen: np.ndarray) -> dict:
+           seen: np.ndarray, world: np.ndarray | None = None) -> dict:
     """Truth (n,24,3,3) camera-frame rotations, (NB,) β, (n,3) translation; per frame focal f (n,) and principal point
     c (n,2) px; the detector's (n,33,2) px and seen (n,33) → per frame and limb landmark the residual (px), its
     Jacobian A per bone (px per torso length of offset, the bone's rest frame), a seen mask, the body's facing angle
-    to the camera (deg), px per metre at the point, and the 2D points (BlazePose, truth joints) for the spread."""
+    to the camera (deg), px per metre at the point, and the 2D points (BlazePose, truth joints) for the spread; with
+    BlazePose's ``world`` (n,33,3): ``world_r`` (n,12,3) its limb landmarks scaled per frame onto the truth's (least
+    squares), both hip-centred, minus the truth's (camera axes, metres), and ``G`` (n,24,3,3) the truth's rotations."""
     n = len(rot)
     with torch.no_grad():
         X = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()     # (n,33,3) camera
@@ -108,7 +110,31 @@ def arrays(body, name: str, rot, betas, transl, f: np.ndarray, c: np.ndarray, po
     facing = np.degrees(np.arccos(np.clip((fwd * to_cam).sum(-1) / np.linalg.norm(to_cam, axis=-1), -1, 1)))
     return dict(name=name, r=r[:, ix], A=A, seen=np.asarray(seen)[:, ix], facing=facing,
                 px_per_m=fk / d, torso=s, bp=np.asarray(points2d, np.float64)[:, ix], truth=truth_px[:, ix],
-                rot=rot, betas=betas, transl=transl, f=fk, c=np.asarray(c, np.float64), n=n)
+                rot=rot, betas=betas, transl=transl, f=fk, c=np.asarray(c, np.float64), n=n, G=G,
+                world_r=None if world is None else _world_residual(np.asarray(world, np.float64), X))
+
+
+def _world_residual(world: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """(n,33,3) BlazePose world, (n,33,3) truth landmark points → (n,12,3) scaled world − truth, both hip-centred."""
+    ix = list(OFFSET_LANDMARKS)
+    T = X[:, ix] - X[:, [23, 24]].mean(1, keepdims=True)
+    W = world[:, ix] - world[:, [23, 24]].mean(1, keepdims=True)
+    s = (W * T).sum((1, 2)) / np.maximum((W * W).sum((1, 2)), 1e-9)
+    return s[:, None, None] * W - T
+
+
+def world_placement(body, cases: list[dict], own: np.ndarray) -> None:
+    """Print where BlazePose's *world* landmarks sit (scaled per frame, hip-centred) against the joints: the median
+    residual in each landmark's bone frame (the bones :func:`main` chose), cm, left and right mirrored."""
+    ix = list(OFFSET_LANDMARKS)
+    fr = offset_frames(body, own)[ix]
+    print("BlazePose's world landmarks (scaled onto the truth per frame, hip-centred) − the joints, median, cm:")
+    for k in range(0, len(ix), 2):
+        rows = [np.einsum("nji,nj->ni", cs["G"][:, fr[j]], cs["world_r"][:, j])[cs["seen"][:, j]] * m
+                for cs in cases if cs["world_r"] is not None for j, m in ((k, 1.0), (k + 1, MIRROR_X))]
+        a = 100 * np.median(np.concatenate(rows), 0)
+        print(f"  {BLAZEPOSE_NAMES[ix[k]].replace('left_', ''):9s} ({a[0]:+5.1f}, {a[1]:+5.1f}, {a[2]:+5.1f})  "
+              f"{body.joint_names[fr[k]].replace('left_', '')} frame")
 
 
 def solve(A: np.ndarray, r: np.ndarray, delta: float = 0.15, iters: int = 20) -> tuple[np.ndarray, float]:
@@ -215,6 +241,7 @@ def main(argv=None) -> int:
         b = float(np.median(spread(cs["bp"][ok]) / spread(po[ok])))
         out.setdefault("spread", {})[cs["name"]] = [a, b]
         print(f"  {cs['name']:22s} {a:.3f} → {b:.3f}  ({int(ok.sum())} frames)")
+    world_placement(body, cases, own)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)
