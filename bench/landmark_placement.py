@@ -300,15 +300,15 @@ def plot(body, cases: list[dict], videos: list[str], off, png: str) -> None:
         pts = np.concatenate([cs["bp"][t], cs["truth"][t], po])
         x0, y0 = np.maximum(pts.min(0) - 30, 0).astype(int)
         x1, y1 = (pts.max(0) + 30).astype(int)
-        k = 600 / (y1 - y0)
-        crop = cv2.resize(img[y0:y1, x0:x1], (int((x1 - x0) * k), 600), interpolation=cv2.INTER_CUBIC)
+        k = 440 / (y1 - y0)
+        crop = cv2.resize(img[y0:y1, x0:x1], (int((x1 - x0) * k), 440), interpolation=cv2.INTER_CUBIC)
         q = lambda p: tuple(int(round(a)) for a in (p - [x0, y0]) * k)  # noqa: E731
         for p in cs["truth"][t]:
-            cv2.circle(crop, q(p), 7, (255, 60, 0), 2, cv2.LINE_AA)
+            cv2.circle(crop, q(p), 6, (255, 60, 0), 2, cv2.LINE_AA)
         for p in po:
             cv2.circle(crop, q(p), 4, (0, 230, 0), -1, cv2.LINE_AA)
         for p in cs["bp"][t]:
-            cv2.drawMarker(crop, q(p), (0, 0, 255), cv2.MARKER_CROSS, 14, 2, cv2.LINE_AA)
+            cv2.drawMarker(crop, q(p), (0, 0, 255), cv2.MARKER_CROSS, 12, 2, cv2.LINE_AA)
         cv2.putText(crop, f"{v}: {cs['name'][:-4]} #{t}", (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2,
                     cv2.LINE_AA)
         tiles.append(crop)

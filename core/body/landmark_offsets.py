@@ -1,9 +1,10 @@
 """Where BlazePose puts its limb landmarks on a body, as offsets from the SMPL joints (for the fit only).
 
 :func:`core.body.landmark_points.landmark_points` puts BlazePose's shoulders, elbows, wrists, hips, knees and
-ankles at the SMPL joint centres. BlazePose places them elsewhere (its hips higher and wider than SMPL's hip
-joints, which sit deep in the pelvis): measured on renders with truth by ``bench/landmark_placement.py`` and
-stored as a small JSON (``core/body/assets/landmark_offsets.json``, its recipe inside). Each offset is a 3-vector
+ankles at the SMPL joint centres. BlazePose places some elsewhere (its hips ~2.5 cm in front of and ~2 cm inside
+SMPL's hip joints, its ankles ~3.5 cm above the ankle joint): measured on renders with truth by
+``bench/landmark_placement.py`` and stored as a small JSON (``core/body/assets/landmark_offsets.json``, its recipe
+inside). Each offset is a 3-vector
 in the rest frame of a bone — the landmark joint's parent bone or its own, whichever the measurement chose (SMPL
 axes: x the body's left, y up, z forward) — in units of the body's rest torso length (:func:`torso_length`), so it
 moves with the bone and scales with the body:
@@ -11,7 +12,7 @@ moves with the bone and scales with the body:
     point = joint + R_bone · offset · torso_length(β)
 
 :func:`fit_points` is :func:`landmark_points` with these offsets added; the training data keep the joints
-(the keypoint model learned BlazePose's placement from the detector-noise table, docs/keypoint-model.md).
+(the detector-noise table gives the keypoint model the image-axis part of the placement, docs/experiments.md).
 """
 from __future__ import annotations
 
