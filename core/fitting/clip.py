@@ -10,7 +10,8 @@ Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended li
     E = w2d·Σ v·ρ(‖π(P + t) − x‖² / s²)           2D landmarks, full-image camera, s = clip's 2D torso length
                                                    (P: joints, or where BlazePose puts them, cfg.landmark_offsets)
       + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks (facing bias undone, :mod:`.facing`),
-                                                   root translation removed on both sides
+                                                   root translation removed on both sides (hips, shoulders × w3d_torso)
+      + w_torso_dir·Σ v·ρ(|b|²‖b̂ − û‖²)             the torso's segment directions b against the same landmarks' û
       + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·Σ cap(KL(θ)))    pose prior (VAE: :mod:`.prior_terms`)
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
       + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`.prior_terms`)
@@ -79,6 +80,8 @@ class ClipFitConfig(PriorOptions):
     w_accel: float = 0.003
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
+    w_torso_dir: float = 0.0  # the torso's segment directions against the 3D landmarks' (terms.segment_directions; 0: off)
+    w3d_torso: float = 1.0  # the 3D landmark term's weight on the hips and shoulders, × w3d
     facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     landmark_offsets: str = "none"  # BlazePose's limb landmarks where it puts them: "2d" / "all" terms (OFFSET_MODES)
@@ -91,8 +94,9 @@ class ClipFitConfig(PriorOptions):
             raise ValueError("clip fit: iterations must be ≥ 0")
         if self.landmark_offsets not in OFFSET_MODES:
             raise ValueError(f"clip fit: landmark_offsets must be one of {OFFSET_MODES}, got {self.landmark_offsets!r}")
-        if self.visibility_power < 0:
-            raise ValueError(f"clip fit: need visibility_power ≥ 0, got {self.visibility_power}")
+        if min(self.visibility_power, self.w_torso_dir, self.w3d_torso) < 0:
+            raise ValueError("clip fit: need visibility_power, w_torso_dir and w3d_torso ≥ 0, got "
+                             f"{self.visibility_power}, {self.w_torso_dir}, {self.w3d_torso}")
         return self
 
 
@@ -206,7 +210,10 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     rotmats = torch.cat([rot6d_to_matrix(s.root6d)[:, None], axis_angle_to_matrix(s.body_aa)], 1)
     pts = landmark_points(body, rotmats, betas.expand(n, -1))               # (F,33,3) before translation
     placed = with_offsets(body, pts, rotmats, betas.expand(n, -1), d.offsets)  # where BlazePose puts them
-    e = cfg.w3d * terms.landmarks_3d(placed if d.offsets3d else pts, d.world, d.w3, cfg.sigma3d)
+    p3 = placed if d.offsets3d else pts
+    e = cfg.w3d * terms.landmarks_3d(p3, d.world, d.w3, cfg.sigma3d)
+    if cfg.w_torso_dir > 0:  # weighed by the landmarks' own weights (d.w2), not the 3D term's torso scaling
+        e = e + cfg.w_torso_dir * terms.segment_directions(p3, d.world, d.w2, cfg.sigma3d)
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
     e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
     if prior is not None:
@@ -300,6 +307,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
                                         offsets=cfg.landmark_offsets == "all")[None]
     data = _data(body, lm, cfg.visibility_power, cfg.landmark_offsets)
+    if cfg.w3d_torso != 1.0:
+        data.w3 = data.w3 * torch.ones(data.w3.shape[1]).index_fill(0, torch.tensor(terms.HIPS + terms.SHOULDERS), cfg.w3d_torso)
     if cfg.facing_deg:  # BlazePose's hip line faces the camera too much: the 3D term follows it turned back
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
     if torso_px is not None:

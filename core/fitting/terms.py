@@ -12,12 +12,20 @@ import torch
 from core.body.poses import NEUTRAL_POSE, POSE_LIMITS
 from core.detect.landmarks import BLAZEPOSE_NAMES
 
-__all__ = ["HIPS", "robust_sq", "landmarks_2d", "landmarks_3d", "joint_limits", "pose_to_neutral",
+__all__ = ["HIPS", "SHOULDERS", "TORSO_SEGMENTS", "robust_sq", "landmarks_2d", "landmarks_3d", "segment_directions",
+           "joint_limits", "pose_to_neutral",
            "acceleration", "foot_lock", "root_from_torso", "FOOT_POINTS", "FIXED_AXES", "onto_hinges", "hinge_grad"]
 
 _I = {n: i for i, n in enumerate(BLAZEPOSE_NAMES)}
 #: BlazePose's two hip landmarks: its world frame is centred between them.
 HIPS = (_I["left_hip"], _I["right_hip"])
+#: BlazePose's two shoulder landmarks.
+SHOULDERS = (_I["left_shoulder"], _I["right_shoulder"])
+#: The torso's segments, each from the mean of its first landmarks to the mean of its second: the hip line and the
+#: shoulder line (right → left), the spine (hips' centre → shoulders' centre) and the two diagonals (hip → the
+#: other side's shoulder). Their directions carry the torso's heading and lean, not its proportions.
+TORSO_SEGMENTS = (((HIPS[1],), (HIPS[0],)), ((SHOULDERS[1],), (SHOULDERS[0],)), (HIPS, SHOULDERS),
+                  ((HIPS[1],), (SHOULDERS[0],)), ((HIPS[0],), (SHOULDERS[1],)))
 #: The four ground-contact points, in contact-flag order: left heel, left toe, right heel, right toe.
 FOOT_POINTS = (_I["left_heel"], _I["left_foot_index"], _I["right_heel"], _I["right_foot_index"])
 
@@ -42,6 +50,27 @@ def landmarks_3d(pred: torch.Tensor, world: torch.Tensor, weight: torch.Tensor, 
     p = pred - pred[:, list(HIPS)].mean(1, keepdim=True)
     w = world - world[:, list(HIPS)].mean(1, keepdim=True)
     return (weight * robust_sq((p - w).square().sum(-1), sigma)).sum()
+
+
+def _segment_vectors(points: torch.Tensor, segments) -> torch.Tensor:
+    """points (F,L,3), segments ((from landmarks), (to landmarks)) × S → (F,S,3) mean(to) − mean(from)."""
+    return torch.stack([points[:, list(b)].mean(1) - points[:, list(a)].mean(1) for a, b in segments], 1)
+
+
+def segment_directions(pred: torch.Tensor, world: torch.Tensor, weight: torch.Tensor, sigma: float,
+                       segments=TORSO_SEGMENTS) -> torch.Tensor:
+    """Robust bone-direction term: per segment (:data:`TORSO_SEGMENTS` by default) the body's vector b against
+    BlazePose's direction u at the body's own length, ρ(|b|²·‖b/|b| − u‖²) — metres², so comparable with
+    :func:`landmarks_3d`, and blind to BlazePose's proportions (its lengths) and to where its points sit. The
+    gradient only turns b (|b| taken as given). pred (F,L,3) camera-frame body landmarks, world (F,L,3) BlazePose
+    world landmarks (axes = the camera's); weight (F,L), a segment weighing its landmarks' smallest weight."""
+    b = _segment_vectors(pred, segments)
+    u = _segment_vectors(world, segments)
+    length = b.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+    u = u / u.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+    d2 = (b / length - u).square().sum(-1) * length[..., 0].detach().square()
+    w = torch.stack([weight[:, list(a) + list(c)].min(1).values for a, c in segments], 1)
+    return (w * robust_sq(d2, sigma)).sum()
 
 
 _LIMITS = torch.as_tensor(POSE_LIMITS[1:], dtype=torch.float32)    # (23, 3, 2)

@@ -1,0 +1,120 @@
+"""The torso's bone-direction 3D term (terms.segment_directions) and its wiring into the clip fit."""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from core.body.landmark_points import landmark_points
+from core.body.poses import NEUTRAL_POSE
+from core.detect.simulated import simulate_landmarks
+from core.fitting.clip import ClipFitConfig, fit_clip
+from core.fitting.facing import facing_angle, turn_about_camera_up
+from core.fitting.full_camera import FullCamera
+from core.fitting.terms import HIPS, SHOULDERS, landmarks_3d, segment_directions
+from core.fitting.windows import inputs_digest
+from core.geometry.rotations import axis_angle_to_matrix
+
+SIZE = (640, 480)
+CAM = FullCamera.for_image(*SIZE)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _pose(yaw: torch.Tensor, n: int = 1) -> torch.Tensor:
+    """(n,24,3,3): the neutral pose facing the camera (π about x), turned by ``yaw`` rad about the body's up."""
+    body = axis_angle_to_matrix(torch.as_tensor(NEUTRAL_POSE[1:], dtype=torch.float32)).expand(n, 23, 3, 3)
+    face = axis_angle_to_matrix(torch.tensor([[math.pi, 0.0, 0.0]]))
+    c, s = torch.cos(yaw), torch.sin(yaw)
+    z, o = torch.zeros_like(yaw), torch.ones_like(yaw)
+    turn = torch.stack([torch.stack([c, z, s]), torch.stack([z, o, z]), torch.stack([-s, z, c])])  # about SMPL's +Y
+    return torch.cat([(face @ turn)[None].expand(n, 1, 3, 3), body], 1)
+
+
+def _points(body, rot):
+    return landmark_points(body, rot, torch.zeros(len(rot), body.num_betas))
+
+
+def test_the_term_turns_a_mis_headed_torso_towards_blazepose_direction(open_body):
+    """BlazePose's torso faces 35° away; the body starts facing the camera: gradient steps on the body's yaw
+    through the term alone bring it to BlazePose's heading (its landmarks 30 % larger: only directions count)."""
+    target = _points(open_body, _pose(torch.tensor(math.radians(35.0))))
+    target = 1.3 * (target - target[:, list(HIPS)].mean(1, keepdim=True))
+    weight = torch.ones(1, 33)
+    yaw = torch.zeros((), requires_grad=True)
+    opt = torch.optim.LBFGS([yaw], max_iter=50, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        e = segment_directions(_points(open_body, _pose(yaw)), target, weight, 0.5)
+        e.backward()
+        return e
+    start = closure().item()
+    opt.step(closure)
+    assert start > 1e-3
+    assert abs(math.degrees(float(yaw)) - 35.0) < 1.0
+    with torch.no_grad():  # at the truth the term is zero although BlazePose's landmarks are larger (proportions)
+        at_truth = segment_directions(_points(open_body, _pose(torch.tensor(math.radians(35.0)))), target, weight, 0.5)
+        pos = landmarks_3d(_points(open_body, _pose(torch.tensor(math.radians(35.0)))), target, weight, 0.5)
+    assert float(at_truth) < 1e-8 < float(pos)
+
+
+def test_the_term_weighs_a_segment_by_its_least_visible_end_and_ignores_the_limbs(open_body):
+    pts = _points(open_body, _pose(torch.tensor(0.0)))
+    world = _points(open_body, _pose(torch.tensor(0.6)))
+    ones = torch.ones(1, 33)
+    full = float(segment_directions(pts, world, ones, 0.5))
+    limbs = ones.clone()
+    limbs[:, [i for i in range(33) if i not in HIPS + SHOULDERS]] = 0.0
+    assert float(segment_directions(pts, world, limbs, 0.5)) == pytest.approx(full, rel=1e-6)
+    hidden = ones.clone()
+    hidden[:, list(HIPS + SHOULDERS)] = 0.0
+    assert float(segment_directions(pts, world, hidden, 0.5)) == 0.0
+    one_hip = ones.clone()
+    one_hip[:, HIPS[0]] = 0.0  # the hip line, the spine and the left hip's diagonal go; the shoulder line stays
+    assert 0.0 < float(segment_directions(pts, world, one_hip, 0.5)) < full
+
+
+def test_options_default_off_enter_the_windows_digest_and_are_checked():
+    cfg = ClipFitConfig()
+    assert cfg.w_torso_dir == 0.0 and cfg.w3d_torso == 1.0
+    assert inputs_digest(cfg) != inputs_digest(replace(cfg, w_torso_dir=1.0))
+    assert inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_torso=0.5))
+    for bad in ({"w_torso_dir": -1.0}, {"w3d_torso": -0.1}):
+        with pytest.raises(ValueError, match="w_torso_dir and w3d_torso"):
+            replace(cfg, **bad).validate()
+
+
+def test_the_fit_follows_the_torso_directions_only_when_the_term_is_on(open_body):
+    """The start's per-frame 3D fit (no 2D term), from the true rotations, with BlazePose's landmarks turned 20°
+    and the landmark term off: only the direction term turns the fitted body towards them."""
+    n = 6
+    rot = _pose(torch.tensor(0.3), n)
+    lm = simulate_landmarks(open_body, rot, torch.zeros(open_body.num_betas), torch.tensor([0.0, 0.1, 3.5]).repeat(n, 1),
+                            CAM, SIZE, 30.0, noise=None)
+    lm.world = turn_about_camera_up(lm.world, np.full(n, math.radians(20.0))).astype(np.float32)
+    cfg = ClipFitConfig(w3d=0.0, facing_deg=0.0, iterations=0, lock_iterations=0, output_smoothing=0.0,
+                        network_start_iterations=40)
+
+    def fitted_facing(c):
+        fit = fit_clip(open_body, lm, init_rotmats=rot.numpy(), cfg=c)
+        with torch.no_grad():
+            pts = _points(open_body, torch.as_tensor(fit.rotmats))
+        return np.degrees(facing_angle(pts.numpy() - pts.numpy()[:, list(HIPS)].mean(1, keepdims=True)))
+
+    truth = np.degrees(facing_angle(_points(open_body, rot).numpy()))
+    seen = np.degrees(facing_angle(lm.world))
+    np.testing.assert_allclose(seen - truth, 20.0, atol=0.5)
+    off = fitted_facing(cfg)
+    on = fitted_facing(replace(cfg, w_torso_dir=1.0, w3d_torso=0.0))
+    assert np.abs(off - truth).max() < 2.0      # nothing turns the body
+    assert np.abs(on - seen).max() < 2.0        # the torso follows BlazePose's directions
