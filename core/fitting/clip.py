@@ -155,15 +155,17 @@ def _torso_px(lm: Landmarks) -> float:
     return float(max(np.median(np.linalg.norm(sh[ok], axis=-1)), 1.0))
 
 
-def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0, offsets: str = "none") -> _Data:
+def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0, offsets: str = "none",
+          torso_3d: float = 1.0) -> _Data:
+    """The terms' inputs; the 3D term's weights on the hips and shoulders × ``torso_3d`` (``cfg.w3d_torso``)."""
     found = torch.as_tensor(np.asarray(lm.found, bool))
     vis = torch.as_tensor(lm.visibility, dtype=torch.float32).clamp(0, 1) ** visibility_power
-    usable = torch.as_tensor(landmark_weights(body))
-    w = vis * usable * found[:, None]
+    w = vis * torch.as_tensor(landmark_weights(body)) * found[:, None]
+    torso = torch.ones(w.shape[1]).index_fill(0, torch.tensor(terms.HIPS + terms.SHOULDERS), torso_3d)
     fps = lm.fps if lm.fps > 0 else 30.0
     off = load_landmark_offsets() if offsets != "none" else None
     return _Data(torch.as_tensor(lm.points2d, dtype=torch.float32), w, torch.as_tensor(lm.world, dtype=torch.float32),
-                 w, _torso_px(lm), (30.0 / fps) ** 2, offsets=off, offsets3d=offsets == "all")
+                 w * torso, _torso_px(lm), (30.0 / fps) ** 2, offsets=off, offsets3d=offsets == "all")
 
 
 def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: FullCamera,
@@ -306,9 +308,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
                                         offsets=cfg.landmark_offsets == "all")[None]
-    data = _data(body, lm, cfg.visibility_power, cfg.landmark_offsets)
-    if cfg.w3d_torso != 1.0:
-        data.w3 = data.w3 * torch.ones(data.w3.shape[1]).index_fill(0, torch.tensor(terms.HIPS + terms.SHOULDERS), cfg.w3d_torso)
+    data = _data(body, lm, cfg.visibility_power, cfg.landmark_offsets, cfg.w3d_torso)
     if cfg.facing_deg:  # BlazePose's hip line faces the camera too much: the 3D term follows it turned back
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
     if torso_px is not None:
