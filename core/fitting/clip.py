@@ -11,7 +11,7 @@ Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended li
                                                    (P: joints, or where BlazePose puts them, cfg.landmark_offsets)
       + w3d·Σ v·ρ(‖(P − P_hip) − (W − W_hip)‖²)    3D world landmarks (facing bias undone, :mod:`.facing`),
                                                    root translation removed on both sides (hips, shoulders × w3d_torso)
-      + w_torso_dir·Σ v·ρ(|b|²‖b̂ − û‖²)             the torso's segment directions b against the same landmarks' û
+      + w_torso_dir·Σ v·ρ(|b|²‖b̂ − û‖²)             the torso's segment directions b against the same landmarks' û (σ_dir)
       + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·Σ cap(KL(θ)))    pose prior (VAE: :mod:`.prior_terms`)
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
       + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`.prior_terms`)
@@ -49,8 +49,7 @@ from .full_camera import FullCamera
 from .metrics import reprojection_error
 from .prior_terms import PriorOptions, motion_prior_energy, pose_prior_energy, pose_prior_of
 from .shape import betas_from_bone_lengths, median_bone_lengths
-from .windows import FitState as _State
-from .windows import WindowStore, blockwise, inputs_digest, run_windows, smooth_state
+from .windows import FitState as _State, WindowStore, blockwise, inputs_digest, run_windows, smooth_state
 
 __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
 
@@ -81,6 +80,7 @@ class ClipFitConfig(PriorOptions):
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
     w_torso_dir: float = 0.0  # the torso's segment directions against the 3D landmarks' (terms.segment_directions; 0: off)
+    sigma_dir: float = 0.1  # its robust scale, m (a torso segment BlazePose turned far off is let go)
     w3d_torso: float = 1.0  # the 3D landmark term's weight on the hips and shoulders, × w3d
     facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
@@ -94,9 +94,9 @@ class ClipFitConfig(PriorOptions):
             raise ValueError("clip fit: iterations must be ≥ 0")
         if self.landmark_offsets not in OFFSET_MODES:
             raise ValueError(f"clip fit: landmark_offsets must be one of {OFFSET_MODES}, got {self.landmark_offsets!r}")
-        if min(self.visibility_power, self.w_torso_dir, self.w3d_torso) < 0:
-            raise ValueError("clip fit: need visibility_power, w_torso_dir and w3d_torso ≥ 0, got "
-                             f"{self.visibility_power}, {self.w_torso_dir}, {self.w3d_torso}")
+        if min(self.visibility_power, self.w_torso_dir, self.w3d_torso) < 0 or self.sigma_dir <= 0:
+            raise ValueError("clip fit: need visibility_power, w_torso_dir, w3d_torso ≥ 0 and sigma_dir > 0, got "
+                             f"{self.visibility_power}, {self.w_torso_dir}, {self.w3d_torso}, {self.sigma_dir}")
         return self
 
 
@@ -215,7 +215,7 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     p3 = placed if d.offsets3d else pts
     e = cfg.w3d * terms.landmarks_3d(p3, d.world, d.w3, cfg.sigma3d)
     if cfg.w_torso_dir > 0:  # weighed by the landmarks' own weights (d.w2), not the 3D term's torso scaling
-        e = e + cfg.w_torso_dir * terms.segment_directions(p3, d.world, d.w2, cfg.sigma3d)
+        e = e + cfg.w_torso_dir * terms.segment_directions(p3, d.world, d.w2, cfg.sigma_dir)
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)
     e = e + cfg.w_neutral * terms.pose_to_neutral(s.body_aa)
     if prior is not None:

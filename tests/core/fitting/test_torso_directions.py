@@ -86,11 +86,12 @@ def test_the_term_weighs_a_segment_by_its_least_visible_end_and_ignores_the_limb
 
 def test_options_default_off_enter_the_windows_digest_and_are_checked():
     cfg = ClipFitConfig()
-    assert cfg.w_torso_dir == 0.0 and cfg.w3d_torso == 1.0
+    assert cfg.w_torso_dir == 0.0 and cfg.w3d_torso == 1.0 and cfg.sigma_dir == 0.1
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w_torso_dir=1.0))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_torso=0.5))
-    for bad in ({"w_torso_dir": -1.0}, {"w3d_torso": -0.1}):
-        with pytest.raises(ValueError, match="w_torso_dir and w3d_torso"):
+    assert inputs_digest(cfg) != inputs_digest(replace(cfg, sigma_dir=0.2))
+    for bad in ({"w_torso_dir": -1.0}, {"w3d_torso": -0.1}, {"sigma_dir": 0.0}):
+        with pytest.raises(ValueError, match="w_torso_dir, w3d_torso ≥ 0 and sigma_dir > 0"):
             replace(cfg, **bad).validate()
 
 
