@@ -104,7 +104,7 @@ def table(rows: dict[str, dict]) -> list[str]:
     return out
 
 
-def plot(before: str, after: str, out: str) -> None:
+def plot(before: str, after: str, out: str, label: str = "fit after (facing turned)") -> None:
     """PNG: per 20° bin of the true facing, the median error of BlazePose's landmarks and of the fit before / after
     (two ``--json`` files of this script on the same clips)."""
     import matplotlib
@@ -118,7 +118,7 @@ def plot(before: str, after: str, out: str) -> None:
     mid = (edges[:-1] + edges[1:]) / 2
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
     for label, r, k, style in (("BlazePose's world landmarks", runs[0], "blazepose", "k--"),
-                               ("fit before", runs[0], "fit", "r-o"), ("fit after (facing turned)", runs[1], "fit", "g-o")):
+                               ("fit before", runs[0], "fit", "r-o"), (label, runs[1], "fit", "g-o")):
         d = wrap(cat(r, k) - t)
         med = [np.median(d[(t >= a) & (t < b)]) if ((t >= a) & (t < b)).sum() >= 10 else np.nan
                for a, b in zip(edges[:-1], edges[1:])]
@@ -142,11 +142,12 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", help="detections cached here (default: --motions)")
     ap.add_argument("--axis", action="store_true", help="angles from the optical axis instead of the person's ray")
     ap.add_argument("--json")
+    ap.add_argument("--after-label", default="fit after (facing turned)", help="--plot's legend for AFTER_JSON")
     ap.add_argument("--plot", nargs=3, metavar=("BEFORE_JSON", "AFTER_JSON", "PNG"),
                     help="only draw the bias by view from two --json files")
     args = ap.parse_args(argv)
     if args.plot:
-        plot(*args.plot)
+        plot(*args.plot, label=args.after_label)
         return 0
     torch.set_num_threads(1)
     body = load_body_model(OPEN_BODY_PATH)
