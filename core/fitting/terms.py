@@ -61,8 +61,8 @@ def segment_directions(pred: torch.Tensor, world: torch.Tensor, weight: torch.Te
                        segments=TORSO_SEGMENTS) -> torch.Tensor:
     """Robust bone-direction term: per segment (:data:`TORSO_SEGMENTS` by default) the body's vector b against
     BlazePose's direction u at the body's own length, ρ(|b|²·‖b/|b| − u‖²) — metres², so comparable with
-    :func:`landmarks_3d`, and blind to BlazePose's proportions (its lengths) and to where its points sit. The
-    gradient only turns b (|b| taken as given). pred (F,L,3) camera-frame body landmarks, world (F,L,3) BlazePose
+    :func:`landmarks_3d`, and blind to BlazePose's proportions (its segments' lengths). The gradient only turns b
+    (|b| taken as given). pred (F,L,3) camera-frame body landmarks, world (F,L,3) BlazePose
     world landmarks (axes = the camera's); weight (F,L), a segment weighing its landmarks' smallest weight."""
     b = _segment_vectors(pred, segments)
     u = _segment_vectors(world, segments)
