@@ -35,8 +35,8 @@ import roma
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, load_landmark_offsets, with_offsets
-from core.body.landmark_points import landmark_points, landmark_weights
+from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, with_offsets
+from core.body.landmark_points import landmark_points
 from core.body.model import BodyModel
 from core.body.poses import NEUTRAL_POSE
 from core.detect.landmarks import Landmarks
@@ -44,6 +44,7 @@ from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, 
 
 from . import contacts as ct
 from . import terms
+from .clip_data import ClipData, clip_data, fill_missing, window
 from .facing import FACING_DEG, unbias_facing
 from .full_camera import FullCamera
 from .metrics import reprojection_error
@@ -124,52 +125,8 @@ class ClipFit:
     camera_path: object = None
 
 
-@dataclass
-class _Data:
-    px: torch.Tensor        # (F,33,2)
-    w2: torch.Tensor        # (F,33)
-    world: torch.Tensor     # (F,33,3)
-    w3: torch.Tensor        # (F,33)
-    scale: float            # 2D torso length, px
-    time_scale: float       # (30 / fps)²: accelerations in 30-fps frame units
-    rot: torch.Tensor | None = None  # (F,3,3) a moving camera's rotations (first camera → t), else None
-    offsets: LandmarkOffsets | None = None  # where BlazePose puts its landmarks, for the 2D term (else None)
-    offsets3d: bool = False               # the 3D term uses them too
-
-
-def _fill_missing(x: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """Per-frame values (F,...) where ``found``; elsewhere linear interpolation between found neighbours,
-    held constant beyond the ends (a start value only: these frames stay invalid)."""
-    idx = np.flatnonzero(found)
-    if len(idx) == len(found):
-        return x
-    flat = x.reshape(len(x), -1)
-    out = np.stack([np.interp(np.arange(len(x)), idx, flat[idx, k]) for k in range(flat.shape[1])], 1)
-    return out.reshape(x.shape)
-
-
-def _torso_px(lm: Landmarks) -> float:
-    sh = lm.points2d[:, list(terms.HIPS)].mean(1) - lm.points2d[:, [11, 12]].mean(1)
-    ok = lm.found & (lm.visibility[:, [11, 12, 23, 24]].min(1) >= 0.5)
-    ok = ok if ok.any() else lm.found
-    return float(max(np.median(np.linalg.norm(sh[ok], axis=-1)), 1.0))
-
-
-def _data(body: BodyModel, lm: Landmarks, visibility_power: float = 1.0, offsets: str = "none",
-          torso_3d: float = 1.0) -> _Data:
-    """The terms' inputs; the 3D term's weights on the hips and shoulders × ``torso_3d`` (``cfg.w3d_torso``)."""
-    found = torch.as_tensor(np.asarray(lm.found, bool))
-    vis = torch.as_tensor(lm.visibility, dtype=torch.float32).clamp(0, 1) ** visibility_power
-    w = vis * torch.as_tensor(landmark_weights(body)) * found[:, None]
-    torso = torch.ones(w.shape[1]).index_fill(0, torch.tensor(terms.HIPS + terms.SHOULDERS), torso_3d)
-    fps = lm.fps if lm.fps > 0 else 30.0
-    off = load_landmark_offsets() if offsets != "none" else None
-    return _Data(torch.as_tensor(lm.points2d, dtype=torch.float32), w, torch.as_tensor(lm.world, dtype=torch.float32),
-                 w * torso, _torso_px(lm), (30.0 / fps) ** 2, offsets=off, offsets3d=offsets == "all")
-
-
 def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: FullCamera,
-                   init_rotmats: np.ndarray | None, data: _Data, cfg: ClipFitConfig, prior,
+                   init_rotmats: np.ndarray | None, data: ClipData, cfg: ClipFitConfig, prior,
                    tick: Callable[[int], None] | None = None, store: WindowStore | None = None) -> _State:
     """Start: the network's rotations or a neutral pose turned like the torso, fitted to the 3D world
     landmarks frame by frame (``cfg.network_start_iterations`` / ``cfg.start_iterations``), then the closed-form translation onto the 2D landmarks;
@@ -187,8 +144,8 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
         body_aa = np.broadcast_to(NEUTRAL_POSE[1:], (n, 23, 3)).copy()
         root = np.zeros((n, 3, 3))
         root[found] = terms.root_from_torso(lm.world[found])
-    root_t = roma.special_procrustes(torch.as_tensor(_fill_missing(root, found), dtype=torch.float32))
-    body_t = torch.as_tensor(_fill_missing(body_aa, found), dtype=torch.float32)
+    root_t = roma.special_procrustes(torch.as_tensor(fill_missing(root, found), dtype=torch.float32))
+    body_t = torch.as_tensor(fill_missing(body_aa, found), dtype=torch.float32)
     s = _State(terms.onto_hinges(body_t) if cfg.hinges else body_t, matrix_to_rot6d(root_t), torch.zeros(n, 3))
     iterations = cfg.start_iterations if init_rotmats is None else cfg.network_start_iterations
     s = _pass(body, s, betas, data, cam, cfg, prior, None, iterations, pose_only=True, tick=tick, store=store, pass_id=0)
@@ -196,7 +153,7 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
         pts = _points(body, s, betas, with_transl=False, offsets=data.offsets)
         t = blockwise(lambda a, b: cam.translation_for(pts[a:b].double(), data.px[a:b].double(),
                                                        data.w2[a:b].double()).float(), n).numpy()
-    t = _fill_missing(t, found)
+    t = fill_missing(t, found)
     if n < 5:
         return _State(s.body_aa, s.root6d, torch.as_tensor(t, dtype=torch.float32))
     # per-frame estimates jitter (depth from 2D most): a robust temporal filter gives the smoothness term a
@@ -205,7 +162,7 @@ def _initial_state(body: BodyModel, lm: Landmarks, betas: torch.Tensor, cam: Ful
                    cfg.start_smoothing * (lm.fps if lm.fps > 0 else 30.0) / 30.0, data.rot, median=9)
 
 
-def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: FullCamera, cfg: ClipFitConfig,
+def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: ClipData, cam: FullCamera, cfg: ClipFitConfig,
             prior, lock: tuple[torch.Tensor, torch.Tensor] | None, pose_only: bool = False) -> torch.Tensor:
     """The window's energy; ``pose_only``: the 3D term and the pose prior only (the per-frame start)."""
     n = len(s.transl)
@@ -235,7 +192,7 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: _Data, cam: Full
     return e
 
 
-def _optimise(body, s: _State, betas, d: _Data, cam, cfg, prior, lock, iterations: int,
+def _optimise(body, s: _State, betas, d: ClipData, cam, cfg, prior, lock, iterations: int,
               pose_only: bool = False) -> _State:
     if iterations == 0:
         return s
@@ -257,19 +214,14 @@ def _optimise(body, s: _State, betas, d: _Data, cam, cfg, prior, lock, iteration
     return _State(*(p.detach() for p in params))
 
 
-def _window(d: _Data, a: int, b: int) -> _Data:
-    return _Data(d.px[a:b], d.w2[a:b], d.world[a:b], d.w3[a:b], d.scale, d.time_scale,
-                 None if d.rot is None else d.rot[a:b], d.offsets, d.offsets3d)
-
-
-def _pass(body, s: _State, betas, d: _Data, cam, cfg: ClipFitConfig, prior, lock, iterations: int,
+def _pass(body, s: _State, betas, d: ClipData, cam, cfg: ClipFitConfig, prior, lock, iterations: int,
           pose_only: bool = False, tick: Callable[[int], None] | None = None, store: WindowStore | None = None,
           pass_id: int = 0) -> _State:
     """Fit overlapping windows in order (:func:`core.fitting.windows.run_windows`: warm start, linear blend,
     finished windows streamed to ``store``). ``tick(b)`` after each window: frames [0, b) are fitted."""
     def fit_window(a: int, b: int, start: _State) -> _State:
         win_lock = None if lock is None else (lock[0][a:b], lock[1][a:b])
-        return _optimise(body, start, betas, _window(d, a, b), cam, cfg, prior, win_lock, iterations, pose_only)
+        return _optimise(body, start, betas, window(d, a, b), cam, cfg, prior, win_lock, iterations, pose_only)
 
     return run_windows(s, cfg.window, cfg.overlap, fit_window, lock, store, pass_id, tick)
 
@@ -308,7 +260,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     else:
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
                                         offsets=cfg.landmark_offsets == "all")[None]
-    data = _data(body, lm, cfg.visibility_power, cfg.landmark_offsets, cfg.w3d_torso)
+    data = clip_data(body, lm, cfg.visibility_power, cfg.landmark_offsets, cfg.w3d_torso)
     if cfg.facing_deg:  # BlazePose's hip line faces the camera too much: the 3D term follows it turned back
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
     if torso_px is not None:
@@ -400,7 +352,7 @@ def _feet(body, s: _State, betas) -> np.ndarray:
     return _points(body, s, betas)[:, list(terms.FOOT_POINTS)].double().numpy()
 
 
-def _result(body, s: _State, betas, d: _Data, cam: FullCamera, lm: Landmarks, planted, floor, path=None,
+def _result(body, s: _State, betas, d: ClipData, cam: FullCamera, lm: Landmarks, planted, floor, path=None,
             low=None) -> ClipFit:
     rot = _rotmats(s)
     pts = _points(body, s, betas, offsets=d.offsets)
