@@ -26,7 +26,6 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
     filter_glob: StringProperty(default="*.npz;*.smpl", options={"HIDDEN"})
 
     def draw(self, context):
-        from .ui.properties import CLIP_SETTINGS
         for cls in (ImportSettings, *CLIP_SETTINGS):
             draw_settings(self.layout, context.scene.hkmr, cls)
 

@@ -1,0 +1,82 @@
+"""What the animator sees: every panel, the mapping list, the preferences and the file browser's side panel of each
+import-like operator draw on the installed extension, naming only properties and operators that exist
+(:mod:`tests.blender.layout_probe`: Blender's UILayout needs a window, so the draws go into a probe that looks every
+name up in Blender's RNA as the real layout does)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hkmr_blender.base import write_motion
+from tests.blender.conftest import clear_scene, make_motion
+from tests.blender.layout_probe import LayoutProbe, draw, draw_operator_dialog
+
+pytestmark = pytest.mark.blender
+
+
+@pytest.fixture
+def imported(installed, bpy_module, tmp_path):
+    """An SMPL armature imported through the operator and a Mixamo-named rig auto-mapped as the retarget target."""
+    from tests.blender.retarget_rigs import build_armature
+    bpy = bpy_module
+    clear_scene(bpy)
+    motion, _ = make_motion(np.random.default_rng(5), frames=6)
+    write_motion(tmp_path / "clip.npz", motion)
+    h = bpy.context.scene.hkmr
+    h.target, h.rate, h.create_mesh = "new", "set_scene", False
+    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
+    source = bpy.context.active_object
+    target = build_armature(bpy.context, "mixamo", np.asarray(motion.rest_joints) @ [[1, 0, 0], [0, 0, 1], [0, -1, 0]])
+    s = bpy.context.scene.hkmr_retarget
+    s.source, s.target = source, target
+    assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
+    return installed[1], source, target
+
+
+def test_panels_and_the_mapping_list_draw(imported, bpy_module):
+    module, source, target = imported
+    bpy = bpy_module
+    context = bpy.context
+    main = draw(module.panel.HKMR_PT_motion, context)
+    assert any("operator hkmr.motion_from_video" in line for line in main)
+    assert any("operator hkmr.export_batch" in line for line in main)
+    for active in (source, None):                     # the rig's bone fields only with an armature active
+        context.view_layer.objects.active = active
+        clips = draw(module.clips.panel.HKMR_PT_clips, context)
+        assert any("operator hkmr.pin_feet" in line for line in clips)
+        assert any("search hips_bone in bones" in line for line in clips) == (active is not None)
+    rt = context.scene.hkmr_retarget
+    lines = draw(module.retarget.panel.HKMR_PT_retarget, context)
+    assert any("list HKMR_UL_bone_map of items" in line for line in lines)
+    assert any(".shipped = 'mixamo'" in line for line in lines) and any("operator hkmr.retarget " in line for line in lines)
+    probe = LayoutProbe()
+    bpy.types.HKMR_UL_bone_map.draw_item(None, context, probe, rt, rt.items[0], 0, rt, "active_index", 0)
+    assert any(f"search bone in bones = {rt.items[0].bone!r}" in line for line in probe.lines)
+
+
+def test_preferences_draw(installed, bpy_module):
+    bpy = bpy_module
+    _, module = installed
+    prefs = bpy.context.preferences.addons[module.__name__].preferences
+    prefs.show_advanced = True
+    lines = draw(type(prefs), bpy.context, prefs)
+    assert any("operator hkmr.setup_video_support" in line for line in lines)
+    assert any("prop runtime_wheel_dir" in line for line in lines) and any("prop python_path" in line for line in lines)
+    prefs.show_advanced = False
+
+
+def test_file_browser_side_panels_draw(imported, bpy_module):
+    """The options shown beside the file list: Import SMPL Motion (File › Import and the panel's Import Motion…)
+    raised ModuleNotFoundError on every redraw before (a relative import of a module that does not exist), so the
+    animator saw no options there."""
+    bpy = bpy_module
+    context = bpy.context
+    lines = draw_operator_dialog(bpy.ops.hkmr.import_motion, context)
+    for name in ("target", "create_mesh", "rate", "pin_feet", "root_mode", "nla"):
+        assert any(line.strip().startswith(f"prop {name} ") for line in lines), name
+    lines = draw_operator_dialog(bpy.ops.hkmr.import_clips, context)
+    assert any(line.strip().startswith("prop pin_feet ") for line in lines)
+    fit = draw_operator_dialog(bpy.ops.hkmr.motion_from_video, context, method="fit")
+    net = draw_operator_dialog(bpy.ops.hkmr.motion_from_video, context, method="network")
+    assert any("prop height " in line for line in fit) and not any("prop checkpoint " in line for line in fit)
+    assert any("prop checkpoint " in line for line in net) and not any("prop height " in line for line in net)
