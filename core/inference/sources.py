@@ -27,7 +27,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from hkmr_blender.base.inputs import file_problem
+from hkmr_blender.base.inputs import IMAGE_EXTS, VIDEO_EXTS, file_problem
 from hkmr_blender.base.options import MAX_FPS
 
 __all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "prefetch", "source_fingerprint",
@@ -37,9 +37,6 @@ __all__ = ["FrameSourceError", "SourceInfo", "FrameSource", "open_source", "pref
 MAX_PIXELS = 100_000_000
 #: Smallest frame side in pixels: a smaller image holds no person the model could see.
 MIN_SIDE = 32
-
-VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 class FrameSourceError(ValueError):

@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 import stat
 
-__all__ = ["file_problem", "replace_problem"]
+__all__ = ["VIDEO_EXTS", "IMAGE_EXTS", "file_problem", "replace_problem"]
+
+#: What ``hkmr infer`` reads as a video (by extension, any case) and as image frames; the add-on's Motion from Video
+#: file filter and its input check use the same lists.
+VIDEO_EXTS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 def file_problem(path: str | os.PathLike) -> str | None:

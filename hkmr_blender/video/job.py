@@ -24,13 +24,18 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from ..base.formats import MOTION_SUFFIXES
+from ..base.inputs import IMAGE_EXTS, VIDEO_EXTS, file_problem
 from ..base.options import height_problem
 from ..base.progress import parse_line
 from ..runtime.locate import infer_env
 from .probe import ProbeError, probe_interpreter
 
 __all__ = ["VideoJobError", "VideoJobConfig", "JobStatus", "VideoJob", "build_command", "parse_line",
-           "default_output"]
+           "default_output", "video_problem", "VIDEO_FILTER"]
+
+#: The file browser's filter of Motion from Video: every extension ``hkmr infer`` reads as a video.
+VIDEO_FILTER = ";".join(f"*{ext}" for ext in VIDEO_EXTS)
 
 
 class VideoJobError(RuntimeError):
@@ -65,6 +70,35 @@ class VideoJobConfig:
     extra_args: list[str] = field(default_factory=list)
     probe_wait: float = 2.0
     probe_timeout: float = 120.0
+
+
+def video_problem(path: str) -> str | None:
+    """Why ``path`` is no input for Motion from Video — the message names the file and the fix — or None for a
+    video file (by extension, any case), an image file or a folder holding image frames. Checked before anything
+    starts: ``hkmr infer`` would read a ``.txt`` as a list of videos and write a folder, a motion file as a broken
+    video."""
+    if not path:
+        return f"no video chosen: pick a video file ({', '.join(VIDEO_EXTS)}) in the file browser"
+    ext = os.path.splitext(path.rstrip("/\\"))[1].lower()
+    if os.path.isdir(path):
+        try:
+            names = os.listdir(path)
+        except OSError as exc:
+            return f"{path}: cannot list the folder ({exc.strerror}); choose a video file"
+        if any(os.path.splitext(f)[1].lower() in IMAGE_EXTS for f in names if not f.startswith(".")):
+            return None
+        return (f"{path}: a folder without image frames ({', '.join(IMAGE_EXTS)}); choose a video file, or a folder "
+                f"of a clip's frames")
+    problem = file_problem(path)
+    if problem is not None:
+        return f"{path}: {problem}; choose a video file ({', '.join(VIDEO_EXTS)})"
+    if ext in VIDEO_EXTS or ext in IMAGE_EXTS:
+        return None
+    if ext in MOTION_SUFFIXES:
+        return (f"{path}: a motion file, not a video; import it with Import Motion… (HKMR sidebar) or File > Import "
+                f"> SMPL Motion")
+    return (f"{path}: not a video ({ext or 'no extension'}); Motion from Video takes a video file "
+            f"({', '.join(VIDEO_EXTS)}) or a folder of image frames")
 
 
 def default_output(video: str) -> str:

@@ -19,7 +19,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from ..ui.preferences import preference_path
-from .job import VideoJob, VideoJobConfig, VideoJobError, default_output
+from .job import VIDEO_FILTER, VideoJob, VideoJobConfig, VideoJobError, default_output, video_problem
 
 __all__ = ["HKMR_OT_motion_from_video", "CLASSES"]
 
@@ -63,7 +63,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
     bl_options = {"REGISTER"}
 
     filename_ext = ""
-    filter_glob: StringProperty(default="*.mp4;*.mov;*.avi;*.mkv;*.webm;*.m4v", options={"HIDDEN"})
+    filter_glob: StringProperty(default=VIDEO_FILTER, options={"HIDDEN"})
     output: StringProperty(name="Motion file", subtype="FILE_PATH", default="",
                            description="Where to write the motion .npz (empty: <video>.motion.npz next to it)")
     method: EnumProperty(name="Method", default="fit", items=[
@@ -112,9 +112,10 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         return ImportHelper.invoke(self, context, event)
 
     def _config(self, context) -> VideoJobConfig:
-        video = bpy.path.abspath(self.filepath)
-        if not os.path.exists(video):
-            raise VideoJobError(f"{video}: video not found")
+        video = bpy.path.abspath(self.filepath) if self.filepath else ""
+        problem = video_problem(video)
+        if problem:
+            raise VideoJobError(problem)
         return VideoJobConfig(
             **_interpreter(context, self.python_path), input=video,
             output=bpy.path.abspath(self.output) if self.output else default_output(video),
