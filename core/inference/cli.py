@@ -300,33 +300,39 @@ def run_infer(args) -> int:
     else:
         pairs = [(args.input, Path(args.output))]
     run = _network_runner(args) if args.no_fit else _real_runner(args)
+    created = batch and not os.path.lexists(args.output)
     if batch:
         os.makedirs(args.output, exist_ok=True)
     failed = 0
-    for item, out in pairs:
-        if len(pairs) > 1 and out.exists() and not args.resume:
-            log.warning("%s exists, skipped", out)
-            continue
-        report, fit_report, close = _progress(args.progress, item)
-        try:
-            res = run(item, out, report, args.overlay if len(pairs) == 1 else None, fit_report)
-        except (ValueError, OSError, RuntimeError) as exc:
-            for warning in getattr(exc, "warnings", ()):  # what the run saw before it failed (RunFailed)
+    try:
+        for item, out in pairs:
+            if len(pairs) > 1 and out.exists() and not args.resume:
+                log.warning("%s exists, skipped", out)
+                continue
+            report, fit_report, close = _progress(args.progress, item)
+            try:
+                res = run(item, out, report, args.overlay if len(pairs) == 1 else None, fit_report)
+            except (ValueError, OSError, RuntimeError) as exc:
+                for warning in getattr(exc, "warnings", ()):  # what the run saw before it failed (RunFailed)
+                    _warn(warning, args.progress)
+                if len(pairs) == 1:
+                    raise
+                failed += 1
+                print(f"error: {item}: {exc}", file=sys.stderr)
+                continue
+            finally:
+                close()
+            for warning in getattr(res, "warnings", ()):
                 _warn(warning, args.progress)
-            if len(pairs) == 1:
-                raise
-            failed += 1
-            print(f"error: {item}: {exc}", file=sys.stderr)
-            continue
-        finally:
-            close()
-        for warning in getattr(res, "warnings", ()):
-            _warn(warning, args.progress)
-        if args.progress == "json":
-            print(progress_line(DONE_TAG, {'output': str(out), 'frames': res.frames, 'valid': res.valid_frames}),
-                  flush=True)
-        else:
-            print(f"{out}: {res.frames} frames ({res.valid_frames} valid) in {_seconds(res):.1f} s", file=sys.stderr)
+            if args.progress == "json":
+                print(progress_line(DONE_TAG, {'output': str(out), 'frames': res.frames, 'valid': res.valid_frames}),
+                      flush=True)
+            else:
+                print(f"{out}: {res.frames} frames ({res.valid_frames} valid) in {_seconds(res):.1f} s",
+                      file=sys.stderr)
+    finally:
+        if created and not os.listdir(args.output):   # every input failed: no empty folder left behind
+            os.rmdir(args.output)
     return 1 if failed else 0
 
 

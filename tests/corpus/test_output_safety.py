@@ -180,3 +180,16 @@ def test_new_folder_check_refuses_home_and_root_and_names_what_is_there(tmp_path
     with pytest.raises(ValueError, match=r"f0, f1, f2 and 2 more"):
         check_new_folder(tmp_path / "a", [], "--overlay")
     assert check_new_folder(tmp_path / "new", [tmp_path / "elsewhere.mp4"], "--overlay") == tmp_path / "new"
+
+
+def test_a_batch_whose_every_input_fails_leaves_no_folder_behind(proj, assets, capsys):
+    """``hkmr infer list.txt -o out`` with a list naming a missing video: refused naming it, and the output folder
+    the run made for the batch is gone again (before, an empty ``out`` stayed: Blender's Motion from Video, given a
+    .txt, left ``notes.motion.npz/`` beside it)."""
+    (proj / "list.txt").write_text("gone.mp4\n")
+    before = listing(proj)
+    rc, _, err = run(["infer", proj / "list.txt", "-o", proj / "out.npz", *_argv(NET, assets)], capsys)
+    check_refused(rc, err, proj, before, names=["gone.mp4"])
+    (proj / "list.txt").write_text("gone.mp4\nclip.mp4\n")      # one good input: the folder stays, with its file
+    rc, _, err = run(["infer", proj / "list.txt", "-o", proj / "out", *_argv(NET, assets)], capsys)
+    assert rc == 1 and "gone.mp4" in err and (proj / "out" / "clip.npz").is_file()
