@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bpy
 
+from ..ui.actions import armature_poll
 from .apply import bake_armature
 
 __all__ = ["HKMR_OT_bake", "CLASSES"]
@@ -17,7 +18,7 @@ class HKMR_OT_bake(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return context.active_object is not None and context.active_object.type == "ARMATURE"
+        return armature_poll(context, cls)
 
     def execute(self, context):
         s = context.scene.hkmr

@@ -64,7 +64,7 @@ class HKMR_OT_export_actions(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return armature_poll(context)
+        return armature_poll(context, cls)
 
     def execute(self, context):
         s = context.scene.hkmr

@@ -34,7 +34,10 @@ class _NeedsTarget:
     @classmethod
     def poll(cls, context):
         t = context.scene.hkmr_retarget.target
-        return t is not None and t.type == "ARMATURE"
+        if t is not None and t.type == "ARMATURE":
+            return True
+        cls.poll_message_set("Choose the Target above: your character's armature")
+        return False
 
 
 class HKMR_OT_retarget_auto_map(_NeedsTarget, bpy.types.Operator):
@@ -142,7 +145,10 @@ class HKMR_OT_retarget(bpy.types.Operator):
     @classmethod
     def poll(cls, context):
         s = context.scene.hkmr_retarget
-        return s.source is not None and s.target is not None
+        if s.source is not None and s.target is not None:
+            return True
+        cls.poll_message_set("Choose the Source (the imported SMPL armature) and the Target (your character) above")
+        return False
 
     def execute(self, context):
         s = _settings(context)

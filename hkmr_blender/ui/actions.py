@@ -9,9 +9,16 @@ from .fields import from_props
 __all__ = ["armature_poll", "ActionEdit", "scene_rig_bones"]
 
 
-def armature_poll(context) -> bool:
+def armature_poll(context, op=None) -> bool:
+    """Whether the active object is an armature; if not and ``op`` (the operator class) is given, its greyed-out
+    button's tooltip (and a script's error) says why: ``poll_message_set``."""
     ob = context.active_object
-    return ob is not None and ob.type == "ARMATURE"
+    if ob is not None and ob.type == "ARMATURE":
+        return True
+    if op is not None:
+        op.poll_message_set("Select your armature first: no object is active" if ob is None else
+                            f"Select your armature first: the active object '{ob.name}' is a {ob.type.lower()}")
+    return False
 
 
 def scene_rig_bones(s):
@@ -30,7 +37,7 @@ class ActionEdit:
 
     @classmethod
     def poll(cls, context):
-        return armature_poll(context)
+        return armature_poll(context, cls)
 
     def execute(self, context):
         try:

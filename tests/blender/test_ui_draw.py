@@ -81,3 +81,29 @@ def test_file_browser_side_panels_draw(imported, bpy_module):
     net = draw_operator_dialog(bpy.ops.hkmr.motion_from_video, context, method="network")
     assert any("prop height " in line for line in fit) and not any("prop checkpoint " in line for line in fit)
     assert any("prop checkpoint " in line for line in net) and not any("prop height " in line for line in net)
+
+
+def test_greyed_out_buttons_say_why(imported, bpy_module):
+    """A button Blender greys out shows its operator's poll message as the tooltip (and a script gets it in the
+    error): with a mesh active, Pin Feet, Apply Root Motion, Export Actions and Bake name the object and what to
+    select; Retarget without a target says which field to fill. Before: "context is incorrect", no reason."""
+    bpy = bpy_module
+    _, source, _ = imported
+    context = bpy.context
+    mesh = bpy.data.objects.new("Body", bpy.data.meshes.new("Body"))
+    context.scene.collection.objects.link(mesh)
+    context.view_layer.objects.active = mesh
+    for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions, bpy.ops.hkmr.bake):
+        with pytest.raises(RuntimeError, match="Select your armature first: the active object 'Body' is a mesh"):
+            op()
+    context.view_layer.objects.active = None
+    with pytest.raises(RuntimeError, match="Select your armature first: no object is active"):
+        bpy.ops.hkmr.pin_feet()
+    rt = context.scene.hkmr_retarget
+    rt.target = None
+    with pytest.raises(RuntimeError, match=r"Choose the Source \(the imported SMPL armature\) and the Target"):
+        bpy.ops.hkmr.retarget()
+    with pytest.raises(RuntimeError, match="Choose the Target above"):
+        bpy.ops.hkmr.retarget_auto_map()
+    context.view_layer.objects.active = source
+    assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
