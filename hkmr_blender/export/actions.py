@@ -55,7 +55,8 @@ def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", p
         raise ValueError("select the armature whose actions to export")
     actions = list(actions) if actions is not None else armature_actions(armature)
     if not actions:
-        raise ValueError(f"'{armature.name}' has no actions (assigned or in NLA strips) to export")
+        raise ValueError(f"'{armature.name}' has no actions (assigned or in NLA strips) to export: import a clip "
+                         f"onto it, or retarget one onto it first (HKMR › Retarget › Retarget Motion)")
     import bpy
 
     out_dir = check_export_outputs(out_dir, [bpy.data.filepath],

@@ -24,7 +24,8 @@ def assigned_action(obj):
     """The action driving ``obj`` now; a clear error if there is none."""
     ad = obj.animation_data
     if ad is None or ad.action is None:
-        raise ValueError(f"'{obj.name}' has no action assigned; import or select a clip first")
+        raise ValueError(f"'{obj.name}' has no animation yet: import a clip onto it, or retarget one onto it "
+                         f"(HKMR › Retarget › Retarget Motion)")
     return ad.action
 
 

@@ -107,3 +107,19 @@ def test_greyed_out_buttons_say_why(imported, bpy_module):
         bpy.ops.hkmr.retarget_auto_map()
     context.view_layer.objects.active = source
     assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
+
+
+def test_a_rig_without_animation_says_to_retarget_first(imported, bpy_module, tmp_path):
+    """The animator's character before Retarget Motion: Pin Feet, Apply Root Motion and Export Actions say to import
+    or retarget a clip onto it (they said "import or select a clip" / "no actions to export"), and write nothing."""
+    bpy = bpy_module
+    _, _, target = imported
+    context = bpy.context
+    context.view_layer.objects.active = target
+    h = context.scene.hkmr
+    h.root_mode, h.export_dir, h.export_preset = "in_place", str(tmp_path / "out"), "unreal"
+    for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions):
+        with pytest.raises(RuntimeError, match=r"'mixamo' has no .*retarget one onto it.*HKMR › Retarget"):
+            op()
+    h.root_mode = "world"
+    assert target.animation_data is None and not (tmp_path / "out").exists()
