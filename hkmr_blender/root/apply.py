@@ -97,7 +97,13 @@ def apply_root_on_action(context, obj, settings: RootSettings, hips: str | None 
         hips, feet = hips or hips_smpl, feet if feet is not None else feet_smpl
     if settings.root_mode == "root_motion":
         ensure_root_bone(context, obj, settings.root_bone)
-    root = settings.root_bone if settings.root_bone in {b.name for b in obj.data.bones[hips].parent_recursive} else None
+    above = [b.name for b in obj.data.bones[hips].parent_recursive]
+    root = settings.root_bone if settings.root_bone in above else None
+    if settings.root_mode == "root_motion" and root is None:   # the rig has that bone, but not above its hips
+        raise ValueError(f"'{obj.name}': root motion needs its bone '{settings.root_bone}' above the hips bone "
+                         f"'{hips}', whose parents are {' → '.join(above) if above else 'none'}; this rig moves its "
+                         f"hips another way (Rigify: through constraints), which root motion does not handle yet: "
+                         f"export without Root motion, or let the engine extract it from the hips")
     if settings.ground and settings.sole_offset == 0.0:
         found = sole_offset(context, obj, feet)
         if found is not None:

@@ -1,8 +1,10 @@
-"""What the animator sees: every panel, the mapping list, the preferences and the file browser's side panel of each
-import-like operator draw on the installed extension, naming only properties and operators that exist
+"""What the animator sees, on the installed extension: every panel, the mapping list, the preferences and the file
+browser's side panel of each import-like operator draw, naming only properties and operators that exist
 (:mod:`tests.blender.layout_probe`: Blender's UILayout needs a window, so the draws go into a probe that looks every
-name up in Blender's RNA as the real layout does)."""
+name up in Blender's RNA as the real layout does); and a button that cannot run says why and what to do."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -123,3 +125,33 @@ def test_a_rig_without_animation_says_to_retarget_first(imported, bpy_module, tm
             op()
     h.root_mode = "world"
     assert target.animation_data is None and not (tmp_path / "out").exists()
+
+
+def test_root_motion_on_a_rig_whose_root_is_not_above_its_hips_says_so(imported, bpy_module, tmp_path, capfd):
+    """Rigify has a 'root' bone, but its torso hangs from a parentless MCH bone that follows 'root' through
+    constraints. Apply Root Motion and Export Actions with Root motion said "add one (the SMPL rig gets 'root')";
+    they name the bone, the hips' parents and the way out, and change nothing."""
+    bpy = bpy_module
+    _, source, _ = imported
+    context = bpy.context
+    context.view_layer.objects.active = source
+    bpy.ops.object.mode_set(mode="EDIT")
+    bone = source.data.edit_bones.new("root")                 # a root that is not the pelvis' parent
+    bone.head, bone.tail = (0, 0, 0), (0, 0.2, 0)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    from hkmr_blender.rig import compat
+    action = source.animation_data.action
+    keys = {fc.data_path + str(fc.array_index): [tuple(k.co) for k in fc.keyframe_points]
+            for fc in compat.action_fcurves(action, source)}
+    h = context.scene.hkmr
+    h.root_mode, h.export_dir, h.export_preset, h.export_root_motion = "root_motion", str(tmp_path), "unreal", True
+    said = r"root motion needs its bone 'root' above the hips bone 'pelvis', whose parents are none.*export without"
+    with pytest.raises(RuntimeError, match=said):
+        bpy.ops.hkmr.root_motion()
+    capfd.readouterr()
+    assert bpy.ops.hkmr.export_actions() == {"CANCELLED"}         # per action: a warning, then "0 exported"
+    assert re.search(said, capfd.readouterr().out)
+    h.root_mode, h.export_root_motion = "world", False
+    assert {fc.data_path + str(fc.array_index): [tuple(k.co) for k in fc.keyframe_points]
+            for fc in compat.action_fcurves(action, source)} == keys
+    assert list(tmp_path.iterdir()) == [tmp_path / "clip.npz"] and source.animation_data.action == action
