@@ -3,6 +3,7 @@ armature's action with the panel's settings."""
 from __future__ import annotations
 
 import bpy
+import numpy as np
 
 from ..ui.actions import ActionEdit, scene_rig_bones
 from ..ui.fields import from_props
@@ -10,6 +11,12 @@ from .apply import apply_root_on_action
 from .settings import RootSettings
 
 __all__ = ["HKMR_OT_root_motion", "CLASSES"]
+
+
+def _travel(obj, plan) -> float:
+    """World metres between the first and last point of the hips' floor path (``RootPlan.trajectory``)."""
+    m = np.array(obj.matrix_world)[:3, :3]
+    return float(np.linalg.norm(m @ (plan.trajectory[-1] - plan.trajectory[0])))
 
 
 class HKMR_OT_root_motion(ActionEdit, bpy.types.Operator):
@@ -21,8 +28,22 @@ class HKMR_OT_root_motion(ActionEdit, bpy.types.Operator):
     def apply(self, context, s) -> str:
         _, hips, feet = scene_rig_bones(s)
         settings = from_props(RootSettings, s)
-        apply_root_on_action(context, context.active_object, settings, hips=hips, feet=feet)
-        return f"Applied '{settings.root_mode}'" if settings.active else "Nothing to do (world mode)"
+        if not settings.active:
+            return "Nothing to do: Root motion is World and neither Feet on the floor nor Rest frame is set"
+        obj = context.active_object
+        had_root = settings.root_bone in obj.data.bones
+        plan = apply_root_on_action(context, obj, settings, hips=hips, feet=feet)
+        done = []
+        if settings.root_mode == "root_motion":
+            done.append(f"{'bone' if had_root else 'new bone'} '{settings.root_bone}' carries the hips' travel "
+                        f"({_travel(obj, plan):.2f} m){' and heading' if settings.root_heading else ''}")
+        elif settings.root_mode == "in_place":
+            done.append(f"the hips' travel ({_travel(obj, plan):.2f} m) removed: the clip plays in place")
+        if settings.ground and plan is not None:
+            done.append(f"moved {plan.ground * 100:+.1f} cm so the feet touch the floor")
+        if settings.rest_frame:
+            done.append("rest-pose key one frame before the clip")
+        return f"Root motion on '{obj.name}': " + "; ".join(done)
 
 
 CLASSES = (HKMR_OT_root_motion,)

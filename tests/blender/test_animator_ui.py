@@ -155,3 +155,29 @@ def test_root_motion_on_a_rig_whose_root_is_not_above_its_hips_says_so(imported,
     assert {fc.data_path + str(fc.array_index): [tuple(k.co) for k in fc.keyframe_points]
             for fc in compat.action_fcurves(action, source)} == keys
     assert list(tmp_path.iterdir()) == [tmp_path / "clip.npz"] and source.animation_data.action == action
+
+
+def test_apply_root_motion_says_what_it_did(imported, bpy_module, capfd):
+    """The report named the mode's identifier ("Applied 'root_motion'"); it says which bone now carries how many
+    metres of travel, measured here on the evaluated rig, or that World mode has nothing to do."""
+    bpy = bpy_module
+    _, source, _ = imported
+    context = bpy.context
+    scene = context.scene
+    context.view_layer.objects.active = source
+
+    def pelvis(frame):
+        scene.frame_set(frame)
+        return np.array(source.matrix_world @ source.pose.bones["pelvis"].head)
+
+    travel = float(np.linalg.norm((pelvis(scene.frame_end) - pelvis(scene.frame_start))[:2]))
+    capfd.readouterr()
+    assert bpy.ops.hkmr.root_motion() == {"FINISHED"}
+    assert "Nothing to do: Root motion is World" in capfd.readouterr().out
+    scene.hkmr.root_mode = "root_motion"
+    assert bpy.ops.hkmr.root_motion() == {"FINISHED"}
+    scene.hkmr.root_mode = "world"
+    said = re.search(r"Root motion on 'clip': new bone 'root' carries the hips' travel \(([\d.]+) m\) and heading",
+                     capfd.readouterr().out)
+    assert said and travel > 0.1 and float(said.group(1)) == pytest.approx(travel, abs=0.006)
+    assert "root" in source.data.bones
