@@ -129,3 +129,22 @@ def heads_over_frames(context, obj, bone_names, frames) -> np.ndarray:
         context.scene.frame_set(int(f))
         out.append(world_heads(obj, bone_names))
     return np.array(out)
+
+
+def import_with_mixamo_target(bpy, folder, seed: int, frames: int):
+    """Through the operators, as a user: a random clip written to ``folder/clip.npz`` and imported as a new SMPL
+    armature (scene rate, no mesh), a Mixamo-named rig of its proportions, both set as the retarget source and
+    target. Returns (source, target)."""
+    from hkmr_blender.base import write_motion
+    from tests.blender.retarget_rigs import build_armature
+    clear_scene(bpy)
+    motion, _ = make_motion(np.random.default_rng(seed), frames=frames)
+    write_motion(folder / "clip.npz", motion)
+    h = bpy.context.scene.hkmr
+    h.target, h.rate, h.create_mesh = "new", "set_scene", False
+    assert bpy.ops.hkmr.import_motion(filepath=str(folder / "clip.npz")) == {"FINISHED"}
+    source = bpy.context.active_object
+    target = build_armature(bpy.context, "mixamo", np.asarray(motion.rest_joints) @ [[1, 0, 0], [0, 0, 1], [0, -1, 0]])
+    s = bpy.context.scene.hkmr_retarget
+    s.source, s.target = source, target
+    return source, target

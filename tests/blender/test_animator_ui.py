@@ -9,8 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from hkmr_blender.base import write_motion
-from tests.blender.conftest import clear_scene, make_motion
+from tests.blender.conftest import import_with_mixamo_target
 from tests.blender.layout_probe import LayoutProbe, draw, draw_operator_dialog
 
 pytestmark = pytest.mark.blender
@@ -19,19 +18,8 @@ pytestmark = pytest.mark.blender
 @pytest.fixture
 def imported(installed, bpy_module, tmp_path):
     """An SMPL armature imported through the operator and a Mixamo-named rig auto-mapped as the retarget target."""
-    from tests.blender.retarget_rigs import build_armature
-    bpy = bpy_module
-    clear_scene(bpy)
-    motion, _ = make_motion(np.random.default_rng(5), frames=6)
-    write_motion(tmp_path / "clip.npz", motion)
-    h = bpy.context.scene.hkmr
-    h.target, h.rate, h.create_mesh = "new", "set_scene", False
-    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
-    source = bpy.context.active_object
-    target = build_armature(bpy.context, "mixamo", np.asarray(motion.rest_joints) @ [[1, 0, 0], [0, 0, 1], [0, -1, 0]])
-    s = bpy.context.scene.hkmr_retarget
-    s.source, s.target = source, target
-    assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
+    source, target = import_with_mixamo_target(bpy_module, tmp_path, seed=5, frames=6)
+    assert bpy_module.ops.hkmr.retarget_auto_map() == {"FINISHED"}
     return installed[1], source, target
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hkmr_blender.base import FORMAT_VERSION, write_motion
-from tests.blender.conftest import clear_scene, make_motion
+from tests.blender.conftest import clear_scene, import_with_mixamo_target, make_motion
 
 pytestmark = pytest.mark.blender
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,20 +156,11 @@ def test_clip_operators_run_headless(installed, bpy_module, tmp_path):
 def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     """Retarget UI path: presets shipped in the zip, auto-map into the UIList rows, save/load a preset,
     retarget onto a Mixamo-named rig; a bad preset file is reported, not raised."""
-    from tests.blender.retarget_rigs import build_armature
     bpy = bpy_module
     zip_names = zipfile.ZipFile(installed[0]).namelist()
     assert {f"retarget/presets/{n}.json" for n in ("mixamo", "rigify", "unreal", "unity")} <= set(zip_names)
-    clear_scene(bpy)
-    motion, _ = make_motion(np.random.default_rng(3), frames=8)
-    write_motion(tmp_path / "clip.npz", motion)
-    h = bpy.context.scene.hkmr
-    h.target, h.rate, h.create_mesh = "new", "set_scene", False
-    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
-    source = bpy.context.active_object
-    target = build_armature(bpy.context, "mixamo", np.asarray(motion.rest_joints) @ [[1, 0, 0], [0, 0, 1], [0, -1, 0]])
+    _, target = import_with_mixamo_target(bpy, tmp_path, seed=3, frames=8)
     s = bpy.context.scene.hkmr_retarget
-    s.source, s.target = source, target
     assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
     # 22 body joints + the two LeftHandMiddle1/RightHandMiddle1 finger bones the test rig has (SMPL-H middle1)
     assert s.family == "mixamo" and len(s.items) == 24 and min(i.confidence for i in s.items) == 1.0
