@@ -80,9 +80,9 @@ class ClipFitConfig(PriorOptions):
     w_accel: float = 0.003
     w_lock: float = 1000.0
     visibility_power: float = 1.0  # a landmark of visibility v weighs v ** power (0: visibility ignored)
-    w_torso_dir: float = 0.0  # the torso's segment directions against the 3D landmarks' (terms.segment_directions; 0: off)
+    w_torso_dir: float = 3.0  # the torso's segment directions against the 3D landmarks' (terms.segment_directions; 0: off)
     sigma_dir: float = 0.1  # its robust scale, m (a torso segment BlazePose turned far off is let go)
-    w3d_torso: float = 1.0  # the 3D landmark term's weight on the hips and shoulders, × w3d
+    w3d_torso: float = 0.0  # the 3D landmark term's weight on the hips and shoulders, × w3d (0: their directions only)
     facing_deg: float = FACING_DEG  # the 3D landmarks turned away from the camera by this · sin(facing) (.facing; 0: off)
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     landmark_offsets: str = "none"  # BlazePose's limb landmarks where it puts them: "2d" / "all" terms (OFFSET_MODES)

@@ -105,7 +105,9 @@ def test_frontal_and_back_views_and_lost_frames_stay(walk):
 def test_the_fit_faces_where_the_walker_faces_with_biased_landmarks(open_body):
     """The real walk side-on at 5 m (facing 90° from the camera), its 3D landmarks turned towards the camera as
     BlazePose's are (its measured 15° at side-on): the fit with the default turn is off by less in facing than the fit
-    that follows the biased landmarks (``facing_deg=0``), and its 2D error stays as low."""
+    that follows the biased landmarks (``facing_deg=0``), and its 2D error stays as low — with the 3D term on the
+    landmarks' positions (the setting the turn was chosen with, experiments "Moving camera, part 5") and with the
+    default torso directions (part 7), which follow the landmarks' heading more fully."""
     from dataclasses import replace
 
     from core.detect.simulated import DetectorNoise, simulate_landmarks
@@ -126,17 +128,26 @@ def test_the_fit_faces_where_the_walker_faces_with_biased_landmarks(open_body):
     truth = facing_angle(lm.world)
     biased = turn_about_camera_up(lm.world, -np.radians(15.0) * np.sin(truth)).astype(np.float32)
     lm = replace(lm, world=biased)
-    cfg = ClipFitConfig(window=20, overlap=5, start_iterations=20, iterations=30, lock_iterations=0)
-    with torch.no_grad():
+    default = ClipFitConfig(window=20, overlap=5, start_iterations=20, iterations=30, lock_iterations=0)
+    positions = replace(default, w_torso_dir=0.0, w3d_torso=1.0)
+
+    def facing_errors(cfg):
         errs, reproj = {}, {}
-        for deg in (0.0, FACING_DEG):
-            fit = fit_clip(open_body, lm, cfg=replace(cfg, facing_deg=deg))
-            pts = landmark_points(open_body, torch.as_tensor(fit.rotmats, dtype=torch.float32),
-                                  torch.as_tensor(fit.betas, dtype=torch.float32)[None].expand(n, -1))
-            e = (facing_angle(pts.double().numpy()) - truth + np.pi) % (2 * np.pi) - np.pi
-            errs[deg], reproj[deg] = np.degrees(e.mean()), np.nanmedian(fit.reprojection)
-    # facing +90°: a negative error is a body turned towards the camera. Measured: −8.1° → +4.1° (2D exact here, so
-    # the fit follows the 3D a little less than on real footage, where it is the −13…−15° of docs/experiments.md)
-    assert errs[0.0] < -5.0, errs                          # the fit follows the biased landmarks
-    assert abs(errs[FACING_DEG]) < 0.6 * abs(errs[0.0]), errs
-    assert reproj[FACING_DEG] < 1.1 * reproj[0.0], reproj  # and the 2D agrees as well as before
+        with torch.no_grad():
+            for deg in (0.0, FACING_DEG):
+                fit = fit_clip(open_body, lm, cfg=replace(cfg, facing_deg=deg))
+                pts = landmark_points(open_body, torch.as_tensor(fit.rotmats, dtype=torch.float32),
+                                      torch.as_tensor(fit.betas, dtype=torch.float32)[None].expand(n, -1))
+                e = (facing_angle(pts.double().numpy()) - truth + np.pi) % (2 * np.pi) - np.pi
+                errs[deg], reproj[deg] = np.degrees(e.mean()), np.nanmedian(fit.reprojection)
+        return errs, reproj
+
+    # facing +90°: a negative error is a body turned towards the camera. Measured with the landmark positions: −8.1° →
+    # +4.1° (2D exact here, so the fit follows the 3D a little less than on real footage, where it is the −13…−15° of
+    # docs/experiments.md); with the torso's directions −9.0° → +6.4°: the turn, made for a fit that followed ~60 %
+    # of it, over-turns this exactly-15° bias (on the choosing renders 25° stayed best with it, part 7 section 4)
+    for cfg, ratio in ((positions, 0.6), (default, 0.8)):
+        errs, reproj = facing_errors(cfg)
+        assert errs[0.0] < -5.0, errs                          # the fit follows the biased landmarks
+        assert abs(errs[FACING_DEG]) < ratio * abs(errs[0.0]), errs
+        assert reproj[FACING_DEG] < 1.1 * reproj[0.0], reproj  # and the 2D agrees as well as before

@@ -84,9 +84,9 @@ def test_the_term_weighs_a_segment_by_its_least_visible_end_and_ignores_the_limb
     assert 0.0 < float(segment_directions(pts, world, one_hip, 0.5)) < full
 
 
-def test_options_default_off_enter_the_windows_digest_and_are_checked():
-    cfg = ClipFitConfig()
-    assert cfg.w_torso_dir == 0.0 and cfg.w3d_torso == 1.0 and cfg.sigma_dir == 0.1
+def test_options_default_on_enter_the_windows_digest_and_are_checked():
+    cfg = ClipFitConfig()  # the torso's heading from its directions, not its landmarks' positions (experiments part 7)
+    assert cfg.w_torso_dir == 3.0 and cfg.w3d_torso == 0.0 and cfg.sigma_dir == 0.1
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w_torso_dir=1.0))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_torso=0.5))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, sigma_dir=0.2))
@@ -104,7 +104,7 @@ def test_the_fit_follows_the_torso_directions_only_when_the_term_is_on(open_body
                             CAM, SIZE, 30.0, noise=None)
     lm.world = turn_about_camera_up(lm.world, np.full(n, math.radians(20.0))).astype(np.float32)
     cfg = ClipFitConfig(w3d=0.0, facing_deg=0.0, iterations=0, lock_iterations=0, output_smoothing=0.0,
-                        network_start_iterations=40)
+                        network_start_iterations=40, w_torso_dir=0.0, w3d_torso=1.0)
 
     def fitted_facing(c):
         fit = fit_clip(open_body, lm, init_rotmats=rot.numpy(), cfg=c)
@@ -123,7 +123,7 @@ def test_the_fit_follows_the_torso_directions_only_when_the_term_is_on(open_body
 
 def test_w3d_torso_lets_the_landmark_term_go_of_the_hips_and_shoulders(open_body):
     """BlazePose's shoulders 8 cm too high: the start's 3D fit (from the true rotations, no 2D term) raises the
-    fitted shoulders towards them with the default weight, and not at all with w3d_torso = 0."""
+    fitted shoulders towards them with the landmark term's full weight there, and not at all with w3d_torso = 0."""
     n = 4
     rot = _pose(torch.tensor(0.3), n)
     exact = simulate_landmarks(open_body, rot, torch.zeros(open_body.num_betas),
@@ -132,7 +132,7 @@ def test_w3d_torso_lets_the_landmark_term_go_of_the_hips_and_shoulders(open_body
                               torch.tensor([0.0, 0.1, 3.5]).repeat(n, 1), CAM, SIZE, 30.0, noise=None)
     high.world[:, list(SHOULDERS), 1] -= 0.08   # camera y is down: up by 8 cm
     cfg = ClipFitConfig(facing_deg=0.0, iterations=0, lock_iterations=0, output_smoothing=0.0,
-                        network_start_iterations=40)
+                        network_start_iterations=40, w_torso_dir=0.0, w3d_torso=1.0)
 
     def shoulders_above_hips(lm, c):  # β given: the shape from bone lengths would follow the shoulders
         fit = fit_clip(open_body, lm, init_rotmats=rot.numpy(), init_betas=np.zeros(open_body.num_betas), cfg=c)
