@@ -43,7 +43,8 @@ WORLD_CLAMP = 2.0  # BlazePose's hip landmarks (core.fitting.terms.HIPS): the ou
 
 @dataclass
 class WorldLifterConfig:
-    """Encoder size (:class:`core.model.config.KeypointEncoderConfig`, ``output`` "centre") and whether the
+    """Encoder size (:class:`core.model.config.KeypointEncoderConfig`, ``output`` "centre"; ``dilated``: its
+    temporal convolutions dilated, so 3 layers see a 27-frame window) and whether the
     world channels are read (``use_world``) and added to the output (``residual``: the head predicts a
     correction of BlazePose's world landmarks)."""
 
@@ -51,11 +52,13 @@ class WorldLifterConfig:
     hidden: int = 256
     layers: int = 2
     kernel: int = 3
+    dilated: bool = False
     use_world: bool = True
     residual: bool = False
 
     def encoder(self) -> KeypointEncoderConfig:
-        return KeypointEncoderConfig(window=self.window, hidden=self.hidden, layers=self.layers, kernel=self.kernel)
+        return KeypointEncoderConfig(window=self.window, hidden=self.hidden, layers=self.layers, kernel=self.kernel,
+                                     dilated=self.dilated)
 
 
 class WorldLifter(nn.Module):
