@@ -229,6 +229,9 @@ def main(argv=None) -> int:
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
     ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, lean:DEG, inject:GROUP:A:B")
+    ap.add_argument("--variants", nargs="+", default=None, metavar="PRE", help="several --pre settings scored in "
+                    "one process, each a space-separated string (e.g. 'swap lean:12' 'swap lean:12 lift:X.pt'); "
+                    "replaces --pre")
     ap.add_argument("--fit-pre", nargs="*", default=[], help="more preprocessing for the fit only (after the start "
                     "ran on --pre's landmarks), e.g. lift:PATH")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
@@ -267,11 +270,14 @@ def main(argv=None) -> int:
         with torch.no_grad():
             tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()
         truth_px = tp[..., :2] / tp[..., 2:] * z["K"][0, 0] + z["K"][:2, 2]
-        lm = preprocess(lm, args.pre, tp, truth_px, z["K"])
-        swaps = true_swaps(lm, truth_px)
-        print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {args.pre or '-'}; "
-              + " ".join(f"{k} {v:.1f}" for k, v in swaps.items()), flush=True)
-        for start in args.starts:
+        raw = lm
+        variants = [v.split() for v in args.variants] if args.variants else [args.pre]
+        for pre, start in ((p, s) for p in variants for s in args.starts):
+            lm = preprocess(raw, pre, tp, truth_px, z["K"])
+            swaps = true_swaps(lm, truth_px)
+            label = f"{start} | {' '.join(pre)}" if args.variants else start
+            print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {pre or '-'}; "
+                  + " ".join(f"{k} {v:.1f}" for k, v in swaps.items()), flush=True)
             t0 = time.perf_counter()
             kw = {}
             if start != "none":
@@ -298,15 +304,15 @@ def main(argv=None) -> int:
             s["frames/s"] = n / dt
             s.update(swaps)
             s.update(world_error(lm_fit, tp))
-            print(f"  {start:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
+            print(f"  {label:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
-            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "fit_pre": args.fit_pre,
+            rows.append({"video": os.path.basename(video), "start": start, "pre": pre, "fit_pre": args.fit_pre,
                          "set": args.set,
                          "prior": args.prior,
                          "frames": int(fit.valid.sum()),
                          **s})
-            tot = totals.setdefault(start, {})
+            tot = totals.setdefault(label, {})
             w = int(fit.valid.sum())
             for k, v in s.items():
                 if np.isfinite(v):
