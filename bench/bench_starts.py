@@ -192,9 +192,12 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
         elif step == "ray":
             from core.detect.world_lean import level_world
             lm = level_world(lm, 0.0, float(K[0, 0]), (float(K[0, 2]), float(K[1, 2])))
-        elif step == "lift" or step.startswith("lift:") or step.startswith("lift="):
-            # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH"
+        elif step.startswith(("lift", "liftedge")) and step.removeprefix("liftedge").removeprefix("lift")[:1] in "=:":
+            # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH";
+            # "liftedge…": its windows padded with the clip's first / last frame instead of zeros
             from core.model.world_lifter import WORLD_LIFTER_PATH, load_world_lifter, lift_world
+            pad = "edge" if step.startswith("liftedge") else "zeros"
+            step = "lift" + step[len("liftedge"):] if pad == "edge" else step
             blend, path, smooth = 1.0, step[5:], 0.0
             if step.startswith("lift="):  # lift=BLEND[,SIGMA]:PATH
                 b, _, path = step[5:].partition(":")
@@ -203,7 +206,7 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             path = path or str(WORLD_LIFTER_PATH)
             if path not in _LIFTERS:
                 _LIFTERS[path] = load_world_lifter(path)
-            lm = lift_world(lm, _LIFTERS[path], blend, smooth)
+            lm = lift_world(lm, _LIFTERS[path], blend, smooth, pad)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks

@@ -114,25 +114,28 @@ def load_world_lifter(path: str | os.PathLike = WORLD_LIFTER_PATH) -> WorldLifte
 
 
 @torch.inference_mode()
-def lift_features(model: WorldLifter, features: np.ndarray, chunk: int = 1024) -> np.ndarray:
-    """(F, 33, C) per-frame features of one clip → (F, 33, 3) float32, the window centred on every frame."""
+def lift_features(model: WorldLifter, features: np.ndarray, chunk: int = 1024, pad: str = "zeros") -> np.ndarray:
+    """(F, 33, C) per-frame features of one clip → (F, 33, 3) float32, the window centred on every frame; ``pad``
+    beyond the clip's ends as :func:`core.model.keypoint_input.frame_windows` ("zeros" or "edge")."""
     f, out = len(features), np.zeros((len(features), 33, 3), np.float32)
     h = model.cfg.window // 2
     for i in range(0, f, chunk):
         lo, hi = max(i - h, 0), min(i + chunk + h, f)
-        win = frame_windows(features[lo:hi], model.cfg.window, i - lo, min(i + chunk, f) - lo)
+        # the chunk's context [lo, hi) is the clip's; only its true ends get padding
+        win = frame_windows(features[lo:hi], model.cfg.window, i - lo, min(i + chunk, f) - lo, pad)
         out[i:i + len(win)] = model(torch.from_numpy(np.ascontiguousarray(win))).numpy()
     return out
 
 
-def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth: float = 0.0):
+def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth: float = 0.0, pad: str = "zeros"):
     """A copy of :class:`core.detect.landmarks.Landmarks` ``lm`` whose ``world`` is the lifter's (``blend`` 1)
     or a mix with BlazePose's (hips-centred both); frames without a person keep zeros. ``smooth``: Gaussian σ in
-    frames at 30 fps over the lifter's points along time (runs of frames with a person, each on its own)."""
+    frames at 30 fps over the lifter's points along time (runs of frames with a person, each on its own). ``pad``:
+    what the windows read beyond the clip's ends (:func:`lift_features`)."""
     model = model or load_world_lifter()
     found = np.asarray(lm.found, bool)
     feats, _ = keypoint_features(lm.points2d, lm.visibility, lm.world, found)
-    lifted = lift_features(model, feats)
+    lifted = lift_features(model, feats, pad=pad)
     if smooth > 0:
         from scipy.ndimage import gaussian_filter1d
 
