@@ -192,9 +192,12 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
         elif step == "ray":
             from core.detect.world_lean import level_world
             lm = level_world(lm, 0.0, float(K[0, 0]), (float(K[0, 2]), float(K[1, 2])))
-        elif step == "lift" or step.startswith("lift:") or step.startswith("lift="):
-            # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH"
+        elif step.startswith(("lift", "liftedge")) and step.removeprefix("liftedge").removeprefix("lift")[:1] in "=:":
+            # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH";
+            # "liftedge…": its windows padded with the clip's first / last frame instead of zeros
             from core.model.world_lifter import WORLD_LIFTER_PATH, load_world_lifter, lift_world
+            pad = "edge" if step.startswith("liftedge") else "zeros"
+            step = "lift" + step[len("liftedge"):] if pad == "edge" else step
             blend, path, smooth = 1.0, step[5:], 0.0
             if step.startswith("lift="):  # lift=BLEND[,SIGMA]:PATH
                 b, _, path = step[5:].partition(":")
@@ -203,7 +206,7 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             path = path or str(WORLD_LIFTER_PATH)
             if path not in _LIFTERS:
                 _LIFTERS[path] = load_world_lifter(path)
-            lm = lift_world(lm, _LIFTERS[path], blend, smooth)
+            lm = lift_world(lm, _LIFTERS[path], blend, smooth, pad)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks
@@ -229,6 +232,9 @@ def main(argv=None) -> int:
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--starts", nargs="+", default=["none", "keypoints"])
     ap.add_argument("--pre", nargs="*", default=[], help="landmark preprocessing: swap, lean:DEG, inject:GROUP:A:B")
+    ap.add_argument("--variants", nargs="+", default=None, metavar="PRE", help="several --pre settings scored in "
+                    "one process, each a space-separated string (e.g. 'swap lean:12' 'swap lean:12 lift:X.pt'); "
+                    "replaces --pre")
     ap.add_argument("--fit-pre", nargs="*", default=[], help="more preprocessing for the fit only (after the start "
                     "ran on --pre's landmarks), e.g. lift:PATH")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClipFitConfig overrides")
@@ -267,11 +273,14 @@ def main(argv=None) -> int:
         with torch.no_grad():
             tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()
         truth_px = tp[..., :2] / tp[..., 2:] * z["K"][0, 0] + z["K"][:2, 2]
-        lm = preprocess(lm, args.pre, tp, truth_px, z["K"])
-        swaps = true_swaps(lm, truth_px)
-        print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {args.pre or '-'}; "
-              + " ".join(f"{k} {v:.1f}" for k, v in swaps.items()), flush=True)
-        for start in args.starts:
+        raw = lm
+        variants = [v.split() for v in args.variants] if args.variants else [args.pre]
+        for pre, start in ((p, s) for p in variants for s in args.starts):
+            lm = preprocess(raw, pre, tp, truth_px, z["K"])
+            swaps = true_swaps(lm, truth_px)
+            label = f"{start} | {' '.join(pre)}" if args.variants else start
+            print(f"\n{os.path.basename(video)}: {n} frames, person in {int(lm.found.sum())}; pre {pre or '-'}; "
+                  + " ".join(f"{k} {v:.1f}" for k, v in swaps.items()), flush=True)
             t0 = time.perf_counter()
             kw = {}
             if start != "none":
@@ -298,15 +307,15 @@ def main(argv=None) -> int:
             s["frames/s"] = n / dt
             s.update(swaps)
             s.update(world_error(lm_fit, tp))
-            print(f"  {start:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
+            print(f"  {label:24s} " + "  ".join(f"{k} {v:.1f}" for k, v in s.items() if not k.startswith("PA ")),
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
-            rows.append({"video": os.path.basename(video), "start": start, "pre": args.pre, "fit_pre": args.fit_pre,
+            rows.append({"video": os.path.basename(video), "start": start, "pre": pre, "fit_pre": args.fit_pre,
                          "set": args.set,
                          "prior": args.prior,
                          "frames": int(fit.valid.sum()),
                          **s})
-            tot = totals.setdefault(start, {})
+            tot = totals.setdefault(label, {})
             w = int(fit.valid.sum())
             for k, v in s.items():
                 if np.isfinite(v):

@@ -42,7 +42,8 @@ class BackboneConfig:
 class KeypointEncoderConfig:
     """The keypoint encoder (core/model/keypoint_encoder.py): a window of ``window`` frames of
     BlazePose's 33 landmarks → Φ (B, ``hidden``). Per frame an MLP (``hidden`` wide), then
-    ``layers`` residual temporal convolutions of width ``kernel``. ``output``: "centre" — one Φ per
+    ``layers`` residual temporal convolutions of width ``kernel`` (``dilated``: layer i dilated by kernel**i, as
+    VideoPose3D: 3 layers of width 3 see 27 frames; otherwise 1 + layers·(kernel − 1)). ``output``: "centre" — one Φ per
     window, the centre frame's (one prediction per window); "window" — one Φ per frame of the
     window (B·window predictions, in frame order)."""
 
@@ -51,6 +52,12 @@ class KeypointEncoderConfig:
     layers: int = 2
     kernel: int = 3
     output: Literal["centre", "window"] = "centre"
+    dilated: bool = False
+
+    def receptive_field(self) -> int:
+        """Frames one output sees (at most ``window``)."""
+        span = sum((self.kernel - 1) * (self.kernel ** i if self.dilated else 1) for i in range(self.layers))
+        return min(1 + span, self.window)
 
     def validate(self) -> None:
         if self.window < 1 or self.window % 2 == 0 or self.hidden < 1 or self.layers < 0 or self.kernel < 1 \

@@ -4,7 +4,7 @@ Input (B, T, 33, C) with T = ``window`` frames and C = :data:`core.model.keypoin
 per BlazePose landmark (box-normalised 2D, visibility, hip-centred world xyz; built by
 :func:`core.model.keypoint_input.keypoint_features`). Each frame's 33 × C values go through a two-layer
 MLP (→ ``hidden``), then ``layers`` residual temporal 1D convolutions mix neighbouring frames (zero
-padding at the window's ends). ``output="centre"``: Φ (B, hidden) is the centre frame's feature (one
+padding at the window's ends; ``dilated``: layer i dilated by kernel**i, VideoPose3D's receptive field). ``output="centre"``: Φ (B, hidden) is the centre frame's feature (one
 prediction per window); ``output="window"``: Φ (B·T, hidden), every frame's feature in frame order
 (one prediction per frame). A small, fast model on purpose (docs/keypoint-model.md): the regressor
 heads are unchanged, so HKMR and the HMR/IEF head run on it exactly as on a ResNet's Φ.
@@ -31,8 +31,9 @@ class KeypointEncoder(nn.Module):
         self.num_landmarks = num_landmarks
         self.frame = nn.Sequential(nn.Linear(num_landmarks * NUM_CHANNELS, cfg.hidden), nn.ReLU(inplace=True),
                                    nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(inplace=True))
-        self.temporal = nn.ModuleList(nn.Conv1d(cfg.hidden, cfg.hidden, cfg.kernel, padding=cfg.kernel // 2)
-                                      for _ in range(cfg.layers))
+        dil = [cfg.kernel ** i if cfg.dilated else 1 for i in range(cfg.layers)]
+        self.temporal = nn.ModuleList(nn.Conv1d(cfg.hidden, cfg.hidden, cfg.kernel, padding=d * (cfg.kernel // 2),
+                                                dilation=d) for d in dil)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, t = x.shape[:2]

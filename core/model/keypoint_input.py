@@ -52,16 +52,24 @@ def features_from_landmarks(landmarks) -> tuple[np.ndarray, np.ndarray]:
     return keypoint_features(landmarks.points2d, landmarks.visibility, landmarks.world, landmarks.found)
 
 
-def frame_windows(features: np.ndarray, window: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+def frame_windows(features: np.ndarray, window: int, start: int = 0, stop: int | None = None,
+                  pad: str = "zeros") -> np.ndarray:
     """(F, 33, C) → (stop − start, window, 33, C): the ``window`` frames centred on each frame of
-    ``[start, stop)`` (default all F; odd window), zero-filled (= "not found") beyond the clip's ends. A range
-    keeps a long clip's windows (``window`` copies of every frame) from being held all at once."""
+    ``[start, stop)`` (default all F; odd window), zero-filled (= "not found") beyond the clip's ends, or with
+    ``pad="edge"`` filled with the clip's first / last frame. A range keeps a long clip's windows (``window`` copies
+    of every frame) from being held all at once."""
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window must be odd and ≥ 1, got {window}")
     f, h = len(features), window // 2
     stop = f if stop is None else stop
     lo, hi = max(start - h, 0), min(stop + h, f)
-    padded = np.concatenate([np.zeros((h - (start - lo), *features.shape[1:]), features.dtype), features[lo:hi],
-                             np.zeros((h - (hi - stop), *features.shape[1:]), features.dtype)])
+    if pad not in ("zeros", "edge"):
+        raise ValueError(f"pad must be 'zeros' or 'edge', got {pad!r}")
+    n_lo, n_hi = h - (start - lo), h - (hi - stop)
+    if pad == "edge" and f > 0:
+        before, after = np.repeat(features[:1], n_lo, 0), np.repeat(features[-1:], n_hi, 0)
+    else:
+        before, after = (np.zeros((k, *features.shape[1:]), features.dtype) for k in (n_lo, n_hi))
+    padded = np.concatenate([before, features[lo:hi], after])
     idx = np.arange(stop - start)[:, None] + np.arange(window)
     return padded[idx]

@@ -43,7 +43,8 @@ WORLD_CLAMP = 2.0  # BlazePose's hip landmarks (core.fitting.terms.HIPS): the ou
 
 @dataclass
 class WorldLifterConfig:
-    """Encoder size (:class:`core.model.config.KeypointEncoderConfig`, ``output`` "centre") and whether the
+    """Encoder size (:class:`core.model.config.KeypointEncoderConfig`, ``output`` "centre"; ``dilated``: its
+    temporal convolutions dilated, so 3 layers see a 27-frame window) and whether the
     world channels are read (``use_world``) and added to the output (``residual``: the head predicts a
     correction of BlazePose's world landmarks)."""
 
@@ -51,11 +52,13 @@ class WorldLifterConfig:
     hidden: int = 256
     layers: int = 2
     kernel: int = 3
+    dilated: bool = False
     use_world: bool = True
     residual: bool = False
 
     def encoder(self) -> KeypointEncoderConfig:
-        return KeypointEncoderConfig(window=self.window, hidden=self.hidden, layers=self.layers, kernel=self.kernel)
+        return KeypointEncoderConfig(window=self.window, hidden=self.hidden, layers=self.layers, kernel=self.kernel,
+                                     dilated=self.dilated)
 
 
 class WorldLifter(nn.Module):
@@ -111,25 +114,28 @@ def load_world_lifter(path: str | os.PathLike = WORLD_LIFTER_PATH) -> WorldLifte
 
 
 @torch.inference_mode()
-def lift_features(model: WorldLifter, features: np.ndarray, chunk: int = 1024) -> np.ndarray:
-    """(F, 33, C) per-frame features of one clip → (F, 33, 3) float32, the window centred on every frame."""
+def lift_features(model: WorldLifter, features: np.ndarray, chunk: int = 1024, pad: str = "zeros") -> np.ndarray:
+    """(F, 33, C) per-frame features of one clip → (F, 33, 3) float32, the window centred on every frame; ``pad``
+    beyond the clip's ends as :func:`core.model.keypoint_input.frame_windows` ("zeros" or "edge")."""
     f, out = len(features), np.zeros((len(features), 33, 3), np.float32)
     h = model.cfg.window // 2
     for i in range(0, f, chunk):
         lo, hi = max(i - h, 0), min(i + chunk + h, f)
-        win = frame_windows(features[lo:hi], model.cfg.window, i - lo, min(i + chunk, f) - lo)
+        # the chunk's context [lo, hi) is the clip's; only its true ends get padding
+        win = frame_windows(features[lo:hi], model.cfg.window, i - lo, min(i + chunk, f) - lo, pad)
         out[i:i + len(win)] = model(torch.from_numpy(np.ascontiguousarray(win))).numpy()
     return out
 
 
-def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth: float = 0.0):
+def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth: float = 0.0, pad: str = "zeros"):
     """A copy of :class:`core.detect.landmarks.Landmarks` ``lm`` whose ``world`` is the lifter's (``blend`` 1)
     or a mix with BlazePose's (hips-centred both); frames without a person keep zeros. ``smooth``: Gaussian σ in
-    frames at 30 fps over the lifter's points along time (runs of frames with a person, each on its own)."""
+    frames at 30 fps over the lifter's points along time (runs of frames with a person, each on its own). ``pad``:
+    what the windows read beyond the clip's ends (:func:`lift_features`)."""
     model = model or load_world_lifter()
     found = np.asarray(lm.found, bool)
     feats, _ = keypoint_features(lm.points2d, lm.visibility, lm.world, found)
-    lifted = lift_features(model, feats)
+    lifted = lift_features(model, feats, pad=pad)
     if smooth > 0:
         from scipy.ndimage import gaussian_filter1d
 

@@ -24,7 +24,9 @@ def test_shipped_lifter_loads_weights_only_with_its_recipe_and_note():
     assert raw["format"] == "hkmr-world-lifter"
     meta = read_meta()
     recipe = json.loads((ROOT / "training" / "configs" / "lifter" / "world_lifter.json").read_text())
-    shipped = dict(meta["recipe"])
+    # read through the recipe's dataclasses: keys added since the file was trained (model.dilated,
+    # train.vel_weight, train.leg_flip_prob) take their defaults, which are the old behaviour
+    shipped = LifterExperiment.from_dict(meta["recipe"]).to_dict()
     # the recipe in the repo is the one the weights were trained with; only the mocap set's folder differs (it was
     # built outside the repository, docs/keypoint-model.md "The world lifter")
     assert LifterExperiment.from_dict(recipe).to_dict()["model"] == shipped["model"]
@@ -71,3 +73,23 @@ def test_training_cli_writes_a_loadable_lifter_and_refuses_a_bad_recipe(tmp_path
     nodata = subprocess.run(cmd[:6] + ["train.mocap=/nonexistent/mocap"], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)
     assert nodata.returncode == 2 and "/nonexistent/mocap" in nodata.stderr and "training.data.mocap build" in nodata.stderr
+
+
+def test_temporal_recipe_keys_train_a_dilated_lifter_with_the_velocity_loss_and_leg_flips(open_body, tmp_path):
+    """model.dilated / train.vel_weight / train.leg_flip_prob (training/lifter/temporal.py) go through the real
+    training loop and land in the written file's recipe; the velocity term is part of the loss."""
+    from training.lifter.train import _step_loss, train_lifter
+    d = {"model": {"window": 27, "layers": 3, "dilated": True, "hidden": 16},
+         "train": {"steps": 2, "mocap": None, "pool_clips": 8, "batch_size": 4, "val_windows": 8, "log_every": 1,
+                   "vel_weight": 1.0, "leg_flip_prob": 0.5}}
+    exp = LifterExperiment.from_dict(d)
+    model, log = train_lifter(exp, str(tmp_path / "l.pt"), body=open_body, progress=None)
+    loaded = load_world_lifter(tmp_path / "l.pt")
+    assert loaded.cfg.dilated and loaded.cfg.encoder().receptive_field() == 27
+    assert read_meta(tmp_path / "l.pt")["recipe"]["train"]["vel_weight"] == 1.0 and np.isfinite(log[2]["loss"])
+    pool = make_motion_pool(open_body, 8, seed=3)
+    noise = DetectorNoise.load(resolve_noise(NOISE_PATH))
+    with torch.no_grad():
+        losses = [float(_step_loss(model, pool, LifterExperiment.from_dict({"train": {**d["train"], "vel_weight": w}}).train,
+                                   27, np.random.default_rng(1), noise, OcclusionSpec(prob=0.0))) for w in (1.0, 1e-6)]
+    assert losses[0] > losses[1] + 1e-4  # the same batch and flips: only the velocity term's weight differs

@@ -4,7 +4,9 @@ The keypoint model's data pipeline, unchanged (docs/keypoint-model.md): a clean 
 capture (``mocap``, its "train" clips through random yaw and camera pitch) and/or the synthetic sampler's clips
 (``pool_clips``) → per step :func:`training.data.keypoint_batches.sample_batch` (fresh windows, occluders and the
 calibrated BlazePose noise) → the lifter → loss: the mean distance of the 33 hip-centred landmark points to the
-truth's (metres), plus ``bone_weight`` × the mean |bone-length error| of the limbs (so the body keeps its length).
+truth's (metres), plus ``bone_weight`` × the mean |bone-length error| of the limbs (so the body keeps its length),
+plus optionally ``vel_weight`` × the velocity error over three consecutive centre frames
+(:mod:`training.lifter.temporal`).
 Adam, linear warm-up, cosine to 0, gradient clip; one CPU thread. Validation: the same loss on ``val_windows``
 windows drawn with a fixed seed from a second pool of the same clips (other windows, cameras and noise; not
 held-out motion), and BlazePose-like input's own error there (the simulated world landmarks', for comparison).
@@ -25,6 +27,7 @@ from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, sample_batch
 from training.data.keypoint_motion import concat_pools, make_motion_pool, motion_config
 from training.keypoints.train import NOISE_PATH, resolve_noise
+from training.lifter.temporal import flip_leg_depth, shifted_windows, velocity_loss
 from training.schedule import warmup_cosine
 
 __all__ = ["LifterTrainConfig", "LifterExperiment", "LIMBS", "lifter_loss", "train_lifter"]
@@ -37,7 +40,10 @@ LIMBS = ((11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), (
 class LifterTrainConfig:
     """Steps, batch, Adam lr (warm-up then cosine to 0), seeds, the pools (``mocap``: a converted set's root,
     ``mocap_clips`` windows of it, ``pitch_max_deg`` its camera's up/down look; ``pool_clips`` synthetic clips,
-    0 = none), the noise model, occluder probability, yaw range (degrees), threads."""
+    0 = none), the noise model, occluder probability, yaw range (degrees), threads. ``vel_weight`` > 0: each
+    window is lifted at three consecutive centre frames and the mean error of the two frame-to-frame steps is
+    added (:func:`training.lifter.temporal.velocity_loss`); ``leg_flip_prob``: windows whose input has one leg's
+    depth mirrored over a run of frames (:func:`training.lifter.temporal.flip_leg_depth`)."""
 
     steps: int = 3000
     batch_size: int = 128
@@ -54,6 +60,8 @@ class LifterTrainConfig:
     occlusion_prob: float = 0.0
     yaw_max_deg: float = 180.0
     bone_weight: float = 1.0
+    vel_weight: float = 0.0
+    leg_flip_prob: float = 0.0
     val_windows: int = 2048
     threads: int = 1
     log_every: int = 100
@@ -79,6 +87,20 @@ def lifter_loss(pred: torch.Tensor, target: torch.Tensor, bone_weight: float) ->
     a, b = zip(*LIMBS)
     bone = ((pred[:, a] - pred[:, b]).norm(dim=-1) - (target[:, a] - target[:, b]).norm(dim=-1)).abs().mean()
     return dist + bone_weight * bone, dist
+
+
+def _step_loss(model: WorldLifter, pool, t: LifterTrainConfig, window: int, rng, noise, occ) -> torch.Tensor:
+    """One batch's training loss (the module docstring's, plus the velocity term and leg flips if asked)."""
+    shifts = 3 if t.vel_weight > 0 else 1
+    b = sample_batch(pool, t.batch_size, window + shifts - 1, rng, noise, occ, output="window" if shifts > 1 else "centre")
+    x, y = b.inputs, b.targets["landmarks_3d"]
+    if t.leg_flip_prob > 0:
+        x = flip_leg_depth(x, rng, t.leg_flip_prob)
+    if shifts > 1:
+        x, y = shifted_windows(x, y, window, shifts)
+    pred = model(x)
+    loss, _ = lifter_loss(pred, y, t.bone_weight)
+    return loss + t.vel_weight * velocity_loss(pred, y, shifts) if shifts > 1 else loss
 
 
 def _pool(body, t: LifterTrainConfig, seed: int):
@@ -137,8 +159,7 @@ def train_lifter(exp: LifterExperiment, out: str | None = None, body=None, progr
         log, run, t0 = {}, [], time.perf_counter()
         model.train()
         for step in range(1, t.steps + 1):
-            b = sample_batch(pool, t.batch_size, window, rng, noise, occ)
-            loss, _ = lifter_loss(model(b.inputs), b.targets["landmarks_3d"], t.bone_weight)
+            loss = _step_loss(model, pool, t, window, rng, noise, occ)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if t.grad_clip > 0:

@@ -86,3 +86,21 @@ def test_estimate_translation_reproduces_the_weak_perspective_projection():
     weak = (box[0, :2] + box[0, 2:]) / 2 + 0.8 * (x + [0.1, -0.05]) * 100.0
     persp = f * (x + t[:2]) / t[2] + np.array([640, 480]) / 2
     np.testing.assert_allclose(weak, persp, rtol=1e-5)  # float32 translation
+
+
+def test_dilated_encoder_sees_the_whole_27_frame_window_and_the_plain_one_does_not():
+    """Three 3-wide layers: dilated 1, 3, 9 → the centre frame's feature reads frames 0 … 26; undilated → 13 … 19
+    only (docs/keypoint-model.md, "The world lifter")."""
+    from core.model.config import KeypointEncoderConfig
+    from core.model.keypoint_encoder import KeypointEncoder
+    x = torch.randn(2, 27, 33, NUM_CHANNELS)
+    edge = x.clone()
+    edge[:, 0] += 1.0
+    for dilated, rf in ((True, 27), (False, 7)):
+        cfg = KeypointEncoderConfig(window=27, layers=3, kernel=3, dilated=dilated)
+        assert cfg.receptive_field() == rf
+        torch.manual_seed(0)
+        enc = KeypointEncoder(cfg).eval()
+        with torch.no_grad():
+            moved = not torch.allclose(enc(x), enc(edge))
+        assert moved == dilated

@@ -60,3 +60,22 @@ def test_a_file_that_is_not_a_lifter_is_refused_by_name(tmp_path):
     torch.save({"format": "hkmr-model"}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match=r"other\.pt: not a hkmr-world-lifter"):
         load_world_lifter(tmp_path / "other.pt")
+
+
+def test_edge_padding_reads_the_clips_first_and_last_frames_and_ignores_chunking():
+    """``pad="edge"``: a window past the clip's start sees copies of frame 0 (as if the clip began earlier, standing
+    still), not "no person"; a 27-frame dilated lifter otherwise reads up to 13 empty frames at each end."""
+    from core.model.keypoint_input import frame_windows
+    torch.manual_seed(0)
+    model = WorldLifter(WorldLifterConfig(window=27, layers=3, dilated=True, hidden=16)).eval()
+    feats = np.random.default_rng(1).normal(size=(40, 33, 6)).astype(np.float32)
+    win = frame_windows(feats, 27, 0, 2, pad="edge")
+    assert np.array_equal(win[0, :13], np.repeat(feats[:1], 13, 0)) and np.array_equal(win[0, 13], feats[0])
+    assert not frame_windows(feats, 27, 0, 2)[0, :13].any()          # the default still pads with zeros
+    edge = lift_features(model, feats, pad="edge")
+    longer = lift_features(model, np.concatenate([np.repeat(feats[:1], 13, 0), feats, np.repeat(feats[-1:], 13, 0)]))
+    np.testing.assert_allclose(edge, longer[13:-13], atol=1e-5)
+    np.testing.assert_allclose(lift_features(model, feats, chunk=7, pad="edge"), edge, atol=1e-5)
+    assert not np.allclose(lift_features(model, feats)[0], edge[0], atol=1e-3)
+    with pytest.raises(ValueError, match="pad"):
+        frame_windows(feats, 27, pad="wrap")
