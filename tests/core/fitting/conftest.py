@@ -12,6 +12,15 @@ from tests.conftest import make_smpl_arrays
 
 
 @pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one thread for the module's fits (as the default path fits: core/pipeline/fit.py), then as before."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
 def small_body() -> BodyModel:
     return BodyModel(make_smpl_arrays(), source="test")
 

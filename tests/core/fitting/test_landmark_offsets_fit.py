@@ -38,12 +38,7 @@ def big_offsets(tmp_path, monkeypatch):
     return load_landmark_offsets()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _offset_detector(body, rot, betas, transl, off):

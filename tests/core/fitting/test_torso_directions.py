@@ -22,12 +22,7 @@ SIZE = (640, 480)
 CAM = FullCamera.for_image(*SIZE)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _pose(yaw: torch.Tensor, n: int = 1) -> torch.Tensor:
