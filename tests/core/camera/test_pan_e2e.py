@@ -7,8 +7,9 @@ pans and tilts after the person with a lag, shakes by ~1° and has a rolled hori
 centre in the motion file stays put) and the person must not travel: the planted feet alone used to read the
 fit's drift as camera travel (docs/experiments.md, "Moving camera, part 3"). Measured on this clip (60 frames,
 960×540): before, the file's camera wandered 0.23 m and the path ended 163 mm off; now the camera stays within
-1 cm horizontally (the height from the feet within ~5 cm) and the path ends 61–67 mm off; the person's own travel
-(0.32 m of 0.13) is the fit's camera-frame noise either way.
+1 cm horizontally (the height from the feet within ~5 cm) and the path ends 61–67 mm off (87 mm on main 100f81a, 125
+mm with the torso's directions of part 7, travel 0.33 → 0.38 m of 0.13); the person's own travel is the fit's
+camera-frame noise either way.
 
 The clip lives outside the repository (``HKMR_CMU_DIR``, else ``shared/data/cmu_131`` beside the checkout):
 skipped where it is absent."""
@@ -57,6 +58,9 @@ def test_a_camera_that_only_turns_gives_no_travel(footage, open_body, tmp_path):
     assert s["travel_truth_m"] < 0.3
     view_c = np.einsum("fji,fj->fi", motion.view.R, -motion.view.t)              # the file's filming camera
     assert np.linalg.norm(view_c - view_c[0], axis=1).max() < 0.1, view_c         # stands (no phantom travel)
-    assert s["path_end_mm"] < 120, s                  # the person ends where they stand (main: 163 mm, camera 0.23 m)
+    # the person ends where they stand: 163 mm when the camera was read as travelling 0.23 m (before part 3); 87 mm with
+    # the 3D term on the torso landmarks' positions, 125 mm with the torso's directions (the default since
+    # experiments "Moving camera, part 7": a standing start's heading alignment, not the camera)
+    assert s["path_end_mm"] < 140, s
     assert s["travel_m"] < s["travel_truth_m"] + 0.3, s
     assert s["skate_own_mm"] < 10, s
