@@ -48,8 +48,8 @@ def fill_missing(x: np.ndarray, found: np.ndarray) -> np.ndarray:
 def torso_px(lm: Landmarks) -> float:
     """The clip's 2D torso length (pixels): median shoulders' centre → hips' centre over frames where the four are
     seen (visibility ≥ 0.5; else all found frames), at least 1."""
-    sh = lm.points2d[:, list(terms.HIPS)].mean(1) - lm.points2d[:, [11, 12]].mean(1)
-    ok = lm.found & (lm.visibility[:, [11, 12, 23, 24]].min(1) >= 0.5)
+    sh = lm.points2d[:, list(terms.HIPS)].mean(1) - lm.points2d[:, list(terms.SHOULDERS)].mean(1)
+    ok = lm.found & (lm.visibility[:, list(terms.SHOULDERS + terms.HIPS)].min(1) >= 0.5)
     ok = ok if ok.any() else lm.found
     return float(max(np.median(np.linalg.norm(sh[ok], axis=-1)), 1.0))
 

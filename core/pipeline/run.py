@@ -97,8 +97,8 @@ class RealOptions(OutputOptions):
             raise ValueError(f"--init {self.init!r} is not one of {', '.join(INITS)}")
         if self.camera not in CAMERA_MODES:
             raise ValueError(f"--camera {self.camera!r} is not one of {', '.join(CAMERA_MODES)}")
-        if self.height is not None and height_problem(self.height):
-            raise ValueError(height_problem(self.height))
+        if self.height is not None and (problem := height_problem(self.height)):
+            raise ValueError(problem)
         if self.stream is not None:
             self.stream.validate()
         self.hand_blocks.validate()

@@ -9,10 +9,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.detect.landmarks import BLAZEPOSE_NAMES
+
 __all__ = ["LEGS", "shifted_windows", "velocity_loss", "flip_leg_depth"]
 
 #: BlazePose leg landmarks below the hip (knee, ankle, heel, foot index) and the hip they hang from, left / right
-LEGS = {"left": (23, (25, 27, 29, 31)), "right": (24, (26, 28, 30, 32))}
+LEGS = {s: (BLAZEPOSE_NAMES.index(f"{s}_hip"), tuple(BLAZEPOSE_NAMES.index(f"{s}_{p}")
+                                                     for p in ("knee", "ankle", "heel", "foot_index")))
+        for s in ("left", "right")}
 
 
 def shifted_windows(inputs: torch.Tensor, targets: torch.Tensor, window: int, shifts: int = 3
