@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["BLAZEPOSE_NAMES", "NUM_LANDMARKS", "LANDMARK_TO_BODY", "Landmarks"]
+__all__ = ["BLAZEPOSE_NAMES", "NUM_LANDMARKS", "LANDMARK_TO_BODY", "WORLD_FROM", "Landmarks"]
 
 BLAZEPOSE_NAMES: tuple[str, ...] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
@@ -22,6 +22,8 @@ BLAZEPOSE_NAMES: tuple[str, ...] = (
     "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index",
 )
 NUM_LANDMARKS = len(BLAZEPOSE_NAMES)
+#: What :attr:`Landmarks.world` may hold (its ``world_from``).
+WORLD_FROM: tuple[str, ...] = ("blazepose", "lifter", "truth")
 
 #: Where each BlazePose landmark sits on an SMPL-format body: ("joint", SMPL joint name) or
 #: ("surface", smplx surface-keypoint name from ``BodyModel``'s extra vertices) or None (not used:
@@ -56,7 +58,10 @@ class Landmarks:
     person box x0, y0, x1, y1 in pixels; found (F,) bool — False where no person was detected (the other
     arrays hold zeros there and must not be used); image_size (width, height) px; frame_index (F,) int64
     source frame of each row; fps frames per second of the source (0 when unknown, e.g. an image folder);
-    time_ms (F,) float64 presentation time of each row's frame in milliseconds (videos), or None.
+    time_ms (F,) float64 presentation time of each row's frame in milliseconds (videos), or None; world_from what
+    ``world`` holds: one of :data:`WORLD_FROM` — BlazePose's own world landmarks ("blazepose", with their facing bias,
+    :mod:`core.fitting.facing`), the world lifter's 3D ("lifter", :mod:`core.model.world_lifter`) or the true body's
+    points ("truth", a bench's oracle); the fit undoes the facing bias for "blazepose" only.
     """
 
     points2d: np.ndarray
@@ -69,6 +74,7 @@ class Landmarks:
     frame_index: np.ndarray
     fps: float = 0.0
     time_ms: np.ndarray | None = None
+    world_from: str = "blazepose"
 
     @property
     def num_frames(self) -> int:

@@ -261,7 +261,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
                                         offsets=cfg.landmark_offsets == "all")[None]
     data = clip_data(body, lm, cfg.visibility_power, cfg.landmark_offsets, cfg.w3d_torso)
-    if cfg.facing_deg:  # BlazePose's hip line faces the camera too much: the 3D term follows it turned back
+    if cfg.facing_deg and lm.world_from == "blazepose":  # its hip line faces the camera too much: the 3D term
+        # follows it turned back (a lifter's 3D, trained against the truth, has no such bias: docs/experiments.md)
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
     if torso_px is not None:
         data.scale = float(torso_px)

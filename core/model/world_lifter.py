@@ -30,12 +30,15 @@ from core.model.config import KeypointEncoderConfig
 from core.model.keypoint_encoder import KeypointEncoder
 from core.model.keypoint_input import frame_windows, keypoint_features
 
-__all__ = ["FORMAT", "WORLD_LIFTER_PATH", "WorldLifterConfig", "WorldLifter", "save_world_lifter",
-           "load_world_lifter", "read_meta", "lift_features", "lift_world"]
+__all__ = ["FORMAT", "PIPELINE_SMOOTHING", "WORLD_LIFTER_PATH", "WorldLifterConfig", "WorldLifter",
+           "save_world_lifter", "load_world_lifter", "read_meta", "lift_features", "lift_world"]
 
 FORMAT, VERSION = "hkmr-world-lifter", 1
 WORLD_LIFTER_PATH = Path(__file__).resolve().parent / "assets" / "world_lifter.pt"
 HIPS = (23, 24)
+#: frames at 30 fps: ``hkmr infer --world3d lifter`` filters the lifted points over time by a Gaussian of this σ
+#: (docs/experiments.md, issue 20 session 8: on the choosing renders PA 62.9 → 62.5 mm, accel error 8.6 → 8.0)
+PIPELINE_SMOOTHING = 2.0
 #: metres: world coordinates beyond this are clamped on input (a lost landmark; the calibrated noise's occluded
 #: 3D table has tails of tens of metres)
 WORLD_CLAMP = 2.0  # BlazePose's hip landmarks (core.fitting.terms.HIPS): the output's origin is their midpoint
@@ -131,7 +134,9 @@ def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth:
     """A copy of :class:`core.detect.landmarks.Landmarks` ``lm`` whose ``world`` is the lifter's (``blend`` 1)
     or a mix with BlazePose's (hips-centred both); frames without a person keep zeros. ``smooth``: Gaussian σ in
     frames at 30 fps over the lifter's points along time (runs of frames with a person, each on its own). ``pad``:
-    what the windows read beyond the clip's ends (:func:`lift_features`)."""
+    what the windows read beyond the clip's ends (:func:`lift_features`). The copy's ``world_from`` is "lifter" when
+    the lifter's points replace BlazePose's (``blend`` 1): the fit then leaves out the turn that undoes BlazePose's
+    facing bias (:mod:`core.fitting.facing`); a mix keeps the input's."""
     model = model or load_world_lifter()
     found = np.asarray(lm.found, bool)
     feats, _ = keypoint_features(lm.points2d, lm.visibility, lm.world, found)
@@ -145,4 +150,4 @@ def lift_world(lm, model: WorldLifter | None = None, blend: float = 1.0, smooth:
             lifted[a:b] = gaussian_filter1d(lifted[a:b], sigma, axis=0, mode="nearest")
     world = lm.world.astype(np.float32) - lm.world[:, list(HIPS)].mean(1, keepdims=True)
     out = np.where(found[:, None, None], blend * lifted + (1 - blend) * world, 0.0).astype(np.float32)
-    return replace(lm, world=out)
+    return replace(lm, world=out, world_from="lifter" if blend >= 1.0 else lm.world_from)

@@ -49,10 +49,10 @@ def world_source(world3d: str):
     lifter (loaded once) or nothing."""
     if world3d == "blazepose":
         return lambda lm: lm
-    from core.model.world_lifter import lift_world, load_world_lifter
+    from core.model.world_lifter import PIPELINE_SMOOTHING, lift_world, load_world_lifter
 
     model = load_world_lifter()
-    return lambda lm: lift_world(lm, model)
+    return lambda lm: lift_world(lm, model, smooth=PIPELINE_SMOOTHING)
 
 
 class RunFailed(ValueError):

@@ -44,6 +44,9 @@ def test_lift_world_is_hip_centred_and_keeps_frames_without_a_person_empty():
     np.testing.assert_allclose(out.world[lm.found][:, 23:25].mean(1), 0, atol=1e-6)
     np.testing.assert_array_equal(out.points2d, lm.points2d)            # only the 3D changes
     np.testing.assert_allclose(lift_world(lm, model, blend=0.0).world, lm.world, atol=1e-6)  # blend 0 = BlazePose's
+    # the fit undoes BlazePose's facing bias only on BlazePose's own 3D: the lifter's says it is not that
+    assert lm.world_from == "blazepose" and out.world_from == "lifter"
+    assert lift_world(lm, model, blend=0.5).world_from == "blazepose"   # a mix keeps half of BlazePose's bias
 
 
 def test_a_chunked_clip_equals_one_pass():

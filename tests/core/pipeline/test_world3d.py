@@ -30,6 +30,7 @@ def test_the_lifter_path_runs_end_to_end_and_the_fit_follows_its_3d(open_body, t
     f = lifted.landmarks.found & plain.landmarks.found
     assert f.sum() >= 90 and lifted.valid_frames >= 90
     np.testing.assert_array_equal(lifted.landmarks.points2d, plain.landmarks.points2d)  # only the 3D differs
+    assert lifted.landmarks.world_from == "lifter" and plain.landmarks.world_from == "blazepose"  # (facing turn)
     wl, wb = _centred(lifted.landmarks.world[f]), _centred(plain.landmarks.world[f])
     assert np.linalg.norm(wl - wb, axis=-1).mean() > 0.02                              # it is another 3D
     np.testing.assert_allclose(wl[:, list(HIPS)].mean(1), 0, atol=1e-5)                 # hip-centred, as BlazePose's
