@@ -95,6 +95,10 @@ def true_swaps(lm: Landmarks, truth_px: np.ndarray) -> dict[str, float]:
 LIMB_POINTS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32)
 
 
+#: left/right landmark pairs whose depth order ``oracle:order`` sets: shoulders … toes, elbows, wrists
+ORDER_PAIRS = ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32))
+
+
 def world_error(lm: Landmarks, truth_cam: np.ndarray) -> dict[str, float]:
     """The 3D input's error against the truth's landmark points (mm, frames with a person, the 16
     :data:`LIMB_POINTS`): hip-centred ("3D in MPJPE") and after Procrustes alignment ("3D in PA")."""
@@ -119,6 +123,21 @@ def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
     return {f"root bias {a}": float(v) for a, v in zip("xyz", aa.mean(0))}
 
 
+def root_body_axes(fit, rot: torch.Tensor) -> dict[str, float]:
+    """The root's error about the fitted pelvis's own axes (SMPL frame: x the body's left, y up, z forward): the
+    rotation vector of fitᵀ · truth per valid frame, degrees — "pitch" (leaning forward/back about the hip line),
+    "twist" (about the body's up) and "side" (bending sideways about its forward axis); mean signed (a bias) and
+    mean absolute."""
+    from core.geometry.rotations import matrix_to_axis_angle
+    d = torch.as_tensor(fit.rotmats[:, 0]).double().transpose(-1, -2) @ rot[:, 0].double()
+    aa = np.degrees(matrix_to_axis_angle(d).numpy())[fit.valid]
+    out = {}
+    for i, name in enumerate(("pitch", "twist", "side")):
+        out[f"root {name} bias"] = float(aa[:, i].mean())
+        out[f"root {name} |.|"] = float(np.abs(aa[:, i]).mean())
+    return out
+
+
 def _torso_turn(world: np.ndarray, truth_world: np.ndarray) -> np.ndarray:
     """(F,3,3) per-frame rotations taking the detected torso frame (:func:`core.fitting.terms.root_from_torso`)
     onto the truth's."""
@@ -132,7 +151,8 @@ def oracle(lm: Landmarks, what: str, truth_cam: np.ndarray, truth_px: np.ndarray
     "3d" (true hip-centred 3D in place of the world landmarks), "torso" (the world landmarks turned per frame so
     that their torso frame is the truth's: their lean/facing error removed, their pose kept), "tilt" (only the
     component of that turn about the camera's x axis: the lean towards/away from the camera), "depth" (world
-    x, y kept, z from the truth), "vis" (visibility 1 everywhere), "farwrist" (2D and 3D of the arm points
+    x, y kept, z from the truth), "order" (each left/right pair's depths exchanged where their order is
+    the truth's opposite), "vis" (visibility 1 everywhere), "farwrist" (2D and 3D of the arm points
     whose visibility is < 0.5 from the truth)."""
     from core.fitting.terms import HIPS
     tw = (truth_cam - truth_cam[:, list(HIPS)].mean(1, keepdims=True)).astype(np.float32)
@@ -151,6 +171,10 @@ def oracle(lm: Landmarks, what: str, truth_cam: np.ndarray, truth_px: np.ndarray
         world[f] = np.einsum("fij,fnj->fni", R, world[f].astype(np.float64))
     elif what == "depth":
         world[f, :, 2] = tw[f, :, 2]
+    elif what == "order":  # each left/right limb pair's depth order made the truth's (BlazePose's depths kept)
+        for l, r in ORDER_PAIRS:
+            wrong = f & (np.sign(world[:, l, 2] - world[:, r, 2]) != np.sign(tw[:, l, 2] - tw[:, r, 2]))
+            world[wrong, l, 2], world[wrong, r, 2] = world[wrong, r, 2], world[wrong, l, 2]
     elif what == "vis":
         vis[f] = 1.0
     elif what == "farwrist":
@@ -160,7 +184,9 @@ def oracle(lm: Landmarks, what: str, truth_cam: np.ndarray, truth_px: np.ndarray
         px[m], world[m] = truth_px[m], tw[m]
     else:
         raise ValueError(f"--pre oracle:{what}: unknown")
-    return replace(lm, points2d=px.astype(np.float32), world=world.astype(np.float32), visibility=vis)
+    true3d = what in ("3d", "torso", "tilt", "depth")  # the truth's facing: no BlazePose bias left to undo in the fit
+    return replace(lm, points2d=px.astype(np.float32), world=world.astype(np.float32), visibility=vis,
+                   world_from="truth" if true3d else lm.world_from)
 
 
 _LIFTERS: dict = {}
@@ -196,9 +222,13 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH";
             # "liftedge…": its windows padded with the clip's first / last frame instead of zeros
             from core.model.world_lifter import WORLD_LIFTER_PATH, load_world_lifter, lift_world
+            arms_from = None
+            if "@" in step:  # lift…@shoulder / lift…@elbow: the arms below that point from BlazePose
+                step, _, arms_from = step.partition("@")
             pad = "edge" if step.startswith("liftedge") else "zeros"
             step = "lift" + step[len("liftedge"):] if pad == "edge" else step
-            blend, path, smooth = 1.0, step[5:], 0.0
+            from core.model.world_lifter import PIPELINE_SMOOTHING
+            blend, path, smooth = 1.0, step[5:], PIPELINE_SMOOTHING  # as hkmr infer --world3d lifter
             if step.startswith("lift="):  # lift=BLEND[,SIGMA]:PATH
                 b, _, path = step[5:].partition(":")
                 blend, _, sg = b.partition(",")
@@ -206,7 +236,26 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             path = path or str(WORLD_LIFTER_PATH)
             if path not in _LIFTERS:
                 _LIFTERS[path] = load_world_lifter(path)
+            before = lm
             lm = lift_world(lm, _LIFTERS[path], blend, smooth, pad)
+            if arms_from:  # experiment: the arms' points from BlazePose, hung on the lifted shoulders
+                w0 = before.world - before.world[:, [23, 24]].mean(1, keepdims=True)
+                w = lm.world.copy()
+                k = 0.5 if arms_from == "mix" else 1.0
+                for side, pts in ((11, (13, 15, 17, 19, 21)), (12, (14, 16, 18, 20, 22))):
+                    src = pts[0] if arms_from == "elbow" else side
+                    for q in pts[(1 if arms_from == "elbow" else 0):]:
+                        w[:, q] = k * (w[:, src] + (w0[:, q] - w0[:, src])) + (1 - k) * w[:, q]
+                lm = replace(lm, world=np.where(before.found[:, None, None], w, 0).astype(np.float32))
+        elif step.startswith("visorder"):  # experiment: a left/right arm pair's depths exchanged where the less
+            # visible one (by more than TH, default 0.2) is the nearer in the world landmarks
+            th = float(step.partition(":")[2] or 0.2)
+            world, v = lm.world.copy(), lm.visibility
+            for l, r in ORDER_PAIRS[:3]:
+                d = v[:, l] - v[:, r]
+                wrong = lm.found & (np.abs(d) > th) & (np.sign(world[:, l, 2] - world[:, r, 2]) == np.sign(d))
+                world[wrong, l, 2], world[wrong, r, 2] = world[wrong, r, 2], world[wrong, l, 2]
+            lm = replace(lm, world=world)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
             lm = fix_swaps(lm).landmarks
@@ -304,6 +353,7 @@ def main(argv=None) -> int:
             s = scores(body, fit, rot, betas, transl, fps, planted, floor.normal)
             s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pa_per_joint(body, fit, rot, betas))})
             s.update(root_bias(fit, rot))
+            s.update(root_body_axes(fit, rot))
             s["frames/s"] = n / dt
             s.update(swaps)
             s.update(world_error(lm_fit, tp))
