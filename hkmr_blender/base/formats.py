@@ -26,7 +26,7 @@ from .motion_ranges import check_some_valid
 from .motion_v1 import read_v1, write_v1, write_v1_blocks
 from .smpl_codec import read_smpl_codec, write_smpl_codec
 
-__all__ = ["MotionFormat", "FORMATS", "MOTION_SUFFIXES", "format_for_name", "read_motion", "write_motion",
+__all__ = ["MotionFormat", "FORMATS", "MOTION_SUFFIXES", "VIDEO_MOTION_SUFFIX", "format_for_name", "read_motion", "write_motion",
            "write_motion_blocks"]
 
 
@@ -46,6 +46,8 @@ SMPL_CODEC = MotionFormat("smpl", ".smpl", read_smpl_codec, write_smpl_codec)
 FORMATS: tuple[MotionFormat, ...] = (SMPL_CODEC, AMASS, HKMR_V1)  # most specific ending first
 #: File-name endings a motion file may have (``*.amass.npz`` ends with ``.npz``).
 MOTION_SUFFIXES: tuple[str, ...] = (HKMR_V1.suffix, SMPL_CODEC.suffix)
+#: The ending of the file Motion from Video writes beside the video (``walk.mp4`` → ``walk.motion.npz``).
+VIDEO_MOTION_SUFFIX = ".motion" + HKMR_V1.suffix
 
 
 def format_for_name(path: str | os.PathLike) -> MotionFormat:

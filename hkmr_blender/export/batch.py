@@ -148,6 +148,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     from .files import export_clip
     from .game_rig import freed_names
     from ..importing.importer import HKMRImportError, ImportSettings, import_motion_file
+    from ..importing.names import clip_name
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     if fmt not in FORMATS:
@@ -169,7 +170,8 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
             t0 = time.perf_counter()
             result = None
             try:
-                with freed_names([path.stem, f"{path.stem}_body"]), freed_names([path.stem], bpy.data.actions):
+                clip = clip_name(path)      # the names the import takes, exactly (the export names its parts so)
+                with freed_names([clip, f"{clip}_body", f"{clip}_camera"]), freed_names([clip], bpy.data.actions):
                     try:
                         result = import_motion_file(context, str(path), settings)
                         report.warnings += [(str(path), w) for w in result.warnings]

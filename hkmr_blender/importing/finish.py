@@ -1,6 +1,6 @@
 """Finish a freshly imported action (bpy layer): feet, root motion, and the NLA strip of several clips on one rig.
 
-Each import is one action named after its clip (the file name without extension). With ``nla`` the
+Each import is one action named after its clip (:func:`.names.clip_name`: the file name without its format ending). With ``nla`` the
 action is also pushed as a strip onto the rig's NLA track "HKMR clips", after the strips already there
 (one frame apart), and unassigned so the NLA plays; the batch exporter (:mod:`..export.actions`) writes one
 file per action either way.

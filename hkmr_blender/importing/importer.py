@@ -19,6 +19,7 @@ from .body import OPEN_BODY_PATH, body_mesh_for, load_body_arrays, rest_joints_f
 from .hands import finger_rig, finger_weights
 from ..rig.keys import pose_channels, write_action
 from .mesh import create_skinned_mesh
+from .names import clip_name, unused_name
 from ..base import Motion, MotionFileError, read_motion
 from ..base.motion_ranges import dropped_betas
 from ..base.smpl_file import body_identity, shape_mismatch
@@ -72,7 +73,7 @@ def import_motion_file(context, path: str, settings: ImportSettings) -> ImportRe
         motion = read_motion(path)
     except MotionFileError as exc:
         raise HKMRImportError(str(exc)) from exc
-    return import_motion(context, motion, settings, name=os.path.splitext(os.path.basename(path))[0])
+    return import_motion(context, motion, settings, name=clip_name(path))
 
 
 def _prepare(motion: Motion, settings: ImportSettings, want_mesh: bool):
@@ -119,7 +120,9 @@ def _prepare(motion: Motion, settings: ImportSettings, want_mesh: bool):
 
 def import_motion(context, motion: Motion, settings: ImportSettings, name: str = "SMPL") -> ImportResult:
     """Key ``motion`` onto a new SMPL armature (with a skinned mesh if a body is available) or onto the
-    selected SMPL armature. Raises :class:`HKMRImportError` before any scene change on bad input."""
+    selected SMPL armature. ``name``: the clip's (:func:`.names.clip_name` of its file); the new armature, its
+    ``_body`` mesh, ``_camera`` and the action take the first of ``name``, ``name.001``… free for all of them.
+    Raises :class:`HKMRImportError` before any scene change on bad input."""
     scene = context.scene
     if settings.target not in ("new", "selected"):
         raise HKMRImportError(f"target must be 'new' or 'selected', got {settings.target!r}")
@@ -145,6 +148,7 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
     if rig is not None:  # plan before touching the scene: it validates the options
         plan = _plan(motion, rig.rest, opts, rig.object_rot, rig.object_scale, _finger_rest(rig.obj, finger_names))
 
+    name = unused_name(name, _clip_name_taken)
     created, action = [], None
     try:
         if rig is None:
@@ -194,6 +198,14 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
     rig.obj.select_set(True)
     context.view_layer.objects.active = rig.obj
     return ImportResult(rig.obj, mesh_obj, action, start, end, warnings, clip, timing)
+
+
+def _clip_name_taken(name: str) -> bool:
+    """Whether an import named ``name`` would collide: its armature, body mesh or camera object, or its action
+    (all are named after the clip, so one suffix serves them all: 'walk.001' and its action 'walk.001')."""
+    objects = bpy.data.objects
+    return (name in objects or f"{name}_body" in objects or f"{name}_camera" in objects
+            or name in bpy.data.actions)
 
 
 def remove_objects(objects) -> None:

@@ -27,7 +27,7 @@ from .mapping import BoneMapping, auto_map, joint_of_bone
 from .solve import (RetargetKeys, RetargetOptions, SourceMotion, TargetRig, solve_retarget, source_from_motion,
                     world_deltas)
 
-__all__ = ["RetargetResult", "read_target", "source_from_armature", "retarget", "write_keys", "RetargetOptions"]
+__all__ = ["RetargetResult", "not_an_armature", "read_target", "source_from_armature", "retarget", "write_keys", "RetargetOptions"]
 
 
 @dataclass
@@ -64,12 +64,24 @@ def _copy_source(obj, pb) -> tuple[str, bool] | None:
     return None
 
 
+#: what each retarget field wants, for the messages
+_WANTS = {"source": "the imported SMPL armature", "target": "your character's armature"}
+
+
+def not_an_armature(field: str, obj) -> str:
+    """The message for ``obj`` (not an armature) given as the retarget's ``field`` ('source' or 'target')."""
+    return (f"{field.title()} '{obj.name}' is a {obj.type.lower()}, not an armature: choose {_WANTS[field]} as the "
+            f"{field.title()}")
+
+
 def read_target(obj) -> tuple[TargetRig, np.ndarray]:
     """An armature object → (:class:`TargetRig`, the object's world rotation). Bones are ordered so
     parents and constraint sources come first; full-influence world-space Copy Transforms/Rotation
     constraints (read as they evaluate now: set driver properties first) become ``copies``."""
-    if obj is None or obj.type != "ARMATURE":
+    if obj is None:
         raise ValueError("choose an armature as the retarget target")
+    if obj.type != "ARMATURE":
+        raise ValueError(not_an_armature("target", obj))
     rot, scale = _object_rot_scale(obj)
     bones = obj.data.bones
     deps, copy = {}, {}
@@ -193,6 +205,9 @@ def retarget(context, source, target, mapping: BoneMapping | None = None,
         ko = key_options or KeyOptions(fps=scene.render.fps / scene.render.fps_base)
         src = source_from_motion(source, ko, None if options.align_body else rot)
     else:
+        if source is None or source.type != "ARMATURE":
+            raise ValueError("choose the imported SMPL armature as the retarget source" if source is None else
+                             not_an_armature("source", source))
         if source == target:
             raise ValueError("the retarget source and target are the same armature; choose another target")
         f0, f1 = frame_range or (scene.frame_start, scene.frame_end)

@@ -165,8 +165,10 @@ def _ranked_lookup(bone_names: list[str], parents, norm=normalize_name) -> _Rig:
     for i, n in enumerate(bone_names):
         groups.setdefault(norm(n), []).append(i)
     # A copy renamed by Blender ('Hips.001') in the hierarchy answers to 'Hips' too unless it hangs below a bone
-    # of that name that branches (Rigify's 'spine.001' below 'spine', which also holds the thighs): when a decoy
-    # took the name — hung anywhere, or wrapped around the real bone as its only parent — the real bone is the copy.
+    # of that name: when a decoy took the name — hung anywhere, or wrapped around the real bone as its only parent
+    # — the real bone is the copy. Below a bone of its name in any other way, the copy is that bone's own part: a
+    # branch of it (Rigify's 'spine.001' below 'spine', which also holds the thighs) or further down its chain
+    # (Rigify's finger-tip control 'f_index.01.L.001' below 'f_index.03.L', below 'f_index.01.L').
     children = [0] * len(bone_names)
     for p in (parents if parents is not None else []):
         if 0 <= int(p) < len(bone_names):
@@ -174,7 +176,7 @@ def _ranked_lookup(bone_names: list[str], parents, norm=normalize_name) -> _Rig:
     for i, n in enumerate(bone_names):
         base = norm(_DUPLICATE.sub("", n.strip()))
         if i in main and base != norm(n) and base in groups and \
-                all(children[a] == 1 for a in set(anc[i]) & set(groups[base])):
+                all(a == anc[i][0] and children[a] == 1 for a in set(anc[i]) & set(groups[base])):
             groups[base].append(i)
     ranked = {k: [bone_names[i] for i in sorted(v, key=lambda i: (i not in main, -size[i], i))]
               for k, v in groups.items()}

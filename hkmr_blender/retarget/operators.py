@@ -7,9 +7,9 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from .apply import read_target, retarget
+from .apply import not_an_armature, read_target, retarget
 from .mapping import PresetError, apply_preset, auto_map, load_preset, save_preset, shipped_presets
-from .props import mapping_from_settings, mapping_to_settings, options_from_settings
+from .props import mapping_from_settings, mapping_to_settings, options_from_settings, wrong_pick
 
 __all__ = ["CLASSES"]
 
@@ -36,7 +36,8 @@ class _NeedsTarget:
         t = context.scene.hkmr_retarget.target
         if t is not None and t.type == "ARMATURE":
             return True
-        cls.poll_message_set("Choose the Target above: your character's armature")
+        cls.poll_message_set("Choose the Target above: your character's armature" if t is None else
+                             not_an_armature("target", t))
         return False
 
 
@@ -145,6 +146,10 @@ class HKMR_OT_retarget(bpy.types.Operator):
     @classmethod
     def poll(cls, context):
         s = context.scene.hkmr_retarget
+        wrong = wrong_pick(s)
+        if wrong:
+            cls.poll_message_set(wrong)
+            return False
         if s.source is not None and s.target is not None:
             return True
         cls.poll_message_set("Choose the Source (the imported SMPL armature) and the Target (your character) above")

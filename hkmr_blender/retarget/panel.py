@@ -7,6 +7,7 @@ from ..ui.sidebar import SubPanel
 from .mapping import shipped_presets
 from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
                         HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)
+from .props import wrong_pick
 
 __all__ = ["HKMR_UL_bone_map", "HKMR_PT_retarget", "CLASSES"]
 
@@ -42,6 +43,13 @@ class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
         col = layout.column()
         col.prop(s, "source")
         col.prop(s, "target")
+        wrong = wrong_pick(s)       # the pickers list armatures only; a script can set any object
+        if wrong:
+            box = col.box()
+            box.alert = True
+            what, fix = wrong.split(": ", 1)     # two lines: a sidebar label does not wrap
+            box.label(text=what, icon="ERROR")
+            box.label(text=fix[0].upper() + fix[1:], icon="BLANK1")
         row = layout.row(align=True)
         row.operator(HKMR_OT_retarget_auto_map.bl_idname, icon="AUTO")
         for name in shipped_presets():

@@ -9,18 +9,30 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        StringProperty)
 
 from ..base.skeleton import BODY_HAND_NAMES, NUM_JOINTS
+from .apply import not_an_armature
 from .mapping import BoneMapping, MapEntry, shipped_presets
 from .solve import RetargetOptions
 
 __all__ = ["HKMRBoneMapItem", "HKMRRetargetSettings", "mapping_from_settings", "mapping_to_settings",
-           "options_from_settings", "CLASSES"]
+           "options_from_settings", "wrong_pick", "CLASSES"]
 
 _JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger joint {i - NUM_JOINTS + 22}")
                 for i, n in enumerate(BODY_HAND_NAMES)]
 
 
 def _is_armature(_self, obj) -> bool:
+    """The Source and Target pickers' filter: they list armatures only."""
     return obj.type == "ARMATURE"
+
+
+def wrong_pick(settings) -> str:
+    """Why the Source or Target set in ``settings`` cannot be used ('' when both are armatures or empty): the
+    pickers list armatures only, but a script (or a file from elsewhere) can set any object."""
+    for field in ("source", "target"):
+        obj = getattr(settings, field)
+        if obj is not None and obj.type != "ARMATURE":
+            return not_an_armature(field, obj)
+    return ""
 
 
 def _preset_items(_self, _context):

@@ -24,7 +24,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
-from ..base.formats import MOTION_SUFFIXES
+from ..base.formats import MOTION_SUFFIXES, VIDEO_MOTION_SUFFIX
 from ..base.inputs import IMAGE_EXTS, VIDEO_EXTS, file_problem
 from ..base.options import height_problem
 from ..base.progress import parse_line
@@ -104,7 +104,7 @@ def video_problem(path: str) -> str | None:
 def default_output(video: str) -> str:
     """``clip.mp4`` → ``clip.motion.npz`` next to it (a folder ``frames/`` → ``frames.motion.npz``)."""
     base = os.path.splitext(video.rstrip("/\\"))[0]
-    return base + ".motion.npz"
+    return base + VIDEO_MOTION_SUFFIX
 
 
 def build_command(cfg: VideoJobConfig) -> list[str]:
