@@ -124,7 +124,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--motion", default="cmu", choices=("cmu", "walk", "mocap"))
     ap.add_argument("--mocap-clip", help="--motion mocap: a converted clip (training/data/mocap clips/*.npz; "
-                    "held-out subjects only)")
+                    "subjects held out of every model being scored)")
     ap.add_argument("--azimuth", type=float, default=0.0, help="static/start camera: degrees about the vertical "
                     "from side-on to the travel")
     ap.add_argument("--distance", type=float, default=5.0, help="camera distance from the path's middle (m)")
@@ -132,6 +132,8 @@ def main(argv=None) -> int:
     ap.add_argument("--clip", default="131_03", help="CMU clip name (--motion cmu)")
     ap.add_argument("--data", default="/work/shared/data/cmu_131")
     ap.add_argument("--frames", type=int, default=0, help="first N frames only (0: all)")
+    ap.add_argument("--start", type=int, default=0, help="--motion mocap: skip the clip's first N frames (a kata "
+                    "that opens standing still)")
     ap.add_argument("--camera", default="follow", choices=("static", "follow", "pan"))
     ap.add_argument("--truck", type=float, default=0.5, help="camera travel / person travel (follow)")
     ap.add_argument("--size", default="960x540")
@@ -150,6 +152,7 @@ def main(argv=None) -> int:
         z = np.load(args.mocap_clip)
         rot = axis_angle_to_matrix(torch.as_tensor(z["poses"]).reshape(-1, 24, 3)).numpy()
         betas, transl, fps = z["betas"], z["trans"], float(z["mocap_framerate"])
+        rot, transl = rot[args.start:], transl[args.start:]
     elif os.path.exists(cache):
         z = np.load(cache)
         rot, betas, transl, fps = z["rot"], z["betas"], z["transl"], float(z["fps"])

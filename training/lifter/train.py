@@ -43,7 +43,9 @@ class LifterTrainConfig:
     0 = none), the noise model, occluder probability, yaw range (degrees), threads. ``vel_weight`` > 0: each
     window is lifted at three consecutive centre frames and the mean error of the two frame-to-frame steps is
     added (:func:`training.lifter.temporal.velocity_loss`); ``leg_flip_prob``: windows whose input has one leg's
-    depth mirrored over a run of frames (:func:`training.lifter.temporal.flip_leg_depth`)."""
+    depth mirrored over a run of frames (:func:`training.lifter.temporal.flip_leg_depth`). ``mocap_exclude``: CMU
+    subjects of the mocap set's train split left out (a validation subject for this run, e.g. ``[135]``: the
+    renders of docs/experiments.md, issue 20 session 8)."""
 
     steps: int = 3000
     batch_size: int = 128
@@ -55,6 +57,7 @@ class LifterTrainConfig:
     pool_clips: int = 1000
     mocap: str | None = "data/mocap"
     mocap_clips: int = 4000
+    mocap_exclude: list[int] = field(default_factory=list)
     pitch_max_deg: float = 25.0
     noise: str | None = NOISE_PATH
     occlusion_prob: float = 0.0
@@ -111,7 +114,8 @@ def _pool(body, t: LifterTrainConfig, seed: int):
     if t.mocap:
         from training.data.mocap.pool import make_mocap_pool
 
-        pools.append(make_mocap_pool(body, t.mocap, t.mocap_clips, seed, cfg, pitch_max=np.radians(t.pitch_max_deg)))
+        pools.append(make_mocap_pool(body, t.mocap, t.mocap_clips, seed, cfg, pitch_max=np.radians(t.pitch_max_deg),
+                                     exclude=t.mocap_exclude))
     if not pools:
         raise ValueError("train: no data (pool_clips is 0 and mocap is null)")
     out = pools[0]

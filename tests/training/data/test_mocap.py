@@ -149,3 +149,8 @@ def test_mocap_pool_windows_stand_upright_in_the_camera_and_keep_the_roots_motio
     moved = np.linalg.norm(pool.joints[:, 7, 0].numpy() - pool.joints[:, 0, 0].numpy(), axis=-1)
     assert walked > 0.1 and np.all(moved > 0.5 * walked)        # ... and so does the pool's pelvis
     assert np.ptp(pool.yaw[:, 0]) > 0.5                         # random yaw
+    # a validation subject left out (training.lifter's train.mocap_exclude): with subject 7 out nothing is left
+    with pytest.raises(ValueError, match="no 'train' clip"):
+        make_mocap_pool(open_body, str(out), 6, 0, motion_config(clip_len=8, yaw_max=np.pi), exclude=[7])
+    again = make_mocap_pool(open_body, str(out), 6, 0, motion_config(clip_len=8, yaw_max=np.pi), exclude=[135])
+    np.testing.assert_array_equal(again.landmarks.numpy(), lm)  # another subject out: the same windows

@@ -22,10 +22,11 @@ FLIP = np.diag([1.0, -1.0, -1.0])  # Y-up world → camera (y down, z forward)
 
 
 def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, split: str = "train",
-                    pitch_max: float = 0.0) -> MotionPool:
+                    pitch_max: float = 0.0, exclude=()) -> MotionPool:
     """``pitch_max`` (rad) > 0: the camera also looks up or down by U(±pitch_max) (a turn about its x axis),
-    as a camera above or below the person's middle does."""
-    rows = [c for c in load_manifest(root)["clips"] if c.get("accepted") and c["split"] == split]
+    as a camera above or below the person's middle does. ``exclude``: CMU subjects left out of the pool."""
+    rows = [c for c in load_manifest(root)["clips"] if c.get("accepted") and c["split"] == split
+            and int(c["subject"]) not in set(exclude)]
     clips = [load_clip(root, r) for r in rows]
     length = cfg.clip_len
     clips = [c for c in clips if len(c["poses"]) >= length]
