@@ -361,7 +361,7 @@ def main(argv=None) -> int:
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
             rows.append({"video": os.path.basename(video), "start": start, "pre": pre, "fit_pre": args.fit_pre,
-                         "set": args.set,
+                         "set": args.set, "betas": args.betas,
                          "prior": args.prior,
                          "frames": int(fit.valid.sum()),
                          **s})

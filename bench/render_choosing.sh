@@ -1,0 +1,29 @@
+#!/bin/bash
+# The choosing renders of issue 20 (docs/experiments.md): real motion capture on the open body, static cameras,
+# rendered with their truth (bench/render_moving.py). Never CMU 01, 55 or 131 (the evaluation subjects), never
+# subject 2 (the held-out renders).
+#   choose/   subjects 3, 5, 6, 7 (5–7 are in every model's training set; fit-side choices)
+#   choose2/  subject 3 (held out of every training run): the evaluation set's views, side, high, back
+#   val135/   CMU 135's karate kata: a validation subject for learned 3D trained with train.mocap_exclude=[135]
+# Usage: bash bench/render_choosing.sh CLIPS OUT   (CLIPS: a converted set's clips/, python -m training.data.mocap
+# build; OUT: where the three folders go). ~1.5 min a clip on 2 cores.
+set -euo pipefail
+C=${1:?converted mocap clips folder}; O=${2:?output folder}
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+r() { local out=$1 clip=$2; shift 2; mkdir -p "$(dirname "$O/$out")"
+      [ -e "$O/$out.mp4" ] || nice -n 10 "$PY" bench/render_moving.py --motion mocap --mocap-clip "$C/$clip.npz" \
+          --camera static --size 960x540 "$@" --out "$O/$out.mp4"; }
+r choose/003_01        iclone-cmu_003_01 --frames 150 --azimuth 20
+r choose/003_02_diag   iclone-cmu_003_02 --frames 150 --azimuth 45
+r choose/005_18_side   iclone-cmu_005_18 --frames 150 --azimuth 90
+r choose/006_12_high   iclone-cmu_006_12 --frames 150 --azimuth 210 --height 2.6
+r choose/005_04_low    iclone-cmu_005_04 --frames 150 --azimuth 60 --height 0.7
+r choose/006_10_far    iclone-cmu_006_10 --frames 150 --azimuth 120 --distance 9
+r choose/007_03_back   iclone-cmu_007_03 --frames 150 --azimuth 270
+r choose2/003_01_side  iclone-cmu_003_01 --frames 150 --azimuth 0
+r choose2/003_02_high  iclone-cmu_003_02 --frames 150 --azimuth 90 --height 2.6
+r choose2/003_01_back  iclone-cmu_003_01 --frames 150 --azimuth 200
+r val135/135_01_side   keijiro-cmu_135_01 --start 120 --frames 180 --azimuth 0
+r val135/135_02_front  keijiro-cmu_135_02 --start 120 --frames 180 --azimuth 90
+r val135/135_02_side   keijiro-cmu_135_02 --start 120 --frames 180 --azimuth 180
