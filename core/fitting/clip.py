@@ -73,6 +73,7 @@ class ClipFitConfig(PriorOptions):
     sigma2d: float = 0.5
     w3d: float = 1.0
     sigma3d: float = 0.5
+    w3d_depth: float = 1.0  # × the 3D term's squared difference along the camera's z (BlazePose's worst axis)
     w_limits: float = 1.0
     limit_margin: float = 0.2
     hinges: bool = False  # True: terms.FIXED_AXES (the toes' twist and splay) stay 0 (False: limited with the margin)
@@ -95,9 +96,10 @@ class ClipFitConfig(PriorOptions):
             raise ValueError("clip fit: iterations must be ≥ 0")
         if self.landmark_offsets not in OFFSET_MODES:
             raise ValueError(f"clip fit: landmark_offsets must be one of {OFFSET_MODES}, got {self.landmark_offsets!r}")
-        if min(self.visibility_power, self.w_torso_dir, self.w3d_torso) < 0 or self.sigma_dir <= 0:
-            raise ValueError("clip fit: need visibility_power, w_torso_dir, w3d_torso ≥ 0 and sigma_dir > 0, got "
-                             f"{self.visibility_power}, {self.w_torso_dir}, {self.w3d_torso}, {self.sigma_dir}")
+        if min(self.visibility_power, self.w_torso_dir, self.w3d_torso, self.w3d_depth) < 0 or self.sigma_dir <= 0:
+            raise ValueError("clip fit: need visibility_power, w_torso_dir, w3d_torso, w3d_depth ≥ 0 and sigma_dir > 0, "
+                             f"got {self.visibility_power}, {self.w_torso_dir}, {self.w3d_torso}, {self.w3d_depth}, "
+                             f"{self.sigma_dir}")
         return self
 
 
@@ -170,7 +172,7 @@ def _energy(body: BodyModel, s: _State, betas: torch.Tensor, d: ClipData, cam: F
     pts = landmark_points(body, rotmats, betas.expand(n, -1))               # (F,33,3) before translation
     placed = with_offsets(body, pts, rotmats, betas.expand(n, -1), d.offsets)  # where BlazePose puts them
     p3 = placed if d.offsets3d else pts
-    e = cfg.w3d * terms.landmarks_3d(p3, d.world, d.w3, cfg.sigma3d)
+    e = cfg.w3d * terms.landmarks_3d(p3, d.world, d.w3, cfg.sigma3d, cfg.w3d_depth)
     if cfg.w_torso_dir > 0:  # weighed by the landmarks' own weights (d.w2), not the 3D term's torso scaling
         e = e + cfg.w_torso_dir * terms.segment_directions(p3, d.world, d.w2, cfg.sigma_dir)
     e = e + cfg.w_limits * terms.joint_limits(s.body_aa, cfg.limit_margin)

@@ -43,13 +43,16 @@ def landmarks_2d(pred_px: torch.Tensor, obs_px: torch.Tensor, weight: torch.Tens
     return (weight * robust_sq(d2, sigma)).sum()
 
 
-def landmarks_3d(pred: torch.Tensor, world: torch.Tensor, weight: torch.Tensor, sigma: float) -> torch.Tensor:
+def landmarks_3d(pred: torch.Tensor, world: torch.Tensor, weight: torch.Tensor, sigma: float,
+                 depth_weight: float = 1.0) -> torch.Tensor:
     """Robust 3D landmark term, root translation removed on both sides: pred (F,L,3) camera-frame body
     landmarks, world (F,L,3) BlazePose world landmarks (metres, hip-centred, axes = the camera's), each
-    centred at the mean of its own two hip landmarks; weight (F,L)."""
+    centred at the mean of its own two hip landmarks; weight (F,L); ``depth_weight`` scales the squared difference
+    along the camera's z (BlazePose's depth is its least reliable axis)."""
     p = pred - pred[:, list(HIPS)].mean(1, keepdim=True)
     w = world - world[:, list(HIPS)].mean(1, keepdim=True)
-    return (weight * robust_sq((p - w).square().sum(-1), sigma)).sum()
+    d2 = (p - w).square()
+    return (weight * robust_sq(d2[..., 0] + d2[..., 1] + depth_weight * d2[..., 2], sigma)).sum()
 
 
 def _segment_vectors(points: torch.Tensor, segments) -> torch.Tensor:

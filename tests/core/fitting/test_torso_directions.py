@@ -14,7 +14,7 @@ from core.detect.simulated import simulate_landmarks
 from core.fitting.clip import ClipFitConfig, fit_clip
 from core.fitting.facing import facing_angle, turn_about_camera_up
 from core.fitting.full_camera import FullCamera
-from core.fitting.terms import HIPS, SHOULDERS, landmarks_3d, segment_directions
+from core.fitting.terms import HIPS, SHOULDERS, landmarks_3d, robust_sq, segment_directions
 from core.fitting.windows import inputs_digest
 from core.geometry.rotations import axis_angle_to_matrix
 
@@ -85,9 +85,30 @@ def test_options_default_on_enter_the_windows_digest_and_are_checked():
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w_torso_dir=1.0))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_torso=0.5))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, sigma_dir=0.2))
-    for bad in ({"w_torso_dir": -1.0}, {"w3d_torso": -0.1}, {"sigma_dir": 0.0}):
-        with pytest.raises(ValueError, match="w_torso_dir, w3d_torso ≥ 0 and sigma_dir > 0"):
+    assert cfg.w3d_depth == 1.0 and inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_depth=0.5))
+    for bad in ({"w_torso_dir": -1.0}, {"w3d_torso": -0.1}, {"sigma_dir": 0.0}, {"w3d_depth": -0.5}):
+        with pytest.raises(ValueError, match="w_torso_dir, w3d_torso, w3d_depth ≥ 0 and sigma_dir > 0"):
             replace(cfg, **bad).validate()
+
+
+def test_the_3d_terms_depth_weight_scales_only_the_cameras_z(open_body):
+    """``landmarks_3d(…, depth_weight)``: BlazePose's depth is its worst axis (experiments, issue 20 session 8); a body
+    whose landmarks are off only along the camera's z costs ``depth_weight`` times as much, one off only across it
+    costs the same."""
+    pts = _points(open_body, _pose(torch.tensor(0.2), 2))
+    weight = torch.ones(pts.shape[:2])
+    knee = torch.zeros_like(pts)
+    knee[:, 25] = torch.tensor([0.0, 0.0, 0.04])        # the left knee 4 cm further from the camera
+    side = torch.zeros_like(pts)
+    side[:, 25] = torch.tensor([0.04, 0.0, 0.0])        # the same, sideways
+    for w in (0.0, 0.5, 2.0):
+        e_z = float(landmarks_3d(pts, pts + knee, weight, 0.5, depth_weight=w))
+        e_x = float(landmarks_3d(pts, pts + side, weight, 0.5, depth_weight=w))
+        e_x1 = float(landmarks_3d(pts, pts + side, weight, 0.5))
+        assert e_x == pytest.approx(e_x1, rel=1e-6) and e_x > 0
+        # two frames, one landmark off by 4 cm along z: the robust term of w · (4 cm)²
+        assert e_z == pytest.approx(2 * float(robust_sq(torch.tensor(w * 0.04 ** 2), 0.5)), rel=1e-4, abs=1e-12)
+    assert e_x == pytest.approx(2 * float(robust_sq(torch.tensor(0.04 ** 2), 0.5)), rel=1e-4)
 
 
 def test_the_fit_follows_the_torso_directions_only_when_the_term_is_on(open_body):
