@@ -39,7 +39,7 @@ from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, with_offse
 from core.body.landmark_points import landmark_points
 from core.body.model import BodyModel
 from core.body.poses import NEUTRAL_POSE
-from core.detect.landmarks import Landmarks
+from core.detect.landmarks import WORLD_FROM, Landmarks
 from core.geometry.rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, rot6d_to_matrix
 
 from . import contacts as ct
@@ -263,6 +263,8 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
                                         offsets=cfg.landmark_offsets == "all")[None]
     data = clip_data(body, lm, cfg.visibility_power, cfg.landmark_offsets, cfg.w3d_torso)
+    if lm.world_from not in WORLD_FROM:
+        raise ValueError(f"landmarks' world_from must be one of {WORLD_FROM}, got {lm.world_from!r}")
     if cfg.facing_deg and lm.world_from == "blazepose":  # its hip line faces the camera too much: the 3D term
         # follows it turned back (a lifter's 3D, trained against the truth, has no such bias: docs/experiments.md)
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)

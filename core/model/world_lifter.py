@@ -35,13 +35,14 @@ __all__ = ["FORMAT", "PIPELINE_SMOOTHING", "WORLD_LIFTER_PATH", "WorldLifterConf
 
 FORMAT, VERSION = "hkmr-world-lifter", 1
 WORLD_LIFTER_PATH = Path(__file__).resolve().parent / "assets" / "world_lifter.pt"
-HIPS = (23, 24)
+HIPS = (23, 24)  # BlazePose's hip landmarks (core.fitting.terms.HIPS): the output's origin is their midpoint
 #: frames at 30 fps: ``hkmr infer --world3d lifter`` filters the lifted points over time by a Gaussian of this σ
-#: (docs/experiments.md, issue 20 session 8: on the choosing renders PA 62.9 → 62.5 mm, accel error 8.6 → 8.0)
+#: (docs/experiments.md, issue 20 session 8: on the choosing renders PA 62.9 → 62.5 mm, accel error 8.6 → 8.0, the
+#: facing turn still applied then)
 PIPELINE_SMOOTHING = 2.0
 #: metres: world coordinates beyond this are clamped on input (a lost landmark; the calibrated noise's occluded
 #: 3D table has tails of tens of metres)
-WORLD_CLAMP = 2.0  # BlazePose's hip landmarks (core.fitting.terms.HIPS): the output's origin is their midpoint
+WORLD_CLAMP = 2.0
 
 
 @dataclass

@@ -191,3 +191,5 @@ def test_a_3d_without_blazepose_bias_is_not_turned(open_body):
     np.testing.assert_array_equal(fit.rotmats, plain.rotmats)  # no turn at all
     _, turned = fitted(lm, cfg)                                 # the same 3D taken for BlazePose's: turned away
     assert abs(err) < 5.0 and turned > err + 8.0, (err, turned)  # measured 3.1° and 18.8°
+    with pytest.raises(ValueError, match="world_from must be one of"):  # a misspelt source is not taken for one
+        fit_clip(open_body, replace(lm, world_from="lifted"), cfg=cfg)
