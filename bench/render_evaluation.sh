@@ -1,0 +1,28 @@
+#!/bin/bash
+# Issue 20's evaluation renders (docs/experiments.md): real motion of the evaluation subjects — CMU 131 (its two
+# BVH clips, /work/shared/data/cmu_131) and CMU subject 2 (held out of every training split) — on the open body,
+# static cameras, with their truth. Nothing is chosen on them: a candidate chosen on the choosing renders
+# (bench/render_choosing.sh) is scored here once, by a rule written down before the run.
+#   rs/     the set scored since session 2 (five clips; 131_02 side, 131_03 front, 002_05, 002_06 side, 002_07 high)
+#   eval2/  a second set rendered in session 8 and not scored then: other clips and views of the same subjects, for
+#           the next decisions once rs/ has been looked at for a question
+# Usage: bash bench/render_evaluation.sh CLIPS OUT   (CLIPS: a converted set's clips/ holding subject 2).
+set -euo pipefail
+C=${1:?converted mocap clips folder}; O=${2:?output folder}
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+r() { local out=$1; shift; mkdir -p "$(dirname "$O/$out")"
+      [ -e "$O/$out.mp4" ] || nice -n 10 "$PY" bench/render_moving.py --camera static --size 960x540 "$@" \
+          --out "$O/$out.mp4"; }
+s2() { local out=$1 clip=$2; shift 2; r "$out" --motion mocap --mocap-clip "$C/iclone-cmu_$clip.npz" "$@"; }
+r  rs/131_02_side    --motion cmu --clip 131_02 --frames 150
+r  rs/131_03_front   --motion cmu --clip 131_03 --frames 150 --azimuth 90
+s2 rs/002_05_front   002_05 --frames 150 --azimuth 60
+s2 rs/002_06_side    002_06 --frames 150 --azimuth 0
+s2 rs/002_07_high    002_07 --frames 150 --azimuth 30 --height 2.6
+r  eval2/131_02_front  --motion cmu --clip 131_02 --frames 150 --azimuth 120
+r  eval2/131_03_high   --motion cmu --clip 131_03 --frames 150 --azimuth 30 --height 2.6
+s2 eval2/002_04_side   002_04 --frames 120 --azimuth 0
+s2 eval2/002_08_back   002_08 --frames 150 --azimuth 240
+s2 eval2/002_10_diag   002_10 --start 60 --frames 150 --azimuth 45
+s2 eval2/002_09_low    002_09 --frames 150 --azimuth 150 --height 0.8
