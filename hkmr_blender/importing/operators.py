@@ -31,7 +31,8 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
 
     def execute(self, context):
         try:
-            result = import_motion_file(context, self.filepath, import_settings(context))
+            settings = import_settings(context)
+            result = import_motion_file(context, self.filepath, settings)
         except HKMRImportError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -40,6 +41,10 @@ class HKMR_OT_import_motion(bpy.types.Operator, ImportHelper):
         timing = f"; {result.timing}" if result.timing else ""
         self.report({"INFO"}, f"Imported {os.path.basename(self.filepath)}: frames "
                               f"{result.frame_start}-{result.frame_end} on '{result.armature.name}'{timing}")
+        rt = getattr(context.scene, "hkmr_retarget", None)
+        if rt is not None and settings.target == "new" and rt.source != result.armature:
+            rt.source = result.armature    # Retarget's Source follows the newest import (it kept the previous clip)
+            self.report({"INFO"}, f"HKMR › Retarget › Source is now '{result.armature.name}'")
         return {"FINISHED"}
 
 

@@ -27,7 +27,8 @@ from .mapping import BoneMapping, auto_map, joint_of_bone
 from .solve import (RetargetKeys, RetargetOptions, SourceMotion, TargetRig, solve_retarget, source_from_motion,
                     world_deltas)
 
-__all__ = ["RetargetResult", "not_an_armature", "read_target", "source_from_armature", "retarget", "write_keys", "RetargetOptions"]
+__all__ = ["RetargetResult", "not_an_armature", "read_target", "source_from_armature", "retarget", "write_keys", "RetargetOptions",
+           "action_name", "keep_previous"]
 
 
 @dataclass
@@ -37,6 +38,7 @@ class RetargetResult:
     action: object
     mapping: BoneMapping
     keys: RetargetKeys
+    kept: object | None = None      #: the target's earlier clip, kept on the NLA track (see :func:`keep_previous`)
 
 
 def _object_rot_scale(obj) -> tuple[np.ndarray, float]:
@@ -225,8 +227,40 @@ def retarget(context, source, target, mapping: BoneMapping | None = None,
     if src.deltas.shape[1] < len(BODY_HAND_PARENTS):  # a source without hands: its finger entries key nothing
         mapping = replace(mapping, entries=[e for e in mapping.entries if e.joint in SMPL_JOINT_NAMES])
     keys = solve_retarget(src, rig, joint_of_bone(mapping, rig.names), options)
-    action = write_keys(target, keys, name or f"{target.name}_retarget")
-    return RetargetResult(action, mapping, keys)
+    ad = target.animation_data
+    previous = ad.action if ad is not None else None
+    name = name or action_name(target, source)
+    action = write_keys(target, keys, name)
+    return RetargetResult(action, mapping, keys, keep_previous(target, previous, action, name))
+
+
+def action_name(target, source) -> str:
+    """The new action's default name: ``<target>_<clip>``, the clip being the source armature's action (named after
+    its video or file by the import, e.g. 'Armature_walk'); ``<target>_retarget`` for a Motion or a source without
+    an action. Export Actions names its files after it."""
+    ad = getattr(source, "animation_data", None)
+    clip = ad.action.name if ad is not None and ad.action is not None else ""
+    return f"{target.name}_{clip or 'retarget'}"
+
+
+def keep_previous(target, previous, action, name: str):
+    """Keep ``previous`` (the action ``target`` played before ``action`` replaced it) in the file: another clip is
+    pushed as a muted strip onto the NLA track 'HKMR clips' (playback shows ``action``; Export Actions writes one
+    file per strip too) — before, it was left with no user and lost when the file was saved. The same clip
+    retargeted again (``previous`` is named ``name``, so ``action`` got '.001') is replaced: ``action`` takes the
+    name. Returns the kept action or None."""
+    from ..importing.finish import NLA_TRACK, push_nla_strip
+    if previous is None or previous == action:
+        return None
+    if previous.name == name and previous.users == 0 and not previous.use_fake_user:
+        previous.name, action.name = name + " (replaced)", name
+        return None
+    ad = target.animation_data
+    if any(s.action == previous for t in ad.nla_tracks for s in t.strips):
+        return None                               # already on the rig's NLA: nothing is lost
+    strip = push_nla_strip(target, previous, NLA_TRACK)
+    strip.mute = True
+    return previous
 
 
 def write_keys(obj, keys: RetargetKeys, name: str):

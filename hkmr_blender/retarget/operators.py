@@ -179,6 +179,9 @@ class HKMR_OT_retarget(bpy.types.Operator):
                     f"{mm}" + (f", {int(g.out_of_reach.sum())} frames out of reach" if g.out_of_reach.any() else ""))
         self.report({"INFO"}, f"Retargeted {len(k.frames)} frames onto {len(k.bones)} bones of '{s.target.name}' "
                               f"(action '{result.action.name}', hip travel × {k.translation_scale:.3f}{feet})")
+        if result.kept is not None:
+            self.report({"INFO"}, f"The earlier clip '{result.kept.name}' stays on '{s.target.name}' as a muted strip "
+                                  f"on its NLA track 'HKMR clips': Export Actions writes it too")
         return {"FINISHED"}
 
 

@@ -75,7 +75,8 @@ class HKMRRetargetSettings(bpy.types.PropertyGroup):
                                 description="Hold the character's feet still where the source's feet are planted "
                                             "(leg IK on the character's bones; the sole flat on its floor)")
     action_name: StringProperty(name="Action", default="",
-                                description="Name of the new action (empty: '<target>_retarget')")
+                                description="Name of the new action (empty: '<target>_<clip>', e.g. 'Armature_walk'; "
+                                            "the export's file name)")
 
 
 def mapping_to_settings(settings, mapping: BoneMapping) -> None:
