@@ -18,6 +18,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
+from ..base.options import height_problem
 from ..ui.preferences import preference_path
 from .job import VIDEO_FILTER, VideoJob, VideoJobConfig, VideoJobError, default_output, video_problem
 
@@ -53,6 +54,22 @@ def _metres_per_unit(context) -> float:
     ``unit_settings.scale_length`` metres each (0.01 in a centimetre scene)."""
     scene = getattr(context, "scene", None)
     return float(scene.unit_settings.scale_length) if scene is not None else 1.0
+
+
+def _height_refusal(context, metres: float) -> str | None:
+    """Why ``metres`` (the typed *Person's height*) is refused, naming it as typed in the scene's units as well (65
+    typed into a feet scene is 65' = 19.8 m) and how to type one (with its unit); None when it is a person's
+    height or 0 (unknown)."""
+    problem = height_problem(metres, "Person's height") if metres else None
+    if problem is None:
+        return None
+    units = getattr(getattr(context, "scene", None), "unit_settings", None)
+    system = getattr(units, "system", "NONE")
+    if system == "NONE":
+        return f"{problem}, or 0 if unknown"
+    typed = bpy.utils.units.to_string(system, "LENGTH", metres, precision=3, split_unit=units.use_separate)
+    return (f"{problem}: you typed {typed} (the scene's units are {system.lower()}); type it with its unit, e.g. "
+            f"1.75 m, 175 cm or 5' 9\", or 0 if unknown")
 
 
 class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
@@ -113,7 +130,8 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
 
     def _config(self, context) -> VideoJobConfig:
         video = bpy.path.abspath(self.filepath) if self.filepath else ""
-        problem = video_problem(video)
+        problem = video_problem(video) or (_height_refusal(context, self.height * _metres_per_unit(context))
+                                             if self.method == "fit" else None)
         if problem:
             raise VideoJobError(problem)
         return VideoJobConfig(

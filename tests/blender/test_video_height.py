@@ -51,9 +51,26 @@ def test_a_height_that_is_no_person_s_is_refused_before_anything_runs(video_op, 
     video.write_bytes(b"\0" * 64)
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(RuntimeError, match=r"Person's height 0\.019: the person's height in metres, between 0\.5 and "
-                                           r"2\.5 \(e\.g\. 1\.75\), or 0 if unknown"):
+                                           r"2\.5 \(e\.g\. 1\.75\): you typed 1\.9 cm .*, or 0 if unknown"):
         video_op(filepath=str(video), output=str(tmp_path / "m.npz"), python_path=sys.executable, height=1.9,
                  import_result=False)
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_height_typed_in_feet_scene_is_named_as_typed(video_op, bpy_module, tmp_path):
+    """An imperial scene counts in feet: 65 typed (meaning inches) is 65 ft = 19.812 m. The refusal said only
+    "Person's height 19.812: the person's height in metres…", a number the animator never typed; it names what was
+    typed in the scene's units and how to type a height with its unit. Nothing runs, nothing is written."""
+    scene = bpy_module.context.scene
+    scene.unit_settings.system, scene.unit_settings.scale_length = "IMPERIAL", 1.0
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\0" * 64)
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(RuntimeError, match=r"Person's height 19\.812: .*: you typed 65' \(the scene's units are "
+                                           r"imperial\); type it with its unit, e\.g\. 1\.75 m, 175 cm or 5' 9\", "
+                                           r"or 0 if unknown"):
+        video_op(filepath=str(video), output=str(tmp_path / "m.npz"), python_path=sys.executable,
+                 height=65 * 0.3048, import_result=False)
     assert sorted(os.listdir(tmp_path)) == before
 
 
