@@ -140,6 +140,22 @@ def _renamed(obj, name: str | None):
             obj.name = old
 
 
+@contextlib.contextmanager
+def _kept_selection(context):
+    """The view layer's active and selected objects as they were, afterwards (by name: the export's temporary
+    armatures are gone by then). Before, the export left the temporary rig's gap: nothing active, so Export
+    Actions was greyed out ("no object is active") right after a Rigify or root-motion export."""
+    view = context.view_layer
+    active = view.objects.active.name if view.objects.active is not None else None
+    selected = [o.name for o in view.objects if o.select_get()]
+    try:
+        yield
+    finally:
+        for ob in view.objects:
+            ob.select_set(ob.name in selected)
+        view.objects.active = view.objects.get(active) if active is not None else None
+
+
 def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str = "fbx",
                 preset: str = "generic", extra=(), game_rig: bool = True, root_motion=None, hips: str | None = None,
                 feet=None) -> Path:
@@ -147,7 +163,8 @@ def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str =
     to ``out_path``. BVH holds the skeleton only. ``game_rig``: export a rig that needs it through the
     game-rig step (module docstring). ``root_motion``: a :class:`..root.settings.RootSettings` to move the
     travel onto a root bone first (:mod:`.root`; ``hips``/``feet``: the rig's bones, default SMPL-named), for
-    Unreal/Unity root motion. Returns the final path; the scene is left as it was (names too)."""
+    Unreal/Unity root motion. Returns the final path; the scene is left as it was (names, selection and the
+    active object too)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; use one of {tuple(PRESETS)}")
     out = Path(out_path)
@@ -156,6 +173,7 @@ def export_clip(context, armature, mesh, out_path: str | os.PathLike, fmt: str =
     scene = context.scene
     frame_range = (scene.frame_start, scene.frame_end)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_kept_selection(context))       # the last to undo: after the temporary rigs are gone
         from .game_rig import game_rig as bake_game_rig, needs_game_rig
         if root_motion is not None:
             from .root import with_root_motion

@@ -169,3 +169,26 @@ def test_apply_root_motion_says_what_it_did(imported, bpy_module, capfd):
                      capfd.readouterr().out)
     assert said and travel > 0.1 and float(said.group(1)) == pytest.approx(travel, abs=0.006)
     assert "root" in source.data.bones
+
+
+def test_export_actions_leaves_the_selection_as_it_was(imported, bpy_module, tmp_path):
+    """Export Actions with Root motion (or of a Rigify rig) goes through a temporary armature; afterwards nothing was
+    active (the temporary one, removed), so a second Export Actions (another format, another preset) was greyed out:
+    "Select your armature first: no object is active". The active object and the selection are as they were."""
+    bpy = bpy_module
+    _, source, target = imported
+    view = bpy.context.view_layer
+    for ob in view.objects:
+        ob.select_set(ob in (source, target))
+    view.objects.active = source
+    h = bpy.context.scene.hkmr
+    h.export_dir, h.export_preset, h.export_format, h.export_root_motion = str(tmp_path), "unreal", "fbx", True
+    try:
+        assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
+        assert view.objects.active == source and {o.name for o in view.objects if o.select_get()} == {"clip", "mixamo"}
+        h.export_format = "glb"
+        assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
+    finally:
+        h.export_root_motion = False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.fbx", "clip.glb", "clip.npz"]
+    assert view.objects.active == source and len(bpy.data.objects) == 2
