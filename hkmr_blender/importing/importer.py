@@ -18,6 +18,7 @@ from .finish import contacts_for_keys, finish_clip
 from .body import OPEN_BODY_PATH, body_mesh_for, load_body_arrays, rest_joints_for, with_rest_joints
 from .hands import finger_rig, finger_weights
 from ..rig.keys import pose_channels, write_action
+from ..rig.bones import BoneMatchError, match_smpl_bones
 from .mesh import create_skinned_mesh
 from .names import clip_name, unused_name
 from ..base import Motion, MotionFileError, read_motion
@@ -28,7 +29,7 @@ from ..rig.transforms import C_Y_TO_Z, convert_up_axis
 from .settings import ImportSettings
 
 __all__ = ["ImportSettings", "ImportResult", "HKMRImportError", "import_motion_file", "import_motion",
-           "import_clips", "remove_objects"]
+           "import_clips", "remove_objects", "selected_rig_problem"]
 
 
 class HKMRImportError(ValueError):
@@ -45,6 +46,20 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     clip: object = None
     timing: str = ""      # how the clip's samples became frames (resampling or the scene rate set), for reports
+
+
+def selected_rig_problem(ob) -> str | None:
+    """Why Apply to › Selected armature cannot key ``ob`` (the active object) because it is no SMPL armature — e.g. the
+    animator's own character, which is Retarget's job — or None. Changes nothing (Motion from Video asks before it
+    runs)."""
+    if ob is None or ob.type != "ARMATURE":
+        return None                                  # smpl_rig says "select an armature (or choose 'New armature')"
+    try:
+        match_smpl_bones([b.name for b in ob.data.bones])
+    except BoneMatchError as exc:
+        return (f"Apply to › Selected armature: '{ob.name}' is no SMPL armature: {exc}. To put the motion on your own "
+                f"character, import it as a New armature, then HKMR › Retarget onto '{ob.name}'")
+    return None
 
 
 def _scene_fps(scene) -> float:
@@ -130,6 +145,9 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
         raise HKMRImportError(f"rate must be 'resample' or 'set_scene', got {settings.rate!r}")
     rig = None
     if settings.target == "selected":
+        problem = selected_rig_problem(context.active_object)
+        if problem:
+            raise HKMRImportError(problem)
         try:
             rig = arm_mod.smpl_rig(context.active_object)
         except ValueError as exc:

@@ -19,6 +19,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from ..base.options import height_problem
+from ..importing.importer import selected_rig_problem
 from ..ui.preferences import preference_path
 from .job import VIDEO_FILTER, VideoJob, VideoJobConfig, VideoJobError, default_output, video_problem
 
@@ -132,6 +133,8 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         video = bpy.path.abspath(self.filepath) if self.filepath else ""
         problem = video_problem(video) or (_height_refusal(context, self.height * _metres_per_unit(context))
                                              if self.method == "fit" else None)
+        if not problem and self.import_result and context.scene.hkmr.target == "selected":
+            problem = selected_rig_problem(context.active_object)   # before the minutes of inference, not after
         if problem:
             raise VideoJobError(problem)
         return VideoJobConfig(

@@ -5,6 +5,7 @@ name up in Blender's RNA as the real layout does); and a button that cannot run 
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -192,3 +193,36 @@ def test_export_actions_leaves_the_selection_as_it_was(imported, bpy_module, tmp
         h.export_root_motion = False
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.fbx", "clip.glb", "clip.npz"]
     assert view.objects.active == source and len(bpy.data.objects) == 2
+
+
+def test_importing_onto_a_character_points_to_retarget(imported, bpy_module, tmp_path):
+    """Apply to › Selected armature with the animator's own character selected: the refusal said "the armature has no
+    bones for SMPL joint(s) …" without naming it or the way to get the motion onto it; it names the rig and points to
+    a New armature + HKMR › Retarget. Nothing is imported."""
+    bpy = bpy_module
+    _, _, target = imported
+    context = bpy.context
+    context.view_layer.objects.active = target
+    h = context.scene.hkmr
+    before = ({o.name for o in bpy.data.objects}, {a.name for a in bpy.data.actions})
+    h.target = "selected"
+    try:
+        with pytest.raises(RuntimeError, match=r"Apply to › Selected armature: 'mixamo' is no SMPL armature: the "
+                                               r"armature has no bones for SMPL joint\(s\) pelvis.*import it as a New "
+                                               r"armature, then HKMR › Retarget onto 'mixamo'"):
+            bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz"))
+    finally:
+        h.target = "new"
+    assert ({o.name for o in bpy.data.objects}, {a.name for a in bpy.data.actions}) == before
+    assert target.animation_data is None
+    # Motion from Video imports with the same settings: it says so before the minutes of inference, not after them
+    from hkmr_blender.base.inputs import VIDEO_EXTS
+    video = tmp_path / f"clip{VIDEO_EXTS[0]}"
+    video.write_bytes(b"\0" * 64)
+    h.target = "selected"
+    try:
+        with pytest.raises(RuntimeError, match=r"'mixamo' is no SMPL armature.*HKMR › Retarget onto 'mixamo'"):
+            bpy.ops.hkmr.motion_from_video(filepath=str(video), python_path=sys.executable)
+    finally:
+        h.target = "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["clip.npz", video.name])
