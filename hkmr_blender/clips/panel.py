@@ -32,6 +32,9 @@ class HKMR_PT_clips(SubPanel, bpy.types.Panel):
         sub = row.row()
         sub.enabled = context.scene.hkmr.export_preset in ("unreal", "unity")
         sub.prop(context.scene.hkmr, "export_root_motion")
+        s = context.scene.hkmr      # its settings live in the main panel's Batch export box: say what it will do
+        layout.label(text=f"{s.export_format.upper()}, {s.export_preset.title()} preset → {s.export_dir or '(no folder)'}"
+                          f" (HKMR Motion › Batch export)", icon="INFO")
 
 
 CLASSES = (HKMR_PT_clips,)

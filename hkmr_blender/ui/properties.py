@@ -15,7 +15,21 @@ from ..importing.settings import ImportSettings
 from ..root.settings import RootSettings
 from .fields import from_props, ui_fields
 
-__all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings"]
+__all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings", "BLEND_RELATIVE"]
+
+
+def _blend_relative() -> set[str]:
+    """``options`` of a path property whose value may start with '//' (beside the .blend; bpy.path.abspath resolves
+    it): Blender 4.5+ warns "does not support blend relative '//' prefix" on such a path without this option (and
+    keeps it out of File › External Data's relative/absolute passes); older Blenders do not know the option."""
+    try:
+        StringProperty(options={"PATH_SUPPORTS_BLEND_RELATIVE"})
+    except TypeError:
+        return set()
+    return {"PATH_SUPPORTS_BLEND_RELATIVE"}
+
+
+BLEND_RELATIVE = _blend_relative()
 
 
 def _is_armature(_self, obj) -> bool:
@@ -58,7 +72,7 @@ HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations_
                                                "active armature itself)"),
     "bake_smooth": FloatProperty(name="Smoothing", default=0.0, min=0.0, max=10.0,
                                  description="Gaussian smoothing sigma in frames (0: none)"),
-    "export_dir": StringProperty(name="Output folder", subtype="DIR_PATH", default="//export/"),
+    "export_dir": StringProperty(name="Output folder", subtype="DIR_PATH", default="//export/", options=BLEND_RELATIVE),
     "export_preset": EnumProperty(name="Preset", items=[(p, p.title(), f"{p} FBX settings") for p in PRESETS],
                                   default="generic"),
     "export_format": EnumProperty(name="Format", items=[(f, f.upper(), "") for f in FORMATS], default="fbx"),

@@ -21,6 +21,7 @@ from bpy_extras.io_utils import ImportHelper
 from ..base.options import height_problem
 from ..importing.importer import selected_rig_problem
 from ..ui.preferences import preference_path
+from ..ui.properties import BLEND_RELATIVE
 from .job import VIDEO_FILTER, VideoJob, VideoJobConfig, VideoJobError, default_output, video_problem
 
 __all__ = ["HKMR_OT_motion_from_video", "CLASSES"]
@@ -82,7 +83,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
 
     filename_ext = ""
     filter_glob: StringProperty(default=VIDEO_FILTER, options={"HIDDEN"})
-    output: StringProperty(name="Motion file", subtype="FILE_PATH", default="",
+    output: StringProperty(name="Motion file", subtype="FILE_PATH", default="", options=BLEND_RELATIVE,
                            description="Where to write the motion .npz (empty: <video>.motion.npz next to it)")
     method: EnumProperty(name="Method", default="fit", items=[
         ("fit", "Detector + fit", "BlazePose landmarks (trained on real images) and the HKMR_MF clip fit: "
@@ -97,14 +98,14 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
                           description="Detector + fit: the person's height (hkmr infer --height). It sets the world's "
                                       "scale — how far they travel and how far from the camera they are; 0: unknown "
                                       "(one adult size from the detector)")
-    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", default="",
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", default="", options=BLEND_RELATIVE,
                                description="Network only: HKMR or SPIN checkpoint (empty: the default checkpoint)")
     person: EnumProperty(name="Crops", default="full", description="Network only: how the person is cropped",
                          items=[
         ("full", "Full frame", "The whole frame, letterboxed"),
         ("track", "Track", "Follow the person from frame to frame"),
         ("boxes", "Boxes file", "Person boxes/keypoints from a COCO or OpenPose JSON file")])
-    boxes: StringProperty(name="Boxes file", subtype="FILE_PATH", default="")
+    boxes: StringProperty(name="Boxes file", subtype="FILE_PATH", default="", options=BLEND_RELATIVE)
     smooth: BoolProperty(name="Smooth", default=True, description="One-Euro smoothing of rotations and root")
     import_result: BoolProperty(name="Import", default=True, description="Import the motion when done")
     python_path: StringProperty(name="Python", default="", options={"HIDDEN", "SKIP_SAVE"},

@@ -46,6 +46,33 @@ def test_panels_and_the_mapping_list_draw(imported, bpy_module):
     assert any(f"search bone in bones = {rt.items[0].bone!r}" in line for line in probe.lines)
 
 
+def test_export_actions_says_where_and_how_it_exports(imported, bpy_module):
+    """Export Actions (Clips, Feet, Root Motion) takes its folder, preset and format from the main panel's Batch export
+    box, which the sub-panel did not show: an animator pressed it with the Generic preset (not the engine's) without
+    seeing it. A line under the button says what it will write and where those settings are."""
+    module, _, _ = imported
+    h = bpy_module.context.scene.hkmr
+    h.export_preset, h.export_format, h.export_dir = "unreal", "fbx", "//export/"
+    lines = draw(module.clips.panel.HKMR_PT_clips, bpy_module.context)
+    assert any("label 'FBX, Unreal preset → //export/ (HKMR Motion › Batch export)'" in line for line in lines)
+    h.export_preset = "generic"
+
+
+def test_blend_relative_paths_are_taken_without_a_warning(imported, bpy_module):
+    """The Output folder's default is '//export/' (beside the saved .blend, as the README says), yet Blender 4.5+ warned
+    "HKMRSettings.export_dir: does not support blend relative '//' prefix" whenever it was set: the path properties that
+    are resolved with bpy.path.abspath say they take '//' (PATH_SUPPORTS_BLEND_RELATIVE, where Blender knows it)."""
+    import warnings
+    h = bpy_module.context.scene.hkmr
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        h.export_dir = "//export/"
+    assert not [str(w.message) for w in seen if "blend relative" in str(w.message)]
+    video = bpy_module.ops.hkmr.motion_from_video.get_rna_type().properties
+    for prop in (h.bl_rna.properties["export_dir"], video["output"], video["checkpoint"], video["boxes"]):
+        assert getattr(prop, "is_path_supports_blend_relative", True), prop.identifier   # absent before 4.5
+
+
 def test_preferences_draw(installed, bpy_module):
     bpy = bpy_module
     _, module = installed
