@@ -21,12 +21,11 @@ __all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties",
 def _blend_relative() -> set[str]:
     """``options`` of a path property whose value may start with '//' (beside the .blend; bpy.path.abspath resolves
     it): Blender 4.5+ warns "does not support blend relative '//' prefix" on such a path without this option (and
-    keeps it out of File › External Data's relative/absolute passes); older Blenders do not know the option."""
-    try:
-        StringProperty(options={"PATH_SUPPORTS_BLEND_RELATIVE"})
-    except TypeError:
-        return set()
-    return {"PATH_SUPPORTS_BLEND_RELATIVE"}
+    keeps it out of File › External Data's relative/absolute passes); older Blenders refuse the option when the class
+    registers (4.2: "enum identifier set: 'PATH_SUPPORTS_BLEND_RELATIVE' not found"): known where RNA has the flag."""
+    if "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties:
+        return {"PATH_SUPPORTS_BLEND_RELATIVE"}
+    return set()
 
 
 BLEND_RELATIVE = _blend_relative()
