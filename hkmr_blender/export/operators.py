@@ -31,7 +31,11 @@ class HKMR_OT_export_batch(bpy.types.Operator, ImportHelper):
 
     def execute(self, context):
         s = context.scene.hkmr
-        names = [f.name for f in self.files if f.name] or [os.path.basename(self.filepath)]
+        names = [f.name for f in self.files if f.name] or [n for n in [os.path.basename(self.filepath)] if n]
+        if not names:   # Accept with no file picked: was "Exported 0 clip(s) …, 0 failed" (or an output-folder complaint)
+            self.report({"ERROR"}, "Batch Export Motions: no motion file chosen; pick one or more .npz/.smpl files in "
+                                   "the file browser (Shift/Ctrl-click for several)")
+            return {"CANCELLED"}
         inputs = [os.path.join(self.directory or os.path.dirname(self.filepath), n) for n in names]
         try:
             out_dir = output_folder(s.export_dir)

@@ -253,3 +253,15 @@ def test_importing_onto_a_character_points_to_retarget(imported, bpy_module, tmp
     finally:
         h.target = "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["clip.npz", video.name])
+
+
+def test_batch_export_with_no_file_chosen_says_so(imported, bpy_module, tmp_path):
+    """Batch Export Motions accepted with no file picked (a folder only, or nothing): it said "Exported 0 clip(s) to …,
+    0 failed" (or that the output folder lies inside the input folder), not what was missing. Nothing is written."""
+    bpy = bpy_module
+    h = bpy.context.scene.hkmr
+    h.export_dir = str(tmp_path / "out")
+    for kw in ({"filepath": ""}, {"filepath": str(tmp_path) + "/"}, {"directory": str(tmp_path)}):
+        with pytest.raises(RuntimeError, match=r"no motion file chosen; pick one or more \.npz/\.smpl files"):
+            bpy.ops.hkmr.export_batch(**kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.npz"]
