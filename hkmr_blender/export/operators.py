@@ -77,7 +77,7 @@ class HKMR_OT_export_actions(bpy.types.Operator):
             root = None
             if s.export_root_motion and s.export_preset in ("unreal", "unity"):
                 root = from_props(RootSettings, s)
-            _, hips, feet = scene_rig_bones(s)
+            _, hips, feet = scene_rig_bones(s, context.active_object if root is not None else None)
             report = export_actions(context, context.active_object, out_dir, fmt=s.export_format,
                                     preset=s.export_preset, root_motion=root, hips=hips, feet=feet)
         except (ValueError, OSError) as exc:

@@ -26,7 +26,7 @@ class HKMR_OT_root_motion(ActionEdit, bpy.types.Operator):
     bl_label = "Apply Root Motion"
 
     def apply(self, context, s) -> str:
-        _, hips, feet = scene_rig_bones(s)
+        _, hips, feet = scene_rig_bones(s, context.active_object)
         settings = from_props(RootSettings, s)
         if not settings.active:
             return "Nothing to do: Root motion is World and neither Feet on the floor nor Rest frame is set"

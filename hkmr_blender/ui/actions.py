@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..feet.pin import legs_from_bones
 from ..feet.settings import RigBones
-from .fields import from_props
+from .fields import from_props, ui_fields
 
 __all__ = ["armature_poll", "ActionEdit", "scene_rig_bones"]
 
@@ -21,9 +21,18 @@ def armature_poll(context, op=None) -> bool:
     return False
 
 
-def scene_rig_bones(s):
-    """(leg chains or None, hips or None, foot bones or None) from the panel's bone fields."""
+def scene_rig_bones(s, obj=None):
+    """(leg chains or None, hips or None, foot bones or None) from the panel's bone fields. With ``obj`` (the armature
+    they are for): ValueError naming each field whose bone ``obj`` lacks — Retarget Motion fills them for its target,
+    so after it they name another rig's bones (before: a KeyError traceback from Apply Root Motion and Export)."""
     bones = from_props(RigBones, s)
+    if obj is not None:
+        wrong = [f"{f.metadata['ui'].name} '{getattr(bones, f.name)}'" for f in ui_fields(RigBones)
+                 if getattr(bones, f.name) and getattr(bones, f.name) not in obj.data.bones]
+        if wrong:
+            raise ValueError(f"the rig bone fields name bones that '{obj.name}' does not have: {', '.join(wrong)}; they "
+                             f"were filled for another rig (Retarget Motion fills them for its target): choose "
+                             f"'{obj.name}''s bones in HKMR › Clips, Feet, Root Motion, or clear them for an SMPL rig")
     legs = legs_from_bones(bones)
     feet = [b for c in legs for b in (c.foot, c.toe)] if legs else None
     return legs, bones.hips_bone or None, feet

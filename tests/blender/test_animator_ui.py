@@ -265,3 +265,29 @@ def test_batch_export_with_no_file_chosen_says_so(imported, bpy_module, tmp_path
         with pytest.raises(RuntimeError, match=r"no motion file chosen; pick one or more \.npz/\.smpl files"):
             bpy.ops.hkmr.export_batch(**kw)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.npz"]
+
+
+def test_bone_fields_of_another_rig_are_named_not_a_traceback(imported, bpy_module, tmp_path):
+    """Retarget fills the rig bone fields (scene-wide) with the target's bones. Pin Feet, Apply Root Motion and Export
+    Actions with Root motion on another armature (the SMPL source, a second character) then looked those bones up
+    on it: a KeyError traceback ('bpy_prop_collection[key]: key "mixamorig:Hips" not found'). They say which field
+    names which bone that the rig lacks and what to do, and change nothing."""
+    bpy = bpy_module
+    _, source, target = imported
+    context = bpy.context
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    h = context.scene.hkmr
+    assert h.hips_bone == "mixamorig:Hips"
+    context.view_layer.objects.active = source
+    action = source.animation_data.action
+    h.root_mode, h.export_dir, h.export_preset, h.export_root_motion = "root_motion", str(tmp_path / "out"), "unreal", True
+    said = (r"the rig bone fields name bones that 'clip' does not have: Hips 'mixamorig:Hips'.*they were filled for "
+            r"another rig.*HKMR › Clips, Feet, Root Motion")
+    try:
+        for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions):
+            with pytest.raises(RuntimeError, match=said):
+                op()
+    finally:
+        h.root_mode, h.export_root_motion = "world", False
+    assert source.animation_data.action == action and "root" not in source.data.bones
+    assert not (tmp_path / "out").exists()
