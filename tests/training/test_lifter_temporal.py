@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.lifter.temporal import LEGS, flip_leg_depth, shifted_windows, velocity_loss
+from training.lifter.temporal import ARMS, LEGS, flip_leg_depth, shifted_windows, velocity_loss
 
 
 def test_shifted_windows_pair_each_window_with_its_own_centre_frame():
@@ -54,3 +54,19 @@ def test_leg_flip_mirrors_one_legs_depth_about_its_hip_and_keeps_the_rest():
         assert torch.allclose(out[i, f, list(leg), 5] - x[i, f, hip, 5], x[i, f, hip, 5] - x[i, f, list(leg), 5],
                               atol=1e-5)
     assert torch.equal(flip_leg_depth(x, rng, prob=0.0), x)
+
+
+def test_arm_flip_mirrors_one_arms_depth_about_its_shoulder_and_keeps_the_legs():
+    torch.manual_seed(2)
+    x = torch.randn(32, 9, 33, 6)
+    out = flip_leg_depth(x, np.random.default_rng(3), prob=1.0, limbs=ARMS)
+    arms = [i for _, arm in ARMS.values() for i in arm]
+    rest = [i for i in range(33) if i not in arms]
+    assert torch.equal(out[..., rest, 5], x[..., rest, 5])              # legs, torso and head untouched
+    for i in range(32):
+        changed = set((out[i, :, :, 5] != x[i, :, :, 5]).any(0).nonzero().flatten().tolist())
+        side = next(s for s, (_, arm) in ARMS.items() if changed and changed <= set(arm))
+        shoulder, arm = ARMS[side]
+        f = (out[i, :, arm[0], 5] != x[i, :, arm[0], 5]).nonzero().flatten()[0]
+        assert torch.allclose(out[i, f, list(arm), 5] - x[i, f, shoulder, 5],
+                              x[i, f, shoulder, 5] - x[i, f, list(arm), 5], atol=1e-5)

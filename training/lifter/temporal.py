@@ -1,5 +1,5 @@
 """Temporal pieces of the world lifter's training (:mod:`training.lifter.train`): shifted windows for a velocity
-loss, and whole-leg depth flips held over several frames (BlazePose's "which leg is in front" mistake).
+loss, and whole-limb depth flips held over several frames (BlazePose's "which leg is in front" mistake; arms too).
 
 Shapes: features (B, T, 33, C) as :func:`core.model.keypoint_input.keypoint_features` builds them (channels 3:6 the
 hip-centred world xyz, metres, camera axes: z away from the camera); landmark points (…, 33, 3) metres.
@@ -11,11 +11,15 @@ import torch
 
 from core.detect.landmarks import BLAZEPOSE_NAMES
 
-__all__ = ["LEGS", "shifted_windows", "velocity_loss", "flip_leg_depth"]
+__all__ = ["LEGS", "ARMS", "shifted_windows", "velocity_loss", "flip_leg_depth"]
 
 #: BlazePose leg landmarks below the hip (knee, ankle, heel, foot index) and the hip they hang from, left / right
 LEGS = {s: (BLAZEPOSE_NAMES.index(f"{s}_hip"), tuple(BLAZEPOSE_NAMES.index(f"{s}_{p}")
                                                      for p in ("knee", "ankle", "heel", "foot_index")))
+        for s in ("left", "right")}
+#: BlazePose arm landmarks below the shoulder (elbow, wrist, pinky, index, thumb) and the shoulder, left / right
+ARMS = {s: (BLAZEPOSE_NAMES.index(f"{s}_shoulder"), tuple(BLAZEPOSE_NAMES.index(f"{s}_{p}")
+                                                          for p in ("elbow", "wrist", "pinky", "index", "thumb")))
         for s in ("left", "right")}
 
 
@@ -41,16 +45,17 @@ def velocity_loss(pred: torch.Tensor, target: torch.Tensor, shifts: int = 3) -> 
     return ((p[1:] - p[:-1]) - (t[1:] - t[:-1])).norm(dim=-1).mean()
 
 
-def flip_leg_depth(features: torch.Tensor, rng: np.random.Generator, prob: float, min_frames: int = 3
-                   ) -> torch.Tensor:
+def flip_leg_depth(features: torch.Tensor, rng: np.random.Generator, prob: float, min_frames: int = 3,
+                   limbs: dict = LEGS) -> torch.Tensor:
     """A copy of (B, T, 33, C) features where, with probability ``prob`` per window, one random leg's world depth
     (channel 5) is mirrored about its hip's depth over a random run of ≥ ``min_frames`` consecutive frames: the
     2D stays, the leg swings to the other side of the body in depth, as BlazePose's world landmarks do on side
-    views. Frames without a person (all-zero features) stay zero."""
+    views. ``limbs``: :data:`ARMS` mirrors an arm about its shoulder instead. Frames without a person (all-zero
+    features) stay zero."""
     out = features.clone()
     b, t = features.shape[:2]
     for i in np.flatnonzero(rng.random(b) < prob):
-        hip, leg = LEGS["left" if rng.random() < 0.5 else "right"]
+        hip, leg = limbs["left" if rng.random() < 0.5 else "right"]
         n = int(rng.integers(min(min_frames, t), t + 1))
         a = int(rng.integers(0, t - n + 1))
         z = out[i, a:a + n, :, 5]

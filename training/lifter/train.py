@@ -27,7 +27,7 @@ from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, sample_batch
 from training.data.keypoint_motion import concat_pools, make_motion_pool, motion_config
 from training.keypoints.train import NOISE_PATH, resolve_noise
-from training.lifter.temporal import flip_leg_depth, shifted_windows, velocity_loss
+from training.lifter.temporal import ARMS, flip_leg_depth, shifted_windows, velocity_loss
 from training.schedule import warmup_cosine
 
 __all__ = ["LifterTrainConfig", "LifterExperiment", "LIMBS", "lifter_loss", "train_lifter"]
@@ -43,7 +43,8 @@ class LifterTrainConfig:
     0 = none), the noise model, occluder probability, yaw range (degrees), threads. ``vel_weight`` > 0: each
     window is lifted at three consecutive centre frames and the mean error of the two frame-to-frame steps is
     added (:func:`training.lifter.temporal.velocity_loss`); ``leg_flip_prob``: windows whose input has one leg's
-    depth mirrored over a run of frames (:func:`training.lifter.temporal.flip_leg_depth`). ``mocap_exclude``: CMU
+    depth mirrored over a run of frames (:func:`training.lifter.temporal.flip_leg_depth`), ``arm_flip_prob`` the same
+    for an arm about its shoulder. ``mocap_exclude``: CMU
     subjects of the mocap set's train split left out (a validation subject for this run, e.g. ``[135]``: the
     renders of docs/experiments.md, issue 20 session 8)."""
 
@@ -65,6 +66,7 @@ class LifterTrainConfig:
     bone_weight: float = 1.0
     vel_weight: float = 0.0
     leg_flip_prob: float = 0.0
+    arm_flip_prob: float = 0.0
     val_windows: int = 2048
     threads: int = 1
     log_every: int = 100
@@ -99,6 +101,8 @@ def _step_loss(model: WorldLifter, pool, t: LifterTrainConfig, window: int, rng,
     x, y = b.inputs, b.targets["landmarks_3d"]
     if t.leg_flip_prob > 0:
         x = flip_leg_depth(x, rng, t.leg_flip_prob)
+    if t.arm_flip_prob > 0:
+        x = flip_leg_depth(x, rng, t.arm_flip_prob, limbs=ARMS)
     if shifts > 1:
         x, y = shifted_windows(x, y, window, shifts)
     pred = model(x)
