@@ -57,9 +57,13 @@ def selected_rig_problem(ob) -> str | None:
     try:
         match_smpl_bones([b.name for b in ob.data.bones])
     except BoneMatchError as exc:
-        return (f"Apply to › Selected armature: '{ob.name}' is no SMPL armature: {exc}. To put the motion on your own "
-                f"character, import it as a New armature, then HKMR › Retarget onto '{ob.name}'")
+        return _not_smpl(ob, exc)
     return None
+
+
+def _not_smpl(ob, exc: BoneMatchError) -> str:
+    return (f"Apply to › Selected armature: '{ob.name}' is no SMPL armature: {exc}. To put the motion on your own "
+            f"character, import it as a New armature, then HKMR › Retarget onto '{ob.name}'")
 
 
 def _scene_fps(scene) -> float:
@@ -145,11 +149,10 @@ def import_motion(context, motion: Motion, settings: ImportSettings, name: str =
         raise HKMRImportError(f"rate must be 'resample' or 'set_scene', got {settings.rate!r}")
     rig = None
     if settings.target == "selected":
-        problem = selected_rig_problem(context.active_object)
-        if problem:
-            raise HKMRImportError(problem)
         try:
-            rig = arm_mod.smpl_rig(context.active_object)
+            rig = arm_mod.smpl_rig(context.active_object)   # matches the bones once (selected_rig_problem's check)
+        except BoneMatchError as exc:
+            raise HKMRImportError(_not_smpl(context.active_object, exc)) from exc
         except ValueError as exc:
             raise HKMRImportError(str(exc)) from exc
     motion, body, fingers, warnings = _prepare(motion, settings, settings.create_mesh and rig is None)
