@@ -251,8 +251,10 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     scale and the (static camera's) floor taken as given instead of estimated from this clip (a long video's later
     segments use its first segment's, :mod:`core.pipeline.stream`)."""
     cfg = (cfg or ClipFitConfig()).validate()
-    prior = pose_prior_of(cfg, prior)
     lm = landmarks
+    if lm.world_from not in WORLD_FROM:
+        raise ValueError(f"landmarks' world_from must be one of {WORLD_FROM}, got {lm.world_from!r}")
+    prior = pose_prior_of(cfg, prior)
     found = np.asarray(lm.found, bool)
     if not found.any():
         raise ValueError("no frame of this clip has a detected person: nothing to fit")
@@ -263,8 +265,6 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         betas = betas_from_bone_lengths(body, median_bone_lengths(lm)[0],
                                         offsets=cfg.landmark_offsets == "all")[None]
     data = clip_data(body, lm, cfg.visibility_power, cfg.landmark_offsets, cfg.w3d_torso)
-    if lm.world_from not in WORLD_FROM:
-        raise ValueError(f"landmarks' world_from must be one of {WORLD_FROM}, got {lm.world_from!r}")
     if cfg.facing_deg and lm.world_from == "blazepose":  # its hip line faces the camera too much: the 3D term
         # follows it turned back (a lifter's 3D, trained against the truth, has no such bias: docs/experiments.md)
         data.world = torch.as_tensor(unbias_facing(lm.world, found, cfg.facing_deg), dtype=torch.float32)
