@@ -99,6 +99,11 @@ LIMB_POINTS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32)
 ORDER_PAIRS = ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32))
 
 
+def _exchange_depth(world: np.ndarray, frames: np.ndarray, left: int, right: int) -> None:
+    """In place: on ``frames`` (F,) bool, landmarks ``left`` and ``right`` of world (F,33,3) trade their depths (z)."""
+    world[frames, left, 2], world[frames, right, 2] = world[frames, right, 2], world[frames, left, 2]
+
+
 def world_error(lm: Landmarks, truth_cam: np.ndarray) -> dict[str, float]:
     """The 3D input's error against the truth's landmark points (mm, frames with a person, the 16
     :data:`LIMB_POINTS`): hip-centred ("3D in MPJPE") and after Procrustes alignment ("3D in PA")."""
@@ -173,8 +178,8 @@ def oracle(lm: Landmarks, what: str, truth_cam: np.ndarray, truth_px: np.ndarray
         world[f, :, 2] = tw[f, :, 2]
     elif what == "order":  # each left/right limb pair's depth order made the truth's (BlazePose's depths kept)
         for l, r in ORDER_PAIRS:
-            wrong = f & (np.sign(world[:, l, 2] - world[:, r, 2]) != np.sign(tw[:, l, 2] - tw[:, r, 2]))
-            world[wrong, l, 2], world[wrong, r, 2] = world[wrong, r, 2], world[wrong, l, 2]
+            wrong = np.sign(world[:, l, 2] - world[:, r, 2]) != np.sign(tw[:, l, 2] - tw[:, r, 2])
+            _exchange_depth(world, f & wrong, l, r)
     elif what == "vis":
         vis[f] = 1.0
     elif what == "farwrist":
@@ -198,9 +203,11 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
     (:func:`core.detect.world_lean.level_world`), "ray" (world landmarks turned onto the camera ray through the
     hips, the render's camera ``K``: ``level_world(…, 0, focal)``), "inject:GROUP:A:B" (exchange GROUP's left/right labels on
     frames A…B−1, as BlazePose does on side views: a robustness test), "oracle:WHAT" (:func:`oracle`) or
-    "lift" / "lift:PATH" / "lift=BLEND[,SIGMA]:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`). The
-    default path applies swap and lean:12 (``core/pipeline/run.py``); this bench applies only what ``--pre``
-    names."""
+    "lift" / "lift:PATH" / "lift=BLEND[,SIGMA]:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`;
+    "liftedge…" pads its windows with the clip's end frames; a suffix "@shoulder" / "@elbow" / "@mix" keeps BlazePose's
+    arms below that point, hung on the lifted 3D, or half of them) or "visorder[:TH]" (an arm pair's depths exchanged
+    where the less visible one, by more than TH, is the nearer). The default path applies swap and lean:12
+    (``core/pipeline/run.py``); this bench applies only what ``--pre`` names."""
     for step in steps:
         if step.startswith("oracle:"):
             lm = oracle(lm, step.split(":")[1], truth_cam, truth_px)
@@ -221,13 +228,12 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
         elif step.startswith(("lift", "liftedge")) and step.removeprefix("liftedge").removeprefix("lift")[:1] in "=:":
             # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH";
             # "liftedge…": its windows padded with the clip's first / last frame instead of zeros
-            from core.model.world_lifter import WORLD_LIFTER_PATH, load_world_lifter, lift_world
+            from core.model.world_lifter import PIPELINE_SMOOTHING, WORLD_LIFTER_PATH, load_world_lifter, lift_world
             arms_from = None
             if "@" in step:  # lift…@shoulder / lift…@elbow: the arms below that point from BlazePose
                 step, _, arms_from = step.partition("@")
             pad = "edge" if step.startswith("liftedge") else "zeros"
             step = "lift" + step[len("liftedge"):] if pad == "edge" else step
-            from core.model.world_lifter import PIPELINE_SMOOTHING
             blend, path, smooth = 1.0, step[5:], PIPELINE_SMOOTHING  # as hkmr infer --world3d lifter
             if step.startswith("lift="):  # lift=BLEND[,SIGMA]:PATH
                 b, _, path = step[5:].partition(":")
@@ -239,10 +245,12 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             before = lm
             lm = lift_world(lm, _LIFTERS[path], blend, smooth, pad)
             if arms_from:  # experiment: the arms' points from BlazePose, hung on the lifted shoulders
-                w0 = before.world - before.world[:, [23, 24]].mean(1, keepdims=True)
+                from core.fitting.terms import HIPS
+                from training.lifter.temporal import ARMS  # shoulder, (elbow, wrist, pinky, index, thumb) per side
+                w0 = before.world - before.world[:, list(HIPS)].mean(1, keepdims=True)
                 w = lm.world.copy()
                 k = 0.5 if arms_from == "mix" else 1.0
-                for side, pts in ((11, (13, 15, 17, 19, 21)), (12, (14, 16, 18, 20, 22))):
+                for side, pts in ARMS.values():
                     src = pts[0] if arms_from == "elbow" else side
                     for q in pts[(1 if arms_from == "elbow" else 0):]:
                         w[:, q] = k * (w[:, src] + (w0[:, q] - w0[:, src])) + (1 - k) * w[:, q]
@@ -253,8 +261,8 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             world, v = lm.world.copy(), lm.visibility
             for l, r in ORDER_PAIRS[:3]:
                 d = v[:, l] - v[:, r]
-                wrong = lm.found & (np.abs(d) > th) & (np.sign(world[:, l, 2] - world[:, r, 2]) == np.sign(d))
-                world[wrong, l, 2], world[wrong, r, 2] = world[wrong, r, 2], world[wrong, l, 2]
+                nearer = np.sign(world[:, l, 2] - world[:, r, 2]) == np.sign(d)  # the less visible one is nearer
+                _exchange_depth(world, lm.found & (np.abs(d) > th) & nearer, l, r)
             lm = replace(lm, world=world)
         elif step == "swap":
             from core.detect.swaps import fix_swaps
