@@ -33,6 +33,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench_fit import LSP_NAMES, TRUTH_CONTACTS, pa_per_joint, scores  # noqa: E402
+from root_metrics import root_bias, root_body_axes, torso_error  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
@@ -119,30 +120,6 @@ def world_error(lm: Landmarks, truth_cam: np.ndarray) -> dict[str, float]:
             "3D in PA": float(1000 * (al - gt).norm(dim=-1).mean())}
 
 
-def root_bias(fit, rot: torch.Tensor) -> dict[str, float]:
-    """Mean rotation vector (degrees, camera axes) of truth · fitᵀ for the root over valid frames: x = the body
-    leaning towards/away from the camera, y = turned about the image's vertical, z = rolled in the image plane."""
-    from core.geometry.rotations import matrix_to_axis_angle
-    d = rot[:, 0].double() @ torch.as_tensor(fit.rotmats[:, 0]).double().transpose(-1, -2)
-    aa = np.degrees(matrix_to_axis_angle(d).numpy())[fit.valid]
-    return {f"root bias {a}": float(v) for a, v in zip("xyz", aa.mean(0))}
-
-
-def root_body_axes(fit, rot: torch.Tensor) -> dict[str, float]:
-    """The root's error about the fitted pelvis's own axes (SMPL frame: x the body's left, y up, z forward): the
-    rotation vector of fitᵀ · truth per valid frame, degrees — "pitch" (leaning forward/back about the hip line),
-    "twist" (about the body's up) and "side" (bending sideways about its forward axis); mean signed (a bias) and
-    mean absolute."""
-    from core.geometry.rotations import matrix_to_axis_angle
-    d = torch.as_tensor(fit.rotmats[:, 0]).double().transpose(-1, -2) @ rot[:, 0].double()
-    aa = np.degrees(matrix_to_axis_angle(d).numpy())[fit.valid]
-    out = {}
-    for i, name in enumerate(("pitch", "twist", "side")):
-        out[f"root {name} bias"] = float(aa[:, i].mean())
-        out[f"root {name} |.|"] = float(np.abs(aa[:, i]).mean())
-    return out
-
-
 def _torso_turn(world: np.ndarray, truth_world: np.ndarray) -> np.ndarray:
     """(F,3,3) per-frame rotations taking the detected torso frame (:func:`core.fitting.terms.root_from_torso`)
     onto the truth's."""
@@ -205,7 +182,8 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
     frames A…B−1, as BlazePose does on side views: a robustness test), "oracle:WHAT" (:func:`oracle`) or
     "lift" / "lift:PATH" / "lift=BLEND[,SIGMA]:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`;
     "liftedge…" pads its windows with the clip's end frames; a suffix "@shoulder" / "@elbow" / "@mix" keeps BlazePose's
-    arms below that point, hung on the lifted 3D, or half of them) or "visorder[:TH]" (an arm pair's depths exchanged
+    arms below that point, hung on the lifted 3D, or half of them; "@depth" keeps BlazePose's hip-centred x, y and
+    takes only the lifted z) or "visorder[:TH]" (an arm pair's depths exchanged
     where the less visible one, by more than TH, is the nearer). The default path applies swap and lean:12
     (``core/pipeline/run.py``); this bench applies only what ``--pre`` names."""
     for step in steps:
@@ -229,6 +207,7 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
             # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH";
             # "liftedge…": its windows padded with the clip's first / last frame instead of zeros
             from core.model.world_lifter import PIPELINE_SMOOTHING, WORLD_LIFTER_PATH, load_world_lifter, lift_world
+            from core.fitting.terms import HIPS
             arms_from = None
             if "@" in step:  # lift…@shoulder / lift…@elbow: the arms below that point from BlazePose
                 step, _, arms_from = step.partition("@")
@@ -244,8 +223,11 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
                 _LIFTERS[path] = load_world_lifter(path)
             before = lm
             lm = lift_world(lm, _LIFTERS[path], blend, smooth, pad)
-            if arms_from:  # experiment: the arms' points from BlazePose, hung on the lifted shoulders
-                from core.fitting.terms import HIPS
+            if arms_from == "depth":  # experiment: only the lifted depth; x, y (hip-centred) BlazePose's
+                w0 = before.world - before.world[:, list(HIPS)].mean(1, keepdims=True)
+                w = np.concatenate([w0[..., :2], lm.world[..., 2:]], -1)
+                lm = replace(lm, world=np.where(before.found[:, None, None], w, 0).astype(np.float32))
+            elif arms_from:  # experiment: the arms' points from BlazePose, hung on the lifted shoulders
                 from training.lifter.temporal import ARMS  # shoulder, (elbow, wrist, pinky, index, thumb) per side
                 w0 = before.world - before.world[:, list(HIPS)].mean(1, keepdims=True)
                 w = lm.world.copy()
@@ -362,6 +344,7 @@ def main(argv=None) -> int:
             s.update({f"PA {j}": float(e) for j, e in zip(LSP_NAMES, pa_per_joint(body, fit, rot, betas))})
             s.update(root_bias(fit, rot))
             s.update(root_body_axes(fit, rot))
+            s.update(torso_error(body, fit, rot, betas))
             s["frames/s"] = n / dt
             s.update(swaps)
             s.update(world_error(lm_fit, tp))
