@@ -9,6 +9,7 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        StringProperty)
 
 from ..base.skeleton import BODY_HAND_NAMES, NUM_JOINTS
+from ..ui.properties import is_armature
 from .apply import not_an_armature
 from .mapping import BoneMapping, MapEntry, shipped_presets
 from .solve import RetargetOptions
@@ -18,11 +19,6 @@ __all__ = ["HKMRBoneMapItem", "HKMRRetargetSettings", "mapping_from_settings", "
 
 _JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger joint {i - NUM_JOINTS + 22}")
                 for i, n in enumerate(BODY_HAND_NAMES)]
-
-
-def _is_armature(_self, obj) -> bool:
-    """The Source and Target pickers' filter: they list armatures only."""
-    return obj.type == "ARMATURE"
 
 
 def wrong_pick(settings) -> str:
@@ -48,10 +44,10 @@ class HKMRBoneMapItem(bpy.types.PropertyGroup):
 
 
 class HKMRRetargetSettings(bpy.types.PropertyGroup):
-    source: PointerProperty(name="Source", type=bpy.types.Object, poll=_is_armature,
+    source: PointerProperty(name="Source", type=bpy.types.Object, poll=is_armature,
                             description="The SMPL armature whose motion is retargeted (its evaluated pose is "
                                         "sampled over the scene's frame range)")
-    target: PointerProperty(name="Target", type=bpy.types.Object, poll=_is_armature,
+    target: PointerProperty(name="Target", type=bpy.types.Object, poll=is_armature,
                             description="The character's armature (Mixamo, Rigify, Unreal, Unity or any rig)")
     items: CollectionProperty(type=HKMRBoneMapItem)
     active_index: IntProperty()

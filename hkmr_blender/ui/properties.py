@@ -15,7 +15,8 @@ from ..importing.settings import ImportSettings
 from ..root.settings import RootSettings
 from .fields import from_props, ui_fields
 
-__all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings", "BLEND_RELATIVE"]
+__all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings", "BLEND_RELATIVE",
+           "is_armature"]
 
 
 def _blend_relative() -> set[str]:
@@ -31,7 +32,8 @@ def _blend_relative() -> set[str]:
 BLEND_RELATIVE = _blend_relative()
 
 
-def _is_armature(_self, obj) -> bool:
+def is_armature(_self, obj) -> bool:
+    """The poll of an object picker that lists armatures only (Bake onto; the retarget's Source and Target)."""
     return obj.type == "ARMATURE"
 
 
@@ -66,7 +68,7 @@ CLIP_SETTINGS = (FootSettings, RootSettings, ClipSettings)   # applied to each i
 HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations__": {
     **bpy_properties(ImportSettings),
     **{k: v for cls in (*CLIP_SETTINGS, RigBones) for k, v in bpy_properties(cls).items()},
-    "bake_target": PointerProperty(name="Bake onto", type=bpy.types.Object, poll=_is_armature,
+    "bake_target": PointerProperty(name="Bake onto", type=bpy.types.Object, poll=is_armature,
                                    description="Another SMPL armature to receive the baked motion (empty: the "
                                                "active armature itself)"),
     "bake_smooth": FloatProperty(name="Smoothing", default=0.0, min=0.0, max=10.0,
