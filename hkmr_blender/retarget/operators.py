@@ -168,9 +168,9 @@ class HKMR_OT_retarget(bpy.types.Operator):
             return {"CANCELLED"}
         k = result.keys
         rig_bones = result.mapping.rig_bones()
-        if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig
+        if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig (its own fields)
             for field, bone in rig_bones.items():
-                setattr(context.scene.hkmr, field, bone)
+                setattr(s.target.data.hkmr_bones, field, bone)
         feet = ""
         if k.ground is not None:
             g = k.ground
