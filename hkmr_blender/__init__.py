@@ -34,23 +34,25 @@ def _classes() -> tuple:
 
 
 def _adopt_rig_bones(_file=None) -> None:
-    """load_post: a file saved before the rig bone fields moved to each armature hands its scene's fields to the
-    armatures they fit (:func:`.ui.actions.adopt_scene_rig_bones`), said on the console."""
+    """load_post: a file saved before the rig bone fields and the retarget mapping moved to each armature hands its
+    scene's to the armatures they fit (:func:`.ui.actions.adopt_scene_rig_bones`,
+    :func:`.retarget.props.adopt_scene_mapping`), said on the console."""
     import bpy
 
+    from .retarget.props import adopt_scene_mapping
     from .ui.actions import adopt_scene_rig_bones
 
     for scene in bpy.data.scenes:
-        said = adopt_scene_rig_bones(scene)
-        if said:
-            print(said)
+        for said in (adopt_scene_rig_bones(scene), adopt_scene_mapping(scene)):
+            if said:
+                print(said)
 
 
 def register() -> None:
     import bpy
 
     from .importing.operators import menu_import
-    from .retarget.props import HKMRRetargetSettings
+    from .retarget.props import HKMRBoneMap, HKMRRetargetSettings
     from .ui.properties import HKMRRigBones, HKMRSettings
 
     for cls in _classes():
@@ -59,6 +61,7 @@ def register() -> None:
     bpy.types.Scene.hkmr = bpy.props.PointerProperty(type=HKMRSettings)
     bpy.types.Scene.hkmr_retarget = bpy.props.PointerProperty(type=HKMRRetargetSettings)
     bpy.types.Armature.hkmr_bones = bpy.props.PointerProperty(type=HKMRRigBones)
+    bpy.types.Armature.hkmr_map = bpy.props.PointerProperty(type=HKMRBoneMap)
     bpy.types.TOPBAR_MT_file_import.append(menu_import)
     bpy.app.handlers.load_post.append(bpy.app.handlers.persistent(_adopt_rig_bones))
 
@@ -74,5 +77,6 @@ def unregister() -> None:
     del bpy.types.Scene.hkmr
     del bpy.types.Scene.hkmr_retarget
     del bpy.types.Armature.hkmr_bones
+    del bpy.types.Armature.hkmr_map
     while _registered:
         bpy.utils.unregister_class(_registered.pop())

@@ -160,7 +160,7 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     zip_names = zipfile.ZipFile(installed[0]).namelist()
     assert {f"retarget/presets/{n}.json" for n in ("mixamo", "rigify", "unreal", "unity")} <= set(zip_names)
     _, target = import_with_mixamo_target(bpy, tmp_path, seed=3, frames=8)
-    s = bpy.context.scene.hkmr_retarget
+    s = target.data.hkmr_map                      # the Target's own mapping
     assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
     # 22 body joints + the two LeftHandMiddle1/RightHandMiddle1 finger bones the test rig has (SMPL-H middle1)
     assert s.family == "mixamo" and len(s.items) == 24 and min(i.confidence for i in s.items) == 1.0
@@ -177,7 +177,7 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     assert bpy.ops.hkmr.retarget_map_edit(action="ADD") == {"FINISHED"} and len(s.items) == 25
     assert bpy.ops.hkmr.retarget_map_edit(action="REMOVE") == {"FINISHED"} and len(s.items) == 24
     assert bpy.ops.hkmr.retarget_load_preset(shipped="mixamo") == {"FINISHED"}
-    s.action_name = "walk_on_mixamo"
+    bpy.context.scene.hkmr_retarget.action_name = "walk_on_mixamo"
     assert bpy.ops.hkmr.retarget() == {"FINISHED"}
     assert target.animation_data.action.name == "walk_on_mixamo"
     assert target.pose.bones["mixamorig:LeftArm"].rotation_mode == "QUATERNION"

@@ -37,7 +37,7 @@ def test_rigify_preset_on_the_rigify_rig_warns_about_nothing(rigify_target, bpy_
     bpy = bpy_module
     assert "f_index.01.L.001" in rigify_target.data.bones and "thumb.01.R.001" in rigify_target.data.bones
     assert _load_rigify(bpy, capfd) == []
-    rows = bpy.context.scene.hkmr_retarget.items
+    rows = rigify_target.data.hkmr_map.items           # the Target's own mapping
     bone_of = {i.joint: i.bone for i in rows}
     assert bone_of["left_index1"] == "f_index.01.L" and bone_of["right_thumb1"] == "thumb.01.R"
     assert [(i.bone, i.confidence) for i in rows if i.confidence < 1.0] == []      # no red row
@@ -73,7 +73,6 @@ def test_the_pickers_list_armatures_and_a_mesh_set_by_a_script_is_named(installe
     mesh = bpy.data.objects.new("Body", bpy.data.meshes.new("Body"))
     bpy.context.scene.collection.objects.link(mesh)
     rt = bpy.context.scene.hkmr_retarget
-    rt.items.clear()                        # no mapping left from another module's rig: Retarget auto-maps
     props = module.retarget.props
     for field in ("source", "target"):     # the declaration Blender registered (annotations are strings here)
         poll = eval(props.HKMRRetargetSettings.__annotations__[field], vars(props)).keywords["poll"]
