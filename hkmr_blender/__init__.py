@@ -27,25 +27,43 @@ def _classes() -> tuple:
     from .ui import preferences, properties
     from .video import operators as video_ops
 
-    return (preferences.HKMRPreferences, properties.HKMRSettings,
+    return (preferences.HKMRPreferences, properties.HKMRSettings, properties.HKMRRigBones,
             *import_ops.CLASSES, *bake_ops.CLASSES, *export_ops.CLASSES, *video_ops.CLASSES, *runtime_ops.CLASSES, *panel.CLASSES,
             *clip_ops.CLASSES, *feet_ops.CLASSES, *root_ops.CLASSES, *clip_panel.CLASSES,
             *rt_props.CLASSES, *rt_operators.CLASSES, *rt_panel.CLASSES)
+
+
+def _adopt_rig_bones(_file=None) -> None:
+    """load_post: a file saved before the rig bone fields and the retarget mapping moved to each armature hands its
+    scene's to the armatures they fit (:func:`.ui.actions.adopt_scene_rig_bones`,
+    :func:`.retarget.props.adopt_scene_mapping`), said on the console."""
+    import bpy
+
+    from .retarget.props import adopt_scene_mapping
+    from .ui.actions import adopt_scene_rig_bones
+
+    for scene in bpy.data.scenes:
+        for said in (adopt_scene_rig_bones(scene), adopt_scene_mapping(scene)):
+            if said:
+                print(said)
 
 
 def register() -> None:
     import bpy
 
     from .importing.operators import menu_import
-    from .retarget.props import HKMRRetargetSettings
-    from .ui.properties import HKMRSettings
+    from .retarget.props import HKMRBoneMap, HKMRRetargetSettings
+    from .ui.properties import HKMRRigBones, HKMRSettings
 
     for cls in _classes():
         bpy.utils.register_class(cls)
         _registered.append(cls)
     bpy.types.Scene.hkmr = bpy.props.PointerProperty(type=HKMRSettings)
     bpy.types.Scene.hkmr_retarget = bpy.props.PointerProperty(type=HKMRRetargetSettings)
+    bpy.types.Armature.hkmr_bones = bpy.props.PointerProperty(type=HKMRRigBones)
+    bpy.types.Armature.hkmr_map = bpy.props.PointerProperty(type=HKMRBoneMap)
     bpy.types.TOPBAR_MT_file_import.append(menu_import)
+    bpy.app.handlers.load_post.append(bpy.app.handlers.persistent(_adopt_rig_bones))
 
 
 def unregister() -> None:
@@ -53,8 +71,12 @@ def unregister() -> None:
 
     from .importing.operators import menu_import
 
+    if _adopt_rig_bones in bpy.app.handlers.load_post:
+        bpy.app.handlers.load_post.remove(_adopt_rig_bones)
     bpy.types.TOPBAR_MT_file_import.remove(menu_import)
     del bpy.types.Scene.hkmr
     del bpy.types.Scene.hkmr_retarget
+    del bpy.types.Armature.hkmr_bones
+    del bpy.types.Armature.hkmr_map
     while _registered:
         bpy.utils.unregister_class(_registered.pop())

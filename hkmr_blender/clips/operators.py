@@ -21,9 +21,9 @@ def draw_clip_settings(layout, s, rig=None) -> None:
         draw_settings(layout, s, cls)
     if rig is not None and rig.type == "ARMATURE":
         box = layout.box()
-        box.label(text="Bones (empty: SMPL names)")
+        box.label(text=f"Bones of '{rig.name}' (empty: SMPL names)")
         for f in dataclasses.fields(RigBones):
-            box.prop_search(s, f.name, rig.data, "bones")
+            box.prop_search(rig.data.hkmr_bones, f.name, rig.data, "bones")
 
 
 class HKMR_OT_import_clips(bpy.types.Operator, ImportHelper):

@@ -1,6 +1,6 @@
 """The Clips, Feet, Root Motion sub-panel: clip import, Pin Feet, Apply Root Motion, Export Actions. Settings
-live in ``scene.hkmr``: the fields of the feet/root/clip settings, ``RigBones`` (bone names for rigs not named
-like SMPL), and the export folder, preset and format."""
+live in ``scene.hkmr``: the fields of the feet/root/clip settings and the export folder, preset and format; the
+active armature's ``RigBones`` (bone names for rigs not named like SMPL) in ``armature.data.hkmr_bones``."""
 from __future__ import annotations
 
 import bpy

@@ -7,8 +7,9 @@
 module (no Blender binary). Each clip is imported into the current scene, exported, and its objects
 and data removed again, so the function can also run inside an interactive session. ``--blend`` also
 saves ``OUTDIR/<name>.blend`` holding the imported clip (armature, mesh, action, scene frame range and
-rate) before it is removed. The output folder may not be or lie inside an input, and two inputs that
-would write the same name are refused before any work (:func:`check_export_outputs`). A failing clip is reported and the batch goes on; outputs are written to a
+rate) before it is removed. ``<name>`` is the clip's name (``walk.motion.npz`` → ``walk.fbx``). The output
+folder may not be or lie inside an input, and two inputs that would write the same name (``walk.npz`` and
+``walk.motion.npz``; ``walk.npz`` in two folders) are refused before any work (:func:`check_export_outputs`). A failing clip is reported and the batch goes on; outputs are written to a
 temporary name and renamed. Ctrl-C stops the batch after the current clip (twice: at once) and prints
 what was written and what was not started (exit code 130).
 ``add_export_parser`` plugs the same command into ``hkmr export`` (entry point); bpy is imported only
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from ..base.atomic import atomic_path
 from ..base.formats import MOTION_SUFFIXES
+from ..importing.names import clip_name
 from ..base.options import frame_rate
 from ..base.outputs import check_into_folder, check_output_file, colliding_outputs
 from .files import FORMATS, PRESETS
@@ -137,7 +139,7 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
                  progress: bool = True, context=None, blend: bool = False, stop: StopRequest | None = None
                  ) -> BatchReport:
     """Export every motion file in ``inputs`` (files or folders) to ``out_dir/<name>.<fmt>``
-    (and ``out_dir/<name>.blend`` with ``blend``).
+    (and ``out_dir/<name>.blend`` with ``blend``), ``<name>`` the clip's name (``walk.motion.npz`` → ``walk``).
 
     ``settings`` default: new armature with mesh (when a body is available), the clip's own frame
     rate (no resampling); an :class:`..importing.settings.ImportSettings`. Scene frame rate and range are restored
@@ -148,7 +150,6 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
     from .files import export_clip
     from .game_rig import freed_names
     from ..importing.importer import HKMRImportError, ImportSettings, import_motion_file
-    from ..importing.names import clip_name
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     if fmt not in FORMATS:
@@ -177,10 +178,10 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
                         report.warnings += [(str(path), w) for w in result.warnings]
                         if result.timing and settings.rate == "resample":
                             report.notes.append((str(path), result.timing))
-                        out = export_clip(context, result.armature, result.mesh, out_dir / f"{path.stem}.{fmt}",
+                        out = export_clip(context, result.armature, result.mesh, out_dir / f"{clip}.{fmt}",
                                           fmt, preset)
                         if blend:
-                            save_blend(out_dir / f"{path.stem}.blend")
+                            save_blend(out_dir / f"{clip}.blend")
                         report.done.append((str(path), str(out), time.perf_counter() - t0))
                     finally:
                         if result is not None:
@@ -201,7 +202,9 @@ def export_batch(inputs, out_dir, preset: str = "generic", fmt: str = "fbx", set
 
 
 def _output_names(paths: list[Path], fmt: str, blend: bool) -> list[tuple[Path, list[str]]]:
-    return [(p, [f"{p.stem}.{fmt}"] + ([f"{p.stem}.blend"] if blend else [])) for p in paths]
+    """(input, its output file names) per clip: named after the clip (``walk.motion.npz`` → ``walk.fbx``, see
+    :func:`..importing.names.clip_name`), so ``walk.npz`` and ``walk.motion.npz`` collide and are refused."""
+    return [(p, [f"{clip_name(p)}.{fmt}"] + ([f"{clip_name(p)}.blend"] if blend else [])) for p in paths]
 
 
 def check_export_outputs(out_dir, reads, named) -> Path:

@@ -77,7 +77,11 @@ def _write(context, tmp: str, fmt: str, preset: str, frame_range: tuple[int, int
             filepath=tmp, export_format="GLB", use_selection=True, export_animations=True,
             export_animation_mode="ACTIVE_ACTIONS", export_force_sampling=True, export_frame_step=1,
             export_optimize_animation_size=False, export_leaf_bone=False, export_def_bones=False,
-            export_skins=True, export_morph=True, export_materials="NONE")
+            export_skins=True, export_morph=True, export_materials="NONE",
+            # "Export all Armature Actions" (on by default) merged every armature action of the file into the
+            # one animation on Blender 4.2 (a rig's second clip came out with the first one's length): the file
+            # holds the active action only, as FBX and BVH do
+            export_anim_single_armature=False)
     elif fmt == "bvh":
         result = bpy.ops.export_anim.bvh(filepath=tmp, frame_start=frame_range[0], frame_end=frame_range[1],
                                          rotate_mode="NATIVE", root_transform_only=False)

@@ -8,7 +8,7 @@ from bpy.props import CollectionProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from ..root.settings import RootSettings
-from ..ui.actions import armature_poll, scene_rig_bones
+from ..ui.actions import armature_poll, rig_bones
 from ..ui.fields import from_props
 from ..ui.properties import import_settings
 from .actions import export_actions
@@ -77,7 +77,7 @@ class HKMR_OT_export_actions(bpy.types.Operator):
             root = None
             if s.export_root_motion and s.export_preset in ("unreal", "unity"):
                 root = from_props(RootSettings, s)
-            _, hips, feet = scene_rig_bones(s, context.active_object if root is not None else None)
+            _, hips, feet = rig_bones(context.active_object) if root is not None else (None, None, None)
             report = export_actions(context, context.active_object, out_dir, fmt=s.export_format,
                                     preset=s.export_preset, root_motion=root, hips=hips, feet=feet)
         except (ValueError, OSError) as exc:

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import bpy
 
-from ..ui.actions import ActionEdit, scene_rig_bones
+from ..ui.actions import ActionEdit, rig_bones
 from ..ui.fields import from_props
 from .apply import pin_feet_on_action
 from .settings import FootSettings
@@ -21,7 +21,7 @@ class HKMR_OT_pin_feet(ActionEdit, bpy.types.Operator):
 
     def apply(self, context, s) -> str:
         settings = replace(from_props(FootSettings, s), pin_feet=True, contacts="detect")
-        report = pin_feet_on_action(context.active_object, settings, chains=scene_rig_bones(s, context.active_object)[0])
+        report = pin_feet_on_action(context.active_object, settings, chains=rig_bones(context.active_object)[0])
         mm = ", ".join(f"{b * 1000:.0f}→{a * 1000:.1f}" for b, a in zip(report.travel_before, report.travel_after))
         return f"Pinned feet; travel during contact (mm, per leg): {mm}"
 

@@ -1,6 +1,6 @@
 """Retarget operators (thin bpy layer): auto-map, load/save preset, add/remove a row, retarget. Each
-hands the scene settings (``scene.hkmr_retarget``) to the plain functions of :mod:`.mapping` and
-:mod:`.apply`; errors become reports and leave the scene as it was."""
+hands the scene settings (``scene.hkmr_retarget``) and the Target's own mapping (``target.data.hkmr_map``) to the
+plain functions of :mod:`.mapping` and :mod:`.apply`; errors become reports and leave the scene as it was."""
 from __future__ import annotations
 
 import bpy
@@ -9,7 +9,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .apply import not_an_armature, read_target, retarget
 from .mapping import PresetError, apply_preset, auto_map, load_preset, save_preset, shipped_presets
-from .props import mapping_from_settings, mapping_to_settings, options_from_settings, wrong_pick
+from .props import mapping_from_settings, mapping_to_settings, options_from_settings, target_map, wrong_pick
 
 __all__ = ["CLASSES"]
 
@@ -56,7 +56,7 @@ class HKMR_OT_retarget_auto_map(_NeedsTarget, bpy.types.Operator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         m = auto_map(names, parents)
-        mapping_to_settings(s, m)
+        mapping_to_settings(target_map(s), m)
         _report_rivals(self, m)
         low = sum(e.confidence < 0.75 for e in m.entries)
         self.report({"INFO"}, f"Mapped {len(m.entries)} bones ({m.family}); {low} with low confidence: check them")
@@ -88,14 +88,14 @@ class HKMR_OT_retarget_load_preset(_NeedsTarget, bpy.types.Operator, ImportHelpe
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         m = apply_preset(preset, names, parents)
-        mapping_to_settings(s, m)
+        mapping_to_settings(target_map(s), m)
         _report_rivals(self, m)
         self.report({"INFO"}, f"Preset '{preset.name}': {len(m.entries)} bones found on '{s.target.name}'")
         return {"FINISHED"}
 
 
-class HKMR_OT_retarget_save_preset(bpy.types.Operator, ExportHelper):
-    """Save the bone mapping shown in the list as a JSON preset"""
+class HKMR_OT_retarget_save_preset(_NeedsTarget, bpy.types.Operator, ExportHelper):
+    """Save the Target's bone mapping (shown in the list) as a JSON preset"""
 
     bl_idname = "hkmr.retarget_save_preset"
     bl_label = "Save Mapping Preset"
@@ -103,7 +103,7 @@ class HKMR_OT_retarget_save_preset(bpy.types.Operator, ExportHelper):
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
 
     def execute(self, context):
-        m = mapping_from_settings(_settings(context))
+        m = mapping_from_settings(target_map(_settings(context)))
         if not m.entries:
             self.report({"ERROR"}, "the mapping is empty: run Auto-map or load a preset first")
             return {"CANCELLED"}
@@ -116,7 +116,7 @@ class HKMR_OT_retarget_save_preset(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
-class HKMR_OT_retarget_map_edit(bpy.types.Operator):
+class HKMR_OT_retarget_map_edit(_NeedsTarget, bpy.types.Operator):
     """Add a row to the bone mapping, or remove the selected one"""
 
     bl_idname = "hkmr.retarget_map_edit"
@@ -125,7 +125,7 @@ class HKMR_OT_retarget_map_edit(bpy.types.Operator):
     action: EnumProperty(items=[("ADD", "Add", "Add a row"), ("REMOVE", "Remove", "Remove the selected row")])
 
     def execute(self, context):
-        s = _settings(context)
+        s = target_map(_settings(context))
         if self.action == "ADD":
             s.items.add().how = "manual"
             s.active_index = len(s.items) - 1
@@ -137,7 +137,7 @@ class HKMR_OT_retarget_map_edit(bpy.types.Operator):
 
 class HKMR_OT_retarget(bpy.types.Operator):
     """Retarget the source SMPL armature's motion onto the target rig as a new action (auto-maps first
-    if the mapping is empty)"""
+    if the target has no mapping yet)"""
 
     bl_idname = "hkmr.retarget"
     bl_label = "Retarget Motion"
@@ -158,19 +158,20 @@ class HKMR_OT_retarget(bpy.types.Operator):
     def execute(self, context):
         s = _settings(context)
         try:
-            if not s.items:
+            bone_map = target_map(s)
+            if not bone_map.items:
                 names, parents = _target_names(s)
-                mapping_to_settings(s, auto_map(names, parents))
-            result = retarget(context, s.source, s.target, mapping_from_settings(s), options_from_settings(s),
+                mapping_to_settings(bone_map, auto_map(names, parents))
+            result = retarget(context, s.source, s.target, mapping_from_settings(bone_map), options_from_settings(s),
                               name=s.action_name or None)
         except ValueError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         k = result.keys
         rig_bones = result.mapping.rig_bones()
-        if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig
+        if rig_bones is not None:          # Pin Feet / Root Motion then work on the retargeted rig (its own fields)
             for field, bone in rig_bones.items():
-                setattr(context.scene.hkmr, field, bone)
+                setattr(s.target.data.hkmr_bones, field, bone)
         feet = ""
         if k.ground is not None:
             g = k.ground

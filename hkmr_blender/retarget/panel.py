@@ -7,7 +7,7 @@ from ..ui.sidebar import SubPanel
 from .mapping import shipped_presets
 from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
                         HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)
-from .props import wrong_pick
+from .props import target_map, wrong_pick
 
 __all__ = ["HKMR_UL_bone_map", "HKMR_PT_retarget", "CLASSES"]
 
@@ -19,12 +19,8 @@ class HKMR_UL_bone_map(bpy.types.UIList):
 
     def draw_item(self, context, layout, _data, item, _icon, _active_data, _active_propname, _index=0,
                   _flt_flag=0):
-        target = context.scene.hkmr_retarget.target
         row = layout.row(align=True)
-        if target is not None and target.type == "ARMATURE":
-            row.prop_search(item, "bone", target.data, "bones", text="")
-        else:
-            row.prop(item, "bone", text="")
+        row.prop_search(item, "bone", item.id_data, "bones", text="")   # the armature that owns the mapping
         row.prop(item, "joint", text="")
         sub = row.row()
         sub.alert = item.confidence < LOW_CONFIDENCE
@@ -54,15 +50,19 @@ class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
         row.operator(HKMR_OT_retarget_auto_map.bl_idname, icon="AUTO")
         for name in shipped_presets():
             row.operator(HKMR_OT_retarget_load_preset.bl_idname, text=name.title()).shipped = name
-        layout.label(text=f"Mapping ({s.family or 'none'}): bone · SMPL joint · confidence")
-        row = layout.row()
-        row.template_list("HKMR_UL_bone_map", "", s, "items", s, "active_index", rows=6)
-        col = row.column(align=True)
-        col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="ADD").action = "ADD"
-        col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="REMOVE").action = "REMOVE"
-        if 0 <= s.active_index < len(s.items) and s.items[s.active_index].how:
-            item = s.items[s.active_index]  # why this bone: preset/name/hierarchy and a 2nd candidate, if any
-            layout.label(text=f"{item.bone}: {item.how}", icon="ERROR" if "2nd candidate" in item.how else "INFO")
+        m = target_map(s)             # the Target's own mapping: each character keeps its own
+        if m is None:
+            layout.label(text="Mapping: choose the Target to see its bone mapping", icon="INFO")
+        else:
+            layout.label(text=f"Mapping of '{s.target.name}' ({m.family or 'none'}): bone · SMPL joint · confidence")
+            row = layout.row()
+            row.template_list("HKMR_UL_bone_map", "", m, "items", m, "active_index", rows=6)
+            col = row.column(align=True)
+            col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="ADD").action = "ADD"
+            col.operator(HKMR_OT_retarget_map_edit.bl_idname, text="", icon="REMOVE").action = "REMOVE"
+            if 0 <= m.active_index < len(m.items) and m.items[m.active_index].how:
+                item = m.items[m.active_index]  # why this bone: preset/name/hierarchy and a 2nd candidate, if any
+                layout.label(text=f"{item.bone}: {item.how}", icon="ERROR" if "2nd candidate" in item.how else "INFO")
         row = layout.row(align=True)
         row.operator(HKMR_OT_retarget_load_preset.bl_idname, text="Load…", icon="FILEBROWSER").shipped = ""
         row.operator(HKMR_OT_retarget_save_preset.bl_idname, text="Save…", icon="FILE_TICK")

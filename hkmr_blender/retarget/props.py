@@ -1,5 +1,6 @@
-"""Retarget settings in the scene (``scene.hkmr_retarget``, bpy layer): source, target, options and the
-editable bone mapping (a collection shown as a UIList), with conversion to/from :class:`.mapping.BoneMapping`."""
+"""Retarget settings (bpy layer): in the scene (``scene.hkmr_retarget``) source, target and options; on each target
+armature its editable bone mapping (``armature.data.hkmr_map``, a collection shown as a UIList: two characters in a
+scene keep their own), with conversion to/from :class:`.mapping.BoneMapping`."""
 from __future__ import annotations
 
 import json
@@ -9,20 +10,16 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        StringProperty)
 
 from ..base.skeleton import BODY_HAND_NAMES, NUM_JOINTS
+from ..ui.properties import is_armature
 from .apply import not_an_armature
 from .mapping import BoneMapping, MapEntry, shipped_presets
 from .solve import RetargetOptions
 
-__all__ = ["HKMRBoneMapItem", "HKMRRetargetSettings", "mapping_from_settings", "mapping_to_settings",
-           "options_from_settings", "wrong_pick", "CLASSES"]
+__all__ = ["HKMRBoneMapItem", "HKMRBoneMap", "HKMRRetargetSettings", "target_map", "mapping_from_settings",
+           "mapping_to_settings", "options_from_settings", "adopt_scene_mapping", "wrong_pick", "CLASSES"]
 
 _JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger joint {i - NUM_JOINTS + 22}")
                 for i, n in enumerate(BODY_HAND_NAMES)]
-
-
-def _is_armature(_self, obj) -> bool:
-    """The Source and Target pickers' filter: they list armatures only."""
-    return obj.type == "ARMATURE"
 
 
 def wrong_pick(settings) -> str:
@@ -47,18 +44,24 @@ class HKMRBoneMapItem(bpy.types.PropertyGroup):
     how: StringProperty(name="Found by")
 
 
-class HKMRRetargetSettings(bpy.types.PropertyGroup):
-    source: PointerProperty(name="Source", type=bpy.types.Object, poll=_is_armature,
-                            description="The SMPL armature whose motion is retargeted (its evaluated pose is "
-                                        "sampled over the scene's frame range)")
-    target: PointerProperty(name="Target", type=bpy.types.Object, poll=_is_armature,
-                            description="The character's armature (Mixamo, Rigify, Unreal, Unity or any rig)")
+class HKMRBoneMap(bpy.types.PropertyGroup):
+    """One armature's bone mapping (``armature.data.hkmr_map``): the rows, the rig family and the custom properties
+    set on the rig before keying."""
+
     items: CollectionProperty(type=HKMRBoneMapItem)
     active_index: IntProperty()
     family: StringProperty(name="Family", default="")
     rig_properties: StringProperty(name="Rig properties", default="{}",
                                    description="JSON: custom properties set on the target before keying "
                                                "(Rigify: limbs to FK)")
+
+
+class HKMRRetargetSettings(bpy.types.PropertyGroup):
+    source: PointerProperty(name="Source", type=bpy.types.Object, poll=is_armature,
+                            description="The SMPL armature whose motion is retargeted (its evaluated pose is "
+                                        "sampled over the scene's frame range)")
+    target: PointerProperty(name="Target", type=bpy.types.Object, poll=is_armature,
+                            description="The character's armature (Mixamo, Rigify, Unreal, Unity or any rig)")
     preset: EnumProperty(name="Preset", items=_preset_items, description="A shipped bone-mapping preset")
     align_rest: BoolProperty(name="Match rest pose", default=True,
                              description="Turn each target bone's rest direction onto SMPL's, so A-posed rigs "
@@ -79,25 +82,53 @@ class HKMRRetargetSettings(bpy.types.PropertyGroup):
                                             "the export's file name)")
 
 
-def mapping_to_settings(settings, mapping: BoneMapping) -> None:
-    """Show ``mapping`` in the UI list (replaces the rows)."""
-    settings.items.clear()
+def target_map(settings):
+    """The Target's own bone mapping (``target.data.hkmr_map``), or None while no armature is the Target."""
+    t = settings.target
+    return t.data.hkmr_map if t is not None and t.type == "ARMATURE" else None
+
+
+def mapping_to_settings(bone_map, mapping: BoneMapping) -> None:
+    """Show ``mapping`` in the UI list of ``bone_map`` (an armature's ``hkmr_map``; replaces the rows)."""
+    bone_map.items.clear()
     for e in mapping.entries:
-        item = settings.items.add()
+        item = bone_map.items.add()
         item.bone, item.joint, item.confidence, item.how = e.bone, e.joint, e.confidence, e.how
-    settings.family = mapping.family
-    settings.rig_properties = json.dumps(mapping.properties)
-    settings.active_index = 0
+    bone_map.family = mapping.family
+    bone_map.rig_properties = json.dumps(mapping.properties)
+    bone_map.active_index = 0
 
 
-def mapping_from_settings(settings) -> BoneMapping:
-    """The UI rows as a :class:`BoneMapping` (rows without a bone are ignored)."""
-    entries = [MapEntry(i.bone, i.joint, i.confidence, i.how) for i in settings.items if i.bone]
+def mapping_from_settings(bone_map) -> BoneMapping:
+    """The UI rows of ``bone_map`` as a :class:`BoneMapping` (rows without a bone are ignored)."""
+    entries = [MapEntry(i.bone, i.joint, i.confidence, i.how) for i in bone_map.items if i.bone]
     try:
-        props = json.loads(settings.rig_properties or "{}")
+        props = json.loads(bone_map.rig_properties or "{}")
     except json.JSONDecodeError:
         props = {}
-    return BoneMapping(entries, settings.family or "manual", props)
+    return BoneMapping(entries, bone_map.family or "manual", props)
+
+
+def adopt_scene_mapping(scene) -> str:
+    """Files saved before the mapping moved to each armature keep it in ``scene.hkmr_retarget``: hand it to that
+    scene's Target (an armature without a mapping of its own) and drop it from the scene. Returns what was done ('' when
+    the scene had none), for the console."""
+    rt = scene.hkmr_retarget
+    old = {k: rt.pop(k, None) for k in ("items", "active_index", "family", "rig_properties")}
+    if not old["items"]:
+        return ""
+    joint = dict(enumerate(BODY_HAND_NAMES))                  # an EnumProperty is stored as its item's index
+    entries = [MapEntry(r.get("bone", ""), joint.get(r.get("joint", 0), BODY_HAND_NAMES[0]), r.get("confidence", 1.0),
+                        r.get("how", "")) for r in old["items"]]
+    try:
+        props = json.loads(old["rig_properties"] or "{}")
+    except (TypeError, json.JSONDecodeError):
+        props = {}
+    t = rt.target
+    if t is None or t.type != "ARMATURE" or t.data.library is not None or t.data.hkmr_map.items:
+        return f"HKMR: scene '{scene.name}': the retarget mapping ({len(entries)} rows) was dropped: no Target to take it"
+    mapping_to_settings(t.data.hkmr_map, BoneMapping(entries, old["family"] or "manual", props))
+    return f"HKMR: scene '{scene.name}': the retarget mapping ({len(entries)} rows) now belongs to '{t.name}'"
 
 
 def options_from_settings(settings) -> RetargetOptions:
@@ -106,4 +137,4 @@ def options_from_settings(settings) -> RetargetOptions:
                            keep_contacts=settings.keep_contacts)
 
 
-CLASSES = (HKMRBoneMapItem, HKMRRetargetSettings)
+CLASSES = (HKMRBoneMapItem, HKMRBoneMap, HKMRRetargetSettings)

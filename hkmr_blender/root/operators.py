@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..ui.actions import ActionEdit, scene_rig_bones
+from ..ui.actions import ActionEdit, rig_bones
 from ..ui.fields import from_props
 from .apply import apply_root_on_action
 from .settings import RootSettings
@@ -26,7 +26,7 @@ class HKMR_OT_root_motion(ActionEdit, bpy.types.Operator):
     bl_label = "Apply Root Motion"
 
     def apply(self, context, s) -> str:
-        _, hips, feet = scene_rig_bones(s, context.active_object)
+        _, hips, feet = rig_bones(context.active_object)
         settings = from_props(RootSettings, s)
         if not settings.active:
             return "Nothing to do: Root motion is World and neither Feet on the floor nor Rest frame is set"

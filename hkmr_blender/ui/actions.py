@@ -1,12 +1,13 @@
 """Shared pieces of the operators that edit the active armature's action (Pin Feet, Apply Root Motion,
-Export Actions): the poll, the report-on-ValueError ``execute``, and the panel's rig bone fields."""
+Export Actions): the poll, the report-on-ValueError ``execute``, and the armature's rig bone fields (with the move
+of the fields of older files from the scene to the armatures)."""
 from __future__ import annotations
 
 from ..feet.pin import legs_from_bones
 from ..feet.settings import RigBones
 from .fields import from_props, ui_fields
 
-__all__ = ["armature_poll", "ActionEdit", "scene_rig_bones"]
+__all__ = ["armature_poll", "ActionEdit", "rig_bones", "adopt_scene_rig_bones"]
 
 
 def armature_poll(context, op=None) -> bool:
@@ -21,21 +22,41 @@ def armature_poll(context, op=None) -> bool:
     return False
 
 
-def scene_rig_bones(s, obj=None):
-    """(leg chains or None, hips or None, foot bones or None) from the panel's bone fields. With ``obj`` (the armature
-    they are for): ValueError naming each field whose bone ``obj`` lacks — Retarget Motion fills them for its target,
-    so after it they name another rig's bones (before: a KeyError traceback from Apply Root Motion and Export)."""
-    bones = from_props(RigBones, s)
-    if obj is not None:
-        wrong = [f"{f.metadata['ui'].name} '{getattr(bones, f.name)}'" for f in ui_fields(RigBones)
-                 if getattr(bones, f.name) and getattr(bones, f.name) not in obj.data.bones]
-        if wrong:
-            raise ValueError(f"the rig bone fields name bones that '{obj.name}' does not have: {', '.join(wrong)}; they "
-                             f"were filled for another rig (Retarget Motion fills them for its target): choose "
-                             f"'{obj.name}''s bones in HKMR › Clips, Feet, Root Motion, or clear them for an SMPL rig")
+def rig_bones(obj):
+    """(leg chains or None, hips or None, foot bones or None) from the rig bone fields of the armature ``obj``
+    (``obj.data.hkmr_bones``; empty: SMPL names). ValueError naming each field whose bone ``obj`` lacks (a typed
+    name, a bone renamed since; before, a KeyError traceback from Apply Root Motion and Export)."""
+    bones = from_props(RigBones, obj.data.hkmr_bones)
+    wrong = [f"{f.metadata['ui'].name} '{getattr(bones, f.name)}'" for f in ui_fields(RigBones)
+             if getattr(bones, f.name) and getattr(bones, f.name) not in obj.data.bones]
+    if wrong:
+        raise ValueError(f"the rig bone fields of '{obj.name}' name bones it does not have: {', '.join(wrong)}; choose "
+                         f"its bones in HKMR › Clips, Feet, Root Motion, or clear them for an SMPL rig")
     legs = legs_from_bones(bones)
     feet = [b for c in legs for b in (c.foot, c.toe)] if legs else None
     return legs, bones.hips_bone or None, feet
+
+
+def adopt_scene_rig_bones(scene) -> str:
+    """Files saved before the rig bone fields moved to each armature keep them in ``scene.hkmr``: hand them to the
+    scene's armatures that have every bone they name and no fields of their own, and drop them from the scene.
+    Returns what was done ('' when the scene had none), for the console."""
+    names = [f.name for f in ui_fields(RigBones)]
+    old = {n: scene.hkmr.get(n) for n in names}
+    if not any(isinstance(v, str) for v in old.values()):
+        return ""
+    for n in names:
+        scene.hkmr.pop(n, None)
+    typed = {n: v for n, v in old.items() if isinstance(v, str) and v}
+    if not typed:
+        return ""
+    took = [ob for ob in scene.objects if ob.type == "ARMATURE" and ob.data.library is None
+            and all(b in ob.data.bones for b in typed.values()) and not any(getattr(ob.data.hkmr_bones, n) for n in names)]
+    for ob in took:
+        for n, bone in typed.items():
+            setattr(ob.data.hkmr_bones, n, bone)
+    said = ", ".join(f"'{ob.name}'" for ob in took) or "no armature (none has all of their bones)"
+    return f"HKMR: scene '{scene.name}': the rig bone fields ({', '.join(typed.values())}) now belong to {said}"
 
 
 class ActionEdit:

@@ -1,4 +1,5 @@
-"""Scene settings of the add-on (``scene.hkmr``), shared by the operators and the sidebar panel.
+"""Scene settings of the add-on (``scene.hkmr``), shared by the operators and the sidebar panel, and each
+armature's rig bone fields (``armature.data.hkmr_bones``, :class:`HKMRRigBones`).
 
 The import, feet, root-motion and clip settings are derived from each room's settings dataclass (field
 metadata, see :mod:`.fields`); the bake and export settings below belong to those operators only.
@@ -15,7 +16,8 @@ from ..importing.settings import ImportSettings
 from ..root.settings import RootSettings
 from .fields import from_props, ui_fields
 
-__all__ = ["HKMRSettings", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings", "BLEND_RELATIVE"]
+__all__ = ["HKMRSettings", "HKMRRigBones", "CLIP_SETTINGS", "import_settings", "bpy_properties", "draw_settings",
+           "BLEND_RELATIVE", "is_armature"]
 
 
 def _blend_relative() -> set[str]:
@@ -31,7 +33,8 @@ def _blend_relative() -> set[str]:
 BLEND_RELATIVE = _blend_relative()
 
 
-def _is_armature(_self, obj) -> bool:
+def is_armature(_self, obj) -> bool:
+    """The poll of an object picker that lists armatures only (Bake onto; the retarget's Source and Target)."""
     return obj.type == "ARMATURE"
 
 
@@ -65,8 +68,8 @@ CLIP_SETTINGS = (FootSettings, RootSettings, ClipSettings)   # applied to each i
 
 HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations__": {
     **bpy_properties(ImportSettings),
-    **{k: v for cls in (*CLIP_SETTINGS, RigBones) for k, v in bpy_properties(cls).items()},
-    "bake_target": PointerProperty(name="Bake onto", type=bpy.types.Object, poll=_is_armature,
+    **{k: v for cls in CLIP_SETTINGS for k, v in bpy_properties(cls).items()},
+    "bake_target": PointerProperty(name="Bake onto", type=bpy.types.Object, poll=is_armature,
                                    description="Another SMPL armature to receive the baked motion (empty: the "
                                                "active armature itself)"),
     "bake_smooth": FloatProperty(name="Smoothing", default=0.0, min=0.0, max=10.0,
@@ -80,6 +83,11 @@ HKMRSettings = type("HKMRSettings", (bpy.types.PropertyGroup,), {"__annotations_
                                                    "(and heading) onto the root bone in the file (the rig in the "
                                                    "scene is left as it is)"),
 }})
+
+
+#: The rig bone fields (:class:`RigBones`) of one armature, ``armature.data.hkmr_bones``: kept with the bones they
+#: name, so two characters in a scene keep their own (Retarget Motion fills its target's).
+HKMRRigBones = type("HKMRRigBones", (bpy.types.PropertyGroup,), {"__annotations__": bpy_properties(RigBones)})
 
 
 def import_settings(context) -> ImportSettings:

@@ -36,14 +36,19 @@ def test_panels_and_the_mapping_list_draw(imported, bpy_module):
         clips = draw(module.clips.panel.HKMR_PT_clips, context)
         assert any("operator hkmr.pin_feet" in line for line in clips)
         assert any("search hips_bone in bones" in line for line in clips) == (active is not None)
-    rt = context.scene.hkmr_retarget
+    m = target.data.hkmr_map                          # the Target's own mapping
     lines = draw(module.retarget.panel.HKMR_PT_retarget, context)
     assert any("list HKMR_UL_bone_map of items" in line for line in lines)
+    assert any(f"Mapping of '{target.name}' (mixamo)" in line for line in lines), lines
     assert any(".shipped = 'mixamo'" in line for line in lines)
     assert any("operator hkmr.retarget " in line for line in lines)
     probe = LayoutProbe()
-    bpy.types.HKMR_UL_bone_map.draw_item(None, context, probe, rt, rt.items[0], 0, rt, "active_index", 0)
-    assert any(f"search bone in bones = {rt.items[0].bone!r}" in line for line in probe.lines)
+    bpy.types.HKMR_UL_bone_map.draw_item(None, context, probe, m, m.items[0], 0, m, "active_index", 0)
+    assert any(f"search bone in bones = {m.items[0].bone!r}" in line for line in probe.lines)
+    context.scene.hkmr_retarget.target = None         # no Target: no list, says what to choose
+    lines = draw(module.retarget.panel.HKMR_PT_retarget, context)
+    assert not any("list HKMR_UL_bone_map" in line for line in lines)
+    assert any("choose the Target to see its bone mapping" in line for line in lines), lines
 
 
 def test_export_actions_says_where_and_how_it_exports(imported, bpy_module):
@@ -267,22 +272,56 @@ def test_batch_export_with_no_file_chosen_says_so(imported, bpy_module, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.npz"]
 
 
-def test_bone_fields_of_another_rig_are_named_not_a_traceback(imported, bpy_module, tmp_path):
-    """Retarget fills the rig bone fields (scene-wide) with the target's bones. Pin Feet, Apply Root Motion and Export
-    Actions with Root motion on another armature (the SMPL source, a second character) then looked those bones up
-    on it: a KeyError traceback ('bpy_prop_collection[key]: key "mixamorig:Hips" not found'). They say which field
-    names which bone that the rig lacks and what to do, and change nothing."""
+def test_two_characters_keep_their_own_mapping_and_rig_bone_fields(imported, bpy_module):
+    """The bone mapping and the rig bone fields belong to each armature: Retarget Motion auto-maps and fills its
+    target's. Retargeting onto a second character (UE-named) left the first one's mapping (with an edit) and fields
+    alone, so Pin Feet on either (and on the SMPL source, whose fields stay empty) finds its own bones — before, both
+    were scene-wide: the second character showed the first one's mapping (Retarget refused it: bones it lacks), and the second retarget
+    overwrote the first character's fields (Pin Feet on it then refused bones it does not have)."""
+    from hkmr_blender.base.skeleton import SMPL_JOINT_NAMES
+    from tests.blender.retarget_rigs import build_armature
+    bpy = bpy_module
+    module, source, mixamo = imported
+    context = bpy.context
+    rt = context.scene.hkmr_retarget
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    joints = np.array([source.data.bones[n].head_local for n in SMPL_JOINT_NAMES])   # the same proportions
+    unreal = build_armature(context, "unreal", joints, seed=2, name="Hero")
+    mixamo_map = {i.joint: i.bone for i in mixamo.data.hkmr_map.items}
+    mixamo.data.hkmr_map.items[0].how = "checked by hand"   # an edit to the first character's mapping
+    rt.target = unreal
+    assert not unreal.data.hkmr_map.items                # the second character shows its own (empty) mapping
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}       # ... which Retarget auto-maps
+    assert unreal.data.hkmr_map.family == "unreal" and {i.joint: i.bone for i in unreal.data.hkmr_map.items}[
+        "left_hip"] == "thigh_l"
+    assert {i.joint: i.bone for i in mixamo.data.hkmr_map.items} == mixamo_map            # the first one's is kept
+    assert mixamo.data.hkmr_map.items[0].how == "checked by hand"
+    hips = {ob.name: (ob.data.hkmr_bones.hips_bone, ob.data.hkmr_bones.left_toe) for ob in (source, mixamo, unreal)}
+    assert hips == {source.name: ("", ""), mixamo.name: ("mixamorig:Hips", "mixamorig:LeftToeBase"),
+                    "Hero": ("pelvis", "ball_l")}, hips
+    for rig in (mixamo, unreal, source):
+        context.view_layer.objects.active = rig
+        assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}, rig.name
+        clips = draw(module.clips.panel.HKMR_PT_clips, context)        # the panel shows the active rig's fields
+        assert any(f"Bones of '{rig.name}'" in line for line in clips), clips
+        assert any(f"search hips_bone in bones = {rig.data.hkmr_bones.hips_bone!r}" in line for line in clips), clips
+
+
+def test_bone_fields_naming_bones_the_rig_lacks_are_named_not_a_traceback(imported, bpy_module, tmp_path):
+    """Rig bone fields that name bones the armature lacks (typed for another rig, a bone renamed since): Pin Feet,
+    Apply Root Motion and Export Actions with Root motion looked them up on it: a KeyError traceback
+    ('bpy_prop_collection[key]: key "mixamorig:Hips" not found'). They say which field names which bone that the
+    rig lacks and what to do, and change nothing."""
     bpy = bpy_module
     _, source, target = imported
     context = bpy.context
-    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
     h = context.scene.hkmr
-    assert h.hips_bone == "mixamorig:Hips"
+    source.data.hkmr_bones.hips_bone = "mixamorig:Hips"
     context.view_layer.objects.active = source
     action = source.animation_data.action
     h.root_mode, h.export_dir, h.export_preset, h.export_root_motion = "root_motion", str(tmp_path / "out"), "unreal", True
-    said = (r"the rig bone fields name bones that 'clip' does not have: Hips 'mixamorig:Hips'.*they were filled for "
-            r"another rig.*HKMR › Clips, Feet, Root Motion")
+    said = (r"the rig bone fields of 'clip' name bones it does not have: Hips 'mixamorig:Hips'; choose its bones in "
+            r"HKMR › Clips, Feet, Root Motion, or clear them for an SMPL rig")
     try:
         for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions):
             with pytest.raises(RuntimeError, match=said):
@@ -291,3 +330,48 @@ def test_bone_fields_of_another_rig_are_named_not_a_traceback(imported, bpy_modu
         h.root_mode, h.export_root_motion = "world", False
     assert source.animation_data.action == action and "root" not in source.data.bones
     assert not (tmp_path / "out").exists()
+
+
+def test_an_older_files_scene_wide_fields_and_mapping_move_to_the_rig(imported, bpy_module, tmp_path):
+    """A .blend saved before the rig bone fields and the bone mapping moved keeps them in ``scene.hkmr`` and
+    ``scene.hkmr_retarget`` (here written where the older add-on kept them; an enum is stored as its index): opening
+    it hands the fields to the armature that has those bones and no fields of its own (not the SMPL source), the
+    mapping to the Target, drops both from the scene, and Pin Feet and Retarget work on that rig."""
+    from hkmr_blender.base.skeleton import BODY_HAND_NAMES
+    bpy = bpy_module
+    _, source, target = imported
+    old = {"hips_bone": "mixamorig:Hips", **{f"{side}_{part}": f"mixamorig:{side.title()}{bone}" for side in
+           ("left", "right") for part, bone in (("upper", "UpLeg"), ("lower", "Leg"), ("foot", "Foot"),
+                                                ("toe", "ToeBase"))}}
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}        # the target's action; its fields as an older file had them:
+    scene = bpy.context.scene
+    for key, bone in old.items():
+        setattr(target.data.hkmr_bones, key, "")           # none on the rig, the bones named in the scene's settings
+        scene.hkmr[key] = bone
+    m = target.data.hkmr_map
+    rows = [(i.bone, i.joint, i.how) for i in m.items]
+    rows[0] = (rows[0][0], rows[0][1], "checked by hand")
+    scene.hkmr_retarget["items"] = [{"bone": b, "joint": BODY_HAND_NAMES.index(j), "confidence": 1.0, "how": h}
+                                    for b, j, h in rows]
+    scene.hkmr_retarget["family"], scene.hkmr_retarget["rig_properties"] = m.family, m.rig_properties
+    m.items.clear()
+    m.family = ""
+    names = source.name, target.name
+    blend = tmp_path / "older.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend), check_existing=False)
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(blend))
+        scene = bpy.context.scene
+        source, target = (bpy.data.objects[n] for n in names)
+        assert {k: getattr(target.data.hkmr_bones, k) for k in old} == old
+        assert not any(getattr(source.data.hkmr_bones, k) for k in old)
+        assert not set(old) & set(scene.hkmr.keys())
+        m = target.data.hkmr_map
+        assert [(i.bone, i.joint, i.how) for i in m.items] == rows and m.family == "mixamo"
+        assert not {"items", "family", "rig_properties"} & set(scene.hkmr_retarget.keys())
+        assert not source.data.hkmr_map.items
+        bpy.context.view_layer.objects.active = target
+        assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
+        assert bpy.ops.hkmr.retarget() == {"FINISHED"} and [(i.bone, i.joint, i.how) for i in m.items] == rows
+    finally:
+        bpy.ops.wm.read_factory_settings(use_empty=True)  # forget the saved file name

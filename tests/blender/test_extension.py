@@ -144,10 +144,10 @@ def test_clip_operators_run_headless(installed, bpy_module, tmp_path):
     assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
     c.root_mode = "in_place"
     assert bpy.ops.hkmr.root_motion() == {"FINISHED"}
-    c.left_upper = "left_hip"                        # a half-typed leg chain is refused with a report
+    arm.data.hkmr_bones.left_upper = "left_hip"      # a half-typed leg chain is refused with a report
     with pytest.raises(RuntimeError, match="set every leg bone or none"):
         bpy.ops.hkmr.pin_feet()
-    c.left_upper = ""
+    arm.data.hkmr_bones.left_upper = ""
     scene.hkmr.export_dir, scene.hkmr.export_format = str(tmp_path / "out"), "glb"
     assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["jog.glb", "walk.glb"]
@@ -160,7 +160,7 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     zip_names = zipfile.ZipFile(installed[0]).namelist()
     assert {f"retarget/presets/{n}.json" for n in ("mixamo", "rigify", "unreal", "unity")} <= set(zip_names)
     _, target = import_with_mixamo_target(bpy, tmp_path, seed=3, frames=8)
-    s = bpy.context.scene.hkmr_retarget
+    s = target.data.hkmr_map                      # the Target's own mapping
     assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
     # 22 body joints + the two LeftHandMiddle1/RightHandMiddle1 finger bones the test rig has (SMPL-H middle1)
     assert s.family == "mixamo" and len(s.items) == 24 and min(i.confidence for i in s.items) == 1.0
@@ -177,14 +177,15 @@ def test_retarget_operators_run_headless(installed, bpy_module, tmp_path):
     assert bpy.ops.hkmr.retarget_map_edit(action="ADD") == {"FINISHED"} and len(s.items) == 25
     assert bpy.ops.hkmr.retarget_map_edit(action="REMOVE") == {"FINISHED"} and len(s.items) == 24
     assert bpy.ops.hkmr.retarget_load_preset(shipped="mixamo") == {"FINISHED"}
-    s.action_name = "walk_on_mixamo"
+    bpy.context.scene.hkmr_retarget.action_name = "walk_on_mixamo"
     assert bpy.ops.hkmr.retarget() == {"FINISHED"}
     assert target.animation_data.action.name == "walk_on_mixamo"
     assert target.pose.bones["mixamorig:LeftArm"].rotation_mode == "QUATERNION"
     assert hasattr(bpy.types, "HKMR_PT_retarget") and hasattr(bpy.types, "HKMR_UL_bone_map")
-    # the rig's bones reach the feet / root-motion settings: both run on the retargeted rig
+    # the rig's bones reach its own feet / root-motion bone fields: both run on the retargeted rig
+    b = target.data.hkmr_bones
+    assert (b.hips_bone, b.left_upper, b.right_toe) == ("mixamorig:Hips", "mixamorig:LeftUpLeg", "mixamorig:RightToeBase")
     h = bpy.context.scene.hkmr
-    assert (h.hips_bone, h.left_upper, h.right_toe) == ("mixamorig:Hips", "mixamorig:LeftUpLeg", "mixamorig:RightToeBase")
     bpy.context.view_layer.objects.active = target
     assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
     h.root_mode = "in_place"

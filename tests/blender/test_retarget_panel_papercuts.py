@@ -37,7 +37,7 @@ def test_rigify_preset_on_the_rigify_rig_warns_about_nothing(rigify_target, bpy_
     bpy = bpy_module
     assert "f_index.01.L.001" in rigify_target.data.bones and "thumb.01.R.001" in rigify_target.data.bones
     assert _load_rigify(bpy, capfd) == []
-    rows = bpy.context.scene.hkmr_retarget.items
+    rows = rigify_target.data.hkmr_map.items           # the Target's own mapping
     bone_of = {i.joint: i.bone for i in rows}
     assert bone_of["left_index1"] == "f_index.01.L" and bone_of["right_thumb1"] == "thumb.01.R"
     assert [(i.bone, i.confidence) for i in rows if i.confidence < 1.0] == []      # no red row
@@ -61,8 +61,8 @@ def test_a_real_second_bone_of_a_mapped_name_is_still_named(rigify_target, bpy_m
 
 
 def test_the_pickers_list_armatures_and_a_mesh_set_by_a_script_is_named(installed, bpy_module, tmp_path):
-    """Source and Target list armatures only (the poll Blender's search list calls); a mesh set anyway (a script
-    can) is named under the pickers in red, the Retarget, Auto-map and preset buttons are greyed out saying which
+    """Source and Target (and the bake's Bake onto) list armatures only (the poll Blender's search list calls); a
+    mesh set anyway (a script can) is named under the pickers in red, the Retarget, Auto-map and preset buttons are greyed out saying which
     field holds what and what to choose (before: "Choose the Target above", or a retarget that failed inside),
     and the plain function refuses it before the scene changes."""
     from tests.blender.conftest import import_with_mixamo_target
@@ -73,11 +73,12 @@ def test_the_pickers_list_armatures_and_a_mesh_set_by_a_script_is_named(installe
     mesh = bpy.data.objects.new("Body", bpy.data.meshes.new("Body"))
     bpy.context.scene.collection.objects.link(mesh)
     rt = bpy.context.scene.hkmr_retarget
-    rt.items.clear()                        # no mapping left from another module's rig: Retarget auto-maps
     props = module.retarget.props
     for field in ("source", "target"):     # the declaration Blender registered (annotations are strings here)
         poll = eval(props.HKMRRetargetSettings.__annotations__[field], vars(props)).keywords["poll"]
         assert poll(rt, source) and poll(rt, target) and not poll(rt, mesh), field
+    bake_onto = module.ui.properties.HKMRSettings.__annotations__["bake_target"].keywords["poll"]
+    assert bake_onto(bpy.context.scene.hkmr, target) and not bake_onto(bpy.context.scene.hkmr, mesh)  # Bake onto too
 
     panel = module.retarget.panel.HKMR_PT_retarget
     assert not any("not an armature" in line for line in draw(panel, bpy.context))

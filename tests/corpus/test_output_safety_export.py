@@ -20,9 +20,11 @@ pytestmark = pytest.mark.blender
 
 @pytest.fixture
 def clips(tmp_path):
-    """in/walk.npz, in/run.npz, other/walk.npz (same stem), upper/WALK.npz (same stem but for case), body.npz."""
+    """in/walk.npz, in/run.npz, other/walk.npz (same stem), upper/WALK.npz (same stem but for case),
+    video/walk.motion.npz and video/jump.motion.npz (Motion from Video's naming), body.npz."""
     motion, arrays = make_motion(np.random.default_rng(5), frames=6)
-    for rel in ("in/walk.npz", "in/run.npz", "other/walk.npz", "upper/WALK.npz"):
+    for rel in ("in/walk.npz", "in/run.npz", "other/walk.npz", "upper/WALK.npz", "video/walk.motion.npz",
+                "video/jump.motion.npz"):
         (tmp_path / rel).parent.mkdir(exist_ok=True)
         write_motion(tmp_path / rel, motion)
     atomic_savez(tmp_path / "body.npz", arrays)
@@ -47,11 +49,26 @@ def test_export_keeps_planted_files_in_and_around_the_output_folder(empty_scene,
     assert not [n for n in os.listdir(clips / "out") if n.startswith((".walk", ".run"))]   # no temporaries
 
 
+def test_export_names_files_after_the_clip_without_the_motion_ending(empty_scene, clips):  # noqa: F811
+    """Motion from Video's walk.motion.npz exports as walk.fbx / walk.blend (the clip's name, as the import names
+    its action), not walk.motion.fbx."""
+    from hkmr_blender.export.batch import export_batch
+    from hkmr_blender.importing.importer import ImportSettings
+
+    report = export_batch([clips / "video"], clips / "out", settings=ImportSettings(
+        rate="set_scene", model_path=str(clips / "body.npz")), progress=False, blend=True)
+    assert report.ok and len(report.done) == 2, report.failed
+    assert sorted(os.listdir(clips / "out")) == ["jump.blend", "jump.fbx", "walk.blend", "walk.fbx"]
+    assert sorted(os.path.basename(out) for _, out, _ in report.done) == ["jump.fbx", "walk.fbx"]
+
+
 # (id, argv after "export", what the message names)
 EXPORT_REFUSALS = [
     ("same-stem-in-two-folders", ["{d}/in/walk.npz", "{d}/other/walk.npz", "-o", "{d}/out"],
      ["in/walk.npz", "other/walk.npz", "walk.fbx"]),
     ("same-stem-via-folder-and-file", ["{d}/in", "{d}/other/walk.npz", "-o", "{d}/out"], ["other/walk.npz"]),
+    ("same-clip-name-via-the-motion-ending", ["{d}/in/walk.npz", "{d}/video/walk.motion.npz", "-o", "{d}/out"],
+     ["in/walk.npz", "video/walk.motion.npz", "walk.fbx"]),
     ("same-stem-with-blend", ["{d}/in/walk.npz", "{d}/other/walk.npz", "--blend", "-o", "{d}/out"], ["walk.blend"]),
     ("output-is-the-input-folder", ["{d}/in", "-o", "{d}/in"], ["also an input"]),
     ("output-inside-the-input-folder", ["{d}/in", "-o", "{d}/in/fbx"], ["inside the input folder"]),
