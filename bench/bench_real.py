@@ -93,6 +93,8 @@ def main() -> int:
     ap.add_argument("--height", type=int, default=720)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--skip-network", action="store_true")
+    ap.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=DetectorOptions.mirror,
+                    help="BlazePose also on the mirror images (DetectorOptions.mirror; default: its default)")
     ap.add_argument("--repeat", type=int, default=1, help="overlay runs per variant, best kept (a shared machine)")
     ap.add_argument("--long-minutes", type=float, default=0.0, help="RSS while detecting a looped video this long")
     args = ap.parse_args()
@@ -111,7 +113,7 @@ def main() -> int:
     rows.append(("decode", time.perf_counter() - t))
 
     t = time.perf_counter()
-    lm = run_detect(DetectStage(src, DetectorOptions()), WorkDir(os.path.join(tmp, "w"), {}).open(False))
+    lm = run_detect(DetectStage(src, DetectorOptions(mirror=args.mirror)), WorkDir(os.path.join(tmp, "w"), {}).open(False))
     rows.append(("detect (incl. decode)", time.perf_counter() - t))
     print(f"  person found in {int(lm.found.sum())}/{n} frames")
 

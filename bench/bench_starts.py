@@ -50,14 +50,15 @@ from core.pipeline.detect import DetectStage, landmarks_from_arrays, landmarks_t
 from core.pipeline.start import StartStage, run_start  # noqa: E402
 
 
-def landmarks_for(video: str) -> Landmarks:
-    """BlazePose landmarks of ``video`` (cached in VIDEO.landmarks.npz)."""
-    cache = os.path.splitext(video)[0] + ".landmarks.npz"
+def landmarks_for(video: str, mirror: bool = DetectorOptions.mirror) -> Landmarks:
+    """BlazePose landmarks of ``video`` (cached in VIDEO.landmarks.npz; with ``mirror``, DetectorOptions(mirror=True),
+    in VIDEO.mirror.landmarks.npz)."""
+    cache = os.path.splitext(video)[0] + (".mirror" if mirror else "") + ".landmarks.npz"
     if os.path.exists(cache):
         z = dict(np.load(cache))
         return landmarks_from_arrays(z, tuple(int(v) for v in z["image_size"]), float(z["fps"]))
     with tempfile.TemporaryDirectory() as tmp:
-        lm = run_detect(DetectStage(open_source(video), DetectorOptions()), WorkDir(os.path.join(tmp, "w"), {}).open(False))
+        lm = run_detect(DetectStage(open_source(video), DetectorOptions(mirror=mirror)), WorkDir(os.path.join(tmp, "w"), {}).open(False))
     extra = {} if lm.time_ms is None else {"time_ms": lm.time_ms}
     np.savez_compressed(cache, **landmarks_to_arrays(lm), **extra, image_size=np.array(lm.image_size), fps=lm.fps)
     return lm
@@ -282,6 +283,8 @@ def main(argv=None) -> int:
                          "truth's (an oracle)")
     ap.add_argument("--post-smooth", type=float, default=0.0, help="experiment: Gaussian σ (frames) on the output")
     ap.add_argument("--json", help="write the per-video rows here")
+    ap.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=DetectorOptions.mirror,
+                    help="BlazePose also on the mirror images, averaged (DetectorOptions.mirror; default: its default)")
     ap.add_argument("--prior", default=None, help="a pose-VAE file (hkmr-pose-vae) for the fit's prior term (w_vae)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -301,7 +304,7 @@ def main(argv=None) -> int:
         z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
         fps = float(z["fps"])
         rot, betas, transl = camera_truth(body, z)
-        lm = landmarks_for(video)
+        lm = landmarks_for(video, args.mirror)
         n = min(lm.num_frames, len(rot))
         lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
         with torch.no_grad():
@@ -352,7 +355,7 @@ def main(argv=None) -> int:
                   flush=True)
             print(" " * 26 + "PA per joint: " + " ".join(f"{j} {s['PA ' + j]:.0f}" for j in LSP_NAMES), flush=True)
             rows.append({"video": os.path.basename(video), "start": start, "pre": pre, "fit_pre": args.fit_pre,
-                         "set": args.set, "betas": args.betas,
+                         "set": args.set, "betas": args.betas, "mirror": args.mirror,
                          "prior": args.prior,
                          "frames": int(fit.valid.sum()),
                          **s})

@@ -57,6 +57,9 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    help="whom to follow when several people are in view: auto (BlazePose's most confident "
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
                    "detection, so the person must stay inside it")
+    p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=None,
+                   help="run BlazePose on each frame and on its mirror image and average the two (a second look: "
+                   "its 3D ~4–6 %% closer to the truth, detection ~1.5× the time; default: DetectorOptions' mirror)")
     p.add_argument("--world3d", choices=("blazepose", "lifter"), default=None,
                    help="the 3D landmarks the fit follows: blazepose (default: BlazePose's world landmarks) or lifter "
                    "(the world lifter, trained on real motion capture: its 3D is 14 mm PA closer to the truth on "
@@ -128,7 +131,8 @@ def _real_options(args):
     if given:
         raise ValueError(f"{', '.join(given)} belong(s) to the raw network path; add --no-fit to use it, or drop "
                          f"{'it' if len(given) == 1 else 'them'} (the default path is the BlazePose detector + fit)")
-    return RealOptions(detector=DetectorOptions(person=parse_person(args.person)), fps=args.fps,
+    mirror = DetectorOptions.mirror if args.mirror is None else args.mirror
+    return RealOptions(detector=DetectorOptions(person=parse_person(args.person), mirror=mirror), fps=args.fps,
                        focal_length=args.focal_length, min_confidence=args.min_confidence,
                        chunk_size=args.chunk_size, world_origin=args.world_origin,
                        include_mesh=not args.no_mesh, keep_work=args.keep_work,
@@ -222,6 +226,8 @@ def _network_runner(args):
         raise ValueError("--camera belongs to the fit; --no-fit assumes a static camera: drop one of them")
     if args.hands:
         raise ValueError("--hands needs the default path (BlazePose + fit); drop --no-fit or --hands")
+    if args.mirror is not None:
+        raise ValueError("--mirror / --no-mirror set BlazePose, which --no-fit does not run: drop one of them")
     if args.threads is not None:
         import torch
 

@@ -85,7 +85,7 @@ def test_options_default_on_enter_the_windows_digest_and_are_checked():
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w_torso_dir=1.0))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_torso=0.5))
     assert inputs_digest(cfg) != inputs_digest(replace(cfg, sigma_dir=0.2))
-    assert cfg.w3d_depth == 1.0 and inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_depth=0.5))
+    assert cfg.w3d_depth == 0.5 and inputs_digest(cfg) != inputs_digest(replace(cfg, w3d_depth=1.0))
     for bad in ({"w_torso_dir": -1.0}, {"w3d_torso": -0.1}, {"sigma_dir": 0.0}, {"w3d_depth": -0.5}):
         with pytest.raises(ValueError, match="w_torso_dir, w3d_torso, w3d_depth ≥ 0 and sigma_dir > 0"):
             replace(cfg, **bad).validate()
