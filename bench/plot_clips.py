@@ -42,16 +42,20 @@ def main(argv=None) -> int:
     names = clips + ["all frames"]
     fig, ax = plt.subplots(figsize=(1.0 + 0.9 * len(names), 3.6), dpi=120)
     width = 0.8 / len(runs)
+    top = 0.0
     for k, (label, run) in enumerate(zip(args.labels, runs)):
         vals = [run[c][0] for c in clips]
         vals.append(sum(run[c][0] * run[c][1] for c in clips) / sum(run[c][1] for c in clips))
         x = np.arange(len(names)) + (k - (len(runs) - 1) / 2) * width
         ax.bar(x, vals, width, label=label)
-        ax.text(x[-1], vals[-1] + 0.5, f"{vals[-1]:.1f}", ha="center", va="bottom", fontsize=7)
+        ax.text(x[-1], vals[-1] * 0.97, f"{vals[-1]:.1f}", ha="center", va="top", rotation=90, fontsize=7,
+                color="white")
+        top = max(top, max(vals))
     ax.set_xticks(np.arange(len(names)), names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(f"{args.metric} ({args.unit})")
     ax.set_title(args.title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_ylim(0, top * 1.22)
+    ax.legend(fontsize=7, loc="upper left", ncol=len(runs))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.out)

@@ -94,3 +94,12 @@ def test_the_real_walk_with_the_mirror_pass_tracks_the_walker_every_frame_a_sing
     torso = np.linalg.norm(one.points2d[f][:, [11, 12]].mean(1) - one.points2d[f][:, [23, 24]].mean(1), axis=-1)
     gap = np.linalg.norm(both.points2d[f][:, 11:29] - one.points2d[f][:, 11:29], axis=-1).mean(1)
     assert (gap < 0.1 * torso).mean() > 0.9 and np.median(gap / torso) < 0.05, np.median(gap / torso)
+
+
+def test_the_mirror_options_belong_to_the_detector_path(tmp_path, capsys):
+    from core.cli import main
+
+    out = tmp_path / "x.npz"
+    assert main(["infer", str(REAL_DEMO_CLIP), "-o", str(out), "--no-mirror", "--no-fit"]) != 0
+    assert "--mirror / --no-mirror set BlazePose, which --no-fit does not run" in capsys.readouterr().err
+    assert not out.exists()
