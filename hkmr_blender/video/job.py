@@ -46,7 +46,8 @@ class VideoJobError(RuntimeError):
 class VideoJobConfig:
     """python: interpreter with HKMR + torch; method: "fit" (default, ``hkmr infer``'s: BlazePose detector +
     clip fit; ``person_box`` "x0,y0,x1,y1" chooses whom to follow, empty = auto; ``height`` the person's height in
-    metres, ``hkmr infer --height``: the world's scale, 0 = unknown) or "network" (``--no-fit``:
+    metres, ``hkmr infer --height``: the world's scale, 0 = unknown; ``mirror`` False: one BlazePose look per frame,
+    ``hkmr infer --no-mirror``, faster, less accurate) or "network" (``--no-fit``:
     the image model with ``checkpoint`` and person crops ``person`` "full" | "track" | "boxes" (needs ``boxes``));
     ``smooth``: One-Euro smoothing, network only; pythonpath: optional folder put in front of PYTHONPATH (an HKMR
     checkout not installed); isolated: PYTHONPATH is exactly ``pythonpath`` and user site-packages are off (Blender's
@@ -58,6 +59,7 @@ class VideoJobConfig:
     method: str = "fit"
     person_box: str = ""
     height: float = 0.0
+    mirror: bool = True
     checkpoint: str = ""
     person: str = "full"
     boxes: str = ""
@@ -119,6 +121,8 @@ def build_command(cfg: VideoJobConfig) -> list[str]:
             if problem:
                 raise VideoJobError(f"{problem}, or 0 if unknown")
             cmd += ["--height", repr(float(cfg.height))]
+        if not cfg.mirror:  # the default (two looks) sends no flag
+            cmd.append("--no-mirror")
     elif cfg.method == "network":
         cmd.append("--no-fit")
         if cfg.smooth:  # One-Euro on the network's per-frame output; the fit has its own temporal term

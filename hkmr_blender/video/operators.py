@@ -98,6 +98,9 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
                           description="Detector + fit: the person's height (hkmr infer --height). It sets the world's "
                                       "scale — how far they travel and how far from the camera they are; 0: unknown "
                                       "(one adult size from the detector)")
+    mirror: BoolProperty(name="Two looks per frame", default=True,
+                         description="Detector + fit: run BlazePose on each frame and on its mirror image and average "
+                                     "the two — closer 3D, about 1.5× the detection time (off: hkmr infer --no-mirror)")
     checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", default="", options=BLEND_RELATIVE,
                                description="Network only: HKMR or SPIN checkpoint (empty: the default checkpoint)")
     person: EnumProperty(name="Crops", default="full", description="Network only: how the person is cropped",
@@ -118,7 +121,8 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
         col = self.layout.column()
         col.prop(self, "output")
         col.prop(self, "method")
-        props = ("person_box", "height") if self.method == "fit" else ("checkpoint", "person", "boxes", "smooth")
+        props = ("person_box", "height", "mirror") if self.method == "fit" else ("checkpoint", "person", "boxes",
+                                                                                 "smooth")
         for prop in (*props, "import_result"):
             col.prop(self, prop)
 
@@ -142,6 +146,7 @@ class HKMR_OT_motion_from_video(bpy.types.Operator, ImportHelper):
             **_interpreter(context, self.python_path), input=video,
             output=bpy.path.abspath(self.output) if self.output else default_output(video),
             method=self.method, person_box=self.person_box.strip(), height=self.height * _metres_per_unit(context),
+            mirror=self.mirror,
             checkpoint=bpy.path.abspath(self.checkpoint) if self.checkpoint else "",
             person=self.person, boxes=bpy.path.abspath(self.boxes) if self.boxes else "", smooth=self.smooth,
         )

@@ -51,6 +51,10 @@ def test_person_height_goes_to_hkmr_infer_as_the_cli_option():
     assert "--height" not in build_command(VideoJobConfig(python="py", input="a.mp4", output="a.npz"))
     assert "--height" not in build_command(VideoJobConfig(python="py", input="a", output="b", method="network",
                                                           height=1.83))
+    assert "--no-mirror" not in cmd                                # two looks per frame: hkmr infer's default
+    one = build_command(VideoJobConfig(python="py", input="a.mp4", output="a.npz", mirror=False))
+    assert "--no-mirror" in one and "--no-mirror" not in build_command(
+        VideoJobConfig(python="py", input="a", output="b", method="network", mirror=False))
     for bad in (175.0, 0.3, -1.0, float("nan")):
         with pytest.raises(VideoJobError, match=r"Person's height .*: the person's height in metres, between 0.5 and "
                                                 r"2.5 \(e.g. 1.75\), or 0 if unknown"):
