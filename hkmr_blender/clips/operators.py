@@ -21,7 +21,7 @@ def draw_clip_settings(layout, s, rig=None) -> None:
         draw_settings(layout, s, cls)
     if rig is not None and rig.type == "ARMATURE":
         box = layout.box()
-        box.label(text=f"Bones of '{rig.name}' (empty: SMPL names)")
+        box.label(text=f"Bones of '{rig.name}' (empty: from its mapping, else SMPL names)")
         for f in dataclasses.fields(RigBones):
             box.prop_search(rig.data.hkmr_bones, f.name, rig.data, "bones")
 

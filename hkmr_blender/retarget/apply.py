@@ -76,6 +76,15 @@ def not_an_armature(field: str, obj) -> str:
             f"{field.title()}")
 
 
+def linked_target(obj) -> str:
+    """Why keys on ``obj`` would be lost ('' when they are kept): an object linked from another .blend (not a library
+    override) takes an action in memory, but the file saves only the link, so the retargeted clip is gone on reopen."""
+    if obj is None or obj.library is None:
+        return ""
+    return (f"Target '{obj.name}' is linked from {obj.library.name}: a clip keyed on it would not be saved; make it a "
+            f"library override (Object › Library Override › Make) and choose that")
+
+
 def read_target(obj) -> tuple[TargetRig, np.ndarray]:
     """An armature object → (:class:`TargetRig`, the object's world rotation). Bones are ordered so
     parents and constraint sources come first; full-influence world-space Copy Transforms/Rotation
@@ -197,6 +206,8 @@ def retarget(context, source, target, mapping: BoneMapping | None = None,
     rig ``properties`` (Rigify: limbs to FK, neck/head follow) are set on the target's pose bones.
     Raises ValueError (bad mapping, not an armature, non-uniform scale) before changing the scene."""
     rig, rot = read_target(target)
+    if linked_target(target):
+        raise ValueError(linked_target(target))
     mapping = mapping if mapping is not None else auto_map(rig.names, rig.parents)
     joint_of_bone(mapping, rig.names)                 # validate before any change
     scene = context.scene

@@ -9,7 +9,8 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .apply import not_an_armature, read_target, retarget
 from .mapping import PresetError, apply_preset, auto_map, load_preset, save_preset, shipped_presets
-from .props import mapping_from_settings, mapping_to_settings, options_from_settings, target_map, wrong_pick
+from .props import (linked_map, mapping_from_settings, mapping_to_settings, options_from_settings, target_map,
+                    wrong_pick)
 
 __all__ = ["CLASSES"]
 
@@ -21,6 +22,13 @@ def _settings(context):
 def _target_names(settings) -> tuple[list[str], list[int]]:
     rig, _ = read_target(settings.target)
     return rig.names, list(rig.parents)
+
+
+def _report_linked(op, bone_map) -> None:
+    """Warn when the mapping just made lives on an armature linked from another file (not saved with this one)."""
+    said = linked_map(bone_map)
+    if said:
+        op.report({"WARNING"}, said)
 
 
 def _report_rivals(op, mapping) -> None:
@@ -58,6 +66,7 @@ class HKMR_OT_retarget_auto_map(_NeedsTarget, bpy.types.Operator):
         m = auto_map(names, parents)
         mapping_to_settings(target_map(s), m)
         _report_rivals(self, m)
+        _report_linked(self, target_map(s))
         low = sum(e.confidence < 0.75 for e in m.entries)
         self.report({"INFO"}, f"Mapped {len(m.entries)} bones ({m.family}); {low} with low confidence: check them")
         return {"FINISHED"}
@@ -90,6 +99,7 @@ class HKMR_OT_retarget_load_preset(_NeedsTarget, bpy.types.Operator, ImportHelpe
         m = apply_preset(preset, names, parents)
         mapping_to_settings(target_map(s), m)
         _report_rivals(self, m)
+        _report_linked(self, target_map(s))
         self.report({"INFO"}, f"Preset '{preset.name}': {len(m.entries)} bones found on '{s.target.name}'")
         return {"FINISHED"}
 
@@ -123,6 +133,15 @@ class HKMR_OT_retarget_map_edit(_NeedsTarget, bpy.types.Operator):
     bl_label = "Edit Mapping Rows"
     bl_options = {"REGISTER", "UNDO"}
     action: EnumProperty(items=[("ADD", "Add", "Add a row"), ("REMOVE", "Remove", "Remove the selected row")])
+
+    @classmethod
+    def poll(cls, context):
+        if not super().poll(context):
+            return False
+        said = linked_map(target_map(_settings(context)))    # its rows cannot be edited here (Blender greys them)
+        if said:
+            cls.poll_message_set(said)
+        return not said
 
     def execute(self, context):
         s = target_map(_settings(context))
@@ -162,6 +181,7 @@ class HKMR_OT_retarget(bpy.types.Operator):
             if not bone_map.items:
                 names, parents = _target_names(s)
                 mapping_to_settings(bone_map, auto_map(names, parents))
+                _report_linked(self, bone_map)
             result = retarget(context, s.source, s.target, mapping_from_settings(bone_map), options_from_settings(s),
                               name=s.action_name or None)
         except ValueError as exc:

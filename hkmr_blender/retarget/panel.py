@@ -7,7 +7,7 @@ from ..ui.sidebar import SubPanel
 from .mapping import shipped_presets
 from .operators import (HKMR_OT_retarget, HKMR_OT_retarget_auto_map, HKMR_OT_retarget_load_preset,
                         HKMR_OT_retarget_map_edit, HKMR_OT_retarget_save_preset)
-from .props import target_map, wrong_pick
+from .props import linked_map, target_map, wrong_pick
 
 __all__ = ["HKMR_UL_bone_map", "HKMR_PT_retarget", "CLASSES"]
 
@@ -55,6 +55,11 @@ class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
             layout.label(text="Mapping: choose the Target to see its bone mapping", icon="INFO")
         else:
             layout.label(text=f"Mapping of '{s.target.name}' ({m.family or 'none'}): bone · SMPL joint · confidence")
+            linked = linked_map(m)      # a linked character's armature: its mapping lives in its own file
+            if linked:
+                box = layout.box()
+                for i, line in enumerate(linked.split(": ")):    # a sidebar label does not wrap
+                    box.label(text=line[0].upper() + line[1:], icon="ERROR" if i == 0 else "BLANK1")
             row = layout.row()
             row.template_list("HKMR_UL_bone_map", "", m, "items", m, "active_index", rows=6)
             col = row.column(align=True)

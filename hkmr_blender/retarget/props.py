@@ -11,12 +11,13 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
 
 from ..base.skeleton import BODY_HAND_NAMES, NUM_JOINTS
 from ..ui.properties import is_armature
-from .apply import not_an_armature
+from .apply import linked_target, not_an_armature
 from .mapping import BoneMapping, MapEntry, shipped_presets
 from .solve import RetargetOptions
 
-__all__ = ["HKMRBoneMapItem", "HKMRBoneMap", "HKMRRetargetSettings", "target_map", "mapping_from_settings",
-           "mapping_to_settings", "options_from_settings", "adopt_scene_mapping", "wrong_pick", "CLASSES"]
+__all__ = ["HKMRBoneMapItem", "HKMRBoneMap", "HKMRRetargetSettings", "target_map", "linked_map",
+           "mapping_from_settings", "mapping_to_settings", "options_from_settings", "adopt_scene_mapping", "wrong_pick",
+           "CLASSES"]
 
 _JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger joint {i - NUM_JOINTS + 22}")
                 for i, n in enumerate(BODY_HAND_NAMES)]
@@ -24,12 +25,13 @@ _JOINT_ITEMS = [(n, n, f"SMPL joint {i}" if i < NUM_JOINTS else f"SMPL-H finger 
 
 def wrong_pick(settings) -> str:
     """Why the Source or Target set in ``settings`` cannot be used ('' when both are armatures or empty): the
-    pickers list armatures only, but a script (or a file from elsewhere) can set any object."""
+    pickers list armatures only, but a script (or a file from elsewhere) can set any object; a Target linked from
+    another file would lose its clip on save (:func:`.apply.linked_target`)."""
     for field in ("source", "target"):
         obj = getattr(settings, field)
         if obj is not None and obj.type != "ARMATURE":
             return not_an_armature(field, obj)
-    return ""
+    return linked_target(settings.target)
 
 
 def _preset_items(_self, _context):
@@ -86,6 +88,18 @@ def target_map(settings):
     """The Target's own bone mapping (``target.data.hkmr_map``), or None while no armature is the Target."""
     t = settings.target
     return t.data.hkmr_map if t is not None and t.type == "ARMATURE" else None
+
+
+def linked_map(bone_map) -> str:
+    """Why the mapping ``bone_map`` (an armature's ``hkmr_map``) is not saved with the open file ('' when it is): the
+    armature is linked from another .blend (a library override's armature too), and a file keeps only the link to it.
+    """
+    arm = bone_map.id_data
+    if arm.library is None:
+        return ""
+    lib = arm.library.name
+    return (f"The bones of '{arm.name}' are linked from {lib}: a mapping made here is not saved; to keep one, map the "
+            f"rig in {lib} and save it")
 
 
 def mapping_to_settings(bone_map, mapping: BoneMapping) -> None:

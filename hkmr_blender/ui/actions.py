@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..feet.pin import legs_from_bones
 from ..feet.settings import RigBones
+from ..retarget.props import mapping_from_settings
 from .fields import from_props, ui_fields
 
 __all__ = ["armature_poll", "ActionEdit", "rig_bones", "adopt_scene_rig_bones"]
@@ -24,9 +25,12 @@ def armature_poll(context, op=None) -> bool:
 
 def rig_bones(obj):
     """(leg chains or None, hips or None, foot bones or None) from the rig bone fields of the armature ``obj``
-    (``obj.data.hkmr_bones``; empty: SMPL names). ValueError naming each field whose bone ``obj`` lacks (a typed
-    name, a bone renamed since; before, a KeyError traceback from Apply Root Motion and Export)."""
+    (``obj.data.hkmr_bones``; all empty: the bones its retarget mapping gives them, as Retarget Motion fills them, else
+    SMPL names). ValueError naming each field whose bone ``obj`` lacks (a typed name, a bone renamed since; before, a
+    KeyError traceback from Apply Root Motion and Export)."""
     bones = from_props(RigBones, obj.data.hkmr_bones)
+    if bones == RigBones() and obj.data.hkmr_map.items:    # e.g. a linked character: its fields are not saved here
+        bones = RigBones(**(mapping_from_settings(obj.data.hkmr_map).rig_bones() or {}))
     wrong = [f"{f.metadata['ui'].name} '{getattr(bones, f.name)}'" for f in ui_fields(RigBones)
              if getattr(bones, f.name) and getattr(bones, f.name) not in obj.data.bones]
     if wrong:

@@ -1,0 +1,97 @@
+"""A character linked from its own .blend into a shot file, as studios do (File › Link, then Object › Library Override
+› Make): the rig bone fields and the bone mapping live on the armature data, which stays linked even in an override,
+so what the shot file writes there is not saved. Before: Retarget onto a plain linked rig reported success and the
+clip was gone on reopen; on an override, Auto-map and the row buttons 'worked' and vanished on reopen, and Pin Feet
+after reopening refused the retargeted character ("the armature has no bones for SMPL joint(s) …, select an SMPL
+armature")."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.blender.conftest import import_with_mixamo_target
+from tests.blender.layout_probe import draw
+
+pytestmark = pytest.mark.blender
+
+
+@pytest.fixture
+def character_file(installed, bpy_module, tmp_path):
+    """char.blend: the Mixamo-named character in collection 'Char', mapped there (Auto-map, one row marked by hand);
+    then a fresh shot file with the clip imported as the Source. Returns (the add-on module, char.blend)."""
+    bpy = bpy_module
+    source, rig = import_with_mixamo_target(bpy, tmp_path, seed=3, frames=8)
+    coll = bpy.data.collections.new("Char")
+    bpy.context.scene.collection.children.link(coll)
+    bpy.context.scene.collection.objects.unlink(rig)
+    coll.objects.link(rig)
+    assert bpy.ops.hkmr.retarget_auto_map() == {"FINISHED"}
+    rig.data.hkmr_map.items[0].how = "checked in char.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "char.blend"))
+    bpy.ops.wm.read_homefile(use_empty=True)
+    h = bpy.context.scene.hkmr
+    h.target, h.rate, h.create_mesh = "new", "set_scene", False
+    assert bpy.ops.hkmr.import_motion(filepath=str(tmp_path / "clip.npz")) == {"FINISHED"}
+    yield installed[1], tmp_path / "char.blend"
+    bpy.ops.wm.read_homefile(use_empty=True)              # forget the saved file names (the add-on stays)
+
+
+def _link_char(bpy, path):
+    with bpy.data.libraries.load(str(path), link=True) as (_, into):
+        into.collections = ["Char"]
+    return into.collections[0]
+
+
+def test_retarget_refuses_a_linked_rig_whose_clip_would_be_lost(character_file, bpy_module):
+    bpy = bpy_module
+    module, path = character_file
+    coll = _link_char(bpy, path)
+    inst = bpy.data.objects.new("Char", None)
+    inst.instance_type, inst.instance_collection = "COLLECTION", coll
+    bpy.context.scene.collection.objects.link(inst)
+    rig = bpy.data.objects["mixamo"]
+    rt = bpy.context.scene.hkmr_retarget
+    rt.target = rig
+    said = (r"Target 'mixamo' is linked from char.blend: a clip keyed on it would not be saved; make it a library "
+            r"override \(Object › Library Override › Make\) and choose that")
+    with pytest.raises(RuntimeError, match=said):
+        bpy.ops.hkmr.retarget()
+    assert rig.animation_data is None
+    lines = draw(module.retarget.panel.HKMR_PT_retarget, bpy.context)
+    assert any("label \"Target 'mixamo' is linked from char.blend\"" in line for line in lines), lines
+
+
+def test_an_overridden_character_keeps_working_after_reopen(character_file, bpy_module, tmp_path, capfd):
+    bpy = bpy_module
+    module, path = character_file
+    over = _link_char(bpy, path).override_hierarchy_create(bpy.context.scene, bpy.context.view_layer)
+    rig = next(o for o in over.all_objects if o.type == "ARMATURE")
+    assert rig.override_library is not None and rig.data.library is not None     # the armature stays linked
+    rt = bpy.context.scene.hkmr_retarget
+    rt.target = rig
+    rows = [(i.bone, i.joint, i.how) for i in rig.data.hkmr_map.items]
+    assert rows[0][2] == "checked in char.blend"          # the mapping made in the character's file
+    said = (r"The bones of 'mixamo' are linked from char.blend: a mapping made here is not saved; to keep one, map "
+            r"the rig in char.blend and save it")
+    capfd.readouterr()
+    assert bpy.ops.hkmr.retarget_load_preset(shipped="mixamo") == {"FINISHED"}      # used, with a warning
+    assert re.search(said, capfd.readouterr().out)
+    with pytest.raises(RuntimeError, match=said):        # rows Blender shows greyed: no Add/Remove either
+        bpy.ops.hkmr.retarget_map_edit(action="ADD")
+    lines = draw(module.retarget.panel.HKMR_PT_retarget, bpy.context)
+    assert any("label \"The bones of 'mixamo' are linked from char.blend\"" in line for line in lines), lines
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    blend = tmp_path / "shot.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    bpy.ops.wm.open_mainfile(filepath=str(blend))
+    rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and o.override_library is not None)
+    assert rig.animation_data.action.name == "mixamo_clip"             # the clip is kept (on the override)
+    assert [(i.bone, i.joint, i.how) for i in rig.data.hkmr_map.items] == rows   # char.blend's mapping, as it is there
+    assert not any(v for v in rig.data.hkmr_bones.values())             # Retarget's fields were not saved here ...
+    bpy.context.view_layer.objects.active = rig
+    capfd.readouterr()
+    assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}                     # ... Pin Feet takes them from its mapping
+    assert "Pinned feet; travel during contact" in capfd.readouterr().out
+    lines = draw(module.clips.panel.HKMR_PT_clips, bpy.context)
+    assert any("Bones of 'mixamo' (empty: from its mapping, else SMPL names)" in line for line in lines), lines
