@@ -64,6 +64,8 @@ def register() -> None:
     bpy.types.Armature.hkmr_map = bpy.props.PointerProperty(type=HKMRBoneMap)
     bpy.types.TOPBAR_MT_file_import.append(menu_import)
     bpy.app.handlers.load_post.append(bpy.app.handlers.persistent(_adopt_rig_bones))
+    if isinstance(bpy.data, bpy.types.BlendData):    # enabled with a file open (an update mid-session): no load_post
+        _adopt_rig_bones()                           # comes for it (at start-up bpy.data is restricted; load_post is)
 
 
 def unregister() -> None:

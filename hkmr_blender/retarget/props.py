@@ -139,8 +139,11 @@ def adopt_scene_mapping(scene) -> str:
     except (TypeError, json.JSONDecodeError):
         props = {}
     t = rt.target
-    if t is None or t.type != "ARMATURE" or t.data.library is not None or t.data.hkmr_map.items:
-        return f"HKMR: scene '{scene.name}': the retarget mapping ({len(entries)} rows) was dropped: no Target to take it"
+    why = ("the scene has no Target armature to take it" if t is None or t.type != "ARMATURE" else
+           f"the Target '{t.name}' is linked from {t.data.library.name} (map it there)" if t.data.library else
+           f"the Target '{t.name}' has a mapping of its own" if t.data.hkmr_map.items else "")
+    if why:
+        return f"HKMR: scene '{scene.name}': the retarget mapping ({len(entries)} rows) was dropped: {why}"
     mapping_to_settings(t.data.hkmr_map, BoneMapping(entries, old["family"] or "manual", props))
     return f"HKMR: scene '{scene.name}': the retarget mapping ({len(entries)} rows) now belongs to '{t.name}'"
 
