@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..feet.pin import legs_from_bones
 from ..feet.settings import RigBones
 from ..retarget.props import mapping_from_settings
+from ..rig.bones import BoneMatchError, match_smpl_bones
 from .fields import from_props, ui_fields
 
 __all__ = ["armature_poll", "ActionEdit", "rig_bones", "adopt_scene_rig_bones"]
@@ -31,6 +32,8 @@ def rig_bones(obj):
     bones = from_props(RigBones, obj.data.hkmr_bones)
     if bones == RigBones() and obj.data.hkmr_map.items:    # e.g. a linked character: its fields are not saved here
         bones = RigBones(**(mapping_from_settings(obj.data.hkmr_map).rig_bones() or {}))
+    if bones == RigBones():
+        _smpl_named(obj)
     wrong = [f"{f.metadata['ui'].name} '{getattr(bones, f.name)}'" for f in ui_fields(RigBones)
              if getattr(bones, f.name) and getattr(bones, f.name) not in obj.data.bones]
     if wrong:
@@ -39,6 +42,19 @@ def rig_bones(obj):
     legs = legs_from_bones(bones)
     feet = [b for c in legs for b in (c.foot, c.toe)] if legs else None
     return legs, bones.hips_bone or None, feet
+
+
+def _smpl_named(obj) -> None:
+    """ValueError for an armature with neither bone fields nor SMPL-named bones (a character never retargeted, its
+    fields cleared): the bone matcher's "no bones for SMPL joint(s) …; select an SMPL armature" named the wrong fix."""
+    try:
+        match_smpl_bones([b.name for b in obj.data.bones])
+    except BoneMatchError as exc:
+        if not str(exc).startswith("the armature has no bones for SMPL joint"):
+            raise
+        raise ValueError(f"'{obj.name}' has no rig bone fields and its bones are not named like SMPL's: choose its "
+                         f"hips, thigh, shin, foot and toe bones in HKMR › Clips, Feet, Root Motion, or map it in HKMR › "
+                         f"Retarget (Retarget Motion fills them)") from None
 
 
 def adopt_scene_rig_bones(scene) -> str:
