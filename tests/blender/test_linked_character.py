@@ -38,18 +38,19 @@ def character_file(installed, bpy_module, tmp_path):
 
 
 def _link_char(bpy, path):
+    """File › Link of collection 'Char' (instanced, as the link dialog does by default): (collection, instance)."""
     with bpy.data.libraries.load(str(path), link=True) as (_, into):
         into.collections = ["Char"]
-    return into.collections[0]
+    inst = bpy.data.objects.new("Char", None)
+    inst.instance_type, inst.instance_collection = "COLLECTION", into.collections[0]
+    bpy.context.scene.collection.objects.link(inst)
+    return into.collections[0], inst
 
 
 def test_retarget_refuses_a_linked_rig_whose_clip_would_be_lost(character_file, bpy_module):
     bpy = bpy_module
     module, path = character_file
-    coll = _link_char(bpy, path)
-    inst = bpy.data.objects.new("Char", None)
-    inst.instance_type, inst.instance_collection = "COLLECTION", coll
-    bpy.context.scene.collection.objects.link(inst)
+    _link_char(bpy, path)
     rig = bpy.data.objects["mixamo"]
     rt = bpy.context.scene.hkmr_retarget
     rt.target = rig
@@ -65,7 +66,9 @@ def test_retarget_refuses_a_linked_rig_whose_clip_would_be_lost(character_file, 
 def test_an_overridden_character_keeps_working_after_reopen(character_file, bpy_module, tmp_path, capfd):
     bpy = bpy_module
     module, path = character_file
-    over = _link_char(bpy, path).override_hierarchy_create(bpy.context.scene, bpy.context.view_layer)
+    coll, inst = _link_char(bpy, path)                  # then Object › Library Override › Make (5.3: needs the instance)
+    over = coll.override_hierarchy_create(bpy.context.scene, bpy.context.view_layer, reference=inst)
+    bpy.data.objects.remove(inst)
     rig = next(o for o in over.all_objects if o.type == "ARMATURE")
     assert rig.override_library is not None and rig.data.library is not None     # the armature stays linked
     rt = bpy.context.scene.hkmr_retarget
