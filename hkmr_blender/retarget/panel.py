@@ -55,6 +55,11 @@ class HKMR_PT_retarget(SubPanel, bpy.types.Panel):
             layout.label(text="Mapping: choose the Target to see its bone mapping", icon="INFO")
         else:
             layout.label(text=f"Mapping of '{s.target.name}' ({m.family or 'none'}): bone · SMPL joint · confidence")
+            twins = [o.name for o in context.scene.objects if o.data == m.id_data and o != s.target] \
+                if m.id_data.users > 1 else []      # a linked duplicate (Alt+D) shares the armature and its mapping
+            if twins:
+                layout.label(text=f"Shared with {', '.join(repr(n) for n in twins)} (one armature data): an edit "
+                                  f"changes both", icon="LINKED")
             linked = linked_map(m)      # a linked character's armature: its mapping lives in its own file
             if linked:
                 box = layout.box()

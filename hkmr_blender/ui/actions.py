@@ -75,7 +75,7 @@ def adopt_scene_rig_bones(scene) -> str:
     for ob in took:
         for n, bone in typed.items():
             setattr(ob.data.hkmr_bones, n, bone)
-    said = ", ".join(f"'{ob.name}'" for ob in took) or "no armature (none has all of their bones)"
+    said = ", ".join(f"'{ob.name}'" for ob in took) or "no armature (none of this file's own has all of their bones)"
     return f"HKMR: scene '{scene.name}': the rig bone fields ({', '.join(typed.values())}) now belong to {said}"
 
 

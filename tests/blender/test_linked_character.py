@@ -98,3 +98,33 @@ def test_an_overridden_character_keeps_working_after_reopen(character_file, bpy_
     assert "Pinned feet; travel during contact" in capfd.readouterr().out
     lines = draw(module.clips.panel.HKMR_PT_clips, bpy.context)
     assert any("Bones of 'mixamo' (empty: from its mapping, else SMPL names)" in line for line in lines), lines
+
+
+def test_a_linked_duplicate_shares_the_mapping_and_says_so(installed, bpy_module, tmp_path):
+    """Alt+D (Duplicate Linked) shares the armature data, so the two characters share one mapping and bone fields
+    (the same bones): the panel says so under the list, each keeps its own retargeted clip. Shift+D copies both."""
+    bpy = bpy_module
+    module = installed[1]
+    _, rig = import_with_mixamo_target(bpy, tmp_path, seed=3, frames=8)
+    context = bpy.context
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    for ob in context.view_layer.objects:
+        ob.select_set(ob == rig)
+    context.view_layer.objects.active = rig
+    bpy.ops.object.duplicate(linked=True)
+    twin = context.active_object
+    bpy.ops.object.duplicate(linked=False)
+    copy = context.active_object
+    assert twin.data == rig.data and copy.data != rig.data
+    rt = context.scene.hkmr_retarget
+    rt.target = twin
+    lines = draw(module.retarget.panel.HKMR_PT_retarget, context)
+    assert any("label \"Shared with 'mixamo' (one armature data): an edit changes both\"" in line for line in lines), \
+        lines
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    assert twin.animation_data.action != rig.animation_data.action          # each its own clip
+    rt.target = copy
+    lines = draw(module.retarget.panel.HKMR_PT_retarget, context)
+    assert not any("Shared with" in line for line in lines), lines
+    assert [i.bone for i in copy.data.hkmr_map.items] == [i.bone for i in rig.data.hkmr_map.items]
+    assert copy.data.hkmr_bones.hips_bone == rig.data.hkmr_bones.hips_bone == "mixamorig:Hips"
