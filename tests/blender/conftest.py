@@ -148,3 +148,21 @@ def import_with_mixamo_target(bpy, folder, seed: int, frames: int):
     s = bpy.context.scene.hkmr_retarget
     s.source, s.target = source, target
     return source, target
+
+
+def bone_ops_refuse(bpy, obj, out_dir, said: str) -> None:
+    """Pin Feet, Apply Root Motion and Export Actions (Root motion, Unreal preset, into ``out_dir``) on ``obj`` each
+    fail with the message ``said`` (a regex) and change nothing: the same action, no 'root' bone, no file written."""
+    import pytest
+    bpy.context.view_layer.objects.active = obj
+    h = bpy.context.scene.hkmr
+    action = obj.animation_data.action
+    h.root_mode, h.export_dir, h.export_preset, h.export_root_motion = "root_motion", str(out_dir), "unreal", True
+    try:
+        for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions):
+            with pytest.raises(RuntimeError, match=said):
+                op()
+    finally:
+        h.root_mode, h.export_root_motion = "world", False
+    assert obj.animation_data.action == action and "root" not in obj.data.bones
+    assert not out_dir.exists()

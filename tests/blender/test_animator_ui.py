@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.blender.conftest import import_with_mixamo_target
+from tests.blender.conftest import bone_ops_refuse, import_with_mixamo_target
 from tests.blender.layout_probe import LayoutProbe, draw, draw_operator_dialog
 
 pytestmark = pytest.mark.blender
@@ -313,65 +313,7 @@ def test_bone_fields_naming_bones_the_rig_lacks_are_named_not_a_traceback(import
     ('bpy_prop_collection[key]: key "mixamorig:Hips" not found'). They say which field names which bone that the
     rig lacks and what to do, and change nothing."""
     bpy = bpy_module
-    _, source, target = imported
-    context = bpy.context
-    h = context.scene.hkmr
+    _, source, _ = imported
     source.data.hkmr_bones.hips_bone = "mixamorig:Hips"
-    context.view_layer.objects.active = source
-    action = source.animation_data.action
-    h.root_mode, h.export_dir, h.export_preset, h.export_root_motion = "root_motion", str(tmp_path / "out"), "unreal", True
-    said = (r"the rig bone fields of 'clip' name bones it does not have: Hips 'mixamorig:Hips'; choose its bones in "
-            r"HKMR › Clips, Feet, Root Motion, or clear them for an SMPL rig")
-    try:
-        for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions):
-            with pytest.raises(RuntimeError, match=said):
-                op()
-    finally:
-        h.root_mode, h.export_root_motion = "world", False
-    assert source.animation_data.action == action and "root" not in source.data.bones
-    assert not (tmp_path / "out").exists()
-
-
-def test_an_older_files_scene_wide_fields_and_mapping_move_to_the_rig(imported, bpy_module, tmp_path):
-    """A .blend saved before the rig bone fields and the bone mapping moved keeps them in ``scene.hkmr`` and
-    ``scene.hkmr_retarget`` (here written where the older add-on kept them; an enum is stored as its index): opening
-    it hands the fields to the armature that has those bones and no fields of its own (not the SMPL source), the
-    mapping to the Target, drops both from the scene, and Pin Feet and Retarget work on that rig."""
-    from hkmr_blender.base.skeleton import BODY_HAND_NAMES
-    bpy = bpy_module
-    _, source, target = imported
-    old = {"hips_bone": "mixamorig:Hips", **{f"{side}_{part}": f"mixamorig:{side.title()}{bone}" for side in
-           ("left", "right") for part, bone in (("upper", "UpLeg"), ("lower", "Leg"), ("foot", "Foot"),
-                                                ("toe", "ToeBase"))}}
-    assert bpy.ops.hkmr.retarget() == {"FINISHED"}        # the target's action; its fields as an older file had them:
-    scene = bpy.context.scene
-    for key, bone in old.items():
-        setattr(target.data.hkmr_bones, key, "")           # none on the rig, the bones named in the scene's settings
-        scene.hkmr[key] = bone
-    m = target.data.hkmr_map
-    rows = [(i.bone, i.joint, i.how) for i in m.items]
-    rows[0] = (rows[0][0], rows[0][1], "checked by hand")
-    scene.hkmr_retarget["items"] = [{"bone": b, "joint": BODY_HAND_NAMES.index(j), "confidence": 1.0, "how": h}
-                                    for b, j, h in rows]
-    scene.hkmr_retarget["family"], scene.hkmr_retarget["rig_properties"] = m.family, m.rig_properties
-    m.items.clear()
-    m.family = ""
-    names = source.name, target.name
-    blend = tmp_path / "older.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(blend), check_existing=False)
-    try:
-        bpy.ops.wm.open_mainfile(filepath=str(blend))
-        scene = bpy.context.scene
-        source, target = (bpy.data.objects[n] for n in names)
-        assert {k: getattr(target.data.hkmr_bones, k) for k in old} == old
-        assert not any(getattr(source.data.hkmr_bones, k) for k in old)
-        assert not set(old) & set(scene.hkmr.keys())
-        m = target.data.hkmr_map
-        assert [(i.bone, i.joint, i.how) for i in m.items] == rows and m.family == "mixamo"
-        assert not {"items", "family", "rig_properties"} & set(scene.hkmr_retarget.keys())
-        assert not source.data.hkmr_map.items
-        bpy.context.view_layer.objects.active = target
-        assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}
-        assert bpy.ops.hkmr.retarget() == {"FINISHED"} and [(i.bone, i.joint, i.how) for i in m.items] == rows
-    finally:
-        bpy.ops.wm.read_factory_settings(use_empty=True)  # forget the saved file name
+    bone_ops_refuse(bpy, source, tmp_path / "out", r"the rig bone fields of 'clip' name bones it does not have: Hips "
+                    r"'mixamorig:Hips'; choose its bones in HKMR › Clips, Feet, Root Motion, or clear them for an SMPL rig")

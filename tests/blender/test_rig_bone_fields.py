@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.blender.conftest import import_with_mixamo_target
+from tests.blender.conftest import bone_ops_refuse, import_with_mixamo_target
 
 pytestmark = pytest.mark.blender
 
@@ -23,17 +23,6 @@ def test_empty_bone_fields_of_a_character(installed, bpy_module, tmp_path, capfd
     assert bpy.ops.hkmr.pin_feet() == {"FINISHED"}            # the rig's mapping names its legs
     assert "Pinned feet; travel during contact" in capfd.readouterr().out
     target.data.hkmr_map.items.clear()                        # no mapping either
-    h = context.scene.hkmr
-    h.root_mode, h.export_dir, h.export_preset, h.export_root_motion = "root_motion", str(tmp_path / "out"), "unreal", True
-    action = target.animation_data.action
-    said = (r"'mixamo' has no rig bone fields and its bones are not named like SMPL's: choose its hips, thigh, shin, "
-            r"foot and toe bones in HKMR › Clips, Feet, Root Motion, or map it in HKMR › Retarget \(Retarget Motion "
-            r"fills them\)")
-    try:
-        for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion, bpy.ops.hkmr.export_actions):
-            with pytest.raises(RuntimeError, match=said):
-                op()
-    finally:
-        h.root_mode, h.export_root_motion = "world", False
-    assert target.animation_data.action == action and "root" not in target.data.bones
-    assert not (tmp_path / "out").exists()
+    bone_ops_refuse(bpy, target, tmp_path / "out", r"'mixamo' has no rig bone fields and its bones are not named like "
+                    r"SMPL's: choose its hips, thigh, shin, foot and toe bones in HKMR › Clips, Feet, Root Motion, or "
+                    r"map it in HKMR › Retarget \(Retarget Motion fills them\)")
