@@ -26,6 +26,11 @@ def ensure_root_bone(context, obj, name: str = "root") -> bool:
     child's location is relative to its own rest, which does not change."""
     if name in obj.data.bones:
         return False
+    arm = obj.data
+    if arm.library is not None or not getattr(arm, "is_editable", True):     # a linked character: no Edit Mode
+        lib = arm.library.name if arm.library is not None else "its library file"
+        raise ValueError(f"'{obj.name}' has no bone '{name}' and its bones are linked from {lib}, so it cannot be "
+                         f"added here: add a '{name}' bone above the hips in {lib}, or choose Root motion: In place")
     size = max(0.1, 0.2 * max(obj.dimensions) / max(obj.matrix_world.to_scale()))
     previous = context.view_layer.objects.active
     if context.object is not None and context.object.mode != "OBJECT":

@@ -79,6 +79,16 @@ def adopt_scene_rig_bones(scene) -> str:
     return f"HKMR: scene '{scene.name}': the rig bone fields ({', '.join(typed.values())}) now belong to {said}"
 
 
+def _local_action(obj) -> None:
+    """ValueError when ``obj``'s action is linked from another .blend (a character file's clip on a library
+    override): Pin Feet and Apply Root Motion would edit it in memory only, reported done, and lost on reopen."""
+    act = obj.animation_data.action if obj.animation_data is not None else None
+    if act is not None and act.library is not None:
+        raise ValueError(f"'{obj.name}''s action '{act.name}' is linked from {act.library.name}: edits to it would not "
+                         f"be saved; make it local first (Outliner, Blender File view: right-click it › Make Local) or "
+                         f"retarget the clip onto '{obj.name}' in this file")
+
+
 class ActionEdit:
     """Mixin of operators that edit the active armature's action with the panel's settings: ``apply``
     returns the report line; a ValueError becomes an error report."""
@@ -91,6 +101,7 @@ class ActionEdit:
 
     def execute(self, context):
         try:
+            _local_action(context.active_object)
             message = self.apply(context, context.scene.hkmr)
         except ValueError as exc:
             self.report({"ERROR"}, str(exc))

@@ -37,6 +37,14 @@ def character_file(installed, bpy_module, tmp_path):
     bpy.ops.wm.read_homefile(use_empty=True)              # forget the saved file names (the add-on stays)
 
 
+def _override_char(bpy, path):
+    """File › Link, then Object › Library Override › Make: the overridden rig (its armature data stays linked)."""
+    coll, inst = _link_char(bpy, path)                  # (5.3: override_hierarchy_create needs the instance)
+    over = coll.override_hierarchy_create(bpy.context.scene, bpy.context.view_layer, reference=inst)
+    bpy.data.objects.remove(inst)
+    return next(o for o in over.all_objects if o.type == "ARMATURE")
+
+
 def _link_char(bpy, path):
     """File › Link of collection 'Char' (instanced, as the link dialog does by default): (collection, instance)."""
     with bpy.data.libraries.load(str(path), link=True) as (_, into):
@@ -66,10 +74,7 @@ def test_retarget_refuses_a_linked_rig_whose_clip_would_be_lost(character_file, 
 def test_an_overridden_character_keeps_working_after_reopen(character_file, bpy_module, tmp_path, capfd):
     bpy = bpy_module
     module, path = character_file
-    coll, inst = _link_char(bpy, path)                  # then Object › Library Override › Make (5.3: needs the instance)
-    over = coll.override_hierarchy_create(bpy.context.scene, bpy.context.view_layer, reference=inst)
-    bpy.data.objects.remove(inst)
-    rig = next(o for o in over.all_objects if o.type == "ARMATURE")
+    rig = _override_char(bpy, path)
     assert rig.override_library is not None and rig.data.library is not None     # the armature stays linked
     rt = bpy.context.scene.hkmr_retarget
     rt.target = rig
@@ -128,3 +133,43 @@ def test_a_linked_duplicate_shares_the_mapping_and_says_so(installed, bpy_module
     assert not any("Shared with" in line for line in lines), lines
     assert [i.bone for i in copy.data.hkmr_map.items] == [i.bone for i in rig.data.hkmr_map.items]
     assert copy.data.hkmr_bones.hips_bone == rig.data.hkmr_bones.hips_bone == "mixamorig:Hips"
+
+
+def test_editing_what_the_character_file_owns_says_so(character_file, bpy_module, tmp_path):
+    """On the override: Apply Root Motion (Root motion) must add a 'root' bone, impossible on linked bones (was a
+    traceback from Edit Mode: "Cannot edit library linked or non-editable override object"); a clip that came with the
+    character (its action linked) was edited by Pin Feet / Apply Root Motion in memory only, reported done and lost on
+    reopen. Both say why and what to do, and change nothing."""
+    from hkmr_blender.rig import compat
+    bpy = bpy_module
+    _, path = character_file
+    rig = _override_char(bpy, path)
+    context = bpy.context
+    context.scene.hkmr_retarget.target = rig
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}                     # a clip of this file, on the override
+    context.view_layer.objects.active = rig
+    h = context.scene.hkmr
+    h.root_mode = "root_motion"
+    try:
+        with pytest.raises(RuntimeError, match=r"'mixamo' has no bone 'root' and its bones are linked from char.blend, "
+                                               r"so it cannot be added here: add a 'root' bone above the hips in "
+                                               r"char.blend, or choose Root motion: In place"):
+            bpy.ops.hkmr.root_motion()
+        assert "root" not in rig.data.bones
+        h.root_mode = "in_place"
+        assert bpy.ops.hkmr.root_motion() == {"FINISHED"}              # no new bone needed: works on the override
+        bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "clips.blend"), copy=True)
+        with bpy.data.libraries.load(str(tmp_path / "clips.blend"), link=True) as (_, into):
+            into.actions = ["mixamo_clip"]                             # a clip that comes linked from another file
+        linked = into.actions[0]
+        rig.animation_data.action = linked
+        keys = [tuple(k.co) for fc in compat.action_fcurves(linked, rig) for k in fc.keyframe_points]
+        said = (r"'mixamo''s action 'mixamo_clip' is linked from clips.blend: edits to it would not be saved; make it "
+                r"local first \(Outliner, Blender File view: right-click it › Make Local\) or retarget the clip onto "
+                r"'mixamo' in this file")
+        for op in (bpy.ops.hkmr.pin_feet, bpy.ops.hkmr.root_motion):
+            with pytest.raises(RuntimeError, match=said):
+                op()
+        assert [tuple(k.co) for fc in compat.action_fcurves(linked, rig) for k in fc.keyframe_points] == keys
+    finally:
+        h.root_mode = "world"
