@@ -60,7 +60,8 @@ def export_actions(context, armature, out_dir, actions=None, fmt: str = "fbx", p
     import bpy
 
     out_dir = check_export_outputs(out_dir, [bpy.data.filepath],
-                                   [(f"action '{a.name}'", [f"{_safe_name(a.name)}.{fmt}"]) for a in actions])
+                                   [(f"action '{a.name}'" + (f" (linked from {a.library.name})" if a.library else ""),
+                                     [f"{_safe_name(a.name)}.{fmt}"]) for a in actions])
     out_dir.mkdir(parents=True, exist_ok=True)
     meshes = skinned_meshes(context, armature) if with_mesh and fmt != "bvh" else []
     scene = context.scene

@@ -259,13 +259,16 @@ def keep_previous(target, previous, action, name: str):
     pushed as a muted strip onto the NLA track 'HKMR clips' (playback shows ``action``; Export Actions writes one
     file per strip too) — before, it was left with no user and lost when the file was saved. The same clip
     retargeted again (``previous`` is named ``name``, so ``action`` got '.001') is replaced: ``action`` takes the
-    name. Returns the kept action or None."""
+    name; a linked ``previous`` of that name (the character file's own take, on a library override) is left in its
+    file, not pushed: two actions of one name made Export Actions refuse both. Returns the kept action or None."""
     from ..importing.finish import NLA_TRACK, push_nla_strip
     if previous is None or previous == action:
         return None
     if previous.name == name and previous.users == 0 and not previous.use_fake_user:
         previous.name, action.name = name + " (replaced)", name
         return None
+    if previous.library is not None and previous.name == name:
+        return None                               # the character file's take of this clip: it stays in that file
     ad = target.animation_data
     if any(s.action == previous for t in ad.nla_tracks for s in t.strips):
         return None                               # already on the rig's NLA: nothing is lost

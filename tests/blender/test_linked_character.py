@@ -173,3 +173,39 @@ def test_editing_what_the_character_file_owns_says_so(character_file, bpy_module
         assert [tuple(k.co) for fc in compat.action_fcurves(linked, rig) for k in fc.keyframe_points] == keys
     finally:
         h.root_mode = "world"
+
+
+def test_the_same_clip_over_the_character_files_own_take_exports(character_file, bpy_module, tmp_path, capfd):
+    """The character file already holds a take of this clip on the rig ('mixamo_clip'). Retargeting it again in the
+    shot made a local 'mixamo_clip' and pushed the linked one onto the NLA track: Export Actions then refused both
+    ("several inputs would write the same file (action 'mixamo_clip', action 'mixamo_clip' → …)"). The linked take
+    stays in its file; the shot's clip exports; a clash that remains names which one is linked."""
+    bpy = bpy_module
+    _, path = character_file
+    shot = bpy.data.objects["clip"].name
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "shot.blend"))
+    bpy.ops.wm.open_mainfile(filepath=str(path))                     # in char.blend: a take of the clip
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"} and bpy.data.objects["mixamo"].animation_data.action
+    bpy.ops.wm.save_mainfile()
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "shot.blend"))
+    rig = _override_char(bpy, path)
+    linked = rig.animation_data.action
+    assert linked.name == "mixamo_clip" and linked.library is not None
+    context = bpy.context
+    rt = context.scene.hkmr_retarget
+    rt.source, rt.target = bpy.data.objects[shot], rig
+    capfd.readouterr()
+    assert bpy.ops.hkmr.retarget() == {"FINISHED"}
+    assert "stays on 'mixamo' as a muted strip" not in capfd.readouterr().out
+    action = rig.animation_data.action
+    assert action.name == "mixamo_clip" and action.library is None and not rig.animation_data.nla_tracks
+    context.view_layer.objects.active = rig
+    h = context.scene.hkmr
+    h.export_dir, h.export_preset, h.export_format = str(tmp_path / "out"), "unreal", "fbx"
+    assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["mixamo_clip.fbx"]
+    track = rig.animation_data.nla_tracks.new()                      # both on the rig (put there by hand)
+    track.strips.new("take", 1, linked)
+    with pytest.raises(RuntimeError, match=r"several inputs would write the same file \(action 'mixamo_clip', action "
+                                           r"'mixamo_clip' \(linked from char.blend\)"):
+        bpy.ops.hkmr.export_actions()
