@@ -46,19 +46,20 @@ def skeleton_of(armature) -> GameSkeleton:
 def freed_names(names, collection=None):
     """Data-blocks of ``collection`` (default ``bpy.data.objects``) named as any of ``names`` are renamed
     for the duration, so new ones can take these names exactly (Blender would append ``.001``: the
-    exported file would name the mesh ``walk_body.001``); their names come back on exit."""
+    exported file would name the mesh ``walk_body.001``); their names come back on exit. Only this file's own
+    data-blocks: a library override's linked original keeps its name (and cannot be renamed)."""
     coll = bpy.data.objects if collection is None else collection
     moved = []
     try:
         for name in names:
-            item = coll.get(name)
+            item = coll.get((name, None))           # this file's own: one linked from a library may share the name
             if item is not None:
                 item.name = f"{name}.hkmr_tmp"
                 moved.append((item, name))
         yield
     finally:
         for item, name in reversed(moved):
-            clash = coll.get(name)
+            clash = coll.get((name, None))
             if clash is not None and clash != item:     # whatever took the name meanwhile gives it back
                 clash.name = f"{name}.hkmr_new"
             item.name = name

@@ -37,6 +37,8 @@ def with_root_motion(context, armature, settings: RootSettings, hips: str | None
         try:
             data = armature.data.copy()
             obj = armature.copy()
+            if obj.override_library is not None:   # a library override's copy is one too: no Edit Mode for the root
+                obj = obj.make_local(clear_liboverride=True)
             obj.data = data
             act = action.copy()
             context.scene.collection.objects.link(obj)

@@ -103,6 +103,16 @@ def test_an_overridden_character_keeps_working_after_reopen(character_file, bpy_
     assert "Pinned feet; travel during contact" in capfd.readouterr().out
     lines = draw(module.clips.panel.HKMR_PT_clips, bpy.context)
     assert any("Bones of 'mixamo' (empty: from its mapping, else SMPL names)" in line for line in lines), lines
+    h = bpy.context.scene.hkmr                  # the engine file with root motion: through a temporary copy of the
+    h.export_dir, h.export_preset, h.export_root_motion = str(tmp_path / "out"), "unreal", True   # override (was a
+    try:                                        # traceback: no Edit Mode on it, then the linked original's name)
+        assert bpy.ops.hkmr.export_actions() == {"FINISHED"}
+    finally:
+        h.export_root_motion = False
+    from tests.blender.fbx_read import read_fbx
+    fbx = read_fbx(tmp_path / "out" / "mixamo_clip.fbx")
+    assert fbx.roots == ["root"] and fbx.parent["mixamorig:Hips"] == "root" and "root" not in rig.data.bones
+    assert bpy.context.view_layer.objects.active == rig and rig.name == "mixamo"
 
 
 def test_a_linked_duplicate_shares_the_mapping_and_says_so(installed, bpy_module, tmp_path):
