@@ -19,7 +19,7 @@ from .blazepose import FrameResult
 from .landmarks import BLAZEPOSE_NAMES
 from .swaps import LIMB_GROUPS, limb_pairs
 
-__all__ = ["MIRROR_PARTNER", "mirror_box", "unmirror", "match_limbs", "combine"]
+__all__ = ["MIRROR_PARTNER", "SAME_PERSON", "mirror_box", "unmirror", "match_limbs", "same_person", "combine"]
 
 _I = {n: i for i, n in enumerate(BLAZEPOSE_NAMES)}
 
@@ -33,6 +33,13 @@ def _partner(name: str) -> int:
         return _I["mouth_right" if name.endswith("left") else "mouth_left"]
     return _I[name]
 
+
+#: The two looks are of one person when their shoulders and hips lie within this many 2D torso lengths of each
+#: other (mean distance): each look has its own tracker, and with several people in view the mirror look may follow
+#: someone else. One person's two looks: shoulders and hips a median 0.02–0.04 and at most 0.11 torso lengths apart
+#: (the vendored walk, where a man stands behind the walker, and three choosing renders; issue 20 session 9).
+SAME_PERSON = 0.5
+_TORSO = [_I["left_shoulder"], _I["right_shoulder"], _I["left_hip"], _I["right_hip"]]
 
 #: (33,) index of each landmark's mirror-image partner (left ↔ right; the nose is its own).
 MIRROR_PARTNER: np.ndarray = np.array([_partner(n) for n in BLAZEPOSE_NAMES], np.int64)
@@ -72,15 +79,26 @@ def match_limbs(ref: FrameResult, other: FrameResult) -> FrameResult:
                        other.box)
 
 
+def same_person(a: FrameResult, b: FrameResult, tolerance: float = SAME_PERSON) -> bool:
+    """Whether two results on the same image are of one person: their shoulders and hips a mean ≤ ``tolerance``
+    2D torso lengths (``a``'s mid-shoulder to mid-hip) apart."""
+    pa, pb = a.points2d[_TORSO].astype(np.float64), b.points2d[_TORSO].astype(np.float64)
+    torso = np.linalg.norm(pa[:2].mean(0) - pa[2:].mean(0))
+    return bool(np.linalg.norm(pa - pb, axis=-1).mean() <= tolerance * max(torso, 1.0))
+
+
 def combine(direct: FrameResult, mirrored: FrameResult, width: int) -> FrameResult:
     """One frame's result from BlazePose on the frame (``direct``) and on its mirror image (``mirrored``, as
     BlazePose returned it): their mean after :func:`unmirror` and :func:`match_limbs`; the one that found a person
-    where only one did; the box is the direct one's (the tracker's), else the mapped-back one."""
+    where only one did; the direct one alone where the two are not of one person (:func:`same_person`); the box is
+    the direct one's (the tracker's), else the mapped-back one."""
     back = unmirror(mirrored, width)
     if not back.found:
         return direct
     if not direct.found:
         return back
+    if not same_person(direct, back):
+        return direct
     back = match_limbs(direct, back)
     mean = lambda a, b: ((a.astype(np.float64) + b) / 2).astype(np.float32)  # noqa: E731
     return FrameResult(True, mean(direct.points2d, back.points2d), mean(direct.visibility, back.visibility),

@@ -13,7 +13,7 @@ import pytest
 from core.assets import REAL_DEMO_CLIP
 from core.detect.blazepose import DetectorOptions, FrameResult, detect_frames
 from core.detect.landmarks import BLAZEPOSE_NAMES
-from core.detect.mirror import MIRROR_PARTNER, combine, match_limbs, mirror_box, unmirror
+from core.detect.mirror import MIRROR_PARTNER, combine, match_limbs, mirror_box, same_person, unmirror
 from core.detect.swaps import limb_pairs
 from core.inference.sources import open_source
 
@@ -103,3 +103,20 @@ def test_the_mirror_options_belong_to_the_detector_path(tmp_path, capsys):
     assert main(["infer", str(REAL_DEMO_CLIP), "-o", str(out), "--no-mirror", "--no-fit"]) != 0
     assert "--mirror / --no-mirror set BlazePose, which --no-fit does not run" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_mirror_look_that_follows_someone_else_is_left_out(jack):
+    """Each look has its own tracker; with several people in view the mirror look may follow another one. Its
+    landmarks then are not averaged in: the frame keeps the direct look."""
+    w = jack.shape[1]
+    one = _frame(detect_frames(iter([(0, jack)]), DetectorOptions(mirror=False)))
+    torso = np.linalg.norm(one.points2d[[11, 12]].mean(0) - one.points2d[[23, 24]].mean(0))
+    for shift, kept_alone in ((0.2 * torso, False), (1.5 * torso, True)):
+        other = FrameResult(True, one.points2d + np.float32([shift, 0]), one.visibility, one.presence, one.world + 0.1,
+                            one.box)
+        out = combine(one, unmirror(other, w), w)               # as BlazePose would return it on the mirror image
+        assert same_person(one, other) is not kept_alone
+        if kept_alone:
+            assert out is one
+        else:
+            np.testing.assert_allclose(out.points2d, one.points2d + np.float32([shift / 2, 0]), atol=1e-3)
