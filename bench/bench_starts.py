@@ -58,7 +58,8 @@ def landmarks_for(video: str, mirror: bool = DetectorOptions.mirror) -> Landmark
         z = dict(np.load(cache))
         return landmarks_from_arrays(z, tuple(int(v) for v in z["image_size"]), float(z["fps"]))
     with tempfile.TemporaryDirectory() as tmp:
-        lm = run_detect(DetectStage(open_source(video), DetectorOptions(mirror=mirror)), WorkDir(os.path.join(tmp, "w"), {}).open(False))
+        stage = DetectStage(open_source(video), DetectorOptions(mirror=mirror))
+        lm = run_detect(stage, WorkDir(os.path.join(tmp, "w"), {}).open(False))
     extra = {} if lm.time_ms is None else {"time_ms": lm.time_ms}
     np.savez_compressed(cache, **landmarks_to_arrays(lm), **extra, image_size=np.array(lm.image_size), fps=lm.fps)
     return lm
