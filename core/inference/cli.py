@@ -20,6 +20,7 @@ from hkmr_blender.base.options import (frame_rate, nonnegative_float, positive_f
                                       unit_float)
 from hkmr_blender.base.progress import DONE_TAG, PROGRESS_TAG, WARNING_TAG, progress_line
 
+from core.detect.blazepose import DetectorOptions
 from core.pipeline.start import INITS
 from core.runtime import PRECISIONS
 
@@ -58,8 +59,10 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
                    "detection, then tracked) or a box in pixels — every frame is cropped to it (+15 %%) before "
                    "detection, so the person must stay inside it")
     p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=None,
-                   help="run BlazePose on each frame and on its mirror image and average the two (a second look: "
-                   "its 3D ~4–6 %% closer to the truth, detection ~1.5× the time; default: DetectorOptions' mirror)")
+                   help="two looks per frame: run BlazePose on each frame and on its mirror image and average the "
+                   f"two (its 3D ~4–6 %% closer to the truth, detection ~1.5× the time). Default: "
+                   f"{'on' if DetectorOptions.mirror else 'off'}; --no-mirror: one look, faster. The detector + fit "
+                   f"path only (not with --no-fit)")
     p.add_argument("--world3d", choices=("blazepose", "lifter"), default=None,
                    help="the 3D landmarks the fit follows: blazepose (default: BlazePose's world landmarks) or lifter "
                    "(the world lifter, trained on real motion capture: its 3D is 14 mm PA closer to the truth on "
@@ -124,7 +127,7 @@ def _options(args):
 
 
 def _real_options(args):
-    from core.detect.blazepose import DetectorOptions, parse_person
+    from core.detect.blazepose import parse_person
     from core.pipeline.run import RealOptions
 
     given = [f"--{n.replace('_', '-')}" for n in NETWORK_ONLY if getattr(args, n) not in (None, False)]

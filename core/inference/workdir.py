@@ -29,7 +29,7 @@ import numpy as np
 from hkmr_blender.base.atomic import atomic_write, hidden_name
 from hkmr_blender.base.atomic import atomic_savez
 
-__all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock"]
+__all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock", "settings_diff"]
 
 _VERSION = 1
 _HELD: set[str] = set()  # lock files this process holds (its own pid in a lock it does not hold is stale)
@@ -37,6 +37,38 @@ _HELD: set[str] = set()  # lock files this process holds (its own pid in a lock 
 
 class WorkDirError(ValueError):
     """A work folder that cannot be resumed; the message says why and what to do."""
+
+
+#: Fingerprint keys that are no ``hkmr infer`` option of their own name (``detector_X`` → ``--X``, ``a_b`` → ``--a-b``).
+_SETTING_NAMES = {"input": "the input", "input_stat": "the input's files (changed since)", "model": "--checkpoint",
+                  "path": "--no-fit", "stream": "streamed fit", "img_res": "the checkpoint's image size",
+                  "detector_min_detection": "detector min_detection", "detector_min_tracking": "detector min_tracking",
+                  "detector_smooth": "detector smooth"}
+
+
+def _setting_value(key: str, value) -> str:
+    if key == "detector_person" and value is None:
+        return "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list) and key == "detector_person":
+        return ",".join(f"{v:g}" for v in value)
+    return "none" if value is None else str(value)
+
+
+def settings_diff(old: dict, new: dict) -> str:
+    """The settings two fingerprints differ in, as a user set them: ``--mirror: on (this run: off)``; a key one of
+    them lacks (a work folder of an older version) reads "not recorded"."""
+    out = []
+    for k in sorted(set(old) | set(new)):
+        if old.get(k) != new.get(k):
+            name = _SETTING_NAMES.get(k, "--" + k.removeprefix("detector_").replace("_", "-"))
+            if k in ("input", "input_stat"):
+                out.append(name)
+                continue
+            was, now = (_setting_value(k, d[k]) if k in d else "not recorded" for d in (old, new))
+            out.append(f"{name}: {was} (this run: {now})")
+    return "; ".join(out)
 
 
 def work_dir_for(output: str | os.PathLike) -> Path:
@@ -181,10 +213,9 @@ class WorkDir:
             with open(self._manifest_path) as fh:
                 old = json.load(fh)
             if old.get("version") != _VERSION or old.get("fingerprint") != self.fingerprint:
-                diff = sorted(k for k in set(self.fingerprint) | set(old.get("fingerprint", {}))
-                              if self.fingerprint.get(k) != old.get("fingerprint", {}).get(k))
-                raise WorkDirError(f"{self.path}: the interrupted run used other settings ({', '.join(diff)}); "
-                                   f"run again without --resume to start over, or restore those settings")
+                raise WorkDirError(f"{self.path}: the interrupted run used other settings — "
+                                   f"{settings_diff(old.get('fingerprint', {}), self.fingerprint)}. Run again "
+                                   f"without --resume to start over, or with the interrupted run's settings")
             kept = self._readable_prefix(old["chunks"])
             old["complete"] = bool(old.get("complete")) and len(kept) == len(old["chunks"])
             old["chunks"] = kept

@@ -120,3 +120,36 @@ def test_a_mirror_look_that_follows_someone_else_is_left_out(jack):
             assert out is one
         else:
             np.testing.assert_allclose(out.points2d, one.points2d + np.float32([shift / 2, 0]), atol=1e-3)
+
+
+def test_help_says_what_mirror_does_and_its_default(capsys):
+    from core.cli import main
+
+    assert main(["infer", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--mirror, --no-mirror two looks per frame" in text
+    assert f"Default: {'on' if DetectorOptions.mirror else 'off'}; --no-mirror: one look, faster" in text
+    assert "DetectorOptions" not in text  # no internal names in what a user reads
+
+
+def test_resuming_with_the_other_mirror_setting_names_the_option_and_keeps_the_work(tmp_path, capsys):
+    """The detector's settings are in the work folder's fingerprint: a resume with the other --mirror setting (or
+    another --person) is refused naming the options as typed and both runs' values, and the finished work stays."""
+    from core.cli import main
+    from core.inference.workdir import work_dir_for
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, img in list(open_source(str(REAL_DEMO_CLIP)).frames())[50:53]:
+        cv2.imwrite(str(frames / f"{i:04d}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "walk.npz"
+    argv = ["infer", str(frames), "-o", str(out), "--progress", "none"]
+    assert main([*argv, "--keep-work"]) == 0
+    manifest = (work_dir_for(out) / "manifest.json").read_text()
+    capsys.readouterr()
+    assert main([*argv, "--resume", "--no-mirror", "--person", "100,50,800,470"]) == 2
+    err = capsys.readouterr().err
+    assert "--mirror: on (this run: off)" in err and "--person: auto (this run: 100,50,800,470)" in err, err
+    assert "detector_" not in err and "without --resume to start over" in err
+    assert (work_dir_for(out) / "manifest.json").read_text() == manifest
+    assert main([*argv, "--resume"]) == 0  # the same settings resume
