@@ -25,6 +25,7 @@ from core.pipeline.start import INITS
 from core.runtime import PRECISIONS
 
 from .sources import IMAGE_EXTS, VIDEO_EXTS, is_video
+from .workdir import RESUME_IF_SAME
 
 __all__ = ["add_infer_parser", "run_infer", "synthetic_warning"]
 
@@ -94,7 +95,12 @@ def add_infer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=thread_count, help="CPU threads: for the fit (default 1: measured fastest, its "
                    "windows are small) or, with --no-fit, the model (default: torch's, one per core; 1 per job when "
                    "several share a machine — OpenMP threads that wait on each other are slower)")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run (same settings)")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue an interrupted run with the same settings (a "
+                       "work folder of other settings is refused, naming them)")
+    again.add_argument("--resume-if-same", dest="resume", action="store_const", const=RESUME_IF_SAME,
+                       help="continue an interrupted run of the same settings, or start over where they differ "
+                       "(with a warning; what the Blender add-on sends)")
     p.add_argument("--fps", type=frame_rate, help="frame rate of an image sequence (30) or a video override")
     p.add_argument("--focal-length", type=positive_float, help="full-image focal length in pixels (default: diagonal)")
     p.add_argument("--min-confidence", type=unit_float, default=0.3, help="frames below are marked invalid")

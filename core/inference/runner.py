@@ -175,7 +175,7 @@ def _hold_last_valid(valid: np.ndarray) -> np.ndarray:
 
 
 def run_inference(input_path: str, output: str, model: MeshRegressor, opts: InferOptions | None = None, *,
-                  model_id: str = "", resume: bool = False, refiner: Refiner | None = None,
+                  model_id: str = "", resume: bool | str = False, refiner: Refiner | None = None,
                   progress: Callable[[int, int, float], None] | None = None,
                   on_chunk: Callable[[int], None] | None = None, overlay: str | None = None) -> InferResult:
     """Run the whole pipeline on one input (video, image folder or glob); see the module docstring.
@@ -213,7 +213,7 @@ def run_inference(input_path: str, output: str, model: MeshRegressor, opts: Infe
         if not opts.keep_work:
             work.remove()
         result.resumed_frames, result.seconds = resumed, time.perf_counter() - t0
-        result.warnings += _timing_warnings(src)
+        result.warnings += ([f"{input_path}: {work.restarted}"] if work.restarted else []) + _timing_warnings(src)
         return result
 
 

@@ -29,9 +29,12 @@ import numpy as np
 from hkmr_blender.base.atomic import atomic_write, hidden_name
 from hkmr_blender.base.atomic import atomic_savez
 
-__all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock", "settings_diff"]
+__all__ = ["WorkDirError", "WorkDir", "work_dir_for", "RunLock", "settings_diff", "RESUME_IF_SAME"]
 
 _VERSION = 1
+#: ``open(resume=RESUME_IF_SAME)`` (``hkmr infer --resume-if-same``, what the Blender add-on sends): continue an
+#: interrupted run of the same settings, start over where its settings differ (instead of refusing).
+RESUME_IF_SAME = "if-same"
 _HELD: set[str] = set()  # lock files this process holds (its own pid in a lock it does not hold is stale)
 
 
@@ -174,6 +177,7 @@ class WorkDir:
         self.fingerprint = json.loads(json.dumps(fingerprint))
         self.manifest = {"version": _VERSION, "fingerprint": self.fingerprint, "chunks": [], "complete": False}
         self.lock = RunLock(self.path.with_name(self.path.name + ".lock"), str(self.path))
+        self.restarted: str | None = None  # why an interrupted run's work was started over (RESUME_IF_SAME)
 
     @property
     def _manifest_path(self) -> Path:
@@ -191,9 +195,10 @@ class WorkDir:
                           f"{self.path}: free some space (or fix the cause) and run the same command again with "
                           f"--resume to continue") from exc
 
-    def open(self, resume: bool) -> "WorkDir":
+    def open(self, resume: bool | str) -> "WorkDir":
         """Take the lock, then start fresh (an old work folder is removed), or with ``resume`` continue a
-        matching one. Use as ``with WorkDir(...).open(resume) as work:`` (the block releases the lock)."""
+        matching one (True: a work folder of other settings is refused; :data:`RESUME_IF_SAME`: it is started over,
+        :attr:`restarted` says why). Use as ``with WorkDir(...).open(resume) as work:`` (the block releases the lock)."""
         self.lock.acquire()
         try:
             return self._open(resume)
@@ -201,7 +206,7 @@ class WorkDir:
             self.lock.release()
             raise
 
-    def _open(self, resume: bool) -> "WorkDir":
+    def _open(self, resume: bool | str) -> "WorkDir":
         if self.path.is_symlink():  # it is created and removed whole: never through a link to someone's folder
             raise WorkDirError(f"{self.path}: is a link (to {os.readlink(self.path)}), not an HKMR work folder; it is "
                                f"left alone: remove the link or choose another output name")
@@ -212,15 +217,18 @@ class WorkDir:
         if self.path.exists() and resume and self._manifest_path.is_file():
             with open(self._manifest_path) as fh:
                 old = json.load(fh)
-            if old.get("version") != _VERSION or old.get("fingerprint") != self.fingerprint:
-                raise WorkDirError(f"{self.path}: the interrupted run used other settings — "
-                                   f"{settings_diff(old.get('fingerprint', {}), self.fingerprint)}. Run again "
+            if old.get("version") == _VERSION and old.get("fingerprint") == self.fingerprint:
+                kept = self._readable_prefix(old["chunks"])
+                old["complete"] = bool(old.get("complete")) and len(kept) == len(old["chunks"])
+                old["chunks"] = kept
+                self.manifest = old
+                return self
+            diff = settings_diff(old.get("fingerprint", {}), self.fingerprint) or "an older version's work folder"
+            if resume != RESUME_IF_SAME:
+                raise WorkDirError(f"{self.path}: the interrupted run used other settings — {diff}. Run again "
                                    f"without --resume to start over, or with the interrupted run's settings")
-            kept = self._readable_prefix(old["chunks"])
-            old["complete"] = bool(old.get("complete")) and len(kept) == len(old["chunks"])
-            old["chunks"] = kept
-            self.manifest = old
-            return self
+            # a work folder of other settings is of no use to this run: started over, as without --resume
+            self.restarted = f"the interrupted run used other settings — {diff}; started over with this run's"
         if self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True)

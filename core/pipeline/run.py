@@ -125,7 +125,7 @@ class RealResult:
     hand_fit: object = field(default=None, repr=False)
 
 
-def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool = False,
+def run_real(input_path: str, output: str, body, opts: RealOptions | None = None, *, resume: bool | str = False,
              progress: Callable[[int, int, float], None] | None = None,
              on_chunk: Callable[[int], None] | None = None, overlay: str | None = None,
              log: Callable[[str], None] | None = None,
@@ -157,12 +157,15 @@ def run_real(input_path: str, output: str, body, opts: RealOptions | None = None
             if not work.chunks:  # nothing worth resuming: leave no trace
                 work.remove()
             raise
+        restarted = [f"{input_path}: {work.restarted}"] if work.restarted else []  # resume="if-same"
         if streamed is not None:  # memory flat in the length
-            return _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log,
-                                    overlay, fit_progress)
+            res = _write_in_blocks(body, src, input_path, str(output), opts, work, streamed, seconds, resumed, log,
+                                   overlay, fit_progress)
+            res.warnings[:0] = restarted
+            return res
         if stream is not None:
             lm = load_landmarks(work, info)
-        warnings = _timing_warnings(lm.frame_index, lm.time_ms, lm.fps, input_path, info.num_frames)
+        warnings = restarted + _timing_warnings(lm.frame_index, lm.time_ms, lm.fps, input_path, info.num_frames)
         if log:
             log(f"detect: person found in {int(lm.found.sum())}/{lm.num_frames} frames ({seconds['detect']:.1f} s)")
         swaps = fix_swaps(lm)  # BlazePose's left/right limb swaps, undone before anything uses the labels

@@ -5,7 +5,8 @@ and the extension's core folder on its path (:mod:`..runtime`), or an external i
 add-on's preferences (one that has HKMR and torch installed). This module builds that command, starts it, reads its machine-readable progress lines
 (``HKMR_PROGRESS {json}`` / ``HKMR_DONE {json}``, see :mod:`.base.progress`) on a reader
 thread so Blender's timer can poll without blocking, keeps the tail of stderr for error
-reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume`` continues). Before the
+reports, and cancels gracefully (SIGINT: finished chunks stay on disk, ``--resume-if-same`` continues them, or
+starts over where a setting was changed since). Before the
 launch the interpreter is probed (:mod:`.probe`) so a wrong one is reported with its real cause. The probe runs
 on a thread: ``start()`` waits for it ``probe_wait`` seconds (a wrong interpreter usually fails at once and
 ``start()`` raises); a slower one (a cold torch import, or an interpreter that hangs) goes on behind Blender's
@@ -139,8 +140,8 @@ def build_command(cfg: VideoJobConfig) -> list[str]:
             raise VideoJobError(f"unknown person mode {cfg.person!r}; use full, track or boxes")
     else:
         raise VideoJobError(f"unknown method {cfg.method!r}; use fit or network")
-    if cfg.resume:
-        cmd.append("--resume")
+    if cfg.resume:  # after Esc the animator may change a setting (Two looks per frame): then it starts over
+        cmd.append("--resume-if-same")
     if cfg.overlay:
         cmd += ["--overlay", cfg.overlay]
     return cmd + list(cfg.extra_args)

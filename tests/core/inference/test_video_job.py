@@ -25,7 +25,7 @@ def test_command_and_line_parsing():
                          boxes="b.json", smooth=True)
     cmd = build_command(cfg)
     assert cmd[:7] == ["py", "-m", "core.cli", "infer", "a.mp4", "-o", "a.npz"]
-    assert "--no-fit" in cmd and "--boxes" in cmd and "b.json" in cmd and "--smooth" in cmd and "--resume" in cmd
+    assert "--no-fit" in cmd and "--boxes" in cmd and "b.json" in cmd and "--smooth" in cmd and "--resume-if-same" in cmd
     assert cmd[cmd.index("--progress") + 1] == "json"
     assert "--track" in build_command(VideoJobConfig(python="py", input="a", output="b", method="network",
                                                      person="track"))
@@ -173,3 +173,33 @@ def test_empty_scene_and_few_person_frames_reach_blender(tmp_path):
                                  pythonpath=REPO)).start().wait(300)
     assert st.returncode == 0, st.error
     assert any("a person was seen in only" in w and "of 50 frames" in w for w in st.warnings), st.warnings
+
+
+@pytest.mark.slow
+def test_a_setting_changed_after_cancel_starts_over_instead_of_failing(tmp_path):
+    """Esc keeps the finished chunks and says "run it again to resume"; an animator who then turns "Two looks per
+    frame" off (to go faster) gets a motion file made with the new setting and a warning that the interrupted work
+    was started over — not "hkmr infer failed: … run again without --resume", an option the add-on has no control
+    for. The same settings still resume (the CLI's own --resume stays strict: tests/core/detect/test_mirror.py)."""
+    import cv2
+
+    from core.assets import REAL_DEMO_CLIP
+    from core.inference.sources import open_source
+    from core.inference.workdir import work_dir_for
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, img in list(open_source(str(REAL_DEMO_CLIP)).frames())[50:53]:
+        cv2.imwrite(str(frames / f"{i:04d}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "walk.motion.npz"
+    cfg = VideoJobConfig(python=sys.executable, input=str(frames), output=str(out), pythonpath=REPO, device="cpu",
+                         extra_args=["--keep-work"])                  # the work folder an Esc would leave
+    st = VideoJob(cfg).start().wait(300)
+    assert st.returncode == 0 and not st.warnings, st.error
+    first = (work_dir_for(out) / "manifest.json").read_text()
+    out.unlink()
+    st = VideoJob(VideoJobConfig(**{**cfg.__dict__, "mirror": False})).start().wait(300)
+    assert st.returncode == 0 and not st.error and out.is_file(), st.error
+    assert any("the interrupted run used other settings — --mirror: on (this run: off); started over" in w
+               for w in st.warnings), st.warnings
+    assert '"detector_mirror": false' in (work_dir_for(out) / "manifest.json").read_text() != first
