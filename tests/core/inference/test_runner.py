@@ -80,7 +80,7 @@ def test_resume_with_other_settings_is_refused(assets, loaded, tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         run_inference(assets["video"], str(out), loaded.model, InferOptions(chunk_size=6), on_chunk=stop)
-    with pytest.raises(WorkDirError, match="batch_size"):
+    with pytest.raises(WorkDirError, match=r"--batch-size: 16 \(this run: 2\)"):  # the option as typed
         run_inference(assets["video"], str(out), loaded.model, InferOptions(chunk_size=6, batch_size=2), resume=True)
 
 
