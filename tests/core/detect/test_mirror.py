@@ -153,3 +153,28 @@ def test_resuming_with_the_other_mirror_setting_names_the_option_and_keeps_the_w
     assert "detector_" not in err and "without --resume to start over" in err
     assert (work_dir_for(out) / "manifest.json").read_text() == manifest
     assert main([*argv, "--resume"]) == 0  # the same settings resume
+
+
+def test_looks_that_face_opposite_ways_are_not_averaged_into_a_flat_torso():
+    """The man on the box in the vendored walk (``--person`` around him): on some frames BlazePose turns him round in
+    one look only (its world shoulders' left-right reversed). Averaging those would fold his torso flat — each
+    shoulder averaged with the other, their 2D width near zero; such a frame keeps the direct look instead."""
+    from core.detect.mirror import same_facing
+
+    frames = list(open_source(str(REAL_DEMO_CLIP)).frames())[:24]
+    w = frames[0][1].shape[1]
+    box = (60.0, 0.0, 480.0, 240.0)
+    one = detect_frames(iter(frames), DetectorOptions(mirror=False, person=box))
+    mirror = detect_frames(((i, np.ascontiguousarray(img[:, ::-1])) for i, img in frames),
+                           DetectorOptions(mirror=False, person=mirror_box(box, w)))
+    both = detect_frames(iter(frames), DetectorOptions(mirror=True, person=box))
+    assert one.found.all() and both.found.all()
+    turned = [i for i in range(len(frames)) if mirror.found[i] and
+              not same_facing(_frame(one, i), unmirror(_frame(mirror, i), w))]
+    assert len(turned) >= 2, turned  # the case exists on this clip (frames 0, 17, 18, 20, 23 with mediapipe 0.10.21)
+    width = lambda lm: np.abs(lm.points2d[:, 11, 0] - lm.points2d[:, 12, 0])  # noqa: E731  2D shoulder width, px
+    assert (width(both)[turned] > 0.8 * width(one)[turned]).all(), (width(both)[turned], width(one)[turned])
+    np.testing.assert_allclose(both.world[turned], one.world[turned], atol=1e-6)
+    # elsewhere both looks are averaged: the mean differs from the single look on most frames
+    rest = [i for i in range(len(frames)) if i not in turned]
+    assert (np.abs(both.world[rest] - one.world[rest]).max(axis=(1, 2)) > 1e-4).mean() > 0.8
