@@ -240,6 +240,11 @@ class _SolutionsPose:
         self._pose = import_solutions().pose.Pose(
             static_image_mode=False, model_complexity=1, smooth_landmarks=o.smooth, enable_segmentation=False,
             min_detection_confidence=o.min_detection, min_tracking_confidence=o.min_tracking)
+        # the graph opens its calculators (and logs "Created TensorFlow Lite XNNPACK delegate" to fd 2) on its own
+        # threads: wait for that here, where the caller hides fd 2, not while a frame's progress is printed
+        graph = getattr(self._pose, "_graph", None)
+        if graph is not None:
+            graph.wait_until_idle()
 
     def run(self, rgb: np.ndarray):
         res = self._pose.process(rgb)
