@@ -80,7 +80,7 @@ class DetectorOptions:
     mode; can be off only on the solutions route: the Tasks graph always filters); person: None (BlazePose's
     choice) or a box x0, y0, x1, y1 px; mirror: also run BlazePose (a second tracker) on each frame's mirror image
     and average the two (:mod:`core.detect.mirror`; the default since issue 20 session 9: on 11 held-out renders
-    MPJPE −2.0 mm, PA −1.0 mm, root −1.1°, detection ~1.5× the time, docs/experiments.md)."""
+    MPJPE −1.8 mm, PA −0.7 mm, root −0.8°, detection ~1.5× the time, docs/experiments.md)."""
 
     min_detection: float = 0.5
     min_tracking: float = MIN_POSE_PRESENCE
