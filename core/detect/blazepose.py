@@ -284,6 +284,9 @@ class BlazePose:
             self._mirror = make(o) if o.mirror else None  # its own tracker: it follows the mirror images
         # the mirror image's pass runs beside the frame's (mediapipe lets go of the GIL): ~1.5× one pass, not 2×
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="blazepose-mirror") if o.mirror else None
+        if o.mirror:
+            from .mirror import combine  # here, not at the top: core.detect.mirror imports this module
+            self._combine = combine
 
     def __enter__(self) -> "BlazePose":
         return self
@@ -313,8 +316,7 @@ class BlazePose:
                 self._pool.submit(self._mirror.run, np.ascontiguousarray(roi[:, ::-1]))
             out = _in_image(self._pose.run(roi), x0, y0, x1, y1, w, h)
             if mirrored is not None:  # the mirror image's box is the mirrored box
-                from .mirror import combine
-                out = combine(out, _in_image(mirrored.result(), w - x1, y0, w - x0, y1, w, h), w)
+                out = self._combine(out, _in_image(mirrored.result(), w - x1, y0, w - x0, y1, w, h), w)
         self._first = self._first and not out.found
         return out
 

@@ -64,15 +64,21 @@ def unmirror(r: FrameResult, width: int) -> FrameResult:
     return FrameResult(True, p, r.visibility[MIRROR_PARTNER], r.presence[MIRROR_PARTNER], w, box)
 
 
+def _nearer_exchanged(a: np.ndarray, b: np.ndarray, left: list[int], right: list[int]) -> bool:
+    """Whether ``b``'s points (33, D) lie nearer ``a``'s with their ``left``/``right`` labels exchanged than as
+    labelled (mean distance over those points)."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    same = np.linalg.norm(a[left + right] - b[left + right], axis=-1).mean()
+    return bool(np.linalg.norm(a[left + right] - b[right + left], axis=-1).mean() < same)
+
+
 def match_limbs(ref: FrameResult, other: FrameResult) -> FrameResult:
     """``other`` with each limb group's left/right labels exchanged where the exchange lies nearer ``ref`` (mean
     2D distance of the group's points)."""
     idx = np.arange(len(BLAZEPOSE_NAMES))
     for group in LIMB_GROUPS:
         left, right = limb_pairs(group)
-        same = np.linalg.norm(ref.points2d[left + right] - other.points2d[left + right], axis=-1).mean()
-        crossed = np.linalg.norm(ref.points2d[left + right] - other.points2d[right + left], axis=-1).mean()
-        if crossed < same:
+        if _nearer_exchanged(ref.points2d, other.points2d, left, right):
             idx[left + right] = idx[right + left]
     if (idx == np.arange(len(idx))).all():
         return other
@@ -94,8 +100,7 @@ def same_facing(a: FrameResult, b: FrameResult) -> bool:
     round in one look only (a back or front view it is unsure of: 5 of 92 frames of the man on the vendored walk's
     box, 8 of 104 of the choosing back view 007_03); their mean would fold the torso flat, each shoulder and hip
     averaged with its opposite. (2D cannot tell: a side-on person's shoulders overlap in the image.)"""
-    wa, wb = a.world[_TORSO].astype(np.float64), b.world[_TORSO].astype(np.float64)
-    return bool(np.linalg.norm(wa - wb, axis=-1).mean() <= np.linalg.norm(wa - wb[[1, 0, 3, 2]], axis=-1).mean())
+    return not _nearer_exchanged(a.world, b.world, _TORSO[0::2], _TORSO[1::2])
 
 
 def combine(direct: FrameResult, mirrored: FrameResult, width: int) -> FrameResult:
