@@ -114,7 +114,10 @@ def scores(body, fit, rot, betas, transl, fps, gt_planted, up):
             "skate@fit": foot_skate(feet, fit.point_contacts, up),
             "contact F1": float(2 * tp / max(gtc.sum() + fc.sum(), 1)),
             "root deg": float(root_deg[v].mean()),
-            "accel err": float(np.linalg.norm((acc(pr_j) - acc(gt_j)).numpy(), axis=-1)[v3].mean() * 1000)}
+            "accel err": float(np.linalg.norm((acc(pr_j) - acc(gt_j)).numpy(), axis=-1)[v3].mean() * 1000),
+            # the same on pelvis-centred joints (how VIBE and most papers report it): the body's own motion only
+            "accel err pelvis": float(np.linalg.norm((acc(pr_j - pr_j[:, :1]) - acc(gt_j - gt_j[:, :1])).numpy(),
+                                                     axis=-1)[v3].mean() * 1000)}
 
 
 def pa_per_joint(body, fit, rot, betas) -> np.ndarray:

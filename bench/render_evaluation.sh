@@ -6,6 +6,8 @@
 #   rs/     the set scored since session 2 (five clips; 131_02 side, 131_03 front, 002_05, 002_06 side, 002_07 high)
 #   eval2/  a second set rendered in session 8 and not scored then: other clips and views of the same subjects, for
 #           the next decisions once rs/ has been looked at for a question
+#   eval3/  a third set (session 10), other stretches and views of the same subjects, rendered for the next
+#           decision once eval2 had been scored twice
 # Usage: bash bench/render_evaluation.sh CLIPS OUT   (CLIPS: a converted set's clips/ holding subject 2).
 set -euo pipefail
 C=${1:?converted mocap clips folder}; O=${2:?output folder}
@@ -26,3 +28,9 @@ s2 eval2/002_04_side   002_04 --frames 120 --azimuth 0
 s2 eval2/002_08_back   002_08 --frames 150 --azimuth 240
 s2 eval2/002_10_diag   002_10 --start 60 --frames 150 --azimuth 45
 s2 eval2/002_09_low    002_09 --frames 150 --azimuth 150 --height 0.8
+r  eval3/131_02_back     --motion cmu --clip 131_02 --start 150 --frames 150 --azimuth 250
+r  eval3/131_03_low      --motion cmu --clip 131_03 --start 150 --frames 120 --azimuth 160 --height 0.8
+s2 eval3/002_05_back   002_05 --start 200 --frames 150 --azimuth 220
+s2 eval3/002_06_front  002_06 --start 250 --frames 150 --azimuth 100
+s2 eval3/002_07_low    002_07 --start 250 --frames 150 --azimuth 300 --height 0.8
+s2 eval3/002_01_diag   002_01 --azimuth 135

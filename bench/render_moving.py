@@ -132,8 +132,8 @@ def main(argv=None) -> int:
     ap.add_argument("--clip", default="131_03", help="CMU clip name (--motion cmu)")
     ap.add_argument("--data", default="/work/shared/data/cmu_131")
     ap.add_argument("--frames", type=int, default=0, help="first N frames only (0: all)")
-    ap.add_argument("--start", type=int, default=0, help="--motion mocap: skip the clip's first N frames (a kata "
-                    "that opens standing still)")
+    ap.add_argument("--start", type=int, default=0, help="skip the clip's first N frames (a kata that opens "
+                    "standing still; another stretch of a CMU clip)")
     ap.add_argument("--camera", default="follow", choices=("static", "follow", "pan"))
     ap.add_argument("--truck", type=float, default=0.5, help="camera travel / person travel (follow)")
     ap.add_argument("--size", default="960x540")
@@ -146,20 +146,21 @@ def main(argv=None) -> int:
     w, h = (int(v) for v in args.size.split("x"))
     body = load_body_model(OPEN_BODY_PATH)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    load = args.start + args.frames if args.frames else 0  # frames read from the source (a CMU clip's are retargeted)
     cache = os.path.splitext(args.out)[0] + f".{args.motion}{args.clip if args.motion == 'cmu' else ''}" + \
-        (f"_{args.frames}f" if args.frames and args.motion == "cmu" else "") + ".motion.npz"
+        (f"_{load}f" if load and args.motion == "cmu" else "") + ".motion.npz"
     if args.motion == "mocap":
         z = np.load(args.mocap_clip)
         rot = axis_angle_to_matrix(torch.as_tensor(z["poses"]).reshape(-1, 24, 3)).numpy()
         betas, transl, fps = z["betas"], z["trans"], float(z["mocap_framerate"])
-        rot, transl = rot[args.start:], transl[args.start:]
     elif os.path.exists(cache):
         z = np.load(cache)
         rot, betas, transl, fps = z["rot"], z["betas"], z["transl"], float(z["fps"])
     else:
-        rot, betas, transl, fps = (cmu_motion(body, os.path.join(args.data, f"{args.clip}.bvh"), args.fps, args.frames)
-                                   if args.motion == "cmu" else walk_motion(body, args.frames or 240, args.fps))
+        rot, betas, transl, fps = (cmu_motion(body, os.path.join(args.data, f"{args.clip}.bvh"), args.fps, load)
+                                   if args.motion == "cmu" else walk_motion(body, load or 240, args.fps))
         np.savez(cache, rot=rot, betas=betas, transl=transl, fps=fps)
+    rot, transl = rot[args.start:], transl[args.start:]
     if args.frames:
         rot, transl = rot[:args.frames], transl[:args.frames]
     n = len(rot)
