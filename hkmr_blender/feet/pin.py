@@ -149,19 +149,24 @@ def pin_weights(flags: np.ndarray, blend_frames: int) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
-def pin_targets(ankle: np.ndarray, flags: np.ndarray, blend_frames: int) -> np.ndarray:
+def pin_targets(ankle: np.ndarray, flags: np.ndarray, blend_frames: int,
+                planted: np.ndarray | None = None) -> np.ndarray:
     """(K,3) ankle targets: each span's mean ankle position inside it; on the ramps at its edges the animated
     path moved by the span's correction at its nearest edge frame (mean − ankle there), eased in by the pin
     weight (a ramp frame belongs to the nearest span). So a foot swinging in keeps its own path and lands where
     it is pinned: it is not pulled towards its landing spot ahead of time, which a few frames before heel strike
-    lies out of the leg's reach and would snap the knee straight (a knee pop)."""
+    lies out of the leg's reach and would snap the knee straight (a knee pop). ``planted`` (K,3): where the
+    ankle should be inside the spans when that is not its path (the retarget's sole set on the floor); the span
+    means are taken of it, and the ramps ease in all of that correction, the lift included (eased against the
+    path, not against ``planted``, so the goal does not jump by the lift at a span's edge)."""
     spans = contact_spans(flags)
     if not spans:
         return ankle.copy()
     k = np.arange(len(ankle))[:, None]
     starts, ends = np.array(spans).T
     owner = np.maximum(np.maximum(starts[None] - k, k - ends[None]), 0).argmin(axis=1)
-    means = np.array([ankle[s:e + 1].mean(axis=0) for s, e in spans])
+    inside = ankle if planted is None else planted
+    means = np.array([inside[s:e + 1].mean(axis=0) for s, e in spans])
     edge = np.clip(k[:, 0], starts[owner], ends[owner])                   # the frame itself inside a span
     w = pin_weights(flags, blend_frames)[:, None]
     return ankle + w * (means[owner] - ankle[edge])

@@ -153,7 +153,7 @@ def pin_legs(heads: dict[int, np.ndarray], world: dict[int, np.ndarray], legs: l
         low = np.min(np.stack([np.zeros(len(ankle))] + [p @ up for p in pts]), axis=0)
         flags = np.asarray(contacts[:, leg], bool)
         onto = ankle + np.outer(np.where(flags, floor - low - ankle @ up, 0.0), up)
-        goals.append(pin_targets(onto, flags, blend_frames))
+        goals.append(pin_targets(ankle, flags, blend_frames, planted=onto))  # the ramps ease the lift in too
         paths.append(ankle)
     drop = hip_drop([(heads[th], heads[sh], heads[ft], g) for (th, sh, ft, _), g in zip(legs, goals)], up,
                     max_hip_drop / scale, blend_frames)

@@ -113,6 +113,26 @@ def test_pin_ramps_keep_the_swinging_foot_on_its_own_path():
     assert pin_targets(ankle, np.zeros(16, bool), 3) is not ankle
 
 
+def test_a_sole_set_on_the_floor_is_eased_in_and_out_over_the_ramps_too():
+    """The retarget plants the ankle where the sole sits on the floor (``planted``: the path lifted or lowered inside
+    the spans). That lift is part of the span's correction: the ramps ease it in and out with the pin. Eased against
+    the lifted path instead, the goal dropped by the whole lift in one frame at the span's end — 5–7 cm on the real
+    walk's first stance, a 22.9° knee pop on the Mixamo rig (tests/blender/test_e2e_real_motion.py, issue 20)."""
+    flags = np.zeros(16, bool)
+    flags[:5] = True                                           # a stance at the clip's start, as on the real walk
+    ankle = np.zeros((16, 3))
+    ankle[5:, 0] = np.arange(11) * 0.05                        # then the foot swings off, 5 cm a frame
+    lift = np.where(flags, 0.06, 0.0)
+    planted = ankle + lift[:, None] * [0.0, 0.0, 1.0]
+    goals = pin_targets(ankle, flags, 3, planted=planted)
+    w = pin_weights(flags, 3)[:, None]
+    np.testing.assert_allclose(goals[:5], np.tile(planted[:5].mean(0), (5, 1)), atol=1e-12)
+    np.testing.assert_allclose(goals[5:], ankle[5:] + w[5:] * (planted[:5].mean(0) - ankle[4]), atol=1e-12)
+    off = goals - ankle                                        # the pin's correction of the path, frame by frame
+    assert np.abs(np.diff(off[:, 2])).max() <= 0.06 * np.abs(np.diff(w[:, 0])).max() + 1e-12  # eased, no drop
+    assert off[-1, 2] == 0.0                                   # and gone after the ramp
+
+
 def test_detects_the_stance_phases(rest_joints):
     motion, stance = walk(rest_joints, frames=150, slip=0.0)
     pose = heads(smpl_track(motion))
