@@ -179,8 +179,7 @@ _LIFTERS: dict = {}
 def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = None,
                truth_px: np.ndarray | None = None, K: np.ndarray | None = None) -> Landmarks:
     """Apply ``steps`` in order: "swap" (:func:`core.detect.swaps.fix_swaps`), "lean:DEG"
-    (:func:`core.detect.world_lean.level_world`), "ray" (world landmarks turned onto the camera ray through the
-    hips, the render's camera ``K``: ``level_world(…, 0, focal)``), "inject:GROUP:A:B" (exchange GROUP's left/right labels on
+    (:func:`core.detect.world_lean.level_world`), "inject:GROUP:A:B" (exchange GROUP's left/right labels on
     frames A…B−1, as BlazePose does on side views: a robustness test), "oracle:WHAT" (:func:`oracle`) or
     "lift" / "lift:PATH" / "lift=BLEND[,SIGMA]:PATH" (the world lifter's 3D, :func:`core.model.world_lifter.lift_world`;
     "liftedge…" pads its windows with the clip's end frames; a suffix "@shoulder" / "@elbow" / "@mix" keeps BlazePose's
@@ -202,9 +201,6 @@ def preprocess(lm: Landmarks, steps: list[str], truth_cam: np.ndarray | None = N
         elif step.startswith("lean:"):  # BlazePose's world landmarks turned towards the camera by DEG
             from core.detect.world_lean import level_world
             lm = level_world(lm, float(step.split(":")[1]))
-        elif step == "ray":
-            from core.detect.world_lean import level_world
-            lm = level_world(lm, 0.0, float(K[0, 0]), (float(K[0, 2]), float(K[1, 2])))
         elif step.startswith(("lift", "liftedge")) and step.removeprefix("liftedge").removeprefix("lift")[:1] in "=:":
             # the world lifter's 3D in place of BlazePose's world landmarks: "lift", "lift:PATH", "lift=BLEND:PATH";
             # "liftedge…": its windows padded with the clip's first / last frame instead of zeros
