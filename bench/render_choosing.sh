@@ -5,6 +5,8 @@
 #   choose/   subjects 3, 5, 6, 7 (5–7 are in every model's training set; fit-side choices)
 #   choose2/  subject 3 (held out of every training run): the evaluation set's views, side, high, back
 #   val135/   CMU 135's karate kata: a validation subject for learned 3D trained with train.mocap_exclude=[135]
+#   lowc/     subjects 3, 5, 6 with the camera 0.6-2.0 m up (session 10: BlazePose's lean against the camera's
+#             height, bench/lean_bias.py; the lean chosen on these with the sets above)
 # Usage: bash bench/render_choosing.sh CLIPS OUT   (CLIPS: a converted set's clips/, python -m training.data.mocap
 # build; OUT: where the three folders go). ~1.5 min a clip on 2 cores.
 set -euo pipefail
@@ -27,3 +29,13 @@ r choose2/003_01_back  iclone-cmu_003_01 --frames 150 --azimuth 200
 r val135/135_01_side   keijiro-cmu_135_01 --start 120 --frames 180 --azimuth 0
 r val135/135_02_front  keijiro-cmu_135_02 --start 120 --frames 180 --azimuth 90
 r val135/135_02_side   keijiro-cmu_135_02 --start 120 --frames 180 --azimuth 180
+r lowc/003_01_h06       iclone-cmu_003_01 --frames 150 --azimuth 20 --height 0.6
+r lowc/003_01_h09       iclone-cmu_003_01 --frames 150 --azimuth 20 --height 0.9
+r lowc/003_01_h12       iclone-cmu_003_01 --frames 150 --azimuth 20 --height 1.2
+r lowc/003_01_h20       iclone-cmu_003_01 --frames 150 --azimuth 20 --height 2.0
+r lowc/006_12_h07       iclone-cmu_006_12 --frames 150 --azimuth 210 --height 0.7
+r lowc/005_18_h08       iclone-cmu_005_18 --frames 150 --azimuth 90 --height 0.8
+r lowc/006_10_h08       iclone-cmu_006_10 --frames 150 --azimuth 120 --height 0.8
+r lowc/003_02_h09       iclone-cmu_003_02 --frames 150 --azimuth 45 --height 0.9
+r lowc/005_04_h12       iclone-cmu_005_04 --frames 150 --azimuth 60 --height 1.2
+r lowc/005_04_h20       iclone-cmu_005_04 --frames 150 --azimuth 60 --height 2.0
