@@ -50,12 +50,10 @@ def test_a_walking_person_plants_left_and_right_feet_in_turn(fits):
     10, 11, 16, 12, 16 frames, 65 % of frames planted against 55 % with the ray drift counted in full. With
     BlazePose's depth at half weight (ClipFitConfig.w3d_depth 0.5) alone the first stances shrink (3, 9, 14, 11, 16
     frames, 53 % planted); with the mirror pass as well (DetectorOptions.mirror; both defaults since issue 20,
-    session 9) they are 9, 10, 17, 13, 16 frames, 65 % planted. With the world landmarks' lean correction at 6°
-    (core/detect/world_lean.py, session 10) 8, 11, 16, 13, 16 frames, 64 % planted — and the fit's feet drift less
-    along the ray, so the rule that counts that drift in full finds 57 % (was 55 %): the margin below is 5 points."""
+    session 9) they are 9, 10, 17, 13, 16 frames, 65 % planted."""
     new, old = fits
     stances = sorted((a, side) for side in (0, 1) for a, b in contact_spans(new.contacts[:, side]) if b - a + 1 >= 10)
     assert len(stances) >= 4, stances                                  # ≥ 0.33 s each: real stance phases
     sides = [s for _, s in stances]
     assert all(x != y for x, y in zip(sides, sides[1:])), stances      # left, right, left, … in turn
-    assert new.contacts.any(1).mean() >= old.contacts.any(1).mean() + 0.05   # clearly more stance found
+    assert new.contacts.any(1).mean() >= old.contacts.any(1).mean() + 0.08   # clearly more stance found
