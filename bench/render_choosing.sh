@@ -7,6 +7,8 @@
 #   val135/   CMU 135's karate kata: a validation subject for learned 3D trained with train.mocap_exclude=[135]
 #   lowc/     subjects 3, 5, 6 with the camera 0.6-2.0 m up (session 10: BlazePose's lean against the camera's
 #             height, bench/lean_bias.py; the lean chosen on these with the sets above)
+#   probe/    subjects 5 and 7 seen from the front, standing (005_12) and walking towards the camera (007_04): the
+#             analogues of eval3's 002_06_front skate (docs/experiments.md, issue 20 session 10, part 8)
 # Usage: bash bench/render_choosing.sh CLIPS OUT   (CLIPS: a converted set's clips/, python -m training.data.mocap
 # build; OUT: where the three folders go). ~1.5 min a clip on 2 cores.
 set -euo pipefail
@@ -39,3 +41,5 @@ r lowc/006_10_h08       iclone-cmu_006_10 --frames 150 --azimuth 120 --height 0.
 r lowc/003_02_h09       iclone-cmu_003_02 --frames 150 --azimuth 45 --height 0.9
 r lowc/005_04_h12       iclone-cmu_005_04 --frames 150 --azimuth 60 --height 1.2
 r lowc/005_04_h20       iclone-cmu_005_04 --frames 150 --azimuth 60 --height 2.0
+r probe/005_12_front     iclone-cmu_005_12 --frames 150 --azimuth 90
+r probe/007_04_front     iclone-cmu_007_04 --frames 150 --azimuth 90
