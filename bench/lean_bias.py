@@ -25,13 +25,8 @@ from bench_starts import camera_truth, landmarks_for  # noqa: E402
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
-from core.fitting.terms import HIPS, SHOULDERS  # noqa: E402
-
-
-def torso_pitch(points: np.ndarray) -> np.ndarray:
-    """(F,33,3) camera-axes landmarks → (F,) degrees the torso's up leans away from the camera (about x)."""
-    up = points[:, list(SHOULDERS)].mean(1) - points[:, list(HIPS)].mean(1)
-    return np.degrees(np.arctan2(up[:, 2], -up[:, 1]))
+from core.detect.world_lean import torso_lean  # noqa: E402
+from core.fitting.terms import HIPS  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -49,7 +44,7 @@ def main(argv=None) -> int:
         found = np.asarray(lm.found[:n], bool)
         with torch.no_grad():
             truth = landmark_points(body, rot[:n], betas.expand(n, -1), transl[:n]).double().numpy()
-        bias = (torso_pitch(lm.world[:n].astype(np.float64)) - torso_pitch(truth))[found]
+        bias = (torso_lean(lm.world[:n].astype(np.float64)) - torso_lean(truth))[found]
         R, t = z["cam_R"][0], z["cam_t"][0]                      # world (Y up) → camera
         centre = -R.T @ t
         pelvis = (truth[:, list(HIPS)].mean(1) - t) @ R           # camera → world

@@ -18,7 +18,7 @@ import numpy as np
 
 from .landmarks import Landmarks
 
-__all__ = ["WORLD_LEAN_DEG", "lean_matrix", "level_world"]
+__all__ = ["WORLD_LEAN_DEG", "lean_matrix", "level_world", "torso_lean"]
 
 #: Degrees by which BlazePose's world landmarks are turned towards the camera (about the camera's x axis).
 WORLD_LEAN_DEG = 12.0
@@ -29,6 +29,13 @@ def lean_matrix(degrees: float) -> np.ndarray:
     direction (0, −1, 0) towards the camera (−z) by ``degrees``."""
     a = np.radians(degrees)
     return np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+
+
+def torso_lean(points: np.ndarray) -> np.ndarray:
+    """(F,33,3) BlazePose-ordered points in camera axes → (F,) degrees the torso's up (mid-hip → mid-shoulder) leans
+    away from the camera about its x axis (+: the top away; :func:`level_world` by d lowers it by d)."""
+    up = points[:, [11, 12]].mean(1) - points[:, [23, 24]].mean(1)
+    return np.degrees(np.arctan2(up[:, 2], -up[:, 1]))
 
 
 def level_world(lm: Landmarks, degrees: float = WORLD_LEAN_DEG) -> Landmarks:

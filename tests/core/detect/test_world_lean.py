@@ -6,7 +6,7 @@ import pytest
 
 from core.assets import REAL_DEMO_CLIP
 from core.detect.blazepose import DetectorOptions, detect_frames
-from core.detect.world_lean import WORLD_LEAN_DEG, level_world
+from core.detect.world_lean import WORLD_LEAN_DEG, level_world, torso_lean
 from core.inference.sources import open_source
 
 
@@ -16,17 +16,11 @@ def walk():
     return detect_frames(((i, img) for i, img in src.frames() if i < 30), DetectorOptions(), fps=src.info.fps)
 
 
-def _pitch(world: np.ndarray) -> np.ndarray:
-    """Torso lean towards the camera (degrees): mid-hip → mid-shoulder, camera axes (y down, z forward)."""
-    up = world[:, [11, 12]].mean(1) - world[:, [23, 24]].mean(1)
-    return np.degrees(np.arctan2(-up[:, 2], -up[:, 1]))
-
-
 def test_torso_turns_towards_the_camera_by_the_constant_and_nothing_else_changes(walk):
     out = level_world(walk)
     f = walk.found
     assert f.sum() >= 20
-    np.testing.assert_allclose(_pitch(out.world[f]) - _pitch(walk.world[f]), WORLD_LEAN_DEG, atol=1e-3)
+    np.testing.assert_allclose(torso_lean(walk.world[f]) - torso_lean(out.world[f]), WORLD_LEAN_DEG, atol=1e-3)
     # a rotation about the hip-centred origin: lengths, the hips' centre and x (left/right) stay
     np.testing.assert_allclose(np.linalg.norm(out.world, axis=-1), np.linalg.norm(walk.world, axis=-1), atol=1e-5)
     # (BlazePose's own hip centre is within 0.5 mm of its origin; the turn keeps it there)
