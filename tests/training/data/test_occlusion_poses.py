@@ -1,6 +1,8 @@
 """Occluders land on the person's box with the intended area; sampled poses respect the limits."""
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
@@ -11,10 +13,21 @@ from core.body.poses import (NEUTRAL_POSE, POSE_LIMITS, bspline_clip, compose_gl
                                  sample_global_orient, within_limits)
 
 
+def _expected_fraction(kind: str, area: float, w: float, h: float) -> float:
+    """The requested fraction of a w × h box, less what a circle wider than the box loses to the
+    clipping the protocol states (training/data/occlusion.py: "anything still too big is clipped")."""
+    r, c = np.sqrt(area * w * h / np.pi), min(w, h) / 2
+    if kind != "circle" or r <= c:
+        return area  # bars shorten and rectangles change aspect until they fit
+    assert r <= max(w, h) / 2, "this helper covers a disc clipped by one pair of sides only"
+    return 2 * (c * np.sqrt(r * r - c * c) + r * r * np.arcsin(c / r)) / (w * h)  # disc ∩ strip |x| ≤ c
+
+
 @pytest.mark.parametrize("kind", OCCLUDER_KINDS)
 @pytest.mark.parametrize("area", [0.1, 0.2, 0.35])
 def test_occluder_lies_on_the_box_and_covers_the_intended_fraction(kind, area):
-    rng = np.random.default_rng(hash((kind, area)) % 2**32)
+    # a stable seed: hash() of a str changes with PYTHONHASHSEED, which made this test draw other boxes on every run
+    rng = np.random.default_rng(zlib.crc32(f"{kind}-{area}".encode()))
     for _ in range(20):
         w, h = rng.uniform(60, 150), rng.uniform(80, 200)
         x0, y0 = rng.uniform(0, 224 - w), rng.uniform(0, 224 - h)
@@ -23,7 +36,8 @@ def test_occluder_lies_on_the_box_and_covers_the_intended_fraction(kind, area):
         ys, xs = np.nonzero(occ.mask)
         assert xs.min() >= box[0] and xs.max() < box[2] and ys.min() >= box[1] and ys.max() < box[3]
         frac = occ.mask.sum() / ((box[2] - box[0]) * (box[3] - box[1]))
-        assert frac == pytest.approx(area, rel=0.08), (kind, box, frac)
+        want = _expected_fraction(kind, area, box[2] - box[0], box[3] - box[1])
+        assert frac == pytest.approx(want, rel=0.08), (kind, box, frac, want)
 
 
 def test_bar_is_elongated_and_rectangle_axis_aligned():
