@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.fitting.terms import body_axes
+
 __all__ = ["root_bias", "root_body_axes", "torso_frame", "torso_error"]
 
 
@@ -42,14 +44,9 @@ def root_body_axes(fit, rot: torch.Tensor) -> dict[str, float]:
 def torso_frame(joints: np.ndarray) -> np.ndarray:
     """(F,3,3) rotation whose columns are the torso's axes (SMPL frame: x the body's left, y up, z forward) from
     SMPL joints (F,24,3): x along the hip line (joint 1 − joint 2), y from the pelvis (0) to the neck (12) with
-    its x component removed, z = x × y."""
+    its x component removed, z = x × y (:func:`core.fitting.terms.body_axes`, the hip line kept)."""
     j = np.asarray(joints, np.float64)
-    x = j[:, 1] - j[:, 2]
-    x /= np.linalg.norm(x, axis=-1, keepdims=True)
-    y = j[:, 12] - j[:, 0]
-    y -= (y * x).sum(-1, keepdims=True) * x
-    y /= np.linalg.norm(y, axis=-1, keepdims=True)
-    return np.stack([x, y, np.cross(x, y)], -1)
+    return body_axes(j[:, 1] - j[:, 2], j[:, 12] - j[:, 0], keep="left")
 
 
 def torso_error(body, fit, rot: torch.Tensor, betas: torch.Tensor) -> dict[str, float]:

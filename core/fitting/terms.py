@@ -14,7 +14,7 @@ from core.detect.landmarks import BLAZEPOSE_NAMES
 
 __all__ = ["HIPS", "SHOULDERS", "TORSO_SEGMENTS", "robust_sq", "landmarks_2d", "landmarks_3d", "segment_directions",
            "joint_limits", "pose_to_neutral",
-           "acceleration", "foot_lock", "root_from_torso", "FOOT_POINTS", "FIXED_AXES", "onto_hinges", "hinge_grad"]
+           "acceleration", "foot_lock", "root_from_torso", "body_axes", "FOOT_POINTS", "FIXED_AXES", "onto_hinges", "hinge_grad"]
 
 _I = {n: i for i, n in enumerate(BLAZEPOSE_NAMES)}
 #: BlazePose's two hip landmarks: its world frame is centred between them.
@@ -128,7 +128,17 @@ def root_from_torso(world: np.ndarray) -> np.ndarray:
     w = np.asarray(world, np.float64)
     left = (w[:, _I["left_hip"]] - w[:, _I["right_hip"]]) + (w[:, _I["left_shoulder"]] - w[:, _I["right_shoulder"]])
     up = w[:, [_I["left_shoulder"], _I["right_shoulder"]]].mean(1) - w[:, list(HIPS)].mean(1)
-    up /= np.maximum(np.linalg.norm(up, axis=-1, keepdims=True), 1e-9)
-    left = left - (left * up).sum(-1, keepdims=True) * up
-    left /= np.maximum(np.linalg.norm(left, axis=-1, keepdims=True), 1e-9)
+    return body_axes(left, up, keep="up")
+
+
+def body_axes(left: np.ndarray, up: np.ndarray, keep: str = "up") -> np.ndarray:
+    """(F,3) left and up directions → (F,3,3) rotations whose columns are SMPL's body axes (left +X, up +Y,
+    facing +Z = left × up): the ``keep`` one ("up" or "left") as given, the other made orthogonal to it."""
+    if keep not in ("up", "left"):
+        raise ValueError(f"body_axes: keep must be 'up' or 'left', got {keep!r}")
+    a, b = (np.asarray(up, np.float64), np.asarray(left, np.float64))[:: 1 if keep == "up" else -1]
+    a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-9)
+    b = b - (b * a).sum(-1, keepdims=True) * a
+    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-9)
+    left, up = (b, a) if keep == "up" else (a, b)
     return np.stack([left, up, np.cross(left, up)], -1)

@@ -160,3 +160,20 @@ def test_w3d_torso_lets_the_landmark_term_go_of_the_hips_and_shoulders(open_body
     assert raised > 0.01  # 18 mm of the 8 cm: the spine and collars give way a little (robust, limited)
     free = replace(cfg, w3d_torso=0.0)
     assert abs(shoulders_above_hips(high, free) - shoulders_above_hips(exact, free)) < 1e-4
+
+
+def test_body_axes_keep_the_named_axis_and_make_a_rotation():
+    from core.fitting.terms import body_axes
+    rng = np.random.default_rng(3)
+    left, up = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    for keep, given in (("up", up), ("left", left)):
+        r = body_axes(left, up, keep=keep)
+        np.testing.assert_allclose(r @ np.swapaxes(r, -1, -2), np.broadcast_to(np.eye(3), r.shape), atol=1e-9)
+        np.testing.assert_allclose(np.linalg.det(r), 1.0, atol=1e-9)
+        col = r[..., 1] if keep == "up" else r[..., 0]
+        np.testing.assert_allclose(col, given / np.linalg.norm(given, axis=-1, keepdims=True), atol=1e-9)
+        # the other axis stays on the side of its input: the body's left is left, its up is up
+        other, inp = (r[..., 0], left) if keep == "up" else (r[..., 1], up)
+        assert np.all((other * inp).sum(-1) > 0)
+    with pytest.raises(ValueError, match="keep must be"):
+        body_axes(left, up, keep="facing")
