@@ -8,9 +8,13 @@
 #           the next decisions once rs/ has been looked at for a question
 #   eval3/  a third set (session 10), other stretches and views of the same subjects, rendered for the next
 #           decision once eval2 had been scored twice
-# Usage: bash bench/render_evaluation.sh CLIPS OUT   (CLIPS: a converted set's clips/ holding subject 2).
+#   eval4/  a fourth set (session 11): a person no decision has seen, CMU subject 1 (reserved for evaluation:
+#           converted for these renders only by bench/eval_clips.py, never by the training builder), 001_01
+#           "playground - forward jumps, turn around", five stretches, five cameras
+# Usage: bash bench/render_evaluation.sh CLIPS OUT [RESERVED]   (CLIPS: a converted set's clips/ holding subject 2;
+#   RESERVED: bench/eval_clips.py's folder holding iclone-cmu_001_01.npz, for eval4 — left out without it).
 set -euo pipefail
-C=${1:?converted mocap clips folder}; O=${2:?output folder}
+C=${1:?converted mocap clips folder}; O=${2:?output folder}; E=${3:-}
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 r() { local out=$1; shift; mkdir -p "$(dirname "$O/$out")"
@@ -34,3 +38,11 @@ s2 eval3/002_05_back   002_05 --start 200 --frames 150 --azimuth 220
 s2 eval3/002_06_front  002_06 --start 250 --frames 150 --azimuth 100
 s2 eval3/002_07_low    002_07 --start 250 --frames 150 --azimuth 300 --height 0.8
 s2 eval3/002_01_diag   002_01 --azimuth 135
+if [ -n "$E" ]; then
+  s1() { local out=$1; shift; r "$out" --motion mocap --mocap-clip "$E/iclone-cmu_001_01.npz" "$@"; }
+  s1 eval4/001_01_a0               --frames 150 --azimuth 0
+  s1 eval4/001_01_a90   --start 150 --frames 150 --azimuth 90
+  s1 eval4/001_01_high  --start 300 --frames 150 --azimuth 200 --height 2.6
+  s1 eval4/001_01_low   --start 450 --frames 150 --azimuth 300 --height 0.8
+  s1 eval4/001_01_far   --start 538 --frames 150 --azimuth 135 --distance 8
+fi
