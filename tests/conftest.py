@@ -15,6 +15,18 @@ from hkmr_blender.base.skeleton import SMPL_PARENTS
 CI_CACHE = os.environ.get("HKMR_CI_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "hkmr-ci")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Where the suite's tests run under pytest-xdist (``--dist loadgroup``, pyproject.toml's addopts): every test
+    that runs Blender in this process (the ``bpy_module`` fixture or the ``blender`` mark) on one worker, in the order
+    collected — bpy's add-on registry lives in the process, and these tests hand it on from one file to the next as
+    they did in one process (installed in one file and registered from the checkout in another on the same worker,
+    Blender refused the second HKMRPreferences); every other file's tests on one worker together, so its module
+    fixtures (the long end-to-end runs) are built once."""
+    for item in items:
+        bpy = "bpy_module" in getattr(item, "fixturenames", ()) or item.get_closest_marker("blender") is not None
+        item.add_marker(pytest.mark.xdist_group("bpy" if bpy else item.nodeid.split("::")[0]))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     """No test reads or writes the developer's ~/.config (bpy and model discovery use it)."""
