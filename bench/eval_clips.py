@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 
@@ -25,7 +24,7 @@ from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
 from training.data.mocap import RESERVED_SUBJECTS  # noqa: E402
 from training.data.mocap.build import _targets, convert_clip  # noqa: E402
-from training.data.mocap.sources import SOURCES, _git, cmu_subject  # noqa: E402
+from training.data.mocap.sources import SOURCES, cmu_subject, list_files  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -42,10 +41,10 @@ def main(argv=None) -> int:
     for name, git in (("iclone-cmu", args.iclone), ("keijiro-cmu", args.keijiro)):
         if git is None:
             continue
-        for path in _git(git, "ls-tree", "-r", "--name-only", "HEAD").splitlines():
-            if not re.match(SOURCES[name].pattern, path) or cmu_subject(path) not in want:
+        for f in list_files(name, git, keep_reserved=True):
+            if (f.subject, f.trial) not in want:
                 continue
-            subject, trial = cmu_subject(path)
+            subject, trial, path = f.subject, f.trial, f.path
             out = os.path.join(args.out, f"{name}_{subject:03d}_{trial:02d}.npz")
             found.add((subject, trial))
             if os.path.exists(out):

@@ -74,6 +74,9 @@ def test_reserved_subjects_never_listed(tmp_path):
     git_dir = _snapshot(tmp_path, ["001_01", "055_01", "131_02", "007_01"])
     assert [(f.subject, f.trial) for f in list_files("iclone-cmu", git_dir)] == [(7, 1)]
     assert RESERVED_SUBJECTS == {1, 55, 131}
+    # only the evaluation renders' converter (bench/eval_clips.py) asks for them, by name
+    assert [(f.subject, f.trial) for f in list_files("iclone-cmu", git_dir, keep_reserved=True)] == [
+        (1, 1), (7, 1), (55, 1), (131, 2)]
 
 
 def test_build_converts_a_real_clip_with_bones_where_the_mocap_has_them(tmp_path, open_body):

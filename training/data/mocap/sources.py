@@ -110,14 +110,15 @@ def cmu_subject(path: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def list_files(name: str, git_dir: str) -> list[SourceFile]:
-    """The source's clips in the snapshot, reserved CMU subjects (01, 55, 131) left out."""
+def list_files(name: str, git_dir: str, keep_reserved: bool = False) -> list[SourceFile]:
+    """The source's clips in the snapshot, reserved CMU subjects (01, 55, 131) left out — unless ``keep_reserved``,
+    which only bench/eval_clips.py asks for (evaluation renders; no training recipe reads its folder)."""
     src = SOURCES[name]
     out = []
     for p in sorted(_git(git_dir, "ls-tree", "-r", "--name-only", "HEAD").splitlines()):
         if re.match(src.pattern, p):
             subject, trial = cmu_subject(p)
-            if subject not in RESERVED_SUBJECTS:
+            if keep_reserved or subject not in RESERVED_SUBJECTS:
                 out.append(SourceFile(name, p, subject, trial))
     return out
 
