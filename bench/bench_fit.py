@@ -106,6 +106,7 @@ def scores(body, fit, rot, betas, transl, fps, gt_planted, up):
     root_deg = torch.rad2deg(torch.arccos(cos.clamp(-1, 1))).numpy()
     acc = lambda j: j[2:] - 2 * j[1:-1] + j[:-2]  # noqa: E731
     v3 = v[2:] & v[1:-1] & v[:-2]
+    acc_err = lambda p, g: float(np.linalg.norm((acc(p) - acc(g)).numpy(), axis=-1)[v3].mean() * 1000)  # noqa: E731
     return {"MPJPE": float(mpjpe(pr_j[:, lsp], gt_j[:, lsp])[v].mean() * 1000),
             "PA-MPJPE": float(pa_mpjpe(pr_j[:, lsp], gt_j[:, lsp])[v].mean() * 1000),
             "reproj %": float(np.nanmedian(fit.reprojection) * 100),
@@ -114,10 +115,9 @@ def scores(body, fit, rot, betas, transl, fps, gt_planted, up):
             "skate@fit": foot_skate(feet, fit.point_contacts, up),
             "contact F1": float(2 * tp / max(gtc.sum() + fc.sum(), 1)),
             "root deg": float(root_deg[v].mean()),
-            "accel err": float(np.linalg.norm((acc(pr_j) - acc(gt_j)).numpy(), axis=-1)[v3].mean() * 1000),
+            "accel err": acc_err(pr_j, gt_j),
             # the same on pelvis-centred joints (how VIBE and most papers report it): the body's own motion only
-            "accel err pelvis": float(np.linalg.norm((acc(pr_j - pr_j[:, :1]) - acc(gt_j - gt_j[:, :1])).numpy(),
-                                                     axis=-1)[v3].mean() * 1000)}
+            "accel err pelvis": acc_err(pr_j - pr_j[:, :1], gt_j - gt_j[:, :1])}
 
 
 def pa_per_joint(body, fit, rot, betas) -> np.ndarray:

@@ -27,7 +27,8 @@ from core.body.landmark_points import landmark_points  # noqa: E402
 from core.body.model import load_body_model  # noqa: E402
 from core.fitting.clip import ClipFitConfig, fit_clip  # noqa: E402
 from core.fitting.full_camera import FullCamera  # noqa: E402
-from core.fitting.terms import FOOT_POINTS, HIPS, _I  # noqa: E402
+from core.detect.landmarks import BLAZEPOSE_NAMES  # noqa: E402
+from core.fitting.terms import FOOT_POINTS, HIPS  # noqa: E402
 from core.pipeline.start import StartStage, run_start  # noqa: E402
 
 POINTS = ("left_heel", "left_foot_index", "right_heel", "right_foot_index")
@@ -61,7 +62,8 @@ def main(argv=None) -> int:
     rot, betas, transl = camera_truth(body, z)
     truth = points_of(body, rot[:n].numpy(), betas.numpy(), transl[:n].numpy())
     fitted = {k: points_of(body, f.rotmats, f.betas, f.transl) for k, f in fits.items()}
-    p, k = _I[args.point], FOOT_POINTS.index(_I[args.point])
+    p = BLAZEPOSE_NAMES.index(args.point)
+    k = FOOT_POINTS.index(p)
     hip = lambda pts: pts[:, list(HIPS)].mean(1)  # noqa: E731
     world = lm.world[:n].astype(np.float64)
     mm = lambda v: int(round(1000 * v))  # noqa: E731

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .landmarks import Landmarks
+from .landmarks import BLAZEPOSE_NAMES, Landmarks
 
 __all__ = ["WORLD_LEAN_DEG", "lean_matrix", "level_world", "torso_lean"]
 
@@ -34,7 +34,9 @@ def lean_matrix(degrees: float) -> np.ndarray:
 def torso_lean(points: np.ndarray) -> np.ndarray:
     """(F,33,3) BlazePose-ordered points in camera axes → (F,) degrees the torso's up (mid-hip → mid-shoulder) leans
     away from the camera about its x axis (+: the top away; :func:`level_world` by d lowers it by d)."""
-    up = points[:, [11, 12]].mean(1) - points[:, [23, 24]].mean(1)
+    shoulders = [BLAZEPOSE_NAMES.index(f"{s}_shoulder") for s in ("left", "right")]
+    hips = [BLAZEPOSE_NAMES.index(f"{s}_hip") for s in ("left", "right")]
+    up = points[:, shoulders].mean(1) - points[:, hips].mean(1)
     return np.degrees(np.arctan2(up[:, 2], -up[:, 1]))
 
 

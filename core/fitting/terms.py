@@ -136,7 +136,8 @@ def body_axes(left: np.ndarray, up: np.ndarray, keep: str = "up") -> np.ndarray:
     facing +Z = left × up): the ``keep`` one ("up" or "left") as given, the other made orthogonal to it."""
     if keep not in ("up", "left"):
         raise ValueError(f"body_axes: keep must be 'up' or 'left', got {keep!r}")
-    a, b = (np.asarray(up, np.float64), np.asarray(left, np.float64))[:: 1 if keep == "up" else -1]
+    up, left = np.asarray(up, np.float64), np.asarray(left, np.float64)
+    a, b = (up, left) if keep == "up" else (left, up)                 # a kept, b made orthogonal to it
     a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-9)
     b = b - (b * a).sum(-1, keepdims=True) * a
     b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-9)
