@@ -49,7 +49,7 @@ from training.data.mocap.build import load_clip, load_manifest  # noqa: E402
 CMU_UNIT = 0.0254 / 0.45  # metres per cgspeed BVH unit (hip height ≈ 0.95 m checks it)
 FLIP = np.diag([1.0, -1.0, -1.0])  # Y-up world → camera (y down, z forward)
 #: The truth's contacts: clean feet, strict thresholds (the fit's defaults are looser: its feet jitter).
-TRUTH_CONTACTS = ct.ContactConfig(height=0.04, speed=0.3)
+TRUTH_CONTACTS = ct.TRUTH_CONTACTS
 LSP_NAMES = ("rank", "rkne", "rhip", "lhip", "lkne", "lank", "rwri", "relb", "rsho", "lsho", "lelb", "lwri", "neck",
              "head")
 

@@ -40,8 +40,6 @@ from core.inference.workdir import work_dir_for  # noqa: E402
 from core.motion import read_motion  # noqa: E402
 from core.pipeline.run import RealOptions, run_real  # noqa: E402
 
-TRUTH_CONTACTS = ct.ContactConfig(height=0.04, speed=0.3)
-
 
 def align_4dof(est: np.ndarray, gt: np.ndarray, est_root: np.ndarray, gt_root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Yaw R (about +Y) and t with R·est + t ≈ gt over the given frames. The yaw comes from the root
@@ -84,8 +82,7 @@ def score(body, motion, truth, align: int) -> dict:
     tg = torch.as_tensor(truth["transl"][:n], dtype=torch.float32)
     jg = body.joints(rot_g, bg, tg).double().numpy()
     fg = landmark_points(body, rot_g, bg, tg)[:, list(FOOT_POINTS)].double().numpy()
-    floor = ct.estimate_floor(fg, np.ones(n, bool), TRUTH_CONTACTS)
-    planted = ct.point_contacts(fg, np.ones(n, bool), truth["fps"], floor, TRUTH_CONTACTS)
+    planted = ct.truth_contacts(fg, truth["fps"])
     idx = np.flatnonzero(v)
     first = idx[:align]
     R, t = align_4dof(je[first, 0], jg[first, 0], rot_e[first, 0].double().numpy(), rot_g[first, 0].double().numpy())

@@ -27,7 +27,7 @@ over time once more (``cfg.output_smoothing``, the start's filter).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -53,6 +53,9 @@ from .shape import betas_from_bone_lengths, median_bone_lengths
 from .windows import FitState as _State, WindowStore, blockwise, inputs_digest, run_windows, smooth_state
 
 __all__ = ["ClipFitConfig", "ClipFit", "fit_clip"]
+
+#: ClipFitConfig.contact_source's values
+CONTACT_SOURCES = ("feet", "image", "either")
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,20 @@ class ClipFitConfig(PriorOptions):
     lock_ease: float = 0.1  # s over which the lock lets a foot go before/after a contact span
     landmark_offsets: str = "none"  # BlazePose's limb landmarks where it puts them: "2d" / "all" terms (OFFSET_MODES)
     contact: ct.ContactConfig = ct.ContactConfig()
+    # where a static camera's contacts come from (CONTACT_SOURCES): "feet" the fitted feet, low and slow; "image" still
+    # in the image (the classifier core.model.contact_net) and low in the fit; "either" the fitted feet's, and also
+    # points still in the image whose fitted motion is slow across the viewing ray (docs/experiments.md, issue 20
+    # session 12: neither beat "feet" on the choosing renders)
+    contact_source: str = "feet"
+    contact_threshold: float = 0.5  # the classifier's probability from which a point counts as still
 
     def validate(self) -> "ClipFitConfig":
         if self.window < 3 or not 0 <= self.overlap < self.window:
             raise ValueError(f"clip fit: need window ≥ 3 and 0 ≤ overlap < window, got {self.window}/{self.overlap}")
         if self.iterations < 0 or self.lock_iterations < 0:
             raise ValueError("clip fit: iterations must be ≥ 0")
+        if self.contact_source not in CONTACT_SOURCES:
+            raise ValueError(f"clip fit: contact_source must be one of {CONTACT_SOURCES}, got {self.contact_source!r}")
         if self.landmark_offsets not in OFFSET_MODES:
             raise ValueError(f"clip fit: landmark_offsets must be one of {OFFSET_MODES}, got {self.landmark_offsets!r}")
         if min(self.visibility_power, self.w_torso_dir, self.w3d_torso, self.w3d_depth) < 0 or self.sigma_dir <= 0:
@@ -294,6 +305,14 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     if camera_rotations is None:
         floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
         planted = ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
+        if cfg.contact_source != "feet":
+            from core.model.contact_net import contact_probabilities
+            seen = contact_probabilities(lm) >= cfg.contact_threshold
+            if cfg.contact_source == "image":
+                planted = ct.clean_runs(seen & ct.low_points(feet, found, floor, cfg.contact), found, fps, cfg.contact)
+            else:  # "either": also where the image says still and the fitted point only moves along its ray
+                across = ct.point_contacts(feet, found, fps, floor, replace(cfg.contact, ray_weight=0.0), np.zeros(3))
+                planted = planted | ct.clean_runs(seen & across, found, fps, cfg.contact)
     else:
         from core.camera.heading import turned_to_travel
         from core.camera.path import MOVING_CONTACTS, camera_path_from_feet, to_reference

@@ -15,8 +15,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from hkmr_blender.base.spans import contact_spans
 
-__all__ = ["Floor", "ContactConfig", "estimate_floor", "point_contacts", "low_points", "foot_contacts",
-           "lock_targets", "lock_weights"]
+__all__ = ["Floor", "ContactConfig", "TRUTH_CONTACTS", "truth_contacts", "estimate_floor", "point_contacts",
+           "clean_runs", "low_points", "foot_contacts", "lock_targets", "lock_weights"]
 
 _CAMERA_UP = np.array([0.0, -1.0, 0.0])
 
@@ -54,6 +54,17 @@ class ContactConfig:
     min_spread: float = 0.3
     max_tilt: float = 0.6
     ray_weight: float = 0.2
+
+
+#: what counts as planted on clean feet (motion capture, the benchmarks' truth): 4 cm, 0.3 m/s
+TRUTH_CONTACTS = ContactConfig(height=0.04, speed=0.3)
+
+
+def truth_contacts(feet: np.ndarray, fps: float, cfg: ContactConfig = TRUTH_CONTACTS) -> np.ndarray:
+    """(F,4,3) clean foot points of a whole clip (camera-like frame: y down; a Y-up world flipped) → (F,4) bool
+    planted by ``cfg`` (default :data:`TRUTH_CONTACTS`) over the floor :func:`estimate_floor` finds under them."""
+    valid = np.ones(len(feet), bool)
+    return point_contacts(feet, valid, fps, estimate_floor(feet, valid, cfg), cfg)
 
 
 def estimate_floor(feet: np.ndarray, valid: np.ndarray, cfg: ContactConfig = ContactConfig()) -> Floor:
@@ -110,7 +121,14 @@ def point_contacts(feet: np.ndarray, valid: np.ndarray, fps: float, floor: Floor
             along = (v * ray).sum(-1, keepdims=True)
             v = v - (1.0 - cfg.ray_weight) * along * ray
         speed[both] = np.linalg.norm(v[both], axis=-1)
-    planted = low & (speed <= cfg.speed) & valid[:, None]
+    return clean_runs(low & (speed <= cfg.speed) & valid[:, None], valid, fps, cfg)
+
+
+def clean_runs(planted: np.ndarray, valid: np.ndarray, fps: float, cfg: ContactConfig = ContactConfig()) -> np.ndarray:
+    """(F,4) bool → a copy with gaps of ≤ ``cfg.max_gap`` s between two runs filled (over valid frames only),
+    then runs shorter than ``cfg.min_duration`` s dropped."""
+    planted = np.array(planted, bool)
+    valid = np.asarray(valid, bool)
     keep = max(1, int(round(cfg.min_duration * fps)))
     gap = int(round(cfg.max_gap * fps))
     for k in range(planted.shape[1]):

@@ -22,7 +22,7 @@ from core.model.keypoint_input import keypoint_features, normalise_to_box
 from training.data.detector_noise import DetectorNoise, occluded_landmarks
 from training.data.keypoint_motion import MotionPool, project
 
-__all__ = ["OcclusionSpec", "KeypointBatch", "sample_batch", "window_batch"]
+__all__ = ["OcclusionSpec", "KeypointBatch", "simulate_detections", "sample_batch", "window_batch"]
 
 
 @dataclass
@@ -42,15 +42,13 @@ class KeypointBatch:
     targets: dict[str, torch.Tensor]
 
 
-def window_batch(pool: MotionPool, clips: np.ndarray, starts: np.ndarray, window: int, rng: np.random.Generator,
-                 noise: DetectorNoise | None = None, occlusion: OcclusionSpec | None = None,
-                 output: str = "centre") -> KeypointBatch:
-    """Windows ``[starts, starts + window)`` of ``clips`` (B,) → a :class:`KeypointBatch` (module docstring)."""
-    frames = starts[:, None] + np.arange(window)
+def simulate_detections(pool: MotionPool, clips: np.ndarray, frames: np.ndarray, rng: np.random.Generator,
+                        noise: DetectorNoise | None = None, occlusion: OcclusionSpec | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Frames (B, T) of ``clips`` (B,) → what the detector would report: points2d (B,T,33,2) px, visibility
+    (B,T,33), world (B,T,33,3) hip-centred metres, found (B,T) bool (module docstring's first three steps)."""
     lm = pool.landmarks[clips[:, None], frames].double().numpy()      # (B, T, 33, 3)
-    jt = pool.joints[clips[:, None], frames].double().numpy()         # (B, T, 24, 3)
-    f = pool.focal[clips][:, None]
-    p2, j2 = project(lm, f, pool.res), project(jt, f, pool.res)
+    p2 = project(lm, pool.focal[clips][:, None], pool.res)
     world = lm - lm[:, :, 23:25].mean(2, keepdims=True)
     occ = None if occlusion is None or occlusion.prob <= 0 else occluded_landmarks(
         p2, rng, occlusion.kinds, occlusion.area, occlusion.prob)
@@ -58,9 +56,20 @@ def window_batch(pool: MotionPool, clips: np.ndarray, starts: np.ndarray, window
         vis, found = np.ones(p2.shape[:3]), np.ones(p2.shape[:2], bool)
         if occ is not None:
             vis = np.where(occ, 0.0, vis)
-    else:
-        det = noise.apply(p2, world, pool.yaw[clips[:, None], frames], rng, occ)
-        p2, vis, world, found = det.points2d, det.visibility, det.world, det.found
+        return p2, vis, world, found
+    det = noise.apply(p2, world, pool.yaw[clips[:, None], frames], rng, occ)
+    return det.points2d, det.visibility, det.world, det.found
+
+
+def window_batch(pool: MotionPool, clips: np.ndarray, starts: np.ndarray, window: int, rng: np.random.Generator,
+                 noise: DetectorNoise | None = None, occlusion: OcclusionSpec | None = None,
+                 output: str = "centre") -> KeypointBatch:
+    """Windows ``[starts, starts + window)`` of ``clips`` (B,) → a :class:`KeypointBatch` (module docstring)."""
+    frames = starts[:, None] + np.arange(window)
+    lm = pool.landmarks[clips[:, None], frames].double().numpy()      # (B, T, 33, 3)
+    jt = pool.joints[clips[:, None], frames].double().numpy()         # (B, T, 24, 3)
+    j2 = project(jt, pool.focal[clips][:, None], pool.res)
+    p2, vis, world, found = simulate_detections(pool, clips, frames, rng, noise, occlusion)
     feats, boxes = keypoint_features(p2, vis, world, found)
     j2n = normalise_to_box(j2, boxes.astype(np.float64))
     sel = (slice(None), window // 2) if output == "centre" else (slice(None), slice(None))

@@ -42,7 +42,9 @@ def motion_config(clip_len: int = 32, key_every: int = 8, yaw_max: float = float
 class MotionPool:
     """N clips of L frames. rotmats (N,L,24,3,3) joint-local (joint 0 in the camera frame); betas (N,NB);
     landmarks (N,L,33,3) and joints (N,L,24,3) camera-frame metres (translation applied); focal (N,) px;
-    yaw (N,L) radians (0 = facing the camera); res: image side in pixels (principal point at its centre)."""
+    yaw (N,L) radians (0 = facing the camera); res: image side in pixels (principal point at its centre);
+    contacts (N,L,4) bool or None: the true planted foot points (:data:`core.fitting.terms.FOOT_POINTS`;
+    :func:`training.data.mocap.pool.make_mocap_pool` with ``contacts``)."""
 
     rotmats: torch.Tensor
     betas: torch.Tensor
@@ -51,6 +53,7 @@ class MotionPool:
     focal: np.ndarray
     yaw: np.ndarray
     res: int
+    contacts: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.rotmats.shape[0])
@@ -139,6 +142,9 @@ def concat_pools(a: MotionPool, b: MotionPool) -> MotionPool:
     """Two pools of the same clip length and image size as one."""
     if a.res != b.res or a.rotmats.shape[1] != b.rotmats.shape[1]:
         raise ValueError("pools differ in image size or clip length")
+    if (a.contacts is None) != (b.contacts is None):
+        raise ValueError("one pool has contact labels and the other has none")
     return MotionPool(torch.cat([a.rotmats, b.rotmats]), torch.cat([a.betas, b.betas]),
                       torch.cat([a.landmarks, b.landmarks]), torch.cat([a.joints, b.joints]),
-                      np.concatenate([a.focal, b.focal]), np.concatenate([a.yaw, b.yaw]), a.res)
+                      np.concatenate([a.focal, b.focal]), np.concatenate([a.yaw, b.yaw]), a.res,
+                      None if a.contacts is None else torch.cat([a.contacts, b.contacts]))

@@ -57,3 +57,47 @@ def test_a_walking_person_plants_left_and_right_feet_in_turn(fits):
     sides = [s for _, s in stances]
     assert all(x != y for x, y in zip(sides, sides[1:])), stances      # left, right, left, … in turn
     assert new.contacts.any(1).mean() >= old.contacts.any(1).mean() + 0.08   # clearly more stance found
+
+
+def test_the_still_feet_classifier_sees_the_stances_of_the_real_walk(walk, fits):
+    """The shipped classifier (core/model/contact_net.py) on BlazePose's landmarks of the walk: a foot's points are
+    likelier still during that foot's stance (the default fit's contact spans) than while the other foot stands
+    (this one swinging). Measured: mean probability 0.74–0.8 in stance, ≤ 0.2 in swing."""
+    from core.model.contact_net import contact_probabilities
+
+    p = contact_probabilities(walk)
+    assert p.shape == (walk.num_frames, 4) and not p[~walk.found].any()
+    new, _ = fits
+    for side, points in ((0, [0, 1]), (1, [2, 3])):
+        stance = new.contacts[:, side] & ~new.contacts[:, 1 - side]
+        swing = new.contacts[:, 1 - side] & ~new.contacts[:, side]
+        assert stance.sum() >= 15 and swing.sum() >= 15
+        assert p[stance][:, points].mean() > 0.6 > 0.3 > p[swing][:, points].mean(), (side, p[stance].mean(0),
+                                                                                      p[swing].mean(0))
+
+
+@pytest.mark.parametrize("source", ["image", "either"])
+def test_contacts_from_the_image_keep_the_walks_stances(walk, fits, source):
+    """``contact_source="image"``: still in the image and low in the fit — measured five stances, right and left in
+    turn (13–19, 32–39, 50–63, 68–78, 87–97), 51 % of frames planted against the default's 65 %; "either" keeps every
+    contact of the default ("feet") and may add points the image says are still."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        fit = fit_clip(load_body_model(OPEN_BODY_PATH), walk, cfg=replace(ClipFitConfig(), contact_source=source))
+    finally:
+        torch.set_num_threads(before)
+    new, _ = fits
+    stances = sorted((a, side) for side in (0, 1) for a, b in contact_spans(fit.contacts[:, side]) if b - a + 1 >= 6)
+    assert len(stances) >= 4, stances
+    sides = [s for _, s in stances]
+    assert all(x != y for x, y in zip(sides, sides[1:])), stances
+    if source == "either":
+        assert (fit.point_contacts >= new.point_contacts).all()
+    else:
+        assert 0.35 <= fit.contacts.any(1).mean() <= new.contacts.any(1).mean()
+
+
+def test_an_unknown_contact_source_is_refused_by_name():
+    with pytest.raises(ValueError, match="contact_source must be one of .*feet.*image.*either.*got 'eyes'"):
+        ClipFitConfig(contact_source="eyes").validate()
