@@ -177,6 +177,22 @@ def apply_overrides(d: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     return d
 
 
+def load_recipe(cls: type, path: str | None, overrides: list[str]):
+    """A trainer's recipe: ``cls.from_dict`` of a JSON file (``path``; None: the defaults) with ``overrides``
+    (:func:`apply_overrides`). ValueError naming the file (or "defaults") and what is wrong."""
+    d = {}
+    if path:
+        try:
+            with open(path, encoding="utf-8") as f:
+                d = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"--config {path}: {exc}") from exc
+    try:
+        return cls.from_dict(apply_overrides(d, list(overrides)))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path or 'defaults'}: {exc}") from exc
+
+
 def load_config(path: str | os.PathLike | None = None, overrides: list[str] | None = None) -> ExperimentConfig:
     """Read a YAML/JSON config (with ``base`` inheritance), apply ``overrides``, validate."""
     d = _read(os.fspath(path)) if path is not None else {}

@@ -20,7 +20,7 @@ default ``contact_source`` stays "feet".
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from torch import nn
 
 from core.model.config import KeypointEncoderConfig
 from core.model.keypoint_encoder import KeypointEncoder
+from core.model.model_file import read_model_file, save_model_file
 from core.model.keypoint_input import landmark_box, normalise_to_box
 
 __all__ = ["FORMAT", "CONTACT_NET_PATH", "TRAINED_FPS", "ContactNetConfig", "ContactNet", "window_features",
@@ -99,22 +100,13 @@ def clip_windows(n: int, window: int, stride: int, start: int = 0, stop: int | N
 
 
 def save_contact_net(path: str | os.PathLike, model: ContactNet, meta: dict | None = None) -> None:
-    """One ``torch.save`` dict (plain types only: readable with ``weights_only``), written atomically."""
-    from hkmr_blender.base.atomic import atomic_write
-
-    blob = {"format": FORMAT, "version": VERSION, "config": asdict(model.cfg),
-            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "meta": meta or {}}
-    atomic_write(path, lambda fh: torch.save(blob, fh))
+    """One ``torch.save`` dict (plain types only: readable with ``weights_only``), written atomically
+    (:mod:`core.model.model_file`)."""
+    save_model_file(path, model, FORMAT, VERSION, meta)
 
 
 def _read(path: str | os.PathLike) -> dict:
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"{path}: no still-feet classifier file here (train one with python -m training.contacts)")
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(blob, dict) or blob.get("format") != FORMAT or blob.get("version") != VERSION:
-        raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file (train one with python -m training.contacts)")
-    return blob
+    return read_model_file(path, FORMAT, VERSION, "still-feet classifier", "train one with python -m training.contacts")
 
 
 def read_meta(path: str | os.PathLike = CONTACT_NET_PATH) -> dict:

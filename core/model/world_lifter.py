@@ -19,7 +19,7 @@ docs/keypoint-model.md, "The world lifter").
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from torch import nn
 
 from core.model.config import KeypointEncoderConfig
 from core.model.keypoint_encoder import KeypointEncoder
+from core.model.model_file import read_model_file, save_model_file
 from core.model.keypoint_input import frame_windows, keypoint_features
 
 __all__ = ["FORMAT", "PIPELINE_SMOOTHING", "WORLD_LIFTER_PATH", "WorldLifterConfig", "WorldLifter",
@@ -86,22 +87,13 @@ class WorldLifter(nn.Module):
 
 
 def save_world_lifter(path: str | os.PathLike, model: WorldLifter, meta: dict | None = None) -> None:
-    """One ``torch.save`` dict (plain types only: readable with ``weights_only``), written atomically."""
-    from hkmr_blender.base.atomic import atomic_write
-
-    blob = {"format": FORMAT, "version": VERSION, "config": asdict(model.cfg),
-            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "meta": meta or {}}
-    atomic_write(path, lambda fh: torch.save(blob, fh))
+    """One ``torch.save`` dict (plain types only: readable with ``weights_only``), written atomically
+    (:mod:`core.model.model_file`)."""
+    save_model_file(path, model, FORMAT, VERSION, meta)
 
 
 def _read(path: str | os.PathLike) -> dict:
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"{path}: no world-lifter file here (train one with python -m training.lifter)")
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(blob, dict) or blob.get("format") != FORMAT or blob.get("version") != VERSION:
-        raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file (train one with python -m training.lifter)")
-    return blob
+    return read_model_file(path, FORMAT, VERSION, "world-lifter", "train one with python -m training.lifter")
 
 
 def read_meta(path: str | os.PathLike = WORLD_LIFTER_PATH) -> dict:

@@ -3,7 +3,6 @@ train the foot-contact classifier (:mod:`training.contacts.train`) and write its
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -16,21 +15,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="recipe overrides, e.g. train.steps=100 model.window=9")
     ap.add_argument("--note", default="", help="a note stored in the file's meta (data, licence)")
     a = ap.parse_args(argv)
-    from training.config import apply_overrides
+    from training.config import load_recipe
     from training.contacts.train import ContactExperiment, train_contacts
 
-    d = {}
-    if a.config:
-        try:
-            with open(a.config, encoding="utf-8") as f:
-                d = json.load(f)
-        except (OSError, ValueError) as exc:
-            print(f"error: --config {a.config}: {exc}", file=sys.stderr)
-            return 2
     try:
-        exp = ContactExperiment.from_dict(apply_overrides(d, a.overrides))
-    except (KeyError, TypeError, ValueError) as exc:
-        print(f"error: {a.config or 'defaults'}: {exc}", file=sys.stderr)
+        exp = load_recipe(ContactExperiment, a.config, a.overrides)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     if not os.path.isfile(os.path.join(exp.train.mocap, "manifest.json")):
         print(f"error: train.mocap {exp.train.mocap!r}: no converted mocap set there (build one with "

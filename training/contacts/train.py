@@ -12,7 +12,6 @@ and, with ``heldout`` set, of the set's "heldout" split (other people's motion; 
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,7 +25,7 @@ from training.data.detector_noise import DetectorNoise
 from training.data.keypoint_batches import OcclusionSpec, simulate_detections
 from training.data.keypoint_motion import MotionPool, motion_config
 from training.keypoints.train import NOISE_PATH, resolve_noise
-from training.schedule import warmup_cosine
+from training.loop import torch_threads, train_steps
 
 __all__ = ["ContactTrainConfig", "ContactExperiment", "contact_batch", "f1_scores", "train_contacts"]
 
@@ -69,8 +68,7 @@ class ContactExperiment:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ContactExperiment":
-        return cls(config_from_dict(ContactNetConfig, d.get("model", {}), "model"),
-                   config_from_dict(ContactTrainConfig, d.get("train", {}), "train"))
+        return config_from_dict(cls, d, "recipe")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -110,12 +108,9 @@ def _pool(body, t: ContactTrainConfig, seed: int, split: str = "train") -> Motio
                            contacts=replace(TRUTH_CONTACTS, height=t.label_height, speed=t.label_speed))
 
 
-@torch.no_grad()
 def _validate(model: ContactNet, batches) -> dict[str, float]:
-    model.eval()
     prob = np.concatenate([torch.sigmoid(model(x)).numpy() for x, _ in batches])
     truth = np.concatenate([y.numpy() for _, y in batches]) > 0.5
-    model.train()
     f1 = f1_scores(prob, truth)
     return {"f1": float(f1.mean()), "f1_heels": float(f1[[0, 2]].mean()), "f1_toes": float(f1[[1, 3]].mean()),
             "accuracy": float(((prob >= 0.5) == truth).mean()), "planted": float(truth.mean())}
@@ -124,10 +119,7 @@ def _validate(model: ContactNet, batches) -> dict[str, float]:
 def train_contacts(exp: ContactExperiment, out: str | None = None, body=None, progress=print, note: str = ""):
     """Train; save to ``out`` (if given). Returns (model, log: step → {loss, val_f1, …})."""
     t = exp.train
-    threads = torch.get_num_threads()
-    if t.threads > 0:
-        torch.set_num_threads(t.threads)
-    try:
+    with torch_threads(t.threads):
         if body is None:
             from core.body.model import load_body_model
             body = load_body_model()
@@ -143,35 +135,19 @@ def train_contacts(exp: ContactExperiment, out: str | None = None, body=None, pr
             sets["heldout"] = [contact_batch(held, k, window, vrng, noise, occ) for k in sizes]
         torch.manual_seed(t.seed)
         model = ContactNet(exp.model)
-        opt = torch.optim.Adam(model.parameters(), lr=t.lr)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, t.warmup_steps, t.steps))
         lossf = torch.nn.BCEWithLogitsLoss()
         rng = np.random.default_rng([t.seed, 7])
-        log, run, t0 = {}, [], time.perf_counter()
-        model.train()
-        for step in range(1, t.steps + 1):
+
+        def step_loss() -> torch.Tensor:
             x, y = contact_batch(pool, t.batch_size, window, rng, noise, occ)
-            loss = lossf(model(x), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if t.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
-            opt.step()
-            sched.step()
-            run.append(float(loss.detach()))
-            if step % t.log_every == 0 or step == t.steps:
-                row = {"loss": float(np.mean(run))}
-                if step % (5 * t.log_every) == 0 or step == t.steps:
-                    for name, batches in sets.items():
-                        row.update({f"{name}_{k}": v for k, v in _validate(model, batches).items()})
-                log[step], run = row, []
-                if progress:
-                    progress(f"step {step}/{t.steps} " + " ".join(f"{k} {v:.4g}" for k, v in row.items())
-                             + f" ({time.perf_counter() - t0:.0f} s)")
-        model.eval()
+            return lossf(model(x), y)
+
+        def validate() -> dict[str, float]:
+            return {f"{name}_{k}": v for name, batches in sets.items() for k, v in _validate(model, batches).items()}
+
+        log, seconds = train_steps(model, step_loss, validate, t.steps, t.lr, t.warmup_steps, t.grad_clip,
+                                   t.log_every, progress)
         if out:
             save_contact_net(out, model, meta={"recipe": exp.to_dict(), "note": note, "training": {
-                "log": {str(k): v for k, v in log.items()}, "seconds": round(time.perf_counter() - t0, 1)}})
+                "log": {str(k): v for k, v in log.items()}, "seconds": round(seconds, 1)}})
         return model, log
-    finally:
-        torch.set_num_threads(threads)

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
 def _train(a: argparse.Namespace) -> int:
-    from training.config import apply_overrides
+    from training.config import load_recipe
     from training.keypoints.train import KeypointExperiment, train_keypoints
 
-    d = {}
-    if a.config:
-        with open(a.config, encoding="utf-8") as f:
-            d = json.load(f)
     try:
-        exp = KeypointExperiment.from_dict(apply_overrides(d, a.overrides))
-    except (KeyError, TypeError, ValueError) as exc:
-        print(f"error: {a.config or 'defaults'}: {exc}", file=sys.stderr)
+        exp = load_recipe(KeypointExperiment, a.config, a.overrides)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     train_keypoints(exp, a.out)
     print(f"wrote {a.out}")

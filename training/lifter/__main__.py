@@ -5,7 +5,6 @@ training log, as shipped under core/model/assets/."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
@@ -29,21 +28,13 @@ def main(argv: list[str] | None = None) -> int:
                                               "seconds": (meta.get("training") or {}).get("seconds")})
         print(f"wrote {a.out}")
         return 0
-    from training.config import apply_overrides
+    from training.config import load_recipe
     from training.lifter.train import LifterExperiment, train_lifter
 
-    d = {}
-    if a.config:
-        try:
-            with open(a.config, encoding="utf-8") as f:
-                d = json.load(f)
-        except (OSError, ValueError) as exc:
-            print(f"error: --config {a.config}: {exc}", file=sys.stderr)
-            return 2
     try:
-        exp = LifterExperiment.from_dict(apply_overrides(d, a.overrides))
-    except (KeyError, TypeError, ValueError) as exc:
-        print(f"error: {a.config or 'defaults'}: {exc}", file=sys.stderr)
+        exp = load_recipe(LifterExperiment, a.config, a.overrides)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     if exp.train.mocap:
         import os

@@ -14,7 +14,6 @@ held-out motion), and BlazePose-like input's own error there (the simulated worl
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +27,7 @@ from training.data.keypoint_batches import OcclusionSpec, sample_batch
 from training.data.keypoint_motion import concat_pools, make_motion_pool, motion_config
 from training.keypoints.train import NOISE_PATH, resolve_noise
 from training.lifter.temporal import ARMS, flip_leg_depth, shifted_windows, velocity_loss
-from training.schedule import warmup_cosine
+from training.loop import torch_threads, train_steps
 
 __all__ = ["LifterTrainConfig", "LifterExperiment", "LIMBS", "lifter_loss", "train_lifter"]
 
@@ -130,7 +129,6 @@ def _pool(body, t: LifterTrainConfig, seed: int):
 
 @torch.no_grad()
 def _validate(model: WorldLifter, batches, bone_weight: float) -> dict[str, float]:
-    model.eval()
     lifted, given = [], []
     for b in batches:
         tgt = b.targets["landmarks_3d"]
@@ -138,17 +136,13 @@ def _validate(model: WorldLifter, batches, bone_weight: float) -> dict[str, floa
         w = b.inputs[:, b.inputs.shape[1] // 2, :, 3:6].clamp(-2, 2)
         w = w - w[:, 23:25].mean(1, keepdim=True)
         given.append(float((w - tgt).norm(dim=-1).mean()))
-    model.train()
     return {"val_mm": 1000 * float(np.mean(lifted)), "val_input_world_mm": 1000 * float(np.mean(given))}
 
 
 def train_lifter(exp: LifterExperiment, out: str | None = None, body=None, progress=print, note: str = ""):
     """Train; save to ``out`` (if given). Returns (model, log: step → {loss, val_mm, …})."""
     t = exp.train
-    threads = torch.get_num_threads()
-    if t.threads > 0:
-        torch.set_num_threads(t.threads)
-    try:
+    with torch_threads(t.threads):
         if body is None:
             from core.body.model import load_body_model
             body = load_body_model()
@@ -161,31 +155,11 @@ def train_lifter(exp: LifterExperiment, out: str | None = None, body=None, progr
                for _ in range(max(1, t.val_windows // 256))]
         torch.manual_seed(t.seed)
         model = WorldLifter(exp.model)
-        opt = torch.optim.Adam(model.parameters(), lr=t.lr)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, t.warmup_steps, t.steps))
         rng = np.random.default_rng([t.seed, 7])
-        log, run, t0 = {}, [], time.perf_counter()
-        model.train()
-        for step in range(1, t.steps + 1):
-            loss = _step_loss(model, pool, t, window, rng, noise, occ)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if t.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
-            opt.step()
-            sched.step()
-            run.append(float(loss.detach()))
-            if step % t.log_every == 0 or step == t.steps:
-                row = {"loss": float(np.mean(run)), **(_validate(model, val, t.bone_weight)
-                                                      if step % (5 * t.log_every) == 0 or step == t.steps else {})}
-                log[step], run = row, []
-                if progress:
-                    progress(f"step {step}/{t.steps} " + " ".join(f"{k} {v:.4g}" for k, v in row.items())
-                             + f" ({time.perf_counter() - t0:.0f} s)")
-        model.eval()
+        log, seconds = train_steps(model, lambda: _step_loss(model, pool, t, window, rng, noise, occ),
+                                   lambda: _validate(model, val, t.bone_weight), t.steps, t.lr, t.warmup_steps,
+                                   t.grad_clip, t.log_every, progress)
         if out:
             save_world_lifter(out, model, meta={"recipe": exp.to_dict(), "note": note, "training": {
-                "log": {str(k): v for k, v in log.items()}, "seconds": round(time.perf_counter() - t0, 1)}})
+                "log": {str(k): v for k, v in log.items()}, "seconds": round(seconds, 1)}})
         return model, log
-    finally:
-        torch.set_num_threads(threads)
