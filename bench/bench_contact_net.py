@@ -8,7 +8,9 @@ per-point flags (p ≥ threshold) are scored against the true body's foot points
 at 0.5 per video, then precision / recall / F1 over all frames with a person (docs/keypoint-model.md, "The still-feet
 classifier"; docs/experiments.md, issue 20 session 12).
 
-    .venv/bin/python bench/bench_contact_net.py VIDEO [VIDEO ...] [--model FILE] [--still]
+    .venv/bin/python bench/bench_contact_net.py VIDEO [VIDEO ...] [--model FILE] [--still] [--plot PNG]
+
+``--plot``: the first video's four probabilities over time, with the truth's contacts and still points as bands.
 """
 from __future__ import annotations
 
@@ -42,11 +44,36 @@ def scores(prob: np.ndarray, truth: np.ndarray, t: float) -> tuple[float, float,
     return tp / max(pred.sum(), 1), tp / max(truth.sum(), 1), float(f1_scores(prob.reshape(-1, 1), truth.reshape(-1, 1), t)[0])
 
 
+def plot(path: str, title: str, prob: np.ndarray, planted: np.ndarray, still: np.ndarray) -> None:
+    """(F,4) probabilities, true contacts and true still points → a PNG, one row per foot point."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = np.arange(len(prob))
+    fig, axes = plt.subplots(4, 1, figsize=(8, 5.6), dpi=110, sharex=True)
+    for k, (ax, name) in enumerate(zip(axes, ("left heel", "left toe", "right heel", "right toe"))):
+        ax.fill_between(f, 0, 1, where=still[:, k], color="C2", alpha=0.18, step="mid", label="truth: still")
+        ax.fill_between(f, 0, 1, where=planted[:, k], color="C0", alpha=0.35, step="mid",
+                        label="truth: planted (still and ≤ 4 cm up)")
+        ax.plot(f, prob[:, k], "k", lw=1.5, label="classifier: p(still)")
+        ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(name, fontsize=8)
+    fig.suptitle(f"{title}: the still-feet classifier on BlazePose's landmarks", fontsize=10)
+    fig.legend(*axes[0].get_legend_handles_labels(), fontsize=7, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.955))
+    axes[-1].set_xlabel("frame (30 fps)")
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    fig.savefig(path)
+    print("wrote", path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("videos", nargs="+")
     ap.add_argument("--model", default=str(CONTACT_NET_PATH), help="a classifier file (hkmr-contact-net)")
     ap.add_argument("--still", action="store_true", help="score against still points at any height")
+    ap.add_argument("--plot", help="write a PNG of the first video: probabilities, true contacts, still points")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     body, model = load_body_model(OPEN_BODY_PATH), load_contact_net(args.model)
@@ -62,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
         truth = ct.truth_contacts(feet, float(z["fps"]), cfg)
         p = contact_probabilities(preprocess(lm, ["swap", "lean:12"], None, None, z["K"]), model)
+        if args.plot and not probs:
+            plot(args.plot, os.path.basename(video), p, ct.truth_contacts(feet, float(z["fps"])),
+                 ct.truth_contacts(feet, float(z["fps"]), replace(ct.TRUTH_CONTACTS, height=10.0)))
         ok = np.asarray(lm.found, bool)
         probs.append(p[ok])
         truths.append(truth[ok])
