@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_starts import camera_truth, landmarks_for, preprocess  # noqa: E402
+from bench_starts import render_case  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
@@ -80,15 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     cfg = replace(ct.TRUTH_CONTACTS, height=10.0) if args.still else ct.TRUTH_CONTACTS
     probs, truths = [], []
     for video in args.videos:
-        z = dict(np.load(os.path.splitext(video)[0] + ".npz"))
-        rot, betas, transl = camera_truth(body, z)
-        lm = landmarks_for(video)
-        n = min(lm.num_frames, len(rot))
-        lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
+        z, rot, betas, transl, lm, _ = render_case(body, video, ["swap", "lean:12"])
         with torch.no_grad():
-            feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
+            feet = landmark_points(body, rot, betas.expand(len(rot), -1), transl)[:, list(FOOT_POINTS)].double().numpy()
         truth = ct.truth_contacts(feet, float(z["fps"]), cfg)
-        p = contact_probabilities(preprocess(lm, ["swap", "lean:12"], None, None, z["K"]), model)
+        p = contact_probabilities(lm, model)
         if args.plot and not probs:
             plot(args.plot, os.path.basename(video), p, ct.truth_contacts(feet, float(z["fps"])),
                  ct.truth_contacts(feet, float(z["fps"]), replace(ct.TRUTH_CONTACTS, height=10.0)))

@@ -48,8 +48,6 @@ from training.data.mocap.build import load_clip, load_manifest  # noqa: E402
 
 CMU_UNIT = 0.0254 / 0.45  # metres per cgspeed BVH unit (hip height ≈ 0.95 m checks it)
 FLIP = np.diag([1.0, -1.0, -1.0])  # Y-up world → camera (y down, z forward)
-#: The truth's contacts: clean feet, strict thresholds (the fit's defaults are looser: its feet jitter).
-TRUTH_CONTACTS = ct.TRUTH_CONTACTS
 LSP_NAMES = ("rank", "rkne", "rhip", "lhip", "lkne", "lank", "rwri", "relb", "rsho", "lsho", "lelb", "lwri", "neck",
              "head")
 
@@ -178,8 +176,8 @@ def main() -> None:
         lm = simulate_landmarks(body, rot, betas, transl, cam, size, fps, DetectorNoise(), lost, seed=args.seed)
         with torch.no_grad():
             gt_feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
-        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), TRUTH_CONTACTS)
-        gt_planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, TRUTH_CONTACTS)
+        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), ct.TRUTH_CONTACTS)
+        gt_planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, ct.TRUTH_CONTACTS)
         noisy = rot @ axis_angle_to_matrix(torch.as_tensor(g.normal(0, args.init_noise, (n, 24, 3)),
                                                            dtype=torch.float32))
         base = replace(ClipFitConfig(), **{k: type(getattr(ClipFitConfig(), k))(v) for k, v in

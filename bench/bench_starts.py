@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_fit import LSP_NAMES, TRUTH_CONTACTS, pa_per_joint, scores  # noqa: E402
+from bench_fit import LSP_NAMES, pa_per_joint, scores  # noqa: E402
 from root_metrics import root_bias, root_body_axes, torso_error  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
@@ -306,8 +306,8 @@ def main(argv=None) -> int:
         lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
         with torch.no_grad():
             gt_feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
-        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), TRUTH_CONTACTS)
-        planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, TRUTH_CONTACTS)
+        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), ct.TRUTH_CONTACTS)
+        planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, ct.TRUTH_CONTACTS)
         cam = FullCamera.for_image(*lm.image_size, focal=float(z["K"][0, 0]))
         with torch.no_grad():
             tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()

@@ -23,7 +23,6 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_fit import TRUTH_CONTACTS  # noqa: E402
 from bench_starts import render_case  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
@@ -64,8 +63,7 @@ def main() -> None:
         fit = fit_clip(body, lm, camera=cam, init_rotmats=st.rotmats, init_betas=st.betas, cfg=cfg)
         pts[name] = _points(body, fit.rotmats, fit.betas, fit.transl)
     feet = pts["truth"][:, list(FOOT_POINTS)]
-    planted = ct.point_contacts(feet, np.ones(n, bool), float(z["fps"]),
-                                ct.estimate_floor(feet, np.ones(n, bool), TRUTH_CONTACTS), TRUTH_CONTACTS)
+    planted = ct.truth_contacts(feet, float(z["fps"]))
     # the heel (points 0: left, 2: right) whose before-fit position has left the truth's span start furthest
     best = (0.0, 0, 0, 0, 0)
     for k in (0, 2):

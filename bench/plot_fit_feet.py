@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_fit import TRUTH_CONTACTS, truth  # noqa: E402
+from bench_fit import truth  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
@@ -83,8 +83,8 @@ def main() -> None:
         fit = fit_clip(body, lm, cfg=cfg)
         heels[name] = _heel(body, fit.rotmats, fit.betas, fit.transl)
     gt_feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].detach().double().numpy()
-    floor = ct.estimate_floor(gt_feet, np.ones(n, bool), TRUTH_CONTACTS)
-    bands = ct.foot_contacts(ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, TRUTH_CONTACTS))[:, 0]
+    floor = ct.estimate_floor(gt_feet, np.ones(n, bool), ct.TRUTH_CONTACTS)
+    bands = ct.foot_contacts(ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, ct.TRUTH_CONTACTS))[:, 0]
     up = floor.normal
     height = {k: (floor.height(v) - floor.height(heels["truth"]).min()) * 100 for k, v in heels.items()}
     speed = {}

@@ -304,15 +304,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     path, lock = None, None
     if camera_rotations is None:
         floor = floor if floor is not None else ct.estimate_floor(feet, found, cfg.contact)
-        planted = ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
-        if cfg.contact_source != "feet":
-            from core.model.contact_net import contact_probabilities
-            seen = contact_probabilities(lm) >= cfg.contact_threshold
-            if cfg.contact_source == "image":
-                planted = ct.clean_runs(seen & ct.low_points(feet, found, floor, cfg.contact), found, fps, cfg.contact)
-            else:  # "either": also where the image says still and the fitted point only moves along its ray
-                across = ct.point_contacts(feet, found, fps, floor, replace(cfg.contact, ray_weight=0.0), np.zeros(3))
-                planted = planted | ct.clean_runs(seen & across, found, fps, cfg.contact)
+        planted = _static_contacts(lm, feet, found, fps, floor, cfg)
     else:
         from core.camera.heading import turned_to_travel
         from core.camera.path import MOVING_CONTACTS, camera_path_from_feet, to_reference
@@ -345,6 +337,21 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
         progress(passes * n, passes * n)
     low = None if path is not None else ct.low_points(_feet(body, state, betas), found, floor, cfg.contact)
     return _result(body, state, betas, data, cam, lm, planted, floor, path, low)
+
+
+def _static_contacts(lm: Landmarks, feet: np.ndarray, found: np.ndarray, fps: float, floor: ct.Floor,
+                     cfg: ClipFitConfig) -> np.ndarray:
+    """(F,4) planted foot points of a static camera's first-pass feet (F,4,3), by ``cfg.contact_source``."""
+    if cfg.contact_source == "feet":
+        return ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
+    from core.model.contact_net import contact_probabilities
+    seen = contact_probabilities(lm) >= cfg.contact_threshold
+    if cfg.contact_source == "image":
+        return ct.clean_runs(seen & ct.low_points(feet, found, floor, cfg.contact), found, fps, cfg.contact)
+    # "either": the fitted feet's, and where the image says still and the fitted point only moves along its ray
+    across = ct.point_contacts(feet, found, fps, floor, replace(cfg.contact, ray_weight=0.0), np.zeros(3))
+    return (ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
+            | ct.clean_runs(seen & across, found, fps, cfg.contact))
 
 
 def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:

@@ -29,8 +29,9 @@ from torch import nn
 
 from core.model.config import KeypointEncoderConfig
 from core.model.keypoint_encoder import KeypointEncoder
-from core.model.model_file import read_model_file, save_model_file
 from core.model.keypoint_input import landmark_box, normalise_to_box
+from core.model.model_file import model_from_file, read_model_file, save_model_file
+from core.model.world_lifter import WORLD_CLAMP  # world coordinates clamped on input, as the lifter does
 
 __all__ = ["FORMAT", "CONTACT_NET_PATH", "TRAINED_FPS", "ContactNetConfig", "ContactNet", "window_features",
            "clip_windows", "save_contact_net", "load_contact_net", "read_meta", "contact_probabilities"]
@@ -40,8 +41,6 @@ CONTACT_NET_PATH = Path(__file__).resolve().parent / "assets" / "contact_net.pt"
 #: frames per second of the training windows (the converted mocap set's); a clip at another rate is read with a
 #: stride of round(fps / TRAINED_FPS) frames
 TRAINED_FPS = 30.0
-#: metres: world coordinates beyond this are clamped on input (as the world lifter does)
-WORLD_CLAMP = 2.0
 
 
 @dataclass
@@ -116,10 +115,7 @@ def read_meta(path: str | os.PathLike = CONTACT_NET_PATH) -> dict:
 
 def load_contact_net(path: str | os.PathLike = CONTACT_NET_PATH) -> ContactNet:
     """The classifier in eval mode on the CPU; a file that is not one raises ValueError naming it."""
-    blob = _read(path)
-    model = ContactNet(ContactNetConfig(**blob["config"]))
-    model.load_state_dict(blob["state_dict"], strict=True)
-    return model.eval()
+    return model_from_file(_read(path), ContactNet, ContactNetConfig)
 
 
 @torch.inference_mode()

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import torch
 
-__all__ = ["save_model_file", "read_model_file"]
+__all__ = ["save_model_file", "read_model_file", "model_from_file"]
 
 
 def save_model_file(path: str | os.PathLike, model: torch.nn.Module, fmt: str, version: int,
@@ -31,3 +31,10 @@ def read_model_file(path: str | os.PathLike, fmt: str, version: int, what: str, 
     if not isinstance(blob, dict) or blob.get("format") != fmt or blob.get("version") != version:
         raise ValueError(f"{path}: not a {fmt} v{version} file ({how})")
     return blob
+
+
+def model_from_file(blob: dict, model_cls: type, config_cls: type) -> torch.nn.Module:
+    """A :func:`read_model_file` dict → ``model_cls(config_cls(**config))`` with its weights (strict), in eval mode."""
+    model = model_cls(config_cls(**blob["config"]))
+    model.load_state_dict(blob["state_dict"], strict=True)
+    return model.eval()

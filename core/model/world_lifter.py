@@ -28,8 +28,8 @@ from torch import nn
 
 from core.model.config import KeypointEncoderConfig
 from core.model.keypoint_encoder import KeypointEncoder
-from core.model.model_file import read_model_file, save_model_file
 from core.model.keypoint_input import frame_windows, keypoint_features
+from core.model.model_file import model_from_file, read_model_file, save_model_file
 
 __all__ = ["FORMAT", "PIPELINE_SMOOTHING", "WORLD_LIFTER_PATH", "WorldLifterConfig", "WorldLifter",
            "save_world_lifter", "load_world_lifter", "read_meta", "lift_features", "lift_world"]
@@ -103,10 +103,7 @@ def read_meta(path: str | os.PathLike = WORLD_LIFTER_PATH) -> dict:
 
 def load_world_lifter(path: str | os.PathLike = WORLD_LIFTER_PATH) -> WorldLifter:
     """The lifter in eval mode on the CPU; a file that is not one raises ValueError naming it."""
-    blob = _read(path)
-    model = WorldLifter(WorldLifterConfig(**blob["config"]))
-    model.load_state_dict(blob["state_dict"], strict=True)
-    return model.eval()
+    return model_from_file(_read(path), WorldLifter, WorldLifterConfig)
 
 
 @torch.inference_mode()

@@ -68,8 +68,10 @@ def test_training_cli_writes_a_loadable_classifier_and_refuses_a_bad_recipe(walk
     assert model.cfg.hidden == 16 and model.cfg.window == 5
     meta = read_meta(out)
     assert meta["recipe"]["train"]["steps"] == 3 and meta["note"] == "test" and "3" in meta["training"]["log"]
-    bad = subprocess.run(cmd[:8] + ["train.stepz=3"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert bad.returncode == 2 and "stepz" in bad.stderr and not (tmp_path / "x.pt").exists()
+    bad_out = tmp_path / "bad.pt"
+    bad = subprocess.run(cmd[:4] + [str(bad_out)] + cmd[5:8] + ["train.stepz=3"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    assert bad.returncode == 2 and "stepz" in bad.stderr and not bad_out.exists()
     nodata = subprocess.run(cmd[:8] + ["train.mocap=/nonexistent/mocap"], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)
     assert nodata.returncode == 2 and "/nonexistent/mocap" in nodata.stderr and "training.data.mocap build" in nodata.stderr

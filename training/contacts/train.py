@@ -87,7 +87,8 @@ def contact_batch(pool: MotionPool, batch: int, window: int, rng: np.random.Gene
     clips = rng.integers(0, len(pool), batch)
     starts = rng.integers(0, length - window + 1, batch)
     frames = starts[:, None] + np.arange(window)
-    feats = window_features(*simulate_detections(pool, clips, frames, rng, noise, occlusion))
+    lm = pool.landmarks[clips[:, None], frames].double().numpy()
+    feats = window_features(*simulate_detections(pool, clips, frames, lm, rng, noise, occlusion))
     return torch.from_numpy(feats), pool.contacts[clips, starts + window // 2].float()
 
 

@@ -42,12 +42,12 @@ class KeypointBatch:
     targets: dict[str, torch.Tensor]
 
 
-def simulate_detections(pool: MotionPool, clips: np.ndarray, frames: np.ndarray, rng: np.random.Generator,
-                        noise: DetectorNoise | None = None, occlusion: OcclusionSpec | None = None
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Frames (B, T) of ``clips`` (B,) → what the detector would report: points2d (B,T,33,2) px, visibility
-    (B,T,33), world (B,T,33,3) hip-centred metres, found (B,T) bool (module docstring's first three steps)."""
-    lm = pool.landmarks[clips[:, None], frames].double().numpy()      # (B, T, 33, 3)
+def simulate_detections(pool: MotionPool, clips: np.ndarray, frames: np.ndarray, lm: np.ndarray,
+                        rng: np.random.Generator, noise: DetectorNoise | None = None,
+                        occlusion: OcclusionSpec | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Frames (B, T) of ``clips`` (B,), their true landmark points ``lm`` (B,T,33,3) (``pool.landmarks`` there) → what
+    the detector would report: points2d (B,T,33,2) px, visibility (B,T,33), world (B,T,33,3) hip-centred metres,
+    found (B,T) bool (module docstring's first three steps)."""
     p2 = project(lm, pool.focal[clips][:, None], pool.res)
     world = lm - lm[:, :, 23:25].mean(2, keepdims=True)
     occ = None if occlusion is None or occlusion.prob <= 0 else occluded_landmarks(
@@ -69,7 +69,7 @@ def window_batch(pool: MotionPool, clips: np.ndarray, starts: np.ndarray, window
     lm = pool.landmarks[clips[:, None], frames].double().numpy()      # (B, T, 33, 3)
     jt = pool.joints[clips[:, None], frames].double().numpy()         # (B, T, 24, 3)
     j2 = project(jt, pool.focal[clips][:, None], pool.res)
-    p2, vis, world, found = simulate_detections(pool, clips, frames, rng, noise, occlusion)
+    p2, vis, world, found = simulate_detections(pool, clips, frames, lm, rng, noise, occlusion)
     feats, boxes = keypoint_features(p2, vis, world, found)
     j2n = normalise_to_box(j2, boxes.astype(np.float64))
     sel = (slice(None), window // 2) if output == "centre" else (slice(None), slice(None))

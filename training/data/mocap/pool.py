@@ -47,7 +47,8 @@ def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, spli
     """``pitch_max`` (rad) > 0: the camera also looks up or down by U(±pitch_max) (a turn about its x axis),
     as a camera above or below the person's middle does. ``exclude``: CMU subjects left out of the pool.
     ``contacts``: label every window's planted foot points by these thresholds (:func:`clip_contacts`), or None."""
-    rows = [c for c in load_manifest(root)["clips"] if c.get("accepted") and c["split"] == split
+    manifest = load_manifest(root)
+    rows = [c for c in manifest["clips"] if c.get("accepted") and c["split"] == split
             and int(c["subject"]) not in set(exclude)]
     clips = [load_clip(root, r) for r in rows]
     length = cfg.clip_len
@@ -57,7 +58,7 @@ def make_mocap_pool(body, root: str, num: int, seed: int, cfg: SynthConfig, spli
     weight = np.array([len(c["poses"]) - length + 1 for c in clips], float)
     poses = np.zeros((num, length, 72))
     shift = np.zeros((num, length, 3))
-    fps = float(load_manifest(root).get("fps", 30.0))
+    fps = float(manifest.get("fps", 30.0))
     labels = None if contacts is None else [clip_contacts(body, c, fps, contacts) for c in clips]
     planted = np.zeros((num, length, 4), bool)
     for i in range(num):
