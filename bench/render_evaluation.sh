@@ -8,6 +8,8 @@
 #           the next decisions once rs/ has been looked at for a question
 #   eval3/  a third set (session 10), other stretches and views of the same subjects, rendered for the next
 #           decision once eval2 had been scored twice
+#   eval5/  a fifth set (session 13), for the next decision once eval4 had been scored twice: subject 2's walk and run
+#           (002_02, 002_03: no set had them) and new stretches and cameras of 002, 131 and 001
 #   eval4/  a fourth set (session 11): a person no decision has seen, CMU subject 1 (reserved for evaluation:
 #           converted for these renders only by bench/eval_clips.py, never by the training builder), 001_01
 #           "playground - forward jumps, turn around", five stretches, five cameras
@@ -38,6 +40,14 @@ s2 eval3/002_05_back   002_05 --start 200 --frames 150 --azimuth 220
 s2 eval3/002_06_front  002_06 --start 250 --frames 150 --azimuth 100
 s2 eval3/002_07_low    002_07 --start 250 --frames 150 --azimuth 300 --height 0.8
 s2 eval3/002_01_diag   002_01 --azimuth 135
+s2 eval5/002_02_a70    002_02 --azimuth 70
+s2 eval5/002_02_high   002_02 --azimuth 200 --height 2.2
+s2 eval5/002_03_a330   002_03 --azimuth 330
+s2 eval5/002_01_low    002_01 --azimuth 270 --height 0.9
+s2 eval5/002_04_high   002_04 --frames 120 --azimuth 120 --height 2.2
+s2 eval5/002_10_a200   002_10 --frames 150 --azimuth 200
+r  eval5/131_02_a300   --motion cmu --clip 131_02 --start 75 --frames 150 --azimuth 300 --height 2.0
+r  eval5/131_03_a200   --motion cmu --clip 131_03 --start 100 --frames 150 --azimuth 200
 if [ -n "$E" ]; then
   s1() { local out=$1; shift; r "$out" --motion mocap --mocap-clip "$E/iclone-cmu_001_01.npz" "$@"; }
   s1 eval4/001_01_a0               --frames 150 --azimuth 0
@@ -45,4 +55,6 @@ if [ -n "$E" ]; then
   s1 eval4/001_01_high  --start 300 --frames 150 --azimuth 200 --height 2.6
   s1 eval4/001_01_low   --start 450 --frames 150 --azimuth 300 --height 0.8
   s1 eval4/001_01_far   --start 538 --frames 150 --azimuth 135 --distance 8
+  s1 eval5/001_01_a45   --start 75 --frames 150 --azimuth 45 --height 1.2
+  s1 eval5/001_01_a240  --start 375 --frames 150 --azimuth 240 --distance 7
 fi
