@@ -15,14 +15,16 @@ Per window of frames (``cfg.window``, overlapping by ``cfg.overlap``, blended li
       + w_lim·limits(θ) + w_neu·‖θ − θ₀‖² (+ w_vae·Σ cap(KL(θ)))    pose prior (VAE: :mod:`.prior_terms`)
       + w_acc·Σ‖ä‖²  (landmarks + t, 30-fps units)  temporal smoothness
       + w_motion·Σ xᵀPx  (windows of ä, learned)   motion prior (:mod:`.prior_terms`)
-      + w_lock·Σ‖foot − anchor‖²                   planted feet (second pass only)
+      + w_lock·Σ‖foot − anchor‖²                   planted feet (the lock passes only)
 
 is minimised by L-BFGS over θ (axis-angle, joints 1…23), the root orientation (6D) and t (metres) with
 β fixed (``cfg.hinges``: the toes are hinges, their twist and splay, :data:`.terms.FIXED_AXES`, stay 0). β comes first, once per clip: medians of the world landmarks' bone lengths
 (:mod:`core.fitting.shape`). Frames with ``found=False`` carry no data term: their parameters are
 interpolated by the smoothness term where both sides have data (else held), and they always come out
-``valid=False``. Contacts (:mod:`core.fitting.contacts`) are detected after a first pass; a second pass
-locks each planted heel/toe to one point over its contact span, and the root follows. The result is filtered
+``valid=False``. Contacts (:mod:`core.fitting.contacts`) are detected after a first pass; then ``cfg.lock_rounds``
+passes lock each planted heel/toe to one point over its contact span, and the root follows. The anchors are free
+points of the lock energy, solved by block coordinate descent: the first round puts each at its span's mean of the
+first pass's feet, every later round at the mean of the previous round's. The result is filtered
 over time once more (``cfg.output_smoothing``, the start's filter).
 """
 from __future__ import annotations
@@ -33,7 +35,6 @@ from typing import Callable
 import numpy as np
 import roma
 import torch
-from scipy.ndimage import gaussian_filter1d
 
 from core.body.landmark_offsets import OFFSET_MODES, LandmarkOffsets, with_offsets
 from core.body.landmark_points import landmark_points
@@ -47,6 +48,7 @@ from . import terms
 from .clip_data import ClipData, clip_data, fill_missing, window
 from .facing import FACING_DEG, unbias_facing
 from .full_camera import FullCamera
+from .lock import anchors, root_follows
 from .metrics import reprojection_error
 from .prior_terms import PriorOptions, motion_prior_energy, pose_prior_energy, pose_prior_of
 from .shape import betas_from_bone_lengths, median_bone_lengths
@@ -71,6 +73,9 @@ class ClipFitConfig(PriorOptions):
     output_smoothing: float = 1.0  # Gaussian σ of the same filter on the result, frames at 30 fps (0: none)
     iterations: int = 80
     lock_iterations: int = 20
+    # lock passes; before every pass after the first, each anchor moves to its span's mean of the last pass's feet (3, not
+    # 1: skate in true contacts −14 %, every other error lower, on 32 held-out renders; docs/experiments.md, issue 20 s13)
+    lock_rounds: int = 3
     lock_feet: bool = True
     w2d: float = 5.0
     sigma2d: float = 0.5
@@ -105,6 +110,8 @@ class ClipFitConfig(PriorOptions):
             raise ValueError(f"clip fit: need window ≥ 3 and 0 ≤ overlap < window, got {self.window}/{self.overlap}")
         if self.iterations < 0 or self.lock_iterations < 0:
             raise ValueError("clip fit: iterations must be ≥ 0")
+        if self.lock_rounds < 1:
+            raise ValueError(f"clip fit: lock_rounds must be ≥ 1, got {self.lock_rounds}")
         if self.contact_source not in CONTACT_SOURCES:
             raise ValueError(f"clip fit: contact_source must be one of {CONTACT_SOURCES}, got {self.contact_source!r}")
         if self.landmark_offsets not in OFFSET_MODES:
@@ -259,7 +266,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     running beside the start, :mod:`core.pipeline.background`): then the camera's path comes from the planted feet (:mod:`core.camera.path`), the
     body is turned to face where it goes (:mod:`core.camera.heading`) and the feet are locked where they stand in the world. Raises ValueError when no frame has a person.
     ``progress(done, total)`` after every window of every pass (frames × passes: the start, the fit and, when
-    feet may be locked, the locked pass). ``store``: where finished windows go (:mod:`core.fitting.windows`;
+    feet may be locked, ``cfg.lock_rounds`` lock passes). ``store``: where finished windows go (:mod:`core.fitting.windows`;
     a resumed run with the same store replays them) or None (nothing written). ``torso_px`` / ``floor``: the 2D
     scale and the (static camera's) floor taken as given instead of estimated from this clip (a long video's later
     segments use its first segment's, :mod:`core.pipeline.stream`)."""
@@ -289,7 +296,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     camera_rotations = getattr(camera_rotations, "rotations", camera_rotations)
     if camera_rotations is not None:
         data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
-    n, passes = len(found), 3 if cfg.lock_feet and cfg.lock_iterations else 2
+    n, passes = len(found), 2 + (cfg.lock_rounds if cfg.lock_feet and cfg.lock_iterations else 0)
     if store is not None:  # a resumed run reuses a window only when everything the fit follows is the same
         store = store.salted(inputs_digest(cfg, cam, betas, getattr(prior, "path", type(prior).__name__), floor,
                                            *(v for _, v in sorted(vars(data).items()))))
@@ -321,18 +328,16 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
             planted = ct.point_contacts(to_reference(feet, path), found, fps, floor, MOVING_CONTACTS)
     if cfg.lock_feet and planted.any() and cfg.lock_iterations:
         ease = max(int(round(cfg.lock_ease * fps)), 0)
-        if path is None:
-            targets = ct.lock_targets(feet, planted, ease)
-        else:  # anchors where the feet stand in the world, seen from each frame's camera
-            ref = ct.lock_targets(to_reference(feet, path), planted, ease) - path.centres[:, None]
-            targets = np.einsum("fij,fnj->fni", path.rotations, ref)
-        lock = (torch.as_tensor(targets, dtype=torch.float32),
-                torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32))
-        state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2),
-                      store=store, pass_id=2)
+        weights = torch.as_tensor(ct.lock_weights(planted, ease), dtype=torch.float32)
+        for r in range(cfg.lock_rounds):
+            if r:  # the anchors follow where the last round's feet settled
+                feet = _feet(body, state, betas)
+            lock = (anchors(feet, planted, ease, path), weights)
+            state = _pass(body, state, betas, data, cam, cfg, prior, lock, cfg.lock_iterations, tick=tick(2 + r),
+                          store=store, pass_id=2 + r)
     state = smooth_state(state, cfg.output_smoothing * fps / 30.0, data.rot)
     if lock is not None:  # after the filter, so that the planted points sit on their anchors again
-        state = _root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
+        state = root_follows(state, _feet(body, state, betas), lock[0].double().numpy(), lock[1].double().numpy())
     if progress is not None:
         progress(passes * n, passes * n)
     low = None if path is not None else ct.low_points(_feet(body, state, betas), found, floor, cfg.contact)
@@ -352,16 +357,6 @@ def _static_contacts(lm: Landmarks, feet: np.ndarray, found: np.ndarray, fps: fl
     across = ct.point_contacts(feet, found, fps, floor, replace(cfg.contact, ray_weight=0.0), np.zeros(3))
     return (ct.point_contacts(feet, found, fps, floor, cfg.contact, camera_at=np.zeros(3))
             | ct.clean_runs(seen & across, found, fps, cfg.contact))
-
-
-def _root_follows(s: _State, feet: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> _State:
-    """Move the root so that the locked points sit on their anchors on average (what is left after the
-    lock term): per frame the lock-weighted mean offset, scaled by the frame's largest lock weight (so the shift
-    fades in and out with the lock's ease) and smoothed over ±1 frame (so it adds no jitter)."""
-    w = weights[..., None]
-    shift = ((targets - feet) * w).sum(1) / np.maximum(w.sum(1), 1e-9)        # (F,3)
-    shift = gaussian_filter1d(shift * weights.max(1, keepdims=True), 1.0, axis=0, mode="nearest")
-    return _State(s.body_aa, s.root6d, s.transl + torch.as_tensor(shift, dtype=torch.float32))
 
 
 def _rotmats(s: _State) -> torch.Tensor:

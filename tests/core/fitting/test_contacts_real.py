@@ -98,6 +98,39 @@ def test_contacts_from_the_image_keep_the_walks_stances(walk, fits, source):
         assert 0.35 <= fit.contacts.any(1).mean() <= new.contacts.any(1).mean()
 
 
+def test_anchors_that_follow_the_locked_feet_hold_the_walks_stances_better(walk, fits):
+    """The lock's anchors re-estimated between rounds (ClipFitConfig.lock_rounds, core/fitting/lock.py): the walk's
+    planted heels and toes slide less within the fit's own contacts than with the first pass's means held, and the
+    body stays on the image. Measured: 2.04 mm/frame with one round, 1.41 with two, 1.08 with three (the default);
+    reprojection 6.56 → 6.11 % of the torso; the contacts are the same (152 planted points)."""
+    from core.body.landmark_points import landmark_points
+    from core.fitting.metrics import foot_skate
+    from core.fitting.terms import FOOT_POINTS
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    body = load_body_model(OPEN_BODY_PATH)
+    try:
+        one = fit_clip(body, walk, cfg=replace(ClipFitConfig(), lock_rounds=1))
+    finally:
+        torch.set_num_threads(before)
+    new, _ = fits
+
+    def skate(fit):
+        n = len(fit.rotmats)
+        with torch.no_grad():
+            pts = landmark_points(body, torch.as_tensor(fit.rotmats, dtype=torch.float32),
+                                  torch.as_tensor(fit.betas, dtype=torch.float32).expand(n, -1),
+                                  torch.as_tensor(fit.transl, dtype=torch.float32))
+        return foot_skate(pts[:, list(FOOT_POINTS)].numpy(), fit.point_contacts, fit.floor.normal)
+
+    assert ClipFitConfig().lock_rounds == 3 and np.array_equal(one.point_contacts, new.point_contacts)
+    assert skate(new) < 0.75 * skate(one) and skate(new) < 1.6, (skate(new), skate(one))
+    assert np.nanmean(new.reprojection) <= np.nanmean(one.reprojection) + 0.002
+
+
 def test_an_unknown_contact_source_is_refused_by_name():
     with pytest.raises(ValueError, match="contact_source must be one of .*feet.*image.*either.*got 'eyes'"):
         ClipFitConfig(contact_source="eyes").validate()
+    with pytest.raises(ValueError, match="lock_rounds must be ≥ 1, got 0"):
+        ClipFitConfig(lock_rounds=0).validate()

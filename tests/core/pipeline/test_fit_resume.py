@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from core.assets import REAL_DEMO_CLIP
+from core.fitting.clip import ClipFitConfig
 from core.inference.workdir import work_dir_for
 from core.motion import read_motion
 from hkmr_blender.base.progress import parse_line
@@ -30,10 +31,10 @@ def test_killed_fit_resumes_from_its_last_window(tmp_path):
     out = tmp_path / "walk.npz"
     proc = _infer(out)
     frames = None
-    for line in proc.stdout:  # the fit reports frames × passes: kill once the main pass has its first window
+    for line in proc.stdout:  # the fit reports frames × passes (start, fit, lock rounds): kill once the main pass has its first window
         msg = parse_line(line)
         if msg and msg[0] == "progress" and msg[1]["stage"] == "fit":
-            frames = msg[1]["total"] // 3
+            frames = msg[1]["total"] // (2 + ClipFitConfig().lock_rounds)
             if msg[1]["done"] >= frames + 50:
                 proc.send_signal(signal.SIGKILL)
                 break
