@@ -7,6 +7,8 @@ that energy, solved by block coordinate descent: each round puts them at their s
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
@@ -14,10 +16,13 @@ from scipy.ndimage import gaussian_filter1d
 from . import contacts as ct
 from .windows import FitState
 
+if TYPE_CHECKING:
+    from core.camera.path import CameraPath
+
 __all__ = ["anchors", "root_follows"]
 
 
-def anchors(feet: np.ndarray, planted: np.ndarray, ease: int, path=None) -> torch.Tensor:
+def anchors(feet: np.ndarray, planted: np.ndarray, ease: int, path: CameraPath | None = None) -> torch.Tensor:
     """(F,4,3) camera-frame feet, (F,4) planted → (F,4,3) float32 the lock's targets: each span's mean point,
     also for ``ease`` frames either side (:func:`.contacts.lock_targets`); for a moving camera (``path``,
     :class:`core.camera.path.CameraPath`) the mean where the feet stand in the world, seen from each frame's camera."""
