@@ -105,6 +105,11 @@ class ClipFitConfig(PriorOptions):
     contact_source: str = "feet"
     contact_threshold: float = 0.5  # the classifier's probability from which a point counts as still
 
+    @property
+    def passes(self) -> int:
+        """How many passes over the clip a fit makes when feet are planted: the start, the fit, the lock rounds."""
+        return 2 + (self.lock_rounds if self.lock_feet and self.lock_iterations else 0)
+
     def validate(self) -> "ClipFitConfig":
         if self.window < 3 or not 0 <= self.overlap < self.window:
             raise ValueError(f"clip fit: need window ≥ 3 and 0 ≤ overlap < window, got {self.window}/{self.overlap}")
@@ -296,7 +301,7 @@ def fit_clip(body: BodyModel, landmarks: Landmarks, *, camera: FullCamera | None
     camera_rotations = getattr(camera_rotations, "rotations", camera_rotations)
     if camera_rotations is not None:
         data.rot = torch.as_tensor(np.asarray(camera_rotations), dtype=torch.float32)
-    n, passes = len(found), 2 + (cfg.lock_rounds if cfg.lock_feet and cfg.lock_iterations else 0)
+    n, passes = len(found), cfg.passes
     if store is not None:  # a resumed run reuses a window only when everything the fit follows is the same
         store = store.salted(inputs_digest(cfg, cam, betas, getattr(prior, "path", type(prior).__name__), floor,
                                            *(v for _, v in sorted(vars(data).items()))))

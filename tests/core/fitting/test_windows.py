@@ -42,7 +42,7 @@ def test_streamed_fit_equals_in_memory_and_resumes_from_the_last_window(open_bod
     store = WindowStore(tmp_path / "fit")
     _same(fit_clip(open_body, landmarks, camera=CAM, cfg=FAST, store=store), plain)
     per_pass = len(window_bounds(70, FAST.window, FAST.overlap))
-    assert len(list(store.path.glob("p*_w*.npz"))) == (2 + FAST.lock_rounds) * per_pass  # start, fit, lock rounds
+    assert len(list(store.path.glob("p*_w*.npz"))) == FAST.passes * per_pass  # start, fit, lock rounds
 
     # interrupted in the middle of the main pass: the windows finished so far stay on disk
     resumed = WindowStore(tmp_path / "again")
@@ -63,7 +63,7 @@ def test_streamed_fit_equals_in_memory_and_resumes_from_the_last_window(open_bod
     monkeypatch.setattr(clip_mod, "_optimise", lambda *a, **k: fitted.append(1) or real_optimise(*a, **k))
     _same(fit_clip(open_body, landmarks, camera=CAM, cfg=FAST, store=resumed), plain)
     # only the windows after the interruption were fitted; the finished ones were read, not rewritten
-    assert len(fitted) == (2 + FAST.lock_rounds) * per_pass - len(kept)
+    assert len(fitted) == FAST.passes * per_pass - len(kept)
     assert all(resumed.path.joinpath(k).stat().st_mtime_ns == t for k, t in stamps.items())
 
 

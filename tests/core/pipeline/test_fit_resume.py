@@ -31,10 +31,10 @@ def test_killed_fit_resumes_from_its_last_window(tmp_path):
     out = tmp_path / "walk.npz"
     proc = _infer(out)
     frames = None
-    for line in proc.stdout:  # the fit reports frames × passes (start, fit, lock rounds): kill once the main pass has its first window
+    for line in proc.stdout:  # the fit reports frames × passes: kill once the main pass has its first window
         msg = parse_line(line)
         if msg and msg[0] == "progress" and msg[1]["stage"] == "fit":
-            frames = msg[1]["total"] // (2 + ClipFitConfig().lock_rounds)
+            frames = msg[1]["total"] // ClipFitConfig().passes
             if msg[1]["done"] >= frames + 50:
                 proc.send_signal(signal.SIGKILL)
                 break

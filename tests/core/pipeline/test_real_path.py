@@ -102,7 +102,7 @@ def test_fit_progress_is_reported_after_detection(inferred):
     assert stages[0] == "detect" and "fit" in stages
     assert stages == sorted(stages, key=["detect", "fit"].index)       # every detect line before the fit's
     fit = [ln for ln in lines if ln["stage"] == "fit"]
-    passes = (2, 2 + ClipFitConfig().lock_rounds)                      # start and fit [and the lock rounds]
+    passes = (2, ClipFitConfig().passes)                               # start and fit [and the lock rounds]
     assert len(fit) >= 3 and len({ln["total"] for ln in fit}) == 1 and fit[0]["total"] in {24 * p for p in passes}
     done = [ln["done"] for ln in fit]
     assert done == sorted(done) and done[0] < done[-1] == fit[-1]["total"]
