@@ -45,12 +45,13 @@ def main(argv=None) -> int:
     top = 0.0
     for k, (label, run) in enumerate(zip(args.labels, runs)):
         vals = [run[c][0] for c in clips]
-        vals.append(sum(run[c][0] * run[c][1] for c in clips) / sum(run[c][1] for c in clips))
+        scored = [c for c in clips if np.isfinite(run[c][0])]  # a clip without the metric (no true contact) drops out
+        vals.append(sum(run[c][0] * run[c][1] for c in scored) / sum(run[c][1] for c in scored))
         x = np.arange(len(names)) + (k - (len(runs) - 1) / 2) * width
         ax.bar(x, vals, width, label=label)
         ax.text(x[-1], vals[-1] * 0.97, f"{vals[-1]:.1f}", ha="center", va="top", rotation=90, fontsize=7,
                 color="white")
-        top = max(top, max(vals))
+        top = max(top, np.nanmax(vals))
     ax.set_xticks(np.arange(len(names)), names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(f"{args.metric} ({args.unit})")
     ax.set_title(args.title, fontsize=9)

@@ -10,6 +10,8 @@
 #           decision once eval2 had been scored twice
 #   eval5/  a fifth set (session 13), for the next decision once eval4 had been scored twice: subject 2's walk and run
 #           (002_02, 002_03: no set had them) and new stretches and cameras of 002, 131 and 001
+#   eval6/  a sixth set (session 14), for the next decision once eval5 had been scored twice: new stretches and
+#           cameras of the same subjects (002's walks and run from new sides, later stretches of 002_06–002_10)
 #   eval4/  a fourth set (session 11): a person no decision has seen, CMU subject 1 (reserved for evaluation:
 #           converted for these renders only by bench/eval_clips.py, never by the training builder), 001_01
 #           "playground - forward jumps, turn around", five stretches, five cameras
@@ -48,6 +50,15 @@ s2 eval5/002_04_high   002_04 --frames 120 --azimuth 120 --height 2.2
 s2 eval5/002_10_a200   002_10 --frames 150 --azimuth 200
 r  eval5/131_02_a300   --motion cmu --clip 131_02 --start 75 --frames 150 --azimuth 300 --height 2.0
 r  eval5/131_03_a200   --motion cmu --clip 131_03 --start 100 --frames 150 --azimuth 200
+s2 eval6/002_01_a20    002_01 --azimuth 20 --height 1.2
+s2 eval6/002_02_far    002_02 --azimuth 160 --distance 6.5
+s2 eval6/002_03_low    002_03 --azimuth 120 --height 0.9
+s2 eval6/002_06_a250   002_06 --start 405 --frames 150 --azimuth 250
+s2 eval6/002_07_a150   002_07 --start 400 --frames 150 --azimuth 150 --height 1.8
+s2 eval6/002_08_a100   002_08 --start 200 --frames 150 --azimuth 100
+s2 eval6/002_10_a300   002_10 --start 450 --frames 150 --azimuth 300
+r  eval6/131_02_a210   --motion cmu --clip 131_02 --frames 150 --azimuth 210 --height 1.0
+r  eval6/131_03_far    --motion cmu --clip 131_03 --frames 150 --azimuth 330 --distance 7
 if [ -n "$E" ]; then
   s1() { local out=$1; shift; r "$out" --motion mocap --mocap-clip "$E/iclone-cmu_001_01.npz" "$@"; }
   s1 eval4/001_01_a0               --frames 150 --azimuth 0
@@ -57,4 +68,6 @@ if [ -n "$E" ]; then
   s1 eval4/001_01_far   --start 538 --frames 150 --azimuth 135 --distance 8
   s1 eval5/001_01_a45   --start 75 --frames 150 --azimuth 45 --height 1.2
   s1 eval5/001_01_a240  --start 375 --frames 150 --azimuth 240 --distance 7
+  s1 eval6/001_01_a160  --start 225 --frames 150 --azimuth 160 --height 1.8
+  s1 eval6/001_01_a20   --start 520 --frames 150 --azimuth 20 --height 1.1
 fi
