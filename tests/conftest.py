@@ -15,6 +15,7 @@ from hkmr_blender.base.skeleton import SMPL_PARENTS
 CI_CACHE = os.environ.get("HKMR_CI_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "hkmr-ci")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """Where the suite's tests run under pytest-xdist (``--dist loadgroup``, pyproject.toml's addopts): every test
     that runs Blender in this process (the ``bpy_module`` fixture or the ``blender`` mark) on one worker, in the order
@@ -25,6 +26,30 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         bpy = "bpy_module" in getattr(item, "fixturenames", ()) or item.get_closest_marker("blender") is not None
         item.add_marker(pytest.mark.xdist_group("bpy" if bpy else item.nodeid.split("::")[0]))
+
+
+class _GroupsOnStructuredIds:
+    """pytest-xdist 3.8 hands a test's group to its scheduler as an "@group" suffix written to the node's legacy
+    ``_nodeid`` field; pytest 9.2's structured node ids ignore that field, so ``--dist loadgroup`` silently spread
+    every group over both workers (pytest-dev/pytest-xdist#1386, open; the module fixtures of the long end-to-end
+    runs were built twice, in parallel). Where xdist's suffix did not take, the same suffix goes on the structured
+    id. Drop this once an xdist release carries the fix (its nodeids then end in the group without it)."""
+
+    @pytest.hookimpl(trylast=True)  # after xdist's hook
+    def pytest_collection_modifyitems(self, config, items):
+        if not getattr(config.option, "loadgroup", False):
+            return
+        from _pytest.nodeid import coerce_node_id
+        for item in items:
+            names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                            for m in item.iter_markers("xdist_group")})
+            suffix = "@" + "_".join(names)
+            if names and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+                item._id = coerce_node_id(item.nodeid + suffix)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_GroupsOnStructuredIds(), "hkmr-xdist-groups")
 
 
 @pytest.fixture(autouse=True)
