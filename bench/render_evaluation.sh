@@ -12,6 +12,8 @@
 #           (002_02, 002_03: no set had them) and new stretches and cameras of 002, 131 and 001
 #   eval6/  a sixth set (session 14), for the next decision once eval5 had been scored twice: new stretches and
 #           cameras of the same subjects (002's walks and run from new sides, later stretches of 002_06–002_10)
+#   eval7/  a seventh set (session 14), for the decision after eval6's two: stretches of 002 no set had (002_05 from
+#           frame 350, 002_06 150–250, 002_07 150–250, 002_09 from 150, 002_10 210–360) and new cameras
 #   eval4/  a fourth set (session 11): a person no decision has seen, CMU subject 1 (reserved for evaluation:
 #           converted for these renders only by bench/eval_clips.py, never by the training builder), 001_01
 #           "playground - forward jumps, turn around", five stretches, five cameras
@@ -59,6 +61,17 @@ s2 eval6/002_08_a100   002_08 --start 200 --frames 150 --azimuth 100
 s2 eval6/002_10_a300   002_10 --start 450 --frames 150 --azimuth 300
 r  eval6/131_02_a210   --motion cmu --clip 131_02 --frames 150 --azimuth 210 --height 1.0
 r  eval6/131_03_far    --motion cmu --clip 131_03 --frames 150 --azimuth 330 --distance 7
+s2 eval7/002_01_a200   002_01 --azimuth 200 --height 2.0
+s2 eval7/002_02_low    002_02 --azimuth 250 --height 0.9
+s2 eval7/002_03_near   002_03 --azimuth 30 --distance 4
+s2 eval7/002_04_a300   002_04 --azimuth 300 --height 1.5
+s2 eval7/002_05_a90    002_05 --start 350 --frames 113 --azimuth 90
+s2 eval7/002_06_a20    002_06 --start 150 --frames 100 --azimuth 20
+s2 eval7/002_07_a60    002_07 --start 150 --frames 100 --azimuth 60
+s2 eval7/002_09_a270   002_09 --start 150 --frames 108 --azimuth 270
+s2 eval7/002_10_a120   002_10 --start 210 --frames 150 --azimuth 120
+r  eval7/131_02_high   --motion cmu --clip 131_02 --start 160 --frames 150 --azimuth 150 --height 2.4
+r  eval7/131_03_a260   --motion cmu --clip 131_03 --start 125 --frames 150 --azimuth 260 --height 1.2
 if [ -n "$E" ]; then
   s1() { local out=$1; shift; r "$out" --motion mocap --mocap-clip "$E/iclone-cmu_001_01.npz" "$@"; }
   s1 eval4/001_01_a0               --frames 150 --azimuth 0
@@ -70,4 +83,5 @@ if [ -n "$E" ]; then
   s1 eval5/001_01_a240  --start 375 --frames 150 --azimuth 240 --distance 7
   s1 eval6/001_01_a160  --start 225 --frames 150 --azimuth 160 --height 1.8
   s1 eval6/001_01_a20   --start 520 --frames 150 --azimuth 20 --height 1.1
+  s1 eval7/001_01_far6  --start 100 --frames 150 --azimuth 100 --distance 6
 fi
