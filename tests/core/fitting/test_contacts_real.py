@@ -101,8 +101,9 @@ def test_contacts_from_the_image_keep_the_walks_stances(walk, fits, source):
 def test_anchors_that_follow_the_locked_feet_hold_the_walks_stances_better(walk, fits):
     """The lock's anchors re-estimated between rounds (ClipFitConfig.lock_rounds, core/fitting/lock.py): the walk's
     planted heels and toes slide less within the fit's own contacts than with the first pass's means held, and the
-    body stays on the image. Measured: 2.04 mm/frame with one round, 1.41 with two, 1.08 with three (the default);
-    reprojection 6.56 → 6.11 % of the torso; the contacts are the same (152 planted points)."""
+    body stays on the image. Measured with the default contacts (8 cm / 0.45 m/s): 1.77 mm/frame with one round, 0.91
+    with three (the default); reprojection 6.45 → 6.09 % of the torso; the contacts are the same (153 planted points).
+    (With 6 cm / 0.5 m/s: 2.04 / 1.41 / 1.08 for one / two / three rounds.)"""
     from core.body.landmark_points import landmark_points
     from core.fitting.metrics import foot_skate
     from core.fitting.terms import FOOT_POINTS

@@ -109,9 +109,9 @@ def test_segments_match_the_whole_clip_fit(runs):
     step = np.linalg.norm(np.diff(b.trans, axis=0), axis=1)
     dist = np.linalg.norm(a.trans - b.trans, axis=1)
     assert np.median(ang) < 1.0 and np.quantile(ang, 0.95) < 5.0, (np.median(ang), np.quantile(ang, 0.95))
-    # measured: median 1.9 cm, worst 8.8 cm with one lock pass and 10.4 cm with three (ClipFitConfig.lock_rounds), both
-    # at frame 312, near the clip's end: each segment re-centres its anchors on its own locked feet
-    assert np.median(dist) < 0.03 and dist.max() < 0.12, (np.median(dist), dist.max())
+    # measured: median 1.8 cm, worst 7.2 cm (frame 210) with the default contacts (8 cm / 0.45 m/s) and three lock
+    # rounds; with 6 cm / 0.5 m/s it had been 8.8 cm (one round) and 10.4 cm (three rounds), at frame 312
+    assert np.median(dist) < 0.03 and dist.max() < 0.10, (np.median(dist), dist.max())
     # no jump where the segments meet (frames 80–112 and 176–208 are blended): no step larger than the whole fit's
     step_a = np.linalg.norm(np.diff(a.trans, axis=0), axis=1)
     assert step_a.max() <= 1.5 * step.max() + 0.005, (step_a.max(), step.max())
