@@ -14,6 +14,8 @@
 #           cameras of the same subjects (002's walks and run from new sides, later stretches of 002_06–002_10)
 #   eval7/  a seventh set (session 14), for the decision after eval6's two: stretches of 002 no set had (002_05 from
 #           frame 350, 002_06 150–250, 002_07 150–250, 002_09 from 150, 002_10 210–360) and new cameras
+#   eval8/  an eighth set (session 15), for a decision once eval7 had become development data: subject 2's jumps
+#           (002_04) from two new cameras, new stretches and cameras of 002, 131 and 001
 #   eval4/  a fourth set (session 11): a person no decision has seen, CMU subject 1 (reserved for evaluation:
 #           converted for these renders only by bench/eval_clips.py, never by the training builder), 001_01
 #           "playground - forward jumps, turn around", five stretches, five cameras
@@ -72,6 +74,15 @@ s2 eval7/002_09_a270   002_09 --start 150 --frames 108 --azimuth 270
 s2 eval7/002_10_a120   002_10 --start 210 --frames 150 --azimuth 120
 r  eval7/131_02_high   --motion cmu --clip 131_02 --start 160 --frames 150 --azimuth 150 --height 2.4
 r  eval7/131_03_a260   --motion cmu --clip 131_03 --start 125 --frames 150 --azimuth 260 --height 1.2
+s2 eval8/002_04_a60    002_04 --azimuth 60 --height 1.2
+s2 eval8/002_04_far    002_04 --azimuth 200 --distance 6
+s2 eval8/002_01_a300   002_01 --azimuth 300 --height 1.5
+s2 eval8/002_05_a160   002_05 --start 100 --frames 150 --azimuth 160
+s2 eval8/002_08_a20    002_08 --start 50 --frames 150 --azimuth 20 --height 1.4
+s2 eval8/002_09_a80    002_09 --start 60 --frames 150 --azimuth 80 --height 1.5
+s2 eval8/002_10_a30    002_10 --start 500 --frames 150 --azimuth 30 --height 1.6
+r  eval8/131_02_a60    --motion cmu --clip 131_02 --start 100 --frames 150 --azimuth 60 --height 1.6
+r  eval8/131_03_a120   --motion cmu --clip 131_03 --start 50 --frames 150 --azimuth 120 --height 1.5
 if [ -n "$E" ]; then
   s1() { local out=$1; shift; r "$out" --motion mocap --mocap-clip "$E/iclone-cmu_001_01.npz" "$@"; }
   s1 eval4/001_01_a0               --frames 150 --azimuth 0
@@ -84,4 +95,6 @@ if [ -n "$E" ]; then
   s1 eval6/001_01_a160  --start 225 --frames 150 --azimuth 160 --height 1.8
   s1 eval6/001_01_a20   --start 520 --frames 150 --azimuth 20 --height 1.1
   s1 eval7/001_01_far6  --start 100 --frames 150 --azimuth 100 --distance 6
+  s1 eval8/001_01_a300  --start 250 --frames 150 --azimuth 300 --height 1.4
+  s1 eval8/001_01_a200  --start 420 --frames 150 --azimuth 200 --height 1.0
 fi
