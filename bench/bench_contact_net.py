@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_starts import render_case  # noqa: E402
+from bench_starts import render_case, truth_planted  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
@@ -83,11 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         z, rot, betas, transl, lm, _ = render_case(body, video, ["swap", "lean:12"])
         with torch.no_grad():
             feet = landmark_points(body, rot, betas.expand(len(rot), -1), transl)[:, list(FOOT_POINTS)].double().numpy()
-        truth = ct.truth_contacts(feet, float(z["fps"]), cfg)
+        truth = truth_planted(z, feet, cfg)
         p = contact_probabilities(lm, model)
         if args.plot and not probs:
-            plot(args.plot, os.path.basename(video), p, ct.truth_contacts(feet, float(z["fps"])),
-                 ct.truth_contacts(feet, float(z["fps"]), replace(ct.TRUTH_CONTACTS, height=10.0)))
+            plot(args.plot, os.path.basename(video), p, truth_planted(z, feet),
+                 truth_planted(z, feet, replace(ct.TRUTH_CONTACTS, height=10.0)))
         ok = np.asarray(lm.found, bool)
         probs.append(p[ok])
         truths.append(truth[ok])

@@ -79,6 +79,24 @@ def camera_truth(body, z: dict):
     return rot, betas, transl
 
 
+def truth_floor(z: dict, feet: np.ndarray) -> ct.Floor:
+    """The render's own floor under the truth's foot points (F,4,3, camera frame): the mocap world's up (+Y) in
+    the camera's axes (``z["cam_R"]``, world → camera; a static camera's), through the feet's low points. Not
+    :func:`core.fitting.contacts.estimate_floor`, which guesses the plane from the feet and keeps the camera's −y
+    when they do not spread in two directions (a walk along a line): on a camera looking down, "up" is then off by
+    the camera's pitch (up to 20° on these renders), heights drift with the distance, and a walk along the viewing
+    ray loses its true contacts (docs/experiments.md, issue 20 session 15)."""
+    up = np.asarray(z["cam_R"], np.float64)[0] @ np.array([0.0, 1.0, 0.0])
+    return ct.Floor(up, -float(np.percentile((np.asarray(feet, np.float64) @ up).min(1), 5)), True)
+
+
+def truth_planted(z: dict, feet: np.ndarray, cfg: ct.ContactConfig = ct.TRUTH_CONTACTS) -> np.ndarray:
+    """(F,4) the truth's planted foot points (``feet`` (F,4,3) camera frame) over the render's floor
+    (:func:`truth_floor`), by ``cfg`` (default: 4 cm / 0.3 m/s)."""
+    feet = np.asarray(feet, np.float64)
+    return ct.point_contacts(feet, np.ones(len(feet), bool), float(z["fps"]), truth_floor(z, feet), cfg)
+
+
 def true_swaps(lm: Landmarks, truth_px: np.ndarray) -> dict[str, float]:
     """Share of found frames whose limb group's labels are exchanged against the truth: the exchanged labelling
     lies nearer the truth's projected landmarks (truth_px (F,33,2)) than the detected one, by 5 % of a torso."""
@@ -306,8 +324,8 @@ def main(argv=None) -> int:
         lm, rot, transl = lm.select(np.arange(n)), rot[:n], transl[:n]
         with torch.no_grad():
             gt_feet = landmark_points(body, rot, betas.expand(n, -1), transl)[:, list(FOOT_POINTS)].double().numpy()
-        floor = ct.estimate_floor(gt_feet, np.ones(n, bool), ct.TRUTH_CONTACTS)
-        planted = ct.point_contacts(gt_feet, np.ones(n, bool), fps, floor, ct.TRUTH_CONTACTS)
+        floor = truth_floor(z, gt_feet)
+        planted = truth_planted(z, gt_feet)
         cam = FullCamera.for_image(*lm.image_size, focal=float(z["K"][0, 0]))
         with torch.no_grad():
             tp = landmark_points(body, rot, betas.expand(n, -1), transl).double().numpy()

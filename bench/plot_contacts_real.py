@@ -23,7 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench_starts import render_case  # noqa: E402
+from bench_starts import render_case, truth_planted  # noqa: E402
 
 from core.body.discovery import OPEN_BODY_PATH  # noqa: E402
 from core.body.landmark_points import landmark_points  # noqa: E402
@@ -63,7 +63,7 @@ def main() -> None:
         fit = fit_clip(body, lm, camera=cam, init_rotmats=st.rotmats, init_betas=st.betas, cfg=cfg)
         pts[name] = _points(body, fit.rotmats, fit.betas, fit.transl)
     feet = pts["truth"][:, list(FOOT_POINTS)]
-    planted = ct.truth_contacts(feet, float(z["fps"]))
+    planted = truth_planted(z, feet)
     # the heel (points 0: left, 2: right) whose before-fit position has left the truth's span start furthest
     best = (0.0, 0, 0, 0, 0)
     for k in (0, 2):
