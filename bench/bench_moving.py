@@ -9,9 +9,9 @@ Input: videos from bench/render_moving.py (VIDEO.mp4 + VIDEO.npz truth). Each ru
   shift), mean and at the last frame (mm);
 - net travel: horizontal pelvis distance first → last frame (m), truth alongside;
 - foot skate: horizontal slide of the fitted heel/toe points in the world between consecutive frames where
-  the truth's point is planted (mm/frame) — the truth's contacts (4 cm, 0.3 m/s on the retargeted feet) are
-  found on few frames of these clips (``truth_planted``), so the slide within the fit's own contacts
-  (``skate_own_mm``, what a user's pinned feet show) is reported too;
+  the truth's point is planted (mm/frame; the truth's contacts: 4 cm, 0.3 m/s over the world's floor, their share
+  of points ``truth_planted``), and the slide within the fit's own contacts (``skate_own_mm``, what a user's
+  pinned feet show);
 - PA-MPJPE (14 LSP joints, mm); seconds per stage.
 
     nice -n 10 .venv/bin/python bench/bench_moving.py /tmp/mc/131_03_follow.mp4 /tmp/mc/131_03_static.mp4
@@ -82,7 +82,9 @@ def score(body, motion, truth, align: int) -> dict:
     tg = torch.as_tensor(truth["transl"][:n], dtype=torch.float32)
     jg = body.joints(rot_g, bg, tg).double().numpy()
     fg = landmark_points(body, rot_g, bg, tg)[:, list(FOOT_POINTS)].double().numpy()
-    planted = ct.truth_contacts(fg, truth["fps"])
+    # truth_contacts reads a camera-like frame (y down): the Y-up world flipped (passed as it was until session 15,
+    # the world's feet were read upside down and the truth's contacts were found on a few frames only)
+    planted = ct.truth_contacts(fg * np.array([1.0, -1.0, -1.0]), truth["fps"])
     idx = np.flatnonzero(v)
     first = idx[:align]
     R, t = align_4dof(je[first, 0], jg[first, 0], rot_e[first, 0].double().numpy(), rot_g[first, 0].double().numpy())
