@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -27,9 +29,12 @@ def variants(paths: list[str]) -> list[tuple[str, dict[str, float]]]:
                 key = " ".join(r["pre"]) + ("" if r.get("betas", "start") == "start" else f" betas:{r['betas']}")
                 groups.setdefault(key, []).append(r)
     out = []
-    for key, rows in groups.items():
-        w = sum(r["frames"] for r in rows)
-        out.append((key, {k: sum(r[k] * r["frames"] for r in rows) / w for k in rows[0] if _number(rows[0][k])}))
+    for key, rows in groups.items():  # a clip without a value (NaN: e.g. no true contact for the skate) is left out
+        means = {}
+        for k in (k for k in rows[0] if _number(rows[0][k])):
+            have = [r for r in rows if np.isfinite(r[k])]
+            means[k] = sum(r[k] * r["frames"] for r in have) / sum(r["frames"] for r in have) if have else np.nan
+        out.append((key, means))
     return out
 
 
@@ -64,9 +69,13 @@ def main(argv=None) -> int:
         if k not in args.metrics:
             raise SystemExit(f"--goal {kv}: {k!r} is not one of --metrics {args.metrics}")
         goals[k] = float(v)
-    fig, axes = plt.subplots(1, len(args.metrics), figsize=(5.5 * len(args.metrics), 0.45 * len(vs) + 1.4),
-                             sharey=True, squeeze=False)
-    axes = axes[0]
+    cols = len(args.metrics) if len(args.metrics) <= 3 else (len(args.metrics) + 1) // 2
+    rows = -(-len(args.metrics) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, (0.45 * len(vs) + 1.4) * rows), sharey=True,
+                             squeeze=False)
+    for ax in axes.flat[len(args.metrics):]:
+        ax.set_visible(False)
+    axes = axes.flatten()
     ys = list(range(len(vs)))[::-1]
     for ax, key in zip(axes, args.metrics):
         vals = [m[key] for _, m in vs]
@@ -79,8 +88,9 @@ def main(argv=None) -> int:
             ax.set_ylim(-0.6, max(ys) + 1.1)
         ax.set_xlabel(UNITS.get(key, key))
         ax.set_xlim(0, max(vals + [goals.get(key, 0)]) * 1.2)
-    axes[0].set_yticks(ys)
-    axes[0].set_yticklabels(labels, fontsize=9)
+    for ax in axes[::cols]:
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels, fontsize=9)
     if args.title:
         fig.suptitle(args.title, fontsize=10)
     fig.tight_layout()
