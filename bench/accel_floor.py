@@ -31,6 +31,10 @@ def _acc(x: np.ndarray) -> np.ndarray:
     return x[2:] - 2 * x[1:-1] + x[:-2]
 
 
+#: Gaussian σ (frames) of the filtered copies; the fit's output filter is σ 1 (ClipFitConfig.output_smoothing).
+SIGMAS = (0.5, 1.0, 2.0)
+
+
 def floor_row(j: np.ndarray) -> dict[str, float]:
     """j (F,24,3) truth joints (m): the truth's mean |a| and the error of its σ-filtered copy (mm/frame²), in the
     camera frame and pelvis-centred."""
@@ -41,9 +45,6 @@ def floor_row(j: np.ndarray) -> dict[str, float]:
             xs = gaussian_filter1d(x, s, axis=0, mode="nearest")
             row[f"{frame} σ{s}"] = float(np.linalg.norm(_acc(xs) - _acc(x), axis=-1).mean() * 1000)
     return row
-
-
-SIGMAS = (0.5, 1.0, 2.0)
 
 
 def main(argv: list[str] | None = None) -> int:

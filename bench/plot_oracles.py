@@ -68,7 +68,10 @@ def main(argv=None) -> int:
         k, _, v = kv.rpartition("=")
         if k not in args.metrics:
             raise SystemExit(f"--goal {kv}: {k!r} is not one of --metrics {args.metrics}")
-        goals[k] = float(v)
+        try:
+            goals[k] = float(v)
+        except ValueError:
+            raise SystemExit(f"--goal {kv}: {v!r} is not a number (METRIC=VALUE, e.g. PA-MPJPE=50)") from None
     cols = len(args.metrics) if len(args.metrics) <= 3 else (len(args.metrics) + 1) // 2
     rows = -(-len(args.metrics) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, (0.45 * len(vs) + 1.4) * rows), sharey=True,
