@@ -37,6 +37,7 @@ from core.fitting.shape import stature  # noqa: E402
 from core.fitting.terms import FOOT_POINTS  # noqa: E402
 from core.geometry.metrics import SMPL_TO_LSP14, pa_mpjpe  # noqa: E402
 from core.inference.workdir import work_dir_for  # noqa: E402
+from core.inference.world import CAMERA_TO_WORLD  # noqa: E402
 from core.motion import read_motion  # noqa: E402
 from core.pipeline.run import RealOptions, run_real  # noqa: E402
 
@@ -82,9 +83,9 @@ def score(body, motion, truth, align: int) -> dict:
     tg = torch.as_tensor(truth["transl"][:n], dtype=torch.float32)
     jg = body.joints(rot_g, bg, tg).double().numpy()
     fg = landmark_points(body, rot_g, bg, tg)[:, list(FOOT_POINTS)].double().numpy()
-    # truth_contacts reads a camera-like frame (y down): the Y-up world flipped (passed as it was until session 15,
-    # the world's feet were read upside down and the truth's contacts were found on a few frames only)
-    planted = ct.truth_contacts(fg * np.array([1.0, -1.0, -1.0]), truth["fps"])
+    # truth_contacts reads a camera-like frame (y down): the Y-up world flipped (the flip is its own inverse); until
+    # session 15 the world's feet went in as they were, upside down, and few true contacts were found
+    planted = ct.truth_contacts(fg @ CAMERA_TO_WORLD, truth["fps"])
     idx = np.flatnonzero(v)
     first = idx[:align]
     R, t = align_4dof(je[first, 0], jg[first, 0], rot_e[first, 0].double().numpy(), rot_g[first, 0].double().numpy())

@@ -18,7 +18,8 @@ from core.fitting.terms import FOOT_POINTS
 from core.geometry.rotations import axis_angle_to_matrix
 
 CLIP = Path(__file__).resolve().parents[2] / "data" / "mocap" / "007_01_walk.npz"
-FLIP = np.diag([1.0, -1.0, -1.0])  # SMPL Y-up → a level camera looking along the world's −Z (OpenCV y down)
+#: SMPL Y-up world → a level camera looking along the world's +Z (OpenCV axes: x right, y down, z forward)
+LEVEL = np.diag([-1.0, -1.0, 1.0])
 
 
 def _pitch_down(deg: float) -> np.ndarray:
@@ -45,7 +46,7 @@ def walk_feet(open_body):
 def _render(feet_w: np.ndarray, pitch: float, distance: float = 6.0):
     """A static render's truth arrays and the feet in its camera frame: the camera ``distance`` m ahead of the walk's
     start on its line of travel, 1.5 m above its floor, looking back at it ``pitch``° down."""
-    R = _pitch_down(pitch) @ FLIP @ np.diag([-1.0, 1.0, -1.0])    # looks along +Z of the world: at the walker
+    R = _pitch_down(pitch) @ LEVEL                                # looks along the world's +Z: at the walker
     centre = feet_w[0].mean(0)
     eye = centre + np.array([0.0, 1.5 - centre[1], -distance])
     t = -R @ eye
