@@ -53,6 +53,7 @@ def register() -> None:
 
     from .importing.operators import menu_import
     from .retarget.props import HKMRBoneMap, HKMRRetargetSettings
+    from .rig.compat import repoint_context_owner
     from .ui.properties import HKMRRigBones, HKMRSettings
 
     for cls in _classes():
@@ -64,6 +65,7 @@ def register() -> None:
     bpy.types.Armature.hkmr_map = bpy.props.PointerProperty(type=HKMRBoneMap)
     bpy.types.TOPBAR_MT_file_import.append(menu_import)
     bpy.app.handlers.load_post.append(bpy.app.handlers.persistent(_adopt_rig_bones))
+    bpy.app.handlers.load_post.append(bpy.app.handlers.persistent(repoint_context_owner))  # Blender 4.2's bug
     if isinstance(bpy.data, bpy.types.BlendData):    # enabled with a file open (an update mid-session): no load_post
         _adopt_rig_bones()                           # comes for it (at start-up bpy.data is restricted; load_post is)
 
@@ -72,9 +74,11 @@ def unregister() -> None:
     import bpy
 
     from .importing.operators import menu_import
+    from .rig.compat import repoint_context_owner
 
-    if _adopt_rig_bones in bpy.app.handlers.load_post:
-        bpy.app.handlers.load_post.remove(_adopt_rig_bones)
+    for handler in (_adopt_rig_bones, repoint_context_owner):
+        if handler in bpy.app.handlers.load_post:
+            bpy.app.handlers.load_post.remove(handler)
     bpy.types.TOPBAR_MT_file_import.remove(menu_import)
     del bpy.types.Scene.hkmr
     del bpy.types.Scene.hkmr_retarget

@@ -70,9 +70,12 @@ def _select_only(context, objects) -> None:
 
 def _write(context, tmp: str, fmt: str, preset: str, frame_range: tuple[int, int]) -> None:
     import bpy
+
+    from ..rig import compat
     if fmt == "fbx":
         result = bpy.ops.export_scene.fbx(filepath=tmp, **PRESETS[preset])
     elif fmt == "glb":
+        compat.repoint_context_owner()   # Blender 4.2: the exporter's first step may tag a freed scene otherwise
         result = bpy.ops.export_scene.gltf(
             filepath=tmp, export_format="GLB", use_selection=True, export_animations=True,
             export_animation_mode="ACTIVE_ACTIONS", export_force_sampling=True, export_frame_step=1,

@@ -13,13 +13,15 @@ Actions store their F-curves three ways across the supported versions (docs/blen
 Callers ask this module for the container of an object's F-curves (:func:`channelbag`), add curves with
 :func:`new_fcurve`, assign with :func:`assign_action` and push strips with :func:`set_strip_slot`; nothing
 else in the add-on tests ``bpy.app.version`` or probes for slot attributes.
+
+One more difference is a Blender bug the add-on steps around: :func:`repoint_context_owner`.
 """
 from __future__ import annotations
 
 import bpy
 
 __all__ = ["BRANCH", "LAYERED", "SLOTTED", "LEGACY", "slotted", "channelbag", "new_fcurve", "action_fcurves",
-           "object_slot", "assigned_slot", "assign_action", "set_strip_slot"]
+           "object_slot", "assigned_slot", "assign_action", "set_strip_slot", "repoint_context_owner"]
 
 LAYERED, SLOTTED, LEGACY = "layered", "slotted", "legacy"
 
@@ -34,6 +36,8 @@ def branch_for(version: tuple) -> str:
 
 
 BRANCH = branch_for(bpy.app.version)
+# Blender before 4.5 (seen on 4.2.23; 4.5.15 gives bpy.context.window the window manager as its owner instead)
+CONTEXT_OWNER_INHERITED = tuple(bpy.app.version[:2]) < (4, 5)
 
 
 def slotted() -> bool:
@@ -131,3 +135,15 @@ def set_strip_slot(strip, slot) -> None:
     """Let an NLA ``strip`` play its action through ``slot`` (no-op on 4.2/4.3, or without a slot)."""
     if slot is not None and slotted():
         strip.action_slot = slot
+
+
+def repoint_context_owner(*_handler_args) -> None:
+    """Point ``bpy.context``'s owner ID at the live scene (before 4.5; a no-op after). Also a load_post handler.
+
+    On 4.2, reading ``bpy.context.layer_collection`` (Rigify's Generate Rig does) stores that scene as the
+    owner of the global ``bpy.context`` itself, and ``bpy.context.window`` inherits it. Once that scene is
+    freed (File › New or Open, a factory reset), the glTF exporter's first step, ``bpy.context.window.scene =
+    …``, tags the freed scene for the depsgraph: a segfault whenever the freed memory has been reused (one CI
+    run in two, in the GLB export after a Rigify test). Reading the property again stores the live scene."""
+    if CONTEXT_OWNER_INHERITED:
+        bpy.context.layer_collection  # noqa: B018 - the read is the point: its getter sets the owner
