@@ -62,6 +62,17 @@ def numpy_joints(motion: Motion, arrays: dict) -> np.ndarray:
     return forward_kinematics(motion.poses, motion.trans, rest)[0]
 
 
+def glb_key_counts(path) -> set[int]:
+    """The key counts of the animation channels in a .glb (its JSON chunk), as an engine reads them."""
+    import json
+    import struct
+    data = path.read_bytes()
+    size = struct.unpack("<I", data[12:16])[0]
+    gltf = json.loads(data[20:20 + size])
+    return {gltf["accessors"][a["samplers"][ch["sampler"]]["input"]]["count"]
+            for a in gltf["animations"] for ch in a["channels"]}
+
+
 def to_blender(points: np.ndarray) -> np.ndarray:
     """SMPL Y-up points (..., 3) → Blender Z-up."""
     from hkmr_blender.rig.transforms import C_Y_TO_Z

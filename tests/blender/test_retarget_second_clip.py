@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hkmr_blender.base import write_motion
-from tests.blender.conftest import import_with_mixamo_target, make_motion
+from tests.blender.conftest import glb_key_counts, import_with_mixamo_target, make_motion
 
 pytestmark = pytest.mark.blender
 
@@ -60,17 +60,6 @@ def test_a_second_clip_keeps_the_first_and_both_export(installed, bpy_module, tm
                                                                     "mixamo_clip2.fbx", "mixamo_clip2.glb"]
     assert target.animation_data.action.name == "mixamo_clip2" and _strips(target)[0][2]
     # each file is its own clip's length (6 and 8 frames)
-    assert _glb_key_counts(tmp_path / "out" / "mixamo_clip.glb") == {6}
+    assert glb_key_counts(tmp_path / "out" / "mixamo_clip.glb") == {6}
     # (Blender 4.2's glTF exporter gave it 6, merging every action of the file, until export_anim_single_armature=False)
-    assert _glb_key_counts(tmp_path / "out" / "mixamo_clip2.glb") == {8}
-
-
-def _glb_key_counts(path) -> set[int]:
-    """The key counts of the animation channels in a .glb (its JSON chunk), as an engine reads them."""
-    import json
-    import struct
-    data = path.read_bytes()
-    size = struct.unpack("<I", data[12:16])[0]
-    gltf = json.loads(data[20:20 + size])
-    return {gltf["accessors"][a["samplers"][ch["sampler"]]["input"]]["count"]
-            for a in gltf["animations"] for ch in a["channels"]}
+    assert glb_key_counts(tmp_path / "out" / "mixamo_clip2.glb") == {8}
